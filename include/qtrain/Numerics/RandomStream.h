@@ -1,0 +1,68 @@
+//===- RandomStream.h - Reproducible random bits for rounding ---*- C++ -*-===//
+//
+// The random numbers used by stochastic rounding. The number used for element
+// i of a tensor is a pure function of the source parameters, the seed and i
+// (for LFSRs: of the lane layout), so that the CPU lowering and the
+// accelerator model can reproduce it exactly. docs/Numerics.md ("Random
+// streams") is the normative definition.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef QTRAIN_NUMERICS_RANDOMSTREAM_H
+#define QTRAIN_NUMERICS_RANDOMSTREAM_H
+
+#include "qtrain/Numerics/Rounding.h"
+
+#include "llvm/ADT/ArrayRef.h"
+#include "llvm/ADT/SmallVector.h"
+
+namespace qtrain::numerics {
+
+/// The counter-based generator: a 32-bit value for (seed, index), uniform and
+/// a bijection of the low 32 index bits for a fixed seed.
+uint32_t counterHash(uint64_t seed, uint64_t index);
+
+/// The 32-bit finalizer used by counterHash (a bijection on uint32_t).
+uint32_t mix32(uint32_t x);
+
+/// Default Galois tap mask of a maximal-length LFSR of `width` bits (2..32).
+uint32_t defaultLfsrTaps(unsigned width);
+
+/// One step of a right-shifting Galois LFSR.
+inline uint32_t lfsrStep(uint32_t state, uint32_t taps) {
+  uint32_t lsb = state & 1u;
+  state >>= 1;
+  return lsb ? state ^ taps : state;
+}
+
+/// Initial (never zero) state of LFSR lane `lane` for `seed`.
+uint32_t lfsrLaneSeed(uint64_t seed, unsigned lane, unsigned width);
+
+/// Produces the k-bit random numbers of one rounding rule for consecutive
+/// element indices. Sequential fills are O(n); a fill that does not continue
+/// the previous one replays the LFSR lanes from their seeds.
+class RandomStream {
+public:
+  /// `data` is the companion tensor of a Data source (ignored otherwise).
+  RandomStream(const Rounding &rounding, llvm::ArrayRef<float> data = {});
+
+  /// Writes the numbers of elements [start, start + out.size()) to `out`.
+  void fill(uint64_t start, llvm::MutableArrayRef<uint32_t> out);
+
+  /// The number for a single element (slow for LFSRs; for tests).
+  uint32_t at(uint64_t index);
+
+private:
+  void seekLfsr(uint64_t step);
+
+  Rounding rounding;
+  llvm::ArrayRef<float> data;
+  uint32_t mask;
+  uint32_t taps = 0;
+  llvm::SmallVector<uint32_t> laneState;
+  uint64_t laneStep = 0; // Step of laneState.
+};
+
+} // namespace qtrain::numerics
+
+#endif // QTRAIN_NUMERICS_RANDOMSTREAM_H

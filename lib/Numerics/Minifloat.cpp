@@ -1,0 +1,353 @@
+//===- Minifloat.cpp - Parametric small floating-point formats ------------===//
+//
+// See docs/Numerics.md, "Minifloats". Codes are sign | exponent | mantissa;
+// the magnitude part (code without sign) is monotone in the value, which lets
+// rounding and overflow work on one integer.
+//
+//===----------------------------------------------------------------------===//
+
+#include "qtrain/Numerics/Minifloat.h"
+
+#include "qtrain/Numerics/RandomStream.h"
+
+#include "llvm/ADT/StringSwitch.h"
+#include "llvm/ADT/bit.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+using namespace llvm;
+
+namespace qtrain::numerics {
+
+namespace {
+constexpr int kF32MinExponent = -149; // Exponent of the smallest f32 bit.
+constexpr int kF32MaxExponent = 127;
+
+unsigned maxExponentField(const MinifloatFormat &f) {
+  unsigned allOnes = (1u << f.exponentBits) - 1;
+  switch (f.specials) {
+  case SpecialValues::IEEE:
+    return allOnes - 1;
+  case SpecialValues::FN:
+    return f.mantissaBits == 0 ? allOnes - 1 : allOnes;
+  case SpecialValues::FNUZ:
+  case SpecialValues::None:
+    return allOnes;
+  }
+  llvm_unreachable("unknown special values");
+}
+
+uint32_t zeroCode(const MinifloatFormat &f, bool negative) {
+  return negative && f.hasNegativeZero() ? f.signBit() : 0;
+}
+
+uint32_t nanOrZeroCode(const MinifloatFormat &f, bool negative) {
+  return f.hasNaN() ? f.nanCode(negative) : 0;
+}
+
+uint32_t infinityInputCode(const MinifloatFormat &f, bool negative) {
+  uint32_t sign = negative ? f.signBit() : 0;
+  if (f.overflow == OverflowPolicy::Saturate)
+    return sign | f.maxFiniteMagnitude();
+  if (f.hasInfinity())
+    return sign | (((1u << f.exponentBits) - 1) << f.mantissaBits);
+  return f.nanCode(negative);
+}
+} // namespace
+
+int MinifloatFormat::maxExponent() const {
+  return static_cast<int>(maxExponentField(*this)) - bias;
+}
+
+uint32_t MinifloatFormat::maxFiniteMagnitude() const {
+  uint32_t allOnes = magnitudeMask();
+  switch (specials) {
+  case SpecialValues::IEEE:
+    return (((1u << exponentBits) - 2) << mantissaBits) |
+           ((1u << mantissaBits) - 1);
+  case SpecialValues::FN:
+    return allOnes - 1;
+  case SpecialValues::FNUZ:
+  case SpecialValues::None:
+    return allOnes;
+  }
+  llvm_unreachable("unknown special values");
+}
+
+float MinifloatFormat::maxFinite() const {
+  return decode(*this, maxFiniteMagnitude());
+}
+float MinifloatFormat::minNormal() const {
+  return decode(*this, 1u << mantissaBits);
+}
+float MinifloatFormat::minPositive() const {
+  return subnormals && mantissaBits > 0 ? decode(*this, 1u) : minNormal();
+}
+
+bool MinifloatFormat::isNaNCode(uint32_t code) const {
+  uint32_t mag = code & magnitudeMask();
+  switch (specials) {
+  case SpecialValues::IEEE:
+    return (mag >> mantissaBits) == (1u << exponentBits) - 1 &&
+           (mag & ((1u << mantissaBits) - 1)) != 0;
+  case SpecialValues::FN:
+    return mag == magnitudeMask();
+  case SpecialValues::FNUZ:
+    return code == signBit();
+  case SpecialValues::None:
+    return false;
+  }
+  llvm_unreachable("unknown special values");
+}
+
+bool MinifloatFormat::isInfCode(uint32_t code) const {
+  return hasInfinity() && (code & magnitudeMask()) ==
+                              ((1u << exponentBits) - 1) << mantissaBits;
+}
+
+uint32_t MinifloatFormat::nanCode(bool negative) const {
+  assert(hasNaN() && "format has no NaN");
+  uint32_t sign = negative ? signBit() : 0;
+  switch (specials) {
+  case SpecialValues::IEEE: // Quiet NaN: top mantissa bit set.
+    return sign | (((1u << exponentBits) - 1) << mantissaBits) |
+           (1u << (mantissaBits - 1));
+  case SpecialValues::FN:
+    return sign | magnitudeMask();
+  case SpecialValues::FNUZ:
+    return signBit();
+  case SpecialValues::None:
+    break;
+  }
+  llvm_unreachable("format has no NaN");
+}
+
+Error MinifloatFormat::verify() const {
+  if (exponentBits < 1 || exponentBits > 8)
+    return createStringError("exponent bits must be in [1, 8], got %u",
+                             exponentBits);
+  if (mantissaBits > 23)
+    return createStringError("mantissa bits must be in [0, 23], got %u",
+                             mantissaBits);
+  if (specials == SpecialValues::IEEE && mantissaBits == 0)
+    return createStringError(
+        "IEEE special values need at least one mantissa bit for NaN");
+  if (maxExponentField(*this) < 1)
+    return createStringError(
+        "format with %u exponent bit(s) and %s special values has no normal "
+        "numbers",
+        exponentBits, stringifySpecialValues(specials).data());
+  if (overflow == OverflowPolicy::Inf && !hasInfinity())
+    return createStringError("overflow to infinity needs IEEE special values "
+                             "(this format has no infinity)");
+  if (overflow == OverflowPolicy::NaN && !hasNaN())
+    return createStringError("overflow to NaN needs a format with a NaN code");
+  int top = maxExponent();
+  if (top > kF32MaxExponent)
+    return createStringError(
+        "bias %d puts the largest exponent at 2^%d, beyond f32's 2^127", bias,
+        top);
+  int lowestBit = minNormalExponent() - static_cast<int>(mantissaBits);
+  if (lowestBit < kF32MinExponent)
+    return createStringError("bias %d puts the smallest step at 2^%d, below "
+                             "f32's 2^-149",
+                             bias, lowestBit);
+  return Error::success();
+}
+
+uint32_t encodeFinite(const MinifloatFormat &f, bool negative, uint64_t sig,
+                      int exp, const Rounding &r, uint32_t random) {
+  assert(sig != 0 && "zero has no exponent");
+  int m = static_cast<int>(f.mantissaBits);
+  int emin = f.minNormalExponent();
+  int top = exp + 63 - countl_zero(sig); // floor(log2 |value|)
+  if (!f.subnormals && top < emin)
+    return zeroCode(f, negative); // Flush before rounding.
+
+  // q: exponent of the format's step (one unit in the last place) at this
+  // magnitude. `kept` counts steps; after rounding it is at most 2^(m+1).
+  int q = std::max(top, emin) - m;
+  int shift = q - exp;
+  uint64_t kept = shift <= 0 ? sig << -shift
+                             : roundShifted(sig, shift, negative, r, random);
+  // Magnitude code = binade index * 2^m + kept (see docs/Numerics.md): kept
+  // carries into the exponent field by itself.
+  uint64_t mag = (uint64_t(q - (emin - m)) << m) + kept;
+  uint32_t sign = negative ? f.signBit() : 0;
+  if (mag > f.maxFiniteMagnitude()) {
+    if (f.overflow == OverflowPolicy::Saturate || roundsTowardZero(r, negative))
+      return sign | f.maxFiniteMagnitude();
+    if (f.overflow == OverflowPolicy::Inf)
+      return sign | (((1u << f.exponentBits) - 1) << f.mantissaBits);
+    return f.nanCode(negative);
+  }
+  if (mag == 0)
+    return zeroCode(f, negative);
+  return sign | static_cast<uint32_t>(mag);
+}
+
+uint32_t encode(const MinifloatFormat &f, float x, const Rounding &r,
+                uint32_t random) {
+  uint32_t bits = bit_cast<uint32_t>(x);
+  bool negative = bits >> 31;
+  uint32_t abs = bits & 0x7fffffffu;
+  if (abs > 0x7f800000u)
+    return nanOrZeroCode(f, negative);
+  if (abs == 0x7f800000u)
+    return infinityInputCode(f, negative);
+  if (abs == 0)
+    return zeroCode(f, negative);
+  uint32_t e = abs >> 23;
+  uint64_t sig = e ? (abs & 0x7fffffu) | 0x800000u : abs;
+  return encodeFinite(f, negative, sig, static_cast<int>(e ? e : 1) - 150, r,
+                      random);
+}
+
+uint32_t encodeExact(const MinifloatFormat &f, double hi, double lo,
+                     const Rounding &r, uint32_t random) {
+  uint64_t bits = bit_cast<uint64_t>(hi);
+  bool negative = bits >> 63;
+  uint64_t abs = bits & 0x7fffffffffffffffull;
+  if (abs > 0x7ff0000000000000ull)
+    return nanOrZeroCode(f, negative);
+  if (abs == 0x7ff0000000000000ull)
+    return infinityInputCode(f, negative);
+  if (abs == 0)
+    return zeroCode(f, negative);
+  uint64_t e = abs >> 52;
+  uint64_t sig = e ? (abs & 0xfffffffffffffull) | (uint64_t(1) << 52) : abs;
+  int exp = static_cast<int>(e ? e : 1) - 1075;
+  if (lo != 0) {
+    // Two guard bits and a sticky unit on the side of lo: the proxy lies
+    // between the same format grid points and midpoints as hi + lo.
+    bool sameSign = std::signbit(lo) == negative;
+    sig = (sig << 2) + (sameSign ? 1 : uint64_t(-1));
+    exp -= 2;
+  }
+  return encodeFinite(f, negative, sig, exp, r, random);
+}
+
+float decode(const MinifloatFormat &f, uint32_t code) {
+  bool negative = (code & f.signBit()) != 0;
+  if (f.isNaNCode(code)) {
+    float nan = std::numeric_limits<float>::quiet_NaN();
+    return negative && f.specials != SpecialValues::FNUZ ? -nan : nan;
+  }
+  if (f.isInfCode(code))
+    return negative ? -std::numeric_limits<float>::infinity()
+                    : std::numeric_limits<float>::infinity();
+  uint32_t mag = code & f.magnitudeMask();
+  int m = static_cast<int>(f.mantissaBits);
+  uint32_t expField = mag >> m;
+  uint32_t man = mag & ((1u << m) - 1);
+  float value;
+  if (expField == 0)
+    value = f.subnormals
+                ? std::ldexp(static_cast<float>(man), f.minNormalExponent() - m)
+                : 0.0f;
+  else
+    value = std::ldexp(static_cast<float>((1u << m) | man),
+                       static_cast<int>(expField) - f.bias - m);
+  return negative ? -value : value;
+}
+
+namespace {
+constexpr size_t kChunk = 1024;
+
+/// Calls body(begin, end, randoms) over [0, n) in chunks, with the rounding's
+/// random numbers for those elements when it is stochastic.
+template <typename Body>
+void forEachChunk(size_t n, const Rounding &r, uint64_t firstIndex,
+                  ArrayRef<float> randomData, Body body) {
+  if (!r.isStochastic()) {
+    body(0, n, nullptr);
+    return;
+  }
+  RandomStream stream(r, randomData);
+  uint32_t randoms[kChunk];
+  for (size_t begin = 0; begin < n; begin += kChunk) {
+    size_t end = std::min(n, begin + kChunk);
+    stream.fill(firstIndex + begin,
+                MutableArrayRef<uint32_t>(randoms, end - begin));
+    body(begin, end, randoms);
+  }
+}
+} // namespace
+
+void encode(const MinifloatFormat &f, ArrayRef<float> in,
+            MutableArrayRef<uint32_t> out, const Rounding &r,
+            uint64_t firstIndex, ArrayRef<float> randomData) {
+  assert(in.size() == out.size() && "size mismatch");
+  forEachChunk(in.size(), r, firstIndex, randomData,
+               [&](size_t begin, size_t end, const uint32_t *randoms) {
+                 for (size_t i = begin; i < end; ++i)
+                   out[i] = encode(f, in[i], r,
+                                   randoms ? randoms[i - begin] : 0);
+               });
+}
+
+void decode(const MinifloatFormat &f, ArrayRef<uint32_t> in,
+            MutableArrayRef<float> out) {
+  assert(in.size() == out.size() && "size mismatch");
+  for (size_t i = 0; i < in.size(); ++i)
+    out[i] = decode(f, in[i]);
+}
+
+void quantize(const MinifloatFormat &f, ArrayRef<float> in,
+              MutableArrayRef<float> out, const Rounding &r,
+              uint64_t firstIndex, ArrayRef<float> randomData) {
+  assert(in.size() == out.size() && "size mismatch");
+  forEachChunk(in.size(), r, firstIndex, randomData,
+               [&](size_t begin, size_t end, const uint32_t *randoms) {
+                 for (size_t i = begin; i < end; ++i)
+                   out[i] = quantize(f, in[i], r,
+                                     randoms ? randoms[i - begin] : 0);
+               });
+}
+
+StringRef stringifySpecialValues(SpecialValues s) {
+  switch (s) {
+  case SpecialValues::IEEE:
+    return "ieee";
+  case SpecialValues::FN:
+    return "fn";
+  case SpecialValues::FNUZ:
+    return "fnuz";
+  case SpecialValues::None:
+    return "none";
+  }
+  llvm_unreachable("unknown special values");
+}
+
+std::optional<SpecialValues> parseSpecialValues(StringRef s) {
+  return StringSwitch<std::optional<SpecialValues>>(s)
+      .Case("ieee", SpecialValues::IEEE)
+      .Case("fn", SpecialValues::FN)
+      .Case("fnuz", SpecialValues::FNUZ)
+      .Case("none", SpecialValues::None)
+      .Default(std::nullopt);
+}
+
+StringRef stringifyOverflowPolicy(OverflowPolicy p) {
+  switch (p) {
+  case OverflowPolicy::Saturate:
+    return "saturate";
+  case OverflowPolicy::Inf:
+    return "inf";
+  case OverflowPolicy::NaN:
+    return "nan";
+  }
+  llvm_unreachable("unknown overflow policy");
+}
+
+std::optional<OverflowPolicy> parseOverflowPolicy(StringRef s) {
+  return StringSwitch<std::optional<OverflowPolicy>>(s)
+      .Case("saturate", OverflowPolicy::Saturate)
+      .Case("inf", OverflowPolicy::Inf)
+      .Case("nan", OverflowPolicy::NaN)
+      .Default(std::nullopt);
+}
+
+} // namespace qtrain::numerics

@@ -1,0 +1,23 @@
+//===- qtrain-opt.cpp - qtrain optimizer driver ---------------------------===//
+//
+// The qtrain compiler's `opt` tool: every upstream dialect, extension and pass,
+// plus qtrain's own as they are added.
+//
+//===----------------------------------------------------------------------===//
+
+#include "mlir/IR/DialectRegistry.h"
+#include "mlir/InitAllDialects.h"
+#include "mlir/InitAllExtensions.h"
+#include "mlir/InitAllPasses.h"
+#include "mlir/Tools/mlir-opt/MlirOptMain.h"
+
+int main(int argc, char **argv) {
+  mlir::registerAllPasses();
+
+  mlir::DialectRegistry registry;
+  mlir::registerAllDialects(registry);
+  mlir::registerAllExtensions(registry);
+
+  return mlir::asMainReturnCode(
+      mlir::MlirOptMain(argc, argv, "qtrain optimizer driver\n", registry));
+}
