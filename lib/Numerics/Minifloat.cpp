@@ -8,7 +8,7 @@
 
 #include "qtrain/Numerics/Minifloat.h"
 
-#include "qtrain/Numerics/RandomStream.h"
+#include "Detail.h"
 
 #include "llvm/ADT/StringSwitch.h"
 #include "llvm/ADT/bit.h"
@@ -190,19 +190,18 @@ uint32_t encodeFinite(const MinifloatFormat &f, bool negative, uint64_t sig,
 
 uint32_t encode(const MinifloatFormat &f, float x, const Rounding &r,
                 uint32_t random) {
-  uint32_t bits = bit_cast<uint32_t>(x);
-  bool negative = bits >> 31;
-  uint32_t abs = bits & 0x7fffffffu;
-  if (abs > 0x7f800000u)
-    return nanOrZeroCode(f, negative);
-  if (abs == 0x7f800000u)
-    return infinityInputCode(f, negative);
-  if (abs == 0)
-    return zeroCode(f, negative);
-  uint32_t e = abs >> 23;
-  uint64_t sig = e ? (abs & 0x7fffffu) | 0x800000u : abs;
-  return encodeFinite(f, negative, sig, static_cast<int>(e ? e : 1) - 150, r,
-                      random);
+  detail::F32Parts p = detail::decompose(x);
+  switch (p.kind) {
+  case detail::F32Parts::NaN:
+    return nanOrZeroCode(f, p.negative);
+  case detail::F32Parts::Infinity:
+    return infinityInputCode(f, p.negative);
+  case detail::F32Parts::Zero:
+    return zeroCode(f, p.negative);
+  case detail::F32Parts::Finite:
+    break;
+  }
+  return encodeFinite(f, p.negative, p.sig, p.exp, r, random);
 }
 
 uint32_t encodeExact(const MinifloatFormat &f, double hi, double lo,
@@ -253,28 +252,7 @@ float decode(const MinifloatFormat &f, uint32_t code) {
   return negative ? -value : value;
 }
 
-namespace {
-constexpr size_t kChunk = 1024;
-
-/// Calls body(begin, end, randoms) over [0, n) in chunks, with the rounding's
-/// random numbers for those elements when it is stochastic.
-template <typename Body>
-void forEachChunk(size_t n, const Rounding &r, uint64_t firstIndex,
-                  ArrayRef<float> randomData, Body body) {
-  if (!r.isStochastic()) {
-    body(0, n, nullptr);
-    return;
-  }
-  RandomStream stream(r, randomData);
-  uint32_t randoms[kChunk];
-  for (size_t begin = 0; begin < n; begin += kChunk) {
-    size_t end = std::min(n, begin + kChunk);
-    stream.fill(firstIndex + begin,
-                MutableArrayRef<uint32_t>(randoms, end - begin));
-    body(begin, end, randoms);
-  }
-}
-} // namespace
+using detail::forEachChunk;
 
 void encode(const MinifloatFormat &f, ArrayRef<float> in,
             MutableArrayRef<uint32_t> out, const Rounding &r,

@@ -62,4 +62,104 @@ MinifloatFormat adaptiveBiasE5M2(int bias) {
   return mf(5, 2, bias, SV::None, OP::Saturate, /*subnormals=*/false);
 }
 
+namespace {
+MinifloatFormat saturating(StringRef preset) {
+  MinifloatFormat f = *lookupMinifloat(preset);
+  f.overflow = OP::Saturate;
+  return f;
+}
+
+ScaleLevel level(SmallVector<int64_t, 4> block, ScaleFormat format,
+                 ScaleRule rule, int margin = 0, int medianExponent = 0) {
+  return ScaleLevel{std::move(block), format, rule, margin, medianExponent};
+}
+
+/// OCP MX v1.0: 32 consecutive elements of the innermost dimension share an
+/// E8M0 scale 2^(floor(log2 amax) - emax); elements saturate.
+ScaledPreset mx(StringRef name, ElementFormat element, StringRef description) {
+  return {name,
+          ScaledFormat{element, {level({32}, ScaleFormat::e8m0(),
+                                       ScaleRule::SharedExponent)}},
+          Rounding(), description};
+}
+
+/// FlexBlock: blocks of [c, 3, 3] over the trailing dimensions share the
+/// block's largest f32 exponent; elements are sign and `bits` magnitude bits
+/// (bits - 1 fraction bits below the leading one), truncated.
+ScaledPreset flexBlock(StringRef name, unsigned bits, int64_t channels,
+                       StringRef description) {
+  IntegerFormat element{bits + 1, IntegerEncoding::SignMagnitude,
+                        static_cast<int>(bits) - 1, IntegerOverflow::Saturate};
+  return {name,
+          ScaledFormat{element, {level({channels, 3, 3}, ScaleFormat::e8m0(),
+                                       ScaleRule::SharedExponent)}},
+          Rounding::deterministic(RoundingMode::TowardZero), description};
+}
+
+/// MLS (qtrain's choice, docs/Numerics.md): an f32 tensor scale mapping the
+/// tensor amax to the element max, then a 3-bit power-of-two group scale in
+/// [2^-7, 1] per 16 consecutive elements of the innermost dimension.
+ScaledPreset mls(StringRef name, StringRef element, StringRef description) {
+  return {name,
+          ScaledFormat{*lookupMinifloat(element),
+                       {level({}, ScaleFormat::f32(), ScaleRule::AmaxToMax),
+                        level({16}, ScaleFormat::powerOfTwo(3, 7, false),
+                              ScaleRule::SharedExponent)}},
+          Rounding(), description};
+}
+
+ScaledPreset perTensor(StringRef name, StringRef element,
+                       StringRef description) {
+  return {name,
+          ScaledFormat{saturating(element),
+                       {level({}, ScaleFormat::f32(), ScaleRule::AmaxToMax)}},
+          Rounding(), description};
+}
+
+std::vector<ScaledPreset> buildScaledPresets() {
+  IntegerFormat int8{8, IntegerEncoding::TwosComplement, 6,
+                     IntegerOverflow::Saturate};
+  return {
+      mx("mxfp8_e4m3", saturating("e4m3fn"), "OCP MXFP8 (E4M3)"),
+      mx("mxfp8_e5m2", saturating("e5m2"), "OCP MXFP8 (E5M2)"),
+      mx("mxfp6_e3m2", saturating("e3m2fn"), "OCP MXFP6 (E3M2)"),
+      mx("mxfp6_e2m3", saturating("e2m3fn"), "OCP MXFP6 (E2M3)"),
+      mx("mxfp4_e2m1", saturating("e2m1fn"), "OCP MXFP4 (E2M1)"),
+      mx("mxint8", int8, "OCP MXINT8"),
+      flexBlock("fb12", 4, 24, "FlexBlock FB12: 4-bit mantissas, [1,24,3,3]"),
+      flexBlock("fb16", 8, 12, "FlexBlock FB16: 8-bit mantissas, [1,12,3,3]"),
+      flexBlock("fb24", 16, 6, "FlexBlock FB24: 16-bit mantissas, [1,6,3,3]"),
+      mls("mls_e2m4", "mls_e2m4", "Multi-level scaling, 1-2-4 elements"),
+      mls("mls_e2m1", "mls_e2m1", "Multi-level scaling, 1-2-1 elements"),
+      perTensor("fp8_e4m3_tensor", "e4m3fn", "Per-tensor scaled E4M3"),
+      perTensor("fp8_e5m2_tensor", "e5m2", "Per-tensor scaled E5M2"),
+      {"abfp8_e5m2",
+       ScaledFormat{adaptiveBiasE5M2(15),
+                    {level({}, ScaleFormat::e8m0(), ScaleRule::MedianLookup,
+                           0, /*medianExponent=*/1)}},
+       Rounding(),
+       "Adaptive-bias FP8: E5M2 whose bias follows the median of |x|"},
+  };
+}
+} // namespace
+
+ArrayRef<ScaledPreset> scaledPresets() {
+  static const std::vector<ScaledPreset> presets = buildScaledPresets();
+  return presets;
+}
+
+const ScaledPreset *lookupScaled(StringRef name) {
+  for (const ScaledPreset &p : scaledPresets())
+    if (p.name == name)
+      return &p;
+  return nullptr;
+}
+
+StringRef scaledPresetName(const ScaledFormat &f) {
+  for (const ScaledPreset &p : scaledPresets())
+    if (p.format == f)
+      return p.name;
+  return "";
+}
+
 } // namespace qtrain::numerics

@@ -10,6 +10,7 @@
 #define QTRAIN_NUMERICS_PRESETS_H
 
 #include "qtrain/Numerics/Minifloat.h"
+#include "qtrain/Numerics/ScaledFormat.h"
 
 #include <optional>
 
@@ -26,6 +27,20 @@ llvm::ArrayRef<MinifloatPreset> minifloatPresets();
 std::optional<MinifloatFormat> lookupMinifloat(llvm::StringRef name);
 /// The preset name of `f`, or "" when it has none.
 llvm::StringRef minifloatPresetName(const MinifloatFormat &f);
+
+struct ScaledPreset {
+  llvm::StringRef name;
+  ScaledFormat format;
+  /// The element rounding the technique specifies (FlexBlock truncates).
+  Rounding rounding;
+  llvm::StringRef description;
+};
+
+/// Every named scaled format, in a stable order.
+llvm::ArrayRef<ScaledPreset> scaledPresets();
+const ScaledPreset *lookupScaled(llvm::StringRef name);
+/// The preset name of `f`, or "" when it has none.
+llvm::StringRef scaledPresetName(const ScaledFormat &f);
 
 /// The adaptive-bias FP8 element format of Hassani Sadi et al.: E5M2 with the
 /// given bias, every code finite, subnormals flushed, saturating.

@@ -1,0 +1,124 @@
+//===- ScaledFormat.h - Block- and tensor-scaled formats --------*- C++ -*-===//
+//
+// An element format plus zero or more scale levels. Level l splits the tensor
+// into blocks, reads a statistic of x / (scales of levels < l) per block and
+// turns it into a scale by its rule; an element is stored as
+// Q(x / product of its scales). BFP, MX, FlexBlock, MLS, per-tensor scaled
+// FP8 and adaptive-bias FP8 are instances (Presets.h).
+// docs/Numerics.md ("Scaled formats") is the normative description.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef QTRAIN_NUMERICS_SCALEDFORMAT_H
+#define QTRAIN_NUMERICS_SCALEDFORMAT_H
+
+#include "qtrain/Numerics/ElementFormat.h"
+#include "qtrain/Numerics/ScaleFormat.h"
+
+#include "llvm/ADT/SmallVector.h"
+
+#include <vector>
+
+namespace qtrain::numerics {
+
+enum class ScaleRule : uint8_t {
+  /// 2^(floor(log2 amax) - emax(element)): BFP, MX, FlexBlock.
+  SharedExponent,
+  /// amax * 2^margin / max(element): per-tensor scaled FP8; a power-of-two
+  /// scale format rounds this up to the next power of two.
+  AmaxToMax,
+  /// 2^(p - medianExponent), 2^p the power of two nearest to the median of
+  /// |x|: adaptive-bias FP8.
+  MedianLookup,
+  /// Supplied by the caller (e.g. delayed scaling from an amax history).
+  Given,
+};
+
+struct ScaleLevel {
+  /// Block sizes of the trailing dimensions (leading dimensions get 1); -1
+  /// spans a whole dimension; empty means one block over the whole tensor.
+  llvm::SmallVector<int64_t, 4> blockShape;
+  ScaleFormat format;
+  ScaleRule rule = ScaleRule::SharedExponent;
+  int margin = 0;         ///< AmaxToMax.
+  int medianExponent = 0; ///< MedianLookup.
+
+  llvm::Error verify() const;
+  bool operator==(const ScaleLevel &o) const {
+    return blockShape == o.blockShape && format == o.format &&
+           rule == o.rule && margin == o.margin &&
+           medianExponent == o.medianExponent;
+  }
+};
+
+struct ScaledFormat {
+  ElementFormat element;
+  llvm::SmallVector<ScaleLevel, 2> levels;
+
+  llvm::Error verify() const;
+  bool operator==(const ScaledFormat &o) const {
+    return element == o.element && levels == o.levels;
+  }
+};
+
+/// The scales of one level: one per block, row-major over the block grid,
+/// as f32 values and (power-of-two formats) codes.
+struct LevelScales {
+  llvm::SmallVector<int64_t, 4> grid; ///< Blocks along each dimension.
+  std::vector<float> values;
+  std::vector<uint32_t> codes;
+};
+
+/// A tensor in a scaled format: element codes plus the scales of each level.
+struct ScaledTensor {
+  std::vector<uint32_t> codes;
+  llvm::SmallVector<LevelScales, 2> scales;
+};
+
+/// The block grid of `level` over a tensor of `shape` (partial blocks at the
+/// high end of a dimension count as blocks).
+llvm::Expected<llvm::SmallVector<int64_t, 4>>
+blockGrid(const ScaleLevel &level, llvm::ArrayRef<int64_t> shape);
+
+/// The scale a rule gives a block from its statistics (amax of the block
+/// for SharedExponent/AmaxToMax, median of |x| for MedianLookup).
+float scaleFromAmax(const ScaleLevel &level, const ElementFormat &element,
+                    float amax);
+float scaleFromMedian(const ScaleLevel &level, float median);
+/// Rounds a real scale to the level's scale format (PowerOfTwo: up to the
+/// next power of two, clamped; F32: unchanged).
+float toScaleFormat(const ScaleFormat &f, float scale);
+
+/// Encodes `in` (row-major, `shape`) in `format`. `elementRounding` rounds
+/// the elements; the random number of element i is taken at stream index
+/// firstIndex + i. `given` supplies the scales (row-major over the block grid)
+/// of each level whose rule is Given, in level order.
+llvm::Expected<ScaledTensor>
+encodeScaled(const ScaledFormat &format, llvm::ArrayRef<int64_t> shape,
+             llvm::ArrayRef<float> in, const Rounding &elementRounding,
+             llvm::ArrayRef<std::vector<float>> given = {},
+             uint64_t firstIndex = 0, llvm::ArrayRef<float> randomData = {});
+
+/// Decodes a scaled tensor: decode(code) * product of the element's scales
+/// (NaN where a scale is NaN).
+llvm::Error decodeScaled(const ScaledFormat &format,
+                         llvm::ArrayRef<int64_t> shape,
+                         const ScaledTensor &tensor,
+                         llvm::MutableArrayRef<float> out);
+
+/// decodeScaled(encodeScaled(in)).
+llvm::Error quantizeScaled(const ScaledFormat &format,
+                           llvm::ArrayRef<int64_t> shape,
+                           llvm::ArrayRef<float> in,
+                           llvm::MutableArrayRef<float> out,
+                           const Rounding &elementRounding,
+                           llvm::ArrayRef<std::vector<float>> given = {},
+                           uint64_t firstIndex = 0,
+                           llvm::ArrayRef<float> randomData = {});
+
+llvm::StringRef stringifyScaleRule(ScaleRule r);
+std::optional<ScaleRule> parseScaleRule(llvm::StringRef s);
+
+} // namespace qtrain::numerics
+
+#endif // QTRAIN_NUMERICS_SCALEDFORMAT_H

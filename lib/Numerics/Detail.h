@@ -1,0 +1,64 @@
+//===- Detail.h - Helpers shared by the numerics sources --------*- C++ -*-===//
+//
+// Private to lib/Numerics.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef QTRAIN_LIB_NUMERICS_DETAIL_H
+#define QTRAIN_LIB_NUMERICS_DETAIL_H
+
+#include "qtrain/Numerics/RandomStream.h"
+
+#include "llvm/ADT/bit.h"
+
+#include <algorithm>
+
+namespace qtrain::numerics::detail {
+
+/// An f32 split into its class, sign and exact value sig * 2^exp.
+struct F32Parts {
+  enum Kind { Zero, Finite, Infinity, NaN } kind;
+  bool negative;
+  uint64_t sig; // Finite only: value = sig * 2^exp, sig > 0.
+  int exp;
+};
+
+inline F32Parts decompose(float x) {
+  uint32_t bits = llvm::bit_cast<uint32_t>(x);
+  bool negative = bits >> 31;
+  uint32_t abs = bits & 0x7fffffffu;
+  if (abs > 0x7f800000u)
+    return {F32Parts::NaN, negative, 0, 0};
+  if (abs == 0x7f800000u)
+    return {F32Parts::Infinity, negative, 0, 0};
+  if (abs == 0)
+    return {F32Parts::Zero, negative, 0, 0};
+  uint32_t e = abs >> 23;
+  uint64_t sig = e ? (abs & 0x7fffffu) | 0x800000u : abs;
+  return {F32Parts::Finite, negative, sig, static_cast<int>(e ? e : 1) - 150};
+}
+
+constexpr size_t kChunk = 1024;
+
+/// Calls body(begin, end, randoms) over [0, n) in chunks, with the rounding's
+/// random numbers for those elements (nullptr when not stochastic).
+template <typename Body>
+void forEachChunk(size_t n, const Rounding &r, uint64_t firstIndex,
+                  llvm::ArrayRef<float> randomData, Body body) {
+  if (!r.isStochastic()) {
+    body(0, n, nullptr);
+    return;
+  }
+  RandomStream stream(r, randomData);
+  uint32_t randoms[kChunk];
+  for (size_t begin = 0; begin < n; begin += kChunk) {
+    size_t end = std::min(n, begin + kChunk);
+    stream.fill(firstIndex + begin,
+                llvm::MutableArrayRef<uint32_t>(randoms, end - begin));
+    body(begin, end, randoms);
+  }
+}
+
+} // namespace qtrain::numerics::detail
+
+#endif // QTRAIN_LIB_NUMERICS_DETAIL_H

@@ -1,0 +1,321 @@
+//===- ScaledFormat.cpp - Block- and tensor-scaled formats ----------------===//
+//
+// See docs/Numerics.md, "Scaled formats".
+//
+//===----------------------------------------------------------------------===//
+
+#include "qtrain/Numerics/ScaledFormat.h"
+
+#include "qtrain/Numerics/Statistics.h"
+
+#include "Detail.h"
+
+#include "llvm/ADT/StringSwitch.h"
+
+#include <cmath>
+#include <limits>
+
+using namespace llvm;
+
+namespace qtrain::numerics {
+
+Error ScaleLevel::verify() const {
+  for (int64_t b : blockShape)
+    if (b != -1 && b < 1)
+      return createStringError(
+          "block sizes must be positive or -1 (whole dimension), got %lld",
+          static_cast<long long>(b));
+  if (Error e = format.verify())
+    return e;
+  if (rule == ScaleRule::MedianLookup && (medianExponent < -160 ||
+                                          medianExponent > 160))
+    return createStringError("median exponent must be in [-160, 160], got %d",
+                             medianExponent);
+  if (rule == ScaleRule::AmaxToMax && (margin < -64 || margin > 64))
+    return createStringError("margin must be in [-64, 64], got %d", margin);
+  return Error::success();
+}
+
+Error ScaledFormat::verify() const {
+  if (Error e = element.verify())
+    return e;
+  for (const ScaleLevel &l : levels)
+    if (Error e = l.verify())
+      return e;
+  return Error::success();
+}
+
+Expected<SmallVector<int64_t, 4>> blockGrid(const ScaleLevel &level,
+                                            ArrayRef<int64_t> shape) {
+  if (level.blockShape.size() > shape.size())
+    return createStringError("block shape has %zu dimensions but the tensor "
+                             "only %zu",
+                             level.blockShape.size(), shape.size());
+  SmallVector<int64_t, 4> grid;
+  size_t lead = shape.size() - level.blockShape.size();
+  for (size_t d = 0; d < shape.size(); ++d) {
+    int64_t b = level.blockShape.empty() ? -1
+                : d < lead               ? 1
+                                         : level.blockShape[d - lead];
+    grid.push_back(b == -1 || shape[d] == 0 ? (shape[d] ? 1 : 0)
+                                            : (shape[d] + b - 1) / b);
+  }
+  return grid;
+}
+
+namespace {
+
+float exponentScale(const ScaleFormat &f, int e) {
+  if (f.kind == ScaleKind::PowerOfTwo)
+    return decodeScale(f, scaleCodeForExponent(f, e));
+  return std::ldexp(1.0f, std::clamp(e, -149, 127));
+}
+
+float unitScale(const ScaleFormat &f) { return exponentScale(f, 0); }
+
+bool canHoldNaN(const ScaleFormat &f) {
+  return f.kind == ScaleKind::F32 || f.hasNaN;
+}
+
+/// Block sizes of `level` over `shape` (whole dimensions resolved).
+SmallVector<int64_t, 4> blockSizes(const ScaleLevel &level,
+                                   ArrayRef<int64_t> shape) {
+  SmallVector<int64_t, 4> sizes;
+  size_t lead = shape.size() - level.blockShape.size();
+  for (size_t d = 0; d < shape.size(); ++d) {
+    int64_t b = level.blockShape.empty() ? -1
+                : d < lead               ? 1
+                                         : level.blockShape[d - lead];
+    sizes.push_back(b == -1 ? std::max<int64_t>(shape[d], 1) : b);
+  }
+  return sizes;
+}
+
+/// For each element (row-major), the row-major index of its block.
+std::vector<uint32_t> blockIndexOfElements(const ScaleLevel &level,
+                                           ArrayRef<int64_t> shape,
+                                           ArrayRef<int64_t> grid,
+                                           size_t numElements) {
+  SmallVector<int64_t, 4> sizes = blockSizes(level, shape);
+  std::vector<uint32_t> index(numElements);
+  SmallVector<int64_t, 4> idx(shape.size(), 0);
+  for (size_t i = 0; i < numElements; ++i) {
+    int64_t b = 0;
+    for (size_t d = 0; d < shape.size(); ++d)
+      b = b * grid[d] + idx[d] / sizes[d];
+    index[i] = static_cast<uint32_t>(b);
+    for (size_t d = shape.size(); d-- > 0;) {
+      if (++idx[d] < shape[d])
+        break;
+      idx[d] = 0;
+    }
+  }
+  return index;
+}
+
+} // namespace
+
+float toScaleFormat(const ScaleFormat &f, float scale) {
+  if (f.kind == ScaleKind::F32)
+    return scale;
+  return decodeScale(
+      f, encodeScale(f, scale, Rounding::deterministic(RoundingMode::Up)));
+}
+
+float scaleFromAmax(const ScaleLevel &level, const ElementFormat &element,
+                    float a) {
+  const ScaleFormat &f = level.format;
+  if (std::isnan(a) || std::isinf(a))
+    return canHoldNaN(f) ? std::numeric_limits<float>::quiet_NaN()
+                         : unitScale(f);
+  switch (level.rule) {
+  case ScaleRule::SharedExponent:
+    if (a == 0)
+      return f.kind == ScaleKind::PowerOfTwo ? decodeScale(f, 0) : 1.0f;
+    return exponentScale(f, floorLog2(a) - element.maxExponent());
+  case ScaleRule::AmaxToMax: {
+    if (a == 0)
+      return unitScale(f);
+    double emax = element.maxValue();
+    double target = std::ldexp(static_cast<double>(a), level.margin);
+    if (f.kind == ScaleKind::F32) {
+      float s = std::ldexp(a / static_cast<float>(emax), level.margin);
+      return std::clamp(s, std::numeric_limits<float>::denorm_min(),
+                        std::numeric_limits<float>::max());
+    }
+    // Smallest k with emax * 2^k >= target (exact comparisons in double).
+    int k = static_cast<int>(std::ceil(std::log2(target / emax)));
+    while (std::ldexp(emax, k - 1) >= target)
+      --k;
+    while (std::ldexp(emax, k) < target)
+      ++k;
+    return exponentScale(f, k);
+  }
+  case ScaleRule::MedianLookup:
+  case ScaleRule::Given:
+    break;
+  }
+  llvm_unreachable("rule does not read amax");
+}
+
+float scaleFromMedian(const ScaleLevel &level, float median) {
+  assert(level.rule == ScaleRule::MedianLookup && "not a median rule");
+  if (median == 0 || !std::isfinite(median))
+    return unitScale(level.format);
+  int j = floorLog2(median);
+  // Nearest power of two in linear distance; 1.5 * 2^j goes up.
+  int p = j + (static_cast<double>(median) >= std::ldexp(1.5, j) ? 1 : 0);
+  return exponentScale(level.format, p - level.medianExponent);
+}
+
+Expected<ScaledTensor> encodeScaled(const ScaledFormat &format,
+                                    ArrayRef<int64_t> shape,
+                                    ArrayRef<float> in,
+                                    const Rounding &elementRounding,
+                                    ArrayRef<std::vector<float>> given,
+                                    uint64_t firstIndex,
+                                    ArrayRef<float> randomData) {
+  int64_t n = 1;
+  for (int64_t d : shape) {
+    if (d < 0)
+      return createStringError("dynamic or negative dimension %lld",
+                               static_cast<long long>(d));
+    n *= d;
+  }
+  if (static_cast<size_t>(n) != in.size())
+    return createStringError("shape holds %lld elements but %zu were given",
+                             static_cast<long long>(n), in.size());
+
+  ScaledTensor out;
+  // total[i]: product of the scales of element i over the levels so far.
+  std::vector<float> total(in.size(), 1.0f);
+  size_t givenUsed = 0;
+  for (const ScaleLevel &level : format.levels) {
+    Expected<SmallVector<int64_t, 4>> grid = blockGrid(level, shape);
+    if (!grid)
+      return grid.takeError();
+    size_t numBlocks = 1;
+    for (int64_t g : *grid)
+      numBlocks *= g;
+    std::vector<uint32_t> blockOf =
+        blockIndexOfElements(level, shape, *grid, in.size());
+    LevelScales scales;
+    scales.grid = *grid;
+    scales.values.assign(numBlocks, 1.0f);
+
+    if (level.rule == ScaleRule::Given) {
+      if (givenUsed >= given.size())
+        return createStringError("no scales given for a level whose rule is "
+                                 "'given'");
+      const std::vector<float> &g = given[givenUsed++];
+      if (g.size() != numBlocks)
+        return createStringError("%zu scales given for %zu blocks", g.size(),
+                                 numBlocks);
+      for (size_t b = 0; b < numBlocks; ++b)
+        scales.values[b] = toScaleFormat(level.format, g[b]);
+    } else if (level.rule == ScaleRule::MedianLookup) {
+      std::vector<std::vector<float>> members(numBlocks);
+      for (size_t i = 0; i < in.size(); ++i)
+        members[blockOf[i]].push_back(in[i] / total[i]);
+      for (size_t b = 0; b < numBlocks; ++b)
+        scales.values[b] = scaleFromMedian(level, medianAbs(members[b]));
+    } else {
+      std::vector<float> blockAmax(numBlocks, 0.0f);
+      std::vector<bool> nonFinite(numBlocks, false);
+      for (size_t i = 0; i < in.size(); ++i) {
+        float y = in[i] / total[i];
+        if (std::isfinite(y))
+          blockAmax[blockOf[i]] = std::max(blockAmax[blockOf[i]], std::fabs(y));
+        else
+          nonFinite[blockOf[i]] = true;
+      }
+      for (size_t b = 0; b < numBlocks; ++b) {
+        float a = nonFinite[b] && canHoldNaN(level.format)
+                      ? std::numeric_limits<float>::quiet_NaN()
+                      : blockAmax[b];
+        scales.values[b] = scaleFromAmax(level, format.element, a);
+      }
+    }
+
+    scales.codes.resize(numBlocks);
+    for (size_t b = 0; b < numBlocks; ++b)
+      scales.codes[b] =
+          level.format.kind == ScaleKind::F32
+              ? bit_cast<uint32_t>(scales.values[b])
+              : encodeScale(level.format, scales.values[b], Rounding());
+    for (size_t i = 0; i < in.size(); ++i)
+      total[i] *= scales.values[blockOf[i]];
+    out.scales.push_back(std::move(scales));
+  }
+
+  out.codes.resize(in.size());
+  detail::forEachChunk(
+      in.size(), elementRounding, firstIndex, randomData,
+      [&](size_t begin, size_t end, const uint32_t *randoms) {
+        for (size_t i = begin; i < end; ++i)
+          out.codes[i] = format.element.encode(
+              in[i] / total[i], elementRounding,
+              randoms ? randoms[i - begin] : 0);
+      });
+  return out;
+}
+
+Error decodeScaled(const ScaledFormat &format, ArrayRef<int64_t> shape,
+                   const ScaledTensor &tensor, MutableArrayRef<float> out) {
+  if (tensor.codes.size() != out.size())
+    return createStringError("%zu codes for %zu outputs", tensor.codes.size(),
+                             out.size());
+  if (tensor.scales.size() != format.levels.size())
+    return createStringError("%zu scale levels for a format with %zu",
+                             tensor.scales.size(), format.levels.size());
+  for (size_t i = 0; i < out.size(); ++i)
+    out[i] = format.element.decode(tensor.codes[i]);
+  for (size_t l = 0; l < format.levels.size(); ++l) {
+    const LevelScales &s = tensor.scales[l];
+    std::vector<uint32_t> blockOf =
+        blockIndexOfElements(format.levels[l], shape, s.grid, out.size());
+    for (size_t i = 0; i < out.size(); ++i)
+      if (blockOf[i] >= s.values.size())
+        return createStringError("scale grid too small for the tensor");
+    for (size_t i = 0; i < out.size(); ++i)
+      out[i] *= s.values[blockOf[i]];
+  }
+  return Error::success();
+}
+
+Error quantizeScaled(const ScaledFormat &format, ArrayRef<int64_t> shape,
+                     ArrayRef<float> in, MutableArrayRef<float> out,
+                     const Rounding &elementRounding,
+                     ArrayRef<std::vector<float>> given, uint64_t firstIndex,
+                     ArrayRef<float> randomData) {
+  Expected<ScaledTensor> t = encodeScaled(format, shape, in, elementRounding,
+                                          given, firstIndex, randomData);
+  if (!t)
+    return t.takeError();
+  return decodeScaled(format, shape, *t, out);
+}
+
+StringRef stringifyScaleRule(ScaleRule r) {
+  switch (r) {
+  case ScaleRule::SharedExponent:
+    return "shared_exponent";
+  case ScaleRule::AmaxToMax:
+    return "amax_to_max";
+  case ScaleRule::MedianLookup:
+    return "median_lookup";
+  case ScaleRule::Given:
+    return "given";
+  }
+  llvm_unreachable("unknown scale rule");
+}
+
+std::optional<ScaleRule> parseScaleRule(StringRef s) {
+  return StringSwitch<std::optional<ScaleRule>>(s)
+      .Case("shared_exponent", ScaleRule::SharedExponent)
+      .Case("amax_to_max", ScaleRule::AmaxToMax)
+      .Case("median_lookup", ScaleRule::MedianLookup)
+      .Case("given", ScaleRule::Given)
+      .Default(std::nullopt);
+}
+
+} // namespace qtrain::numerics
