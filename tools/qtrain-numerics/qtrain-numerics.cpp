@@ -1,1 +1,202 @@
-int main() { return 0; }
+//===- qtrain-numerics.cpp - The numerics library from the command line ---===//
+//
+//   qtrain-numerics formats                 list every named format
+//   qtrain-numerics quantize --format=NAME [--rounding=MODE] [--bits=K]
+//                            [--seed=S] X...
+//                                           quantize numbers, print codes
+//   qtrain-numerics demo                    a tour of rounding and scaling
+//   qtrain-numerics dga [--length=N] [--trials=T]
+//                                           the DGA accuracy study
+//
+//===----------------------------------------------------------------------===//
+
+#include "qtrain/Numerics/Accumulation.h"
+#include "qtrain/Numerics/Presets.h"
+#include "qtrain/Numerics/Statistics.h"
+
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/WithColor.h"
+#include "llvm/Support/raw_ostream.h"
+
+using namespace llvm;
+using namespace qtrain::numerics;
+
+static cl::SubCommand formatsCmd("formats", "List every named format");
+static cl::SubCommand quantizeCmd("quantize", "Quantize numbers");
+static cl::SubCommand demoCmd("demo", "A tour of rounding and scaling");
+static cl::SubCommand dgaCmd("dga", "Accuracy of grouped FP12 accumulation");
+
+static cl::opt<std::string> formatName("format", cl::desc("Minifloat preset"),
+                                       cl::init("e4m3fn"),
+                                       cl::sub(quantizeCmd));
+static cl::opt<std::string> roundingName(
+    "rounding", cl::desc("nearest_even|toward_zero|nearest_away|up|down|"
+                         "stochastic"),
+    cl::init("nearest_even"), cl::sub(quantizeCmd));
+static cl::opt<unsigned> randomBits("bits", cl::desc("Stochastic: k"),
+                                    cl::init(8), cl::sub(quantizeCmd));
+static cl::opt<uint64_t> seed("seed", cl::desc("Stochastic: seed"),
+                              cl::init(0), cl::sub(quantizeCmd));
+static cl::list<std::string> values(cl::Positional, cl::desc("<x>..."),
+                                    cl::sub(quantizeCmd));
+static cl::opt<int> dgaLength("length", cl::desc("Dot product length"),
+                              cl::init(4096), cl::sub(dgaCmd));
+static cl::opt<int> dgaTrials("trials", cl::desc("Dot products per point"),
+                              cl::init(50), cl::sub(dgaCmd));
+
+static int fail(const Twine &message) {
+  WithColor::error(errs(), "qtrain-numerics") << message << "\n";
+  return 1;
+}
+
+static void describe(raw_ostream &os, const MinifloatFormat &f) {
+  os << format("e%um%u bias %-4d %-4s %-5s %-8s max %-12g min normal %-12g "
+               "min %g",
+               f.exponentBits, f.mantissaBits, f.bias,
+               stringifySpecialValues(f.specials).data(),
+               f.subnormals ? "sub" : "flush",
+               stringifyOverflowPolicy(f.overflow).data(), f.maxFinite(),
+               f.minNormal(), f.minPositive());
+}
+
+static int listFormats() {
+  outs() << "Minifloats:\n";
+  for (const MinifloatPreset &p : minifloatPresets()) {
+    outs() << format("  %-12s ", p.name.data());
+    describe(outs(), p.format);
+    outs() << "  (" << p.description << ")\n";
+  }
+  outs() << "Scaled formats:\n";
+  for (const ScaledPreset &p : scaledPresets()) {
+    outs() << format("  %-16s %-10s %u-bit elements, %zu scale level(s)  (",
+                     p.name.data(),
+                     stringifyRoundingMode(p.rounding.mode).data(),
+                     p.format.element.bitWidth(), p.format.levels.size())
+           << p.description << ")\n";
+  }
+  return 0;
+}
+
+static int quantizeValues() {
+  std::optional<MinifloatFormat> f = lookupMinifloat(formatName);
+  if (!f)
+    return fail("unknown format '" + formatName + "' (see 'formats')");
+  std::optional<RoundingMode> mode = parseRoundingMode(roundingName);
+  if (!mode)
+    return fail("unknown rounding mode '" + roundingName + "'");
+  Rounding r = Rounding::deterministic(*mode);
+  if (*mode == RoundingMode::Stochastic) {
+    RandomSource src;
+    src.seed = seed;
+    r = Rounding::stochastic(randomBits, src);
+  }
+  if (Error e = r.verify())
+    return fail(toString(std::move(e)));
+  std::vector<float> in;
+  for (const std::string &v : values) {
+    float x;
+    if (!to_float(v, x))
+      return fail("'" + v + "' is not a number");
+    in.push_back(x);
+  }
+  std::vector<uint32_t> codes(in.size());
+  encode(*f, in, codes, r);
+  for (size_t i = 0; i < in.size(); ++i)
+    outs() << format("%-14g -> 0x%0*x = %g\n", in[i],
+                     int((f->bitWidth() + 3) / 4), codes[i],
+                     decode(*f, codes[i]));
+  return 0;
+}
+
+static int demo() {
+  MinifloatFormat fp8 = *lookupMinifloat("e4m3fn");
+  outs() << "1.3 in e4m3fn under each rounding mode:\n";
+  for (RoundingMode m : {RoundingMode::NearestEven, RoundingMode::TowardZero,
+                         RoundingMode::NearestAway, RoundingMode::Up,
+                         RoundingMode::Down})
+    outs() << format("  %-13s %g\n", stringifyRoundingMode(m).data(),
+                     quantize(fp8, 1.3f, Rounding::deterministic(m)));
+  outs() << "Stochastic rounding of 1.3 (k = 3, counter source), mean of "
+            "100000 draws:\n";
+  std::vector<float> in(100000, 1.3f), out(in.size());
+  quantize(fp8, in, out, Rounding::stochastic(3));
+  double mean = 0;
+  for (float v : out)
+    mean += v / out.size();
+  outs() << format("  %.5f (exact 1.3; 3-bit SR keeps the top 3 discarded "
+                   "bits)\n",
+                   mean);
+  outs() << "MXFP4 of 32 values 1..32 (one block):\n";
+  std::vector<float> x(32), q(32);
+  for (int i = 0; i < 32; ++i)
+    x[i] = i + 1;
+  const ScaledPreset *mx = lookupScaled("mxfp4_e2m1");
+  if (Error e = quantizeScaled(mx->format, {32}, x, q, mx->rounding))
+    return fail(toString(std::move(e)));
+  outs() << " ";
+  for (float v : q)
+    outs() << " " << v;
+  outs() << "\n";
+  return 0;
+}
+
+static int dgaStudy() {
+  if (dgaLength < 1 || dgaTrials < 1)
+    return fail("--length and --trials must be positive");
+  MinifloatFormat fp8 = *lookupMinifloat("e4m3fn");
+  AccumulationSpec s;
+  s.accumulator = *lookupMinifloat("fp12_dga");
+  auto err = [&](const AccumulationSpec &spec) {
+    return meanRelativeDotError(spec, fp8, dgaLength, dgaTrials, 2022);
+  };
+  outs() << format("FP8 (e4m3fn) dot products of length %d, FP12 (1-5-6) "
+                   "accumulation, mean relative error over %d trials:\n",
+                   int(dgaLength), int(dgaTrials));
+  AccumulationSpec f32;
+  outs() << format("  %-32s %.3e\n", "f32, no grouping", err(f32));
+  outs() << format("  %-32s %.3e\n", "no grouping", err(s));
+  for (unsigned g : {16u, 24u, 64u}) {
+    AccumulationSpec sga = s;
+    sga.grouping = Grouping::Static;
+    sga.groupSize = g;
+    outs() << format("  %-32s %.3e\n", ("static groups of " + Twine(g)).str().c_str(),
+                     err(sga));
+  }
+  for (DgaCount c : {DgaCount::AfterReset, DgaCount::ClosedGroup}) {
+    AccumulationSpec dga = s;
+    dga.grouping = Grouping::IdealDGA;
+    dga.dgaCount = c;
+    outs() << format("  %-32s %.3e\n",
+                     ("ideal DGA, n = " + stringifyDgaCount(c)).str().c_str(),
+                     err(dga));
+  }
+  for (bool shared : {false, true})
+    for (int c = -1; c <= 6; ++c) {
+      AccumulationSpec e = s;
+      e.grouping = Grouping::EfficientDGA;
+      e.shiftC = c;
+      e.sharedThreshold = shared;
+      outs() << format("  %-32s %.3e\n",
+                       ("E-DGA c = " + Twine(c) + (shared ? " (shared)" : ""))
+                           .str()
+                           .c_str(),
+                       err(e));
+    }
+  return 0;
+}
+
+int main(int argc, char **argv) {
+  InitLLVM init(argc, argv);
+  cl::ParseCommandLineOptions(argc, argv, "qtrain numerics library tool\n");
+  if (formatsCmd)
+    return listFormats();
+  if (quantizeCmd)
+    return quantizeValues();
+  if (demoCmd)
+    return demo();
+  if (dgaCmd)
+    return dgaStudy();
+  return fail("give a subcommand: formats, quantize, demo or dga (--help)");
+}

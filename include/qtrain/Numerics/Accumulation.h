@@ -1,0 +1,96 @@
+//===- Accumulation.h - Low-precision dot products and GEMM -----*- C++ -*-===//
+//
+// The reference for every contraction: products rounded to a product format,
+// summed in an accumulator format (rounded after every add) with optional
+// grouping (static groups, ideal or efficient dynamic group accumulation),
+// and groups added into an outer accumulator. docs/Numerics.md
+// ("Accumulation") states the algorithm exactly as implemented here.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef QTRAIN_NUMERICS_ACCUMULATION_H
+#define QTRAIN_NUMERICS_ACCUMULATION_H
+
+#include "qtrain/Numerics/Minifloat.h"
+
+#include "llvm/ADT/ArrayRef.h"
+
+#include <optional>
+
+namespace qtrain::numerics {
+
+enum class Grouping : uint8_t {
+  None,         ///< One running sum in the accumulator format.
+  Static,       ///< A group closes every `groupSize` products (SGA).
+  IdealDGA,     ///< Threshold sqrt(3 P_O^2 / (2 n)) from the error model.
+  EfficientDGA, ///< Threshold 2^-c |P_O| (a shift), per output or shared.
+};
+
+/// Which group count n enters the ideal-DGA threshold sqrt(3 P_O^2 / (2 n))
+/// when a group closes.
+enum class DgaCount : uint8_t {
+  AfterReset,  ///< n = 1, the count after the reset (the published order).
+  ClosedGroup, ///< n = the number of products of the group just closed.
+};
+
+struct AccumulationSpec {
+  /// Products are exact (f64) when unset, else rounded to this format.
+  std::optional<MinifloatFormat> product;
+  /// The group (or only) accumulator P_G.
+  MinifloatFormat accumulator; // f32 by default
+  /// The outer accumulator P_O; the accumulator format when unset.
+  std::optional<MinifloatFormat> outer;
+  Grouping grouping = Grouping::None;
+  unsigned groupSize = 16;        ///< Static.
+  double initialThreshold = 1.0;  ///< DGA: T0.
+  DgaCount dgaCount = DgaCount::ClosedGroup; ///< IdealDGA.
+  /// EfficientDGA: T = 2^-c |P_O|. The default 4 is the best c of the study
+  /// in `qtrain-numerics dga` (docs/Numerics.md, "Choosing c").
+  int shiftC = 4;
+  bool sharedThreshold = false;   ///< EfficientDGA: one T per GEMM.
+  /// Rounding of every add (and of products); deterministic modes only.
+  RoundingMode rounding = RoundingMode::NearestEven;
+
+  const MinifloatFormat &outerFormat() const {
+    return outer ? *outer : accumulator;
+  }
+  llvm::Error verify() const;
+};
+
+/// The sum of a and b (values of f32 precision or exact f64 products),
+/// correctly rounded to `f` in mode `mode`.
+float addRounded(const MinifloatFormat &f, double a, double b,
+                 RoundingMode mode);
+
+/// dot(a, b) under `spec`.
+float dot(llvm::ArrayRef<float> a, llvm::ArrayRef<float> b,
+          const AccumulationSpec &spec);
+
+/// C[m x n] = A[m x k] * B[k x n], all row-major, every output accumulated as
+/// dot() does over k in increasing order. With a shared E-DGA threshold all
+/// outputs advance over k in lockstep.
+void gemm(llvm::ArrayRef<float> a, llvm::ArrayRef<float> b,
+          llvm::MutableArrayRef<float> c, int64_t m, int64_t n, int64_t k,
+          const AccumulationSpec &spec);
+
+/// The exact value of sum(a[i] * b[i]) rounded once to double (products are
+/// exact in double; the sum is compensated).
+double exactDot(llvm::ArrayRef<float> a, llvm::ArrayRef<float> b);
+
+/// A reproducible accuracy study: the mean relative error |dot - exact| /
+/// |exact| over `trials` dot products of length `length`, operands drawn
+/// uniformly from [0, 1) (a) and [-0.2, 0.8) (b), rounded to `operand`
+/// with nearest-even. The positive mean makes partial sums grow linearly,
+/// the regime where swamping appears.
+double meanRelativeDotError(const AccumulationSpec &spec,
+                            const MinifloatFormat &operand, int length,
+                            int trials, uint64_t seed);
+
+llvm::StringRef stringifyGrouping(Grouping g);
+llvm::StringRef stringifyDgaCount(DgaCount c);
+std::optional<DgaCount> parseDgaCount(llvm::StringRef s);
+std::optional<Grouping> parseGrouping(llvm::StringRef s);
+
+} // namespace qtrain::numerics
+
+#endif // QTRAIN_NUMERICS_ACCUMULATION_H

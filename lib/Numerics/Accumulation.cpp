@@ -1,0 +1,233 @@
+//===- Accumulation.cpp - Low-precision dot products and GEMM -------------===//
+//
+// See docs/Numerics.md, "Accumulation".
+//
+//===----------------------------------------------------------------------===//
+
+#include "qtrain/Numerics/Accumulation.h"
+
+#include "llvm/ADT/StringSwitch.h"
+
+#include <cmath>
+#include <random>
+#include <vector>
+
+using namespace llvm;
+
+namespace qtrain::numerics {
+
+Error AccumulationSpec::verify() const {
+  if (product)
+    if (Error e = product->verify())
+      return e;
+  if (Error e = accumulator.verify())
+    return e;
+  if (outer)
+    if (Error e = outer->verify())
+      return e;
+  if (rounding == RoundingMode::Stochastic)
+    return createStringError("accumulation rounds with a deterministic mode");
+  if (grouping == Grouping::Static && groupSize < 1)
+    return createStringError("static group size must be at least 1");
+  if ((grouping == Grouping::IdealDGA || grouping == Grouping::EfficientDGA) &&
+      !(initialThreshold >= 0 && std::isfinite(initialThreshold)))
+    return createStringError("initial threshold must be finite and >= 0");
+  if (grouping == Grouping::EfficientDGA && (shiftC < -31 || shiftC > 31))
+    return createStringError("E-DGA shift c must be in [-31, 31], got %d",
+                             shiftC);
+  return Error::success();
+}
+
+float addRounded(const MinifloatFormat &f, double a, double b,
+                 RoundingMode mode) {
+  // TwoSum: s + err == a + b exactly.
+  double s = a + b;
+  double bb = s - a;
+  double err = (a - (s - bb)) + (b - bb);
+  if (s == 0 && err == 0 && std::signbit(a) && std::signbit(b))
+    s = -0.0; // (-0) + (-0) keeps its sign, as in IEEE.
+  return decode(f, encodeExact(f, s, err, Rounding::deterministic(mode)));
+}
+
+namespace {
+
+/// The state of one output's accumulation.
+struct Accumulator {
+  float outer = 0;   // P_O
+  float group = 0;   // P_G
+  unsigned n = 0;    // products in the current group
+  double threshold;  // T (DGA)
+};
+
+class Contraction {
+public:
+  explicit Contraction(const AccumulationSpec &spec) : spec(spec) {}
+
+  Accumulator start() const { return {0, 0, 0, spec.initialThreshold}; }
+
+  double product(float a, float b) const {
+    double p = static_cast<double>(a) * b; // exact: 24 + 24 bits
+    if (!spec.product)
+      return p;
+    return decode(*spec.product, encodeExact(*spec.product, p, 0,
+                                             Rounding::deterministic(
+                                                 spec.rounding)));
+  }
+
+  /// Adds one product; `sharedT` is the shared E-DGA threshold. Returns
+  /// true when a group closed.
+  bool add(Accumulator &acc, double p, double sharedT) const {
+    const MinifloatFormat &g = spec.accumulator;
+    switch (spec.grouping) {
+    case Grouping::None:
+      acc.group = addRounded(g, acc.group, p, spec.rounding);
+      return false;
+    case Grouping::Static:
+      acc.group = addRounded(g, acc.group, p, spec.rounding);
+      if (++acc.n == spec.groupSize) {
+        closeGroup(acc);
+        acc.group = 0;
+        acc.n = 0;
+        return true;
+      }
+      return false;
+    case Grouping::IdealDGA:
+    case Grouping::EfficientDGA: {
+      double t = spec.grouping == Grouping::EfficientDGA && spec.sharedThreshold
+                     ? sharedT
+                     : acc.threshold;
+      if (std::fabs(acc.group) < t) {
+        acc.group = addRounded(g, acc.group, p, spec.rounding);
+        ++acc.n;
+        return false;
+      }
+      unsigned closedCount = acc.n;
+      closeGroup(acc);
+      acc.group = addRounded(g, 0.0, p, spec.rounding);
+      acc.n = 1;
+      double po = acc.outer;
+      double n = spec.dgaCount == DgaCount::AfterReset ? acc.n
+                                                       : std::max(closedCount, 1u);
+      acc.threshold = spec.grouping == Grouping::IdealDGA
+                          ? std::sqrt(3 * po * po / (2.0 * n))
+                          : std::ldexp(std::fabs(po), -spec.shiftC);
+      return true;
+    }
+    }
+    llvm_unreachable("unknown grouping");
+  }
+
+  float finish(const Accumulator &acc) const {
+    if (spec.grouping == Grouping::None)
+      return acc.group;
+    return addRounded(spec.outerFormat(), acc.outer, acc.group, spec.rounding);
+  }
+
+private:
+  void closeGroup(Accumulator &acc) const {
+    acc.outer =
+        addRounded(spec.outerFormat(), acc.outer, acc.group, spec.rounding);
+  }
+
+  const AccumulationSpec &spec;
+};
+
+} // namespace
+
+void gemm(ArrayRef<float> a, ArrayRef<float> b, MutableArrayRef<float> c,
+          int64_t m, int64_t n, int64_t k, const AccumulationSpec &spec) {
+  assert(a.size() == size_t(m * k) && b.size() == size_t(k * n) &&
+         c.size() == size_t(m * n) && "shape mismatch");
+  Contraction op(spec);
+  std::vector<Accumulator> acc(m * n, op.start());
+  double sharedT = spec.initialThreshold;
+  for (int64_t kk = 0; kk < k; ++kk) {
+    bool closed = false;
+    for (int64_t i = 0; i < m; ++i)
+      for (int64_t j = 0; j < n; ++j)
+        closed |= op.add(acc[i * n + j], op.product(a[i * k + kk], b[kk * n + j]),
+                         sharedT);
+    if (closed && spec.grouping == Grouping::EfficientDGA &&
+        spec.sharedThreshold) {
+      double sum = 0;
+      for (const Accumulator &s : acc)
+        sum += std::fabs(s.outer);
+      sharedT = std::ldexp(sum / acc.size(), -spec.shiftC);
+    }
+  }
+  for (int64_t i = 0; i < m * n; ++i)
+    c[i] = op.finish(acc[i]);
+}
+
+float dot(ArrayRef<float> a, ArrayRef<float> b, const AccumulationSpec &spec) {
+  assert(a.size() == b.size() && "length mismatch");
+  float c;
+  gemm(a, b, MutableArrayRef<float>(c), 1, 1, a.size(), spec);
+  return c;
+}
+
+StringRef stringifyGrouping(Grouping g) {
+  switch (g) {
+  case Grouping::None:
+    return "none";
+  case Grouping::Static:
+    return "static";
+  case Grouping::IdealDGA:
+    return "ideal_dga";
+  case Grouping::EfficientDGA:
+    return "efficient_dga";
+  }
+  llvm_unreachable("unknown grouping");
+}
+
+double exactDot(ArrayRef<float> a, ArrayRef<float> b) {
+  assert(a.size() == b.size() && "length mismatch");
+  double sum = 0, comp = 0; // Neumaier
+  for (size_t i = 0; i < a.size(); ++i) {
+    double p = static_cast<double>(a[i]) * b[i];
+    double s = sum + p;
+    comp += std::fabs(sum) >= std::fabs(p) ? (sum - s) + p : (p - s) + sum;
+    sum = s;
+  }
+  return sum + comp;
+}
+
+double meanRelativeDotError(const AccumulationSpec &spec,
+                            const MinifloatFormat &operand, int length,
+                            int trials, uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  std::uniform_real_distribution<float> d(0.0f, 1.0f);
+  std::vector<float> a(length), b(length);
+  double total = 0;
+  for (int t = 0; t < trials; ++t) {
+    for (int i = 0; i < length; ++i) {
+      a[i] = quantize(operand, d(rng), Rounding());
+      b[i] = quantize(operand, d(rng) - 0.2f, Rounding());
+    }
+    double exact = exactDot(a, b);
+    total += std::fabs(dot(a, b, spec) - exact) / std::fabs(exact);
+  }
+  return total / trials;
+}
+
+StringRef stringifyDgaCount(DgaCount c) {
+  return c == DgaCount::AfterReset ? "after_reset" : "closed_group";
+}
+
+std::optional<DgaCount> parseDgaCount(StringRef s) {
+  return StringSwitch<std::optional<DgaCount>>(s)
+      .Case("after_reset", DgaCount::AfterReset)
+      .Case("closed_group", DgaCount::ClosedGroup)
+      .Default(std::nullopt);
+}
+
+std::optional<Grouping> parseGrouping(StringRef s) {
+  return StringSwitch<std::optional<Grouping>>(s)
+      .Case("none", Grouping::None)
+      .Case("static", Grouping::Static)
+      .Case("ideal_dga", Grouping::IdealDGA)
+      .Case("efficient_dga", Grouping::EfficientDGA)
+      .Default(std::nullopt);
+}
+
+} // namespace qtrain::numerics

@@ -1,0 +1,256 @@
+//===- ScaledFormatTest.cpp - MX, FlexBlock, MLS and per-tensor scaling ---===//
+
+#include "qtrain/Numerics/Presets.h"
+#include "qtrain/Numerics/Statistics.h"
+
+#include "gtest/gtest.h"
+
+#include <cmath>
+#include <random>
+
+using namespace llvm;
+using namespace qtrain::numerics;
+
+namespace {
+
+const ScaledFormat &preset(StringRef name) {
+  const ScaledPreset *p = lookupScaled(name);
+  EXPECT_NE(p, nullptr) << name.str();
+  return p->format;
+}
+
+std::vector<float> randomNormal(size_t n, uint64_t seed, float sigma = 1) {
+  std::mt19937_64 rng(seed);
+  std::normal_distribution<float> d(0, sigma);
+  std::vector<float> v(n);
+  for (float &x : v)
+    x = d(rng);
+  return v;
+}
+
+TEST(ScaledPresets, AllVerify) {
+  for (const ScaledPreset &p : scaledPresets())
+    EXPECT_FALSE(errorToBool(p.format.verify())) << p.name.str();
+  EXPECT_EQ(scaledPresetName(preset("mxfp8_e4m3")), "mxfp8_e4m3");
+}
+
+TEST(MX, SharedExponentIsFloorLog2AmaxMinusEmax) {
+  struct Case {
+    const char *name;
+    int emax;
+  } cases[] = {{"mxfp8_e4m3", 8}, {"mxfp8_e5m2", 15}, {"mxfp6_e3m2", 4},
+               {"mxfp6_e2m3", 2}, {"mxfp4_e2m1", 2},  {"mxint8", 0}};
+  std::vector<float> x = randomNormal(96, 1, 3.0f); // three blocks of 32
+  x[40] = 1000.0f;                                  // block 1's amax
+  for (const Case &c : cases) {
+    const ScaledFormat &f = preset(c.name);
+    EXPECT_EQ(f.element.maxExponent(), c.emax) << c.name;
+    Expected<ScaledTensor> t = encodeScaled(f, {3, 32}, x, Rounding());
+    ASSERT_TRUE(bool(t)) << toString(t.takeError());
+    ASSERT_EQ(t->scales.size(), 1u);
+    const LevelScales &s = t->scales[0];
+    ASSERT_EQ(s.grid, (SmallVector<int64_t, 4>{3, 1}));
+    for (int b = 0; b < 3; ++b) {
+      float a = amax(ArrayRef<float>(x).slice(b * 32, 32));
+      int shared = floorLog2(a) - c.emax;
+      EXPECT_EQ(s.codes[b], uint32_t(shared + 127)) << c.name << " block " << b;
+      EXPECT_EQ(s.values[b], std::ldexp(1.0f, shared));
+      // Each element code is the element format's encoding of x / scale.
+      for (int i = 0; i < 32; ++i) {
+        float e = x[b * 32 + i] / s.values[b];
+        EXPECT_EQ(t->codes[b * 32 + i], f.element.encode(e, Rounding()));
+      }
+    }
+  }
+}
+
+TEST(MX, NaNOrInfinityMakesTheBlockScaleNaN) {
+  const ScaledFormat &f = preset("mxfp8_e4m3");
+  std::vector<float> x(64, 1.0f);
+  x[3] = NAN;
+  x[40] = -INFINITY;
+  std::vector<float> out(64);
+  ASSERT_FALSE(errorToBool(quantizeScaled(f, {64}, x, out, Rounding())));
+  Expected<ScaledTensor> t = encodeScaled(f, {64}, x, Rounding());
+  ASSERT_TRUE(bool(t));
+  EXPECT_EQ(t->scales[0].codes[0], 0xFFu);
+  EXPECT_EQ(t->scales[0].codes[1], 0xFFu);
+  for (float v : out)
+    EXPECT_TRUE(std::isnan(v));
+}
+
+TEST(MX, ZeroBlockTakesTheSmallestScale) {
+  const ScaledFormat &f = preset("mxfp4_e2m1");
+  std::vector<float> x(32, 0.0f), out(32);
+  Expected<ScaledTensor> t = encodeScaled(f, {32}, x, Rounding());
+  ASSERT_TRUE(bool(t));
+  EXPECT_EQ(t->scales[0].codes[0], 0u);
+  ASSERT_FALSE(errorToBool(quantizeScaled(f, {32}, x, out, Rounding())));
+  for (float v : out)
+    EXPECT_EQ(v, 0.0f);
+}
+
+TEST(MX, UnevenTailBlock) {
+  const ScaledFormat &f = preset("mxfp8_e5m2");
+  std::vector<float> x = randomNormal(2 * 45, 9);
+  x[2 * 45 - 1] = 4096.0f; // alone in the tail block [32, 45) of row 1
+  Expected<ScaledTensor> t = encodeScaled(f, {2, 45}, x, Rounding());
+  ASSERT_TRUE(bool(t));
+  ASSERT_EQ(t->scales[0].grid, (SmallVector<int64_t, 4>{2, 2}));
+  EXPECT_EQ(t->scales[0].values[3], std::ldexp(1.0f, 12 - 15));
+  std::vector<float> out(x.size());
+  ASSERT_FALSE(errorToBool(quantizeScaled(f, {2, 45}, x, out, Rounding())));
+  EXPECT_EQ(out[2 * 45 - 1], 4096.0f);
+}
+
+TEST(MX, ShapeErrors) {
+  const ScaledFormat &f = preset("mxfp8_e4m3");
+  std::vector<float> x(10);
+  EXPECT_EQ(toString(encodeScaled(f, {3, 4}, x, Rounding()).takeError()),
+            "shape holds 12 elements but 10 were given");
+  std::vector<float> none;
+  Expected<ScaledTensor> empty = encodeScaled(f, {0, 32}, none, Rounding());
+  ASSERT_TRUE(bool(empty));
+  EXPECT_TRUE(empty->codes.empty());
+}
+
+/// The FlexBlock simulator's element rule: with block max exponent M and
+/// element exponent e, keep k = bits - (M - e) - 1 fraction bits by
+/// truncation; k < 0 gives zero.
+float flexBlockReference(float x, int blockMaxExp, int bits) {
+  if (x == 0)
+    return 0;
+  int e = floorLog2(x);
+  int k = bits - (blockMaxExp - e) - 1;
+  if (k < 0)
+    return 0;
+  double scaled = std::ldexp(std::fabs(double(x)), k - e);
+  return std::copysign(float(std::ldexp(std::trunc(scaled), e - k)), x);
+}
+
+TEST(FlexBlock, TruncationRuleAndBlockShapes) {
+  struct Case {
+    const char *name;
+    int bits;
+    int64_t channels;
+  } cases[] = {{"fb12", 4, 24}, {"fb16", 8, 12}, {"fb24", 16, 6}};
+  for (const Case &c : cases) {
+    const ScaledPreset *p = lookupScaled(c.name);
+    ASSERT_NE(p, nullptr);
+    EXPECT_EQ(p->format.levels[0].blockShape,
+              (SmallVector<int64_t, 4>{c.channels, 3, 3}));
+    EXPECT_EQ(p->format.levels[0].blockShape[0] * 9 * c.bits, 864);
+    // A conv weight [2, 48, 3, 3]: 2 x 2 blocks of [1, c, 3, 3] along the
+    // second dimension for FB12, more for the others.
+    SmallVector<int64_t, 4> shape = {2, 48, 3, 3};
+    std::vector<float> x = randomNormal(2 * 48 * 9, 5);
+    for (size_t i = 0; i < x.size(); i += 7)
+      x[i] *= 1e-3f; // elements far below the block max lose bits
+    std::vector<float> out(x.size());
+    ASSERT_FALSE(
+        errorToBool(quantizeScaled(p->format, shape, x, out, p->rounding)));
+    int64_t blocksPerRow = 48 / c.channels;
+    for (int64_t o = 0; o < 2; ++o)
+      for (int64_t blk = 0; blk < blocksPerRow; ++blk) {
+        size_t begin = (o * 48 + blk * c.channels) * 9;
+        size_t size = c.channels * 9;
+        int m = floorLog2(amax(ArrayRef<float>(x).slice(begin, size)));
+        for (size_t i = begin; i < begin + size; ++i)
+          ASSERT_EQ(out[i], flexBlockReference(x[i], m, c.bits))
+              << c.name << " element " << i << " x=" << x[i];
+      }
+  }
+}
+
+TEST(PerTensor, AmaxMapsToFormatMax) {
+  const ScaledFormat &f = preset("fp8_e4m3_tensor");
+  std::vector<float> x = randomNormal(1000, 2, 0.01f);
+  x[17] = -0.5f;
+  Expected<ScaledTensor> t = encodeScaled(f, {1000}, x, Rounding());
+  ASSERT_TRUE(bool(t));
+  EXPECT_EQ(t->scales[0].values[0], 0.5f / 448.0f);
+  std::vector<float> out(1000);
+  ASSERT_FALSE(errorToBool(quantizeScaled(f, {1000}, x, out, Rounding())));
+  EXPECT_NEAR(out[17], -0.5f, 1e-6f);
+  // The margin moves amax below the max by 2^margin.
+  ScaledFormat m = f;
+  m.levels[0].margin = 2;
+  t = encodeScaled(m, {1000}, x, Rounding());
+  ASSERT_TRUE(bool(t));
+  EXPECT_EQ(t->scales[0].values[0], 4 * (0.5f / 448.0f));
+}
+
+TEST(PerTensor, PowerOfTwoScaleRoundsUp) {
+  ScaledFormat f = preset("fp8_e4m3_tensor");
+  f.levels[0].format = ScaleFormat::e8m0();
+  std::vector<float> x = {448.0f * 3}; // ideal scale 3 -> 4
+  Expected<ScaledTensor> t = encodeScaled(f, {1}, x, Rounding());
+  ASSERT_TRUE(bool(t));
+  EXPECT_EQ(t->scales[0].values[0], 4.0f);
+  x = {448.0f * 4}; // exactly a power of two stays
+  t = encodeScaled(f, {1}, x, Rounding());
+  EXPECT_EQ(t->scales[0].values[0], 4.0f);
+}
+
+TEST(MLS, TwoLevelsTensorThenGroup) {
+  const ScaledFormat &f = preset("mls_e2m4");
+  ASSERT_EQ(f.levels.size(), 2u);
+  std::vector<float> x = randomNormal(64, 11);
+  for (int i = 16; i < 32; ++i)
+    x[i] *= 1e-2f; // a group far below the tensor max gets a small scale
+  Expected<ScaledTensor> t = encodeScaled(f, {64}, x, Rounding());
+  ASSERT_TRUE(bool(t));
+  float tensorScale = t->scales[0].values[0];
+  EXPECT_EQ(tensorScale, amax(x) / f.element.maxValue());
+  ASSERT_EQ(t->scales[1].values.size(), 4u);
+  EXPECT_LT(t->scales[1].values[1], t->scales[1].values[0]);
+  for (float s : t->scales[1].values) {
+    EXPECT_LE(s, 1.0f);
+    EXPECT_GE(s, 1.0f / 128);
+  }
+  std::vector<float> out(64);
+  ASSERT_FALSE(errorToBool(quantizeScaled(f, {64}, x, out, Rounding())));
+  // Each element is within half an element step of x, the step being
+  // 2^(max(e, 0) - 4) in element units (4 mantissa bits, subnormals below 1)
+  // times the element's two scales.
+  for (int i = 0; i < 64; ++i) {
+    float total = tensorScale * t->scales[1].values[i / 16];
+    float y = std::fabs(x[i]) / total;
+    int e = y >= 1 ? floorLog2(y) : 0;
+    float halfStep = std::ldexp(1.0f, std::min(e, 2) - 5) * total;
+    EXPECT_LE(std::fabs(out[i] - x[i]), halfStep * 1.0001f) << i;
+  }
+}
+
+TEST(AdaptiveBias, MedianPicksTheBias) {
+  const ScaledPreset *p = lookupScaled("abfp8_e5m2");
+  ASSERT_NE(p, nullptr);
+  // Median of |x| = 0.0625 = 2^-4: the reference median 2^(16 - bias) is
+  // 2^-4 for bias 20, i.e. scale 2^(15 - 20).
+  std::vector<float> x = {0.0625f, -0.01f, 0.3f, 0.0625f, -8.0f};
+  Expected<ScaledTensor> t = encodeScaled(p->format, {5}, x, Rounding());
+  ASSERT_TRUE(bool(t));
+  EXPECT_EQ(t->scales[0].values[0], std::ldexp(1.0f, 15 - 20));
+  // Median 2: bias 15, scale 1.
+  x = {2.0f, 1.0f, 3.0f};
+  t = encodeScaled(p->format, {3}, x, Rounding());
+  EXPECT_EQ(t->scales[0].values[0], 1.0f);
+  // Nearest power of two in linear distance: 2.9 -> 2 (bias 15), 3 -> 4.
+  ScaleLevel l = p->format.levels[0];
+  EXPECT_EQ(scaleFromMedian(l, 2.9f), 1.0f);
+  EXPECT_EQ(scaleFromMedian(l, 3.0f), 2.0f);
+}
+
+TEST(Given, ScalesFromOutside) {
+  ScaledFormat f = preset("fp8_e4m3_tensor");
+  f.levels[0].rule = ScaleRule::Given;
+  std::vector<float> x = {1.0f, 2.0f}, out(2);
+  std::vector<std::vector<float>> given = {{0.5f}};
+  ASSERT_FALSE(
+      errorToBool(quantizeScaled(f, {2}, x, out, Rounding(), given)));
+  EXPECT_EQ(out[1], 2.0f);
+  EXPECT_EQ(toString(quantizeScaled(f, {2}, x, out, Rounding())),
+            "no scales given for a level whose rule is 'given'");
+}
+
+} // namespace

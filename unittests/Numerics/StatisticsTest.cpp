@@ -1,0 +1,64 @@
+//===- StatisticsTest.cpp - Tensor statistics -----------------------------===//
+
+#include "qtrain/Numerics/Presets.h"
+#include "qtrain/Numerics/Statistics.h"
+
+#include "gtest/gtest.h"
+
+#include <cmath>
+#include <random>
+
+using namespace llvm;
+using namespace qtrain::numerics;
+
+namespace {
+
+TEST(Statistics, Amax) {
+  EXPECT_EQ(amax({}), 0.0f);
+  EXPECT_EQ(amax({1.0f, -3.0f, 2.0f}), 3.0f);
+  EXPECT_TRUE(std::isinf(amax({1.0f, -INFINITY})));
+  EXPECT_TRUE(std::isnan(amax({INFINITY, NAN})));
+}
+
+TEST(Statistics, ExactMedianIsTheLowerMedianOfAbs) {
+  EXPECT_EQ(medianAbs({}), 0.0f);
+  EXPECT_EQ(medianAbs({-5.0f, 1.0f, 3.0f}), 3.0f);
+  EXPECT_EQ(medianAbs({4.0f, -1.0f, 2.0f, 3.0f}), 2.0f);
+  EXPECT_EQ(medianAbs({NAN, 7.0f}), 7.0f);
+}
+
+TEST(Statistics, ApproximateMedianIsCloseOnRealisticData) {
+  std::mt19937_64 rng(8);
+  std::normal_distribution<float> d(0, 0.01f);
+  std::vector<float> x(100000);
+  for (float &v : x)
+    v = d(rng);
+  float exact = medianAbs(x);
+  float approx = medianAbsApprox(x);
+  // Two 20-bin passes: the final bin is 1/400 of the range wide.
+  float range = amax(x);
+  EXPECT_NEAR(approx, exact, range / 400);
+  EXPECT_EQ(medianAbsApprox({}), 0.0f);
+  EXPECT_EQ(medianAbsApprox({2.0f, 2.0f, 2.0f}), 2.0f);
+}
+
+TEST(Statistics, ZeroSettingError) {
+  ElementFormat fp8 = *lookupMinifloat("e4m3fn"); // min subnormal 2^-9
+  std::vector<float> x = {0.0f, 1.0f, 1e-4f, -1e-5f, 0.5f};
+  EXPECT_DOUBLE_EQ(zeroSettingError(x, fp8, Rounding()), 2.0 / 5);
+  EXPECT_EQ(zeroSettingError({}, fp8, Rounding()), 0.0);
+}
+
+TEST(Statistics, ExponentHistogram) {
+  ExponentHistogram h =
+      exponentHistogram({1.0f, 1.5f, 0.25f, 0.0f, -INFINITY, NAN,
+                         std::numeric_limits<float>::denorm_min()});
+  EXPECT_EQ(h.at(0), 2u);
+  EXPECT_EQ(h.at(-2), 1u);
+  EXPECT_EQ(h.at(-149), 1u);
+  EXPECT_EQ(h.zeros, 1u);
+  EXPECT_EQ(h.infinities, 1u);
+  EXPECT_EQ(h.nans, 1u);
+}
+
+} // namespace
