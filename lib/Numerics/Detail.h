@@ -38,6 +38,22 @@ inline F32Parts decompose(float x) {
   return {F32Parts::Finite, negative, sig, static_cast<int>(e ? e : 1) - 150};
 }
 
+/// 2^e for e in [-126, 127], built from bits.
+inline float pow2Normal(int e) {
+  return llvm::bit_cast<float>(static_cast<uint32_t>(e + 127) << 23);
+}
+
+/// sig * 2^e for results known to be exact f32 values (sig < 2^24); faster
+/// than std::ldexp. Two multiplies keep every intermediate exact.
+inline float scaleExact(uint32_t sig, int e) {
+  float v = static_cast<float>(sig);
+  if (e > 127)
+    return v * pow2Normal(127) * pow2Normal(e - 127);
+  if (e < -126)
+    return v * pow2Normal(-126) * pow2Normal(e + 126);
+  return v * pow2Normal(e);
+}
+
 constexpr size_t kChunk = 1024;
 
 /// Calls body(begin, end, randoms) over [0, n) in chunks, with the rounding's

@@ -243,12 +243,11 @@ float decode(const MinifloatFormat &f, uint32_t code) {
   uint32_t man = mag & ((1u << m) - 1);
   float value;
   if (expField == 0)
-    value = f.subnormals
-                ? std::ldexp(static_cast<float>(man), f.minNormalExponent() - m)
-                : 0.0f;
+    value = f.subnormals ? detail::scaleExact(man, f.minNormalExponent() - m)
+                         : 0.0f;
   else
-    value = std::ldexp(static_cast<float>((1u << m) | man),
-                       static_cast<int>(expField) - f.bias - m);
+    value = detail::scaleExact((1u << m) | man,
+                               static_cast<int>(expField) - f.bias - m);
   return negative ? -value : value;
 }
 

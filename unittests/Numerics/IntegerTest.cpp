@@ -81,10 +81,21 @@ TEST(Integer, MatchesOracle) {
     ASSERT_FALSE(errorToBool(f.verify()));
     std::vector<float> in;
     double step = std::ldexp(1.0, -f.fractionBits);
-    // Every grid point, midpoint and quarter point over twice the range.
-    for (int64_t i = 2 * f.minInteger() - 4; i <= 2 * f.maxInteger() + 4; ++i)
+    // Grid points, midpoints and quarter points over twice the range: all
+    // of them up to 12 bits, a random 2^16 of them beyond.
+    auto addAround = [&](int64_t i) {
       for (double q : {0.0, 0.25, 0.5, 0.75})
         in.push_back(static_cast<float>((i + q) * step));
+    };
+    int64_t lo = 2 * f.minInteger() - 4, hi = 2 * f.maxInteger() + 4;
+    if (f.bits <= 12)
+      for (int64_t i = lo; i <= hi; ++i)
+        addAround(i);
+    else
+      for (int i = 0; i < (1 << 16); ++i)
+        addAround(lo + static_cast<int64_t>(rng() % uint64_t(hi - lo + 1)));
+    addAround(f.minInteger());
+    addAround(f.maxInteger());
     for (int i = 0; i < 20000; ++i)
       in.push_back(bit_cast<float>(static_cast<uint32_t>(rng())));
     in.push_back(INFINITY);

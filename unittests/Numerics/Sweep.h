@@ -41,21 +41,29 @@ inline void addNeighbours(std::vector<float> &out, float v, int ulps) {
   }
 }
 
-/// Every positive finite value of the format in increasing order (codes
-/// 0..maxFiniteMagnitude decoded; subnormal codes flush when they are off).
+/// Positive finite values of the format in increasing order: every one when
+/// the format has at most 2^16 magnitudes, else those of codes that are
+/// multiples of a stride (plus the largest), each paired with its successor.
 inline std::vector<float> positiveGrid(const MinifloatFormat &f) {
   std::vector<float> grid;
-  for (uint32_t mag = 0; mag <= f.maxFiniteMagnitude(); ++mag) {
-    float v = decode(f, mag);
-    if (grid.empty() || v > grid.back())
-      grid.push_back(v);
-  }
+  uint32_t stride = std::max<uint32_t>(1, (f.maxFiniteMagnitude() + 1) >> 16);
+  for (uint32_t mag = 0; mag <= f.maxFiniteMagnitude(); mag += stride)
+    for (uint32_t m : {mag, mag + 1}) {
+      if (stride == 1 && m != mag)
+        continue;
+      float v = decode(f, std::min(m, f.maxFiniteMagnitude()));
+      if (grid.empty() || v > grid.back())
+        grid.push_back(v);
+    }
+  float top = decode(f, f.maxFiniteMagnitude());
+  if (grid.back() < top)
+    grid.push_back(top);
   return grid;
 }
 
 /// Inputs within `ulps` of every grid value, every midpoint, the overflow
 /// threshold and the flush threshold; plus zeros, infinities and NaNs.
-/// Only for formats with at most 16 bits.
+/// Formats wider than 16 bits are sampled (see positiveGrid).
 inline std::vector<float> denseSweep(const MinifloatFormat &f, int ulps = 3) {
   std::vector<float> in;
   std::vector<float> grid = positiveGrid(f);
