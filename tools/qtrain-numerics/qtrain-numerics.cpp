@@ -68,6 +68,12 @@ static int listFormats() {
     describe(outs(), p.format);
     outs() << "  (" << p.description << ")\n";
   }
+  ScaleFormat e8m0 = ScaleFormat::e8m0();
+  outs() << "Scale formats:\n"
+         << format("  %-12s power of two 2^(code - %d), codes 0..%u, NaN at "
+                   "0x%x (OCP E8M0, APFloat Float8E8M0FNU)\n",
+                   "e8m0fnu", e8m0.bias, e8m0.nanCode() - 1, e8m0.nanCode())
+         << format("  %-12s IEEE binary32\n", "f32");
   outs() << "Scaled formats:\n";
   for (const ScaledPreset &p : scaledPresets()) {
     outs() << format("  %-16s %-10s %u-bit elements, %zu scale level(s)  (",
