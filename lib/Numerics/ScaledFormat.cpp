@@ -45,6 +45,23 @@ Error ScaledFormat::verify() const {
   return Error::success();
 }
 
+namespace {
+/// Block sizes of `level` over `shape` (whole dimensions resolved).
+SmallVector<int64_t, 4> blockSizes(const ScaleLevel &level,
+                                   ArrayRef<int64_t> shape) {
+  SmallVector<int64_t, 4> sizes;
+  size_t lead = shape.size() - level.blockShape.size();
+  for (size_t d = 0; d < shape.size(); ++d) {
+    int64_t b = level.blockShape.empty() ? -1
+                : d < lead               ? 1
+                                         : level.blockShape[d - lead];
+    sizes.push_back(b == -1 ? std::max<int64_t>(shape[d], 1) : b);
+  }
+  return sizes;
+}
+
+} // namespace
+
 Expected<SmallVector<int64_t, 4>> blockGrid(const ScaleLevel &level,
                                             ArrayRef<int64_t> shape) {
   if (level.blockShape.size() > shape.size())
@@ -52,14 +69,8 @@ Expected<SmallVector<int64_t, 4>> blockGrid(const ScaleLevel &level,
                              "only %zu",
                              level.blockShape.size(), shape.size());
   SmallVector<int64_t, 4> grid;
-  size_t lead = shape.size() - level.blockShape.size();
-  for (size_t d = 0; d < shape.size(); ++d) {
-    int64_t b = level.blockShape.empty() ? -1
-                : d < lead               ? 1
-                                         : level.blockShape[d - lead];
-    grid.push_back(b == -1 || shape[d] == 0 ? (shape[d] ? 1 : 0)
-                                            : (shape[d] + b - 1) / b);
-  }
+  for (auto [extent, size] : llvm::zip(shape, blockSizes(level, shape)))
+    grid.push_back((extent + size - 1) / size);
   return grid;
 }
 
@@ -75,20 +86,6 @@ float unitScale(const ScaleFormat &f) { return exponentScale(f, 0); }
 
 bool canHoldNaN(const ScaleFormat &f) {
   return f.kind == ScaleKind::F32 || f.hasNaN;
-}
-
-/// Block sizes of `level` over `shape` (whole dimensions resolved).
-SmallVector<int64_t, 4> blockSizes(const ScaleLevel &level,
-                                   ArrayRef<int64_t> shape) {
-  SmallVector<int64_t, 4> sizes;
-  size_t lead = shape.size() - level.blockShape.size();
-  for (size_t d = 0; d < shape.size(); ++d) {
-    int64_t b = level.blockShape.empty() ? -1
-                : d < lead               ? 1
-                                         : level.blockShape[d - lead];
-    sizes.push_back(b == -1 ? std::max<int64_t>(shape[d], 1) : b);
-  }
-  return sizes;
 }
 
 /// For each element (row-major), the row-major index of its block.

@@ -48,22 +48,6 @@ const APFloatCase kCases[] = {
     {"e2m1fn", APFloat::Float4E2M1FN},
 };
 
-llvm::RoundingMode toAPFloat(qtrain::numerics::RoundingMode m) {
-  switch (m) {
-  case qtrain::numerics::RoundingMode::NearestEven:
-    return llvm::RoundingMode::NearestTiesToEven;
-  case qtrain::numerics::RoundingMode::TowardZero:
-    return llvm::RoundingMode::TowardZero;
-  case qtrain::numerics::RoundingMode::NearestAway:
-    return llvm::RoundingMode::NearestTiesToAway;
-  case qtrain::numerics::RoundingMode::Up:
-    return llvm::RoundingMode::TowardPositive;
-  case qtrain::numerics::RoundingMode::Down:
-    return llvm::RoundingMode::TowardNegative;
-  default:
-    llvm_unreachable("not an IEEE mode");
-  }
-}
 
 class MinifloatAPFloat : public ::testing::TestWithParam<APFloatCase> {
 protected:

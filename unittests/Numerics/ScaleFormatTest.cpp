@@ -20,20 +20,6 @@ using namespace qtrain::numerics::test;
 
 namespace {
 
-llvm::RoundingMode toAP(qtrain::numerics::RoundingMode m) {
-  switch (m) {
-  case qtrain::numerics::RoundingMode::NearestEven:
-    return llvm::RoundingMode::NearestTiesToEven;
-  case qtrain::numerics::RoundingMode::TowardZero:
-    return llvm::RoundingMode::TowardZero;
-  case qtrain::numerics::RoundingMode::NearestAway:
-    return llvm::RoundingMode::NearestTiesToAway;
-  case qtrain::numerics::RoundingMode::Up:
-    return llvm::RoundingMode::TowardPositive;
-  default:
-    return llvm::RoundingMode::TowardNegative;
-  }
-}
 
 TEST(ScaleFormat, E8M0DecodeMatchesAPFloat) {
   ScaleFormat f = ScaleFormat::e8m0();
@@ -65,7 +51,7 @@ TEST(ScaleFormat, E8M0EncodeMatchesAPFloat) {
         continue;
       APFloat ap(x);
       bool lost;
-      ap.convert(APFloat::Float8E8M0FNU(), toAP(mode), &lost);
+      ap.convert(APFloat::Float8E8M0FNU(), toAPFloat(mode), &lost);
       uint32_t want = ap.bitcastToAPInt().getZExtValue();
       ASSERT_EQ(encodeScale(f, x, Rounding::deterministic(mode)), want)
           << x << " " << stringifyRoundingMode(mode).str();

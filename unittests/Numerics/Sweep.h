@@ -10,6 +10,7 @@
 
 #include "qtrain/Numerics/Minifloat.h"
 
+#include "llvm/ADT/FloatingPointMode.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/ADT/bit.h"
 
@@ -108,6 +109,25 @@ inline std::vector<float> randomInputs(const MinifloatFormat &f, size_t n,
     }
   }
   return in;
+}
+
+/// The APFloat rounding mode of a deterministic qtrain mode.
+inline llvm::RoundingMode toAPFloat(qtrain::numerics::RoundingMode m) {
+  switch (m) {
+  case qtrain::numerics::RoundingMode::NearestEven:
+    return llvm::RoundingMode::NearestTiesToEven;
+  case qtrain::numerics::RoundingMode::TowardZero:
+    return llvm::RoundingMode::TowardZero;
+  case qtrain::numerics::RoundingMode::NearestAway:
+    return llvm::RoundingMode::NearestTiesToAway;
+  case qtrain::numerics::RoundingMode::Up:
+    return llvm::RoundingMode::TowardPositive;
+  case qtrain::numerics::RoundingMode::Down:
+    return llvm::RoundingMode::TowardNegative;
+  case qtrain::numerics::RoundingMode::Stochastic:
+    break;
+  }
+  llvm_unreachable("not an IEEE mode");
 }
 
 inline const RoundingMode kDeterministicModes[] = {
