@@ -5,6 +5,8 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "qtrain/Dialect/QTrain/IR/QTrainDialect.h"
+
 #include "mlir/IR/DialectRegistry.h"
 #include "mlir/InitAllDialects.h"
 #include "mlir/InitAllExtensions.h"
@@ -17,6 +19,7 @@ int main(int argc, char **argv) {
   mlir::DialectRegistry registry;
   mlir::registerAllDialects(registry);
   mlir::registerAllExtensions(registry);
+  registry.insert<qtrain::QTrainDialect>();
 
   return mlir::asMainReturnCode(
       mlir::MlirOptMain(argc, argv, "qtrain optimizer driver\n", registry));

@@ -51,6 +51,16 @@ struct AccumulationSpec {
   /// Rounding of every add (and of products); deterministic modes only.
   RoundingMode rounding = RoundingMode::NearestEven;
 
+  bool operator==(const AccumulationSpec &o) const {
+    return product == o.product && accumulator == o.accumulator &&
+           outer == o.outer && grouping == o.grouping &&
+           groupSize == o.groupSize &&
+           initialThreshold == o.initialThreshold && dgaCount == o.dgaCount &&
+           shiftC == o.shiftC && sharedThreshold == o.sharedThreshold &&
+           rounding == o.rounding;
+  }
+  bool operator!=(const AccumulationSpec &o) const { return !(*this == o); }
+
   const MinifloatFormat &outerFormat() const {
     return outer ? *outer : accumulator;
   }

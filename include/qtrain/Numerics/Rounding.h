@@ -92,6 +92,16 @@ struct Rounding {
 
   /// Checks the parameters (k range, LFSR width/taps/lanes, data offset).
   llvm::Error verify() const;
+
+  /// Equal rules round every input alike (parameters a mode ignores are
+  /// ignored).
+  bool operator==(const Rounding &o) const {
+    if (mode != o.mode)
+      return false;
+    return !isStochastic() || (randomBits == o.randomBits &&
+                               variant == o.variant && source == o.source);
+  }
+  bool operator!=(const Rounding &o) const { return !(*this == o); }
 };
 
 /// Rounds the non-negative value `sig * 2^-shift` (shift >= 1) to an integer

@@ -1,0 +1,714 @@
+//===- QTrainAttrs.cpp - qtrain attributes --------------------------------===//
+//
+// Parsing, printing and verification of the format, rounding and
+// accumulation attributes. Names and checks come from the numerics library;
+// nothing here decides a number format rule.
+//
+//===----------------------------------------------------------------------===//
+
+#include "qtrain/Dialect/QTrain/IR/QTrainAttrs.h"
+
+#include "qtrain/Dialect/QTrain/IR/QTrainDialect.h"
+#include "qtrain/Numerics/Presets.h"
+
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/DialectImplementation.h"
+
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/ADT/bit.h"
+#include "llvm/ADT/TypeSwitch.h"
+
+using namespace mlir;
+using namespace qtrain;
+namespace nx = qtrain::numerics;
+
+//===----------------------------------------------------------------------===//
+// Hashing of the numerics descriptors
+//===----------------------------------------------------------------------===//
+
+namespace qtrain::numerics {
+llvm::hash_code hash_value(const MinifloatFormat &f) {
+  return llvm::hash_combine(f.exponentBits, f.mantissaBits, f.bias,
+                            f.specials, f.subnormals, f.overflow);
+}
+llvm::hash_code hash_value(const IntegerFormat &f) {
+  return llvm::hash_combine(f.bits, f.encoding, f.fractionBits, f.overflow);
+}
+llvm::hash_code hash_value(const ScaleFormat &f) {
+  if (f.kind == ScaleKind::F32)
+    return llvm::hash_value(f.kind);
+  return llvm::hash_combine(f.kind, f.bits, f.bias, f.hasNaN);
+}
+llvm::hash_code hash_value(const Rounding &r) {
+  if (!r.isStochastic())
+    return llvm::hash_value(r.mode);
+  const RandomSource &s = r.source;
+  return llvm::hash_combine(r.mode, r.randomBits, r.variant, s.kind, s.seed,
+                            s.lfsrWidth, s.lfsrTaps, s.lfsrLanes,
+                            s.dataBitOffset);
+}
+llvm::hash_code hash_value(const AccumulationSpec &s) {
+  return llvm::hash_combine(
+      s.product ? hash_value(*s.product) : llvm::hash_code(0),
+      hash_value(s.accumulator),
+      s.outer ? hash_value(*s.outer) : llvm::hash_code(0), s.grouping,
+      s.groupSize, llvm::bit_cast<uint64_t>(s.initialThreshold), s.dgaCount,
+      s.shiftC,
+      s.sharedThreshold, s.rounding);
+}
+} // namespace qtrain::numerics
+
+#include "qtrain/Dialect/QTrain/IR/QTrainAttrInterfaces.cpp.inc"
+
+#define GET_ATTRDEF_CLASSES
+#include "qtrain/Dialect/QTrain/IR/QTrainAttrDefs.cpp.inc"
+
+void QTrainDialect::registerAttributes() {
+  addAttributes<
+#define GET_ATTRDEF_LIST
+#include "qtrain/Dialect/QTrain/IR/QTrainAttrDefs.cpp.inc"
+      >();
+}
+
+//===----------------------------------------------------------------------===//
+// Parsing helpers
+//===----------------------------------------------------------------------===//
+
+namespace {
+
+/// Parses `(, key [= value])* >`, handing each key to `onKey`, which parses
+/// the rest. Unknown or repeated keys are errors.
+ParseResult
+parseKeys(AsmParser &p,
+          llvm::function_ref<ParseResult(StringRef key, SMLoc loc)> onKey) {
+  llvm::SmallVector<StringRef> seen;
+  while (succeeded(p.parseOptionalComma())) {
+    SMLoc loc = p.getCurrentLocation();
+    StringRef key;
+    if (p.parseKeyword(&key))
+      return failure();
+    if (llvm::is_contained(seen, key))
+      return p.emitError(loc) << "'" << key << "' is given twice";
+    seen.push_back(key);
+    if (onKey(key, loc))
+      return failure();
+  }
+  return p.parseGreater();
+}
+
+ParseResult unknownKey(AsmParser &p, SMLoc loc, StringRef key,
+                       StringRef attr) {
+  return p.emitError(loc) << "unknown key '" << key << "' in " << attr;
+}
+
+template <typename T>
+ParseResult parseName(AsmParser &p, T &out,
+                      std::optional<T> (*parse)(StringRef), StringRef what) {
+  SMLoc loc = p.getCurrentLocation();
+  StringRef word;
+  if (p.parseKeyword(&word))
+    return failure();
+  std::optional<T> v = parse(word);
+  if (!v)
+    return p.emitError(loc) << "unknown " << what << " '" << word << "'";
+  out = *v;
+  return success();
+}
+
+template <typename T>
+ParseResult parseIntValue(AsmParser &p, T &out) {
+  int64_t v;
+  if (p.parseEqual() || p.parseInteger(v))
+    return failure();
+  out = static_cast<T>(v);
+  return success();
+}
+
+ParseResult parseBoolValue(AsmParser &p, bool &out) {
+  SMLoc loc = p.getCurrentLocation();
+  StringRef word;
+  if (p.parseEqual() || p.parseKeyword(&word))
+    return failure();
+  if (word != "true" && word != "false")
+    return p.emitError(loc) << "expected 'true' or 'false'";
+  out = word == "true";
+  return success();
+}
+
+template <typename AttrT, typename... Args>
+AttrT checkedAttr(AsmParser &p, SMLoc loc, Args &&...args) {
+  return AttrT::getChecked([&] { return p.emitError(loc); }, p.getContext(),
+                           std::forward<Args>(args)...);
+}
+
+LogicalResult fromError(llvm::function_ref<InFlightDiagnostic()> emitError,
+                        llvm::Error e) {
+  if (!e)
+    return success();
+  return emitError() << llvm::toString(std::move(e));
+}
+
+nx::OverflowPolicy defaultOverflow(nx::SpecialValues s) {
+  switch (s) {
+  case nx::SpecialValues::IEEE:
+    return nx::OverflowPolicy::Inf;
+  case nx::SpecialValues::FN:
+  case nx::SpecialValues::FNUZ:
+    return nx::OverflowPolicy::NaN;
+  case nx::SpecialValues::None:
+    return nx::OverflowPolicy::Saturate;
+  }
+  llvm_unreachable("unknown special values");
+}
+
+/// `eXmY` -> (X, Y).
+std::optional<std::pair<unsigned, unsigned>> parseEXMY(StringRef word) {
+  unsigned e, m;
+  if (!word.consume_front("e"))
+    return std::nullopt;
+  size_t mpos = word.find('m');
+  if (mpos == StringRef::npos || word.substr(0, mpos).getAsInteger(10, e) ||
+      word.substr(mpos + 1).getAsInteger(10, m))
+    return std::nullopt;
+  return std::make_pair(e, m);
+}
+
+} // namespace
+
+//===----------------------------------------------------------------------===//
+// #qtrain.fp
+//===----------------------------------------------------------------------===//
+
+Attribute FloatFormatAttr::parse(AsmParser &p, Type) {
+  SMLoc loc = p.getCurrentLocation();
+  StringRef name;
+  if (p.parseLess() || p.parseKeyword(&name))
+    return {};
+  if (std::optional<nx::MinifloatFormat> preset = nx::lookupMinifloat(name)) {
+    if (p.parseGreater())
+      return {};
+    return checkedAttr<FloatFormatAttr>(p, loc, *preset);
+  }
+  std::optional<std::pair<unsigned, unsigned>> em = parseEXMY(name);
+  if (!em) {
+    p.emitError(loc) << "expected a format preset or 'eXmY', got '" << name
+                     << "'";
+    return {};
+  }
+  nx::MinifloatFormat f;
+  f.exponentBits = em->first;
+  f.mantissaBits = em->second;
+  f.bias = em->first >= 1 && em->first <= 31 ? (1 << (em->first - 1)) - 1 : 0;
+  f.specials = nx::SpecialValues::IEEE;
+  f.subnormals = true;
+  bool overflowGiven = false;
+  if (parseKeys(p, [&](StringRef key, SMLoc keyLoc) -> ParseResult {
+        if (key == "bias")
+          return parseIntValue(p, f.bias);
+        if (key == "specials")
+          return failure(p.parseEqual() ||
+                         parseName(p, f.specials, nx::parseSpecialValues,
+                                   "special values"));
+        if (key == "subnormals")
+          return parseBoolValue(p, f.subnormals);
+        if (key == "overflow") {
+          overflowGiven = true;
+          return failure(p.parseEqual() ||
+                         parseName(p, f.overflow, nx::parseOverflowPolicy,
+                                   "overflow policy"));
+        }
+        return unknownKey(p, keyLoc, key, "#qtrain.fp");
+      }))
+    return {};
+  if (!overflowGiven)
+    f.overflow = defaultOverflow(f.specials);
+  return checkedAttr<FloatFormatAttr>(p, loc, f);
+}
+
+void FloatFormatAttr::print(AsmPrinter &p) const {
+  const nx::MinifloatFormat &f = getFormat();
+  StringRef preset = nx::minifloatPresetName(f);
+  if (!preset.empty()) {
+    p << '<' << preset << '>';
+    return;
+  }
+  p << "<e" << f.exponentBits << 'm' << f.mantissaBits;
+  if (f.exponentBits <= 31 && f.bias != (1 << (f.exponentBits - 1)) - 1)
+    p << ", bias = " << f.bias;
+  if (f.specials != nx::SpecialValues::IEEE)
+    p << ", specials = " << nx::stringifySpecialValues(f.specials);
+  if (!f.subnormals)
+    p << ", subnormals = false";
+  if (f.overflow != defaultOverflow(f.specials))
+    p << ", overflow = " << nx::stringifyOverflowPolicy(f.overflow);
+  p << '>';
+}
+
+LogicalResult
+FloatFormatAttr::verify(llvm::function_ref<InFlightDiagnostic()> emitError,
+                        nx::MinifloatFormat format) {
+  return fromError(emitError, format.verify());
+}
+
+nx::ScaledFormat FloatFormatAttr::getScaledFormat() const {
+  return nx::ScaledFormat{nx::ElementFormat(getFormat()), {}};
+}
+
+//===----------------------------------------------------------------------===//
+// #qtrain.int
+//===----------------------------------------------------------------------===//
+
+Attribute IntFormatAttr::parse(AsmParser &p, Type) {
+  SMLoc loc = p.getCurrentLocation();
+  StringRef name;
+  if (p.parseLess() || p.parseKeyword(&name))
+    return {};
+  nx::IntegerFormat f;
+  StringRef digits = name;
+  if (digits.consume_front("sm"))
+    f.encoding = nx::IntegerEncoding::SignMagnitude;
+  else if (digits.consume_front("s"))
+    f.encoding = nx::IntegerEncoding::TwosComplement;
+  else if (digits.consume_front("u"))
+    f.encoding = nx::IntegerEncoding::Unsigned;
+  else
+    digits = "";
+  if (digits.empty() || digits.getAsInteger(10, f.bits)) {
+    p.emitError(loc) << "expected sN, uN or smN, got '" << name << "'";
+    return {};
+  }
+  if (parseKeys(p, [&](StringRef key, SMLoc keyLoc) -> ParseResult {
+        if (key == "frac")
+          return parseIntValue(p, f.fractionBits);
+        if (key == "overflow")
+          return failure(p.parseEqual() ||
+                         parseName(p, f.overflow, nx::parseIntegerOverflow,
+                                   "integer overflow"));
+        return unknownKey(p, keyLoc, key, "#qtrain.int");
+      }))
+    return {};
+  return checkedAttr<IntFormatAttr>(p, loc, f);
+}
+
+void IntFormatAttr::print(AsmPrinter &p) const {
+  const nx::IntegerFormat &f = getFormat();
+  StringRef prefix = f.encoding == nx::IntegerEncoding::SignMagnitude ? "sm"
+                     : f.encoding == nx::IntegerEncoding::Unsigned    ? "u"
+                                                                      : "s";
+  p << '<' << prefix << f.bits;
+  if (f.fractionBits != 0)
+    p << ", frac = " << f.fractionBits;
+  if (f.overflow != nx::IntegerOverflow::Saturate)
+    p << ", overflow = " << nx::stringifyIntegerOverflow(f.overflow);
+  p << '>';
+}
+
+LogicalResult
+IntFormatAttr::verify(llvm::function_ref<InFlightDiagnostic()> emitError,
+                      nx::IntegerFormat format) {
+  return fromError(emitError, format.verify());
+}
+
+nx::ScaledFormat IntFormatAttr::getScaledFormat() const {
+  return nx::ScaledFormat{nx::ElementFormat(getFormat()), {}};
+}
+
+std::optional<nx::ElementFormat> qtrain::getElementFormat(Attribute a) {
+  if (auto f = llvm::dyn_cast_if_present<FloatFormatAttr>(a))
+    return nx::ElementFormat(f.getFormat());
+  if (auto f = llvm::dyn_cast_if_present<IntFormatAttr>(a))
+    return nx::ElementFormat(f.getFormat());
+  return std::nullopt;
+}
+
+//===----------------------------------------------------------------------===//
+// #qtrain.scale_level
+//===----------------------------------------------------------------------===//
+
+namespace {
+ParseResult parseScaleFormat(AsmParser &p, nx::ScaleFormat &f) {
+  SMLoc loc = p.getCurrentLocation();
+  StringRef word;
+  if (p.parseKeyword(&word))
+    return failure();
+  if (word == "f32") {
+    f = nx::ScaleFormat::f32();
+    return success();
+  }
+  if (word == "e8m0") {
+    f = nx::ScaleFormat::e8m0();
+    return success();
+  }
+  if (word != "pow2")
+    return p.emitError(loc) << "expected a scale format (f32, e8m0 or "
+                               "pow2<bits, bias[, nan]>), got '"
+                            << word << "'";
+  int64_t bits, bias;
+  if (p.parseLess() || p.parseInteger(bits) || p.parseComma() ||
+      p.parseInteger(bias))
+    return failure();
+  bool nan = succeeded(p.parseOptionalComma());
+  if (nan && p.parseKeyword("nan"))
+    return failure();
+  if (p.parseGreater())
+    return failure();
+  f = nx::ScaleFormat::powerOfTwo(static_cast<unsigned>(bits),
+                                  static_cast<int>(bias), nan);
+  return success();
+}
+
+void printScaleFormat(AsmPrinter &p, const nx::ScaleFormat &f) {
+  if (f.kind == nx::ScaleKind::F32)
+    p << "f32";
+  else if (f == nx::ScaleFormat::e8m0())
+    p << "e8m0";
+  else
+    p << "pow2<" << f.bits << ", " << f.bias << (f.hasNaN ? ", nan" : "")
+      << '>';
+}
+} // namespace
+
+Attribute ScaleLevelAttr::parse(AsmParser &p, Type) {
+  SMLoc loc = p.getCurrentLocation();
+  llvm::SmallVector<int64_t> block;
+  if (p.parseLess())
+    return {};
+  if (failed(p.parseOptionalKeyword("tensor"))) {
+    if (p.parseCommaSeparatedList(AsmParser::Delimiter::Square, [&] {
+          return p.parseInteger(block.emplace_back());
+        }))
+      return {};
+  }
+  nx::ScaleFormat format;
+  nx::ScaleRule rule;
+  if (p.parseComma() || parseScaleFormat(p, format) || p.parseComma() ||
+      parseName(p, rule, nx::parseScaleRule, "scale rule"))
+    return {};
+  int margin = 0, medianExponent = 0;
+  if (parseKeys(p, [&](StringRef key, SMLoc keyLoc) -> ParseResult {
+        if (key == "margin")
+          return parseIntValue(p, margin);
+        if (key == "median_exponent")
+          return parseIntValue(p, medianExponent);
+        return unknownKey(p, keyLoc, key, "#qtrain.scale_level");
+      }))
+    return {};
+  return checkedAttr<ScaleLevelAttr>(p, loc, block, format, rule, margin,
+                                    medianExponent);
+}
+
+void ScaleLevelAttr::print(AsmPrinter &p) const {
+  p << '<';
+  if (getBlock().empty())
+    p << "tensor";
+  else
+    p << '[' << getBlock() << ']';
+  p << ", ";
+  printScaleFormat(p, getScaleFormat());
+  p << ", " << nx::stringifyScaleRule(getRule());
+  if (getMargin() != 0)
+    p << ", margin = " << getMargin();
+  if (getMedianExponent() != 0)
+    p << ", median_exponent = " << getMedianExponent();
+  p << '>';
+}
+
+LogicalResult
+ScaleLevelAttr::verify(llvm::function_ref<InFlightDiagnostic()> emitError,
+                       ArrayRef<int64_t> block, nx::ScaleFormat format,
+                       nx::ScaleRule rule, int margin, int medianExponent) {
+  nx::ScaleLevel level{llvm::SmallVector<int64_t, 4>(block), format, rule,
+                       margin, medianExponent};
+  if (margin != 0 && rule != nx::ScaleRule::AmaxToMax)
+    return emitError() << "'margin' applies only to the amax_to_max rule";
+  if (medianExponent != 0 && rule != nx::ScaleRule::MedianLookup)
+    return emitError()
+           << "'median_exponent' applies only to the median_lookup rule";
+  return fromError(emitError, level.verify());
+}
+
+nx::ScaleLevel ScaleLevelAttr::getLevel() const {
+  return nx::ScaleLevel{llvm::SmallVector<int64_t, 4>(getBlock()),
+                        getScaleFormat(), getRule(), getMargin(),
+                        getMedianExponent()};
+}
+
+//===----------------------------------------------------------------------===//
+// #qtrain.scaled
+//===----------------------------------------------------------------------===//
+
+Attribute ScaledFormatAttr::parse(AsmParser &p, Type) {
+  SMLoc loc = p.getCurrentLocation();
+  if (p.parseLess())
+    return {};
+  StringRef name;
+  if (succeeded(p.parseOptionalKeyword(&name))) {
+    const nx::ScaledPreset *preset = nx::lookupScaled(name);
+    if (!preset) {
+      p.emitError(loc) << "unknown scaled format preset '" << name << "'";
+      return {};
+    }
+    if (p.parseGreater())
+      return {};
+    return fromNumerics(p.getContext(), preset->format);
+  }
+  Attribute element;
+  llvm::SmallVector<ScaleLevelAttr> levels;
+  if (p.parseAttribute(element) || p.parseComma() ||
+      p.parseCommaSeparatedList(AsmParser::Delimiter::Square, [&] {
+        return p.parseAttribute(levels.emplace_back());
+      }) ||
+      p.parseGreater())
+    return {};
+  return checkedAttr<ScaledFormatAttr>(p, loc, element, levels);
+}
+
+void ScaledFormatAttr::print(AsmPrinter &p) const {
+  StringRef preset = nx::scaledPresetName(getScaledFormat());
+  if (!preset.empty()) {
+    p << '<' << preset << '>';
+    return;
+  }
+  p << '<' << getElement() << ", [";
+  llvm::interleaveComma(getLevels(), p,
+                        [&](ScaleLevelAttr l) { p.printAttribute(l); });
+  p << "]>";
+}
+
+LogicalResult
+ScaledFormatAttr::verify(llvm::function_ref<InFlightDiagnostic()> emitError,
+                         Attribute element, ArrayRef<ScaleLevelAttr> levels) {
+  if (!getElementFormat(element))
+    return emitError() << "the element format must be #qtrain.fp or "
+                          "#qtrain.int, got "
+                       << element;
+  return success();
+}
+
+nx::ScaledFormat ScaledFormatAttr::getScaledFormat() const {
+  nx::ScaledFormat f{*getElementFormat(getElement()), {}};
+  for (ScaleLevelAttr l : getLevels())
+    f.levels.push_back(l.getLevel());
+  return f;
+}
+
+ScaledFormatAttr ScaledFormatAttr::fromNumerics(MLIRContext *ctx,
+                                                const nx::ScaledFormat &f) {
+  Attribute element;
+  if (const nx::MinifloatFormat *m = f.element.minifloat())
+    element = FloatFormatAttr::get(ctx, *m);
+  else
+    element = IntFormatAttr::get(ctx, *f.element.integer());
+  llvm::SmallVector<ScaleLevelAttr> levels;
+  for (const nx::ScaleLevel &l : f.levels)
+    levels.push_back(ScaleLevelAttr::get(ctx, l.blockShape, l.format, l.rule,
+                                         l.margin, l.medianExponent));
+  return ScaledFormatAttr::get(ctx, element, levels);
+}
+
+//===----------------------------------------------------------------------===//
+// #qtrain.rounding
+//===----------------------------------------------------------------------===//
+
+Attribute RoundingAttr::parse(AsmParser &p, Type) {
+  SMLoc loc = p.getCurrentLocation();
+  nx::Rounding r;
+  if (p.parseLess() ||
+      parseName(p, r.mode, nx::parseRoundingMode, "rounding mode"))
+    return {};
+  bool stochastic = r.isStochastic();
+  if (parseKeys(p, [&](StringRef key, SMLoc keyLoc) -> ParseResult {
+        if (!stochastic)
+          return p.emitError(keyLoc)
+                 << "'" << key << "' applies only to stochastic rounding";
+        if (key == "bits")
+          return parseIntValue(p, r.randomBits);
+        if (key == "source")
+          return failure(p.parseEqual() ||
+                         parseName(p, r.source.kind, nx::parseRandomSourceKind,
+                                   "random source"));
+        if (key == "variant")
+          return failure(p.parseEqual() ||
+                         parseName(p, r.variant, nx::parseStochasticVariant,
+                                   "stochastic variant"));
+        if (key == "width")
+          return parseIntValue(p, r.source.lfsrWidth);
+        if (key == "taps")
+          return parseIntValue(p, r.source.lfsrTaps);
+        if (key == "lanes")
+          return parseIntValue(p, r.source.lfsrLanes);
+        if (key == "offset")
+          return parseIntValue(p, r.source.dataBitOffset);
+        return unknownKey(p, keyLoc, key, "#qtrain.rounding");
+      }))
+    return {};
+  return checkedAttr<RoundingAttr>(p, loc, r);
+}
+
+void RoundingAttr::print(AsmPrinter &p) const {
+  const nx::Rounding &r = getRounding();
+  p << '<' << nx::stringifyRoundingMode(r.mode);
+  if (r.isStochastic()) {
+    const nx::RandomSource &s = r.source;
+    nx::RandomSource defaults;
+    p << ", bits = " << r.randomBits;
+    if (s.kind != nx::RandomSourceKind::Counter)
+      p << ", source = " << nx::stringifyRandomSourceKind(s.kind);
+    if (r.variant != nx::StochasticVariant::Compare)
+      p << ", variant = " << nx::stringifyStochasticVariant(r.variant);
+    bool lfsr = s.kind == nx::RandomSourceKind::Lfsr ||
+                s.kind == nx::RandomSourceKind::LfsrPlateau;
+    if (lfsr) {
+      p << ", width = " << s.lfsrWidth;
+      if (s.lfsrTaps)
+        p << ", taps = " << s.lfsrTaps;
+      if (s.lfsrLanes != defaults.lfsrLanes)
+        p << ", lanes = " << s.lfsrLanes;
+    }
+    if (s.kind == nx::RandomSourceKind::Data && s.dataBitOffset)
+      p << ", offset = " << s.dataBitOffset;
+  }
+  p << '>';
+}
+
+LogicalResult
+RoundingAttr::verify(llvm::function_ref<InFlightDiagnostic()> emitError,
+                     nx::Rounding rounding) {
+  if (rounding.source.seed != 0)
+    return emitError() << "the seed of stochastic rounding is an operand, "
+                          "not part of the rounding attribute";
+  return fromError(emitError, rounding.verify());
+}
+
+//===----------------------------------------------------------------------===//
+// #qtrain.accum
+//===----------------------------------------------------------------------===//
+
+namespace {
+ParseResult parseFloatFormat(AsmParser &p, nx::MinifloatFormat &out) {
+  SMLoc loc = p.getCurrentLocation();
+  Attribute a;
+  if (p.parseAttribute(a))
+    return failure();
+  auto f = llvm::dyn_cast<FloatFormatAttr>(a);
+  if (!f)
+    return p.emitError(loc) << "expected a #qtrain.fp format, got " << a;
+  out = f.getFormat();
+  return success();
+}
+} // namespace
+
+Attribute AccumulationAttr::parse(AsmParser &p, Type) {
+  SMLoc loc = p.getCurrentLocation();
+  nx::AccumulationSpec s;
+  if (p.parseLess() || parseFloatFormat(p, s.accumulator))
+    return {};
+  // The grouping keyword, when present, comes right after the format.
+  bool groupingGiven = false;
+  if (succeeded(p.parseOptionalComma())) {
+    SMLoc gloc = p.getCurrentLocation();
+    StringRef word;
+    if (p.parseKeyword(&word))
+      return {};
+    std::optional<nx::Grouping> g = nx::parseGrouping(word);
+    if (!g) {
+      p.emitError(gloc) << "expected a grouping (none, static, ideal_dga, "
+                           "efficient_dga), got '"
+                        << word << "'";
+      return {};
+    }
+    s.grouping = *g;
+    groupingGiven = true;
+  }
+  (void)groupingGiven;
+  auto needs = [&](SMLoc keyLoc, StringRef key,
+                   nx::Grouping g) -> LogicalResult {
+    if (s.grouping == g)
+      return success();
+    return p.emitError(keyLoc) << "'" << key << "' applies only to "
+                               << nx::stringifyGrouping(g) << " grouping";
+  };
+  if (parseKeys(p, [&](StringRef key, SMLoc keyLoc) -> ParseResult {
+        if (key == "group")
+          return failure(failed(needs(keyLoc, key, nx::Grouping::Static)) ||
+                         parseIntValue(p, s.groupSize));
+        if (key == "c")
+          return failure(
+              failed(needs(keyLoc, key, nx::Grouping::EfficientDGA)) ||
+              parseIntValue(p, s.shiftC));
+        if (key == "shared") {
+          s.sharedThreshold = true;
+          return needs(keyLoc, key, nx::Grouping::EfficientDGA);
+        }
+        if (key == "count")
+          return failure(failed(needs(keyLoc, key, nx::Grouping::IdealDGA)) ||
+                         p.parseEqual() ||
+                         parseName(p, s.dgaCount, nx::parseDgaCount,
+                                   "DGA count"));
+        if (key == "t0") {
+          if (s.grouping != nx::Grouping::IdealDGA &&
+              s.grouping != nx::Grouping::EfficientDGA)
+            return p.emitError(keyLoc) << "'t0' applies only to DGA grouping";
+          return failure(p.parseEqual() || p.parseFloat(s.initialThreshold));
+        }
+        if (key == "product") {
+          nx::MinifloatFormat f;
+          if (p.parseEqual() || parseFloatFormat(p, f))
+            return failure();
+          s.product = f;
+          return success();
+        }
+        if (key == "outer") {
+          nx::MinifloatFormat f;
+          if (p.parseEqual() || parseFloatFormat(p, f))
+            return failure();
+          s.outer = f;
+          return success();
+        }
+        if (key == "rounding")
+          return failure(p.parseEqual() ||
+                         parseName(p, s.rounding, nx::parseRoundingMode,
+                                   "rounding mode"));
+        return unknownKey(p, keyLoc, key, "#qtrain.accum");
+      }))
+    return {};
+  return checkedAttr<AccumulationAttr>(p, loc, s);
+}
+
+void AccumulationAttr::print(AsmPrinter &p) const {
+  const nx::AccumulationSpec &s = getSpec();
+  MLIRContext *ctx = getContext();
+  nx::AccumulationSpec defaults;
+  p << '<' << FloatFormatAttr::get(ctx, s.accumulator);
+  if (s.grouping != nx::Grouping::None)
+    p << ", " << nx::stringifyGrouping(s.grouping);
+  if (s.grouping == nx::Grouping::Static)
+    p << ", group = " << s.groupSize;
+  if ((s.grouping == nx::Grouping::IdealDGA ||
+       s.grouping == nx::Grouping::EfficientDGA) &&
+      s.initialThreshold != defaults.initialThreshold) {
+    p << ", t0 = ";
+    p.printFloat(llvm::APFloat(s.initialThreshold));
+  }
+  if (s.grouping == nx::Grouping::IdealDGA && s.dgaCount != defaults.dgaCount)
+    p << ", count = " << nx::stringifyDgaCount(s.dgaCount);
+  if (s.grouping == nx::Grouping::EfficientDGA) {
+    if (s.shiftC != defaults.shiftC)
+      p << ", c = " << s.shiftC;
+    if (s.sharedThreshold)
+      p << ", shared";
+  }
+  if (s.product)
+    p << ", product = " << FloatFormatAttr::get(ctx, *s.product);
+  if (s.outer)
+    p << ", outer = " << FloatFormatAttr::get(ctx, *s.outer);
+  if (s.rounding != defaults.rounding)
+    p << ", rounding = " << nx::stringifyRoundingMode(s.rounding);
+  p << '>';
+}
+
+LogicalResult
+AccumulationAttr::verify(llvm::function_ref<InFlightDiagnostic()> emitError,
+                         nx::AccumulationSpec spec) {
+  return fromError(emitError, spec.verify());
+}
