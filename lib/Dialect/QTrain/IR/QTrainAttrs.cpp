@@ -184,31 +184,35 @@ Attribute FloatFormatAttr::parse(AsmParser &p, Type) {
   StringRef name;
   if (p.parseLess() || p.parseKeyword(&name))
     return {};
+  // A preset or `eXmY` gives the starting point; keys override it.
+  nx::MinifloatFormat f;
   if (std::optional<nx::MinifloatFormat> preset = nx::lookupMinifloat(name)) {
-    if (p.parseGreater())
-      return {};
-    return checkedAttr<FloatFormatAttr>(p, loc, *preset);
-  }
-  std::optional<std::pair<unsigned, unsigned>> em = parseEXMY(name);
-  if (!em) {
+    f = *preset;
+  } else if (std::optional<std::pair<unsigned, unsigned>> em =
+                 parseEXMY(name)) {
+    f.exponentBits = em->first;
+    f.mantissaBits = em->second;
+    f.bias =
+        em->first >= 1 && em->first <= 31 ? (1 << (em->first - 1)) - 1 : 0;
+    f.specials = nx::SpecialValues::IEEE;
+    f.subnormals = true;
+    f.overflow = nx::OverflowPolicy::Inf;
+  } else {
     p.emitError(loc) << "expected a format preset or 'eXmY', got '" << name
                      << "'";
     return {};
   }
-  nx::MinifloatFormat f;
-  f.exponentBits = em->first;
-  f.mantissaBits = em->second;
-  f.bias = em->first >= 1 && em->first <= 31 ? (1 << (em->first - 1)) - 1 : 0;
-  f.specials = nx::SpecialValues::IEEE;
-  f.subnormals = true;
+  bool specialsGiven = false;
   bool overflowGiven = false;
   if (parseKeys(p, [&](StringRef key, SMLoc keyLoc) -> ParseResult {
         if (key == "bias")
           return parseIntValue(p, f.bias);
-        if (key == "specials")
+        if (key == "specials") {
+          specialsGiven = true;
           return failure(p.parseEqual() ||
                          parseName(p, f.specials, nx::parseSpecialValues,
                                    "special values"));
+        }
         if (key == "subnormals")
           return parseBoolValue(p, f.subnormals);
         if (key == "overflow") {
@@ -220,7 +224,7 @@ Attribute FloatFormatAttr::parse(AsmParser &p, Type) {
         return unknownKey(p, keyLoc, key, "#qtrain.fp");
       }))
     return {};
-  if (!overflowGiven)
+  if (specialsGiven && !overflowGiven)
     f.overflow = defaultOverflow(f.specials);
   return checkedAttr<FloatFormatAttr>(p, loc, f);
 }
@@ -604,23 +608,7 @@ Attribute AccumulationAttr::parse(AsmParser &p, Type) {
   if (p.parseLess() || parseFloatFormat(p, s.accumulator))
     return {};
   // The grouping keyword, when present, comes right after the format.
-  bool groupingGiven = false;
-  if (succeeded(p.parseOptionalComma())) {
-    SMLoc gloc = p.getCurrentLocation();
-    StringRef word;
-    if (p.parseKeyword(&word))
-      return {};
-    std::optional<nx::Grouping> g = nx::parseGrouping(word);
-    if (!g) {
-      p.emitError(gloc) << "expected a grouping (none, static, ideal_dga, "
-                           "efficient_dga), got '"
-                        << word << "'";
-      return {};
-    }
-    s.grouping = *g;
-    groupingGiven = true;
-  }
-  (void)groupingGiven;
+  unsigned position = 0;
   auto needs = [&](SMLoc keyLoc, StringRef key,
                    nx::Grouping g) -> LogicalResult {
     if (s.grouping == g)
@@ -629,6 +617,14 @@ Attribute AccumulationAttr::parse(AsmParser &p, Type) {
                                << nx::stringifyGrouping(g) << " grouping";
   };
   if (parseKeys(p, [&](StringRef key, SMLoc keyLoc) -> ParseResult {
+        if (std::optional<nx::Grouping> g = nx::parseGrouping(key)) {
+          if (position++ != 0)
+            return p.emitError(keyLoc)
+                   << "the grouping comes right after the accumulator format";
+          s.grouping = *g;
+          return success();
+        }
+        ++position;
         if (key == "group")
           return failure(failed(needs(keyLoc, key, nx::Grouping::Static)) ||
                          parseIntValue(p, s.groupSize));
