@@ -1,0 +1,91 @@
+// RUN: qtrain-opt %s --canonicalize --split-input-file | FileCheck %s
+// Constants fold through the numerics library (the values below are those
+// of docs/Numerics.md's rules), and quantizing twice folds to once.
+
+// CHECK-LABEL: func.func @quantize_constant
+// CHECK: arith.constant dense<[1.250000e+00, -4.480000e+02, 0.000000e+00, 0x7FC00000]> : tensor<4xf32>
+func.func @quantize_constant() -> tensor<4xf32> {
+  %c = arith.constant dense<[1.3, -1.0e4, 1.0e-9, 0x7FC00000]> : tensor<4xf32>
+  %q = qtrain.quantize %c {format = #qtrain.fp<e4m3fn, overflow = saturate>} : tensor<4xf32>
+  return %q : tensor<4xf32>
+}
+
+// -----
+
+// CHECK-LABEL: func.func @quantize_twice
+// CHECK: %[[Q:.*]] = qtrain.quantize %arg0
+// CHECK-NOT: qtrain.quantize
+// CHECK: return %[[Q]]
+func.func @quantize_twice(%x: tensor<8xf32>) -> tensor<8xf32> {
+  %a = qtrain.quantize %x {format = #qtrain.fp<e5m2>} : tensor<8xf32>
+  %b = qtrain.quantize %a {format = #qtrain.fp<e5m2>, rounding = #qtrain.rounding<toward_zero>} : tensor<8xf32>
+  return %b : tensor<8xf32>
+}
+
+// -----
+
+// Stochastic rounding, or a different format, must not fold away.
+// CHECK-LABEL: func.func @no_fold
+// CHECK-COUNT-2: qtrain.quantize
+func.func @no_fold(%x: tensor<8xf32>, %s: i64) -> tensor<8xf32> {
+  %a = qtrain.quantize %x {format = #qtrain.fp<e5m2>} : tensor<8xf32>
+  %b = qtrain.quantize %a seed(%s) {format = #qtrain.fp<e5m2>, rounding = #qtrain.rounding<stochastic, bits = 3>} : tensor<8xf32>
+  return %b : tensor<8xf32>
+}
+
+// -----
+
+// A constant seed makes stochastic rounding a constant too: 1 + 5/16 in
+// e5m2 (step 1/4) rounds up to 1.5 with probability 1/4 (k = 2).
+// CHECK-LABEL: func.func @stochastic_constant
+// CHECK: arith.constant dense<{{.*}}> : tensor<4xf32>
+// CHECK-NOT: qtrain.quantize
+func.func @stochastic_constant() -> tensor<4xf32> {
+  %c = arith.constant dense<1.3125> : tensor<4xf32>
+  %s = arith.constant 7 : i64
+  %q = qtrain.quantize %c seed(%s) {format = #qtrain.fp<e5m2>, rounding = #qtrain.rounding<stochastic, bits = 2>} : tensor<4xf32>
+  return %q : tensor<4xf32>
+}
+
+// -----
+
+// MX: 32 values 1..32 in one block: shared exponent floor(log2 32) - 2 = 3,
+// E8M0 code 130 (printed as i8: -126); elements x/8 in e2m1 (codes 0..7 =
+// 0, 0.5, 1, 1.5, 2, 3, 4, 6) with ties to even: 2/8 -> 0, 6/8 -> 1.0.
+// CHECK-LABEL: func.func @encode_mx
+// CHECK-DAG: arith.constant dense<-126> : tensor<1xi8>
+// CHECK-DAG: arith.constant dense<[0, 0, 1, 1, 1, 2, 2, 2, 2, 2, 3, 3, 3, 4, 4, 4, 4, 4, 4, 4, 5, 5, 5, 5, 5, 5, 5, 6, 6, 6, 6, 6]> : tensor<32xi4>
+func.func @encode_mx() -> (tensor<32xi4>, tensor<1xi8>) {
+  %c = arith.constant dense<[1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0, 10.0, 11.0, 12.0, 13.0, 14.0, 15.0, 16.0,
+                             17.0, 18.0, 19.0, 20.0, 21.0, 22.0, 23.0, 24.0, 25.0, 26.0, 27.0, 28.0, 29.0, 30.0, 31.0, 32.0]> : tensor<32xf32>
+  %codes, %scale = qtrain.encode %c {format = #qtrain.scaled<mxfp4_e2m1>} : tensor<32xf32> -> tensor<32xi4>, tensor<1xi8>
+  return %codes, %scale : tensor<32xi4>, tensor<1xi8>
+}
+
+// -----
+
+// CHECK-LABEL: func.func @decode_constant
+// CHECK: arith.constant dense<[8.000000e+00, -1.200000e+01, 4.800000e+01]> : tensor<3xf32>
+func.func @decode_constant() -> tensor<3xf32> {
+  %c = arith.constant dense<[0x2, 0xB, 0x7]> : tensor<3xi4>
+  %s = arith.constant dense<0x82> : tensor<1xf8E8M0FNU>
+  %x = qtrain.decode %c, %s {format = #qtrain.scaled<mxfp4_e2m1>} : tensor<3xi4>, tensor<1xf8E8M0FNU> -> tensor<3xf32>
+  return %x : tensor<3xf32>
+}
+
+// -----
+
+// amax 5, lower median of |x| 1, one of four flushed, scale 5 / 448.
+// CHECK-LABEL: func.func @statistics
+// CHECK-DAG: arith.constant dense<5.000000e+00> : tensor<f32>
+// CHECK-DAG: arith.constant dense<1.000000e+00> : tensor<f32>
+// CHECK-DAG: arith.constant dense<2.500000e-01> : tensor<f32>
+// CHECK-DAG: arith.constant dense<0.01115{{[0-9]*}}> : tensor<f32>
+func.func @statistics() -> (tensor<f32>, tensor<f32>, tensor<f32>, tensor<f32>) {
+  %c = arith.constant dense<[1.0, -5.0, 2.0, 1.0e-9]> : tensor<4xf32>
+  %a = qtrain.amax %c : tensor<4xf32> -> tensor<f32>
+  %m = qtrain.median %c : tensor<4xf32> -> tensor<f32>
+  %z = qtrain.zero_setting_error %c {format = #qtrain.fp<e4m3fn>} : tensor<4xf32> -> tensor<f32>
+  %s = qtrain.select_scale %a {level = #qtrain.scale_level<tensor, f32, amax_to_max>, element = #qtrain.fp<e4m3fn>} : tensor<f32>
+  return %a, %m, %z, %s : tensor<f32>, tensor<f32>, tensor<f32>, tensor<f32>
+}
