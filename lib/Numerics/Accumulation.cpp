@@ -44,8 +44,16 @@ float addRounded(const MinifloatFormat &f, double a, double b,
   double s = a + b;
   double bb = s - a;
   double err = (a - (s - bb)) + (b - bb);
-  if (s == 0 && err == 0 && std::signbit(a) && std::signbit(b))
-    s = -0.0; // (-0) + (-0) keeps its sign, as in IEEE.
+  if (s == 0 && err == 0) {
+    // IEEE 754 zero signs: x + y == 0 exactly is -0 when both are -0, or
+    // when rounding down and the operands are not both +0; else +0.
+    bool bothNegative = std::signbit(a) && std::signbit(b);
+    bool bothPositiveZero = a == 0 && b == 0 && !std::signbit(a) &&
+                            !std::signbit(b);
+    s = bothNegative || (mode == RoundingMode::Down && !bothPositiveZero)
+            ? -0.0
+            : 0.0;
+  }
   return decode(f, encodeExact(f, s, err, Rounding::deterministic(mode)));
 }
 

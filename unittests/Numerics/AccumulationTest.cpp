@@ -45,6 +45,14 @@ TEST(Accumulation, AddRoundedIsCorrectlyRounded) {
   }
 }
 
+TEST(Accumulation, ExactZeroSumsFollowIEEESigns) {
+  MinifloatFormat f = *lookupMinifloat("fp12_dga");
+  EXPECT_FALSE(std::signbit(addRounded(f, 1.0, -1.0, RoundingMode::NearestEven)));
+  EXPECT_TRUE(std::signbit(addRounded(f, 1.0, -1.0, RoundingMode::Down)));
+  EXPECT_TRUE(std::signbit(addRounded(f, -0.0, -0.0, RoundingMode::Up)));
+  EXPECT_FALSE(std::signbit(addRounded(f, 0.0, 0.0, RoundingMode::Down)));
+}
+
 TEST(Accumulation, SwampingAndItsCure) {
   // 1024 followed by 1023 ones in the 1-6-9 format: every 1024 + 1 is a tie
   // that rounds back to 1024.
