@@ -89,3 +89,18 @@ func.func @statistics() -> (tensor<f32>, tensor<f32>, tensor<f32>, tensor<f32>) 
   %s = qtrain.select_scale %a {level = #qtrain.scale_level<tensor, f32, amax_to_max>, element = #qtrain.fp<e4m3fn>} : tensor<f32>
   return %a, %m, %z, %s : tensor<f32>, tensor<f32>, tensor<f32>, tensor<f32>
 }
+
+// -----
+
+// A FlexBlock preset truncates unless a rounding is given: in a block whose
+// largest magnitude is 1.71875 (exponent 0), FB12 keeps 3 fraction bits, so
+// 1.71875 becomes 1.625 (toward zero); nearest-even would give 1.75.
+// CHECK-LABEL: func.func @flexblock_truncates
+// CHECK-DAG: arith.constant dense<1.625000e+00> : tensor<1x24x3x3xf32>
+// CHECK-DAG: arith.constant dense<1.750000e+00> : tensor<1x24x3x3xf32>
+func.func @flexblock_truncates() -> (tensor<1x24x3x3xf32>, tensor<1x24x3x3xf32>) {
+  %c = arith.constant dense<1.71875> : tensor<1x24x3x3xf32>
+  %t = qtrain.quantize %c {format = #qtrain.scaled<fb12>} : tensor<1x24x3x3xf32>
+  %n = qtrain.quantize %c {format = #qtrain.scaled<fb12>, rounding = #qtrain.rounding<nearest_even>} : tensor<1x24x3x3xf32>
+  return %t, %n : tensor<1x24x3x3xf32>, tensor<1x24x3x3xf32>
+}

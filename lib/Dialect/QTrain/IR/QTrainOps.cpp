@@ -37,6 +37,18 @@ nx::Rounding roundingRule(std::optional<RoundingAttr> attr) {
   return attr ? attr->getRounding() : nx::Rounding();
 }
 
+/// An explicit rounding, else the rounding a scaled preset specifies
+/// (FlexBlock truncates), else nearest-even.
+nx::Rounding roundingRule(std::optional<RoundingAttr> attr,
+                          FormatAttrInterface format) {
+  if (attr)
+    return attr->getRounding();
+  StringRef preset = nx::scaledPresetName(format.getScaledFormat());
+  if (!preset.empty())
+    return nx::lookupScaled(preset)->rounding;
+  return nx::Rounding();
+}
+
 /// The seed and random-data operands must match the rounding rule.
 LogicalResult verifyRandomOperands(Operation *op, const nx::Rounding &r,
                                    Value seed, Value randomData) {
@@ -221,7 +233,7 @@ std::optional<uint64_t> constantSeed(const nx::Rounding &r, Attribute seed) {
 //===----------------------------------------------------------------------===//
 
 nx::Rounding QuantizeOp::getRoundingRule() {
-  return roundingRule(getRounding());
+  return roundingRule(getRounding(), getFormat());
 }
 
 LogicalResult QuantizeOp::verify() {
@@ -283,7 +295,9 @@ OpFoldResult QuantizeOp::fold(FoldAdaptor adaptor) {
 // EncodeOp / DecodeOp
 //===----------------------------------------------------------------------===//
 
-nx::Rounding EncodeOp::getRoundingRule() { return roundingRule(getRounding()); }
+nx::Rounding EncodeOp::getRoundingRule() {
+  return roundingRule(getRounding(), getFormat());
+}
 
 namespace {
 /// Checks codes and scale types shared by encode and decode.

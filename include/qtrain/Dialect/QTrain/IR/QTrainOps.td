@@ -30,7 +30,10 @@ def QTrain_QuantizeOp : QTrain_Op<"quantize",
   let summary = "Move a tensor onto a format's grid (fake quantization)";
   let description = [{
     Rounds every element of `input` to `format` with `rounding` and returns
-    the values as the same floating-point type. For scaled formats the
+    the values as the same floating-point type. Without a `rounding`
+    attribute the rounding is the one a scaled preset specifies (FlexBlock
+    presets truncate), else nearest-even. bf16 and f16 inputs are computed
+    in f32 and the result converted back with nearest-even. For scaled formats the
     scales are computed from the tensor by each level's rule; levels whose
     rule is `given` take their scales from the `scales` operands (one per
     such level, shaped like the level's block grid). Stochastic rounding
@@ -60,6 +63,8 @@ def QTrain_QuantizeOp : QTrain_Op<"quantize",
   let hasFolder = 1;
   let extraClassDeclaration = [{
     /// The rounding rule (nearest-even when the attribute is absent).
+    /// The rounding rule: the attribute, else the scaled preset's own
+    /// rounding, else nearest-even.
     ::qtrain::numerics::Rounding getRoundingRule();
   }];
 }
@@ -72,7 +77,8 @@ def QTrain_EncodeOp : QTrain_Op<"encode", [Pure, AttrSizedOperandSegments]> {
     float type equal to the element format (f8E4M3FN, f8E5M2, f4E2M1FN,
     ...), so that it plugs into upstream ops. One `scales` result per scale
     level: f32 for f32 scales, i8 or f8E8M0FNU codes for power-of-two
-    scales, shaped like the level's block grid.
+    scales, shaped like the level's block grid. The rounding defaults as in
+    `quantize`.
 
     ```mlir
     %c, %s = qtrain.encode %x {format = #qtrain.scaled<mxfp8_e4m3>}
