@@ -76,8 +76,8 @@ def QTrain_EncodeOp : QTrain_Op<"encode", [Pure, AttrSizedOperandSegments]> {
     integer of the element's width (i4, i6, i8, ...), or in the builtin small
     float type equal to the element format (f8E4M3FN, f8E5M2, f4E2M1FN,
     ...), so that it plugs into upstream ops. One `scales` result per scale
-    level: f32 for f32 scales, i8 or f8E8M0FNU codes for power-of-two
-    scales, shaped like the level's block grid. The rounding defaults as in
+    level: f32 for f32 scales, iN codes for N-bit power-of-two scales (or
+    f8E8M0FNU for E8M0), shaped like the level's block grid. The rounding defaults as in
     `quantize`.
 
     ```mlir
@@ -295,7 +295,8 @@ def QTrain_DelayedScaleOp : QTrain_Op<"delayed_scale", [Pure,
   let description = [{
     Appends `amax` to the history window (dropping the oldest, element 0)
     and returns the scale chosen from the maximum over the new window, as
-    `select_scale` with an `amax_to_max` level would. The state is the SSA
+    `select_scale` with the same level would (`amax_to_max` or
+    `shared_exponent`). The state is the SSA
     value `new_history`, threaded through the training loop.
 
     ```mlir
