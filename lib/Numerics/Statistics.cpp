@@ -119,6 +119,22 @@ double zeroSettingError(ArrayRef<float> x, const ElementFormat &f,
   return static_cast<double>(flushed) / x.size();
 }
 
+Expected<double> zeroSettingError(const ScaledFormat &f,
+                                  ArrayRef<int64_t> shape, ArrayRef<float> x,
+                                  const Rounding &r) {
+  assert(!r.isStochastic() && "zero-setting error uses deterministic modes");
+  if (x.empty())
+    return 0.0;
+  std::vector<float> q(x.size());
+  if (Error e = quantizeScaled(f, shape, x, q, r))
+    return std::move(e);
+  uint64_t flushed = 0;
+  for (size_t i = 0; i < x.size(); ++i)
+    if (x[i] != 0 && !std::isnan(x[i]) && q[i] == 0)
+      ++flushed;
+  return static_cast<double>(flushed) / x.size();
+}
+
 ExponentHistogram exponentHistogram(ArrayRef<float> x) {
   ExponentHistogram h;
   for (float v : x) {

@@ -49,6 +49,25 @@ TEST(Statistics, ZeroSettingError) {
   EXPECT_EQ(zeroSettingError({}, fp8, Rounding()), 0.0);
 }
 
+TEST(Statistics, ZeroSettingErrorOfAScaledFormat) {
+  // One FB12 block [1, 24, 3, 3] with max 1: steps of 1/8 (truncation), so
+  // 0.1 and 0.01 flush, 0.5 and 1 do not.
+  const ScaledPreset *fb12 = lookupScaled("fb12");
+  std::vector<float> x(216, 0.0f);
+  x[0] = 1.0f;
+  x[1] = 0.1f;
+  x[2] = 0.01f;
+  x[3] = 0.5f;
+  Expected<double> z = zeroSettingError(fb12->format, {1, 24, 3, 3}, x,
+                                        fb12->rounding);
+  ASSERT_TRUE(bool(z));
+  EXPECT_DOUBLE_EQ(*z, 2.0 / 216);
+  EXPECT_EQ(toString(zeroSettingError(fb12->format, {24}, ArrayRef<float>(x).take_front(24),
+                                      fb12->rounding)
+                         .takeError()),
+            "block shape has 3 dimensions but the tensor only 1");
+}
+
 TEST(Statistics, ExponentHistogram) {
   ExponentHistogram h =
       exponentHistogram({1.0f, 1.5f, 0.25f, 0.0f, -INFINITY, NAN,

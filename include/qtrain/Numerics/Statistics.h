@@ -9,7 +9,7 @@
 #ifndef QTRAIN_NUMERICS_STATISTICS_H
 #define QTRAIN_NUMERICS_STATISTICS_H
 
-#include "qtrain/Numerics/ElementFormat.h"
+#include "qtrain/Numerics/ScaledFormat.h"
 
 #include "llvm/ADT/ArrayRef.h"
 
@@ -36,6 +36,14 @@ float medianAbsApprox(llvm::ArrayRef<float> x, unsigned bins = 20);
 /// quantize to zero under `f` and `r` (deterministic modes only).
 double zeroSettingError(llvm::ArrayRef<float> x, const ElementFormat &f,
                         const Rounding &r);
+
+/// The same for a scaled format over a tensor of `shape` (scales computed by
+/// each level's rule): the fraction of all elements that are non-zero but
+/// quantize to zero.
+llvm::Expected<double> zeroSettingError(const ScaledFormat &f,
+                                        llvm::ArrayRef<int64_t> shape,
+                                        llvm::ArrayRef<float> x,
+                                        const Rounding &r);
 
 /// Histogram of floor(log2|x|) over f32's range.
 struct ExponentHistogram {

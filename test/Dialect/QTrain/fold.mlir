@@ -104,3 +104,50 @@ func.func @flexblock_truncates() -> (tensor<1x24x3x3xf32>, tensor<1x24x3x3xf32>)
   %n = qtrain.quantize %c {format = #qtrain.scaled<fb12>, rounding = #qtrain.rounding<nearest_even>} : tensor<1x24x3x3xf32>
   return %t, %n : tensor<1x24x3x3xf32>, tensor<1x24x3x3xf32>
 }
+
+// -----
+
+// Given scales: a 0-d scale (as select_scale returns) feeds a whole-tensor
+// level, and encode returns it in storage form. x / 0.5 = [2, 8] in e4m3fn
+// are codes 0x40 and 0x50.
+// CHECK-LABEL: func.func @given_scales
+// CHECK-DAG: arith.constant dense<[1.000000e+00, 4.000000e+00]> : tensor<2xf32>
+// CHECK-DAG: arith.constant dense<[64, 80]> : tensor<2xi8>
+// CHECK-DAG: arith.constant dense<5.000000e-01> : tensor<1xf32>
+func.func @given_scales() -> (tensor<2xf32>, tensor<2xi8>, tensor<1xf32>) {
+  %x = arith.constant dense<[1.0, 4.0]> : tensor<2xf32>
+  %s = arith.constant dense<0.5> : tensor<f32>
+  %q = qtrain.quantize %x scales(%s : tensor<f32>) {format = #qtrain.scaled<#qtrain.fp<e4m3fn>, [#qtrain.scale_level<tensor, f32, given>]>} : tensor<2xf32>
+  %c, %cs = qtrain.encode %x scales(%s : tensor<f32>) {format = #qtrain.scaled<#qtrain.fp<e4m3fn>, [#qtrain.scale_level<tensor, f32, given>]>} : tensor<2xf32> -> tensor<2xi8>, tensor<1xf32>
+  return %q, %c, %cs : tensor<2xf32>, tensor<2xi8>, tensor<1xf32>
+}
+
+// -----
+
+// FlexBlock's zero-setting error: the block max is 1 (exponent 0), FB12
+// keeps steps of 1/8, so 0.1 and 0.01 flush and 0.5 does not: 2/216.
+// CHECK-LABEL: func.func @zse_flexblock
+// CHECK: arith.constant dense<0.00925925932> : tensor<f32>
+func.func @zse_flexblock() -> tensor<f32> {
+  %x = arith.constant dense<[1.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.1, 0.0, 0.0,
+    0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.01, 0.0, 0.0, 0.5, 0.0, 0.0,
+    0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0,
+    0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0,
+    0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0,
+    0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0,
+    0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0,
+    0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0,
+    0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0,
+    0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0,
+    0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0,
+    0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0,
+    0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0,
+    0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0,
+    0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0,
+    0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0,
+    0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0,
+    0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0]> : tensor<216xf32>
+  %d = tensor.expand_shape %x [[0, 1, 2, 3]] output_shape [1, 24, 3, 3] : tensor<216xf32> into tensor<1x24x3x3xf32>
+  %z = qtrain.zero_setting_error %d {format = #qtrain.scaled<fb12>} : tensor<1x24x3x3xf32> -> tensor<f32>
+  return %z : tensor<f32>
+}

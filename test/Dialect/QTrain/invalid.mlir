@@ -329,8 +329,8 @@ func.func @f(%x: tensor<8x3x32x32xf32>, %w: tensor<16x3x3x3xf32>) -> tensor<8x16
 // -----
 
 func.func @f(%x: tensor<64xf32>) -> tensor<f32> {
-  // expected-error @+1 {{'qtrain.zero_setting_error' op format must be an element format (#qtrain.fp or #qtrain.int)}}
-  %0 = qtrain.zero_setting_error %x {format = #qtrain.scaled<mxfp8_e4m3>} : tensor<64xf32> -> tensor<f32>
+  // expected-error @+1 {{'qtrain.zero_setting_error' op the zero-setting error computes its scales; a level whose rule is 'given' is not allowed}}
+  %0 = qtrain.zero_setting_error %x {format = #qtrain.scaled<#qtrain.fp<e4m3fn>, [#qtrain.scale_level<tensor, f32, given>]>} : tensor<64xf32> -> tensor<f32>
   return %0 : tensor<f32>
 }
 
@@ -356,4 +356,20 @@ func.func @f(%a: tensor<f32>, %h: tensor<4xf32>) -> tensor<f32> {
   // expected-error @+1 {{'qtrain.delayed_scale' op delayed scaling keeps an amax history; the median_lookup rule does not read amax}}
   %s, %h2 = qtrain.delayed_scale %a, %h {level = #qtrain.scale_level<tensor, e8m0, median_lookup>, element = #qtrain.fp<e4m3fn>} : tensor<f32>, tensor<4xf32>
   return %s : tensor<f32>
+}
+
+// -----
+
+func.func @f(%x: tensor<64xf32>) -> tensor<f32> {
+  // expected-error @+1 {{'qtrain.zero_setting_error' op the zero-setting error uses a deterministic rounding}}
+  %0 = qtrain.zero_setting_error %x {format = #qtrain.fp<e4m3fn>, rounding = #qtrain.rounding<stochastic, bits = 3>} : tensor<64xf32> -> tensor<f32>
+  return %0 : tensor<f32>
+}
+
+// -----
+
+func.func @f(%x: tensor<64xf32>) -> tensor<64xi8> {
+  // expected-error @+1 {{'qtrain.encode' op needs one scales operand per scale level whose rule is 'given'}}
+  %c, %s = qtrain.encode %x {format = #qtrain.scaled<#qtrain.fp<e4m3fn>, [#qtrain.scale_level<tensor, f32, given>]>} : tensor<64xf32> -> tensor<64xi8>, tensor<1xf32>
+  return %c : tensor<64xi8>
 }

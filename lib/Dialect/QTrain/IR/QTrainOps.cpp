@@ -236,34 +236,56 @@ nx::Rounding QuantizeOp::getRoundingRule() {
   return roundingRule(getRounding(), getFormat());
 }
 
+namespace {
+/// One `scales` operand per level whose rule is 'given', shaped like its
+/// block grid (or 0-d for a whole-tensor level).
+LogicalResult verifyGivenScales(Operation *op, const nx::ScaledFormat &f,
+                                ArrayRef<int64_t> shape, ValueRange scales) {
+  unsigned given = 0;
+  for (const nx::ScaleLevel &l : f.levels) {
+    if (l.blockShape.size() > shape.size())
+      return op->emitOpError()
+             << "a scale level's block shape has " << l.blockShape.size()
+             << " dimensions but the input only " << shape.size();
+    if (l.rule != nx::ScaleRule::Given)
+      continue;
+    if (given >= scales.size())
+      return op->emitOpError("needs one scales operand per scale level whose "
+                             "rule is 'given'");
+    auto type = llvm::cast<RankedTensorType>(scales[given].getType());
+    bool scalarForWholeTensor = l.blockShape.empty() && type.getRank() == 0;
+    if (!scalarForWholeTensor &&
+        failed(verifyScaleType(op, l, shape, type, /*codes=*/false, given)))
+      return failure();
+    ++given;
+  }
+  if (given != scales.size())
+    return op->emitOpError()
+           << "has " << scales.size() << " scales operands but the format has "
+           << given << " level(s) whose rule is 'given'";
+  return success();
+}
+
+/// The constant given scales, in level order, or nothing.
+std::optional<std::vector<std::vector<float>>>
+constantGivenScales(ArrayRef<Attribute> attrs) {
+  std::vector<std::vector<float>> out;
+  for (Attribute a : attrs) {
+    std::optional<std::vector<float>> v = f32Values(a);
+    if (!v)
+      return std::nullopt;
+    out.push_back(std::move(*v));
+  }
+  return out;
+}
+} // namespace
+
 LogicalResult QuantizeOp::verify() {
   nx::Rounding r = getRoundingRule();
   if (failed(verifyRandomOperands(*this, r, getSeed(), getRandomData())))
     return failure();
-  nx::ScaledFormat f = getFormat().getScaledFormat();
-  auto shape = getInput().getType().getShape();
-  unsigned given = 0;
-  for (const nx::ScaleLevel &l : f.levels) {
-    if (l.blockShape.size() > shape.size())
-      return emitOpError() << "a scale level's block shape has "
-                           << l.blockShape.size()
-                           << " dimensions but the input only "
-                           << shape.size();
-    if (l.rule != nx::ScaleRule::Given)
-      continue;
-    if (given >= getScales().size())
-      return emitOpError("needs one scales operand per scale level whose "
-                         "rule is 'given'");
-    if (failed(verifyScaleType(*this, l, shape, getScales()[given].getType(),
-                               /*codes=*/false, given)))
-      return failure();
-    ++given;
-  }
-  if (given != getScales().size())
-    return emitOpError() << "has " << getScales().size()
-                         << " scales operands but the format has " << given
-                         << " level(s) whose rule is 'given'";
-  return success();
+  return verifyGivenScales(*this, getFormat().getScaledFormat(),
+                           getInput().getType().getShape(), getScales());
 }
 
 OpFoldResult QuantizeOp::fold(FoldAdaptor adaptor) {
@@ -279,12 +301,15 @@ OpFoldResult QuantizeOp::fold(FoldAdaptor adaptor) {
 
   std::optional<std::vector<float>> in = f32Values(adaptor.getInput());
   std::optional<uint64_t> seed = constantSeed(r, adaptor.getSeed());
-  if (!in || !seed || !getScales().empty() || getRandomData())
+  std::optional<std::vector<std::vector<float>>> given =
+      constantGivenScales(adaptor.getScales());
+  if (!in || !seed || !given || getRandomData())
     return {};
   r.source.seed = *seed;
   auto type = llvm::cast<RankedTensorType>(getType());
   std::vector<float> out(in->size());
-  if (llvm::Error e = nx::quantizeScaled(f, type.getShape(), *in, out, r)) {
+  if (llvm::Error e =
+          nx::quantizeScaled(f, type.getShape(), *in, out, r, *given)) {
     llvm::consumeError(std::move(e));
     return {};
   }
@@ -324,12 +349,10 @@ LogicalResult verifyStorageTypes(Operation *op, const nx::ScaledFormat &f,
 
 LogicalResult EncodeOp::verify() {
   nx::ScaledFormat f = getFormat().getScaledFormat();
-  for (const nx::ScaleLevel &l : f.levels)
-    if (l.rule == nx::ScaleRule::Given)
-      return emitOpError("encode computes its scales; a level whose rule is "
-                         "'given' needs qtrain.quantize");
   if (failed(verifyRandomOperands(*this, getRoundingRule(), getSeed(),
-                                  getRandomData())))
+                                  getRandomData())) ||
+      failed(verifyGivenScales(*this, f, getInput().getType().getShape(),
+                               getGivenScales())))
     return failure();
   return verifyStorageTypes(*this, f, getInput().getType(),
                             getCodes().getType(), getScales().getTypes());
@@ -340,12 +363,14 @@ LogicalResult EncodeOp::fold(FoldAdaptor adaptor,
   nx::Rounding r = getRoundingRule();
   std::optional<std::vector<float>> in = f32Values(adaptor.getInput());
   std::optional<uint64_t> seed = constantSeed(r, adaptor.getSeed());
-  if (!in || !seed || getRandomData())
+  std::optional<std::vector<std::vector<float>>> given =
+      constantGivenScales(adaptor.getGivenScales());
+  if (!in || !seed || !given || getRandomData())
     return failure();
   r.source.seed = *seed;
   nx::ScaledFormat f = getFormat().getScaledFormat();
   llvm::Expected<nx::ScaledTensor> t =
-      nx::encodeScaled(f, getInput().getType().getShape(), *in, r);
+      nx::encodeScaled(f, getInput().getType().getShape(), *in, r, *given);
   if (!t) {
     llvm::consumeError(t.takeError());
     return failure();
@@ -518,18 +543,28 @@ OpFoldResult MedianOp::fold(FoldAdaptor adaptor) {
 }
 
 LogicalResult ZeroSettingErrorOp::verify() {
-  if (roundingRule(getRounding()).isStochastic())
+  if (roundingRule(getRounding(), getFormat()).isStochastic())
     return emitOpError("the zero-setting error uses a deterministic rounding");
-  return verifyElementOnly(*this, getFormat(), "format");
+  for (const nx::ScaleLevel &l : getFormat().getScaledFormat().levels)
+    if (l.rule == nx::ScaleRule::Given)
+      return emitOpError("the zero-setting error computes its scales; a "
+                         "level whose rule is 'given' is not allowed");
+  return verifyGivenScales(*this, getFormat().getScaledFormat(),
+                           getInput().getType().getShape(), {});
 }
 
 OpFoldResult ZeroSettingErrorOp::fold(FoldAdaptor adaptor) {
   std::optional<std::vector<float>> in = f32Values(adaptor.getInput());
   if (!in)
     return {};
-  nx::ElementFormat e = getFormat().getScaledFormat().element;
-  return scalarF32(getType(), static_cast<float>(nx::zeroSettingError(
-                                  *in, e, roundingRule(getRounding()))));
+  llvm::Expected<double> zse = nx::zeroSettingError(
+      getFormat().getScaledFormat(), getInput().getType().getShape(), *in,
+      roundingRule(getRounding(), getFormat()));
+  if (!zse) {
+    llvm::consumeError(zse.takeError());
+    return {};
+  }
+  return scalarF32(getType(), static_cast<float>(*zse));
 }
 
 LogicalResult ExponentHistogramOp::verify() {

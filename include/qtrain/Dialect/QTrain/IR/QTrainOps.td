@@ -36,7 +36,8 @@ def QTrain_QuantizeOp : QTrain_Op<"quantize",
     in f32 and the result converted back with nearest-even. For scaled formats the
     scales are computed from the tensor by each level's rule; levels whose
     rule is `given` take their scales from the `scales` operands (one per
-    such level, shaped like the level's block grid). Stochastic rounding
+    such level, shaped like the level's block grid, or 0-d for a
+    whole-tensor level so that `select_scale` results plug in). Stochastic rounding
     needs a `seed`; the `data` random source needs `random_data`.
 
     ```mlir
@@ -78,7 +79,9 @@ def QTrain_EncodeOp : QTrain_Op<"encode", [Pure, AttrSizedOperandSegments]> {
     ...), so that it plugs into upstream ops. One `scales` result per scale
     level: f32 for f32 scales, iN codes for N-bit power-of-two scales (or
     f8E8M0FNU for E8M0), shaped like the level's block grid. The rounding defaults as in
-    `quantize`.
+    `quantize`; levels whose rule is `given` take their scales from the
+    `scales` operands as in `quantize` (e.g. a frozen adaptive bias or a
+    delayed scale), and still return them as a result in storage form.
 
     ```mlir
     %c, %s = qtrain.encode %x {format = #qtrain.scaled<mxfp8_e4m3>}
@@ -88,12 +91,13 @@ def QTrain_EncodeOp : QTrain_Op<"encode", [Pure, AttrSizedOperandSegments]> {
   let arguments = (ins QTrain_FloatTensor:$input,
                        Optional<I64>:$seed,
                        Optional<QTrain_F32Tensor>:$random_data,
+                       Variadic<QTrain_F32Tensor>:$given_scales,
                        QTrain_FormatAttr:$format,
                        OptionalAttr<QTrain_RoundingAttr>:$rounding);
   let results = (outs AnyRankedTensor:$codes, Variadic<AnyRankedTensor>:$scales);
   let assemblyFormat = [{
     $input (`seed` `(` $seed^ `)`)? (`random_data` `(` $random_data^ `:` type($random_data) `)`)?
-    attr-dict `:` type($input) `->` type($codes) (`,` type($scales)^)?
+    (`scales` `(` $given_scales^ `:` type($given_scales) `)`)? attr-dict `:` type($input) `->` type($codes) (`,` type($scales)^)?
   }];
   let hasVerifier = 1;
   let hasFolder = 1;
@@ -236,11 +240,12 @@ def QTrain_ZeroSettingErrorOp : QTrain_Op<"zero_setting_error", [Pure]> {
   let summary = "Fraction of elements a format flushes to zero";
   let description = [{
     The fraction of all elements that are non-zero but quantize to zero
-    under an element `format` and deterministic `rounding` (FlexBlock's
-    precision-control statistic).
+    under `format` (element or scaled; scales computed by their rules) and a
+    deterministic `rounding` (FlexBlock's precision-control statistic).
 
     ```mlir
     %z = qtrain.zero_setting_error %x {format = #qtrain.fp<e4m3fn>} : tensor<64xf32> -> tensor<f32>
+    %f = qtrain.zero_setting_error %w {format = #qtrain.scaled<fb12>} : tensor<16x24x3x3xf32> -> tensor<f32>
     ```
   }];
   let arguments = (ins QTrain_F32Tensor:$input, QTrain_FormatAttr:$format,
