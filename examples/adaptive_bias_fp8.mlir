@@ -117,9 +117,9 @@ func.func @abfp8_dynamic(%w: tensor<256x128xf32>) -> tensor<256x128xf32> {
 
 // A bias known when compiling (for instance W: 25, E: 31, as the paper
 // reports W and A around 23-28 and E around 31) is simply a format with that
-// bias; no scale level. This is also the only storage form: encode computes
-// its own scales and refuses `given` levels, so a bias held in an SSA value
-// cannot be encoded. The codes are i8 (no builtin type has this encoding).
+// bias; no scale level. A bias held in an SSA value is stored with
+// qtrain.encode and a `given` level (scales(...) operand) instead. The codes
+// are i8 (no builtin type has this encoding).
 func.func @abfp8_static_bias(%w: tensor<256x128xf32>, %e: tensor<64x128xf32>)
     -> (tensor<256x128xi8>, tensor<64x128xf32>) {
   %cw = qtrain.encode %w {format = #qtrain.fp<e5m2, bias = 25, specials = none, subnormals = false, overflow = saturate>}

@@ -82,40 +82,22 @@ func.func @fb_storage(%w: tensor<16x24x3x3xf32>)
 // Dynamic precision control, per layer and tensor class: the zero-setting
 // error (ZSE) is the fraction of elements a mode flushes to zero.
 //
-// qtrain.zero_setting_error only takes an element format, so the block
-// scaling is done by hand: the residual x / 2^M of each element is what
-// the FB12 element (#qtrain.int<sm5, frac = 3>, truncated) sees. The block
-// scales 2^M come from encode; decoding a tensor of unit codes
-// (#qtrain.int<s2> code 1 = 1.0) with those scales broadcasts each block's
-// 2^M to its elements, and the division by a power of two is exact.
+// qtrain.zero_setting_error takes the scaled format itself: each block's
+// shared exponent is computed as in quantize, and an element counts when it
+// is non-zero but truncates to zero in its block.
 //
 // ZSE is averaged over a period: the running sum is threaded through the
 // steps as an SSA value.
 func.func @fb12_zse(%w: tensor<16x24x3x3xf32>, %zse_sum: tensor<f32>) -> tensor<f32> {
-  %codes, %exps = qtrain.encode %w {format = #qtrain.scaled<fb12>, rounding = #qtrain.rounding<toward_zero>}
-      : tensor<16x24x3x3xf32> -> tensor<16x24x3x3xi5>, tensor<16x1x1x1xf8E8M0FNU>
-  %ones = arith.constant dense<1> : tensor<16x24x3x3xi2>
-  %block_scale = qtrain.decode %ones, %exps {format = #qtrain.scaled<#qtrain.int<s2>, [#qtrain.scale_level<[24, 3, 3], e8m0, shared_exponent>]>}
-      : tensor<16x24x3x3xi2>, tensor<16x1x1x1xf8E8M0FNU> -> tensor<16x24x3x3xf32>
-  %residual = arith.divf %w, %block_scale : tensor<16x24x3x3xf32>
-  %zse = qtrain.zero_setting_error %residual {format = #qtrain.int<sm5, frac = 3>,
-                                              rounding = #qtrain.rounding<toward_zero>}
+  %zse = qtrain.zero_setting_error %w {format = #qtrain.scaled<fb12>}
       : tensor<16x24x3x3xf32> -> tensor<f32>
   %sum = arith.addf %zse_sum, %zse : tensor<f32>
   return %sum : tensor<f32>
 }
 
-// The same statistic for FB16 (blocks [12, 3, 3], element sm9 with 7
-// fraction bits), here on the errors E.
+// The same statistic for FB16 (blocks [12, 3, 3]), here on the errors E.
 func.func @fb16_zse(%ey: tensor<8x16x16x16xf32>, %zse_sum: tensor<f32>) -> tensor<f32> {
-  %codes, %exps = qtrain.encode %ey {format = #qtrain.scaled<fb16>, rounding = #qtrain.rounding<toward_zero>}
-      : tensor<8x16x16x16xf32> -> tensor<8x16x16x16xi9>, tensor<8x2x6x6xf8E8M0FNU>
-  %ones = arith.constant dense<1> : tensor<8x16x16x16xi2>
-  %block_scale = qtrain.decode %ones, %exps {format = #qtrain.scaled<#qtrain.int<s2>, [#qtrain.scale_level<[12, 3, 3], e8m0, shared_exponent>]>}
-      : tensor<8x16x16x16xi2>, tensor<8x2x6x6xf8E8M0FNU> -> tensor<8x16x16x16xf32>
-  %residual = arith.divf %ey, %block_scale : tensor<8x16x16x16xf32>
-  %zse = qtrain.zero_setting_error %residual {format = #qtrain.int<sm9, frac = 7>,
-                                              rounding = #qtrain.rounding<toward_zero>}
+  %zse = qtrain.zero_setting_error %ey {format = #qtrain.scaled<fb16>, rounding = #qtrain.rounding<toward_zero>}
       : tensor<8x16x16x16xf32> -> tensor<f32>
   %sum = arith.addf %zse_sum, %zse : tensor<f32>
   return %sum : tensor<f32>

@@ -17,8 +17,8 @@
 //
 // A `given` level takes its scale as an operand of qtrain.quantize, shaped
 // like the level's block grid: one block over the whole tensor, so
-// tensor<1x1xf32> for a rank-2 input. tensor.expand_shape turns the 0-d
-// scale into that shape.
+// tensor<1x1xf32> for a rank-2 input; a whole-tensor level also accepts the
+// 0-d scale directly. The steps below spell the expand_shape out.
 
 // Current scaling with the presets: the scale is computed inside quantize.
 func.func @fp8_current_presets(%a: tensor<64x256xf32>, %w: tensor<256x128xf32>, %ey: tensor<64x128xf32>)
