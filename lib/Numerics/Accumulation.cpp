@@ -6,7 +6,8 @@
 
 #include "qtrain/Numerics/Accumulation.h"
 
-#include "llvm/ADT/StringSwitch.h"
+#include "Detail.h"
+
 
 #include <cmath>
 #include <random>
@@ -174,18 +175,18 @@ float dot(ArrayRef<float> a, ArrayRef<float> b, const AccumulationSpec &spec) {
   return c;
 }
 
+namespace {
+using detail::EnumName;
+const EnumName<Grouping> kGroupingNames[] = {
+    {Grouping::None, "none"},
+    {Grouping::Static, "static"},
+    {Grouping::IdealDGA, "ideal_dga"},
+    {Grouping::EfficientDGA, "efficient_dga"},
+};
+} // namespace
+
 StringRef stringifyGrouping(Grouping g) {
-  switch (g) {
-  case Grouping::None:
-    return "none";
-  case Grouping::Static:
-    return "static";
-  case Grouping::IdealDGA:
-    return "ideal_dga";
-  case Grouping::EfficientDGA:
-    return "efficient_dga";
-  }
-  llvm_unreachable("unknown grouping");
+  return detail::nameOf(kGroupingNames, g);
 }
 
 double exactDot(ArrayRef<float> a, ArrayRef<float> b) {
@@ -218,24 +219,24 @@ double meanRelativeDotError(const AccumulationSpec &spec,
   return total / trials;
 }
 
+namespace {
+using detail::EnumName;
+const EnumName<DgaCount> kDgaCountNames[] = {
+    {DgaCount::AfterReset, "after_reset"},
+    {DgaCount::ClosedGroup, "closed_group"},
+};
+} // namespace
+
 StringRef stringifyDgaCount(DgaCount c) {
-  return c == DgaCount::AfterReset ? "after_reset" : "closed_group";
+  return detail::nameOf(kDgaCountNames, c);
 }
 
 std::optional<DgaCount> parseDgaCount(StringRef s) {
-  return StringSwitch<std::optional<DgaCount>>(s)
-      .Case("after_reset", DgaCount::AfterReset)
-      .Case("closed_group", DgaCount::ClosedGroup)
-      .Default(std::nullopt);
+  return detail::valueOf(kDgaCountNames, s);
 }
 
 std::optional<Grouping> parseGrouping(StringRef s) {
-  return StringSwitch<std::optional<Grouping>>(s)
-      .Case("none", Grouping::None)
-      .Case("static", Grouping::Static)
-      .Case("ideal_dga", Grouping::IdealDGA)
-      .Case("efficient_dga", Grouping::EfficientDGA)
-      .Default(std::nullopt);
+  return detail::valueOf(kGroupingNames, s);
 }
 
 } // namespace qtrain::numerics

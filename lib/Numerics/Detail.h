@@ -12,6 +12,7 @@
 #include "llvm/ADT/bit.h"
 
 #include <algorithm>
+#include <optional>
 
 namespace qtrain::numerics::detail {
 
@@ -52,6 +53,28 @@ inline float scaleExact(uint32_t sig, int e) {
   if (e < -126)
     return v * pow2Normal(-126) * pow2Normal(e + 126);
   return v * pow2Normal(e);
+}
+
+/// One row of an enum's name table: the single place a name is spelled.
+template <typename E> struct EnumName {
+  E value;
+  const char *name;
+};
+
+template <typename E, size_t N>
+llvm::StringRef nameOf(const EnumName<E> (&table)[N], E value) {
+  for (const EnumName<E> &row : table)
+    if (row.value == value)
+      return row.name;
+  llvm_unreachable("enum value without a name");
+}
+
+template <typename E, size_t N>
+std::optional<E> valueOf(const EnumName<E> (&table)[N], llvm::StringRef name) {
+  for (const EnumName<E> &row : table)
+    if (name == row.name)
+      return row.value;
+  return std::nullopt;
 }
 
 constexpr size_t kChunk = 1024;

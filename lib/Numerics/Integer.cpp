@@ -8,7 +8,6 @@
 
 #include "Detail.h"
 
-#include "llvm/ADT/StringSwitch.h"
 #include "llvm/Support/MathExtras.h"
 
 #include <cmath>
@@ -136,35 +135,37 @@ void quantize(const IntegerFormat &f, ArrayRef<float> in,
       });
 }
 
+namespace {
+using detail::EnumName;
+const EnumName<IntegerEncoding> kIntegerEncodingNames[] = {
+    {IntegerEncoding::TwosComplement, "twos_complement"},
+    {IntegerEncoding::SignMagnitude, "sign_magnitude"},
+    {IntegerEncoding::Unsigned, "unsigned"},
+};
+} // namespace
+
 StringRef stringifyIntegerEncoding(IntegerEncoding e) {
-  switch (e) {
-  case IntegerEncoding::TwosComplement:
-    return "twos_complement";
-  case IntegerEncoding::SignMagnitude:
-    return "sign_magnitude";
-  case IntegerEncoding::Unsigned:
-    return "unsigned";
-  }
-  llvm_unreachable("unknown integer encoding");
+  return detail::nameOf(kIntegerEncodingNames, e);
 }
 
 std::optional<IntegerEncoding> parseIntegerEncoding(StringRef s) {
-  return StringSwitch<std::optional<IntegerEncoding>>(s)
-      .Case("twos_complement", IntegerEncoding::TwosComplement)
-      .Case("sign_magnitude", IntegerEncoding::SignMagnitude)
-      .Case("unsigned", IntegerEncoding::Unsigned)
-      .Default(std::nullopt);
+  return detail::valueOf(kIntegerEncodingNames, s);
 }
 
+namespace {
+using detail::EnumName;
+const EnumName<IntegerOverflow> kIntegerOverflowNames[] = {
+    {IntegerOverflow::Saturate, "saturate"},
+    {IntegerOverflow::Wrap, "wrap"},
+};
+} // namespace
+
 StringRef stringifyIntegerOverflow(IntegerOverflow o) {
-  return o == IntegerOverflow::Saturate ? "saturate" : "wrap";
+  return detail::nameOf(kIntegerOverflowNames, o);
 }
 
 std::optional<IntegerOverflow> parseIntegerOverflow(StringRef s) {
-  return StringSwitch<std::optional<IntegerOverflow>>(s)
-      .Case("saturate", IntegerOverflow::Saturate)
-      .Case("wrap", IntegerOverflow::Wrap)
-      .Default(std::nullopt);
+  return detail::valueOf(kIntegerOverflowNames, s);
 }
 
 } // namespace qtrain::numerics

@@ -10,7 +10,6 @@
 
 #include "Detail.h"
 
-#include "llvm/ADT/StringSwitch.h"
 #include "llvm/ADT/bit.h"
 
 #include <algorithm>
@@ -284,47 +283,39 @@ void quantize(const MinifloatFormat &f, ArrayRef<float> in,
                });
 }
 
+namespace {
+using detail::EnumName;
+const EnumName<SpecialValues> kSpecialValuesNames[] = {
+    {SpecialValues::IEEE, "ieee"},
+    {SpecialValues::FN, "fn"},
+    {SpecialValues::FNUZ, "fnuz"},
+    {SpecialValues::None, "none"},
+};
+} // namespace
+
 StringRef stringifySpecialValues(SpecialValues s) {
-  switch (s) {
-  case SpecialValues::IEEE:
-    return "ieee";
-  case SpecialValues::FN:
-    return "fn";
-  case SpecialValues::FNUZ:
-    return "fnuz";
-  case SpecialValues::None:
-    return "none";
-  }
-  llvm_unreachable("unknown special values");
+  return detail::nameOf(kSpecialValuesNames, s);
 }
 
 std::optional<SpecialValues> parseSpecialValues(StringRef s) {
-  return StringSwitch<std::optional<SpecialValues>>(s)
-      .Case("ieee", SpecialValues::IEEE)
-      .Case("fn", SpecialValues::FN)
-      .Case("fnuz", SpecialValues::FNUZ)
-      .Case("none", SpecialValues::None)
-      .Default(std::nullopt);
+  return detail::valueOf(kSpecialValuesNames, s);
 }
 
+namespace {
+using detail::EnumName;
+const EnumName<OverflowPolicy> kOverflowPolicyNames[] = {
+    {OverflowPolicy::Saturate, "saturate"},
+    {OverflowPolicy::Inf, "inf"},
+    {OverflowPolicy::NaN, "nan"},
+};
+} // namespace
+
 StringRef stringifyOverflowPolicy(OverflowPolicy p) {
-  switch (p) {
-  case OverflowPolicy::Saturate:
-    return "saturate";
-  case OverflowPolicy::Inf:
-    return "inf";
-  case OverflowPolicy::NaN:
-    return "nan";
-  }
-  llvm_unreachable("unknown overflow policy");
+  return detail::nameOf(kOverflowPolicyNames, p);
 }
 
 std::optional<OverflowPolicy> parseOverflowPolicy(StringRef s) {
-  return StringSwitch<std::optional<OverflowPolicy>>(s)
-      .Case("saturate", OverflowPolicy::Saturate)
-      .Case("inf", OverflowPolicy::Inf)
-      .Case("nan", OverflowPolicy::NaN)
-      .Default(std::nullopt);
+  return detail::valueOf(kOverflowPolicyNames, s);
 }
 
 } // namespace qtrain::numerics

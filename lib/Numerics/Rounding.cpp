@@ -6,9 +6,7 @@
 
 #include "qtrain/Numerics/Rounding.h"
 
-#include "qtrain/Numerics/RandomStream.h"
-
-#include "llvm/ADT/StringSwitch.h"
+#include "Detail.h"
 
 using namespace llvm;
 
@@ -81,67 +79,58 @@ uint64_t roundShifted(uint64_t sig, int shift, bool negative,
   llvm_unreachable("unknown rounding mode");
 }
 
+namespace {
+using detail::EnumName;
+const EnumName<RoundingMode> kRoundingModeNames[] = {
+    {RoundingMode::NearestEven, "nearest_even"},
+    {RoundingMode::TowardZero, "toward_zero"},
+    {RoundingMode::NearestAway, "nearest_away"},
+    {RoundingMode::Up, "up"},
+    {RoundingMode::Down, "down"},
+    {RoundingMode::Stochastic, "stochastic"},
+};
+} // namespace
+
 StringRef stringifyRoundingMode(RoundingMode m) {
-  switch (m) {
-  case RoundingMode::NearestEven:
-    return "nearest_even";
-  case RoundingMode::TowardZero:
-    return "toward_zero";
-  case RoundingMode::NearestAway:
-    return "nearest_away";
-  case RoundingMode::Up:
-    return "up";
-  case RoundingMode::Down:
-    return "down";
-  case RoundingMode::Stochastic:
-    return "stochastic";
-  }
-  llvm_unreachable("unknown rounding mode");
+  return detail::nameOf(kRoundingModeNames, m);
 }
 
 std::optional<RoundingMode> parseRoundingMode(StringRef s) {
-  return StringSwitch<std::optional<RoundingMode>>(s)
-      .Case("nearest_even", RoundingMode::NearestEven)
-      .Case("toward_zero", RoundingMode::TowardZero)
-      .Case("nearest_away", RoundingMode::NearestAway)
-      .Case("up", RoundingMode::Up)
-      .Case("down", RoundingMode::Down)
-      .Case("stochastic", RoundingMode::Stochastic)
-      .Default(std::nullopt);
+  return detail::valueOf(kRoundingModeNames, s);
 }
 
+namespace {
+using detail::EnumName;
+const EnumName<RandomSourceKind> kRandomSourceKindNames[] = {
+    {RandomSourceKind::Counter, "counter"},
+    {RandomSourceKind::Lfsr, "lfsr"},
+    {RandomSourceKind::LfsrPlateau, "lfsr_plateau"},
+    {RandomSourceKind::Data, "data"},
+};
+} // namespace
+
 StringRef stringifyRandomSourceKind(RandomSourceKind k) {
-  switch (k) {
-  case RandomSourceKind::Counter:
-    return "counter";
-  case RandomSourceKind::Lfsr:
-    return "lfsr";
-  case RandomSourceKind::LfsrPlateau:
-    return "lfsr_plateau";
-  case RandomSourceKind::Data:
-    return "data";
-  }
-  llvm_unreachable("unknown random source");
+  return detail::nameOf(kRandomSourceKindNames, k);
 }
 
 std::optional<RandomSourceKind> parseRandomSourceKind(StringRef s) {
-  return StringSwitch<std::optional<RandomSourceKind>>(s)
-      .Case("counter", RandomSourceKind::Counter)
-      .Case("lfsr", RandomSourceKind::Lfsr)
-      .Case("lfsr_plateau", RandomSourceKind::LfsrPlateau)
-      .Case("data", RandomSourceKind::Data)
-      .Default(std::nullopt);
+  return detail::valueOf(kRandomSourceKindNames, s);
 }
 
+namespace {
+using detail::EnumName;
+const EnumName<StochasticVariant> kStochasticVariantNames[] = {
+    {StochasticVariant::Compare, "compare"},
+    {StochasticVariant::AddTruncate, "add_truncate"},
+};
+} // namespace
+
 StringRef stringifyStochasticVariant(StochasticVariant v) {
-  return v == StochasticVariant::Compare ? "compare" : "add_truncate";
+  return detail::nameOf(kStochasticVariantNames, v);
 }
 
 std::optional<StochasticVariant> parseStochasticVariant(StringRef s) {
-  return StringSwitch<std::optional<StochasticVariant>>(s)
-      .Case("compare", StochasticVariant::Compare)
-      .Case("add_truncate", StochasticVariant::AddTruncate)
-      .Default(std::nullopt);
+  return detail::valueOf(kStochasticVariantNames, s);
 }
 
 } // namespace qtrain::numerics

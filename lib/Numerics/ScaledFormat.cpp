@@ -10,7 +10,6 @@
 
 #include "Detail.h"
 
-#include "llvm/ADT/StringSwitch.h"
 
 #include <cmath>
 #include <limits>
@@ -292,27 +291,22 @@ Error quantizeScaled(const ScaledFormat &format, ArrayRef<int64_t> shape,
   return decodeScaled(format, shape, *t, out);
 }
 
+namespace {
+using detail::EnumName;
+const EnumName<ScaleRule> kScaleRuleNames[] = {
+    {ScaleRule::SharedExponent, "shared_exponent"},
+    {ScaleRule::AmaxToMax, "amax_to_max"},
+    {ScaleRule::MedianLookup, "median_lookup"},
+    {ScaleRule::Given, "given"},
+};
+} // namespace
+
 StringRef stringifyScaleRule(ScaleRule r) {
-  switch (r) {
-  case ScaleRule::SharedExponent:
-    return "shared_exponent";
-  case ScaleRule::AmaxToMax:
-    return "amax_to_max";
-  case ScaleRule::MedianLookup:
-    return "median_lookup";
-  case ScaleRule::Given:
-    return "given";
-  }
-  llvm_unreachable("unknown scale rule");
+  return detail::nameOf(kScaleRuleNames, r);
 }
 
 std::optional<ScaleRule> parseScaleRule(StringRef s) {
-  return StringSwitch<std::optional<ScaleRule>>(s)
-      .Case("shared_exponent", ScaleRule::SharedExponent)
-      .Case("amax_to_max", ScaleRule::AmaxToMax)
-      .Case("median_lookup", ScaleRule::MedianLookup)
-      .Case("given", ScaleRule::Given)
-      .Default(std::nullopt);
+  return detail::valueOf(kScaleRuleNames, s);
 }
 
 } // namespace qtrain::numerics
