@@ -56,6 +56,27 @@ uint32_t infinityInputCode(const MinifloatFormat &f, bool negative) {
 }
 } // namespace
 
+OverflowPolicy defaultOverflowPolicy(SpecialValues s) {
+  switch (s) {
+  case SpecialValues::IEEE:
+    return OverflowPolicy::Inf;
+  case SpecialValues::FN:
+  case SpecialValues::FNUZ:
+    return OverflowPolicy::NaN;
+  case SpecialValues::None:
+    return OverflowPolicy::Saturate;
+  }
+  llvm_unreachable("unknown special values");
+}
+
+MinifloatFormat MinifloatFormat::standard(unsigned exponentBits,
+                                          unsigned mantissaBits) {
+  return MinifloatFormat{
+      exponentBits,        mantissaBits,       standardBias(exponentBits),
+      SpecialValues::IEEE,
+      /*subnormals=*/true, OverflowPolicy::Inf};
+}
+
 int MinifloatFormat::maxExponent() const {
   return static_cast<int>(maxExponentField(*this)) - bias;
 }
@@ -102,8 +123,8 @@ bool MinifloatFormat::isNaNCode(uint32_t code) const {
 }
 
 bool MinifloatFormat::isInfCode(uint32_t code) const {
-  return hasInfinity() && (code & magnitudeMask()) ==
-                              ((1u << exponentBits) - 1) << mantissaBits;
+  return hasInfinity() && (code & magnitudeMask()) == ((1u << exponentBits) - 1)
+                                                          << mantissaBits;
 }
 
 uint32_t MinifloatFormat::nanCode(bool negative) const {
@@ -259,8 +280,8 @@ void encode(const MinifloatFormat &f, ArrayRef<float> in,
   forEachChunk(in.size(), r, firstIndex, randomData,
                [&](size_t begin, size_t end, const uint32_t *randoms) {
                  for (size_t i = begin; i < end; ++i)
-                   out[i] = encode(f, in[i], r,
-                                   randoms ? randoms[i - begin] : 0);
+                   out[i] =
+                       encode(f, in[i], r, randoms ? randoms[i - begin] : 0);
                });
 }
 
@@ -278,8 +299,8 @@ void quantize(const MinifloatFormat &f, ArrayRef<float> in,
   forEachChunk(in.size(), r, firstIndex, randomData,
                [&](size_t begin, size_t end, const uint32_t *randoms) {
                  for (size_t i = begin; i < end; ++i)
-                   out[i] = quantize(f, in[i], r,
-                                     randoms ? randoms[i - begin] : 0);
+                   out[i] =
+                       quantize(f, in[i], r, randoms ? randoms[i - begin] : 0);
                });
 }
 

@@ -10,7 +10,6 @@
 
 #include "Detail.h"
 
-
 #include <cmath>
 #include <limits>
 
@@ -26,8 +25,8 @@ Error ScaleLevel::verify() const {
           static_cast<long long>(b));
   if (Error e = format.verify())
     return e;
-  if (rule == ScaleRule::MedianLookup && (medianExponent < -160 ||
-                                          medianExponent > 160))
+  if (rule == ScaleRule::MedianLookup &&
+      (medianExponent < -160 || medianExponent > 160))
     return createStringError("median exponent must be in [-160, 160], got %d",
                              medianExponent);
   if (rule == ScaleRule::AmaxToMax && (margin < -64 || margin > 64))
@@ -44,21 +43,24 @@ Error ScaledFormat::verify() const {
   return Error::success();
 }
 
+int64_t blockSize(const ScaleLevel &level, size_t rank, size_t d) {
+  if (level.blockShape.empty())
+    return -1;
+  size_t lead = rank - level.blockShape.size();
+  return d < lead ? 1 : level.blockShape[d - lead];
+}
+
 namespace {
 /// Block sizes of `level` over `shape` (whole dimensions resolved).
 SmallVector<int64_t, 4> blockSizes(const ScaleLevel &level,
                                    ArrayRef<int64_t> shape) {
   SmallVector<int64_t, 4> sizes;
-  size_t lead = shape.size() - level.blockShape.size();
   for (size_t d = 0; d < shape.size(); ++d) {
-    int64_t b = level.blockShape.empty() ? -1
-                : d < lead               ? 1
-                                         : level.blockShape[d - lead];
+    int64_t b = blockSize(level, shape.size(), d);
     sizes.push_back(b == -1 ? std::max<int64_t>(shape[d], 1) : b);
   }
   return sizes;
 }
-
 } // namespace
 
 Expected<SmallVector<int64_t, 4>> blockGrid(const ScaleLevel &level,
@@ -165,8 +167,7 @@ float scaleFromMedian(const ScaleLevel &level, float median) {
 }
 
 Expected<ScaledTensor> encodeScaled(const ScaledFormat &format,
-                                    ArrayRef<int64_t> shape,
-                                    ArrayRef<float> in,
+                                    ArrayRef<int64_t> shape, ArrayRef<float> in,
                                     const Rounding &elementRounding,
                                     ArrayRef<std::vector<float>> given,
                                     uint64_t firstIndex,
@@ -245,14 +246,13 @@ Expected<ScaledTensor> encodeScaled(const ScaledFormat &format,
   }
 
   out.codes.resize(in.size());
-  detail::forEachChunk(
-      in.size(), elementRounding, firstIndex, randomData,
-      [&](size_t begin, size_t end, const uint32_t *randoms) {
-        for (size_t i = begin; i < end; ++i)
-          out.codes[i] = format.element.encode(
-              in[i] / total[i], elementRounding,
-              randoms ? randoms[i - begin] : 0);
-      });
+  detail::forEachChunk(in.size(), elementRounding, firstIndex, randomData,
+                       [&](size_t begin, size_t end, const uint32_t *randoms) {
+                         for (size_t i = begin; i < end; ++i)
+                           out.codes[i] = format.element.encode(
+                               in[i] / total[i], elementRounding,
+                               randoms ? randoms[i - begin] : 0);
+                       });
   return out;
 }
 

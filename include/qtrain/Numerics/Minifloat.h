@@ -32,6 +32,10 @@ enum class OverflowPolicy : uint8_t {
   NaN,      ///< Like Inf but NaN instead of infinity. Needs a NaN code.
 };
 
+/// The overflow policy a format with these special values has unless told
+/// otherwise: IEEE -> Inf, FN/FNUZ -> NaN, None -> Saturate (APFloat's).
+OverflowPolicy defaultOverflowPolicy(SpecialValues s);
+
 struct MinifloatFormat {
   unsigned exponentBits = 8;
   unsigned mantissaBits = 23;
@@ -39,6 +43,23 @@ struct MinifloatFormat {
   SpecialValues specials = SpecialValues::IEEE;
   bool subnormals = true;
   OverflowPolicy overflow = OverflowPolicy::Inf;
+
+  /// `eXmY` with IEEE conventions: bias 2^(e-1) - 1, IEEE specials,
+  /// subnormals, overflow to infinity.
+  static MinifloatFormat standard(unsigned exponentBits, unsigned mantissaBits);
+  static int standardBias(unsigned exponentBits) {
+    return exponentBits >= 1 && exponentBits <= 31
+               ? (1 << (exponentBits - 1)) - 1
+               : 0;
+  }
+
+  /// Codes mean the same values in both formats (the overflow policy only
+  /// changes which code encode picks).
+  bool sameEncoding(const MinifloatFormat &o) const {
+    return exponentBits == o.exponentBits && mantissaBits == o.mantissaBits &&
+           bias == o.bias && specials == o.specials &&
+           subnormals == o.subnormals;
+  }
 
   /// Checks every parameter and the combination; the message names the
   /// offending parameter and its value.
@@ -68,9 +89,7 @@ struct MinifloatFormat {
   uint32_t nanCode(bool negative) const;
 
   bool operator==(const MinifloatFormat &o) const {
-    return exponentBits == o.exponentBits && mantissaBits == o.mantissaBits &&
-           bias == o.bias && specials == o.specials &&
-           subnormals == o.subnormals && overflow == o.overflow;
+    return sameEncoding(o) && overflow == o.overflow;
   }
   bool operator!=(const MinifloatFormat &o) const { return !(*this == o); }
 };

@@ -45,9 +45,8 @@ struct ScaleLevel {
 
   llvm::Error verify() const;
   bool operator==(const ScaleLevel &o) const {
-    return blockShape == o.blockShape && format == o.format &&
-           rule == o.rule && margin == o.margin &&
-           medianExponent == o.medianExponent;
+    return blockShape == o.blockShape && format == o.format && rule == o.rule &&
+           margin == o.margin && medianExponent == o.medianExponent;
   }
 };
 
@@ -74,6 +73,11 @@ struct ScaledTensor {
   std::vector<uint32_t> codes;
   llvm::SmallVector<LevelScales, 2> scales;
 };
+
+/// The block size of `level` along dimension `d` of a rank-`rank` tensor:
+/// 1 for leading dimensions the block shape does not cover, -1 for a whole
+/// dimension (an empty block shape covers the whole tensor).
+int64_t blockSize(const ScaleLevel &level, size_t rank, size_t d);
 
 /// The block grid of `level` over a tensor of `shape` (partial blocks at the
 /// high end of a dimension count as blocks).
@@ -107,14 +111,12 @@ llvm::Error decodeScaled(const ScaledFormat &format,
                          llvm::MutableArrayRef<float> out);
 
 /// decodeScaled(encodeScaled(in)).
-llvm::Error quantizeScaled(const ScaledFormat &format,
-                           llvm::ArrayRef<int64_t> shape,
-                           llvm::ArrayRef<float> in,
-                           llvm::MutableArrayRef<float> out,
-                           const Rounding &elementRounding,
-                           llvm::ArrayRef<std::vector<float>> given = {},
-                           uint64_t firstIndex = 0,
-                           llvm::ArrayRef<float> randomData = {});
+llvm::Error
+quantizeScaled(const ScaledFormat &format, llvm::ArrayRef<int64_t> shape,
+               llvm::ArrayRef<float> in, llvm::MutableArrayRef<float> out,
+               const Rounding &elementRounding,
+               llvm::ArrayRef<std::vector<float>> given = {},
+               uint64_t firstIndex = 0, llvm::ArrayRef<float> randomData = {});
 
 llvm::StringRef stringifyScaleRule(ScaleRule r);
 std::optional<ScaleRule> parseScaleRule(llvm::StringRef s);

@@ -15,8 +15,8 @@
 #include "mlir/IR/DialectImplementation.h"
 
 #include "llvm/ADT/StringExtras.h"
-#include "llvm/ADT/bit.h"
 #include "llvm/ADT/TypeSwitch.h"
+#include "llvm/ADT/bit.h"
 
 using namespace mlir;
 using namespace qtrain;
@@ -28,8 +28,8 @@ namespace nx = qtrain::numerics;
 
 namespace qtrain::numerics {
 llvm::hash_code hash_value(const MinifloatFormat &f) {
-  return llvm::hash_combine(f.exponentBits, f.mantissaBits, f.bias,
-                            f.specials, f.subnormals, f.overflow);
+  return llvm::hash_combine(f.exponentBits, f.mantissaBits, f.bias, f.specials,
+                            f.subnormals, f.overflow);
 }
 llvm::hash_code hash_value(const IntegerFormat &f) {
   return llvm::hash_combine(f.bits, f.encoding, f.fractionBits, f.overflow);
@@ -53,8 +53,7 @@ llvm::hash_code hash_value(const AccumulationSpec &s) {
       hash_value(s.accumulator),
       s.outer ? hash_value(*s.outer) : llvm::hash_code(0), s.grouping,
       s.groupSize, llvm::bit_cast<uint64_t>(s.initialThreshold), s.dgaCount,
-      s.shiftC,
-      s.sharedThreshold, s.rounding);
+      s.shiftC, s.sharedThreshold, s.rounding);
 }
 } // namespace qtrain::numerics
 
@@ -96,8 +95,7 @@ parseKeys(AsmParser &p,
   return p.parseGreater();
 }
 
-ParseResult unknownKey(AsmParser &p, SMLoc loc, StringRef key,
-                       StringRef attr) {
+ParseResult unknownKey(AsmParser &p, SMLoc loc, StringRef key, StringRef attr) {
   return p.emitError(loc) << "unknown key '" << key << "' in " << attr;
 }
 
@@ -115,8 +113,15 @@ ParseResult parseName(AsmParser &p, T &out,
   return success();
 }
 
+/// `= name`
 template <typename T>
-ParseResult parseIntValue(AsmParser &p, T &out) {
+ParseResult parseNameValue(AsmParser &p, T &out,
+                           std::optional<T> (*parse)(StringRef),
+                           StringRef what) {
+  return failure(p.parseEqual() || parseName(p, out, parse, what));
+}
+
+template <typename T> ParseResult parseIntValue(AsmParser &p, T &out) {
   int64_t v;
   if (p.parseEqual() || p.parseInteger(v))
     return failure();
@@ -148,19 +153,6 @@ LogicalResult fromError(llvm::function_ref<InFlightDiagnostic()> emitError,
   return emitError() << llvm::toString(std::move(e));
 }
 
-nx::OverflowPolicy defaultOverflow(nx::SpecialValues s) {
-  switch (s) {
-  case nx::SpecialValues::IEEE:
-    return nx::OverflowPolicy::Inf;
-  case nx::SpecialValues::FN:
-  case nx::SpecialValues::FNUZ:
-    return nx::OverflowPolicy::NaN;
-  case nx::SpecialValues::None:
-    return nx::OverflowPolicy::Saturate;
-  }
-  llvm_unreachable("unknown special values");
-}
-
 /// `eXmY` -> (X, Y).
 std::optional<std::pair<unsigned, unsigned>> parseEXMY(StringRef word) {
   unsigned e, m;
@@ -190,13 +182,7 @@ Attribute FloatFormatAttr::parse(AsmParser &p, Type) {
     f = *preset;
   } else if (std::optional<std::pair<unsigned, unsigned>> em =
                  parseEXMY(name)) {
-    f.exponentBits = em->first;
-    f.mantissaBits = em->second;
-    f.bias =
-        em->first >= 1 && em->first <= 31 ? (1 << (em->first - 1)) - 1 : 0;
-    f.specials = nx::SpecialValues::IEEE;
-    f.subnormals = true;
-    f.overflow = nx::OverflowPolicy::Inf;
+    f = nx::MinifloatFormat::standard(em->first, em->second);
   } else {
     p.emitError(loc) << "expected a format preset or 'eXmY', got '" << name
                      << "'";
@@ -209,23 +195,21 @@ Attribute FloatFormatAttr::parse(AsmParser &p, Type) {
           return parseIntValue(p, f.bias);
         if (key == "specials") {
           specialsGiven = true;
-          return failure(p.parseEqual() ||
-                         parseName(p, f.specials, nx::parseSpecialValues,
-                                   "special values"));
+          return parseNameValue(p, f.specials, nx::parseSpecialValues,
+                                "special values");
         }
         if (key == "subnormals")
           return parseBoolValue(p, f.subnormals);
         if (key == "overflow") {
           overflowGiven = true;
-          return failure(p.parseEqual() ||
-                         parseName(p, f.overflow, nx::parseOverflowPolicy,
-                                   "overflow policy"));
+          return parseNameValue(p, f.overflow, nx::parseOverflowPolicy,
+                                "overflow policy");
         }
         return unknownKey(p, keyLoc, key, "#qtrain.fp");
       }))
     return {};
   if (specialsGiven && !overflowGiven)
-    f.overflow = defaultOverflow(f.specials);
+    f.overflow = nx::defaultOverflowPolicy(f.specials);
   return checkedAttr<FloatFormatAttr>(p, loc, f);
 }
 
@@ -237,13 +221,13 @@ void FloatFormatAttr::print(AsmPrinter &p) const {
     return;
   }
   p << "<e" << f.exponentBits << 'm' << f.mantissaBits;
-  if (f.exponentBits <= 31 && f.bias != (1 << (f.exponentBits - 1)) - 1)
+  if (f.bias != nx::MinifloatFormat::standardBias(f.exponentBits))
     p << ", bias = " << f.bias;
   if (f.specials != nx::SpecialValues::IEEE)
     p << ", specials = " << nx::stringifySpecialValues(f.specials);
   if (!f.subnormals)
     p << ", subnormals = false";
-  if (f.overflow != defaultOverflow(f.specials))
+  if (f.overflow != nx::defaultOverflowPolicy(f.specials))
     p << ", overflow = " << nx::stringifyOverflowPolicy(f.overflow);
   p << '>';
 }
@@ -285,9 +269,8 @@ Attribute IntFormatAttr::parse(AsmParser &p, Type) {
         if (key == "frac")
           return parseIntValue(p, f.fractionBits);
         if (key == "overflow")
-          return failure(p.parseEqual() ||
-                         parseName(p, f.overflow, nx::parseIntegerOverflow,
-                                   "integer overflow"));
+          return parseNameValue(p, f.overflow, nx::parseIntegerOverflow,
+                                "integer overflow");
         return unknownKey(p, keyLoc, key, "#qtrain.int");
       }))
     return {};
@@ -384,7 +367,7 @@ Attribute ScaleLevelAttr::parse(AsmParser &p, Type) {
       return {};
   }
   nx::ScaleFormat format;
-  nx::ScaleRule rule;
+  nx::ScaleRule rule = nx::ScaleRule::SharedExponent;
   if (p.parseComma() || parseScaleFormat(p, format) || p.parseComma() ||
       parseName(p, rule, nx::parseScaleRule, "scale rule"))
     return {};
@@ -398,7 +381,7 @@ Attribute ScaleLevelAttr::parse(AsmParser &p, Type) {
       }))
     return {};
   return checkedAttr<ScaleLevelAttr>(p, loc, block, format, rule, margin,
-                                    medianExponent);
+                                     medianExponent);
 }
 
 void ScaleLevelAttr::print(AsmPrinter &p) const {
@@ -459,9 +442,9 @@ Attribute ScaledFormatAttr::parse(AsmParser &p, Type) {
   Attribute element;
   llvm::SmallVector<ScaleLevelAttr> levels;
   if (p.parseAttribute(element) || p.parseComma() ||
-      p.parseCommaSeparatedList(AsmParser::Delimiter::Square, [&] {
-        return p.parseAttribute(levels.emplace_back());
-      }) ||
+      p.parseCommaSeparatedList(
+          AsmParser::Delimiter::Square,
+          [&] { return p.parseAttribute(levels.emplace_back()); }) ||
       p.parseGreater())
     return {};
   return checkedAttr<ScaledFormatAttr>(p, loc, element, levels);
@@ -528,13 +511,11 @@ Attribute RoundingAttr::parse(AsmParser &p, Type) {
         if (key == "bits")
           return parseIntValue(p, r.randomBits);
         if (key == "source")
-          return failure(p.parseEqual() ||
-                         parseName(p, r.source.kind, nx::parseRandomSourceKind,
-                                   "random source"));
+          return parseNameValue(p, r.source.kind, nx::parseRandomSourceKind,
+                                "random source");
         if (key == "variant")
-          return failure(p.parseEqual() ||
-                         parseName(p, r.variant, nx::parseStochasticVariant,
-                                   "stochastic variant"));
+          return parseNameValue(p, r.variant, nx::parseStochasticVariant,
+                                "stochastic variant");
         if (key == "width")
           return parseIntValue(p, r.source.lfsrWidth);
         if (key == "taps")
@@ -637,10 +618,9 @@ Attribute AccumulationAttr::parse(AsmParser &p, Type) {
           return needs(keyLoc, key, nx::Grouping::EfficientDGA);
         }
         if (key == "count")
-          return failure(failed(needs(keyLoc, key, nx::Grouping::IdealDGA)) ||
-                         p.parseEqual() ||
-                         parseName(p, s.dgaCount, nx::parseDgaCount,
-                                   "DGA count"));
+          return failure(
+              failed(needs(keyLoc, key, nx::Grouping::IdealDGA)) ||
+              parseNameValue(p, s.dgaCount, nx::parseDgaCount, "DGA count"));
         if (key == "t0") {
           if (s.grouping != nx::Grouping::IdealDGA &&
               s.grouping != nx::Grouping::EfficientDGA)
@@ -662,9 +642,8 @@ Attribute AccumulationAttr::parse(AsmParser &p, Type) {
           return success();
         }
         if (key == "rounding")
-          return failure(p.parseEqual() ||
-                         parseName(p, s.rounding, nx::parseRoundingMode,
-                                   "rounding mode"));
+          return parseNameValue(p, s.rounding, nx::parseRoundingMode,
+                                "rounding mode");
         return unknownKey(p, keyLoc, key, "#qtrain.accum");
       }))
     return {};

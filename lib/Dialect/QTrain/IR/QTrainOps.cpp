@@ -33,10 +33,6 @@ namespace nx = qtrain::numerics;
 
 namespace {
 
-nx::Rounding roundingRule(std::optional<RoundingAttr> attr) {
-  return attr ? attr->getRounding() : nx::Rounding();
-}
-
 /// An explicit rounding, else the rounding a scaled preset specifies
 /// (FlexBlock truncates), else nearest-even.
 nx::Rounding roundingRule(std::optional<RoundingAttr> attr,
@@ -72,23 +68,22 @@ LogicalResult verifyRandomOperands(Operation *op, const nx::Rounding &r,
 SmallVector<int64_t> gridShape(const nx::ScaleLevel &level,
                                ArrayRef<int64_t> shape) {
   SmallVector<int64_t> grid;
-  size_t lead = shape.size() - level.blockShape.size();
   for (size_t d = 0; d < shape.size(); ++d) {
-    int64_t b = level.blockShape.empty() ? -1
-                : d < lead               ? 1
-                                         : level.blockShape[d - lead];
-    if (ShapedType::isDynamic(shape[d]))
-      grid.push_back(b == -1 ? 1 : ShapedType::kDynamic);
+    int64_t b = nx::blockSize(level, shape.size(), d);
+    if (b == -1)
+      grid.push_back(shape[d] == 0 ? 0 : 1);
+    else if (ShapedType::isDynamic(shape[d]))
+      grid.push_back(ShapedType::kDynamic);
     else
-      grid.push_back(b == -1 ? (shape[d] ? 1 : 0) : (shape[d] + b - 1) / b);
+      grid.push_back((shape[d] + b - 1) / b);
   }
   return grid;
 }
 
 /// Checks a scale tensor type against its level over a tensor of `shape`.
 LogicalResult verifyScaleType(Operation *op, const nx::ScaleLevel &level,
-                              ArrayRef<int64_t> shape, Type type,
-                              bool codes, unsigned index) {
+                              ArrayRef<int64_t> shape, Type type, bool codes,
+                              unsigned index) {
   auto t = llvm::cast<RankedTensorType>(type);
   SmallVector<int64_t> grid = gridShape(level, shape);
   if (t.getRank() != static_cast<int64_t>(grid.size()))
@@ -110,23 +105,14 @@ LogicalResult verifyScaleType(Operation *op, const nx::ScaleLevel &level,
   bool isE8M0 = level.format == nx::ScaleFormat::e8m0() &&
                 llvm::isa<Float8E8M0FNUType>(elem);
   if (!isE8M0 && !elem.isSignlessInteger(level.format.bits))
-    return op->emitOpError() << "scale codes #" << index << " must be i"
-                             << level.format.bits
-                             << (level.format == nx::ScaleFormat::e8m0()
-                                     ? " or f8E8M0FNU"
-                                     : "")
-                             << ", got " << elem;
+    return op->emitOpError()
+           << "scale codes #" << index << " must be i" << level.format.bits
+           << (level.format == nx::ScaleFormat::e8m0() ? " or f8E8M0FNU" : "")
+           << ", got " << elem;
   return success();
 }
 
-/// The builtin float type whose encoding equals `f` (ignoring the overflow
-/// policy, which changes encoding but not the meaning of codes), if any.
-bool sameEncoding(const nx::MinifloatFormat &a, const nx::MinifloatFormat &b) {
-  return a.exponentBits == b.exponentBits && a.mantissaBits == b.mantissaBits &&
-         a.bias == b.bias && a.specials == b.specials &&
-         a.subnormals == b.subnormals;
-}
-
+/// The preset of a builtin small float type, if it has one.
 std::optional<nx::MinifloatFormat> formatOfBuiltin(Type t) {
   auto ft = llvm::dyn_cast<FloatType>(t);
   if (!ft)
@@ -163,7 +149,7 @@ LogicalResult verifyCodeType(Operation *op, const nx::ElementFormat &e,
     return success();
   if (const nx::MinifloatFormat *m = e.minifloat())
     if (std::optional<nx::MinifloatFormat> b = formatOfBuiltin(elem))
-      if (sameEncoding(*m, *b))
+      if (m->sameEncoding(*b))
         return success();
   return op->emitOpError() << "element codes must be i" << e.bitWidth()
                            << " or a builtin float type with the same "
@@ -211,8 +197,7 @@ std::optional<std::vector<uint32_t>> codeValues(Attribute a) {
     return out;
   }
   for (const APFloat &v : dense.getValues<APFloat>())
-    out.push_back(
-        static_cast<uint32_t>(v.bitcastToAPInt().getZExtValue()));
+    out.push_back(static_cast<uint32_t>(v.bitcastToAPInt().getZExtValue()));
   return out;
 }
 
@@ -336,9 +321,9 @@ LogicalResult verifyStorageTypes(Operation *op, const nx::ScaledFormat &f,
   if (failed(verifyCodeType(op, f.element, codeType.getElementType())))
     return failure();
   if (scaleTypes.size() != f.levels.size())
-    return op->emitOpError() << "the format has " << f.levels.size()
-                             << " scale level(s) but " << scaleTypes.size()
-                             << " scale tensors are given";
+    return op->emitOpError()
+           << "the format has " << f.levels.size() << " scale level(s) but "
+           << scaleTypes.size() << " scale tensors are given";
   for (auto [i, level, type] : llvm::enumerate(f.levels, scaleTypes))
     if (failed(verifyScaleType(op, level, valueType.getShape(), type,
                                /*codes=*/true, i)))
@@ -456,8 +441,7 @@ LogicalResult MatmulOp::verify() {
   if (!compatible(ka, kb))
     return emitOpError() << "contraction sizes differ: " << ka << " vs " << kb;
   if (!compatible(m, sc[r0]) || !compatible(n, sc[r1]))
-    return emitOpError() << "result must be " << m << "x" << n << ", got "
-                         << c;
+    return emitOpError() << "result must be " << m << "x" << n << ", got " << c;
   return success();
 }
 
@@ -521,8 +505,9 @@ OpFoldResult scalarF32(Type type, float v) {
 LogicalResult verifyElementOnly(Operation *op, FormatAttrInterface f,
                                 StringRef what) {
   if (!f.getScaledFormat().levels.empty())
-    return op->emitOpError() << what << " must be an element format "
-                                        "(#qtrain.fp or #qtrain.int)";
+    return op->emitOpError() << what
+                             << " must be an element format "
+                                "(#qtrain.fp or #qtrain.int)";
   return success();
 }
 } // namespace

@@ -28,8 +28,10 @@ def QTrain_FloatFormatAttr : QTrain_Attr<"FloatFormat", "fp",
     ```
 
     `eXmY` alone means bias 2^(X-1) - 1, IEEE specials, subnormals on and
-    the overflow policy of the specials (ieee: inf, fn/fnuz: nan, none:
-    saturate); keys override any of them.
+    overflow to infinity. Keys override any parameter of `eXmY` or of a
+    preset (`#qtrain.fp<e4m3fn, overflow = saturate>`); giving `specials`
+    without `overflow` selects that encoding's usual policy (ieee: inf,
+    fn/fnuz: nan, none: saturate).
   }];
   let parameters = (ins
     AttrParameter<"::qtrain::numerics::MinifloatFormat", "">:$format);
