@@ -5,7 +5,9 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "qtrain/Conversion/Passes.h"
 #include "qtrain/Dialect/QTrain/IR/QTrainDialect.h"
+#include "qtrain/Pipelines/Pipelines.h"
 
 #include "mlir/IR/DialectRegistry.h"
 #include "mlir/InitAllDialects.h"
@@ -15,6 +17,8 @@
 
 int main(int argc, char **argv) {
   mlir::registerAllPasses();
+  qtrain::registerQTrainConversionPasses();
+  qtrain::registerQTrainPipelines();
 
   mlir::DialectRegistry registry;
   mlir::registerAllDialects(registry);

@@ -1,0 +1,40 @@
+//===- Passes.td - qtrain conversion passes ----------------*- tablegen -*-===//
+
+#ifndef QTRAIN_CONVERSION_PASSES_TD
+#define QTRAIN_CONVERSION_PASSES_TD
+
+include "mlir/Pass/PassBase.td"
+
+def ConvertQTrainToVector : Pass<"convert-qtrain-to-vector", "mlir::ModuleOp"> {
+  let summary = "Lower qtrain ops on tensors to vector, arith, scf and memref code";
+  let description = [{
+    Replaces every qtrain op by loops over buffers whose element code is
+    vectorised (`vector-width` lanes) and computes exactly the bits of the
+    numerics library (docs/Numerics.md): minifloat and integer rounding with
+    integer bit operations, stochastic rounding with the library's random
+    streams indexed by each element's row-major position. Operands enter
+    through `bufferization.to_buffer` and results leave through
+    `bufferization.to_tensor restrict`, so the output is ready for
+    `one-shot-bufferize`. The `qtrain-to-llvm` pipeline runs this pass and
+    the upstream passes that finish the job.
+
+    ```
+    qtrain-opt --convert-qtrain-to-vector="vector-width=8" model.mlir
+    ```
+
+    An op the lowering does not cover yet is reported with its location and
+    the pass fails.
+  }];
+  let dependentDialects = [
+    "mlir::arith::ArithDialect", "mlir::bufferization::BufferizationDialect",
+    "mlir::cf::ControlFlowDialect", "mlir::math::MathDialect",
+    "mlir::memref::MemRefDialect", "mlir::scf::SCFDialect",
+    "mlir::vector::VectorDialect"
+  ];
+  let options = [
+    Option<"vectorWidth", "vector-width", "int64_t", /*default=*/"16",
+           "Lanes of the element code's vectors (16 f32 = one AVX-512 register)">
+  ];
+}
+
+#endif // QTRAIN_CONVERSION_PASSES_TD

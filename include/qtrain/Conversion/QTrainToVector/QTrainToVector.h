@@ -1,0 +1,35 @@
+//===- QTrainToVector.h - qtrain to vector/arith/scf/memref -----*- C++ -*-===//
+//
+// Patterns that lower qtrain ops on tensors to loops over buffers with
+// vectorised element code, bit-exact with the numerics library. Other
+// pipelines add them with populateQTrainToVectorConversionPatterns.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef QTRAIN_CONVERSION_QTRAINTOVECTOR_QTRAINTOVECTOR_H
+#define QTRAIN_CONVERSION_QTRAINTOVECTOR_QTRAINTOVECTOR_H
+
+#include <cstdint>
+
+namespace mlir {
+class RewritePatternSet;
+} // namespace mlir
+
+namespace qtrain {
+
+struct QTrainToVectorOptions {
+  /// Lanes of the element code's vectors.
+  int64_t vectorWidth = 16;
+};
+
+/// Quantize, encode and decode.
+void populateQTrainElementwiseToVectorPatterns(
+    mlir::RewritePatternSet &patterns, const QTrainToVectorOptions &options);
+
+/// Every qtrain op the CPU lowering covers.
+void populateQTrainToVectorConversionPatterns(
+    mlir::RewritePatternSet &patterns, const QTrainToVectorOptions &options);
+
+} // namespace qtrain
+
+#endif // QTRAIN_CONVERSION_QTRAINTOVECTOR_QTRAINTOVECTOR_H

@@ -1,0 +1,51 @@
+//===- Jit.h - Compile qtrain modules for this machine ----------*- C++ -*-===//
+//
+// Parses a module that uses qtrain on tensors, lowers it with the
+// qtrain-to-llvm pipeline and JIT-compiles it for the host CPU (its own
+// vector extensions, LLVM -O3). Tests and benchmarks call the functions
+// through their C interface (`llvm.emit_c_interface`).
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef QTRAIN_EXECUTIONENGINE_JIT_H
+#define QTRAIN_EXECUTIONENGINE_JIT_H
+
+#include "qtrain/Pipelines/Pipelines.h"
+
+#include "mlir/ExecutionEngine/ExecutionEngine.h"
+#include "mlir/IR/MLIRContext.h"
+
+#include "llvm/Support/Error.h"
+
+#include <memory>
+
+namespace qtrain {
+
+/// A context with every dialect a qtrain module may use and the LLVM IR
+/// translations, and the pass registrations the pipeline text needs.
+std::unique_ptr<mlir::MLIRContext> createJitContext();
+
+struct JitOptions {
+  int64_t vectorWidth = 16;
+  unsigned optLevel = 3;
+};
+
+/// Parses `source`, lowers it and compiles it. Errors carry the
+/// diagnostics (parse errors, lowering failures).
+llvm::Expected<std::unique_ptr<mlir::ExecutionEngine>>
+compileForHost(mlir::MLIRContext &context, llvm::StringRef source,
+               const JitOptions &options = {});
+
+/// The address of `_mlir_ciface_<name>` cast to a function pointer type.
+template <typename Fn>
+llvm::Expected<Fn *> lookupCInterface(mlir::ExecutionEngine &engine,
+                                      llvm::StringRef name) {
+  auto address = engine.lookup(("_mlir_ciface_" + name).str());
+  if (!address)
+    return address.takeError();
+  return reinterpret_cast<Fn *>(*address);
+}
+
+} // namespace qtrain
+
+#endif // QTRAIN_EXECUTIONENGINE_JIT_H

@@ -1,0 +1,339 @@
+//===- ElementCodegen.cpp - Element encoders as arith code ----------------===//
+
+#include "ElementCodegen.h"
+
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+
+#include <cmath>
+#include <limits>
+
+using namespace mlir;
+namespace nx = qtrain::numerics;
+
+namespace qtrain::lowering {
+
+Value ElementBuilder::splat(Value scalar) const {
+  if (!lanes)
+    return scalar;
+  return vector::BroadcastOp::create(
+      b, loc, VectorType::get({lanes}, scalar.getType()), scalar);
+}
+
+Value emitRoundShifted(const ElementBuilder &eb, Value sig, Value shift,
+                       Value negative, const nx::Rounding &r, Value random) {
+  // Amounts are clamped to [1, 31]: with sig < 2^24 a shift of 25 or more
+  // already keeps 0 and discards all of sig, so the clamp changes nothing.
+  Value sc = eb.smin(eb.smax(shift, eb.s32(1)), eb.s32(31));
+  Value kept = eb.lshr(sig, sc);
+  Value rem = eb.band(sig, eb.sub(eb.shl(eb.u32(1), sc), eb.u32(1)));
+  Value half = eb.shl(eb.u32(1), eb.sub(sc, eb.u32(1)));
+  Value remNonZero = eb.ne(rem, eb.u32(0));
+  Value inc;
+  switch (r.mode) {
+  case nx::RoundingMode::NearestEven:
+    inc = eb.lor(eb.ugt(rem, half),
+                 eb.land(eb.eq(rem, half),
+                         eb.ne(eb.band(kept, eb.u32(1)), eb.u32(0))));
+    break;
+  case nx::RoundingMode::NearestAway:
+    inc = eb.uge(rem, half);
+    break;
+  case nx::RoundingMode::TowardZero:
+    inc = eb.bit(false);
+    break;
+  case nx::RoundingMode::Up:
+    inc = eb.land(eb.lnot(negative), remNonZero);
+    break;
+  case nx::RoundingMode::Down:
+    inc = eb.land(negative, remNonZero);
+    break;
+  case nx::RoundingMode::Stochastic: {
+    // d: the top k bits of the discarded field (zero-extended on the right
+    // when the field is narrower than k). Large shifts give 0 because rem
+    // is below 2^24.
+    int k = static_cast<int>(r.randomBits);
+    Value kc = eb.s32(k);
+    Value right = eb.smin(eb.smax(eb.sub(shift, kc), eb.s32(0)), eb.s32(31));
+    Value left = eb.smin(eb.smax(eb.sub(kc, shift), eb.s32(0)), eb.s32(31));
+    Value d = eb.select(eb.sge(shift, kc), eb.lshr(rem, right),
+                        eb.shl(rem, left));
+    if (r.variant == nx::StochasticVariant::Compare)
+      inc = eb.ult(random, d);
+    else
+      inc = eb.uge(eb.add(random, d), eb.u32(uint64_t(1) << k));
+    break;
+  }
+  }
+  return eb.add(kept, eb.zext(eb.builder().getI32Type(), inc));
+}
+
+namespace {
+
+/// The f32 fields of x: sign (i32 0/1), |x| bits, the exact significand and
+/// exponent of a finite x (sig * 2^exp), and floor(log2 |x|).
+struct F32Fields {
+  Value negative, signBit, abs, sig, exp, top;
+  Value isNaN, isInf, isZero;
+};
+
+F32Fields splitF32(const ElementBuilder &eb, Value x) {
+  F32Fields p;
+  Value bits = eb.bitcast(eb.builder().getI32Type(), x);
+  p.signBit = eb.lshr(bits, eb.u32(31));
+  p.negative = eb.ne(p.signBit, eb.u32(0));
+  p.abs = eb.band(bits, eb.u32(0x7fffffff));
+  p.isNaN = eb.ugt(p.abs, eb.u32(0x7f800000));
+  p.isInf = eb.eq(p.abs, eb.u32(0x7f800000));
+  p.isZero = eb.eq(p.abs, eb.u32(0));
+  Value field = eb.lshr(p.abs, eb.u32(23));
+  Value fraction = eb.band(p.abs, eb.u32(0x7fffff));
+  Value subnormal = eb.eq(field, eb.u32(0));
+  p.sig = eb.select(subnormal, fraction, eb.bor(fraction, eb.u32(0x800000)));
+  p.exp = eb.select(subnormal, eb.s32(-149), eb.sub(field, eb.u32(150)));
+  // floorLog2: an f32 subnormal's leading one is at bit 31 - clz(fraction).
+  p.top = eb.select(subnormal, eb.sub(eb.s32(-149 + 31), eb.ctlz(fraction)),
+                    eb.sub(field, eb.u32(127)));
+  return p;
+}
+
+/// The code constant `pos` or `neg` by the sign.
+Value bySign(const ElementBuilder &eb, Value negative, uint32_t pos,
+             uint32_t neg) {
+  if (pos == neg)
+    return eb.u32(pos);
+  return eb.select(negative, eb.u32(neg), eb.u32(pos));
+}
+
+Value emitMinifloatEncode(const ElementBuilder &eb,
+                          const nx::MinifloatFormat &f, Value x,
+                          const nx::Rounding &r, Value random) {
+  F32Fields p = splitF32(eb, x);
+  const int m = static_cast<int>(f.mantissaBits);
+  const int emin = f.minNormalExponent();
+  const uint32_t signBit = f.signBit();
+  const uint32_t maxMag = f.maxFiniteMagnitude();
+  Value signCode = eb.shl(p.signBit, eb.u32(f.exponentBits + m));
+
+  // Special inputs: the library's own codes, one constant per sign.
+  float inf = std::numeric_limits<float>::infinity();
+  float nan = std::numeric_limits<float>::quiet_NaN();
+  nx::Rounding ne;
+  Value nanCode = bySign(eb, p.negative, nx::encode(f, nan, ne),
+                         nx::encode(f, -nan, ne));
+  Value infCode = bySign(eb, p.negative, nx::encode(f, inf, ne),
+                         nx::encode(f, -inf, ne));
+  Value zeroCode = bySign(eb, p.negative, nx::encode(f, 0.0f, ne),
+                          nx::encode(f, -0.0f, ne));
+
+  // encodeFinite: the step of the binade, the rounded count of steps, and
+  // the magnitude code with the carry running into the exponent field.
+  Value q = eb.sub(eb.smax(p.top, eb.s32(emin)), eb.s32(m));
+  Value shift = eb.sub(q, p.exp); // >= 0 for every f32 input
+  Value rounded = emitRoundShifted(eb, p.sig, shift, p.negative, r, random);
+  Value kept = eb.select(eb.eq(shift, eb.u32(0)), p.sig, rounded);
+  Value mag = eb.add(eb.shl(eb.sub(q, eb.s32(emin - m)), eb.u32(m)), kept);
+
+  // Overflow: saturate, or IEEE's rule by the rounding direction.
+  Value maxCode = eb.bor(signCode, eb.u32(maxMag));
+  Value overflowCode = maxCode;
+  if (f.overflow != nx::OverflowPolicy::Saturate) {
+    uint32_t posBig = f.overflow == nx::OverflowPolicy::Inf
+                          ? (((1u << f.exponentBits) - 1) << m)
+                          : f.nanCode(false);
+    uint32_t negBig = f.overflow == nx::OverflowPolicy::Inf
+                          ? signBit | posBig
+                          : f.nanCode(true);
+    Value big = bySign(eb, p.negative, posBig, negBig);
+    Value towardZero;
+    switch (r.mode) {
+    case nx::RoundingMode::TowardZero:
+      towardZero = eb.bit(true);
+      break;
+    case nx::RoundingMode::Up:
+      towardZero = p.negative;
+      break;
+    case nx::RoundingMode::Down:
+      towardZero = eb.lnot(p.negative);
+      break;
+    default:
+      towardZero = eb.bit(false);
+      break;
+    }
+    overflowCode = eb.select(towardZero, maxCode, big);
+  }
+  Value finite = eb.select(eb.eq(mag, eb.u32(0)), zeroCode,
+                           eb.bor(signCode, mag));
+  finite = eb.select(eb.ugt(mag, eb.u32(maxMag)), overflowCode, finite);
+  if (!f.subnormals) // flush before rounding
+    finite = eb.select(eb.slt(p.top, eb.s32(emin)), zeroCode, finite);
+
+  Value code = eb.select(p.isZero, zeroCode, finite);
+  code = eb.select(p.isInf, infCode, code);
+  return eb.select(p.isNaN, nanCode, code);
+}
+
+/// 2^p as an f32 for p in [-149, 127] (subnormal powers included).
+Value emitPow2(const ElementBuilder &eb, Value p) {
+  Value normal = eb.shl(eb.smax(eb.add(p, eb.s32(127)), eb.s32(0)),
+                        eb.u32(23));
+  Value subnormal = eb.shl(
+      eb.u32(1), eb.smin(eb.smax(eb.add(p, eb.s32(149)), eb.s32(0)),
+                         eb.s32(31)));
+  Value bits = eb.select(eb.sge(p, eb.s32(-126)), normal, subnormal);
+  return eb.bitcast(eb.builder().getF32Type(), bits);
+}
+
+Value emitMinifloatDecode(const ElementBuilder &eb,
+                          const nx::MinifloatFormat &f, Value code) {
+  const int m = static_cast<int>(f.mantissaBits);
+  Value neg = eb.ne(eb.band(code, eb.u32(f.signBit())), eb.u32(0));
+  Value mag = eb.band(code, eb.u32(f.magnitudeMask()));
+  Value field = eb.lshr(mag, eb.u32(m));
+  Value mant = eb.band(mag, eb.u32((1u << m) - 1));
+  Value isSubnormal = eb.eq(field, eb.u32(0));
+  // (2^m + M) * 2^(E - b - m) for normals, M * 2^(emin - m) below.
+  Value sig = eb.select(isSubnormal, f.subnormals ? mant : eb.u32(0),
+                        eb.bor(mant, eb.u32(1u << m)));
+  Value p = eb.sub(eb.smax(field, eb.s32(1)), eb.s32(f.bias + m));
+  OpBuilder &b = eb.builder();
+  Value value = arith::MulFOp::create(
+      b, eb.location(), arith::UIToFPOp::create(b, eb.location(), eb.f32(), sig),
+      emitPow2(eb, p));
+  Value bits = eb.bor(eb.bitcast(b.getI32Type(), value),
+                      eb.select(neg, eb.u32(0x80000000u), eb.u32(0)));
+
+  if (f.hasInfinity()) {
+    uint32_t infMag = ((1u << f.exponentBits) - 1) << m;
+    Value isInf = eb.eq(mag, eb.u32(infMag));
+    bits = eb.select(isInf,
+                     eb.bor(eb.u32(0x7f800000u),
+                            eb.select(neg, eb.u32(0x80000000u), eb.u32(0))),
+                     bits);
+  }
+  if (f.hasNaN()) {
+    Value isNaN;
+    switch (f.specials) {
+    case nx::SpecialValues::IEEE:
+      isNaN = eb.ugt(mag, eb.u32(((1u << f.exponentBits) - 1) << m));
+      break;
+    case nx::SpecialValues::FN:
+      isNaN = eb.eq(mag, eb.u32(f.magnitudeMask()));
+      break;
+    default: // FNUZ: the negative-zero code
+      isNaN = eb.eq(eb.band(code, eb.u32(f.signBit() | f.magnitudeMask())),
+                    eb.u32(f.signBit()));
+      break;
+    }
+    uint32_t pos = llvm::bit_cast<uint32_t>(nx::decode(f, f.nanCode(false)));
+    uint32_t negNaN = f.specials == nx::SpecialValues::FNUZ
+                          ? pos
+                          : llvm::bit_cast<uint32_t>(
+                                nx::decode(f, f.nanCode(true)));
+    bits = eb.select(isNaN, bySign(eb, neg, pos, negNaN), bits);
+  }
+  return eb.bitcast(b.getF32Type(), bits);
+}
+
+Value emitIntegerEncode(const ElementBuilder &eb, const nx::IntegerFormat &f,
+                        Value x, const nx::Rounding &r, Value random) {
+  F32Fields p = splitF32(eb, x);
+  const unsigned B = f.bits;
+  const uint32_t mask = B == 32 ? 0xffffffffu : (1u << B) - 1;
+  const uint32_t low = 1u << (B - 1); // the sign bit, 2^(B-1)
+
+  // |x| * 2^F: rounded when bits are discarded, else shifted left exactly.
+  Value shift = eb.sub(eb.s32(-f.fractionBits), p.exp);
+  Value rounded = emitRoundShifted(eb, p.sig, shift, p.negative, r, random);
+  Value left = eb.smin(eb.smax(eb.sub(eb.s32(0), shift), eb.s32(0)),
+                       eb.s32(40));
+  // Bits of sig << left: beyond 32 the value is out of every 32-bit range,
+  // and its low 32 bits are 0 once left >= 32.
+  Value bitLength = eb.sub(eb.s32(32), eb.ctlz(p.sig));
+  Value wide = eb.sgt(eb.add(left, bitLength), eb.s32(32));
+  Value shifted = eb.select(eb.sge(left, eb.s32(32)), eb.u32(0),
+                            eb.shl(p.sig, eb.smin(left, eb.s32(31))));
+  Value rounding = eb.sgt(shift, eb.s32(0));
+  Value mag = eb.select(rounding, rounded, shifted);
+  Value tooBig = eb.land(eb.lnot(rounding), wide);
+
+  Value code;
+  if (f.overflow == nx::IntegerOverflow::Wrap) {
+    if (f.encoding == nx::IntegerEncoding::SignMagnitude) {
+      Value m = eb.band(mag, eb.u32(low - 1));
+      Value withSign = eb.land(p.negative, eb.ne(m, eb.u32(0)));
+      code = eb.select(withSign, eb.bor(m, eb.u32(low)), m);
+    } else {
+      code = eb.band(eb.select(p.negative, eb.sub(eb.u32(0), mag), mag),
+                     eb.u32(mask));
+    }
+  } else {
+    // Clamp the magnitude to the limit of its sign.
+    uint32_t posLimit = static_cast<uint32_t>(f.maxInteger());
+    uint32_t negLimit = static_cast<uint32_t>(-f.minInteger());
+    Value limit = eb.select(p.negative, eb.u32(negLimit), eb.u32(posLimit));
+    Value m = eb.select(eb.lor(tooBig, eb.ugt(mag, limit)), limit, mag);
+    if (f.encoding == nx::IntegerEncoding::SignMagnitude)
+      code = eb.select(eb.land(p.negative, eb.ne(m, eb.u32(0))),
+                       eb.bor(m, eb.u32(low)), m);
+    else
+      code = eb.band(eb.select(p.negative, eb.sub(eb.u32(0), m), m),
+                     eb.u32(mask));
+  }
+  nx::Rounding ne;
+  float inf = std::numeric_limits<float>::infinity();
+  Value infCode = bySign(eb, p.negative, nx::encode(f, inf, ne),
+                         nx::encode(f, -inf, ne));
+  code = eb.select(eb.lor(p.isZero, p.isNaN), eb.u32(0), code);
+  return eb.select(p.isInf, infCode, code);
+}
+
+Value emitIntegerDecode(const ElementBuilder &eb, const nx::IntegerFormat &f,
+                        Value code) {
+  OpBuilder &b = eb.builder();
+  Location loc = eb.location();
+  const unsigned B = f.bits;
+  Value c = eb.band(code, eb.u32(B == 32 ? 0xffffffffu : (1u << B) - 1));
+  Value v;
+  bool isUnsigned = false;
+  switch (f.encoding) {
+  case nx::IntegerEncoding::TwosComplement: {
+    Value amount = eb.u32(32 - B);
+    v = arith::ShRSIOp::create(b, loc, eb.shl(c, amount), amount);
+    break;
+  }
+  case nx::IntegerEncoding::SignMagnitude: {
+    Value m = eb.band(c, eb.u32((1u << (B - 1)) - 1));
+    v = eb.select(eb.ne(eb.lshr(c, eb.u32(B - 1)), eb.u32(0)),
+                  eb.sub(eb.u32(0), m), m);
+    break;
+  }
+  case nx::IntegerEncoding::Unsigned:
+    v = c;
+    isUnsigned = true;
+    break;
+  }
+  // Exact in f64 (|v| < 2^32, 2^-F a power of two), then one rounding.
+  Value wide = isUnsigned ? Value(arith::UIToFPOp::create(b, loc, eb.f64(), v))
+                          : Value(arith::SIToFPOp::create(b, loc, eb.f64(), v));
+  Value scaled = arith::MulFOp::create(
+      b, loc, wide, eb.f64c(std::ldexp(1.0, -f.fractionBits)));
+  return arith::TruncFOp::create(b, loc, eb.f32(), scaled);
+}
+
+} // namespace
+
+Value emitEncode(const ElementBuilder &eb, const nx::ElementFormat &f, Value x,
+                 const nx::Rounding &r, Value random) {
+  if (const nx::MinifloatFormat *mf = f.minifloat())
+    return emitMinifloatEncode(eb, *mf, x, r, random);
+  return emitIntegerEncode(eb, *f.integer(), x, r, random);
+}
+
+Value emitDecode(const ElementBuilder &eb, const nx::ElementFormat &f,
+                 Value code) {
+  if (const nx::MinifloatFormat *mf = f.minifloat())
+    return emitMinifloatDecode(eb, *mf, code);
+  return emitIntegerDecode(eb, *f.integer(), code);
+}
+
+} // namespace qtrain::lowering

@@ -1,0 +1,38 @@
+//===- ElementCodegen.h - Element encoders as arith code --------*- C++ -*-===//
+//
+// The numerics library's element rules (docs/Numerics.md: roundShifted,
+// minifloat and integer encode/decode) emitted as integer bit operations on
+// scalars or vectors. Each function mirrors the library function of the same
+// name step by step; the differential test checks every bit.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef QTRAIN_LIB_CONVERSION_QTRAINTOVECTOR_ELEMENTCODEGEN_H
+#define QTRAIN_LIB_CONVERSION_QTRAINTOVECTOR_ELEMENTCODEGEN_H
+
+#include "ElementBuilder.h"
+
+#include "qtrain/Numerics/ElementFormat.h"
+#include "qtrain/Numerics/Rounding.h"
+
+namespace qtrain::lowering {
+
+/// roundShifted for i32 `sig` below 2^24 and i32 `shift` >= 1 (any larger
+/// value is handled exactly); `negative` is i1, `random` the k random bits
+/// (i32; ignored unless stochastic). Returns the rounded integer (i32).
+mlir::Value emitRoundShifted(const ElementBuilder &eb, mlir::Value sig,
+                             mlir::Value shift, mlir::Value negative,
+                             const numerics::Rounding &r, mlir::Value random);
+
+/// f32 -> i32 code of an element format (the code right-aligned).
+mlir::Value emitEncode(const ElementBuilder &eb,
+                       const numerics::ElementFormat &f, mlir::Value x,
+                       const numerics::Rounding &r, mlir::Value random);
+
+/// i32 code (bits above the format's width are ignored) -> f32.
+mlir::Value emitDecode(const ElementBuilder &eb,
+                       const numerics::ElementFormat &f, mlir::Value code);
+
+} // namespace qtrain::lowering
+
+#endif // QTRAIN_LIB_CONVERSION_QTRAINTOVECTOR_ELEMENTCODEGEN_H

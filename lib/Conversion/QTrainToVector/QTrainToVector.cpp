@@ -1,0 +1,53 @@
+//===- QTrainToVector.cpp - The convert-qtrain-to-vector pass -------------===//
+
+#include "qtrain/Conversion/Passes.h"
+#include "qtrain/Dialect/QTrain/IR/QTrainDialect.h"
+
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Transforms/DialectConversion.h"
+
+namespace qtrain {
+
+#define GEN_PASS_DEF_CONVERTQTRAINTOVECTOR
+#include "qtrain/Conversion/Passes.h.inc"
+
+void populateQTrainToVectorConversionPatterns(
+    mlir::RewritePatternSet &patterns, const QTrainToVectorOptions &options) {
+  populateQTrainElementwiseToVectorPatterns(patterns, options);
+}
+
+namespace {
+
+struct ConvertQTrainToVector
+    : impl::ConvertQTrainToVectorBase<ConvertQTrainToVector> {
+  using Base::Base;
+
+  void runOnOperation() override {
+    if (vectorWidth < 1) {
+      getOperation().emitError("vector-width must be at least 1, got ")
+          << vectorWidth;
+      return signalPassFailure();
+    }
+    mlir::MLIRContext *ctx = &getContext();
+    mlir::ConversionTarget target(*ctx);
+    target.addIllegalDialect<QTrainDialect>();
+    target.addLegalDialect<mlir::arith::ArithDialect,
+                           mlir::bufferization::BufferizationDialect,
+                           mlir::cf::ControlFlowDialect,
+                           mlir::math::MathDialect, mlir::memref::MemRefDialect,
+                           mlir::scf::SCFDialect, mlir::tensor::TensorDialect,
+                           mlir::vector::VectorDialect>();
+    target.markUnknownOpDynamicallyLegal([](mlir::Operation *) { return true; });
+
+    mlir::RewritePatternSet patterns(ctx);
+    QTrainToVectorOptions options;
+    options.vectorWidth = vectorWidth;
+    populateQTrainToVectorConversionPatterns(patterns, options);
+    if (mlir::failed(mlir::applyPartialConversion(getOperation(), target,
+                                                  std::move(patterns))))
+      signalPassFailure();
+  }
+};
+
+} // namespace
+} // namespace qtrain

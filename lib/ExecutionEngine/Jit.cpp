@@ -1,0 +1,86 @@
+//===- Jit.cpp - Compile qtrain modules for this machine ------------------===//
+
+#include "qtrain/ExecutionEngine/Jit.h"
+
+#include "qtrain/Conversion/Passes.h"
+#include "qtrain/Dialect/QTrain/IR/QTrainDialect.h"
+
+#include "mlir/ExecutionEngine/OptUtils.h"
+#include "mlir/IR/Diagnostics.h"
+#include "mlir/InitAllDialects.h"
+#include "mlir/InitAllExtensions.h"
+#include "mlir/InitAllPasses.h"
+#include "mlir/Parser/Parser.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Target/LLVMIR/Dialect/All.h"
+
+#include "llvm/ExecutionEngine/Orc/JITTargetMachineBuilder.h"
+#include "llvm/Support/TargetSelect.h"
+#include "llvm/TargetParser/Host.h"
+
+#include <mutex>
+
+namespace qtrain {
+
+std::unique_ptr<mlir::MLIRContext> createJitContext() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    mlir::registerAllPasses();
+    registerQTrainConversionPasses();
+    llvm::InitializeNativeTarget();
+    llvm::InitializeNativeTargetAsmPrinter();
+  });
+  mlir::DialectRegistry registry;
+  mlir::registerAllDialects(registry);
+  mlir::registerAllExtensions(registry);
+  mlir::registerAllToLLVMIRTranslations(registry);
+  registry.insert<QTrainDialect>();
+  return std::make_unique<mlir::MLIRContext>(registry);
+}
+
+llvm::Expected<std::unique_ptr<mlir::ExecutionEngine>>
+compileForHost(mlir::MLIRContext &context, llvm::StringRef source,
+               const JitOptions &options) {
+  std::string diagnostics;
+  llvm::raw_string_ostream os(diagnostics);
+  mlir::ScopedDiagnosticHandler handler(&context, [&](mlir::Diagnostic &d) {
+    os << d.getLocation() << ": " << d << "\n";
+    return mlir::success();
+  });
+  mlir::OwningOpRef<mlir::ModuleOp> module =
+      mlir::parseSourceString<mlir::ModuleOp>(source, &context);
+  if (!module)
+    return llvm::createStringError("cannot parse the module:\n" + diagnostics);
+
+  mlir::PassManager pm(&context);
+  QTrainToLLVMOptions pipeline;
+  pipeline.vectorWidth = options.vectorWidth;
+  buildQTrainToLLVMPipeline(pm, pipeline);
+  if (mlir::failed(pm.run(*module)))
+    return llvm::createStringError("qtrain-to-llvm failed:\n" + diagnostics);
+
+  // The host's CPU and features (e.g. AVX-512), not a generic x86-64.
+  auto builder = llvm::orc::JITTargetMachineBuilder::detectHost();
+  if (!builder)
+    return builder.takeError();
+  builder->setCPU(llvm::sys::getHostCPUName().str());
+  builder->setCodeGenOptLevel(llvm::CodeGenOptLevel::Aggressive);
+  auto machine = builder->createTargetMachine();
+  if (!machine)
+    return machine.takeError();
+
+  mlir::ExecutionEngineOptions engineOptions;
+  auto transformer =
+      mlir::makeOptimizingTransformer(options.optLevel, 0, machine->get());
+  engineOptions.transformer = transformer;
+  engineOptions.jitCodeGenOptLevel = llvm::CodeGenOptLevel::Aggressive;
+  engineOptions.enableGDBNotificationListener = false;
+  engineOptions.enablePerfNotificationListener = false;
+  auto engine = mlir::ExecutionEngine::create(*module, engineOptions,
+                                              std::move(*machine));
+  if (!engine)
+    return engine.takeError();
+  return std::move(*engine);
+}
+
+} // namespace qtrain

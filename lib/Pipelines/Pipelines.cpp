@@ -1,0 +1,45 @@
+//===- Pipelines.cpp - qtrain's named pass pipelines ----------------------===//
+
+#include "qtrain/Pipelines/Pipelines.h"
+
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Pass/PassRegistry.h"
+
+#include "llvm/Support/ErrorHandling.h"
+#include "llvm/Support/FormatVariadic.h"
+
+namespace qtrain {
+
+std::string qtrainToLLVMPipelineText(const QTrainToLLVMOptions &options) {
+  return llvm::formatv(
+      "convert-qtrain-to-vector{{vector-width={0}},"
+      "canonicalize,"
+      "one-shot-bufferize{{bufferize-function-boundaries "
+      "function-boundary-type-conversion=identity-layout-map},"
+      "buffer-deallocation-pipeline,"
+      "convert-vector-to-scf,convert-scf-to-cf,arith-expand,"
+      "expand-strided-metadata,lower-affine,"
+      "convert-vector-to-llvm,finalize-memref-to-llvm,"
+      "convert-arith-to-llvm,convert-math-to-llvm,convert-cf-to-llvm,"
+      "convert-func-to-llvm,convert-index-to-llvm,"
+      "reconcile-unrealized-casts",
+      static_cast<int64_t>(options.vectorWidth));
+}
+
+void buildQTrainToLLVMPipeline(mlir::OpPassManager &pm,
+                               const QTrainToLLVMOptions &options) {
+  if (mlir::failed(mlir::parsePassPipeline(qtrainToLLVMPipelineText(options),
+                                           pm)))
+    llvm::report_fatal_error("qtrain-to-llvm: the pipeline text is invalid");
+}
+
+void registerQTrainPipelines() {
+  mlir::PassPipelineRegistration<QTrainToLLVMOptions>(
+      "qtrain-to-llvm",
+      "Lower a module using qtrain on tensors to the LLVM dialect "
+      "(convert-qtrain-to-vector, one-shot-bufferize, then the upstream "
+      "conversions to LLVM)",
+      buildQTrainToLLVMPipeline);
+}
+
+} // namespace qtrain
