@@ -35,7 +35,10 @@ std::unique_ptr<mlir::MLIRContext> createJitContext() {
   mlir::registerAllExtensions(registry);
   mlir::registerAllToLLVMIRTranslations(registry);
   registry.insert<QTrainDialect>();
-  return std::make_unique<mlir::MLIRContext>(registry);
+  auto context = std::make_unique<mlir::MLIRContext>(registry);
+  // Loaded now so that callers can build qtrain attributes before parsing.
+  context->loadDialect<QTrainDialect>();
+  return context;
 }
 
 llvm::Expected<std::unique_ptr<mlir::ExecutionEngine>>

@@ -123,6 +123,18 @@ float decode(const IntegerFormat &f, uint32_t code) {
       static_cast<double>(codeToInteger(f, code)), -f.fractionBits));
 }
 
+void encode(const IntegerFormat &f, ArrayRef<float> in,
+            MutableArrayRef<uint32_t> out, const Rounding &r,
+            uint64_t firstIndex, ArrayRef<float> randomData) {
+  assert(in.size() == out.size() && "size mismatch");
+  detail::forEachChunk(
+      in.size(), r, firstIndex, randomData,
+      [&](size_t begin, size_t end, const uint32_t *randoms) {
+        for (size_t i = begin; i < end; ++i)
+          out[i] = encode(f, in[i], r, randoms ? randoms[i - begin] : 0);
+      });
+}
+
 void quantize(const IntegerFormat &f, ArrayRef<float> in,
               MutableArrayRef<float> out, const Rounding &r,
               uint64_t firstIndex, ArrayRef<float> randomData) {

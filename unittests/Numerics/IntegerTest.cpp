@@ -65,18 +65,8 @@ int64_t oracleInteger(const IntegerFormat &f, float x,
 
 TEST(Integer, MatchesOracle) {
   std::mt19937_64 rng(3);
-  const IntegerFormat formats[] = {
-      {8, IntegerEncoding::TwosComplement, 0, IntegerOverflow::Saturate},
-      {8, IntegerEncoding::TwosComplement, 6, IntegerOverflow::Saturate},
-      {8, IntegerEncoding::TwosComplement, 2, IntegerOverflow::Wrap},
-      {5, IntegerEncoding::SignMagnitude, 3, IntegerOverflow::Saturate},
-      {5, IntegerEncoding::SignMagnitude, 3, IntegerOverflow::Wrap},
-      {4, IntegerEncoding::Unsigned, 1, IntegerOverflow::Saturate},
-      {4, IntegerEncoding::Unsigned, -2, IntegerOverflow::Wrap},
-      {16, IntegerEncoding::TwosComplement, 8, IntegerOverflow::Wrap},
-      {24, IntegerEncoding::TwosComplement, 0, IntegerOverflow::Saturate},
-      {2, IntegerEncoding::TwosComplement, 0, IntegerOverflow::Saturate},
-  };
+  const std::vector<IntegerFormat> formats = integerCorners();
+
   for (const IntegerFormat &f : formats) {
     ASSERT_FALSE(errorToBool(f.verify()));
     std::vector<float> in;

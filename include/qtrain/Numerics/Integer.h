@@ -57,6 +57,10 @@ uint32_t encode(const IntegerFormat &f, float x, const Rounding &r,
                 uint32_t random = 0);
 /// The signed integer a code stands for.
 int64_t codeToInteger(const IntegerFormat &f, uint32_t code);
+/// Array form of encode: element i uses the stream index firstIndex + i.
+void encode(const IntegerFormat &f, llvm::ArrayRef<float> in,
+            llvm::MutableArrayRef<uint32_t> out, const Rounding &r,
+            uint64_t firstIndex = 0, llvm::ArrayRef<float> randomData = {});
 /// code -> f32 (exact up to 24 significant bits, else rounded to nearest).
 float decode(const IntegerFormat &f, uint32_t code);
 inline float quantize(const IntegerFormat &f, float x, const Rounding &r,

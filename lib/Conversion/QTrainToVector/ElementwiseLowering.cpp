@@ -4,10 +4,10 @@
 // `vectorWidth` lanes with one masked tail chunk. The chunk's first flat
 // index is its elements' stream index, so stochastic rounding draws the
 // library's numbers. LFSR sources walk the stream in rows of `lfsrLanes`
-// indices (one step of every lane per row). Element types narrower than a
-// byte per element (i4, i6, f4E2M1FN, ...) are stored one per byte by LLVM,
-// which vector loads and stores do not respect, so those ops run with scalar
-// element code.
+// indices (one step of every lane per row). Element types whose width is
+// not a power-of-two number of bytes (i4, i6, i12, i24, f4E2M1FN, ...) take
+// whole bytes per memref element but are packed in LLVM vectors, so ops on
+// them run with scalar element code.
 //
 //===----------------------------------------------------------------------===//
 
@@ -35,8 +35,13 @@ namespace {
 using lowering::ElementBuilder;
 using lowering::RandomCodegen;
 
-/// Element types LLVM stores one per byte although they are narrower.
-bool isSubByte(Type t) { return t.getIntOrFloatBitWidth() % 8 != 0; }
+/// Element types whose vectors LLVM packs in memory while their memref
+/// elements occupy whole bytes (i4, i6, i12, i24, f4E2M1FN, ...): their
+/// vector loads and stores would not match the buffer's layout.
+bool needsScalarAccess(Type t) {
+  unsigned w = t.getIntOrFloatBitWidth();
+  return w < 8 || !llvm::isPowerOf2_32(w);
+}
 
 /// A tensor's buffer (identity layout) and the same memory as a flat
 /// memref<?xT> of `count` elements.
@@ -222,7 +227,7 @@ Value lowerElementwise(OpBuilder &b, Location loc, Value input,
   Type inElem = getElementTypeOrSelf(input.getType());
   Type outElem = resultType.getElementType();
   int64_t lanes =
-      isSubByte(inElem) || isSubByte(outElem) ? 0 : std::max<int64_t>(vectorWidth, 1);
+      needsScalarAccess(inElem) || needsScalarAccess(outElem) ? 0 : std::max<int64_t>(vectorWidth, 1);
 
   std::optional<RandomCodegen> random;
   if (rounding && rounding->isStochastic()) {
