@@ -13,10 +13,10 @@ namespace qtrain {
 std::string qtrainToLLVMPipelineText(const QTrainToLLVMOptions &options) {
   return llvm::formatv(
       "convert-qtrain-to-vector{{vector-width={0}},"
-      "canonicalize,"
+      "func.func(convert-elementwise-to-linalg),canonicalize,"
       "one-shot-bufferize{{bufferize-function-boundaries "
       "function-boundary-type-conversion=identity-layout-map},"
-      "buffer-deallocation-pipeline,"
+      "func.func(convert-linalg-to-loops),buffer-deallocation-pipeline,"
       "convert-vector-to-scf,convert-scf-to-cf,arith-expand,"
       "expand-strided-metadata,lower-affine,"
       "convert-vector-to-llvm,finalize-memref-to-llvm,"

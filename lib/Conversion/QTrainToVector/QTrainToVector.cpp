@@ -25,7 +25,7 @@ struct ConvertQTrainToVector
   void runOnOperation() override {
     if (vectorWidth < 1) {
       getOperation().emitError("vector-width must be at least 1, got ")
-          << vectorWidth;
+          << static_cast<int64_t>(vectorWidth);
       return signalPassFailure();
     }
     mlir::MLIRContext *ctx = &getContext();
