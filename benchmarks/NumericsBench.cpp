@@ -10,6 +10,8 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "BenchCommon.h"
+
 #include "qtrain/Numerics/Presets.h"
 
 #include "benchmark/benchmark.h"
@@ -18,39 +20,16 @@
 #include <random>
 #include <vector>
 
+using namespace qtrain;
 using namespace qtrain::numerics;
 
 namespace {
 
 size_t gElements = size_t(1) << 24; // 64 MiB of f32: far beyond the caches
 
-const std::vector<float> &input() {
-  static const std::vector<float> in = [] {
-    std::vector<float> v(gElements);
-    std::mt19937 rng(1);
-    std::normal_distribution<float> d(0.0f, 1.0f);
-    for (float &x : v)
-      x = d(rng);
-    return v;
-  }();
-  return in;
-}
-
+const std::vector<float> &input() { return bench::normalInput(gElements); }
 void reportBytes(benchmark::State &state) {
-  // Read the input and write the output.
-  state.SetBytesProcessed(int64_t(state.iterations()) * gElements * 8);
-  state.SetItemsProcessed(int64_t(state.iterations()) * gElements);
-}
-
-void BM_CopyBandwidth(benchmark::State &state) {
-  const std::vector<float> &in = input();
-  std::vector<float> out(in.size());
-  for (auto _ : state) {
-    std::memcpy(out.data(), in.data(), in.size() * sizeof(float));
-    benchmark::DoNotOptimize(out.data());
-    benchmark::ClobberMemory();
-  }
-  reportBytes(state);
+  bench::reportBytes(state, gElements);
 }
 
 void quantizeMinifloat(benchmark::State &state, const char *preset,
@@ -82,16 +61,12 @@ void quantizeScaledPreset(benchmark::State &state, const char *preset,
 
 int main(int argc, char **argv) {
   benchmark::Initialize(&argc, argv);
-  for (int i = 1; i < argc; ++i)
-    if (std::strncmp(argv[i], "--elements=", 11) == 0)
-      gElements = std::strtoull(argv[i] + 11, nullptr, 10);
+  gElements = bench::elementsOption(argc, argv, gElements);
   if (gElements % (24 * 9) != 0) // whole FlexBlock blocks in the 4-D shape
     gElements -= gElements % (24 * 9);
   int64_t n = static_cast<int64_t>(gElements);
 
-  benchmark::RegisterBenchmark("copy_bandwidth (memcpy ceiling)",
-                               BM_CopyBandwidth)
-      ->Unit(benchmark::kMillisecond);
+  bench::registerCopyBandwidth(gElements);
   auto mf = [](const char *name, const char *preset, Rounding r) {
     benchmark::RegisterBenchmark(name, [=](benchmark::State &s) {
       quantizeMinifloat(s, preset, r);

@@ -13,7 +13,7 @@ namespace qtrain {
 std::string qtrainToLLVMPipelineText(const QTrainToLLVMOptions &options) {
   return llvm::formatv(
       "convert-qtrain-to-vector{{vector-width={0}},"
-      "func.func(convert-elementwise-to-linalg),canonicalize,"
+      "func.func(convert-elementwise-to-linalg),canonicalize,eliminate-empty-tensors,"
       "one-shot-bufferize{{bufferize-function-boundaries "
       "function-boundary-type-conversion=identity-layout-map},"
       "func.func(convert-linalg-to-loops),buffer-deallocation-pipeline,"

@@ -1,7 +1,9 @@
 //===- ElementwiseLowering.cpp - quantize/encode/decode to vector code ----===//
 //
-// Each op becomes a loop over the flattened (row-major) buffers, in chunks of
-// `vectorWidth` lanes with one masked tail chunk. The chunk's first flat
+// Each op becomes a loop over the flattened (row-major) tensors, in chunks of
+// `vectorWidth` lanes with one masked tail chunk, written with
+// vector.transfer_read/transfer_write on tensors so that one-shot
+// bufferization writes the result in place (into a destination too). The chunk's first flat
 // index is its elements' stream index, so stochastic rounding draws the
 // library's numbers. LFSR sources walk the stream in rows of `lfsrLanes`
 // indices (one step of every lane per row). Element types whose width is
@@ -43,90 +45,108 @@ bool needsScalarAccess(Type t) {
   return w < 8 || !llvm::isPowerOf2_32(w);
 }
 
-/// A tensor's buffer (identity layout) and the same memory as a flat
-/// memref<?xT> of `count` elements.
-struct FlatBuffer {
-  Value buffer, flat, count;
+/// The flat (row-major, rank-1) view of a tensor and its element count.
+struct FlatTensor {
+  Value flat, count;
 };
 
-Value elementCount(OpBuilder &b, Location loc, Value buffer) {
-  auto type = llvm::cast<MemRefType>(buffer.getType());
+FlatTensor flatten(OpBuilder &b, Location loc, Value tensor) {
+  auto type = llvm::cast<RankedTensorType>(tensor.getType());
   Value n = arith::ConstantIndexOp::create(b, loc, 1);
   for (int64_t d = 0; d < type.getRank(); ++d)
-    n = arith::MulIOp::create(b, loc, n,
-                              memref::DimOp::create(b, loc, buffer, d));
-  return n;
+    n = arith::MulIOp::create(b, loc, n, tensor::DimOp::create(b, loc, tensor, d));
+  int64_t size = type.hasStaticShape() ? type.getNumElements() : ShapedType::kDynamic;
+  auto flatType = RankedTensorType::get({size}, type.getElementType());
+  Value flat;
+  if (type.getRank() == 0) {
+    flat = tensor::ExpandShapeOp::create(b, loc, flatType, tensor,
+                                         ArrayRef<ReassociationIndices>{},
+                                         ArrayRef<OpFoldResult>{b.getIndexAttr(1)});
+  } else {
+    ReassociationIndices all;
+    for (int64_t d = 0; d < type.getRank(); ++d)
+      all.push_back(d);
+    flat = tensor::CollapseShapeOp::create(b, loc, flatType, tensor,
+                                           ArrayRef<ReassociationIndices>{all});
+  }
+  return {flat, n};
 }
 
-FlatBuffer flatten(OpBuilder &b, Location loc, Value buffer) {
-  auto type = llvm::cast<MemRefType>(buffer.getType());
-  Value n = elementCount(b, loc, buffer);
-  auto flatType = MemRefType::get({ShapedType::kDynamic}, type.getElementType());
-  Value flat = memref::ReinterpretCastOp::create(
-      b, loc, flatType, buffer, /*offset=*/b.getIndexAttr(0),
-      /*sizes=*/ArrayRef<OpFoldResult>{n},
-      /*strides=*/ArrayRef<OpFoldResult>{b.getIndexAttr(1)});
-  return {buffer, flat, n};
+/// The flat tensor `flat` reshaped to `type`, with the sizes of `like`.
+Value unflatten(OpBuilder &b, Location loc, Value flat, RankedTensorType type,
+                Value like) {
+  if (type.getRank() == 0)
+    return tensor::CollapseShapeOp::create(b, loc, type, flat,
+                                           ArrayRef<ReassociationIndices>{});
+  ReassociationIndices all;
+  SmallVector<OpFoldResult> sizes;
+  for (int64_t d = 0; d < type.getRank(); ++d) {
+    all.push_back(d);
+    sizes.push_back(type.isDynamicDim(d)
+                        ? OpFoldResult(tensor::DimOp::create(b, loc, like, d))
+                        : OpFoldResult(b.getIndexAttr(type.getDimSize(d))));
+  }
+  return tensor::ExpandShapeOp::create(b, loc, type, flat,
+                                       ArrayRef<ReassociationIndices>{all},
+                                       sizes);
 }
 
-/// The buffer of a tensor operand, read only.
-FlatBuffer inputBuffer(OpBuilder &b, Location loc, Value tensor) {
-  auto type = llvm::cast<RankedTensorType>(tensor.getType());
+/// An empty flat tensor of `count` elements of `elem`.
+Value emptyFlat(OpBuilder &b, Location loc, Value count, int64_t staticCount,
+                Type elem) {
+  if (!ShapedType::isDynamic(staticCount))
+    return tensor::EmptyOp::create(b, loc, ArrayRef<int64_t>{staticCount}, elem);
+  return tensor::EmptyOp::create(b, loc, ArrayRef<int64_t>{ShapedType::kDynamic},
+                                 elem, ValueRange{count});
+}
+
+/// The buffer of a tensor operand, read only, flattened (for gathers).
+Value flatBuffer(OpBuilder &b, Location loc, Value tensor) {
+  FlatTensor f = flatten(b, loc, tensor);
+  auto type = llvm::cast<RankedTensorType>(f.flat.getType());
   auto memType = MemRefType::get(type.getShape(), type.getElementType());
-  Value buffer = bufferization::ToBufferOp::create(b, loc, memType, tensor,
+  Value buffer = bufferization::ToBufferOp::create(b, loc, memType, f.flat,
                                                    /*read_only=*/true);
-  return flatten(b, loc, buffer);
+  auto dynType = MemRefType::get({ShapedType::kDynamic}, type.getElementType());
+  if (memType != dynType)
+    buffer = memref::CastOp::create(b, loc, dynType, buffer);
+  return buffer;
 }
 
-/// A new buffer shaped like `like` (a buffer) with elements of `type`.
-FlatBuffer allocLike(OpBuilder &b, Location loc, RankedTensorType type,
-                     Value like) {
-  SmallVector<Value> sizes;
-  for (int64_t d = 0; d < type.getRank(); ++d)
-    if (type.isDynamicDim(d))
-      sizes.push_back(memref::DimOp::create(b, loc, like, d));
-  auto memType = MemRefType::get(type.getShape(), type.getElementType());
-  Value buffer = memref::AllocOp::create(b, loc, memType, sizes);
-  return flatten(b, loc, buffer);
+TypedAttr zeroAttr(OpBuilder &b, Type elem) {
+  return llvm::isa<FloatType>(elem) ? TypedAttr(b.getFloatAttr(elem, 0.0))
+                                    : TypedAttr(b.getIntegerAttr(elem, 0));
 }
 
-Value toTensor(OpBuilder &b, Location loc, RankedTensorType type,
-               Value buffer) {
-  return bufferization::ToTensorOp::create(b, loc, type, buffer,
-                                           /*restrict=*/true,
-                                           /*writable=*/true);
-}
-
-/// Loads `eb.laneCount()` elements (or one) at `offset`, masked when `mask`.
-Value loadChunk(const ElementBuilder &eb, Value flat, Value offset,
+/// Reads `eb.laneCount()` elements (or one) of a flat tensor at `offset`,
+/// masked when `mask`.
+Value readChunk(const ElementBuilder &eb, Value flat, Value offset,
                 Value mask) {
   OpBuilder &b = eb.builder();
   Location loc = eb.location();
-  Type elem = llvm::cast<MemRefType>(flat.getType()).getElementType();
+  Type elem = llvm::cast<RankedTensorType>(flat.getType()).getElementType();
   if (!eb.laneCount())
-    return memref::LoadOp::create(b, loc, flat, offset);
+    return tensor::ExtractOp::create(b, loc, flat, offset);
   auto vt = VectorType::get({eb.laneCount()}, elem);
-  if (!mask)
-    return vector::LoadOp::create(b, loc, vt, flat, ValueRange{offset});
-  TypedAttr zero = llvm::isa<FloatType>(elem)
-                       ? TypedAttr(b.getFloatAttr(elem, 0.0))
-                       : TypedAttr(b.getIntegerAttr(elem, 0));
-  Value pass = eb.constant(elem, zero);
-  return vector::MaskedLoadOp::create(b, loc, vt, flat, ValueRange{offset},
-                                      mask, pass);
+  Value pad = arith::ConstantOp::create(b, loc, zeroAttr(b, elem));
+  AffineMap id = b.getMultiDimIdentityMap(1);
+  return vector::TransferReadOp::create(b, loc, vt, flat, ValueRange{offset},
+                                        id, pad, mask,
+                                        b.getBoolArrayAttr({true}));
 }
 
-void storeChunk(const ElementBuilder &eb, Value value, Value flat,
-                Value offset, Value mask) {
+/// Writes a chunk into the flat tensor `acc`; returns the new tensor.
+Value writeChunk(const ElementBuilder &eb, Value value, Value acc,
+                 Value offset, Value mask) {
   OpBuilder &b = eb.builder();
   Location loc = eb.location();
   if (!eb.laneCount())
-    memref::StoreOp::create(b, loc, value, flat, offset);
-  else if (!mask)
-    vector::StoreOp::create(b, loc, value, flat, ValueRange{offset});
-  else
-    vector::MaskedStoreOp::create(b, loc, flat, ValueRange{offset}, mask,
-                                  value);
+    return tensor::InsertOp::create(b, loc, value, acc, offset);
+  AffineMap id = b.getMultiDimIdentityMap(1);
+  return vector::TransferWriteOp::create(b, loc, acc.getType(), value, acc,
+                                         ValueRange{offset}, id, mask,
+                                         b.getBoolArrayAttr({true}))
+      .getResult();
 }
 
 /// A loaded chunk as f32 (float inputs) or i32 codes (code inputs).
@@ -156,13 +176,15 @@ Value narrow(const ElementBuilder &eb, Value v, Type elem) {
   return llvm::isa<FloatType>(elem) ? eb.bitcast(elem, v) : v;
 }
 
-using ChunkBody =
-    function_ref<void(OpBuilder &, Location, Value offset, Value mask, Value row)>;
+/// Computes one chunk and returns the output tensor with it written.
+using ChunkBody = function_ref<Value(OpBuilder &, Location, Value offset,
+                                     Value mask, Value row, Value acc)>;
 
 /// Chunks of `lanes` elements over [begin, end): full chunks, then one masked
-/// tail. With lanes == 0 the body runs per element without a mask.
-void forEachChunk(OpBuilder &b, Location loc, Value begin, Value end,
-                  int64_t lanes, Value row, ChunkBody body) {
+/// tail. With lanes == 0 the body runs per element without a mask. The
+/// output tensor `acc` is threaded through; returns its final value.
+Value forEachChunk(OpBuilder &b, Location loc, Value begin, Value end,
+                   int64_t lanes, Value row, Value acc, ChunkBody body) {
   int64_t step = std::max<int64_t>(lanes, 1);
   Value cStep = arith::ConstantIndexOp::create(b, loc, step);
   Value length = arith::SubIOp::create(b, loc, end, begin);
@@ -171,44 +193,53 @@ void forEachChunk(OpBuilder &b, Location loc, Value begin, Value end,
       arith::MulIOp::create(b, loc,
                             arith::DivUIOp::create(b, loc, length, cStep),
                             cStep));
-  scf::ForOp::create(b, loc, begin, fullEnd, cStep, {},
-                     [&](OpBuilder &nb, Location nloc, Value off, ValueRange) {
-                       body(nb, nloc, off, Value(), row);
-                       scf::YieldOp::create(nb, nloc);
-                     });
+  auto loop = scf::ForOp::create(
+      b, loc, begin, fullEnd, cStep, ValueRange{acc},
+      [&](OpBuilder &nb, Location nloc, Value off, ValueRange iter) {
+        scf::YieldOp::create(nb, nloc,
+                             body(nb, nloc, off, Value(), row, iter[0]));
+      });
+  acc = loop.getResult(0);
   if (lanes <= 1)
-    return;
+    return acc;
   Value hasTail = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult,
                                         fullEnd, end);
-  scf::IfOp::create(b, loc, hasTail, [&](OpBuilder &nb, Location nloc) {
-    Value rest = arith::SubIOp::create(nb, nloc, end, fullEnd);
-    Value mask = vector::CreateMaskOp::create(
-        nb, nloc, VectorType::get({lanes}, nb.getI1Type()), ValueRange{rest});
-    body(nb, nloc, fullEnd, mask, row);
-    scf::YieldOp::create(nb, nloc);
-  });
+  auto tail = scf::IfOp::create(
+      b, loc, hasTail,
+      [&](OpBuilder &nb, Location nloc) {
+        Value rest = arith::SubIOp::create(nb, nloc, end, fullEnd);
+        Value mask = vector::CreateMaskOp::create(
+            nb, nloc, VectorType::get({lanes}, nb.getI1Type()),
+            ValueRange{rest});
+        scf::YieldOp::create(nb, nloc, body(nb, nloc, fullEnd, mask, row, acc));
+      },
+      [&](OpBuilder &nb, Location nloc) {
+        scf::YieldOp::create(nb, nloc, acc);
+      });
+  return tail.getResult(0);
 }
 
 /// Loops over the stream: one range, or rows of `rowLength` indices.
-void forEachStreamChunk(OpBuilder &b, Location loc, Value count, int64_t lanes,
-                        int64_t rowLength, ChunkBody body) {
+Value forEachStreamChunk(OpBuilder &b, Location loc, Value count,
+                         int64_t lanes, int64_t rowLength, Value acc,
+                         ChunkBody body) {
   Value c0 = arith::ConstantIndexOp::create(b, loc, 0);
-  if (!rowLength) {
-    forEachChunk(b, loc, c0, count, lanes, c0, body);
-    return;
-  }
+  if (!rowLength)
+    return forEachChunk(b, loc, c0, count, lanes, c0, acc, body);
   Value c1 = arith::ConstantIndexOp::create(b, loc, 1);
   Value len = arith::ConstantIndexOp::create(b, loc, rowLength);
   Value rows = arith::CeilDivUIOp::create(b, loc, count, len);
-  scf::ForOp::create(
-      b, loc, c0, rows, c1, {},
-      [&](OpBuilder &nb, Location nloc, Value row, ValueRange) {
+  auto loop = scf::ForOp::create(
+      b, loc, c0, rows, c1, ValueRange{acc},
+      [&](OpBuilder &nb, Location nloc, Value row, ValueRange iter) {
         Value begin = arith::MulIOp::create(nb, nloc, row, len);
         Value end = arith::MinUIOp::create(
             nb, nloc, arith::AddIOp::create(nb, nloc, begin, len), count);
-        forEachChunk(nb, nloc, begin, end, lanes, row, body);
-        scf::YieldOp::create(nb, nloc);
+        scf::YieldOp::create(
+            nb, nloc,
+            forEachChunk(nb, nloc, begin, end, lanes, row, iter[0], body));
       });
+  return loop.getResult(0);
 }
 
 /// What one element computes: f32 value or i32 code in, f32 or i32 out.
@@ -222,31 +253,35 @@ Value lowerElementwise(OpBuilder &b, Location loc, Value input,
                        RankedTensorType resultType,
                        const nx::Rounding *rounding, Value seed,
                        Value randomData, int64_t vectorWidth, ElementFn fn) {
-  FlatBuffer in = inputBuffer(b, loc, input);
-  FlatBuffer out = allocLike(b, loc, resultType, in.buffer);
+  FlatTensor in = flatten(b, loc, input);
   Type inElem = getElementTypeOrSelf(input.getType());
   Type outElem = resultType.getElementType();
-  int64_t lanes =
-      needsScalarAccess(inElem) || needsScalarAccess(outElem) ? 0 : std::max<int64_t>(vectorWidth, 1);
+  Value out = emptyFlat(b, loc, in.count,
+                        llvm::cast<RankedTensorType>(in.flat.getType()).getDimSize(0),
+                        outElem);
+  int64_t lanes = needsScalarAccess(inElem) || needsScalarAccess(outElem)
+                      ? 0
+                      : std::max<int64_t>(vectorWidth, 1);
 
   std::optional<RandomCodegen> random;
   if (rounding && rounding->isStochastic()) {
     Value data;
     if (randomData)
-      data = inputBuffer(b, loc, randomData).flat;
+      data = flatBuffer(b, loc, randomData);
     random.emplace(b, loc, *rounding, seed, data);
   }
   int64_t rowLength = random ? random->rowLength() : 0;
-  forEachStreamChunk(
-      b, loc, in.count, lanes, rowLength,
-      [&](OpBuilder &nb, Location nloc, Value offset, Value mask, Value row) {
+  out = forEachStreamChunk(
+      b, loc, in.count, lanes, rowLength, out,
+      [&](OpBuilder &nb, Location nloc, Value offset, Value mask, Value row,
+          Value acc) {
         ElementBuilder eb(nb, nloc, lanes);
-        Value x = widen(eb, loadChunk(eb, in.flat, offset, mask));
+        Value x = widen(eb, readChunk(eb, in.flat, offset, mask));
         Value bits = random ? random->emit(eb, offset, row, mask) : Value();
         Value y = fn(eb, x, bits);
-        storeChunk(eb, narrow(eb, y, outElem), out.flat, offset, mask);
+        return writeChunk(eb, narrow(eb, y, outElem), acc, offset, mask);
       });
-  return toTensor(b, loc, resultType, out.buffer);
+  return unflatten(b, loc, out, resultType, input);
 }
 
 /// The element format of an op whose format has no scale levels.

@@ -1,22 +1,23 @@
 // RUN: qtrain-opt %s --convert-qtrain-to-vector --canonicalize --cse | FileCheck %s
 // RUN: qtrain-opt %s --convert-qtrain-to-vector="vector-width=4" --canonicalize --cse | FileCheck %s --check-prefix=W4
 
-// The operand enters through to_buffer, the flat loop works on 16 lanes
-// with one masked tail, the result leaves through to_tensor restrict.
+// The tensor is flattened, the loop reads and writes 16 lanes at a time on
+// tensors (one-shot bufferization then writes in place), one masked tail
+// chunk follows, and the result gets the operand's shape back.
 // CHECK-LABEL: func.func @quantize
-// CHECK: %[[IN:.*]] = bufferization.to_buffer %{{.*}} read_only : tensor<?x8xf32> to memref<?x8xf32>
-// CHECK: %[[OUT:.*]] = memref.alloc(%{{.*}}) : memref<?x8xf32>
-// CHECK: scf.for
-// CHECK:   vector.load %{{.*}} : memref<?xf32>, vector<16xf32>
+// CHECK: %[[FLAT:.*]] = tensor.collapse_shape %{{.*}} {{\[\[}}0, 1]] : tensor<?x8xf32> into tensor<?xf32>
+// CHECK: %[[EMPTY:.*]] = tensor.empty(%{{.*}}) : tensor<?xf32>
+// CHECK: %[[FULL:.*]] = scf.for {{.*}} iter_args(%[[ACC:.*]] = %[[EMPTY]])
+// CHECK:   vector.transfer_read %[[FLAT]]{{.*}} : tensor<?xf32>, vector<16xf32>
 // CHECK:   math.ctlz %{{.*}} : vector<16xi32>
-// CHECK:   vector.store %{{.*}} : memref<?xf32>, vector<16xf32>
-// CHECK: scf.if
-// CHECK:   vector.create_mask %{{.*}} : vector<16xi1>
-// CHECK:   vector.maskedload
-// CHECK:   vector.maskedstore
-// CHECK: bufferization.to_tensor %[[OUT]] restrict writable : memref<?x8xf32> to tensor<?x8xf32>
+// CHECK:   vector.transfer_write %{{.*}}, %[[ACC]]{{.*}} : vector<16xf32>, tensor<?xf32>
+// CHECK: %[[TAIL:.*]] = scf.if
+// CHECK:   %[[MASK:.*]] = vector.create_mask %{{.*}} : vector<16xi1>
+// CHECK:   vector.transfer_read %[[FLAT]]{{.*}}, %[[MASK]]
+// CHECK:   vector.transfer_write %{{.*}}, %[[FULL]]{{.*}}, %[[MASK]]
+// CHECK: tensor.expand_shape %[[TAIL]] {{\[\[}}0, 1]] output_shape [%{{.*}}, 8] : tensor<?xf32> into tensor<?x8xf32>
 // W4-LABEL: func.func @quantize
-// W4: vector.load %{{.*}} : memref<?xf32>, vector<4xf32>
+// W4: vector.transfer_read {{.*}} : tensor<?xf32>, vector<4xf32>
 func.func @quantize(%x: tensor<?x8xf32>) -> tensor<?x8xf32> {
   %q = qtrain.quantize %x {format = #qtrain.fp<e4m3fn>} : tensor<?x8xf32>
   return %q : tensor<?x8xf32>
@@ -26,7 +27,7 @@ func.func @quantize(%x: tensor<?x8xf32>) -> tensor<?x8xf32> {
 // CHECK-LABEL: func.func @encode
 // CHECK: arith.trunci %{{.*}} : vector<16xi32> to vector<16xi8>
 // CHECK: arith.bitcast %{{.*}} : vector<16xi8> to vector<16xf8E4M3FN>
-// CHECK: vector.store %{{.*}} : memref<64xf8E4M3FN{{.*}}>, vector<16xf8E4M3FN>
+// CHECK: vector.transfer_write %{{.*}} : vector<16xf8E4M3FN>, tensor<64xf8E4M3FN>
 func.func @encode(%x: tensor<64xf32>) -> tensor<64xf8E4M3FN> {
   %c = qtrain.encode %x {format = #qtrain.fp<e4m3fn>} : tensor<64xf32> -> tensor<64xf8E4M3FN>
   return %c : tensor<64xf8E4M3FN>
@@ -35,9 +36,9 @@ func.func @encode(%x: tensor<64xf32>) -> tensor<64xf8E4M3FN> {
 // i4 codes take a byte each in memory but are packed in LLVM vectors: the
 // element code is scalar.
 // CHECK-LABEL: func.func @subbyte
-// CHECK-NOT: vector.load
-// CHECK: memref.load %{{.*}} : memref<64xf32{{.*}}>
-// CHECK: memref.store %{{.*}} : memref<64xi4{{.*}}>
+// CHECK-NOT: vector.transfer_read
+// CHECK: tensor.extract %{{.*}} : tensor<64xf32>
+// CHECK: tensor.insert %{{.*}} : tensor<64xi4>
 func.func @subbyte(%x: tensor<64xf32>) -> tensor<64xi4> {
   %c = qtrain.encode %x {format = #qtrain.fp<e2m1fn>} : tensor<64xf32> -> tensor<64xi4>
   return %c : tensor<64xi4>
