@@ -8,6 +8,8 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "DiffTestUtil.h"
+
 #include "../Numerics/Sweep.h"
 
 #include "qtrain/Dialect/QTrain/IR/QTrainAttrs.h"
@@ -26,46 +28,13 @@
 using namespace qtrain;
 namespace nx = qtrain::numerics;
 using nx::test::hex;
+using namespace qtrain::difftest;
 
 namespace {
-
-/// The C interface's descriptor of a rank-1 memref (any element type).
-struct Memref1D {
-  void *allocated;
-  void *aligned;
-  int64_t offset;
-  int64_t size;
-  int64_t stride;
-};
-
-template <typename T> Memref1D view(std::vector<T> &v, int64_t count) {
-  return {v.data(), v.data(), 0, count, 1};
-}
 
 using CaseFn = void(Memref1D *in, Memref1D *data, int64_t seed,
                     Memref1D *codes, Memref1D *values);
 using DecodeFn = void(Memref1D *codes, Memref1D *values);
-
-uint64_t masterSeed() {
-  if (const char *s = std::getenv("QTRAIN_DIFF_SEED"))
-    return std::strtoull(s, nullptr, 0);
-  return 20261124;
-}
-
-/// Bytes LLVM gives an iN in memory (its alloc size).
-unsigned codeBytes(unsigned bits) { return bits <= 8 ? 1 : bits <= 16 ? 2 : 4; }
-
-uint32_t readCode(const std::vector<uint8_t> &raw, size_t i, unsigned bits) {
-  unsigned n = codeBytes(bits);
-  uint32_t v = 0;
-  std::memcpy(&v, raw.data() + i * n, n); // little-endian host
-  return bits == 32 ? v : v & ((1u << bits) - 1);
-}
-
-void writeCode(std::vector<uint8_t> &raw, size_t i, unsigned bits,
-               uint32_t code) {
-  std::memcpy(raw.data() + i * codeBytes(bits), &code, codeBytes(bits));
-}
 
 /// The rounding rules under test: the five IEEE modes, and stochastic
 /// rounding with every source and variant, k in {1, 3, 8, 24}, LFSR lane
@@ -194,13 +163,6 @@ mlir::Attribute formatAttr(mlir::MLIRContext &ctx, const nx::ElementFormat &f) {
   if (const nx::MinifloatFormat *m = f.minifloat())
     return FloatFormatAttr::get(&ctx, *m);
   return IntFormatAttr::get(&ctx, *f.integer());
-}
-
-std::string print(mlir::Attribute a) {
-  std::string s;
-  llvm::raw_string_ostream os(s);
-  a.print(os);
-  return s;
 }
 
 /// One function per rounding (encode and quantize of the same input) and

@@ -69,12 +69,7 @@ Value emitRoundShifted(const ElementBuilder &eb, Value sig, Value shift,
 
 namespace {
 
-/// The f32 fields of x: sign (i32 0/1), |x| bits, the exact significand and
-/// exponent of a finite x (sig * 2^exp), and floor(log2 |x|).
-struct F32Fields {
-  Value negative, signBit, abs, sig, exp, top;
-  Value isNaN, isInf, isZero;
-};
+} // namespace
 
 F32Fields splitF32(const ElementBuilder &eb, Value x) {
   F32Fields p;
@@ -95,6 +90,8 @@ F32Fields splitF32(const ElementBuilder &eb, Value x) {
                     eb.sub(field, eb.u32(127)));
   return p;
 }
+
+namespace {
 
 /// The code constant `pos` or `neg` by the sign.
 Value bySign(const ElementBuilder &eb, Value negative, uint32_t pos,
@@ -172,7 +169,8 @@ Value emitMinifloatEncode(const ElementBuilder &eb,
   return eb.select(p.isNaN, nanCode, code);
 }
 
-/// 2^p as an f32 for p in [-149, 127] (subnormal powers included).
+} // namespace
+
 Value emitPow2(const ElementBuilder &eb, Value p) {
   Value normal = eb.shl(eb.smax(eb.add(p, eb.s32(127)), eb.s32(0)),
                         eb.u32(23));
@@ -182,6 +180,8 @@ Value emitPow2(const ElementBuilder &eb, Value p) {
   Value bits = eb.select(eb.sge(p, eb.s32(-126)), normal, subnormal);
   return eb.bitcast(eb.builder().getF32Type(), bits);
 }
+
+namespace {
 
 Value emitMinifloatDecode(const ElementBuilder &eb,
                           const nx::MinifloatFormat &f, Value code) {

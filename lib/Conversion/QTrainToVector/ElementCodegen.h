@@ -24,6 +24,18 @@ mlir::Value emitRoundShifted(const ElementBuilder &eb, mlir::Value sig,
                              mlir::Value shift, mlir::Value negative,
                              const numerics::Rounding &r, mlir::Value random);
 
+/// The fields of f32 lanes: sign (i32 0/1 and i1), |x| bits, the exact
+/// significand and exponent of a finite non-zero x (x = sig * 2^exp), and
+/// floorLog2 |x| (`top`), with the special-input masks.
+struct F32Fields {
+  mlir::Value negative, signBit, abs, sig, exp, top;
+  mlir::Value isNaN, isInf, isZero;
+};
+F32Fields splitF32(const ElementBuilder &eb, mlir::Value x);
+
+/// 2^p as an f32 for i32 p in [-149, 127] (subnormal powers included).
+mlir::Value emitPow2(const ElementBuilder &eb, mlir::Value p);
+
 /// f32 -> i32 code of an element format (the code right-aligned).
 mlir::Value emitEncode(const ElementBuilder &eb,
                        const numerics::ElementFormat &f, mlir::Value x,

@@ -14,6 +14,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "ElementCodegen.h"
+#include "LoopCodegen.h"
 #include "RandomCodegen.h"
 
 #include "qtrain/Conversion/QTrainToVector/QTrainToVector.h"
@@ -34,213 +35,7 @@ namespace nx = qtrain::numerics;
 namespace qtrain {
 namespace {
 
-using lowering::ElementBuilder;
-using lowering::RandomCodegen;
-
-/// Element types whose vectors LLVM packs in memory while their memref
-/// elements occupy whole bytes (i4, i6, i12, i24, f4E2M1FN, ...): their
-/// vector loads and stores would not match the buffer's layout.
-bool needsScalarAccess(Type t) {
-  unsigned w = t.getIntOrFloatBitWidth();
-  return w < 8 || !llvm::isPowerOf2_32(w);
-}
-
-/// The flat (row-major, rank-1) view of a tensor and its element count.
-struct FlatTensor {
-  Value flat, count;
-};
-
-FlatTensor flatten(OpBuilder &b, Location loc, Value tensor) {
-  auto type = llvm::cast<RankedTensorType>(tensor.getType());
-  Value n = arith::ConstantIndexOp::create(b, loc, 1);
-  for (int64_t d = 0; d < type.getRank(); ++d)
-    n = arith::MulIOp::create(b, loc, n, tensor::DimOp::create(b, loc, tensor, d));
-  int64_t size = type.hasStaticShape() ? type.getNumElements() : ShapedType::kDynamic;
-  auto flatType = RankedTensorType::get({size}, type.getElementType());
-  Value flat;
-  if (type.getRank() == 0) {
-    flat = tensor::ExpandShapeOp::create(b, loc, flatType, tensor,
-                                         ArrayRef<ReassociationIndices>{},
-                                         ArrayRef<OpFoldResult>{b.getIndexAttr(1)});
-  } else {
-    ReassociationIndices all;
-    for (int64_t d = 0; d < type.getRank(); ++d)
-      all.push_back(d);
-    flat = tensor::CollapseShapeOp::create(b, loc, flatType, tensor,
-                                           ArrayRef<ReassociationIndices>{all});
-  }
-  return {flat, n};
-}
-
-/// The flat tensor `flat` reshaped to `type`, with the sizes of `like`.
-Value unflatten(OpBuilder &b, Location loc, Value flat, RankedTensorType type,
-                Value like) {
-  if (type.getRank() == 0)
-    return tensor::CollapseShapeOp::create(b, loc, type, flat,
-                                           ArrayRef<ReassociationIndices>{});
-  ReassociationIndices all;
-  SmallVector<OpFoldResult> sizes;
-  for (int64_t d = 0; d < type.getRank(); ++d) {
-    all.push_back(d);
-    sizes.push_back(type.isDynamicDim(d)
-                        ? OpFoldResult(tensor::DimOp::create(b, loc, like, d))
-                        : OpFoldResult(b.getIndexAttr(type.getDimSize(d))));
-  }
-  return tensor::ExpandShapeOp::create(b, loc, type, flat,
-                                       ArrayRef<ReassociationIndices>{all},
-                                       sizes);
-}
-
-/// An empty flat tensor of `count` elements of `elem`.
-Value emptyFlat(OpBuilder &b, Location loc, Value count, int64_t staticCount,
-                Type elem) {
-  if (!ShapedType::isDynamic(staticCount))
-    return tensor::EmptyOp::create(b, loc, ArrayRef<int64_t>{staticCount}, elem);
-  return tensor::EmptyOp::create(b, loc, ArrayRef<int64_t>{ShapedType::kDynamic},
-                                 elem, ValueRange{count});
-}
-
-/// The buffer of a tensor operand, read only, flattened (for gathers).
-Value flatBuffer(OpBuilder &b, Location loc, Value tensor) {
-  FlatTensor f = flatten(b, loc, tensor);
-  auto type = llvm::cast<RankedTensorType>(f.flat.getType());
-  auto memType = MemRefType::get(type.getShape(), type.getElementType());
-  Value buffer = bufferization::ToBufferOp::create(b, loc, memType, f.flat,
-                                                   /*read_only=*/true);
-  auto dynType = MemRefType::get({ShapedType::kDynamic}, type.getElementType());
-  if (memType != dynType)
-    buffer = memref::CastOp::create(b, loc, dynType, buffer);
-  return buffer;
-}
-
-TypedAttr zeroAttr(OpBuilder &b, Type elem) {
-  return llvm::isa<FloatType>(elem) ? TypedAttr(b.getFloatAttr(elem, 0.0))
-                                    : TypedAttr(b.getIntegerAttr(elem, 0));
-}
-
-/// Reads `eb.laneCount()` elements (or one) of a flat tensor at `offset`,
-/// masked when `mask`.
-Value readChunk(const ElementBuilder &eb, Value flat, Value offset,
-                Value mask) {
-  OpBuilder &b = eb.builder();
-  Location loc = eb.location();
-  Type elem = llvm::cast<RankedTensorType>(flat.getType()).getElementType();
-  if (!eb.laneCount())
-    return tensor::ExtractOp::create(b, loc, flat, offset);
-  auto vt = VectorType::get({eb.laneCount()}, elem);
-  Value pad = arith::ConstantOp::create(b, loc, zeroAttr(b, elem));
-  AffineMap id = b.getMultiDimIdentityMap(1);
-  return vector::TransferReadOp::create(b, loc, vt, flat, ValueRange{offset},
-                                        id, pad, mask,
-                                        b.getBoolArrayAttr({true}));
-}
-
-/// Writes a chunk into the flat tensor `acc`; returns the new tensor.
-Value writeChunk(const ElementBuilder &eb, Value value, Value acc,
-                 Value offset, Value mask) {
-  OpBuilder &b = eb.builder();
-  Location loc = eb.location();
-  if (!eb.laneCount())
-    return tensor::InsertOp::create(b, loc, value, acc, offset);
-  AffineMap id = b.getMultiDimIdentityMap(1);
-  return vector::TransferWriteOp::create(b, loc, acc.getType(), value, acc,
-                                         ValueRange{offset}, id, mask,
-                                         b.getBoolArrayAttr({true}))
-      .getResult();
-}
-
-/// A loaded chunk as f32 (float inputs) or i32 codes (code inputs).
-Value widen(const ElementBuilder &eb, Value v) {
-  OpBuilder &b = eb.builder();
-  Type elem = getElementTypeOrSelf(v.getType());
-  if (elem.isF32())
-    return v;
-  if (elem.isBF16() || elem.isF16())
-    return arith::ExtFOp::create(b, eb.location(), eb.f32(), v);
-  if (llvm::isa<FloatType>(elem)) // small float codes
-    v = eb.bitcast(b.getIntegerType(elem.getIntOrFloatBitWidth()), v);
-  if (getElementTypeOrSelf(v.getType()).getIntOrFloatBitWidth() < 32)
-    v = eb.zext(b.getI32Type(), v);
-  return v;
-}
-
-/// f32 values or i32 codes as the stored element type.
-Value narrow(const ElementBuilder &eb, Value v, Type elem) {
-  OpBuilder &b = eb.builder();
-  if (elem.isF32() || elem.isInteger(32))
-    return v;
-  if (elem.isBF16() || elem.isF16())
-    return arith::TruncFOp::create(b, eb.location(), eb.type(elem), v);
-  Type codeType = b.getIntegerType(elem.getIntOrFloatBitWidth());
-  v = eb.trunc(codeType, v);
-  return llvm::isa<FloatType>(elem) ? eb.bitcast(elem, v) : v;
-}
-
-/// Computes one chunk and returns the output tensor with it written.
-using ChunkBody = function_ref<Value(OpBuilder &, Location, Value offset,
-                                     Value mask, Value row, Value acc)>;
-
-/// Chunks of `lanes` elements over [begin, end): full chunks, then one masked
-/// tail. With lanes == 0 the body runs per element without a mask. The
-/// output tensor `acc` is threaded through; returns its final value.
-Value forEachChunk(OpBuilder &b, Location loc, Value begin, Value end,
-                   int64_t lanes, Value row, Value acc, ChunkBody body) {
-  int64_t step = std::max<int64_t>(lanes, 1);
-  Value cStep = arith::ConstantIndexOp::create(b, loc, step);
-  Value length = arith::SubIOp::create(b, loc, end, begin);
-  Value fullEnd = arith::AddIOp::create(
-      b, loc, begin,
-      arith::MulIOp::create(b, loc,
-                            arith::DivUIOp::create(b, loc, length, cStep),
-                            cStep));
-  auto loop = scf::ForOp::create(
-      b, loc, begin, fullEnd, cStep, ValueRange{acc},
-      [&](OpBuilder &nb, Location nloc, Value off, ValueRange iter) {
-        scf::YieldOp::create(nb, nloc,
-                             body(nb, nloc, off, Value(), row, iter[0]));
-      });
-  acc = loop.getResult(0);
-  if (lanes <= 1)
-    return acc;
-  Value hasTail = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult,
-                                        fullEnd, end);
-  auto tail = scf::IfOp::create(
-      b, loc, hasTail,
-      [&](OpBuilder &nb, Location nloc) {
-        Value rest = arith::SubIOp::create(nb, nloc, end, fullEnd);
-        Value mask = vector::CreateMaskOp::create(
-            nb, nloc, VectorType::get({lanes}, nb.getI1Type()),
-            ValueRange{rest});
-        scf::YieldOp::create(nb, nloc, body(nb, nloc, fullEnd, mask, row, acc));
-      },
-      [&](OpBuilder &nb, Location nloc) {
-        scf::YieldOp::create(nb, nloc, acc);
-      });
-  return tail.getResult(0);
-}
-
-/// Loops over the stream: one range, or rows of `rowLength` indices.
-Value forEachStreamChunk(OpBuilder &b, Location loc, Value count,
-                         int64_t lanes, int64_t rowLength, Value acc,
-                         ChunkBody body) {
-  Value c0 = arith::ConstantIndexOp::create(b, loc, 0);
-  if (!rowLength)
-    return forEachChunk(b, loc, c0, count, lanes, c0, acc, body);
-  Value c1 = arith::ConstantIndexOp::create(b, loc, 1);
-  Value len = arith::ConstantIndexOp::create(b, loc, rowLength);
-  Value rows = arith::CeilDivUIOp::create(b, loc, count, len);
-  auto loop = scf::ForOp::create(
-      b, loc, c0, rows, c1, ValueRange{acc},
-      [&](OpBuilder &nb, Location nloc, Value row, ValueRange iter) {
-        Value begin = arith::MulIOp::create(nb, nloc, row, len);
-        Value end = arith::MinUIOp::create(
-            nb, nloc, arith::AddIOp::create(nb, nloc, begin, len), count);
-        scf::YieldOp::create(
-            nb, nloc,
-            forEachChunk(nb, nloc, begin, end, lanes, row, iter[0], body));
-      });
-  return loop.getResult(0);
-}
+using namespace lowering;
 
 /// What one element computes: f32 value or i32 code in, f32 or i32 out.
 using ElementFn =
@@ -295,11 +90,6 @@ FailureOr<nx::ElementFormat> unscaledElement(ConversionPatternRewriter &rw,
   return f.element;
 }
 
-/// The seed as i64 (0 without a seed operand).
-Value seedOrZero(OpBuilder &b, Location loc, Value seed) {
-  return seed ? seed : arith::ConstantIntOp::create(b, loc, 0, 64);
-}
-
 struct QuantizeLowering : OpConversionPattern<QuantizeOp> {
   QuantizeLowering(MLIRContext *ctx, const QTrainToVectorOptions &options)
       : OpConversionPattern(ctx), options(options) {}
@@ -317,8 +107,8 @@ struct QuantizeLowering : OpConversionPattern<QuantizeOp> {
         seedOrZero(rw, loc, adaptor.getSeed()), adaptor.getRandomData(),
         options.vectorWidth,
         [&](const ElementBuilder &eb, Value x, Value random) {
-          return lowering::emitDecode(
-              eb, *f, lowering::emitEncode(eb, *f, x, r, random));
+          return emitDecode(
+              eb, *f, emitEncode(eb, *f, x, r, random));
         });
     rw.replaceOp(op, result);
     return success();
@@ -344,7 +134,7 @@ struct EncodeLowering : OpConversionPattern<EncodeOp> {
         seedOrZero(rw, loc, adaptor.getSeed()), adaptor.getRandomData(),
         options.vectorWidth,
         [&](const ElementBuilder &eb, Value x, Value random) {
-          return lowering::emitEncode(eb, *f, x, r, random);
+          return emitEncode(eb, *f, x, r, random);
         });
     rw.replaceOp(op, result);
     return success();
@@ -367,7 +157,7 @@ struct DecodeLowering : OpConversionPattern<DecodeOp> {
         rw, loc, adaptor.getCodes(), op.getType(), /*rounding=*/nullptr,
         Value(), Value(), options.vectorWidth,
         [&](const ElementBuilder &eb, Value code, Value) {
-          return lowering::emitDecode(eb, *f, code);
+          return emitDecode(eb, *f, code);
         });
     rw.replaceOp(op, result);
     return success();

@@ -14,6 +14,7 @@ namespace qtrain {
 void populateQTrainToVectorConversionPatterns(
     mlir::RewritePatternSet &patterns, const QTrainToVectorOptions &options) {
   populateQTrainElementwiseToVectorPatterns(patterns, options);
+  populateQTrainScaledToVectorPatterns(patterns, options);
 }
 
 namespace {

@@ -22,9 +22,14 @@ struct QTrainToVectorOptions {
   int64_t vectorWidth = 16;
 };
 
-/// Quantize, encode and decode.
+/// Quantize, encode and decode of unscaled element formats.
 void populateQTrainElementwiseToVectorPatterns(
     mlir::RewritePatternSet &patterns, const QTrainToVectorOptions &options);
+
+/// Quantize, encode and decode of scaled formats (whole-tensor levels then
+/// one block level; shared_exponent, amax_to_max and given rules).
+void populateQTrainScaledToVectorPatterns(mlir::RewritePatternSet &patterns,
+                                          const QTrainToVectorOptions &options);
 
 /// Every qtrain op the CPU lowering covers.
 void populateQTrainToVectorConversionPatterns(

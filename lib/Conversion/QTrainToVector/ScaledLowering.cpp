@@ -1,0 +1,552 @@
+//===- ScaledLowering.cpp - Block- and tensor-scaled formats --------------===//
+//
+// quantize, encode and decode of scaled formats (docs/Numerics.md, Scaled
+// formats). Covered: any number of whole-tensor levels followed by one level
+// of any block shape (MX, FlexBlock, MLS, per-tensor FP8, BFP), with the
+// shared_exponent, amax_to_max and given rules. The tensor is walked block
+// by block of the last level: a pass over the block's elements reduces the
+// amax of its residuals, the block's scale follows, and a second pass
+// encodes the elements (the block is still in cache). Trailing dimensions
+// that every block covers are merged first, so a FlexBlock [c, 3, 3] block
+// of a [N, C, 3, 3] tensor is one contiguous run of c * 9 elements.
+//
+// Not yet lowered (the pattern fails with the reason): median_lookup
+// (adaptive-bias FP8), two levels with blocks smaller than the tensor, and
+// LFSR random sources with scaled formats.
+//
+//===----------------------------------------------------------------------===//
+
+#include "ElementCodegen.h"
+#include "LoopCodegen.h"
+#include "RandomCodegen.h"
+#include "ScaleCodegen.h"
+
+#include "qtrain/Conversion/QTrainToVector/QTrainToVector.h"
+#include "qtrain/Dialect/QTrain/IR/QTrainOps.h"
+
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/IR/TypeUtilities.h"
+#include "mlir/Transforms/DialectConversion.h"
+
+#include <limits>
+
+using namespace mlir;
+namespace nx = qtrain::numerics;
+
+namespace qtrain {
+namespace {
+
+using namespace lowering;
+
+bool coversWholeTensor(const nx::ScaleLevel &level, RankedTensorType type) {
+  for (int64_t d = 0; d < type.getRank(); ++d) {
+    int64_t size = nx::blockSize(level, type.getRank(), d);
+    if (size != -1 && (type.isDynamicDim(d) || size < type.getDimSize(d)))
+      return false;
+  }
+  return true;
+}
+
+/// Why the lowering does not cover this format and rounding yet, or "".
+std::string unsupportedReason(const nx::ScaledFormat &f, RankedTensorType type,
+                              const nx::Rounding *r) {
+  for (size_t l = 0; l < f.levels.size(); ++l) {
+    if (f.levels[l].rule == nx::ScaleRule::MedianLookup)
+      return "the median_lookup scale rule is not lowered to CPU code yet";
+    if (l + 1 < f.levels.size() && !coversWholeTensor(f.levels[l], type))
+      return "only the last scale level may have blocks smaller than the "
+             "tensor in the CPU lowering so far";
+  }
+  if (r && r->isStochastic() &&
+      (r->source.kind == nx::RandomSourceKind::Lfsr ||
+       r->source.kind == nx::RandomSourceKind::LfsrPlateau))
+    return "LFSR random sources with scaled formats are not lowered to CPU "
+           "code yet";
+  return "";
+}
+
+/// The last level's blocks over a view of the tensor whose trailing
+/// dimensions, covered whole by every block, are merged into one: the view's
+/// sizes, block sizes (at least 1) and block grid. Blocks are numbered
+/// row-major over the grid exactly as in the library.
+struct BlockView {
+  SmallVector<Value> dims, blocks, grid;
+  Value numBlocks;
+};
+
+BlockView blockView(OpBuilder &b, Location loc, const nx::ScaleLevel &level,
+                    Value tensor) {
+  auto type = llvm::cast<RankedTensorType>(tensor.getType());
+  int64_t rank = type.getRank();
+  auto cst = [&](int64_t v) -> Value {
+    return arith::ConstantIndexOp::create(b, loc, v);
+  };
+  auto dim = [&](int64_t d) -> Value {
+    return type.isDynamicDim(d) ? Value(tensor::DimOp::create(b, loc, tensor, d))
+                                : cst(type.getDimSize(d));
+  };
+  auto covered = [&](int64_t d) {
+    int64_t size = nx::blockSize(level, rank, d);
+    return size == -1 || (!type.isDynamicDim(d) && size >= type.getDimSize(d));
+  };
+  BlockView v;
+  if (rank == 0) {
+    v.dims = {cst(1)};
+    v.blocks = {cst(1)};
+  } else {
+    int64_t m = rank - 1;
+    while (m > 0 && covered(m))
+      --m;
+    Value inner = cst(1); // the merged trailing extent
+    for (int64_t d = m + 1; d < rank; ++d)
+      inner = arith::MulIOp::create(b, loc, inner, dim(d));
+    for (int64_t d = 0; d <= m; ++d) {
+      int64_t size = nx::blockSize(level, rank, d);
+      Value extent = dim(d);
+      Value block = size == -1 ? extent : cst(size);
+      if (d == m) {
+        extent = arith::MulIOp::create(b, loc, extent, inner);
+        block = arith::MulIOp::create(b, loc, block, inner);
+      }
+      v.dims.push_back(extent);
+      v.blocks.push_back(arith::MaxUIOp::create(b, loc, block, cst(1)));
+    }
+  }
+  v.numBlocks = cst(1);
+  for (auto [d, s] : llvm::zip(v.dims, v.blocks)) {
+    v.grid.push_back(arith::CeilDivUIOp::create(b, loc, d, s));
+    v.numBlocks = arith::MulIOp::create(b, loc, v.numBlocks, v.grid.back());
+  }
+  return v;
+}
+
+/// Calls `run(begin, end, acc)` for every contiguous run of block `block`'s
+/// elements (flat offsets, in increasing order), threading `acc`.
+using RunBody = function_ref<Value(OpBuilder &, Location, Value begin,
+                                   Value end, Value acc)>;
+
+Value forEachRunOfBlock(OpBuilder &b, Location loc, const BlockView &v,
+                        Value block, Value acc, RunBody run) {
+  size_t k = v.dims.size();
+  SmallVector<Value> starts(k), ends(k);
+  Value rest = block;
+  for (size_t j = k; j-- > 0;) {
+    Value g = arith::RemUIOp::create(b, loc, rest, v.grid[j]);
+    rest = arith::DivUIOp::create(b, loc, rest, v.grid[j]);
+    starts[j] = arith::MulIOp::create(b, loc, g, v.blocks[j]);
+    ends[j] = arith::MinUIOp::create(
+        b, loc, arith::AddIOp::create(b, loc, starts[j], v.blocks[j]),
+        v.dims[j]);
+  }
+  // Nested loops over the outer view dimensions; `linear` is the row-major
+  // index of the outer coordinates so far.
+  std::function<Value(OpBuilder &, Location, size_t, Value, Value)> nest =
+      [&](OpBuilder &nb, Location nloc, size_t j, Value linear,
+          Value a) -> Value {
+    if (j + 1 == k) {
+      Value base = arith::MulIOp::create(nb, nloc, linear, v.dims[j]);
+      return run(nb, nloc, arith::AddIOp::create(nb, nloc, base, starts[j]),
+                 arith::AddIOp::create(nb, nloc, base, ends[j]), a);
+    }
+    Value one = arith::ConstantIndexOp::create(nb, nloc, 1);
+    auto loop = scf::ForOp::create(
+        nb, nloc, starts[j], ends[j], one, ValueRange{a},
+        [&](OpBuilder &lb, Location lloc, Value i, ValueRange iter) {
+          Value next = arith::AddIOp::create(
+              lb, lloc, arith::MulIOp::create(lb, lloc, linear, v.dims[j]), i);
+          scf::YieldOp::create(lb, lloc, nest(lb, lloc, j + 1, next, iter[0]));
+        });
+    return loop.getResult(0);
+  };
+  return nest(b, loc, 0, arith::ConstantIndexOp::create(b, loc, 0), acc);
+}
+
+/// The lanes of vector code over f32 inputs.
+int64_t statLanes(int64_t vectorWidth) { return std::max<int64_t>(vectorWidth, 1); }
+
+/// amax over [begin, end) of the residuals RN(x / divisor) (divisor null:
+/// x itself): finite |y| only; a non-finite y makes it NaN when the scale
+/// format can hold NaN and is ignored otherwise.
+Value emitBlockAmax(OpBuilder &b, Location loc, Value flatIn, Value begin,
+                    Value end, Value divisor, bool nanBlocks,
+                    int64_t vectorWidth) {
+  int64_t lanes = statLanes(vectorWidth);
+  ElementBuilder outer(b, loc, lanes);
+  Value init = outer.f32c(0.0f);
+  Value acc = forEachChunk(
+      b, loc, begin, end, lanes, Value(), init,
+      [&](OpBuilder &nb, Location nloc, Value off, Value mask, Value,
+          Value a) -> Value {
+        ElementBuilder eb(nb, nloc, lanes);
+        Value y = widen(eb, readChunk(eb, flatIn, off, mask));
+        if (divisor)
+          y = arith::DivFOp::create(nb, nloc, y, eb.splat(divisor));
+        Value mag = math::AbsFOp::create(nb, nloc, y);
+        F32Fields p = splitF32(eb, y);
+        Value nonFinite = eb.lor(p.isNaN, p.isInf);
+        Value special = nanBlocks
+                            ? eb.f32c(std::numeric_limits<float>::quiet_NaN())
+                            : eb.f32c(0.0f);
+        Value c = eb.select(nonFinite, special, mag);
+        if (mask)
+          c = eb.select(mask, c, eb.f32c(0.0f));
+        // maximumf propagates NaN: one NaN lane makes the block NaN.
+        return arith::MaximumFOp::create(nb, nloc, a, c);
+      });
+  if (lanes == 0)
+    return acc;
+  return vector::ReductionOp::create(b, loc, vector::CombiningKind::MAXIMUMF,
+                                     acc);
+}
+
+/// The scalar scale of a whole-tensor level, or of one block.
+Value levelScale(OpBuilder &b, Location loc, const nx::ScaleLevel &level,
+                 const nx::ElementFormat &element, Value amaxOrGiven) {
+  ElementBuilder s(b, loc, 0);
+  if (level.rule == nx::ScaleRule::Given)
+    return emitToScaleFormat(s, level.format, amaxOrGiven);
+  return emitScaleFromAmax(s, level, element, amaxOrGiven);
+}
+
+/// The first element of a given-scale operand (whole-tensor levels take a
+/// 0-d tensor or a grid of ones).
+Value firstElement(OpBuilder &b, Location loc, Value tensor) {
+  auto type = llvm::cast<RankedTensorType>(tensor.getType());
+  SmallVector<Value> zeros(type.getRank(),
+                           arith::ConstantIndexOp::create(b, loc, 0));
+  return tensor::ExtractOp::create(b, loc, tensor, zeros);
+}
+
+/// A scale result in storage form: `code` (i32 bits) as the element type.
+Value scaleStorage(OpBuilder &b, Location loc, Value code, Type elem) {
+  ElementBuilder s(b, loc, 0);
+  if (elem.isF32())
+    return s.bitcast(elem, code);
+  return narrow(s, code, elem);
+}
+
+/// What the scaled encoder produces: element codes (or values) and, for
+/// encode, each level's scales in storage form.
+struct ScaledResults {
+  Value elements;
+  SmallVector<Value> scales;
+};
+
+/// Encodes `input` (f32-widened on the fly) with `format`. `outType` is the
+/// element result (f32/bf16/f16 values for quantize, codes for encode);
+/// `scaleTypes` the scale results (empty for quantize).
+FailureOr<ScaledResults>
+lowerScaledEncode(OpBuilder &b, Location loc, Value input,
+                  const nx::ScaledFormat &format, const nx::Rounding &r,
+                  Value seed, Value randomData, ValueRange given,
+                  RankedTensorType outType, TypeRange scaleTypes,
+                  bool quantize, int64_t vectorWidth) {
+  FlatTensor in = flatten(b, loc, input);
+  Type inElem = getElementTypeOrSelf(input.getType());
+  Type outElem = outType.getElementType();
+  int64_t lanes = needsScalarAccess(inElem) || needsScalarAccess(outElem)
+                      ? 0
+                      : std::max<int64_t>(vectorWidth, 1);
+  ScaledResults results;
+  size_t givenUsed = 0;
+  size_t last = format.levels.size() - 1;
+
+  // Whole-tensor levels: one scale each; `total` is their f32 product.
+  SmallVector<Value> wholeScales;
+  Value total;
+  Value c0 = arith::ConstantIndexOp::create(b, loc, 0);
+  for (size_t l = 0; l < last; ++l) {
+    const nx::ScaleLevel &level = format.levels[l];
+    Value stat = level.rule == nx::ScaleRule::Given
+                     ? firstElement(b, loc, given[givenUsed++])
+                     : emitBlockAmax(b, loc, in.flat, c0, in.count, total,
+                                     canHoldNaN(level.format), vectorWidth);
+    Value s = levelScale(b, loc, level, format.element, stat);
+    wholeScales.push_back(s);
+    total = total ? Value(arith::MulFOp::create(b, loc, total, s)) : s;
+    if (!quantize) {
+      auto type = llvm::cast<RankedTensorType>(scaleTypes[l]);
+      ElementBuilder sb(b, loc, 0);
+      Value code = scaleStorage(b, loc, emitScaleCode(sb, level.format, s),
+                                type.getElementType());
+      results.scales.push_back(
+          tensor::SplatOp::create(b, loc, type, code, ValueRange{}));
+    }
+  }
+
+  // The last level, block by block.
+  const nx::ScaleLevel &level = format.levels[last];
+  BlockView view = blockView(b, loc, level, input);
+  Value givenLast;
+  if (level.rule == nx::ScaleRule::Given)
+    givenLast = flatten(b, loc, given[givenUsed++]).flat;
+  Value scaleCodes;
+  Type scaleElem;
+  if (!quantize) {
+    auto type = llvm::cast<RankedTensorType>(scaleTypes[last]);
+    scaleElem = type.getElementType();
+    int64_t staticBlocks = type.hasStaticShape() ? type.getNumElements()
+                                                 : ShapedType::kDynamic;
+    scaleCodes = emptyFlat(b, loc, view.numBlocks, staticBlocks, scaleElem);
+  }
+  Value out = emptyFlat(
+      b, loc, in.count,
+      llvm::cast<RankedTensorType>(in.flat.getType()).getDimSize(0), outElem);
+
+  std::optional<RandomCodegen> random;
+  if (r.isStochastic())
+    random.emplace(b, loc, r, seed,
+                   randomData ? flatBuffer(b, loc, randomData) : Value());
+
+  Value c1 = arith::ConstantIndexOp::create(b, loc, 1);
+  SmallVector<Value> init = {out};
+  if (scaleCodes)
+    init.push_back(scaleCodes);
+  auto blocks = scf::ForOp::create(
+      b, loc, c0, view.numBlocks, c1, init,
+      [&](OpBuilder &nb, Location nloc, Value block, ValueRange iter) {
+        // The block's scale.
+        Value stat;
+        if (givenLast) {
+          stat = tensor::ExtractOp::create(nb, nloc, givenLast, block);
+        } else {
+          ElementBuilder sb(nb, nloc, 0);
+          Value amax = sb.f32c(0.0f);
+          stat = forEachRunOfBlock(
+              nb, nloc, view, block, amax,
+              [&](OpBuilder &rb, Location rloc, Value begin, Value end,
+                  Value a) -> Value {
+                Value m = emitBlockAmax(rb, rloc, in.flat, begin, end, total,
+                                        canHoldNaN(level.format), vectorWidth);
+                return arith::MaximumFOp::create(rb, rloc, a, m);
+              });
+        }
+        Value s = levelScale(nb, nloc, level, format.element, stat);
+        Value blockTotal =
+            total ? Value(arith::MulFOp::create(nb, nloc, total, s)) : s;
+
+        // The block's elements.
+        Value outAcc = forEachRunOfBlock(
+            nb, nloc, view, block, iter[0],
+            [&](OpBuilder &rb, Location rloc, Value begin, Value end,
+                Value acc) -> Value {
+              return forEachChunk(
+                  rb, rloc, begin, end, lanes, Value(), acc,
+                  [&](OpBuilder &cb, Location cloc, Value off, Value mask,
+                      Value, Value a) -> Value {
+                    ElementBuilder eb(cb, cloc, lanes);
+                    Value x = widen(eb, readChunk(eb, in.flat, off, mask));
+                    Value y = arith::DivFOp::create(cb, cloc, x,
+                                                    eb.splat(blockTotal));
+                    Value bits = random ? random->emit(eb, off, Value(), mask)
+                                        : Value();
+                    Value code = emitEncode(eb, format.element, y, r, bits);
+                    Value v = code;
+                    if (quantize) {
+                      v = emitDecode(eb, format.element, code);
+                      for (Value ws : wholeScales)
+                        v = arith::MulFOp::create(cb, cloc, v, eb.splat(ws));
+                      v = arith::MulFOp::create(cb, cloc, v, eb.splat(s));
+                    }
+                    return writeChunk(eb, narrow(eb, v, outElem), a, off,
+                                      mask);
+                  });
+            });
+        SmallVector<Value> yields = {outAcc};
+        if (scaleCodes) {
+          ElementBuilder sb(nb, nloc, 0);
+          Value code = scaleStorage(nb, nloc, emitScaleCode(sb, level.format, s),
+                                    scaleElem);
+          yields.push_back(
+              tensor::InsertOp::create(nb, nloc, code, iter[1], block));
+        }
+        scf::YieldOp::create(nb, nloc, yields);
+      });
+  results.elements = unflatten(b, loc, blocks.getResult(0), outType, input);
+  if (scaleCodes) {
+    auto type = llvm::cast<RankedTensorType>(scaleTypes[last]);
+    Value flat = blocks.getResult(1);
+    if (type.getRank() == 0) {
+      results.scales.push_back(tensor::CollapseShapeOp::create(
+          b, loc, type, flat, ArrayRef<ReassociationIndices>{}));
+    } else {
+      ReassociationIndices all;
+      SmallVector<OpFoldResult> sizes;
+      // The grid in the tensor's rank: merged dimensions have one block.
+      for (int64_t d = 0; d < type.getRank(); ++d) {
+        all.push_back(d);
+        sizes.push_back(
+            type.isDynamicDim(d)
+                ? OpFoldResult(arith::CeilDivUIOp::create(
+                      b, loc, tensor::DimOp::create(b, loc, input, d),
+                      arith::ConstantIndexOp::create(
+                          b, loc,
+                          std::max<int64_t>(
+                              nx::blockSize(level, type.getRank(), d), 1))))
+                : OpFoldResult(b.getIndexAttr(type.getDimSize(d))));
+      }
+      results.scales.push_back(tensor::ExpandShapeOp::create(
+          b, loc, type, flat, ArrayRef<ReassociationIndices>{all}, sizes));
+    }
+  }
+  return results;
+}
+
+/// Decodes codes with stored scales: decode(code), then times each level's
+/// scale in level order.
+Value lowerScaledDecode(OpBuilder &b, Location loc, Value codes,
+                        ValueRange scales, const nx::ScaledFormat &format,
+                        RankedTensorType outType, int64_t vectorWidth) {
+  FlatTensor in = flatten(b, loc, codes);
+  Type inElem = getElementTypeOrSelf(codes.getType());
+  Type outElem = outType.getElementType();
+  int64_t lanes = needsScalarAccess(inElem) || needsScalarAccess(outElem)
+                      ? 0
+                      : std::max<int64_t>(vectorWidth, 1);
+  auto scaleValue = [&](OpBuilder &sb, Location sloc, const nx::ScaleLevel &lv,
+                        Value stored) -> Value {
+    ElementBuilder s(sb, sloc, 0);
+    Value code = widen(s, stored);
+    if (lv.format.kind == nx::ScaleKind::F32)
+      return getElementTypeOrSelf(stored.getType()).isF32()
+                 ? stored
+                 : s.bitcast(sb.getF32Type(), code);
+    // decodeScale through the power-of-two rule of emitToScaleFormat's
+    // inverse: the code is exponent + bias, or the NaN code.
+    Value value = emitPow2(s, s.sub(code, s.s32(lv.format.bias)));
+    if (lv.format.hasNaN)
+      value = s.select(s.eq(code, s.u32(lv.format.nanCode())),
+                       s.f32c(std::numeric_limits<float>::quiet_NaN()), value);
+    return value;
+  };
+  size_t last = format.levels.size() - 1;
+  SmallVector<Value> wholeScales;
+  for (size_t l = 0; l < last; ++l)
+    wholeScales.push_back(scaleValue(b, loc, format.levels[l],
+                                     firstElement(b, loc, scales[l])));
+  const nx::ScaleLevel &level = format.levels[last];
+  BlockView view = blockView(b, loc, level, codes);
+  Value lastScales = flatten(b, loc, scales[last]).flat;
+  Value out = emptyFlat(
+      b, loc, in.count,
+      llvm::cast<RankedTensorType>(in.flat.getType()).getDimSize(0), outElem);
+  Value c0 = arith::ConstantIndexOp::create(b, loc, 0);
+  Value c1 = arith::ConstantIndexOp::create(b, loc, 1);
+  auto blocks = scf::ForOp::create(
+      b, loc, c0, view.numBlocks, c1, ValueRange{out},
+      [&](OpBuilder &nb, Location nloc, Value block, ValueRange iter) {
+        Value s = scaleValue(nb, nloc, level,
+                             tensor::ExtractOp::create(nb, nloc, lastScales,
+                                                       block));
+        Value acc = forEachRunOfBlock(
+            nb, nloc, view, block, iter[0],
+            [&](OpBuilder &rb, Location rloc, Value begin, Value end,
+                Value a) -> Value {
+              return forEachChunk(
+                  rb, rloc, begin, end, lanes, Value(), a,
+                  [&](OpBuilder &cb, Location cloc, Value off, Value mask,
+                      Value, Value acc2) -> Value {
+                    ElementBuilder eb(cb, cloc, lanes);
+                    Value code = widen(eb, readChunk(eb, in.flat, off, mask));
+                    Value v = emitDecode(eb, format.element, code);
+                    for (Value ws : wholeScales)
+                      v = arith::MulFOp::create(cb, cloc, v, eb.splat(ws));
+                    v = arith::MulFOp::create(cb, cloc, v, eb.splat(s));
+                    return writeChunk(eb, narrow(eb, v, outElem), acc2, off,
+                                      mask);
+                  });
+            });
+        scf::YieldOp::create(nb, nloc, acc);
+      });
+  return unflatten(b, loc, blocks.getResult(0), outType, codes);
+}
+
+template <typename Op>
+struct ScaledPattern : OpConversionPattern<Op> {
+  ScaledPattern(MLIRContext *ctx, const QTrainToVectorOptions &options)
+      : OpConversionPattern<Op>(ctx), options(options) {}
+  QTrainToVectorOptions options;
+};
+
+struct ScaledQuantizeLowering : ScaledPattern<QuantizeOp> {
+  using ScaledPattern::ScaledPattern;
+  LogicalResult
+  matchAndRewrite(QuantizeOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rw) const override {
+    nx::ScaledFormat f = op.getFormat().getScaledFormat();
+    if (f.levels.empty())
+      return failure();
+    nx::Rounding r = op.getRoundingRule();
+    std::string why = unsupportedReason(f, op.getType(), &r);
+    if (!why.empty())
+      return rw.notifyMatchFailure(op, why);
+    FailureOr<ScaledResults> res = lowerScaledEncode(
+        rw, op.getLoc(), adaptor.getInput(), f, r,
+        seedOrZero(rw, op.getLoc(), adaptor.getSeed()),
+        adaptor.getRandomData(), adaptor.getScales(), op.getType(), {},
+        /*quantize=*/true, options.vectorWidth);
+    if (failed(res))
+      return failure();
+    rw.replaceOp(op, res->elements);
+    return success();
+  }
+};
+
+struct ScaledEncodeLowering : ScaledPattern<EncodeOp> {
+  using ScaledPattern::ScaledPattern;
+  LogicalResult
+  matchAndRewrite(EncodeOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rw) const override {
+    nx::ScaledFormat f = op.getFormat().getScaledFormat();
+    if (f.levels.empty())
+      return failure();
+    nx::Rounding r = op.getRoundingRule();
+    auto inType = llvm::cast<RankedTensorType>(op.getInput().getType());
+    std::string why = unsupportedReason(f, inType, &r);
+    if (!why.empty())
+      return rw.notifyMatchFailure(op, why);
+    FailureOr<ScaledResults> res = lowerScaledEncode(
+        rw, op.getLoc(), adaptor.getInput(), f, r,
+        seedOrZero(rw, op.getLoc(), adaptor.getSeed()),
+        adaptor.getRandomData(), adaptor.getGivenScales(),
+        llvm::cast<RankedTensorType>(op.getCodes().getType()),
+        op.getScales().getTypes(), /*quantize=*/false, options.vectorWidth);
+    if (failed(res))
+      return failure();
+    SmallVector<Value> values = {res->elements};
+    values.append(res->scales.begin(), res->scales.end());
+    rw.replaceOp(op, values);
+    return success();
+  }
+};
+
+struct ScaledDecodeLowering : ScaledPattern<DecodeOp> {
+  using ScaledPattern::ScaledPattern;
+  LogicalResult
+  matchAndRewrite(DecodeOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rw) const override {
+    nx::ScaledFormat f = op.getFormat().getScaledFormat();
+    if (f.levels.empty())
+      return failure();
+    auto codesType = llvm::cast<RankedTensorType>(op.getCodes().getType());
+    std::string why = unsupportedReason(f, codesType, nullptr);
+    if (!why.empty())
+      return rw.notifyMatchFailure(op, why);
+    rw.replaceOp(op, lowerScaledDecode(rw, op.getLoc(), adaptor.getCodes(),
+                                       adaptor.getScales(), f, op.getType(),
+                                       options.vectorWidth));
+    return success();
+  }
+};
+
+} // namespace
+
+void populateQTrainScaledToVectorPatterns(RewritePatternSet &patterns,
+                                          const QTrainToVectorOptions &options) {
+  patterns.add<ScaledQuantizeLowering, ScaledEncodeLowering,
+               ScaledDecodeLowering>(patterns.getContext(), options);
+}
+
+} // namespace qtrain
