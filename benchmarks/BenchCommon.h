@@ -52,7 +52,7 @@ inline void registerCopyBandwidth(size_t n) {
         }
         reportBytes(state, n);
       })
-      ->Unit(benchmark::kMillisecond);
+      ->Unit(benchmark::kMillisecond)->UseRealTime();
 }
 
 /// Reads `--elements=N` out of argv (benchmark::Initialize leaves it).

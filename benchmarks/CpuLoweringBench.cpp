@@ -5,7 +5,10 @@
 // memcpy of the same buffers, bytes read + written) and beside the numerics
 // library's own speed on the same input. 64M f32 elements by default.
 //
-//   qtrain-cpu-bench [--elements=N] [--vector-width=W] [--benchmark_min_time=1x]
+//   qtrain-cpu-bench [--elements=N] [--vector-width=W] [--tile-elements=T]
+//                    [--benchmark_min_time=5x]
+//
+// Times are wall-clock (parallel tiles run on the async runtime's threads).
 //
 //===----------------------------------------------------------------------===//
 
@@ -38,42 +41,86 @@ template <typename T> Memref1D view(T *data, int64_t n) {
 
 using UnaryFn = void(Memref1D *in, Memref1D *out, int64_t seed);
 
-/// The benchmarked ops, one function each: (name, output element type, op).
+/// A benchmarked op on a flat buffer of `elements` f32 viewed as `shape`.
 struct Kernel {
-  const char *name;
-  const char *outType;
-  const char *op;
+  std::string name;
+  std::vector<int64_t> shape;
+  std::string outType; ///< element type of the result
+  std::string attrs;   ///< the op's attribute dictionary
+  bool encode;         ///< encode (codes out) rather than quantize
   size_t outBytes;
+  int64_t elements() const {
+    int64_t n = 1;
+    for (int64_t d : shape)
+      n *= d;
+    return n;
+  }
 };
 
-const Kernel kKernels[] = {
-    {"e4m3fn_nearest_even", "f32",
-     "qtrain.quantize %t {format = #qtrain.fp<e4m3fn>} : tensor<?xf32>", 4},
-    {"e4m3fn_stochastic_k3", "f32",
-     "qtrain.quantize %t seed(%seed) {format = #qtrain.fp<e4m3fn>, rounding = "
-     "#qtrain.rounding<stochastic, bits = 3>} : tensor<?xf32>",
-     4},
-    {"e4m3fn_encode_nearest_even", "f8E4M3FN",
-     "qtrain.encode %t {format = #qtrain.fp<e4m3fn>} : tensor<?xf32> -> "
-     "tensor<?xf8E4M3FN>",
-     1},
-};
+std::vector<Kernel> kernels(int64_t n) {
+  const char *e4m3 = "format = #qtrain.fp<e4m3fn>";
+  int64_t fbRow = 96 * 9; // FlexBlock: [N, 96, 3, 3] (4 blocks of 24 channels)
+  return {
+      {"e4m3fn_nearest_even", {n}, "f32", e4m3, false, 4},
+      {"e4m3fn_stochastic_k3", {n}, "f32",
+       std::string(e4m3) + ", rounding = #qtrain.rounding<stochastic, bits = 3>",
+       false, 4},
+      {"e4m3fn_encode_nearest_even", {n}, "f8E4M3FN", e4m3, true, 1},
+      {"mxfp8_e4m3 [n/1024, 1024]", {n / 1024, 1024}, "f32",
+       "format = #qtrain.scaled<mxfp8_e4m3>", false, 4},
+      {"fb12 [N, 96, 3, 3]", {n / fbRow, 96, 3, 3}, "f32",
+       "format = #qtrain.scaled<fb12>", false, 4},
+  };
+}
 
-std::string moduleText() {
+std::string dims(llvm::ArrayRef<int64_t> shape) {
+  std::string s;
+  for (int64_t d : shape)
+    s += std::to_string(d) + "x";
+  return s;
+}
+
+std::string moduleText(llvm::ArrayRef<Kernel> ks) {
   std::string s;
   llvm::raw_string_ostream os(s);
-  for (const Kernel &k : kKernels)
+  for (size_t i = 0; i < ks.size(); ++i) {
+    const Kernel &k = ks[i];
+    std::string in = "tensor<" + dims(k.shape) + "f32>";
+    std::string out = "tensor<" + dims(k.shape) + k.outType + ">";
+    std::string flatIn = "tensor<" + std::to_string(k.elements()) + "xf32>";
+    std::string flatOut = "tensor<" + std::to_string(k.elements()) + "x" + k.outType + ">";
+    std::string assoc;
+    for (size_t d = 0; d < k.shape.size(); ++d)
+      assoc += (d ? ", " : "") + std::to_string(d);
+    std::string outShape;
+    for (size_t d = 0; d < k.shape.size(); ++d)
+      outShape += (d ? ", " : "") + std::to_string(k.shape[d]);
+    bool stochastic = k.attrs.find("stochastic") != std::string::npos;
+    std::string op =
+        k.encode
+            ? llvm::formatv("%r = qtrain.encode %t {{{0}} : {1} -> {2}", k.attrs,
+                            in, out)
+                  .str()
+            : llvm::formatv("%r = qtrain.quantize %t{0} {{{1}} : {2}",
+                            stochastic ? " seed(%seed)" : "", k.attrs, in)
+                  .str();
     os << llvm::formatv(R"(
-func.func @{0}(%in: memref<?xf32>, %out: memref<?x{1}>, %seed: i64)
-    attributes {{llvm.emit_c_interface} {
-  %t = bufferization.to_tensor %in restrict : memref<?xf32> to tensor<?xf32>
-  %r = {2}
-  bufferization.materialize_in_destination %r in restrict writable %out
+func.func @k{0}(%in: memref<?xf32>, %out: memref<?x{1}>, %seed: i64)
+    attributes {{llvm.emit_c_interface} {{
+  %a = bufferization.to_tensor %in restrict : memref<?xf32> to tensor<?xf32>
+  %b = tensor.cast %a : tensor<?xf32> to {2}
+  %t = tensor.expand_shape %b [[{3}]] output_shape [{4}] : {2} into {5}
+  {6}
+  %c = tensor.collapse_shape %r [[{3}]] : {7} into {8}
+  %d = tensor.cast %c : {8} to tensor<?x{1}>
+  bufferization.materialize_in_destination %d in restrict writable %out
       : (tensor<?x{1}>, memref<?x{1}>) -> ()
   return
 }
 )",
-                        k.name, k.outType, k.op);
+                        i, k.outType, flatIn, assoc, outShape, in, op, out,
+                        flatOut);
+  }
   return s;
 }
 
@@ -86,43 +133,50 @@ int main(int argc, char **argv) {
   for (int i = 1; i < argc; ++i)
     if (std::strncmp(argv[i], "--vector-width=", 15) == 0)
       options.vectorWidth = std::strtoll(argv[i] + 15, nullptr, 10);
+    else if (std::strncmp(argv[i], "--tile-elements=", 16) == 0)
+      options.tileElements = std::strtoll(argv[i] + 16, nullptr, 10);
 
   auto ctx = createJitContext();
-  auto engine = compileForHost(*ctx, moduleText(), options);
+  std::vector<Kernel> ks = kernels(static_cast<int64_t>(n));
+  auto engine = compileForHost(*ctx, moduleText(ks), options);
   if (!engine) {
     llvm::errs() << "qtrain-cpu-bench: " << llvm::toString(engine.takeError())
                  << "\n";
     return 1;
   }
-  llvm::outs() << llvm::formatv("{0} f32 elements, vector width {1}; bytes/s "
-                                "count input read + output written\n",
-                                n, options.vectorWidth);
+  llvm::outs() << llvm::formatv(
+      "{0} f32 elements, vector width {1}, parallel tiles of {2} elements "
+      "(0: one thread); wall-clock times; bytes/s count input read + output "
+      "written\n",
+      n, options.vectorWidth, options.tileElements);
   llvm::outs().flush();
 
   bench::registerCopyBandwidth(n);
-  for (const Kernel &k : kKernels) {
-    auto fn = lookupCInterface<UnaryFn>(**engine, k.name);
+  for (size_t i = 0; i < ks.size(); ++i) {
+    const Kernel &k = ks[i];
+    auto fn = lookupCInterface<UnaryFn>(**engine, "k" + std::to_string(i));
     if (!fn) {
       llvm::errs() << llvm::toString(fn.takeError()) << "\n";
       return 1;
     }
     UnaryFn *f = *fn;
     size_t outBytes = k.outBytes;
+    int64_t m = k.elements();
     benchmark::RegisterBenchmark(
-        (std::string("lowering ") + k.name).c_str(),
-        [f, n, outBytes](benchmark::State &state) {
+        ("lowering " + k.name).c_str(),
+        [f, n, m, outBytes](benchmark::State &state) {
           const std::vector<float> &in = bench::normalInput(n);
-          std::vector<uint8_t> out(n * outBytes);
-          Memref1D inD = view(const_cast<float *>(in.data()), n);
-          Memref1D outD = view(out.data(), n);
+          std::vector<uint8_t> out(m * outBytes);
+          Memref1D inD = view(const_cast<float *>(in.data()), m);
+          Memref1D outD = view(out.data(), m);
           for (auto _ : state) {
             f(&inD, &outD, 7);
             benchmark::DoNotOptimize(out.data());
             benchmark::ClobberMemory();
           }
-          bench::reportBytes(state, n, 4 + outBytes);
+          bench::reportBytes(state, m, 4 + outBytes);
         })
-        ->Unit(benchmark::kMillisecond);
+        ->Unit(benchmark::kMillisecond)->UseRealTime();
   }
 
   // The library on the same input, single-threaded.
@@ -138,10 +192,38 @@ int main(int argc, char **argv) {
           }
           bench::reportBytes(state, n);
         })
-        ->Unit(benchmark::kMillisecond);
+        ->Unit(benchmark::kMillisecond)->UseRealTime();
   };
   library("library e4m3fn_nearest_even", nx::Rounding());
   library("library e4m3fn_stochastic_k3", nx::Rounding::stochastic(3));
+  auto libraryScaled = [n](const char *name, const char *preset,
+                           std::vector<int64_t> shape) {
+    benchmark::RegisterBenchmark(
+        name, [n, preset, shape](benchmark::State &state) {
+          const nx::ScaledPreset *p = nx::lookupScaled(preset);
+          int64_t m = 1;
+          for (int64_t d : shape)
+            m *= d;
+          const std::vector<float> &all = bench::normalInput(n);
+          llvm::ArrayRef<float> in(all.data(), m);
+          std::vector<float> out(m);
+          for (auto _ : state) {
+            if (llvm::Error e = nx::quantizeScaled(p->format, shape, in, out,
+                                                   p->rounding))
+              state.SkipWithError(llvm::toString(std::move(e)).c_str());
+            benchmark::DoNotOptimize(out.data());
+          }
+          bench::reportBytes(state, m);
+        })
+        ->Unit(benchmark::kMillisecond)->UseRealTime();
+  };
+  for (const Kernel &k : ks)
+    if (k.attrs.find("scaled<") != std::string::npos) {
+      std::string preset = k.attrs.substr(k.attrs.find('<') + 1);
+      preset = preset.substr(0, preset.find('>'));
+      libraryScaled(strdup(("library " + k.name).c_str()), strdup(preset.c_str()),
+                    k.shape);
+    }
 
   benchmark::RunSpecifiedBenchmarks();
   benchmark::Shutdown();

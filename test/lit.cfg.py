@@ -23,10 +23,11 @@ tool_dirs = [config.qtrain_tools_dir, config.llvm_tools_dir]
 tools = ["qtrain-opt", "qtrain-numerics"]
 llvm_config.add_tool_substitutions(tools, tool_dirs)
 
-# JIT integration tests run the lowered module with mlir-runner and the
-# runner utilities (printMemrefF32, ...).
+# JIT integration tests run the lowered module with mlir-runner, the runner
+# utilities (printMemrefF32, ...) and the async runtime (parallel tiles).
 runner_libs = ",".join(
     os.path.join(config.llvm_lib_dir, lib)
-    for lib in ["libmlir_runner_utils.so", "libmlir_c_runner_utils.so"])
+    for lib in ["libmlir_runner_utils.so", "libmlir_c_runner_utils.so",
+                "libmlir_async_runtime.so"])
 config.substitutions.append(
     ("%jit", "mlir-runner -e main -entry-point-result=void -shared-libs=" + runner_libs))

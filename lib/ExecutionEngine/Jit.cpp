@@ -58,6 +58,7 @@ compileForHost(mlir::MLIRContext &context, llvm::StringRef source,
   mlir::PassManager pm(&context);
   QTrainToLLVMOptions pipeline;
   pipeline.vectorWidth = options.vectorWidth;
+  pipeline.tileElements = options.tileElements;
   buildQTrainToLLVMPipeline(pm, pipeline);
   if (mlir::failed(pm.run(*module)))
     return llvm::createStringError("qtrain-to-llvm failed:\n" + diagnostics);
@@ -79,6 +80,9 @@ compileForHost(mlir::MLIRContext &context, llvm::StringRef source,
   engineOptions.jitCodeGenOptLevel = llvm::CodeGenOptLevel::Aggressive;
   engineOptions.enableGDBNotificationListener = false;
   engineOptions.enablePerfNotificationListener = false;
+  // Parallel tiles run on MLIR's async runtime (its thread pool).
+  llvm::StringRef runtimes[] = {QTRAIN_MLIR_ASYNC_RUNTIME};
+  engineOptions.sharedLibPaths = runtimes;
   auto engine = mlir::ExecutionEngine::create(*module, engineOptions,
                                               std::move(*machine));
   if (!engine)

@@ -218,17 +218,19 @@ std::string describe(mlir::MLIRContext &ctx, const nx::Rounding &r) {
 
 /// Compiles the format's module with `width` lanes and compares every
 /// function with the library on the format's inputs.
-void checkFormat(const FormatCase &fc, int64_t width) {
+void checkFormat(const FormatCase &fc, int64_t width,
+                 int64_t tileElements = 65536) {
   uint64_t seed = masterSeed();
-  SCOPED_TRACE(llvm::formatv("format {0}, vector width {1}, replay with "
-                             "QTRAIN_DIFF_SEED={2}",
-                             fc.name, width, seed)
+  SCOPED_TRACE(llvm::formatv("format {0}, vector width {1}, tiles of {2}, "
+                             "replay with QTRAIN_DIFF_SEED={3}",
+                             fc.name, width, tileElements, seed)
                    .str());
   auto ctx = createJitContext();
   std::vector<nx::Rounding> rs = roundings();
   std::string text = moduleText(*ctx, fc.format, rs);
   JitOptions options;
   options.vectorWidth = width;
+  options.tileElements = tileElements;
   auto engine = compileForHost(*ctx, text, options);
   ASSERT_TRUE(!!engine) << llvm::toString(engine.takeError()) << "\n" << text;
 
@@ -327,6 +329,15 @@ INSTANTIATE_TEST_SUITE_P(
           c = '_';
       return s;
     });
+
+/// Small parallel tiles (many tiles, a partial last one) and a single thread
+/// give the same bits.
+TEST(ElementDiffTiles, SmallTilesAndOneThread) {
+  for (int64_t tile : {0, 1000, 4096}) {
+    checkFormat({"e4m3fn", *nx::lookupMinifloat("e4m3fn")}, 16, tile);
+    checkFormat({"e2m1fn", *nx::lookupMinifloat("e2m1fn")}, 16, tile);
+  }
+}
 
 /// Other vector widths: odd lane counts, a single lane, a width that does
 /// not divide the LFSR lane counts.

@@ -22,6 +22,12 @@ def ConvertQTrainToVector : Pass<"convert-qtrain-to-vector", "mlir::ModuleOp"> {
     qtrain-opt --convert-qtrain-to-vector="vector-width=8" model.mlir
     ```
 
+    Elementwise ops over more than `tile-elements` elements (and not drawing
+    from an LFSR, whose lanes advance sequentially) are split into tiles in
+    an `scf.forall`; each element still uses its global row-major index as
+    its stream index, so results do not depend on the tiling or the number
+    of threads. `tile-elements=0` keeps every op on one thread.
+
     An op the lowering does not cover yet is reported with its location and
     the pass fails.
   }];
@@ -33,7 +39,10 @@ def ConvertQTrainToVector : Pass<"convert-qtrain-to-vector", "mlir::ModuleOp"> {
   ];
   let options = [
     Option<"vectorWidth", "vector-width", "int64_t", /*default=*/"16",
-           "Lanes of the element code's vectors (16 f32 = one AVX-512 register)">
+           "Lanes of the element code's vectors (16 f32 = one AVX-512 register)">,
+    Option<"tileElements", "tile-elements", "int64_t", /*default=*/"65536",
+           "Elements per parallel tile of elementwise ops (scf.forall); 0 "
+           "keeps every op on one thread">
   ];
 }
 

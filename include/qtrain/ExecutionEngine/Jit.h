@@ -27,6 +27,7 @@ std::unique_ptr<mlir::MLIRContext> createJitContext();
 
 struct JitOptions {
   int64_t vectorWidth = 16;
+  int64_t tileElements = 65536;
   unsigned optLevel = 3;
 };
 

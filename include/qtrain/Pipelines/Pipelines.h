@@ -19,6 +19,10 @@ struct QTrainToLLVMOptions
       *this, "vector-width",
       llvm::cl::desc("Lanes of the element code's vectors"),
       llvm::cl::init(16)};
+  Option<int64_t> tileElements{
+      *this, "tile-elements",
+      llvm::cl::desc("Elements per parallel tile (0: single-threaded)"),
+      llvm::cl::init(65536)};
 };
 
 /// The upstream passes that follow convert-qtrain-to-vector, as a textual

@@ -47,7 +47,8 @@ using ElementFn =
 Value lowerElementwise(OpBuilder &b, Location loc, Value input,
                        RankedTensorType resultType,
                        const nx::Rounding *rounding, Value seed,
-                       Value randomData, int64_t vectorWidth, ElementFn fn) {
+                       Value randomData, int64_t vectorWidth,
+                       int64_t tileElements, ElementFn fn) {
   FlatTensor in = flatten(b, loc, input);
   Type inElem = getElementTypeOrSelf(input.getType());
   Type outElem = resultType.getElementType();
@@ -66,16 +67,33 @@ Value lowerElementwise(OpBuilder &b, Location loc, Value input,
     random.emplace(b, loc, *rounding, seed, data);
   }
   int64_t rowLength = random ? random->rowLength() : 0;
-  out = forEachStreamChunk(
-      b, loc, in.count, lanes, rowLength, out,
-      [&](OpBuilder &nb, Location nloc, Value offset, Value mask, Value row,
-          Value acc) {
-        ElementBuilder eb(nb, nloc, lanes);
-        Value x = widen(eb, readChunk(eb, in.flat, offset, mask));
-        Value bits = random ? random->emit(eb, offset, row, mask) : Value();
-        Value y = fn(eb, x, bits);
-        return writeChunk(eb, narrow(eb, y, outElem), acc, offset, mask);
-      });
+  // `tileBegin` is the flat offset where the tensor being written starts
+  // (non-zero inside a parallel tile).
+  Value tileBegin = arith::ConstantIndexOp::create(b, loc, 0);
+  auto body = [&](OpBuilder &nb, Location nloc, Value offset, Value mask,
+                  Value row, Value acc) {
+    ElementBuilder eb(nb, nloc, lanes);
+    Value x = widen(eb, readChunk(eb, in.flat, offset, mask));
+    Value bits = random ? random->emit(eb, offset, row, mask) : Value();
+    Value y = fn(eb, x, bits);
+    Value local = arith::SubIOp::create(nb, nloc, offset, tileBegin);
+    return writeChunk(eb, narrow(eb, y, outElem), acc, local, mask);
+  };
+  if (rowLength || tileElements <= 0) {
+    out = forEachStreamChunk(b, loc, in.count, lanes, rowLength, out, body);
+  } else {
+    // Whole-vector tiles, independent of each other: every element keeps
+    // its global stream index.
+    int64_t step = std::max<int64_t>(lanes, 1);
+    int64_t tile = (tileElements + step - 1) / step * step;
+    out = forEachParallelTile(
+        b, loc, in.count, tile, out,
+        [&](OpBuilder &tb, Location tloc, Value begin, Value end, Value slice) {
+          tileBegin = begin;
+          return forEachChunk(tb, tloc, begin, end, lanes, Value(), slice,
+                              body);
+        });
+  }
   return unflatten(b, loc, out, resultType, input);
 }
 
@@ -105,7 +123,7 @@ struct QuantizeLowering : OpConversionPattern<QuantizeOp> {
     Value result = lowerElementwise(
         rw, loc, adaptor.getInput(), op.getType(), &r,
         seedOrZero(rw, loc, adaptor.getSeed()), adaptor.getRandomData(),
-        options.vectorWidth,
+        options.vectorWidth, options.tileElements,
         [&](const ElementBuilder &eb, Value x, Value random) {
           return emitDecode(
               eb, *f, emitEncode(eb, *f, x, r, random));
@@ -132,7 +150,7 @@ struct EncodeLowering : OpConversionPattern<EncodeOp> {
         rw, loc, adaptor.getInput(),
         llvm::cast<RankedTensorType>(op.getCodes().getType()), &r,
         seedOrZero(rw, loc, adaptor.getSeed()), adaptor.getRandomData(),
-        options.vectorWidth,
+        options.vectorWidth, options.tileElements,
         [&](const ElementBuilder &eb, Value x, Value random) {
           return emitEncode(eb, *f, x, r, random);
         });
@@ -155,7 +173,7 @@ struct DecodeLowering : OpConversionPattern<DecodeOp> {
     Location loc = op.getLoc();
     Value result = lowerElementwise(
         rw, loc, adaptor.getCodes(), op.getType(), /*rounding=*/nullptr,
-        Value(), Value(), options.vectorWidth,
+        Value(), Value(), options.vectorWidth, options.tileElements,
         [&](const ElementBuilder &eb, Value code, Value) {
           return emitDecode(eb, *f, code);
         });

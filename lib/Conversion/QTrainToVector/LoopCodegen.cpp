@@ -208,6 +208,35 @@ Value forEachStreamChunk(OpBuilder &b, Location loc, Value count,
   return loop.getResult(0);
 }
 
+Value forEachParallelTile(OpBuilder &b, Location loc, Value count,
+                          int64_t tile, Value out, TileBody body) {
+  Value tileSize = arith::ConstantIndexOp::create(b, loc, tile);
+  Value tiles = arith::CeilDivUIOp::create(b, loc, count, tileSize);
+  auto forall = scf::ForallOp::create(b, loc, ArrayRef<OpFoldResult>{tiles},
+                                      ValueRange{out}, std::nullopt,
+                                      /*bodyBuilderFn=*/nullptr);
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPoint(forall.getTerminator());
+  Value t = forall.getInductionVars()[0];
+  Value shared = forall.getRegionIterArgs()[0];
+  Value begin = arith::MulIOp::create(b, loc, t, tileSize);
+  Value end = arith::MinUIOp::create(
+      b, loc, arith::AddIOp::create(b, loc, begin, tileSize), count);
+  Value size = arith::SubIOp::create(b, loc, end, begin);
+  auto sliceType = RankedTensorType::get(
+      {ShapedType::kDynamic},
+      llvm::cast<RankedTensorType>(out.getType()).getElementType());
+  SmallVector<OpFoldResult> offsets = {begin}, sizes = {size},
+                            strides = {b.getIndexAttr(1)};
+  Value slice = tensor::ExtractSliceOp::create(b, loc, sliceType, shared,
+                                               offsets, sizes, strides);
+  Value written = body(b, loc, begin, end, slice);
+  b.setInsertionPointToEnd(forall.getTerminator().getBody());
+  tensor::ParallelInsertSliceOp::create(b, loc, written, shared, offsets,
+                                        sizes, strides);
+  return forall.getResult(0);
+}
+
 Value seedOrZero(OpBuilder &b, Location loc, Value seed) {
   return seed ? seed : arith::ConstantIntOp::create(b, loc, 0, 64);
 }

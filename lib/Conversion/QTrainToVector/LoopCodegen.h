@@ -74,6 +74,17 @@ mlir::Value forEachStreamChunk(mlir::OpBuilder &b, mlir::Location loc,
                                int64_t rowLength, mlir::Value acc,
                                ChunkBody body);
 
+/// Splits [0, count) into tiles of `tile` elements run in parallel
+/// (scf.forall with `out`, a flat tensor, as shared output). The body gets
+/// the tile's range and the slice of `out` it covers, and returns the slice
+/// written.
+using TileBody = llvm::function_ref<mlir::Value(
+    mlir::OpBuilder &, mlir::Location, mlir::Value begin, mlir::Value end,
+    mlir::Value slice)>;
+mlir::Value forEachParallelTile(mlir::OpBuilder &b, mlir::Location loc,
+                                mlir::Value count, int64_t tile,
+                                mlir::Value out, TileBody body);
+
 /// The seed as i64 (0 without a seed operand).
 mlir::Value seedOrZero(mlir::OpBuilder &b, mlir::Location loc,
                        mlir::Value seed);

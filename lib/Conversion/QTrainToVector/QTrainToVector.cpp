@@ -29,6 +29,11 @@ struct ConvertQTrainToVector
           << static_cast<int64_t>(vectorWidth);
       return signalPassFailure();
     }
+    if (tileElements < 0) {
+      getOperation().emitError("tile-elements must not be negative, got ")
+          << static_cast<int64_t>(tileElements);
+      return signalPassFailure();
+    }
     mlir::MLIRContext *ctx = &getContext();
     mlir::ConversionTarget target(*ctx);
     target.addIllegalDialect<QTrainDialect>();
@@ -43,6 +48,7 @@ struct ConvertQTrainToVector
     mlir::RewritePatternSet patterns(ctx);
     QTrainToVectorOptions options;
     options.vectorWidth = vectorWidth;
+    options.tileElements = tileElements;
     populateQTrainToVectorConversionPatterns(patterns, options);
     if (mlir::failed(mlir::applyPartialConversion(getOperation(), target,
                                                   std::move(patterns))))

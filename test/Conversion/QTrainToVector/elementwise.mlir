@@ -1,5 +1,17 @@
-// RUN: qtrain-opt %s --convert-qtrain-to-vector --canonicalize --cse | FileCheck %s
-// RUN: qtrain-opt %s --convert-qtrain-to-vector="vector-width=4" --canonicalize --cse | FileCheck %s --check-prefix=W4
+// RUN: qtrain-opt %s --convert-qtrain-to-vector="tile-elements=0" --canonicalize --cse | FileCheck %s
+// RUN: qtrain-opt %s --convert-qtrain-to-vector="vector-width=4 tile-elements=0" --canonicalize --cse | FileCheck %s --check-prefix=W4
+// RUN: qtrain-opt %s --convert-qtrain-to-vector --canonicalize --cse | FileCheck %s --check-prefix=TILE
+
+// By default ops are split into parallel tiles of 65536 elements, each
+// writing its slice of the result.
+// TILE-LABEL: func.func @quantize
+// TILE: %[[EMPTY:.*]] = tensor.empty(%{{.*}}) : tensor<?xf32>
+// TILE: %[[TILES:.*]] = arith.ceildivui %{{.*}}, %c65536 : index
+// TILE: scf.forall (%[[T:.*]]) in (%[[TILES]]) shared_outs(%[[OUT:.*]] = %[[EMPTY]])
+// TILE:   %[[SLICE:.*]] = tensor.extract_slice %[[OUT]]
+// TILE:   scf.for {{.*}} iter_args(%{{.*}} = %[[SLICE]])
+// TILE:   scf.forall.in_parallel
+// TILE:     tensor.parallel_insert_slice %{{.*}} into %[[OUT]]
 
 // The tensor is flattened, the loop reads and writes 16 lanes at a time on
 // tensors (one-shot bufferization then writes in place), one masked tail

@@ -20,6 +20,10 @@ namespace qtrain {
 struct QTrainToVectorOptions {
   /// Lanes of the element code's vectors.
   int64_t vectorWidth = 16;
+  /// Elementwise ops over more elements than this are split into tiles of
+  /// this many elements that run in parallel (scf.forall); 0 runs every op
+  /// on one thread. Results do not depend on it.
+  int64_t tileElements = 65536;
 };
 
 /// Quantize, encode and decode of unscaled element formats.
