@@ -15,6 +15,7 @@
 #include "mlir/Target/LLVMIR/Dialect/All.h"
 
 #include "llvm/ExecutionEngine/Orc/JITTargetMachineBuilder.h"
+#include "llvm/Support/DynamicLibrary.h"
 #include "llvm/Support/TargetSelect.h"
 #include "llvm/TargetParser/Host.h"
 
@@ -29,6 +30,14 @@ std::unique_ptr<mlir::MLIRContext> createJitContext() {
     registerQTrainConversionPasses();
     llvm::InitializeNativeTarget();
     llvm::InitializeNativeTargetAsmPrinter();
+    // Parallel tiles run on MLIR's async runtime. It is loaded once for the
+    // process rather than per engine: an engine unloading it (its destroy
+    // hook) would tear down the thread pool under later engines.
+    std::string error;
+    if (llvm::sys::DynamicLibrary::LoadLibraryPermanently(
+            QTRAIN_MLIR_ASYNC_RUNTIME, &error))
+      llvm::report_fatal_error(llvm::Twine("qtrain: cannot load ") +
+                               QTRAIN_MLIR_ASYNC_RUNTIME + ": " + error);
   });
   mlir::DialectRegistry registry;
   mlir::registerAllDialects(registry);
@@ -80,9 +89,6 @@ compileForHost(mlir::MLIRContext &context, llvm::StringRef source,
   engineOptions.jitCodeGenOptLevel = llvm::CodeGenOptLevel::Aggressive;
   engineOptions.enableGDBNotificationListener = false;
   engineOptions.enablePerfNotificationListener = false;
-  // Parallel tiles run on MLIR's async runtime (its thread pool).
-  llvm::StringRef runtimes[] = {QTRAIN_MLIR_ASYNC_RUNTIME};
-  engineOptions.sharedLibPaths = runtimes;
   auto engine = mlir::ExecutionEngine::create(*module, engineOptions,
                                               std::move(*machine));
   if (!engine)
