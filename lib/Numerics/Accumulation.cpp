@@ -10,6 +10,7 @@
 
 
 #include <cmath>
+#include <limits>
 #include <random>
 #include <vector>
 
@@ -45,6 +46,11 @@ float addRounded(const MinifloatFormat &f, double a, double b,
   double s = a + b;
   double bb = s - a;
   double err = (a - (s - bb)) + (b - bb);
+  // A NaN sum is the positive quiet NaN: the sign of a NaN from hardware
+  // arithmetic is not specified, so results must not depend on it.
+  if (std::isnan(s))
+    return decode(f, encodeExact(f, std::numeric_limits<double>::quiet_NaN(),
+                                 0, Rounding::deterministic(mode)));
   if (s == 0 && err == 0) {
     // IEEE 754 zero signs: x + y == 0 exactly is -0 when both are -0, or
     // when rounding down and the operands are not both +0; else +0.
@@ -76,6 +82,8 @@ public:
 
   double product(float a, float b) const {
     double p = static_cast<double>(a) * b; // exact: 24 + 24 bits
+    if (std::isnan(p)) // NaN operands, 0 * inf: the positive quiet NaN
+      p = std::numeric_limits<double>::quiet_NaN();
     if (!spec.product)
       return p;
     return decode(*spec.product, encodeExact(*spec.product, p, 0,

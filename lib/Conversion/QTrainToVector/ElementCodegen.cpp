@@ -3,6 +3,7 @@
 #include "ElementCodegen.h"
 
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/IR/TypeUtilities.h"
 
 #include <cmath>
 #include <limits>
@@ -19,21 +20,35 @@ Value ElementBuilder::splat(Value scalar) const {
       b, loc, VectorType::get({lanes}, scalar.getType()), scalar);
 }
 
+namespace {
+
+/// An integer constant of `elem` (i32 or i64) splatted to the shape.
+Value intConst(const ElementBuilder &eb, Type elem, uint64_t v) {
+  return elem.isInteger(64) ? eb.u64(v) : eb.u32(v);
+}
+
+} // namespace
+
 Value emitRoundShifted(const ElementBuilder &eb, Value sig, Value shift,
                        Value negative, const nx::Rounding &r, Value random) {
-  // Amounts are clamped to [1, 31]: with sig < 2^24 a shift of 25 or more
-  // already keeps 0 and discards all of sig, so the clamp changes nothing.
-  Value sc = eb.smin(eb.smax(shift, eb.s32(1)), eb.s32(31));
+  OpBuilder &b = eb.builder();
+  Type t = getElementTypeOrSelf(sig.getType());
+  unsigned width = t.getIntOrFloatBitWidth();
+  auto c = [&](uint64_t v) { return intConst(eb, t, v); };
+  // Amounts are clamped to [1, width - 1]: sig is below 2^(width - 2), so a
+  // larger shift already keeps 0 and discards all of sig, and the clamp
+  // changes nothing.
+  Value s = eb.smin(eb.smax(shift, eb.s32(1)), eb.s32(width - 1));
+  Value sc = width == 64 ? eb.zext(b.getI64Type(), s) : s;
   Value kept = eb.lshr(sig, sc);
-  Value rem = eb.band(sig, eb.sub(eb.shl(eb.u32(1), sc), eb.u32(1)));
-  Value half = eb.shl(eb.u32(1), eb.sub(sc, eb.u32(1)));
-  Value remNonZero = eb.ne(rem, eb.u32(0));
+  Value rem = eb.band(sig, eb.sub(eb.shl(c(1), sc), c(1)));
+  Value half = eb.shl(c(1), eb.sub(sc, c(1)));
+  Value remNonZero = eb.ne(rem, c(0));
   Value inc;
   switch (r.mode) {
   case nx::RoundingMode::NearestEven:
     inc = eb.lor(eb.ugt(rem, half),
-                 eb.land(eb.eq(rem, half),
-                         eb.ne(eb.band(kept, eb.u32(1)), eb.u32(0))));
+                 eb.land(eb.eq(rem, half), eb.ne(eb.band(kept, c(1)), c(0))));
     break;
   case nx::RoundingMode::NearestAway:
     inc = eb.uge(rem, half);
@@ -50,13 +65,18 @@ Value emitRoundShifted(const ElementBuilder &eb, Value sig, Value shift,
   case nx::RoundingMode::Stochastic: {
     // d: the top k bits of the discarded field (zero-extended on the right
     // when the field is narrower than k). Large shifts give 0 because rem
-    // is below 2^24.
+    // is below 2^(width - 2).
     int k = static_cast<int>(r.randomBits);
     Value kc = eb.s32(k);
-    Value right = eb.smin(eb.smax(eb.sub(shift, kc), eb.s32(0)), eb.s32(31));
-    Value left = eb.smin(eb.smax(eb.sub(kc, shift), eb.s32(0)), eb.s32(31));
-    Value d = eb.select(eb.sge(shift, kc), eb.lshr(rem, right),
-                        eb.shl(rem, left));
+    auto amount = [&](Value v) {
+      Value a = eb.smin(eb.smax(v, eb.s32(0)), eb.s32(width - 1));
+      return width == 64 ? eb.zext(b.getI64Type(), a) : a;
+    };
+    Value d = eb.select(eb.sge(shift, kc),
+                        eb.lshr(rem, amount(eb.sub(shift, kc))),
+                        eb.shl(rem, amount(eb.sub(kc, shift))));
+    if (width == 64)
+      d = eb.trunc(b.getI32Type(), d);
     if (r.variant == nx::StochasticVariant::Compare)
       inc = eb.ult(random, d);
     else
@@ -64,12 +84,10 @@ Value emitRoundShifted(const ElementBuilder &eb, Value sig, Value shift,
     break;
   }
   }
-  return eb.add(kept, eb.zext(eb.builder().getI32Type(), inc));
+  if (width == 64)
+    kept = eb.trunc(b.getI32Type(), kept);
+  return eb.add(kept, eb.zext(b.getI32Type(), inc));
 }
-
-namespace {
-
-} // namespace
 
 F32Fields splitF32(const ElementBuilder &eb, Value x) {
   F32Fields p;
@@ -101,33 +119,28 @@ Value bySign(const ElementBuilder &eb, Value negative, uint32_t pos,
   return eb.select(negative, eb.u32(neg), eb.u32(pos));
 }
 
-Value emitMinifloatEncode(const ElementBuilder &eb,
-                          const nx::MinifloatFormat &f, Value x,
-                          const nx::Rounding &r, Value random) {
-  F32Fields p = splitF32(eb, x);
+/// encodeFinite: the exact value (-1)^negative * sig * 2^exp (sig in i32
+/// lanes below 2^24 or i64 lanes below 2^62, top = floorLog2 of the value)
+/// to a code, with the flush, overflow and zero rules of the format.
+Value emitEncodeFinite(const ElementBuilder &eb, const nx::MinifloatFormat &f,
+                       Value negative, Value sig, Value exp, Value top,
+                       const nx::Rounding &r, Value random, Value zeroCode) {
+  OpBuilder &b = eb.builder();
   const int m = static_cast<int>(f.mantissaBits);
   const int emin = f.minNormalExponent();
   const uint32_t signBit = f.signBit();
   const uint32_t maxMag = f.maxFiniteMagnitude();
-  Value signCode = eb.shl(p.signBit, eb.u32(f.exponentBits + m));
+  Value signCode = eb.select(negative, eb.u32(signBit), eb.u32(0));
 
-  // Special inputs: the library's own codes, one constant per sign.
-  float inf = std::numeric_limits<float>::infinity();
-  float nan = std::numeric_limits<float>::quiet_NaN();
-  nx::Rounding ne;
-  Value nanCode = bySign(eb, p.negative, nx::encode(f, nan, ne),
-                         nx::encode(f, -nan, ne));
-  Value infCode = bySign(eb, p.negative, nx::encode(f, inf, ne),
-                         nx::encode(f, -inf, ne));
-  Value zeroCode = bySign(eb, p.negative, nx::encode(f, 0.0f, ne),
-                          nx::encode(f, -0.0f, ne));
-
-  // encodeFinite: the step of the binade, the rounded count of steps, and
-  // the magnitude code with the carry running into the exponent field.
-  Value q = eb.sub(eb.smax(p.top, eb.s32(emin)), eb.s32(m));
-  Value shift = eb.sub(q, p.exp); // >= 0 for every f32 input
-  Value rounded = emitRoundShifted(eb, p.sig, shift, p.negative, r, random);
-  Value kept = eb.select(eb.eq(shift, eb.u32(0)), p.sig, rounded);
+  // The step of the binade, the rounded count of steps, and the magnitude
+  // code with the carry running into the exponent field.
+  Value q = eb.sub(eb.smax(top, eb.s32(emin)), eb.s32(m));
+  Value shift = eb.sub(q, exp); // >= 0 for f32 and f64 inputs
+  Value rounded = emitRoundShifted(eb, sig, shift, negative, r, random);
+  Value exact = getElementTypeOrSelf(sig.getType()).isInteger(64)
+                    ? eb.trunc(b.getI32Type(), sig)
+                    : sig;
+  Value kept = eb.select(eb.eq(shift, eb.u32(0)), exact, rounded);
   Value mag = eb.add(eb.shl(eb.sub(q, eb.s32(emin - m)), eb.u32(m)), kept);
 
   // Overflow: saturate, or IEEE's rule by the rounding direction.
@@ -140,17 +153,17 @@ Value emitMinifloatEncode(const ElementBuilder &eb,
     uint32_t negBig = f.overflow == nx::OverflowPolicy::Inf
                           ? signBit | posBig
                           : f.nanCode(true);
-    Value big = bySign(eb, p.negative, posBig, negBig);
+    Value big = bySign(eb, negative, posBig, negBig);
     Value towardZero;
     switch (r.mode) {
     case nx::RoundingMode::TowardZero:
       towardZero = eb.bit(true);
       break;
     case nx::RoundingMode::Up:
-      towardZero = p.negative;
+      towardZero = negative;
       break;
     case nx::RoundingMode::Down:
-      towardZero = eb.lnot(p.negative);
+      towardZero = eb.lnot(negative);
       break;
     default:
       towardZero = eb.bit(false);
@@ -162,11 +175,35 @@ Value emitMinifloatEncode(const ElementBuilder &eb,
                            eb.bor(signCode, mag));
   finite = eb.select(eb.ugt(mag, eb.u32(maxMag)), overflowCode, finite);
   if (!f.subnormals) // flush before rounding
-    finite = eb.select(eb.slt(p.top, eb.s32(emin)), zeroCode, finite);
+    finite = eb.select(eb.slt(top, eb.s32(emin)), zeroCode, finite);
+  return finite;
+}
 
-  Value code = eb.select(p.isZero, zeroCode, finite);
-  code = eb.select(p.isInf, infCode, code);
-  return eb.select(p.isNaN, nanCode, code);
+/// The codes of the special inputs, one constant per sign (the library's).
+struct SpecialCodes {
+  Value nan, inf, zero;
+};
+SpecialCodes specialCodes(const ElementBuilder &eb,
+                          const nx::MinifloatFormat &f, Value negative) {
+  float inf = std::numeric_limits<float>::infinity();
+  float nan = std::numeric_limits<float>::quiet_NaN();
+  nx::Rounding ne;
+  return {bySign(eb, negative, nx::encode(f, nan, ne), nx::encode(f, -nan, ne)),
+          bySign(eb, negative, nx::encode(f, inf, ne), nx::encode(f, -inf, ne)),
+          bySign(eb, negative, nx::encode(f, 0.0f, ne),
+                 nx::encode(f, -0.0f, ne))};
+}
+
+Value emitMinifloatEncode(const ElementBuilder &eb,
+                          const nx::MinifloatFormat &f, Value x,
+                          const nx::Rounding &r, Value random) {
+  F32Fields p = splitF32(eb, x);
+  SpecialCodes sp = specialCodes(eb, f, p.negative);
+  Value code = emitEncodeFinite(eb, f, p.negative, p.sig, p.exp, p.top, r,
+                                random, sp.zero);
+  code = eb.select(p.isZero, sp.zero, code);
+  code = eb.select(p.isInf, sp.inf, code);
+  return eb.select(p.isNaN, sp.nan, code);
 }
 
 } // namespace
@@ -321,6 +358,44 @@ Value emitIntegerDecode(const ElementBuilder &eb, const nx::IntegerFormat &f,
 }
 
 } // namespace
+
+Value emitEncodeExact(const ElementBuilder &eb, const nx::MinifloatFormat &f,
+                      Value hi, Value lo, const nx::Rounding &r) {
+  OpBuilder &b = eb.builder();
+  Type i64 = b.getI64Type();
+  Value bits = eb.bitcast(i64, hi);
+  Value negative = eb.ne(eb.lshr(bits, eb.u64(63)), eb.u64(0));
+  Value abs = eb.band(bits, eb.u64(0x7fffffffffffffffull));
+  Value isNaN = eb.ugt(abs, eb.u64(0x7ff0000000000000ull));
+  Value isInf = eb.eq(abs, eb.u64(0x7ff0000000000000ull));
+  Value isZero = eb.eq(abs, eb.u64(0));
+  Value field = eb.lshr(abs, eb.u64(52));
+  Value fraction = eb.band(abs, eb.u64((uint64_t(1) << 52) - 1));
+  Value subnormal = eb.eq(field, eb.u64(0));
+  Value sig = eb.select(subnormal, fraction,
+                        eb.bor(fraction, eb.u64(uint64_t(1) << 52)));
+  Value exp = eb.sub(eb.trunc(b.getI32Type(), eb.select(subnormal, eb.u64(1),
+                                                         field)),
+                     eb.s32(1075));
+  // lo != 0: two guard bits and a sticky unit on lo's side.
+  Value loBits = eb.bitcast(i64, lo);
+  Value loNonZero = eb.ne(eb.band(loBits, eb.u64(0x7fffffffffffffffull)),
+                          eb.u64(0));
+  Value sameSign =
+      eb.eq(eb.lshr(loBits, eb.u64(63)), eb.lshr(bits, eb.u64(63)));
+  Value proxy = eb.add(eb.shl(sig, eb.u64(2)),
+                       eb.select(sameSign, eb.u64(1), eb.u64(~uint64_t(0))));
+  sig = eb.select(loNonZero, proxy, sig);
+  exp = eb.select(loNonZero, eb.sub(exp, eb.s32(2)), exp);
+  Value top = eb.add(exp, eb.sub(eb.s32(63),
+                                 eb.trunc(b.getI32Type(), eb.ctlz(sig))));
+  SpecialCodes sp = specialCodes(eb, f, negative);
+  Value code = emitEncodeFinite(eb, f, negative, sig, exp, top, r, Value(),
+                                sp.zero);
+  code = eb.select(isZero, sp.zero, code);
+  code = eb.select(isInf, sp.inf, code);
+  return eb.select(isNaN, sp.nan, code);
+}
 
 Value emitEncode(const ElementBuilder &eb, const nx::ElementFormat &f, Value x,
                  const nx::Rounding &r, Value random) {

@@ -17,9 +17,10 @@
 
 namespace qtrain::lowering {
 
-/// roundShifted for i32 `sig` below 2^24 and i32 `shift` >= 1 (any larger
-/// value is handled exactly); `negative` is i1, `random` the k random bits
-/// (i32; ignored unless stochastic). Returns the rounded integer (i32).
+/// roundShifted for `sig` in i32 lanes (below 2^24) or i64 lanes (below
+/// 2^62) and i32 `shift` >= 1 (any larger value is handled exactly);
+/// `negative` is i1, `random` the k random bits (i32; ignored unless
+/// stochastic). Returns the rounded integer (i32; it fits).
 mlir::Value emitRoundShifted(const ElementBuilder &eb, mlir::Value sig,
                              mlir::Value shift, mlir::Value negative,
                              const numerics::Rounding &r, mlir::Value random);
@@ -40,6 +41,13 @@ mlir::Value emitPow2(const ElementBuilder &eb, mlir::Value p);
 mlir::Value emitEncode(const ElementBuilder &eb,
                        const numerics::ElementFormat &f, mlir::Value x,
                        const numerics::Rounding &r, mlir::Value random);
+
+/// encodeExact: the exact real hi + lo (f64 lanes, lo the TwoSum remainder
+/// of hi or 0) correctly rounded to a minifloat (deterministic modes).
+mlir::Value emitEncodeExact(const ElementBuilder &eb,
+                            const numerics::MinifloatFormat &f,
+                            mlir::Value hi, mlir::Value lo,
+                            const numerics::Rounding &r);
 
 /// i32 code (bits above the format's width are ignored) -> f32.
 mlir::Value emitDecode(const ElementBuilder &eb,
