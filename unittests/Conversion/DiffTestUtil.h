@@ -11,6 +11,9 @@
 
 #include "mlir/IR/Attributes.h"
 
+#include "llvm/ADT/ArrayRef.h"
+#include "llvm/ADT/StringRef.h"
+#include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/raw_ostream.h"
 
 #include <cstdint>
@@ -59,6 +62,74 @@ inline std::string print(mlir::Attribute a) {
   std::string s;
   llvm::raw_string_ostream os(s);
   a.print(os);
+  return s;
+}
+
+inline int64_t product(llvm::ArrayRef<int64_t> v) {
+  int64_t n = 1;
+  for (int64_t d : v)
+    n *= d;
+  return n;
+}
+
+inline std::string shapeText(llvm::ArrayRef<int64_t> shape) {
+  std::string s;
+  for (int64_t d : shape)
+    s += std::to_string(d) + "x";
+  return s;
+}
+
+/// `tensor<?xT>` from a flat memref argument, reshaped to `shape`.
+inline std::string shaped(llvm::StringRef name, llvm::StringRef arg,
+                   llvm::ArrayRef<int64_t> shape, llvm::StringRef elem) {
+  int64_t n = product(shape);
+  std::string s = llvm::formatv(
+      "  %{0}_flat = bufferization.to_tensor %{1} restrict : memref<?x{2}> to "
+      "tensor<?x{2}>\n  %{0}_static = tensor.cast %{0}_flat : tensor<?x{2}> to "
+      "tensor<{3}x{2}>\n",
+      name, arg, elem, n);
+  if (shape.size() == 1) {
+    s += llvm::formatv("  %{0} = tensor.cast %{0}_static : tensor<{1}x{2}> to "
+                       "tensor<{1}x{2}>\n",
+                       name, n, elem);
+    return s;
+  }
+  std::string assoc, outShape;
+  for (size_t d = 0; d < shape.size(); ++d) {
+    assoc += (d ? ", " : "") + std::to_string(d);
+    outShape += (d ? ", " : "") + std::to_string(shape[d]);
+  }
+  s += llvm::formatv("  %{0} = tensor.expand_shape %{0}_static [[{1}]] "
+                     "output_shape [{2}] : tensor<{3}x{4}> into tensor<{5}{4}>\n",
+                     name, assoc, outShape, n, elem, shapeText(shape));
+  return s;
+}
+
+/// Writes tensor `value` (of `shape`, element `elem`) to the flat memref
+/// `arg` (of element `elem`).
+inline std::string store(llvm::StringRef value, llvm::StringRef arg,
+                  llvm::ArrayRef<int64_t> shape, llvm::StringRef elem) {
+  int64_t n = product(shape);
+  std::string flat = (value + "_out").str();
+  std::string s;
+  if (shape.size() == 1) {
+    s += llvm::formatv("  %{0} = tensor.cast %{1} : tensor<{2}x{3}> to "
+                       "tensor<?x{3}>\n",
+                       flat, value, n, elem);
+  } else {
+    std::string assoc;
+    for (size_t d = 0; d < shape.size(); ++d)
+      assoc += (d ? ", " : "") + std::to_string(d);
+    s += llvm::formatv("  %{0}_c = tensor.collapse_shape %{1} [[{2}]] : "
+                       "tensor<{3}{4}> into tensor<{5}x{4}>\n"
+                       "  %{0} = tensor.cast %{0}_c : tensor<{5}x{4}> to "
+                       "tensor<?x{4}>\n",
+                       flat, value, assoc, shapeText(shape), elem, n);
+  }
+  s += llvm::formatv("  bufferization.materialize_in_destination %{0} in "
+                     "restrict writable %{1} : (tensor<?x{2}>, memref<?x{2}>) "
+                     "-> ()\n",
+                     flat, arg, elem);
   return s;
 }
 

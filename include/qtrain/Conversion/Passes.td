@@ -33,7 +33,8 @@ def ConvertQTrainToVector : Pass<"convert-qtrain-to-vector", "mlir::ModuleOp"> {
   }];
   let dependentDialects = [
     "mlir::arith::ArithDialect", "mlir::bufferization::BufferizationDialect",
-    "mlir::cf::ControlFlowDialect", "mlir::math::MathDialect",
+    "mlir::cf::ControlFlowDialect", "mlir::linalg::LinalgDialect",
+    "mlir::math::MathDialect",
     "mlir::memref::MemRefDialect", "mlir::scf::SCFDialect",
     "mlir::vector::VectorDialect"
   ];

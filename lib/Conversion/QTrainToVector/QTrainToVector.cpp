@@ -3,6 +3,7 @@
 #include "qtrain/Conversion/Passes.h"
 #include "qtrain/Dialect/QTrain/IR/QTrainDialect.h"
 
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Transforms/DialectConversion.h"
 
@@ -15,6 +16,7 @@ void populateQTrainToVectorConversionPatterns(
     mlir::RewritePatternSet &patterns, const QTrainToVectorOptions &options) {
   populateQTrainElementwiseToVectorPatterns(patterns, options);
   populateQTrainScaledToVectorPatterns(patterns, options);
+  populateQTrainMatmulToVectorPatterns(patterns, options);
 }
 
 namespace {
@@ -40,6 +42,7 @@ struct ConvertQTrainToVector
     target.addLegalDialect<mlir::arith::ArithDialect,
                            mlir::bufferization::BufferizationDialect,
                            mlir::cf::ControlFlowDialect,
+                           mlir::linalg::LinalgDialect,
                            mlir::math::MathDialect, mlir::memref::MemRefDialect,
                            mlir::scf::SCFDialect, mlir::tensor::TensorDialect,
                            mlir::vector::VectorDialect>();

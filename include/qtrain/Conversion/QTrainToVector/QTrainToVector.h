@@ -35,6 +35,10 @@ void populateQTrainElementwiseToVectorPatterns(
 void populateQTrainScaledToVectorPatterns(mlir::RewritePatternSet &patterns,
                                           const QTrainToVectorOptions &options);
 
+/// qtrain.matmul with every accumulation except the shared E-DGA threshold.
+void populateQTrainMatmulToVectorPatterns(mlir::RewritePatternSet &patterns,
+                                          const QTrainToVectorOptions &options);
+
 /// Every qtrain op the CPU lowering covers.
 void populateQTrainToVectorConversionPatterns(
     mlir::RewritePatternSet &patterns, const QTrainToVectorOptions &options);

@@ -1,0 +1,476 @@
+//===- MatmulLowering.cpp - qtrain.matmul with declared accumulation ------===//
+//
+// Every output accumulates its K products in increasing k exactly as the
+// numerics library's gemm (docs/Numerics.md, Accumulation): products exact
+// in f64 or rounded to the product format, every add correctly rounded to
+// the accumulator (TwoSum in f64, then encodeExact), static groups and
+// ideal or efficient DGA with the outer accumulator. Independent outputs
+// are vectorised across columns (`vector-width` lanes, a masked tail) and
+// rows are blocked; row tiles run in parallel.
+//
+// f32 accumulation with exact products and nearest-even rounding (the
+// default) is the chain of f32 FMAs, RN(P + a * b), so it runs on the FMA
+// units directly, 4 rows at a time.
+//
+// Not yet lowered: the shared E-DGA threshold (it couples all outputs after
+// every k step).
+//
+//===----------------------------------------------------------------------===//
+
+#include "ElementCodegen.h"
+#include "LoopCodegen.h"
+
+#include "qtrain/Conversion/QTrainToVector/QTrainToVector.h"
+#include "qtrain/Dialect/QTrain/IR/QTrainOps.h"
+
+#include "mlir/Dialect/ControlFlow/IR/ControlFlowOps.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/IR/TypeUtilities.h"
+#include "mlir/Transforms/DialectConversion.h"
+
+#include <limits>
+
+using namespace mlir;
+namespace nx = qtrain::numerics;
+
+namespace qtrain {
+namespace {
+
+using namespace lowering;
+
+/// The f32 format (the default accumulator).
+bool isF32(const nx::MinifloatFormat &f) { return f == nx::MinifloatFormat(); }
+
+/// Accumulation that is exactly a chain of f32 FMAs (and f32 adds for
+/// closing static groups).
+bool isFmaChain(const nx::AccumulationSpec &s) {
+  return !s.product && isF32(s.accumulator) && isF32(s.outerFormat()) &&
+         s.rounding == nx::RoundingMode::NearestEven &&
+         (s.grouping == nx::Grouping::None ||
+          s.grouping == nx::Grouping::Static);
+}
+
+/// addRounded(f, a, b, mode) on f64 lanes: the exact sum rounded once to f
+/// (f32 lanes out).
+Value emitAddRounded(const ElementBuilder &eb, const nx::MinifloatFormat &f,
+                     Value a, Value b, nx::RoundingMode mode) {
+  OpBuilder &bld = eb.builder();
+  Location loc = eb.location();
+  Value s = arith::AddFOp::create(bld, loc, a, b);
+  Value bb = arith::SubFOp::create(bld, loc, s, a);
+  Value err = arith::AddFOp::create(
+      bld, loc,
+      arith::SubFOp::create(bld, loc, a, arith::SubFOp::create(bld, loc, s, bb)),
+      arith::SubFOp::create(bld, loc, b, bb));
+  Type i64 = bld.getI64Type();
+  auto signOf = [&](Value v) {
+    return eb.ne(eb.lshr(eb.bitcast(i64, v), eb.u64(63)), eb.u64(0));
+  };
+  auto isZero = [&](Value v) {
+    return eb.eq(eb.band(eb.bitcast(i64, v), eb.u64(0x7fffffffffffffffull)),
+                 eb.u64(0));
+  };
+  // IEEE zero signs for an exactly-zero sum.
+  Value exactZero = eb.land(isZero(s), isZero(err));
+  Value bothNegative = eb.land(signOf(a), signOf(b));
+  Value bothPositiveZero = eb.land(eb.land(isZero(a), isZero(b)),
+                                   eb.lnot(eb.lor(signOf(a), signOf(b))));
+  Value negativeZero =
+      mode == nx::RoundingMode::Down
+          ? eb.lor(bothNegative, eb.lnot(bothPositiveZero))
+          : bothNegative;
+  s = eb.select(exactZero, eb.select(negativeZero, eb.f64c(-0.0), eb.f64c(0.0)),
+                s);
+  // A NaN sum is the positive quiet NaN.
+  Value isNaN = arith::CmpFOp::create(bld, loc, arith::CmpFPredicate::UNO, s, s);
+  s = eb.select(isNaN, eb.f64c(std::numeric_limits<double>::quiet_NaN()), s);
+  nx::Rounding r = nx::Rounding::deterministic(mode);
+  return emitDecode(eb, f, emitEncodeExact(eb, f, s, err, r));
+}
+
+Value toF64(const ElementBuilder &eb, Value v) {
+  return arith::ExtFOp::create(eb.builder(), eb.location(), eb.f64(), v);
+}
+
+/// The state of a vector of outputs.
+struct AccState {
+  Value outer, group; // f32
+  Value count;        // i32
+  Value threshold;    // f64
+  SmallVector<Value> values() const { return {outer, group, count, threshold}; }
+};
+
+/// One product into the state (library: Contraction::add).
+AccState emitAdd(const ElementBuilder &eb, const nx::AccumulationSpec &spec,
+                 const AccState &st, Value p) {
+  OpBuilder &b = eb.builder();
+  Location loc = eb.location();
+  const nx::MinifloatFormat &g = spec.accumulator;
+  const nx::MinifloatFormat &o = spec.outerFormat();
+  AccState next = st;
+  Value added = emitAddRounded(eb, g, toF64(eb, st.group), p, spec.rounding);
+  switch (spec.grouping) {
+  case nx::Grouping::None:
+    next.group = added;
+    return next;
+  case nx::Grouping::Static: {
+    Value n = eb.add(st.count, eb.u32(1));
+    Value closes = eb.eq(n, eb.u32(spec.groupSize));
+    Value outer =
+        emitAddRounded(eb, o, toF64(eb, st.outer), toF64(eb, added), spec.rounding);
+    next.outer = eb.select(closes, outer, st.outer);
+    next.group = eb.select(closes, eb.f32c(0.0f), added);
+    next.count = eb.select(closes, eb.u32(0), n);
+    return next;
+  }
+  case nx::Grouping::IdealDGA:
+  case nx::Grouping::EfficientDGA: {
+    Value magnitude = math::AbsFOp::create(b, loc, toF64(eb, st.group));
+    Value enters = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OLT,
+                                         magnitude, st.threshold);
+    // The group closes: P_O += P_G, the new group starts with p.
+    Value outer =
+        emitAddRounded(eb, o, toF64(eb, st.outer), toF64(eb, st.group), spec.rounding);
+    Value restart = emitAddRounded(eb, g, eb.f64c(0.0), p, spec.rounding);
+    Value po = toF64(eb, outer);
+    Value threshold;
+    if (spec.grouping == nx::Grouping::IdealDGA) {
+      Value n = spec.dgaCount == nx::DgaCount::AfterReset
+                    ? eb.f64c(1.0)
+                    : Value(arith::UIToFPOp::create(
+                          b, loc, eb.f64(), eb.smax(st.count, eb.u32(1))));
+      Value num = arith::MulFOp::create(
+          b, loc, arith::MulFOp::create(b, loc, eb.f64c(3.0), po), po);
+      Value den = arith::MulFOp::create(b, loc, eb.f64c(2.0), n);
+      threshold = math::SqrtOp::create(
+          b, loc, arith::DivFOp::create(b, loc, num, den));
+    } else {
+      threshold = arith::MulFOp::create(b, loc, math::AbsFOp::create(b, loc, po),
+                                        eb.f64c(std::ldexp(1.0, -spec.shiftC)));
+    }
+    next.group = eb.select(enters, added, restart);
+    next.count = eb.select(enters, eb.add(st.count, eb.u32(1)), eb.u32(1));
+    next.outer = eb.select(enters, st.outer, outer);
+    next.threshold = eb.select(enters, st.threshold, threshold);
+    return next;
+  }
+  }
+  llvm_unreachable("unknown grouping");
+}
+
+/// The product of f32 lanes, exact in f64 (a NaN is +NaN), rounded to the
+/// product format if there is one.
+Value emitProduct(const ElementBuilder &eb, const nx::AccumulationSpec &spec,
+                  Value a, Value bv) {
+  OpBuilder &b = eb.builder();
+  Location loc = eb.location();
+  Value p = arith::MulFOp::create(b, loc, toF64(eb, a), toF64(eb, bv));
+  Value isNaN = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::UNO, p, p);
+  p = eb.select(isNaN, eb.f64c(std::numeric_limits<double>::quiet_NaN()), p);
+  if (!spec.product)
+    return p;
+  nx::Rounding r = nx::Rounding::deterministic(spec.rounding);
+  Value q = emitDecode(eb, *spec.product,
+                       emitEncodeExact(eb, *spec.product, p, eb.f64c(0.0), r));
+  return toF64(eb, q);
+}
+
+/// The canonical NaN of accumulation results.
+Value canonicalNaN(const ElementBuilder &eb, Value v) {
+  Value isNaN = arith::CmpFOp::create(eb.builder(), eb.location(),
+                                      arith::CmpFPredicate::UNO, v, v);
+  return eb.select(isNaN, eb.f32c(std::numeric_limits<float>::quiet_NaN()), v);
+}
+
+struct MatmulLowering : OpConversionPattern<MatmulOp> {
+  MatmulLowering(MLIRContext *ctx, const QTrainToVectorOptions &options)
+      : OpConversionPattern(ctx), options(options) {}
+
+  /// `t` with its two trailing dimensions swapped (linalg.transpose).
+  Value transposed(OpBuilder &b, Location loc, Value t) const {
+    auto type = llvm::cast<RankedTensorType>(t.getType());
+    int64_t rank = type.getRank();
+    SmallVector<int64_t> perm;
+    for (int64_t d = 0; d < rank; ++d)
+      perm.push_back(d);
+    std::swap(perm[rank - 1], perm[rank - 2]);
+    SmallVector<OpFoldResult> sizes;
+    for (int64_t d : perm)
+      sizes.push_back(tensor::getMixedSize(b, loc, t, d));
+    Value init = tensor::EmptyOp::create(b, loc, sizes, type.getElementType());
+    return linalg::TransposeOp::create(b, loc, t, init, perm).getResult()[0];
+  }
+
+  LogicalResult
+  matchAndRewrite(MatmulOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rw) const override {
+    nx::AccumulationSpec spec;
+    if (auto attr = op.getAccumulationAttr())
+      spec = attr.getSpec();
+    if (spec.grouping == nx::Grouping::EfficientDGA && spec.sharedThreshold)
+      return rw.notifyMatchFailure(
+          op, "the shared E-DGA threshold is not lowered to CPU code yet");
+    Location loc = op.getLoc();
+    RankedTensorType cType = op.getType();
+    int64_t rank = cType.getRank();
+    Value a = adaptor.getLhs(), bm = adaptor.getRhs();
+    if (op.getTransposeA())
+      a = transposed(rw, loc, a);
+    if (op.getTransposeB())
+      bm = transposed(rw, loc, bm);
+
+    // Sizes: batch (1 for rank 2), M, K, N; K must agree at run time.
+    auto dim = [&](Value t, int64_t d) -> Value {
+      return tensor::DimOp::create(rw, loc, t, d);
+    };
+    Value c1 = arith::ConstantIndexOp::create(rw, loc, 1);
+    Value batch = rank == 3 ? dim(a, 0) : c1;
+    Value m = dim(a, rank - 2), k = dim(a, rank - 1), n = dim(bm, rank - 1);
+    Value kb = dim(bm, rank - 2);
+    cf::AssertOp::create(
+        rw, loc,
+        arith::CmpIOp::create(rw, loc, arith::CmpIPredicate::eq, k, kb),
+        "qtrain.matmul: contraction sizes differ");
+    if (rank == 3)
+      cf::AssertOp::create(rw, loc,
+                           arith::CmpIOp::create(rw, loc,
+                                                 arith::CmpIPredicate::eq,
+                                                 batch, dim(bm, 0)),
+                           "qtrain.matmul: batch sizes differ");
+
+    FlatTensor fa = flatten(rw, loc, a), fb = flatten(rw, loc, bm);
+    Value rows = arith::MulIOp::create(rw, loc, batch, m);
+    Value count = arith::MulIOp::create(rw, loc, rows, n);
+    int64_t staticCount =
+        cType.hasStaticShape() ? cType.getNumElements() : ShapedType::kDynamic;
+    Value out = emptyFlat(rw, loc, count, staticCount, rw.getF32Type());
+
+    int64_t lanes = std::max<int64_t>(options.vectorWidth, 1);
+    bool fma = isFmaChain(spec);
+    int64_t blockRows = fma ? 4 : 1;
+    // Rows per parallel tile: about tileElements outputs, whole row blocks.
+    int64_t tileRows = blockRows;
+    if (options.tileElements > 0)
+      tileRows = std::max<int64_t>(blockRows, options.tileElements / 1024 /
+                                                  blockRows * blockRows);
+
+    // One block of `r` rows starting at global row `row0` (in one batch)
+    // and one column chunk at `col` (masked when `mask`): the outputs'
+    // accumulation over k, written into `acc` (a flat slice starting at
+    // flat offset `base`).
+    auto emitBlock = [&](OpBuilder &b, Location l, int64_t r, Value row0,
+                         Value col, Value mask, Value acc, Value base) {
+      ElementBuilder eb(b, l, lanes);
+      Value bat = arith::DivUIOp::create(b, l, row0, m);
+      Value bBase = arith::MulIOp::create(
+          b, l, bat, arith::MulIOp::create(b, l, k, n));
+      Value c0 = arith::ConstantIndexOp::create(b, l, 0);
+      Value one = arith::ConstantIndexOp::create(b, l, 1);
+      SmallVector<Value> init;
+      for (int64_t i = 0; i < r; ++i) {
+        if (fma) {
+          init.append({eb.f32c(0.0f), eb.f32c(0.0f)});
+        } else {
+          init.append({eb.f32c(0.0f), eb.f32c(0.0f), eb.u32(0),
+                       eb.f64c(spec.initialThreshold)});
+        }
+      }
+      unsigned per = fma ? 2 : 4;
+      auto loop = scf::ForOp::create(
+          b, l, c0, k, one, init,
+          [&](OpBuilder &lb, Location ll, Value kk, ValueRange iter) {
+            ElementBuilder e(lb, ll, lanes);
+            Value bOff = arith::AddIOp::create(
+                lb, ll,
+                arith::AddIOp::create(lb, ll, bBase,
+                                      arith::MulIOp::create(lb, ll, kk, n)),
+                col);
+            Value bv = readChunk(e, fb.flat, bOff, mask);
+            SmallVector<Value> yields;
+            for (int64_t i = 0; i < r; ++i) {
+              Value row = arith::AddIOp::create(
+                  lb, ll, row0, arith::ConstantIndexOp::create(lb, ll, i));
+              Value aOff = arith::AddIOp::create(
+                  lb, ll, arith::MulIOp::create(lb, ll, row, k), kk);
+              Value av = e.splat(tensor::ExtractOp::create(lb, ll, fa.flat, aOff));
+              ValueRange s = iter.slice(i * per, per);
+              if (fma) {
+                Value g = math::FmaOp::create(lb, ll, av, bv, s[1]);
+                Value o = s[0];
+                if (spec.grouping == nx::Grouping::Static) {
+                  // Groups close together for every output: after product
+                  // k, when (k + 1) % groupSize == 0.
+                  Value kp1 = arith::AddIOp::create(lb, ll, kk, one);
+                  Value closes = arith::CmpIOp::create(
+                      lb, ll, arith::CmpIPredicate::eq,
+                      arith::RemUIOp::create(
+                          lb, ll, kp1,
+                          arith::ConstantIndexOp::create(lb, ll, spec.groupSize)),
+                      c0);
+                  Value sum = arith::AddFOp::create(lb, ll, o, g);
+                  o = arith::SelectOp::create(lb, ll, closes, sum, o);
+                  g = arith::SelectOp::create(lb, ll, closes, e.f32c(0.0f), g);
+                }
+                yields.append({o, g});
+              } else {
+                AccState st{s[0], s[1], s[2], s[3]};
+                Value p = emitProduct(e, spec, av, bv);
+                yields.append(emitAdd(e, spec, st, p).values());
+              }
+            }
+            scf::YieldOp::create(lb, ll, yields);
+          });
+      for (int64_t i = 0; i < r; ++i) {
+        ValueRange s = loop.getResults().slice(i * per, per);
+        Value result;
+        if (fma) {
+          result = spec.grouping == nx::Grouping::None
+                       ? s[1]
+                       : Value(arith::AddFOp::create(b, l, s[0], s[1]));
+        } else {
+          result = spec.grouping == nx::Grouping::None
+                       ? s[1]
+                       : emitAddRounded(eb, spec.outerFormat(), toF64(eb, s[0]),
+                                        toF64(eb, s[1]), spec.rounding);
+        }
+        result = canonicalNaN(eb, result);
+        Value row = arith::AddIOp::create(
+            b, l, row0, arith::ConstantIndexOp::create(b, l, i));
+        Value off = arith::SubIOp::create(
+            b, l,
+            arith::AddIOp::create(b, l, arith::MulIOp::create(b, l, row, n), col),
+            base);
+        acc = writeChunk(eb, result, acc, off, mask);
+      }
+      return acc;
+    };
+
+    // Rows [r0, r1) (never crossing a batch: blocks are cut at batch ends).
+    auto emitRows = [&](OpBuilder &b, Location l, Value r0, Value r1,
+                        Value acc, Value base) -> Value {
+      Value c0 = arith::ConstantIndexOp::create(b, l, 0);
+      return forEachChunk(
+          b, l, c0, n, lanes, Value(), acc,
+          [&](OpBuilder &cb, Location cl, Value col, Value mask, Value,
+              Value a2) -> Value {
+            // Blocks of blockRows rows, then single rows.
+            Value cR = arith::ConstantIndexOp::create(cb, cl, blockRows);
+            Value span = arith::SubIOp::create(cb, cl, r1, r0);
+            Value fullEnd = arith::AddIOp::create(
+                cb, cl, r0,
+                arith::MulIOp::create(
+                    cb, cl, arith::DivUIOp::create(cb, cl, span, cR), cR));
+            auto blocks = scf::ForOp::create(
+                cb, cl, r0, fullEnd, cR, ValueRange{a2},
+                [&](OpBuilder &bb, Location bl, Value row, ValueRange it) {
+                  // A block must not straddle two batches.
+                  Value last = arith::AddIOp::create(
+                      bb, bl, row,
+                      arith::ConstantIndexOp::create(bb, bl, blockRows - 1));
+                  Value same = arith::CmpIOp::create(
+                      bb, bl, arith::CmpIPredicate::eq,
+                      arith::DivUIOp::create(bb, bl, row, m),
+                      arith::DivUIOp::create(bb, bl, last, m));
+                  auto sel = scf::IfOp::create(
+                      bb, bl, same,
+                      [&](OpBuilder &tb, Location tl) {
+                        scf::YieldOp::create(
+                            tb, tl,
+                            emitBlock(tb, tl, blockRows, row, col, mask, it[0],
+                                      base));
+                      },
+                      [&](OpBuilder &fbld, Location fl) {
+                        Value one = arith::ConstantIndexOp::create(fbld, fl, 1);
+                        auto single = scf::ForOp::create(
+                            fbld, fl, row,
+                            arith::AddIOp::create(fbld, fl, row, cR), one,
+                            ValueRange{it[0]},
+                            [&](OpBuilder &sb, Location sl, Value rr,
+                                ValueRange it2) {
+                              scf::YieldOp::create(
+                                  sb, sl,
+                                  emitBlock(sb, sl, 1, rr, col, mask, it2[0],
+                                            base));
+                            });
+                        scf::YieldOp::create(fbld, fl, single.getResult(0));
+                      });
+                  scf::YieldOp::create(bb, bl, sel.getResult(0));
+                });
+            Value one = arith::ConstantIndexOp::create(cb, cl, 1);
+            auto rest = scf::ForOp::create(
+                cb, cl, fullEnd, r1, one, ValueRange{blocks.getResult(0)},
+                [&](OpBuilder &sb, Location sl, Value rr, ValueRange it) {
+                  scf::YieldOp::create(
+                      sb, sl, emitBlock(sb, sl, 1, rr, col, mask, it[0], base));
+                });
+            return rest.getResult(0);
+          });
+    };
+
+    Value result;
+    if (options.tileElements > 0) {
+      // Parallel tiles of whole rows: tile t covers rows [t * R, ...).
+      Value tile = arith::ConstantIndexOp::create(rw, loc, tileRows);
+      Value tiles = arith::CeilDivUIOp::create(rw, loc, rows, tile);
+      auto forall = scf::ForallOp::create(
+          rw, loc, ArrayRef<OpFoldResult>{tiles}, ValueRange{out},
+          std::nullopt, nullptr);
+      OpBuilder::InsertionGuard guard(rw);
+      rw.setInsertionPoint(forall.getTerminator());
+      Value t = forall.getInductionVars()[0];
+      Value shared = forall.getRegionIterArgs()[0];
+      Value r0 = arith::MulIOp::create(rw, loc, t, tile);
+      Value r1 = arith::MinUIOp::create(
+          rw, loc, arith::AddIOp::create(rw, loc, r0, tile), rows);
+      Value begin = arith::MulIOp::create(rw, loc, r0, n);
+      Value size = arith::MulIOp::create(
+          rw, loc, arith::SubIOp::create(rw, loc, r1, r0), n);
+      auto sliceType = RankedTensorType::get({ShapedType::kDynamic},
+                                             rw.getF32Type());
+      SmallVector<OpFoldResult> offsets = {begin}, sizes = {size},
+                                strides = {rw.getIndexAttr(1)};
+      Value slice = tensor::ExtractSliceOp::create(rw, loc, sliceType, shared,
+                                                   offsets, sizes, strides);
+      Value written = emitRows(rw, loc, r0, r1, slice, begin);
+      rw.setInsertionPointToEnd(forall.getTerminator().getBody());
+      tensor::ParallelInsertSliceOp::create(rw, loc, written, shared, offsets,
+                                            sizes, strides);
+      result = forall.getResult(0);
+      rw.setInsertionPointAfter(forall);
+    } else {
+      Value c0 = arith::ConstantIndexOp::create(rw, loc, 0);
+      result = emitRows(rw, loc, c0, rows, out, c0);
+    }
+    // The result's shape: [batch,] M, N.
+    SmallVector<Value> dynamicSizes;
+    if (rank == 3)
+      dynamicSizes.push_back(batch);
+    dynamicSizes.append({m, n});
+    SmallVector<OpFoldResult> shape;
+    for (int64_t d = 0; d < rank; ++d)
+      shape.push_back(cType.isDynamicDim(d)
+                          ? OpFoldResult(dynamicSizes[d])
+                          : OpFoldResult(rw.getIndexAttr(cType.getDimSize(d))));
+    ReassociationIndices all;
+    for (int64_t d = 0; d < rank; ++d)
+      all.push_back(d);
+    Value shaped = tensor::ExpandShapeOp::create(
+        rw, loc, cType, result, ArrayRef<ReassociationIndices>{all}, shape);
+    rw.replaceOp(op, shaped);
+    return success();
+  }
+
+  QTrainToVectorOptions options;
+};
+
+} // namespace
+
+void populateQTrainMatmulToVectorPatterns(RewritePatternSet &patterns,
+                                          const QTrainToVectorOptions &options) {
+  patterns.add<MatmulLowering>(patterns.getContext(), options);
+}
+
+} // namespace qtrain

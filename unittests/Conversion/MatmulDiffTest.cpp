@@ -1,0 +1,224 @@
+//===- MatmulDiffTest.cpp - qtrain.matmul: JIT-compiled vs the library ----===//
+//
+// Every accumulation the lowering covers (f32 FMA chains, minifloat
+// accumulators, product formats, static groups, ideal DGA with both counts,
+// efficient DGA, outer formats, every deterministic rounding) on shapes with
+// column and row tails, transposed and batched operands, with and without
+// NaN, infinities and subnormals, against numerics::gemm bit for bit.
+// QTRAIN_DIFF_SEED replays a run.
+//
+//===----------------------------------------------------------------------===//
+
+#include "DiffTestUtil.h"
+
+#include "qtrain/Dialect/QTrain/IR/QTrainAttrs.h"
+#include "qtrain/ExecutionEngine/Jit.h"
+#include "qtrain/Numerics/Accumulation.h"
+#include "qtrain/Numerics/Presets.h"
+
+#include "gtest/gtest.h"
+
+#include <random>
+
+using namespace qtrain;
+using namespace qtrain::difftest;
+namespace nx = qtrain::numerics;
+
+namespace {
+
+using MatmulFn = void(Memref1D *a, Memref1D *b, Memref1D *c);
+
+struct AccumCase {
+  std::string name;
+  nx::AccumulationSpec spec;
+};
+
+std::vector<AccumCase> accumCases() {
+  nx::MinifloatFormat fp12 = *nx::lookupMinifloat("fp12_dga");
+  nx::MinifloatFormat fp16 = *nx::lookupMinifloat("fp16_dga");
+  auto spec = [&](nx::Grouping g) {
+    nx::AccumulationSpec s;
+    s.accumulator = fp12;
+    s.grouping = g;
+    return s;
+  };
+  std::vector<AccumCase> out;
+  out.push_back({"f32_default", nx::AccumulationSpec()});
+  nx::AccumulationSpec f32static;
+  f32static.grouping = nx::Grouping::Static;
+  f32static.groupSize = 8;
+  out.push_back({"f32_static8", f32static});
+  nx::AccumulationSpec f32up;
+  f32up.rounding = nx::RoundingMode::Up;
+  out.push_back({"f32_round_up", f32up});
+  out.push_back({"fp12_none", spec(nx::Grouping::None)});
+  nx::AccumulationSpec sga = spec(nx::Grouping::Static);
+  sga.outer = fp16;
+  out.push_back({"fp12_static16_outer_fp16", sga});
+  out.push_back({"fp12_ideal_closed_group", spec(nx::Grouping::IdealDGA)});
+  nx::AccumulationSpec after = spec(nx::Grouping::IdealDGA);
+  after.dgaCount = nx::DgaCount::AfterReset;
+  out.push_back({"fp12_ideal_after_reset", after});
+  out.push_back({"fp12_edga_c4", spec(nx::Grouping::EfficientDGA)});
+  nx::AccumulationSpec edga0 = spec(nx::Grouping::EfficientDGA);
+  edga0.initialThreshold = 0;
+  edga0.shiftC = -2;
+  out.push_back({"fp12_edga_t0_zero", edga0});
+  nx::AccumulationSpec prod = spec(nx::Grouping::EfficientDGA);
+  prod.product = fp16;
+  prod.rounding = nx::RoundingMode::TowardZero;
+  out.push_back({"fp16_products_toward_zero", prod});
+  for (nx::RoundingMode m : {nx::RoundingMode::NearestAway,
+                             nx::RoundingMode::Down}) {
+    nx::AccumulationSpec s = spec(nx::Grouping::Static);
+    s.groupSize = 5;
+    s.rounding = m;
+    out.push_back({std::string("fp12_static5_") +
+                       (m == nx::RoundingMode::Down ? "down" : "away"),
+                   s});
+  }
+  return out;
+}
+
+struct Shape {
+  int64_t batch, m, k, n;
+  bool ta, tb;
+};
+
+const Shape kShapes[] = {
+    {0, 7, 37, 19, false, false},
+    {0, 9, 64, 33, true, false},
+    {0, 6, 20, 17, false, true},
+    {2, 5, 33, 18, false, false},
+};
+
+std::string matmulFunction(mlir::MLIRContext &ctx, const std::string &name,
+                           const nx::AccumulationSpec &spec, const Shape &s) {
+  auto dims = [&](int64_t r, int64_t c) {
+    std::vector<int64_t> d;
+    if (s.batch)
+      d.push_back(s.batch);
+    d.push_back(r);
+    d.push_back(c);
+    return d;
+  };
+  std::vector<int64_t> a = s.ta ? dims(s.k, s.m) : dims(s.m, s.k);
+  std::vector<int64_t> b = s.tb ? dims(s.n, s.k) : dims(s.k, s.n);
+  std::vector<int64_t> c = dims(s.m, s.n);
+  std::string attrs = "accumulation = " + print(AccumulationAttr::get(&ctx, spec));
+  if (s.ta)
+    attrs += ", transpose_a";
+  if (s.tb)
+    attrs += ", transpose_b";
+  std::string text = llvm::formatv(
+      "func.func @{0}(%a: memref<?xf32>, %b: memref<?xf32>, %c: "
+      "memref<?xf32>) attributes {{llvm.emit_c_interface} {{\n",
+      name);
+  text += shaped("x", "a", a, "f32");
+  text += shaped("y", "b", b, "f32");
+  text += llvm::formatv("  %z = qtrain.matmul %x, %y {{{0}} : tensor<{1}f32>, "
+                        "tensor<{2}f32> -> tensor<{3}f32>\n",
+                        attrs, shapeText(a), shapeText(b), shapeText(c));
+  text += store("z", "c", c, "f32");
+  text += "  return\n}\n";
+  return text;
+}
+
+/// Operands on the e4m3fn grid with a positive mean (sums grow, groups
+/// close), plus zeros, subnormal products and (with `specials`) NaN and
+/// infinities.
+std::vector<float> operand(int64_t n, std::mt19937_64 &rng, bool specials) {
+  nx::MinifloatFormat e4m3 = *nx::lookupMinifloat("e4m3fn");
+  std::uniform_real_distribution<float> u(-0.3f, 1.0f);
+  std::vector<float> v(n);
+  for (float &x : v) {
+    x = nx::quantize(e4m3, u(rng) * 4, nx::Rounding());
+    uint64_t r = rng() % 53;
+    if (r == 0)
+      x = 0.0f;
+    else if (r == 1)
+      x = -0.0f;
+    else if (r == 2)
+      x = std::ldexp(1.0f, -100);
+    else if (specials && r == 3)
+      x = std::numeric_limits<float>::infinity();
+    else if (specials && r == 4)
+      x = std::numeric_limits<float>::quiet_NaN();
+  }
+  return v;
+}
+
+/// numerics::gemm per batch on the operands as the op sees them.
+std::vector<float> reference(const std::vector<float> &a,
+                             const std::vector<float> &b, const Shape &s,
+                             const nx::AccumulationSpec &spec) {
+  int64_t batches = std::max<int64_t>(s.batch, 1);
+  std::vector<float> c(batches * s.m * s.n);
+  for (int64_t t = 0; t < batches; ++t) {
+    std::vector<float> am(s.m * s.k), bm(s.k * s.n), cm(s.m * s.n);
+    for (int64_t i = 0; i < s.m; ++i)
+      for (int64_t kk = 0; kk < s.k; ++kk)
+        am[i * s.k + kk] = s.ta ? a[t * s.m * s.k + kk * s.m + i]
+                                : a[t * s.m * s.k + i * s.k + kk];
+    for (int64_t kk = 0; kk < s.k; ++kk)
+      for (int64_t j = 0; j < s.n; ++j)
+        bm[kk * s.n + j] = s.tb ? b[t * s.k * s.n + j * s.k + kk]
+                                : b[t * s.k * s.n + kk * s.n + j];
+    nx::gemm(am, bm, cm, s.m, s.n, s.k, spec);
+    std::copy(cm.begin(), cm.end(), c.begin() + t * s.m * s.n);
+  }
+  return c;
+}
+
+class MatmulDiff : public ::testing::TestWithParam<AccumCase> {};
+
+TEST_P(MatmulDiff, MatchesLibraryBitForBit) {
+  const AccumCase &ac = GetParam();
+  uint64_t seed = masterSeed();
+  SCOPED_TRACE(llvm::formatv("{0}, replay with QTRAIN_DIFF_SEED={1}", ac.name,
+                             seed)
+                   .str());
+  auto ctx = createJitContext();
+  std::string text;
+  for (size_t i = 0; i < std::size(kShapes); ++i)
+    text += matmulFunction(*ctx, "mm" + std::to_string(i), ac.spec, kShapes[i]);
+  for (int64_t tile : {int64_t(0), int64_t(65536)}) {
+    JitOptions options;
+    options.tileElements = tile;
+    auto engine = compileForHost(*ctx, text, options);
+    ASSERT_TRUE(!!engine) << llvm::toString(engine.takeError()) << "\n" << text;
+    std::mt19937_64 rng(seed);
+    for (size_t i = 0; i < std::size(kShapes); ++i) {
+      const Shape &s = kShapes[i];
+      for (bool specials : {false, true}) {
+        int64_t batches = std::max<int64_t>(s.batch, 1);
+        std::vector<float> a = operand(batches * s.m * s.k, rng, specials);
+        std::vector<float> b = operand(batches * s.k * s.n, rng, specials);
+        std::vector<float> want = reference(a, b, s, ac.spec);
+        std::vector<float> got(want.size());
+        auto fn = lookupCInterface<MatmulFn>(**engine, "mm" + std::to_string(i));
+        ASSERT_TRUE(!!fn) << llvm::toString(fn.takeError());
+        Memref1D ad = view(a, a.size()), bd = view(b, b.size()),
+                 cd = view(got, got.size());
+        (*fn)(&ad, &bd, &cd);
+        int bad = 0;
+        for (size_t j = 0; j < want.size(); ++j)
+          if (llvm::bit_cast<uint32_t>(got[j]) !=
+                  llvm::bit_cast<uint32_t>(want[j]) &&
+              ++bad <= 5)
+            ADD_FAILURE() << "shape " << i << (specials ? " with NaN/Inf" : "")
+                          << " tiles " << tile << ": output " << j << " = "
+                          << got[j] << " want " << want[j];
+        EXPECT_EQ(bad, 0) << "shape " << i;
+      }
+    }
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Accumulations, MatmulDiff,
+                         ::testing::ValuesIn(accumCases()),
+                         [](const ::testing::TestParamInfo<AccumCase> &info) {
+                           return info.param.name;
+                         });
+
+} // namespace
