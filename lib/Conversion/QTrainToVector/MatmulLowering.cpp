@@ -10,7 +10,7 @@
 //
 // f32 accumulation with exact products and nearest-even rounding (the
 // default) is the chain of f32 FMAs, RN(P + a * b), so it runs on the FMA
-// units directly, 4 rows at a time.
+// units directly, in blocks of 4 rows x 3 vectors of columns.
 //
 // Not yet lowered: the shared E-DGA threshold (it couples all outputs after
 // every k step).
@@ -250,7 +250,10 @@ struct MatmulLowering : OpConversionPattern<MatmulOp> {
 
     int64_t lanes = std::max<int64_t>(options.vectorWidth, 1);
     bool fma = isFmaChain(spec);
+    // Register blocking of the FMA chains: 4 rows x 3 vectors of columns
+    // (12 accumulators, 7 loads per 12 FMAs).
     int64_t blockRows = fma ? 4 : 1;
+    int64_t colVecs = fma ? 3 : 1;
     // Rows per parallel tile: about tileElements outputs, whole row blocks.
     int64_t tileRows = blockRows;
     if (options.tileElements > 0)
@@ -258,155 +261,184 @@ struct MatmulLowering : OpConversionPattern<MatmulOp> {
                                                   blockRows * blockRows);
 
     // One block of `r` rows starting at global row `row0` (in one batch)
-    // and one column chunk at `col` (masked when `mask`): the outputs'
-    // accumulation over k, written into `acc` (a flat slice starting at
-    // flat offset `base`).
-    auto emitBlock = [&](OpBuilder &b, Location l, int64_t r, Value row0,
-                         Value col, Value mask, Value acc, Value base) {
+    // and `vecs` column chunks from `col` (one chunk, masked when `mask`):
+    // the outputs' accumulation over k, written into `acc` (a flat slice
+    // starting at flat offset `base`).
+    auto emitBlock = [&](OpBuilder &b, Location l, int64_t r, int64_t vecs,
+                         Value row0, Value col, Value mask, Value acc,
+                         Value base) {
       ElementBuilder eb(b, l, lanes);
       Value bat = arith::DivUIOp::create(b, l, row0, m);
       Value bBase = arith::MulIOp::create(
           b, l, bat, arith::MulIOp::create(b, l, k, n));
       Value c0 = arith::ConstantIndexOp::create(b, l, 0);
       Value one = arith::ConstantIndexOp::create(b, l, 1);
+      auto colOf = [&](OpBuilder &cb, Location cl, int64_t v) -> Value {
+        return v ? Value(arith::AddIOp::create(
+                       cb, cl, col,
+                       arith::ConstantIndexOp::create(cb, cl, v * lanes)))
+                 : col;
+      };
+      unsigned per = fma ? 2 : 4;
       SmallVector<Value> init;
-      for (int64_t i = 0; i < r; ++i) {
-        if (fma) {
+      for (int64_t i = 0; i < r * vecs; ++i) {
+        if (fma)
           init.append({eb.f32c(0.0f), eb.f32c(0.0f)});
-        } else {
+        else
           init.append({eb.f32c(0.0f), eb.f32c(0.0f), eb.u32(0),
                        eb.f64c(spec.initialThreshold)});
-        }
       }
-      unsigned per = fma ? 2 : 4;
       auto loop = scf::ForOp::create(
           b, l, c0, k, one, init,
           [&](OpBuilder &lb, Location ll, Value kk, ValueRange iter) {
             ElementBuilder e(lb, ll, lanes);
-            Value bOff = arith::AddIOp::create(
-                lb, ll,
-                arith::AddIOp::create(lb, ll, bBase,
-                                      arith::MulIOp::create(lb, ll, kk, n)),
-                col);
-            Value bv = readChunk(e, fb.flat, bOff, mask);
+            Value bRow = arith::AddIOp::create(
+                lb, ll, bBase, arith::MulIOp::create(lb, ll, kk, n));
+            SmallVector<Value> bv;
+            for (int64_t v = 0; v < vecs; ++v)
+              bv.push_back(readChunk(
+                  e, fb.flat, arith::AddIOp::create(lb, ll, bRow, colOf(lb, ll, v)),
+                  mask));
+            // Static groups close for every output after the same product.
+            Value closes;
+            if (spec.grouping == nx::Grouping::Static) {
+              Value kp1 = arith::AddIOp::create(lb, ll, kk, one);
+              closes = arith::CmpIOp::create(
+                  lb, ll, arith::CmpIPredicate::eq,
+                  arith::RemUIOp::create(
+                      lb, ll, kp1,
+                      arith::ConstantIndexOp::create(lb, ll, spec.groupSize)),
+                  c0);
+            }
             SmallVector<Value> yields;
             for (int64_t i = 0; i < r; ++i) {
               Value row = arith::AddIOp::create(
                   lb, ll, row0, arith::ConstantIndexOp::create(lb, ll, i));
               Value aOff = arith::AddIOp::create(
                   lb, ll, arith::MulIOp::create(lb, ll, row, k), kk);
-              Value av = e.splat(tensor::ExtractOp::create(lb, ll, fa.flat, aOff));
-              ValueRange s = iter.slice(i * per, per);
-              if (fma) {
-                Value g = math::FmaOp::create(lb, ll, av, bv, s[1]);
-                Value o = s[0];
-                if (spec.grouping == nx::Grouping::Static) {
-                  // Groups close together for every output: after product
-                  // k, when (k + 1) % groupSize == 0.
-                  Value kp1 = arith::AddIOp::create(lb, ll, kk, one);
-                  Value closes = arith::CmpIOp::create(
-                      lb, ll, arith::CmpIPredicate::eq,
-                      arith::RemUIOp::create(
-                          lb, ll, kp1,
-                          arith::ConstantIndexOp::create(lb, ll, spec.groupSize)),
-                      c0);
-                  Value sum = arith::AddFOp::create(lb, ll, o, g);
-                  o = arith::SelectOp::create(lb, ll, closes, sum, o);
-                  g = arith::SelectOp::create(lb, ll, closes, e.f32c(0.0f), g);
+              Value av =
+                  e.splat(tensor::ExtractOp::create(lb, ll, fa.flat, aOff));
+              for (int64_t v = 0; v < vecs; ++v) {
+                ValueRange st = iter.slice((i * vecs + v) * per, per);
+                if (fma) {
+                  Value g = math::FmaOp::create(lb, ll, av, bv[v], st[1]);
+                  Value o = st[0];
+                  if (closes) {
+                    Value sum = arith::AddFOp::create(lb, ll, o, g);
+                    o = arith::SelectOp::create(lb, ll, closes, sum, o);
+                    g = arith::SelectOp::create(lb, ll, closes, e.f32c(0.0f),
+                                                g);
+                  }
+                  yields.append({o, g});
+                } else {
+                  AccState state{st[0], st[1], st[2], st[3]};
+                  Value p = emitProduct(e, spec, av, bv[v]);
+                  yields.append(emitAdd(e, spec, state, p).values());
                 }
-                yields.append({o, g});
-              } else {
-                AccState st{s[0], s[1], s[2], s[3]};
-                Value p = emitProduct(e, spec, av, bv);
-                yields.append(emitAdd(e, spec, st, p).values());
               }
             }
             scf::YieldOp::create(lb, ll, yields);
           });
       for (int64_t i = 0; i < r; ++i) {
-        ValueRange s = loop.getResults().slice(i * per, per);
-        Value result;
-        if (fma) {
-          result = spec.grouping == nx::Grouping::None
-                       ? s[1]
-                       : Value(arith::AddFOp::create(b, l, s[0], s[1]));
-        } else {
-          result = spec.grouping == nx::Grouping::None
-                       ? s[1]
-                       : emitAddRounded(eb, spec.outerFormat(), toF64(eb, s[0]),
-                                        toF64(eb, s[1]), spec.rounding);
-        }
-        result = canonicalNaN(eb, result);
         Value row = arith::AddIOp::create(
             b, l, row0, arith::ConstantIndexOp::create(b, l, i));
-        Value off = arith::SubIOp::create(
-            b, l,
-            arith::AddIOp::create(b, l, arith::MulIOp::create(b, l, row, n), col),
-            base);
-        acc = writeChunk(eb, result, acc, off, mask);
+        for (int64_t v = 0; v < vecs; ++v) {
+          ValueRange st = loop.getResults().slice((i * vecs + v) * per, per);
+          Value result;
+          if (spec.grouping == nx::Grouping::None)
+            result = st[1];
+          else if (fma)
+            result = arith::AddFOp::create(b, l, st[0], st[1]);
+          else
+            result = emitAddRounded(eb, spec.outerFormat(), toF64(eb, st[0]),
+                                    toF64(eb, st[1]), spec.rounding);
+          result = canonicalNaN(eb, result);
+          Value off = arith::SubIOp::create(
+              b, l,
+              arith::AddIOp::create(b, l, arith::MulIOp::create(b, l, row, n),
+                                    colOf(b, l, v)),
+              base);
+          acc = writeChunk(eb, result, acc, off, mask);
+        }
       }
       return acc;
     };
 
-    // Rows [r0, r1) (never crossing a batch: blocks are cut at batch ends).
+    // Rows [r0, r1) for the columns at `col`: blocks of blockRows rows
+    // (a block never straddles two batches), then single rows.
+    auto emitRowsAt = [&](OpBuilder &cb, Location cl, Value r0, Value r1,
+                          int64_t vecs, Value col, Value mask, Value acc,
+                          Value base) -> Value {
+      Value cR = arith::ConstantIndexOp::create(cb, cl, blockRows);
+      Value one = arith::ConstantIndexOp::create(cb, cl, 1);
+      Value span = arith::SubIOp::create(cb, cl, r1, r0);
+      Value fullEnd = arith::AddIOp::create(
+          cb, cl, r0,
+          arith::MulIOp::create(cb, cl, arith::DivUIOp::create(cb, cl, span, cR),
+                                cR));
+      auto single = [&](OpBuilder &sb, Location sl, Value from, Value to,
+                        Value a2) -> Value {
+        auto loop = scf::ForOp::create(
+            sb, sl, from, to, one, ValueRange{a2},
+            [&](OpBuilder &lb, Location ll, Value rr, ValueRange it) {
+              scf::YieldOp::create(
+                  lb, ll, emitBlock(lb, ll, 1, vecs, rr, col, mask, it[0], base));
+            });
+        return loop.getResult(0);
+      };
+      auto blocks = scf::ForOp::create(
+          cb, cl, r0, fullEnd, cR, ValueRange{acc},
+          [&](OpBuilder &bb, Location bl, Value row, ValueRange it) {
+            Value last = arith::AddIOp::create(
+                bb, bl, row,
+                arith::ConstantIndexOp::create(bb, bl, blockRows - 1));
+            Value same = arith::CmpIOp::create(
+                bb, bl, arith::CmpIPredicate::eq,
+                arith::DivUIOp::create(bb, bl, row, m),
+                arith::DivUIOp::create(bb, bl, last, m));
+            auto sel = scf::IfOp::create(
+                bb, bl, same,
+                [&](OpBuilder &tb, Location tl) {
+                  scf::YieldOp::create(tb, tl,
+                                       emitBlock(tb, tl, blockRows, vecs, row,
+                                                 col, mask, it[0], base));
+                },
+                [&](OpBuilder &fb2, Location fl) {
+                  scf::YieldOp::create(
+                      fb2, fl,
+                      single(fb2, fl, row,
+                             arith::AddIOp::create(fb2, fl, row, cR), it[0]));
+                });
+            scf::YieldOp::create(bb, bl, sel.getResult(0));
+          });
+      return single(cb, cl, fullEnd, r1, blocks.getResult(0));
+    };
+
+    // Rows [r0, r1): super-chunks of colVecs vectors, then single (masked
+    // tail) chunks.
     auto emitRows = [&](OpBuilder &b, Location l, Value r0, Value r1,
                         Value acc, Value base) -> Value {
       Value c0 = arith::ConstantIndexOp::create(b, l, 0);
+      Value step = arith::ConstantIndexOp::create(b, l, colVecs * lanes);
+      Value wideEnd = arith::MulIOp::create(
+          b, l, arith::DivUIOp::create(b, l, n, step), step);
+      if (colVecs > 1) {
+        auto wide = scf::ForOp::create(
+            b, l, c0, wideEnd, step, ValueRange{acc},
+            [&](OpBuilder &wb, Location wl, Value col, ValueRange it) {
+              scf::YieldOp::create(wb, wl,
+                                   emitRowsAt(wb, wl, r0, r1, colVecs, col,
+                                              Value(), it[0], base));
+            });
+        acc = wide.getResult(0);
+      } else {
+        wideEnd = c0;
+      }
       return forEachChunk(
-          b, l, c0, n, lanes, Value(), acc,
+          b, l, wideEnd, n, lanes, Value(), acc,
           [&](OpBuilder &cb, Location cl, Value col, Value mask, Value,
               Value a2) -> Value {
-            // Blocks of blockRows rows, then single rows.
-            Value cR = arith::ConstantIndexOp::create(cb, cl, blockRows);
-            Value span = arith::SubIOp::create(cb, cl, r1, r0);
-            Value fullEnd = arith::AddIOp::create(
-                cb, cl, r0,
-                arith::MulIOp::create(
-                    cb, cl, arith::DivUIOp::create(cb, cl, span, cR), cR));
-            auto blocks = scf::ForOp::create(
-                cb, cl, r0, fullEnd, cR, ValueRange{a2},
-                [&](OpBuilder &bb, Location bl, Value row, ValueRange it) {
-                  // A block must not straddle two batches.
-                  Value last = arith::AddIOp::create(
-                      bb, bl, row,
-                      arith::ConstantIndexOp::create(bb, bl, blockRows - 1));
-                  Value same = arith::CmpIOp::create(
-                      bb, bl, arith::CmpIPredicate::eq,
-                      arith::DivUIOp::create(bb, bl, row, m),
-                      arith::DivUIOp::create(bb, bl, last, m));
-                  auto sel = scf::IfOp::create(
-                      bb, bl, same,
-                      [&](OpBuilder &tb, Location tl) {
-                        scf::YieldOp::create(
-                            tb, tl,
-                            emitBlock(tb, tl, blockRows, row, col, mask, it[0],
-                                      base));
-                      },
-                      [&](OpBuilder &fbld, Location fl) {
-                        Value one = arith::ConstantIndexOp::create(fbld, fl, 1);
-                        auto single = scf::ForOp::create(
-                            fbld, fl, row,
-                            arith::AddIOp::create(fbld, fl, row, cR), one,
-                            ValueRange{it[0]},
-                            [&](OpBuilder &sb, Location sl, Value rr,
-                                ValueRange it2) {
-                              scf::YieldOp::create(
-                                  sb, sl,
-                                  emitBlock(sb, sl, 1, rr, col, mask, it2[0],
-                                            base));
-                            });
-                        scf::YieldOp::create(fbld, fl, single.getResult(0));
-                      });
-                  scf::YieldOp::create(bb, bl, sel.getResult(0));
-                });
-            Value one = arith::ConstantIndexOp::create(cb, cl, 1);
-            auto rest = scf::ForOp::create(
-                cb, cl, fullEnd, r1, one, ValueRange{blocks.getResult(0)},
-                [&](OpBuilder &sb, Location sl, Value rr, ValueRange it) {
-                  scf::YieldOp::create(
-                      sb, sl, emitBlock(sb, sl, 1, rr, col, mask, it[0], base));
-                });
-            return rest.getResult(0);
+            return emitRowsAt(cb, cl, r0, r1, 1, col, mask, a2, base);
           });
     };
 

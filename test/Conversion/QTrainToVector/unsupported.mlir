@@ -1,11 +1,30 @@
 // RUN: qtrain-opt %s --split-input-file --convert-qtrain-to-vector --verify-diagnostics
 // RUN: not qtrain-opt %s --split-input-file --convert-qtrain-to-vector="vector-width=0" 2>&1 | FileCheck %s --check-prefix=WIDTH
+// RUN: not qtrain-opt %s --split-input-file --convert-qtrain-to-vector="tile-elements=-1" 2>&1 | FileCheck %s --check-prefix=TILE
 
 // WIDTH: error: vector-width must be at least 1, got 0
+// TILE: error: tile-elements must not be negative, got -1
 
-// Ops the CPU lowering does not cover yet fail with their location.
-func.func @matmul(%a: tensor<4x8xf32>, %b: tensor<8x4xf32>) -> tensor<4x4xf32> {
+// What the CPU lowering does not cover yet fails with the op's location
+// (docs/CPULowering.md lists it).
+func.func @shared_threshold(%a: tensor<4x8xf32>, %b: tensor<8x4xf32>) -> tensor<4x4xf32> {
   // expected-error @+1 {{failed to legalize operation 'qtrain.matmul'}}
-  %c = qtrain.matmul %a, %b : tensor<4x8xf32>, tensor<8x4xf32> -> tensor<4x4xf32>
+  %c = qtrain.matmul %a, %b {accumulation = #qtrain.accum<#qtrain.fp<fp12_dga>, efficient_dga, c = 4, shared>} : tensor<4x8xf32>, tensor<8x4xf32> -> tensor<4x4xf32>
   return %c : tensor<4x4xf32>
+}
+
+// -----
+
+func.func @conv(%x: tensor<1x3x8x8xf32>, %w: tensor<4x3x3x3xf32>) -> tensor<1x4x6x6xf32> {
+  // expected-error @+1 {{failed to legalize operation 'qtrain.conv2d'}}
+  %y = qtrain.conv2d %x, %w : tensor<1x3x8x8xf32>, tensor<4x3x3x3xf32> -> tensor<1x4x6x6xf32>
+  return %y : tensor<1x4x6x6xf32>
+}
+
+// -----
+
+func.func @median_lookup(%x: tensor<64xf32>) -> tensor<64xf32> {
+  // expected-error @+1 {{failed to legalize operation 'qtrain.quantize'}}
+  %q = qtrain.quantize %x {format = #qtrain.scaled<abfp8_e5m2>} : tensor<64xf32>
+  return %q : tensor<64xf32>
 }
