@@ -90,6 +90,8 @@ const Shape kShapes[] = {
     {0, 9, 64, 33, true, false},
     {0, 6, 20, 17, false, true},
     {2, 5, 33, 18, false, false},
+    {0, 11, 29, 100, false, false}, // wide column blocks, row blocks + rest
+    {3, 6, 13, 50, false, true},    // row blocks across batches
 };
 
 std::string matmulFunction(mlir::MLIRContext &ctx, const std::string &name,
