@@ -21,6 +21,12 @@ mlir::Value emitScaleFromAmax(const ElementBuilder &eb,
                               const numerics::ElementFormat &element,
                               mlir::Value amax);
 
+/// scaleFromMedian: the power of two nearest the median (1.5 * 2^j goes
+/// up), stored at the element exponent medianExponent.
+mlir::Value emitScaleFromMedian(const ElementBuilder &eb,
+                                const numerics::ScaleLevel &level,
+                                mlir::Value median);
+
 /// toScaleFormat: a given scale moved onto the scale format's grid.
 mlir::Value emitToScaleFormat(const ElementBuilder &eb,
                               const numerics::ScaleFormat &f,

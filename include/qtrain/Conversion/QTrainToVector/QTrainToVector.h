@@ -39,6 +39,10 @@ void populateQTrainScaledToVectorPatterns(mlir::RewritePatternSet &patterns,
 void populateQTrainMatmulToVectorPatterns(mlir::RewritePatternSet &patterns,
                                           const QTrainToVectorOptions &options);
 
+/// amax, exponent_histogram and select_scale.
+void populateQTrainStatisticsToVectorPatterns(
+    mlir::RewritePatternSet &patterns, const QTrainToVectorOptions &options);
+
 /// Every qtrain op the CPU lowering covers.
 void populateQTrainToVectorConversionPatterns(
     mlir::RewritePatternSet &patterns, const QTrainToVectorOptions &options);

@@ -1,0 +1,140 @@
+//===- StatisticsLowering.cpp - amax, exponent histogram, select_scale ----===//
+//
+// docs/Numerics.md, Statistics: amax (NaN if any element is NaN, else +inf
+// if any is infinite, else max |x|, 0 for an empty tensor) as a vectorised
+// max reduction; the exponent histogram as a scalar counting loop; and
+// select_scale with the scale rules of ScaleCodegen.
+//
+// Not yet lowered: median (exact and approximate), zero_setting_error and
+// delayed_scale.
+//
+//===----------------------------------------------------------------------===//
+
+#include "ElementCodegen.h"
+#include "LoopCodegen.h"
+#include "ScaleCodegen.h"
+
+#include "qtrain/Conversion/QTrainToVector/QTrainToVector.h"
+#include "qtrain/Dialect/QTrain/IR/QTrainOps.h"
+#include "qtrain/Numerics/Statistics.h"
+
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/Transforms/DialectConversion.h"
+
+#include <limits>
+
+using namespace mlir;
+namespace nx = qtrain::numerics;
+
+namespace qtrain {
+namespace {
+
+using namespace lowering;
+
+/// A 0-d f32 tensor holding `v`.
+Value scalarTensor(OpBuilder &b, Location loc, Value v) {
+  return tensor::FromElementsOp::create(
+      b, loc, RankedTensorType::get({}, b.getF32Type()), ValueRange{v});
+}
+
+struct AmaxLowering : OpConversionPattern<AmaxOp> {
+  AmaxLowering(MLIRContext *ctx, const QTrainToVectorOptions &options)
+      : OpConversionPattern(ctx), options(options) {}
+  LogicalResult
+  matchAndRewrite(AmaxOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rw) const override {
+    Location loc = op.getLoc();
+    FlatTensor in = flatten(rw, loc, adaptor.getInput());
+    int64_t lanes = std::max<int64_t>(options.vectorWidth, 1);
+    ElementBuilder outer(rw, loc, lanes);
+    Value c0 = arith::ConstantIndexOp::create(rw, loc, 0);
+    // maximumf propagates NaN and orders +inf above every finite |x|.
+    Value acc = forEachChunk(
+        rw, loc, c0, in.count, lanes, Value(), outer.f32c(0.0f),
+        [&](OpBuilder &b, Location l, Value off, Value mask, Value,
+            Value a) -> Value {
+          ElementBuilder eb(b, l, lanes);
+          Value x = math::AbsFOp::create(b, l, readChunk(eb, in.flat, off, mask));
+          if (mask)
+            x = eb.select(mask, x, eb.f32c(0.0f));
+          return arith::MaximumFOp::create(b, l, a, x);
+        });
+    Value m = vector::ReductionOp::create(rw, loc,
+                                          vector::CombiningKind::MAXIMUMF, acc);
+    ElementBuilder s(rw, loc, 0);
+    Value isNaN =
+        arith::CmpFOp::create(rw, loc, arith::CmpFPredicate::UNO, m, m);
+    m = s.select(isNaN, s.f32c(std::numeric_limits<float>::quiet_NaN()), m);
+    rw.replaceOp(op, scalarTensor(rw, loc, m));
+    return success();
+  }
+  QTrainToVectorOptions options;
+};
+
+struct SelectScaleLowering : OpConversionPattern<SelectScaleOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(SelectScaleOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rw) const override {
+    Location loc = op.getLoc();
+    Value stat = tensor::ExtractOp::create(rw, loc, adaptor.getStatistic(),
+                                           ValueRange{});
+    nx::ScaleLevel level = op.getLevel().getLevel();
+    ElementBuilder s(rw, loc, 0);
+    Value scale =
+        level.rule == nx::ScaleRule::MedianLookup
+            ? emitScaleFromMedian(s, level, stat)
+            : emitScaleFromAmax(s, level,
+                                op.getElement().getScaledFormat().element, stat);
+    rw.replaceOp(op, scalarTensor(rw, loc, scale));
+    return success();
+  }
+};
+
+struct ExponentHistogramLowering : OpConversionPattern<ExponentHistogramOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(ExponentHistogramOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rw) const override {
+    Location loc = op.getLoc();
+    FlatTensor in = flatten(rw, loc, adaptor.getInput());
+    constexpr int64_t kBins = nx::ExponentHistogram::kMaxExponent -
+                              nx::ExponentHistogram::kMinExponent + 1;
+    Value zero = arith::ConstantIntOp::create(rw, loc, 0, 64);
+    Value init = tensor::SplatOp::create(rw, loc, op.getType(), zero,
+                                         ValueRange{});
+    Value c0 = arith::ConstantIndexOp::create(rw, loc, 0);
+    Value counts = forEachChunk(
+        rw, loc, c0, in.count, /*lanes=*/0, Value(), init,
+        [&](OpBuilder &b, Location l, Value off, Value, Value,
+            Value h) -> Value {
+          ElementBuilder eb(b, l, 0);
+          F32Fields p = splitF32(eb, readChunk(eb, in.flat, off, Value()));
+          // Bins: exponents from kMinExponent, then zeros, infinities, NaNs.
+          Value bin = eb.sub(p.top, eb.s32(nx::ExponentHistogram::kMinExponent));
+          bin = eb.select(p.isZero, eb.s32(kBins), bin);
+          bin = eb.select(p.isInf, eb.s32(kBins + 1), bin);
+          bin = eb.select(p.isNaN, eb.s32(kBins + 2), bin);
+          Value i = arith::IndexCastUIOp::create(b, l, b.getIndexType(), bin);
+          Value c = tensor::ExtractOp::create(b, l, h, i);
+          Value one = arith::ConstantIntOp::create(b, l, 1, 64);
+          return tensor::InsertOp::create(b, l, arith::AddIOp::create(b, l, c, one),
+                                          h, i);
+        });
+    rw.replaceOp(op, counts);
+    return success();
+  }
+};
+
+} // namespace
+
+void populateQTrainStatisticsToVectorPatterns(
+    RewritePatternSet &patterns, const QTrainToVectorOptions &options) {
+  patterns.add<AmaxLowering>(patterns.getContext(), options);
+  patterns.add<SelectScaleLowering, ExponentHistogramLowering>(
+      patterns.getContext());
+}
+
+} // namespace qtrain

@@ -1,0 +1,176 @@
+//===- StatisticsDiffTest.cpp - amax, histogram, select_scale vs library --===//
+//
+// The CPU lowering of the statistics ops against numerics::amax,
+// exponentHistogram, scaleFromAmax and scaleFromMedian, bit for bit, on
+// inputs with NaN, infinities, zeros and subnormals.
+//
+//===----------------------------------------------------------------------===//
+
+#include "DiffTestUtil.h"
+
+#include "qtrain/Dialect/QTrain/IR/QTrainAttrs.h"
+#include "qtrain/ExecutionEngine/Jit.h"
+#include "qtrain/Numerics/Presets.h"
+#include "qtrain/Numerics/ScaledFormat.h"
+#include "qtrain/Numerics/Statistics.h"
+
+#include "mlir/AsmParser/AsmParser.h"
+
+#include "gtest/gtest.h"
+
+#include <random>
+
+using namespace qtrain;
+using namespace qtrain::difftest;
+namespace nx = qtrain::numerics;
+
+namespace {
+
+using StatFn = void(Memref1D *in, Memref1D *amax, Memref1D *histogram);
+using ScaleFn = void(Memref1D *stat, Memref1D *scale);
+
+const char *kStatistics = R"(
+func.func @stats(%in: memref<?xf32>, %amax: memref<?xf32>, %hist: memref<?xi64>)
+    attributes {llvm.emit_c_interface} {
+  %x = bufferization.to_tensor %in restrict : memref<?xf32> to tensor<?xf32>
+  %a = qtrain.amax %x : tensor<?xf32> -> tensor<f32>
+  %h = qtrain.exponent_histogram %x : tensor<?xf32> -> tensor<280xi64>
+  %a1 = tensor.expand_shape %a [] output_shape [1] : tensor<f32> into tensor<1xf32>
+  %a2 = tensor.cast %a1 : tensor<1xf32> to tensor<?xf32>
+  bufferization.materialize_in_destination %a2 in restrict writable %amax
+      : (tensor<?xf32>, memref<?xf32>) -> ()
+  %h2 = tensor.cast %h : tensor<280xi64> to tensor<?xi64>
+  bufferization.materialize_in_destination %h2 in restrict writable %hist
+      : (tensor<?xi64>, memref<?xi64>) -> ()
+  return
+}
+)";
+
+std::vector<float> inputs(size_t n, std::mt19937_64 &rng, bool nan, bool inf) {
+  std::vector<float> v(n);
+  for (float &x : v) {
+    uint64_t r = rng() % 8;
+    x = r == 0 ? llvm::bit_cast<float>(static_cast<uint32_t>(rng()) & 0x807fffffu)
+               : std::ldexp(std::normal_distribution<float>()(rng),
+                            static_cast<int>(rng() % 60) - 30);
+    if (r == 1)
+      x = 0.0f;
+  }
+  if (!v.empty() && inf)
+    v[rng() % n] = -std::numeric_limits<float>::infinity();
+  if (!v.empty() && nan)
+    v[rng() % n] = llvm::bit_cast<float>(0xffc00123u); // a negative payload
+  // Any non-NaN bit pattern from the random draw is a finite value.
+  for (float &x : v)
+    if (std::isnan(x) && !nan)
+      x = 1.0f;
+  return v;
+}
+
+TEST(StatisticsDiff, AmaxAndHistogram) {
+  uint64_t seed = masterSeed();
+  SCOPED_TRACE("replay with QTRAIN_DIFF_SEED=" + std::to_string(seed));
+  auto ctx = createJitContext();
+  auto engine = compileForHost(*ctx, kStatistics);
+  ASSERT_TRUE(!!engine) << llvm::toString(engine.takeError());
+  auto fn = lookupCInterface<StatFn>(**engine, "stats");
+  ASSERT_TRUE(!!fn) << llvm::toString(fn.takeError());
+  std::mt19937_64 rng(seed);
+  for (size_t n : {size_t(0), size_t(1), size_t(15), size_t(1000), size_t(70001)})
+    for (bool nan : {false, true})
+      for (bool inf : {false, true}) {
+        std::vector<float> in = inputs(n, rng, nan, inf);
+        std::vector<float> amax(1);
+        std::vector<int64_t> hist(280);
+        Memref1D i = view(in, n), a = view(amax, 1), h = view(hist, 280);
+        (*fn)(&i, &a, &h);
+        float want = nx::amax(in);
+        EXPECT_EQ(llvm::bit_cast<uint32_t>(amax[0]),
+                  llvm::bit_cast<uint32_t>(want))
+            << "n " << n << " nan " << nan << " inf " << inf << ": " << amax[0]
+            << " want " << want;
+        nx::ExponentHistogram wantH = nx::exponentHistogram(in);
+        for (int e = nx::ExponentHistogram::kMinExponent;
+             e <= nx::ExponentHistogram::kMaxExponent; ++e)
+          ASSERT_EQ(uint64_t(hist[e - nx::ExponentHistogram::kMinExponent]),
+                    wantH.at(e))
+              << "exponent " << e << " n " << n;
+        EXPECT_EQ(uint64_t(hist[277]), wantH.zeros);
+        EXPECT_EQ(uint64_t(hist[278]), wantH.infinities);
+        EXPECT_EQ(uint64_t(hist[279]), wantH.nans);
+      }
+}
+
+TEST(StatisticsDiff, SelectScale) {
+  auto ctx = createJitContext();
+  using R = nx::ScaleRule;
+  struct Case {
+    std::string level, element;
+  };
+  const Case cases[] = {
+      {"#qtrain.scale_level<tensor, f32, amax_to_max>", "#qtrain.fp<e4m3fn>"},
+      {"#qtrain.scale_level<tensor, f32, amax_to_max, margin = 3>",
+       "#qtrain.fp<e5m2>"},
+      {"#qtrain.scale_level<tensor, e8m0, amax_to_max, margin = -2>",
+       "#qtrain.fp<e4m3fn>"},
+      {"#qtrain.scale_level<[32], e8m0, shared_exponent>", "#qtrain.fp<e2m1fn>"},
+      {"#qtrain.scale_level<[16], pow2<3, 7>, shared_exponent>",
+       "#qtrain.int<s8, frac = 6>"},
+      {"#qtrain.scale_level<tensor, f32, shared_exponent>", "#qtrain.fp<e4m3fn>"},
+      {"#qtrain.scale_level<tensor, e8m0, median_lookup, median_exponent = 1>",
+       "#qtrain.fp<e5m2>"},
+      {"#qtrain.scale_level<tensor, pow2<4, 9>, median_lookup, median_exponent = -3>",
+       "#qtrain.fp<e5m2>"},
+  };
+  std::string text;
+  for (size_t i = 0; i < std::size(cases); ++i)
+    text += llvm::formatv(R"(
+func.func @s{0}(%in: memref<?xf32>, %out: memref<?xf32>) attributes {{llvm.emit_c_interface} {{
+  %t = bufferization.to_tensor %in restrict : memref<?xf32> to tensor<?xf32>
+  %c = tensor.cast %t : tensor<?xf32> to tensor<1xf32>
+  %x = tensor.collapse_shape %c [] : tensor<1xf32> into tensor<f32>
+  %s = qtrain.select_scale %x {{level = {1}, element = {2}} : tensor<f32>
+  %s1 = tensor.expand_shape %s [] output_shape [1] : tensor<f32> into tensor<1xf32>
+  %s2 = tensor.cast %s1 : tensor<1xf32> to tensor<?xf32>
+  bufferization.materialize_in_destination %s2 in restrict writable %out
+      : (tensor<?xf32>, memref<?xf32>) -> ()
+  return
+}
+)",
+                          i, cases[i].level, cases[i].element)
+                .str();
+  auto engine = compileForHost(*ctx, text);
+  ASSERT_TRUE(!!engine) << llvm::toString(engine.takeError()) << text;
+  std::mt19937_64 rng(masterSeed());
+  std::vector<float> stats = {0.0f, -0.0f, 1.0f, 1.5f, 1.4999999f, 448.0f,
+                              std::numeric_limits<float>::quiet_NaN(),
+                              std::numeric_limits<float>::infinity(),
+                              std::numeric_limits<float>::denorm_min(),
+                              std::numeric_limits<float>::max(), 3e-39f};
+  for (int i = 0; i < 300; ++i)
+    stats.push_back(std::ldexp(std::uniform_real_distribution<float>(1, 2)(rng),
+                               static_cast<int>(rng() % 300) - 150));
+  for (size_t c = 0; c < std::size(cases); ++c) {
+    mlir::Attribute levelAttr = mlir::parseAttribute(cases[c].level, ctx.get());
+    mlir::Attribute elementAttr = mlir::parseAttribute(cases[c].element, ctx.get());
+    ASSERT_TRUE(levelAttr && elementAttr);
+    nx::ScaleLevel level = llvm::cast<ScaleLevelAttr>(levelAttr).getLevel();
+    nx::ElementFormat element =
+        llvm::cast<FormatAttrInterface>(elementAttr).getScaledFormat().element;
+    auto fn = lookupCInterface<ScaleFn>(**engine, "s" + std::to_string(c));
+    ASSERT_TRUE(!!fn) << llvm::toString(fn.takeError());
+    for (float st : stats) {
+      std::vector<float> in = {st}, out(1);
+      Memref1D i = view(in, 1), o = view(out, 1);
+      (*fn)(&i, &o);
+      float want = level.rule == R::MedianLookup
+                       ? nx::scaleFromMedian(level, st)
+                       : nx::scaleFromAmax(level, element, st);
+      EXPECT_EQ(llvm::bit_cast<uint32_t>(out[0]), llvm::bit_cast<uint32_t>(want))
+          << cases[c].level << " statistic " << st << ": " << out[0]
+          << " want " << want;
+    }
+  }
+}
+
+} // namespace
