@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The main job on the bundled default: set-up and build, then every bundled
-# example through qtrain-opt, the numerics demo, and a short numerics
-# benchmark.
+# example through qtrain-opt, a quantized layer lowered to CPU code and run,
+# the numerics demo, and a short numerics benchmark.
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -13,6 +13,13 @@ for example in "$root"/examples/*.mlir; do
   echo "== qtrain-opt $(basename "$example")"
   "$build/bin/qtrain-opt" "$example" --canonicalize
 done
+
+# A quantized layer lowered to CPU code and run (JIT) beside f32.
+llvm_lib=/usr/lib/llvm-22/lib
+echo "== examples/cpu/quantized_layer.mlir through qtrain-to-llvm and mlir-runner"
+"$build/bin/qtrain-opt" "$root/examples/cpu/quantized_layer.mlir" --qtrain-to-llvm |
+  /usr/lib/llvm-22/bin/mlir-runner -e main -entry-point-result=void \
+    -shared-libs="$llvm_lib/libmlir_runner_utils.so,$llvm_lib/libmlir_c_runner_utils.so,$llvm_lib/libmlir_async_runtime.so"
 
 echo "== qtrain-numerics formats"
 "$build/bin/qtrain-numerics" formats

@@ -17,6 +17,7 @@ std::string qtrainToLLVMPipelineText(const QTrainToLLVMOptions &options) {
       "one-shot-bufferize{{bufferize-function-boundaries "
       "function-boundary-type-conversion=identity-layout-map},"
       "func.func(convert-linalg-to-loops),buffer-deallocation-pipeline,"
+      "convert-bufferization-to-memref,"
       "func.func(scf-forall-to-parallel),async-parallel-for{{async-dispatch=true min-task-size=1},"
       "async-to-async-runtime,async-runtime-ref-counting,"
       "async-runtime-ref-counting-opt,convert-async-to-llvm,"
