@@ -17,6 +17,7 @@ void populateQTrainToVectorConversionPatterns(
   populateQTrainElementwiseToVectorPatterns(patterns, options);
   populateQTrainScaledToVectorPatterns(patterns, options);
   populateQTrainMatmulToVectorPatterns(patterns, options);
+  populateQTrainConvToVectorPatterns(patterns, options);
   populateQTrainStatisticsToVectorPatterns(patterns, options);
 }
 

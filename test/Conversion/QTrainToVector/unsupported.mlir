@@ -15,10 +15,10 @@ func.func @shared_threshold(%a: tensor<4x8xf32>, %b: tensor<8x4xf32>) -> tensor<
 
 // -----
 
-func.func @conv(%x: tensor<1x3x8x8xf32>, %w: tensor<4x3x3x3xf32>) -> tensor<1x4x6x6xf32> {
-  // expected-error @+1 {{failed to legalize operation 'qtrain.conv2d'}}
-  %y = qtrain.conv2d %x, %w : tensor<1x3x8x8xf32>, tensor<4x3x3x3xf32> -> tensor<1x4x6x6xf32>
-  return %y : tensor<1x4x6x6xf32>
+func.func @median(%x: tensor<64xf32>) -> tensor<f32> {
+  // expected-error @+1 {{failed to legalize operation 'qtrain.median'}}
+  %m = qtrain.median %x : tensor<64xf32> -> tensor<f32>
+  return %m : tensor<f32>
 }
 
 // -----

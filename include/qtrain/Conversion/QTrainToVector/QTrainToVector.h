@@ -39,6 +39,10 @@ void populateQTrainScaledToVectorPatterns(mlir::RewritePatternSet &patterns,
 void populateQTrainMatmulToVectorPatterns(mlir::RewritePatternSet &patterns,
                                           const QTrainToVectorOptions &options);
 
+/// qtrain.conv2d (all three kinds) as im2col matrices and a qtrain.matmul.
+void populateQTrainConvToVectorPatterns(mlir::RewritePatternSet &patterns,
+                                        const QTrainToVectorOptions &options);
+
 /// amax, exponent_histogram and select_scale.
 void populateQTrainStatisticsToVectorPatterns(
     mlir::RewritePatternSet &patterns, const QTrainToVectorOptions &options);
