@@ -156,6 +156,16 @@ float scaleFromAmax(const ScaleLevel &level, const ElementFormat &element,
   llvm_unreachable("rule does not read amax");
 }
 
+float delayedScale(const ScaleLevel &level, const ElementFormat &element,
+                   ArrayRef<float> history, float a,
+                   MutableArrayRef<float> newHistory) {
+  assert(!history.empty() && history.size() == newHistory.size() &&
+         "history sizes");
+  std::copy(history.begin() + 1, history.end(), newHistory.begin());
+  newHistory.back() = a;
+  return scaleFromAmax(level, element, amax(newHistory));
+}
+
 float scaleFromMedian(const ScaleLevel &level, float median) {
   assert(level.rule == ScaleRule::MedianLookup && "not a median rule");
   if (median == 0 || !std::isfinite(median))

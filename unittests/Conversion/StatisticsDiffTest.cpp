@@ -174,3 +174,131 @@ func.func @s{0}(%in: memref<?xf32>, %out: memref<?xf32>) attributes {{llvm.emit_
 }
 
 } // namespace
+
+namespace {
+
+using ZseFn = void(Memref1D *in, Memref1D *out);
+using DelayedFn = void(Memref1D *amax, Memref1D *history, Memref1D *scale,
+                       Memref1D *newHistory);
+
+TEST(StatisticsDiff, ZeroSettingError) {
+  struct Case {
+    const char *format;
+    std::vector<int64_t> shape;
+  };
+  const Case cases[] = {
+      {"#qtrain.fp<e4m3fn>", {1000}},
+      {"#qtrain.fp<e2m1fn>, rounding = #qtrain.rounding<toward_zero>", {7, 33}},
+      {"#qtrain.int<s8, frac = 2>", {300}},
+      {"#qtrain.scaled<fb12>", {2, 30, 3, 3}},
+      {"#qtrain.scaled<mxfp4_e2m1>", {5, 70}},
+  };
+  auto ctx = createJitContext();
+  std::string text;
+  for (size_t c = 0; c < std::size(cases); ++c) {
+    text += llvm::formatv("func.func @z{0}(%in: memref<?xf32>, %out: "
+                          "memref<?xf32>) attributes {{llvm.emit_c_interface} "
+                          "{{\n",
+                          c)
+                .str();
+    text += shaped("x", "in", cases[c].shape, "f32");
+    text += llvm::formatv("  %z = qtrain.zero_setting_error %x {{format = {0}} "
+                          ": tensor<{1}f32> -> tensor<f32>\n",
+                          cases[c].format, shapeText(cases[c].shape))
+                .str();
+    text += "  %z1 = tensor.expand_shape %z [] output_shape [1] : tensor<f32> "
+            "into tensor<1xf32>\n";
+    text += store("z1", "out", {1}, "f32");
+    text += "  return\n}\n";
+  }
+  auto engine = compileForHost(*ctx, text);
+  ASSERT_TRUE(!!engine) << llvm::toString(engine.takeError()) << text;
+  std::mt19937_64 rng(masterSeed());
+  for (size_t c = 0; c < std::size(cases); ++c) {
+    // The library's answer: parse the format (and rounding) attributes.
+    std::string fmt = cases[c].format;
+    std::string formatText = fmt.substr(0, fmt.find(", rounding"));
+    nx::ScaledFormat f = llvm::cast<FormatAttrInterface>(
+                             mlir::parseAttribute(formatText, ctx.get()))
+                             .getScaledFormat();
+    nx::Rounding r;
+    if (fmt.find("toward_zero") != std::string::npos)
+      r = nx::Rounding::deterministic(nx::RoundingMode::TowardZero);
+    else if (llvm::StringRef(formatText).consume_front("#qtrain.scaled<"))
+      r = nx::lookupScaled(llvm::StringRef(formatText).drop_front(15).drop_back())
+              ->rounding;
+    std::vector<float> in = inputs(product(cases[c].shape), rng, true, true);
+    for (float &v : in) // many values near the flush threshold
+      if (rng() % 3 == 0)
+        v = std::ldexp(v, -10);
+    auto want = nx::zeroSettingError(f, cases[c].shape, in, r);
+    ASSERT_TRUE(!!want) << llvm::toString(want.takeError());
+    std::vector<float> out(1);
+    Memref1D i = view(in, in.size()), o = view(out, 1);
+    auto fn = lookupCInterface<ZseFn>(**engine, "z" + std::to_string(c));
+    ASSERT_TRUE(!!fn) << llvm::toString(fn.takeError());
+    (*fn)(&i, &o);
+    EXPECT_EQ(out[0], static_cast<float>(*want)) << cases[c].format;
+    EXPECT_GT(*want, 0.0) << "the inputs should flush some elements";
+  }
+}
+
+TEST(StatisticsDiff, DelayedScale) {
+  auto ctx = createJitContext();
+  const char *levels[] = {
+      "#qtrain.scale_level<tensor, f32, amax_to_max, margin = 1>",
+      "#qtrain.scale_level<tensor, e8m0, shared_exponent>"};
+  std::string text;
+  for (size_t c = 0; c < std::size(levels); ++c) {
+    text += llvm::formatv(R"(
+func.func @d{0}(%a: memref<?xf32>, %h: memref<?xf32>, %s: memref<?xf32>, %nh: memref<?xf32>)
+    attributes {{llvm.emit_c_interface} {{
+  %at = bufferization.to_tensor %a restrict : memref<?xf32> to tensor<?xf32>
+  %a1 = tensor.cast %at : tensor<?xf32> to tensor<1xf32>
+  %amax = tensor.collapse_shape %a1 [] : tensor<1xf32> into tensor<f32>
+  %hist = bufferization.to_tensor %h restrict : memref<?xf32> to tensor<?xf32>
+  %scale, %next = qtrain.delayed_scale %amax, %hist {{level = {1}, element = #qtrain.fp<e4m3fn>} : tensor<f32>, tensor<?xf32>
+  %s1 = tensor.expand_shape %scale [] output_shape [1] : tensor<f32> into tensor<1xf32>
+  %s2 = tensor.cast %s1 : tensor<1xf32> to tensor<?xf32>
+  bufferization.materialize_in_destination %s2 in restrict writable %s : (tensor<?xf32>, memref<?xf32>) -> ()
+  bufferization.materialize_in_destination %next in restrict writable %nh : (tensor<?xf32>, memref<?xf32>) -> ()
+  return
+}
+)",
+                          c, levels[c])
+                .str();
+  }
+  auto engine = compileForHost(*ctx, text);
+  ASSERT_TRUE(!!engine) << llvm::toString(engine.takeError()) << text;
+  std::mt19937_64 rng(masterSeed());
+  for (size_t c = 0; c < std::size(levels); ++c) {
+    nx::ScaleLevel level =
+        llvm::cast<ScaleLevelAttr>(mlir::parseAttribute(levels[c], ctx.get()))
+            .getLevel();
+    nx::ElementFormat e4m3(*nx::lookupMinifloat("e4m3fn"));
+    auto fn = lookupCInterface<DelayedFn>(**engine, "d" + std::to_string(c));
+    ASSERT_TRUE(!!fn) << llvm::toString(fn.takeError());
+    for (size_t len : {size_t(1), size_t(5), size_t(16)})
+      for (int trial = 0; trial < 20; ++trial) {
+        std::vector<float> hist(len), next(len), wantNext(len), amax(1),
+            scale(1);
+        for (float &h : hist)
+          h = std::ldexp(1.0f + (rng() % 1000) / 1000.0f,
+                         static_cast<int>(rng() % 40) - 20);
+        amax[0] = trial == 3 ? std::numeric_limits<float>::quiet_NaN()
+                  : trial == 4 ? std::numeric_limits<float>::infinity()
+                               : std::ldexp(1.0f, static_cast<int>(rng() % 40) - 20);
+        float want = nx::delayedScale(level, e4m3, hist, amax[0], wantNext);
+        Memref1D a = view(amax, 1), h = view(hist, len), s = view(scale, 1),
+                 n = view(next, len);
+        (*fn)(&a, &h, &s, &n);
+        EXPECT_EQ(llvm::bit_cast<uint32_t>(scale[0]), llvm::bit_cast<uint32_t>(want))
+            << levels[c] << " length " << len << " trial " << trial;
+        for (size_t i = 0; i < len; ++i)
+          EXPECT_EQ(llvm::bit_cast<uint32_t>(next[i]),
+                    llvm::bit_cast<uint32_t>(wantNext[i]));
+      }
+  }
+}
+
+} // namespace

@@ -254,3 +254,18 @@ TEST(Given, ScalesFromOutside) {
 }
 
 } // namespace
+
+TEST(ScaledFormat, DelayedScaleUsesTheMaximumOfTheNewWindow) {
+  ScaleLevel level;
+  level.blockShape = {};
+  level.format = ScaleFormat::f32();
+  level.rule = ScaleRule::AmaxToMax;
+  ElementFormat e4m3(*lookupMinifloat("e4m3fn"));
+  std::vector<float> history = {896.0f, 2.0f, 4.0f}, next(3);
+  // The oldest entry (896) leaves the window: the maximum is 44.8.
+  float s = delayedScale(level, e4m3, history, 44.8f, next);
+  EXPECT_EQ(next, (std::vector<float>{2.0f, 4.0f, 44.8f}));
+  EXPECT_EQ(s, scaleFromAmax(level, e4m3, 44.8f));
+  float nan = std::numeric_limits<float>::quiet_NaN();
+  EXPECT_TRUE(std::isnan(delayedScale(level, e4m3, next, nan, history)));
+}

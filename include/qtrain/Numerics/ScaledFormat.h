@@ -93,6 +93,14 @@ float scaleFromMedian(const ScaleLevel &level, float median);
 /// next power of two, clamped; F32: unchanged).
 float toScaleFormat(const ScaleFormat &f, float scale);
 
+/// Delayed scaling: `newHistory` is `history` without its first (oldest)
+/// entry followed by `amax` (same length, at least 1), and the scale is
+/// scaleFromAmax(level, element, amax(newHistory)) (so a NaN in the window
+/// gives a NaN statistic, an infinity +inf). The rule must read amax.
+float delayedScale(const ScaleLevel &level, const ElementFormat &element,
+                   llvm::ArrayRef<float> history, float amax,
+                   llvm::MutableArrayRef<float> newHistory);
+
 /// Encodes `in` (row-major, `shape`) in `format`. `elementRounding` rounds
 /// the elements; the random number of element i is taken at stream index
 /// firstIndex + i. `given` supplies the scales (row-major over the block grid)

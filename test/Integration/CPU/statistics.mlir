@@ -1,4 +1,5 @@
-// amax, exponent_histogram and select_scale lowered and run.
+// amax, exponent_histogram, select_scale, delayed_scale and
+// zero_setting_error lowered and run.
 // RUN: qtrain-opt %s --qtrain-to-llvm | %jit | FileCheck %s
 
 func.func @main() {
@@ -54,6 +55,24 @@ func.func @main() {
   // CHECK-NEXT: 1
   // CHECK-NEXT: 1
   // CHECK-NEXT: 2
+
+  // Delayed scaling: 896 leaves the window, the new maximum is 5 (the amax
+  // above), and the e4m3fn scale is 5 / 448.
+  %hist = arith.constant dense<[896.0, 2.0, 4.0]> : tensor<3xf32>
+  %ds, %next = qtrain.delayed_scale %a, %hist {level = #qtrain.scale_level<tensor, f32, amax_to_max>,
+      element = #qtrain.fp<e4m3fn>} : tensor<f32>, tensor<3xf32>
+  %pds = tensor.cast %ds : tensor<f32> to tensor<*xf32>
+  call @printMemrefF32(%pds) : (tensor<*xf32>) -> ()
+  %pn = tensor.cast %next : tensor<3xf32> to tensor<*xf32>
+  call @printMemrefF32(%pn) : (tensor<*xf32>) -> ()
+  // CHECK: [0.0111607]
+  // CHECK: [2,  4,  5]
+
+  // Zero-setting error: of 7 elements, 1e-45 (non-zero) becomes 0 in e4m3fn.
+  %zse = qtrain.zero_setting_error %x {format = #qtrain.fp<e4m3fn>} : tensor<7xf32> -> tensor<f32>
+  %pzse = tensor.cast %zse : tensor<f32> to tensor<*xf32>
+  call @printMemrefF32(%pzse) : (tensor<*xf32>) -> ()
+  // CHECK: [0.142857]
   return
 }
 func.func private @printMemrefF32(tensor<*xf32>)
