@@ -68,6 +68,7 @@ std::vector<ScaledCase> scaledCases() {
       {"mls_e2m1", preset("mls_e2m1"), {5, 33}},
       {"fp8_e4m3_tensor", preset("fp8_e4m3_tensor"), {9, 31}},
       {"fp8_e5m2_tensor", preset("fp8_e5m2_tensor"), {301}},
+      {"abfp8_e5m2", preset("abfp8_e5m2"), {13, 29}},
   };
   nx::ElementFormat e4m3fn = *nx::lookupMinifloat("e4m3fn");
   nx::ElementFormat e4m3sat = [] {
@@ -102,6 +103,14 @@ std::vector<ScaledCase> scaledCases() {
                   {level({}, nx::ScaleFormat::f32(), R::Given),
                    level({16}, nx::ScaleFormat::powerOfTwo(3, 7, false), R::Given)}},
                  {4, 40}});
+  nx::ScaleLevel median = level({}, nx::ScaleFormat::powerOfTwo(5, 20, true),
+                                 R::MedianLookup);
+  median.medianExponent = -2;
+  out.push_back({"median_then_blocks",
+                 {e4m3sat,
+                  {median, level({24}, nx::ScaleFormat::e8m0(),
+                                 R::SharedExponent)}},
+                 {6, 50}});
   out.push_back({"tensor_then_blocks_pow2",
                  {e4m3sat,
                   {level({}, nx::ScaleFormat::e8m0(), R::AmaxToMax),

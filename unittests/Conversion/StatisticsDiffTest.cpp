@@ -26,11 +26,13 @@ namespace nx = qtrain::numerics;
 
 namespace {
 
-using StatFn = void(Memref1D *in, Memref1D *amax, Memref1D *histogram);
+using StatFn = void(Memref1D *in, Memref1D *amax, Memref1D *histogram,
+                    Memref1D *median);
 using ScaleFn = void(Memref1D *stat, Memref1D *scale);
 
 const char *kStatistics = R"(
-func.func @stats(%in: memref<?xf32>, %amax: memref<?xf32>, %hist: memref<?xi64>)
+func.func @stats(%in: memref<?xf32>, %amax: memref<?xf32>, %hist: memref<?xi64>,
+                  %median: memref<?xf32>)
     attributes {llvm.emit_c_interface} {
   %x = bufferization.to_tensor %in restrict : memref<?xf32> to tensor<?xf32>
   %a = qtrain.amax %x : tensor<?xf32> -> tensor<f32>
@@ -38,6 +40,11 @@ func.func @stats(%in: memref<?xf32>, %amax: memref<?xf32>, %hist: memref<?xi64>)
   %a1 = tensor.expand_shape %a [] output_shape [1] : tensor<f32> into tensor<1xf32>
   %a2 = tensor.cast %a1 : tensor<1xf32> to tensor<?xf32>
   bufferization.materialize_in_destination %a2 in restrict writable %amax
+      : (tensor<?xf32>, memref<?xf32>) -> ()
+  %m = qtrain.median %x : tensor<?xf32> -> tensor<f32>
+  %m1 = tensor.expand_shape %m [] output_shape [1] : tensor<f32> into tensor<1xf32>
+  %m2 = tensor.cast %m1 : tensor<1xf32> to tensor<?xf32>
+  bufferization.materialize_in_destination %m2 in restrict writable %median
       : (tensor<?xf32>, memref<?xf32>) -> ()
   %h2 = tensor.cast %h : tensor<280xi64> to tensor<?xi64>
   bufferization.materialize_in_destination %h2 in restrict writable %hist
@@ -67,7 +74,7 @@ std::vector<float> inputs(size_t n, std::mt19937_64 &rng, bool nan, bool inf) {
   return v;
 }
 
-TEST(StatisticsDiff, AmaxAndHistogram) {
+TEST(StatisticsDiff, AmaxMedianAndHistogram) {
   uint64_t seed = masterSeed();
   SCOPED_TRACE("replay with QTRAIN_DIFF_SEED=" + std::to_string(seed));
   auto ctx = createJitContext();
@@ -76,14 +83,20 @@ TEST(StatisticsDiff, AmaxAndHistogram) {
   auto fn = lookupCInterface<StatFn>(**engine, "stats");
   ASSERT_TRUE(!!fn) << llvm::toString(fn.takeError());
   std::mt19937_64 rng(seed);
-  for (size_t n : {size_t(0), size_t(1), size_t(15), size_t(1000), size_t(70001)})
+  for (size_t n : {size_t(0), size_t(1), size_t(2), size_t(15), size_t(1000),
+                   size_t(70001)})
     for (bool nan : {false, true})
       for (bool inf : {false, true}) {
         std::vector<float> in = inputs(n, rng, nan, inf);
-        std::vector<float> amax(1);
+        std::vector<float> amax(1), median(1);
         std::vector<int64_t> hist(280);
-        Memref1D i = view(in, n), a = view(amax, 1), h = view(hist, 280);
-        (*fn)(&i, &a, &h);
+        Memref1D i = view(in, n), a = view(amax, 1), h = view(hist, 280),
+                 md = view(median, 1);
+        (*fn)(&i, &a, &h, &md);
+        float wantMedian = nx::medianAbs(in);
+        EXPECT_EQ(llvm::bit_cast<uint32_t>(median[0]),
+                  llvm::bit_cast<uint32_t>(wantMedian))
+            << "median, n " << n << ": " << median[0] << " want " << wantMedian;
         float want = nx::amax(in);
         EXPECT_EQ(llvm::bit_cast<uint32_t>(amax[0]),
                   llvm::bit_cast<uint32_t>(want))

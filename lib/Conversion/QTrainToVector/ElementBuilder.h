@@ -120,6 +120,9 @@ public:
   mlir::Value ugt(mlir::Value x, mlir::Value y) const {
     return cmp(mlir::arith::CmpIPredicate::ugt, x, y);
   }
+  mlir::Value ule(mlir::Value x, mlir::Value y) const {
+    return cmp(mlir::arith::CmpIPredicate::ule, x, y);
+  }
   mlir::Value uge(mlir::Value x, mlir::Value y) const {
     return cmp(mlir::arith::CmpIPredicate::uge, x, y);
   }

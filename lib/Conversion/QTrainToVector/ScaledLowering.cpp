@@ -2,17 +2,21 @@
 //
 // quantize, encode and decode of scaled formats (docs/Numerics.md, Scaled
 // formats). Covered: any number of whole-tensor levels followed by one level
-// of any block shape (MX, FlexBlock, MLS, per-tensor FP8, BFP), with the
-// shared_exponent, amax_to_max and given rules. The tensor is walked block
+// of any block shape (MX, FlexBlock, MLS, per-tensor FP8, BFP, adaptive-bias
+// FP8), with the shared_exponent, amax_to_max, given and (first level)
+// median_lookup rules. The tensor is walked block
 // by block of the last level: a pass over the block's elements reduces the
 // amax of its residuals, the block's scale follows, and a second pass
 // encodes the elements (the block is still in cache). Trailing dimensions
 // that every block covers are merged first, so a FlexBlock [c, 3, 3] block
 // of a [N, C, 3, 3] tensor is one contiguous run of c * 9 elements.
 //
-// Not yet lowered (the pattern fails with the reason): median_lookup
-// (adaptive-bias FP8), two levels with blocks smaller than the tensor, and
-// LFSR random sources with scaled formats.
+// median_lookup (adaptive-bias FP8) is lowered for a first, whole-tensor
+// level (the exact median of |x| by radix selection).
+//
+// Not yet lowered (the pattern fails with the reason): median_lookup on
+// blocks or after another level, two levels with blocks smaller than the
+// tensor, and LFSR random sources with scaled formats.
 //
 //===----------------------------------------------------------------------===//
 
@@ -53,8 +57,10 @@ bool coversWholeTensor(const nx::ScaleLevel &level, RankedTensorType type) {
 std::string unsupportedReason(const nx::ScaledFormat &f, RankedTensorType type,
                               const nx::Rounding *r) {
   for (size_t l = 0; l < f.levels.size(); ++l) {
-    if (f.levels[l].rule == nx::ScaleRule::MedianLookup)
-      return "the median_lookup scale rule is not lowered to CPU code yet";
+    if (f.levels[l].rule == nx::ScaleRule::MedianLookup &&
+        (l != 0 || !coversWholeTensor(f.levels[l], type)))
+      return "the median_lookup rule is lowered for a first, whole-tensor "
+             "level only";
     if (l + 1 < f.levels.size() && !coversWholeTensor(f.levels[l], type))
       return "only the last scale level may have blocks smaller than the "
              "tensor in the CPU lowering so far";
@@ -201,12 +207,15 @@ Value emitBlockAmax(OpBuilder &b, Location loc, Value flatIn, Value begin,
                                      acc);
 }
 
-/// The scalar scale of a whole-tensor level, or of one block.
+/// The scalar scale of a whole-tensor level, or of one block, from its
+/// statistic (amax, median or the given scale).
 Value levelScale(OpBuilder &b, Location loc, const nx::ScaleLevel &level,
                  const nx::ElementFormat &element, Value amaxOrGiven) {
   ElementBuilder s(b, loc, 0);
   if (level.rule == nx::ScaleRule::Given)
     return emitToScaleFormat(s, level.format, amaxOrGiven);
+  if (level.rule == nx::ScaleRule::MedianLookup)
+    return emitScaleFromMedian(s, level, amaxOrGiven);
   return emitScaleFromAmax(s, level, element, amaxOrGiven);
 }
 
@@ -259,10 +268,13 @@ lowerScaledEncode(OpBuilder &b, Location loc, Value input,
   Value c0 = arith::ConstantIndexOp::create(b, loc, 0);
   for (size_t l = 0; l < last; ++l) {
     const nx::ScaleLevel &level = format.levels[l];
-    Value stat = level.rule == nx::ScaleRule::Given
-                     ? firstElement(b, loc, given[givenUsed++])
-                     : emitBlockAmax(b, loc, in.flat, c0, in.count, total,
-                                     canHoldNaN(level.format), vectorWidth);
+    Value stat =
+        level.rule == nx::ScaleRule::Given
+            ? firstElement(b, loc, given[givenUsed++])
+        : level.rule == nx::ScaleRule::MedianLookup // first level: y = x
+            ? emitMedianAbs(b, loc, in.flat, in.count)
+            : emitBlockAmax(b, loc, in.flat, c0, in.count, total,
+                            canHoldNaN(level.format), vectorWidth);
     Value s = levelScale(b, loc, level, format.element, stat);
     wholeScales.push_back(s);
     total = total ? Value(arith::MulFOp::create(b, loc, total, s)) : s;
@@ -279,9 +291,11 @@ lowerScaledEncode(OpBuilder &b, Location loc, Value input,
   // The last level, block by block.
   const nx::ScaleLevel &level = format.levels[last];
   BlockView view = blockView(b, loc, level, input);
-  Value givenLast;
+  Value givenLast, medianLast;
   if (level.rule == nx::ScaleRule::Given)
     givenLast = flatten(b, loc, given[givenUsed++]).flat;
+  if (level.rule == nx::ScaleRule::MedianLookup) // a first, whole-tensor level
+    medianLast = emitMedianAbs(b, loc, in.flat, in.count);
   Value scaleCodes;
   Type scaleElem;
   if (!quantize) {
@@ -311,6 +325,8 @@ lowerScaledEncode(OpBuilder &b, Location loc, Value input,
         Value stat;
         if (givenLast) {
           stat = tensor::ExtractOp::create(nb, nloc, givenLast, block);
+        } else if (medianLast) {
+          stat = medianLast;
         } else {
           ElementBuilder sb(nb, nloc, 0);
           Value amax = sb.f32c(0.0f);

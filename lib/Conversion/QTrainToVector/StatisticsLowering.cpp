@@ -6,7 +6,9 @@
 // select_scale with the scale rules of ScaleCodegen; delayed_scale and
 // zero_setting_error through the ops above and quantize.
 //
-// Not yet lowered: median (exact and approximate).
+// median (exact) by radix selection on the bit patterns of |x|.
+//
+// Not yet lowered: the approximate median.
 //
 //===----------------------------------------------------------------------===//
 
@@ -129,6 +131,119 @@ struct ExponentHistogramLowering : OpConversionPattern<ExponentHistogramOp> {
   }
 };
 
+/// The exact lower median of |x| over the non-NaN elements of a flat f32
+/// tensor (0 when there are none), by radix selection on the bit patterns
+/// of |x|, which order like the values: three counting passes over 11, 11
+/// and 10 bits of the key, each keeping the bin that holds the wanted rank.
+} // namespace
+
+Value lowering::emitMedianAbs(OpBuilder &b, Location loc, Value flat,
+                              Value count) {
+  ElementBuilder s(b, loc, 0);
+  Type i64 = b.getI64Type();
+  Value c0 = arith::ConstantIndexOp::create(b, loc, 0);
+  Value c1 = arith::ConstantIndexOp::create(b, loc, 1);
+  auto keyAt = [&](OpBuilder &lb, Location ll, Value i) {
+    ElementBuilder e(lb, ll, 0);
+    Value v = tensor::ExtractOp::create(lb, ll, flat, i);
+    if (!v.getType().isF32()) // bf16 / f16 inputs: exact in f32
+      v = arith::ExtFOp::create(lb, ll, lb.getF32Type(), v);
+    Value bits = e.bitcast(lb.getI32Type(), v);
+    return e.band(bits, e.u32(0x7fffffff));
+  };
+  struct Pass {
+    unsigned shift, bits;
+  };
+  const Pass passes[] = {{21, 11}, {10, 11}, {0, 10}};
+  Value prefix = s.u32(0); // the key bits chosen so far (above `shift`)
+  Value rank;              // the wanted rank among the elements left (i64)
+  for (size_t p = 0; p < std::size(passes); ++p) {
+    unsigned shift = passes[p].shift, width = passes[p].bits;
+    unsigned above = shift + width; // bits of the key fixed before this pass
+    int64_t bins = int64_t(1) << width;
+    Value zero = arith::ConstantIntOp::create(b, loc, 0, 64);
+    Value hist = tensor::SplatOp::create(
+        b, loc, RankedTensorType::get({bins}, i64), zero, ValueRange{});
+    auto counting = scf::ForOp::create(
+        b, loc, c0, count, c1, ValueRange{hist},
+        [&](OpBuilder &lb, Location ll, Value i, ValueRange it) {
+          ElementBuilder e(lb, ll, 0);
+          Value key = keyAt(lb, ll, i);
+          Value counted = e.ule(key, e.u32(0x7f800000)); // not NaN
+          if (p > 0)
+            counted = e.land(counted, e.eq(e.lshr(key, e.u32(above)),
+                                           e.lshr(prefix, e.u32(above))));
+          Value bin = e.band(e.lshr(key, e.u32(shift)), e.u32(bins - 1));
+          Value idx = arith::IndexCastUIOp::create(lb, ll, lb.getIndexType(), bin);
+          Value h = tensor::ExtractOp::create(lb, ll, it[0], idx);
+          Value next = e.add(h, e.zext(lb.getI64Type(), counted));
+          scf::YieldOp::create(
+              lb, ll, tensor::InsertOp::create(lb, ll, next, it[0], idx).getResult());
+        });
+    hist = counting.getResult(0);
+    if (p == 0) {
+      // rank = floor((n - 1) / 2) over the n non-NaN elements.
+      auto total = scf::ForOp::create(
+          b, loc, c0, arith::ConstantIndexOp::create(b, loc, bins), c1,
+          ValueRange{zero}, [&](OpBuilder &lb, Location ll, Value i, ValueRange it) {
+            Value h = tensor::ExtractOp::create(lb, ll, hist, i);
+            scf::YieldOp::create(lb, ll,
+                                 ValueRange{arith::AddIOp::create(lb, ll, it[0], h)});
+          });
+      Value n = total.getResult(0);
+      Value one = arith::ConstantIntOp::create(b, loc, 1, 64);
+      rank = arith::DivUIOp::create(
+          b, loc,
+          arith::SubIOp::create(b, loc, arith::MaxUIOp::create(b, loc, n, one),
+                                one),
+          arith::ConstantIntOp::create(b, loc, 2, 64));
+    }
+    // The bin holding `rank`: the first whose running count exceeds it.
+    Value found = arith::ConstantIntOp::create(b, loc, -1, 64);
+    auto scan = scf::ForOp::create(
+        b, loc, c0, arith::ConstantIndexOp::create(b, loc, bins), c1,
+        ValueRange{zero, found, rank},
+        [&](OpBuilder &lb, Location ll, Value i, ValueRange it) {
+          ElementBuilder e(lb, ll, 0);
+          Value h = tensor::ExtractOp::create(lb, ll, hist, i);
+          Value before = it[0], bin = it[1], inBin = it[2];
+          Value after = e.add(before, h);
+          Value open = e.eq(bin, arith::ConstantIntOp::create(lb, ll, -1, 64));
+          Value here = e.land(open, e.cmp(arith::CmpIPredicate::ugt, after, rank));
+          Value i64v = arith::IndexCastUIOp::create(lb, ll, lb.getI64Type(), i);
+          scf::YieldOp::create(
+              lb, ll,
+              ValueRange{after, e.select(here, i64v, bin),
+                         e.select(here, e.sub(rank, before), inBin)});
+        });
+    Value bin = s.trunc(b.getI32Type(),
+                        s.smax(scan.getResult(1),
+                               arith::ConstantIntOp::create(b, loc, 0, 64)));
+    rank = scan.getResult(2);
+    prefix = s.bor(prefix, s.shl(bin, s.u32(shift)));
+  }
+  // No non-NaN element: every bin is empty and the key stays 0 (+0.0).
+  return s.bitcast(b.getF32Type(), prefix);
+}
+
+namespace {
+
+struct MedianLowering : OpConversionPattern<MedianOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(MedianOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rw) const override {
+    if (op.getApprox())
+      return rw.notifyMatchFailure(
+          op, "the approximate median is not lowered to CPU code yet");
+    Location loc = op.getLoc();
+    FlatTensor in = flatten(rw, loc, adaptor.getInput());
+    rw.replaceOp(op, scalarTensor(rw, loc, emitMedianAbs(rw, loc, in.flat,
+                                                         in.count)));
+    return success();
+  }
+};
+
 /// delayed_scale: the new window (tensor.generate), then qtrain.amax and
 /// qtrain.select_scale on it, which their own patterns lower
 /// (numerics::delayedScale).
@@ -233,7 +348,7 @@ void populateQTrainStatisticsToVectorPatterns(
   patterns.add<AmaxLowering, ZeroSettingErrorLowering>(patterns.getContext(),
                                                       options);
   patterns.add<SelectScaleLowering, ExponentHistogramLowering,
-               DelayedScaleLowering>(patterns.getContext());
+               DelayedScaleLowering, MedianLowering>(patterns.getContext());
 }
 
 } // namespace qtrain

@@ -15,16 +15,24 @@ func.func @shared_threshold(%a: tensor<4x8xf32>, %b: tensor<8x4xf32>) -> tensor<
 
 // -----
 
-func.func @median(%x: tensor<64xf32>) -> tensor<f32> {
-  // expected-error @+1 {{failed to legalize operation 'qtrain.median'}}
-  %m = qtrain.median %x : tensor<64xf32> -> tensor<f32>
-  return %m : tensor<f32>
+func.func @scaled_lfsr(%x: tensor<64xf32>, %seed: i64) -> tensor<64xf32> {
+  // expected-error @+1 {{failed to legalize operation 'qtrain.quantize'}}
+  %q = qtrain.quantize %x seed(%seed) {format = #qtrain.scaled<mxfp8_e4m3>, rounding = #qtrain.rounding<stochastic, bits = 3, source = lfsr, width = 3>} : tensor<64xf32>
+  return %q : tensor<64xf32>
 }
 
 // -----
 
-func.func @median_lookup(%x: tensor<64xf32>) -> tensor<64xf32> {
+func.func @median_lookup_blocks(%x: tensor<64xf32>) -> tensor<64xf32> {
   // expected-error @+1 {{failed to legalize operation 'qtrain.quantize'}}
-  %q = qtrain.quantize %x {format = #qtrain.scaled<abfp8_e5m2>} : tensor<64xf32>
+  %q = qtrain.quantize %x {format = #qtrain.scaled<#qtrain.fp<e5m2>, [#qtrain.scale_level<[32], e8m0, median_lookup, median_exponent = 1>]>} : tensor<64xf32>
   return %q : tensor<64xf32>
+}
+
+// -----
+
+func.func @approximate_median(%x: tensor<64xf32>) -> tensor<f32> {
+  // expected-error @+1 {{failed to legalize operation 'qtrain.median'}}
+  %m = qtrain.median %x {approx} : tensor<64xf32> -> tensor<f32>
+  return %m : tensor<f32>
 }
