@@ -64,6 +64,14 @@ std::vector<AccumCase> accumCases() {
   edga0.initialThreshold = 0;
   edga0.shiftC = -2;
   out.push_back({"fp12_edga_t0_zero", edga0});
+  nx::AccumulationSpec shared = spec(nx::Grouping::EfficientDGA);
+  shared.sharedThreshold = true;
+  out.push_back({"fp12_edga_shared", shared});
+  nx::AccumulationSpec sharedC2 = shared;
+  sharedC2.shiftC = 2;
+  sharedC2.outer = fp16;
+  sharedC2.rounding = nx::RoundingMode::Up;
+  out.push_back({"fp12_edga_shared_c2_outer_fp16_up", sharedC2});
   nx::AccumulationSpec prod = spec(nx::Grouping::EfficientDGA);
   prod.product = fp16;
   prod.rounding = nx::RoundingMode::TowardZero;

@@ -149,8 +149,9 @@ Value narrow(const ElementBuilder &eb, Value v, Type elem) {
 /// Chunks of `lanes` elements over [begin, end): full chunks, then one masked
 /// tail. With lanes == 0 the body runs per element without a mask. The
 /// output tensor `acc` is threaded through; returns its final value.
-Value forEachChunk(OpBuilder &b, Location loc, Value begin, Value end,
-                   int64_t lanes, Value row, Value acc, ChunkBody body) {
+SmallVector<Value> forEachChunkN(OpBuilder &b, Location loc, Value begin,
+                                 Value end, int64_t lanes, Value row,
+                                 ValueRange acc, ChunkBodyN body) {
   int64_t step = std::max<int64_t>(lanes, 1);
   Value cStep = arith::ConstantIndexOp::create(b, loc, step);
   Value length = arith::SubIOp::create(b, loc, end, begin);
@@ -160,14 +161,13 @@ Value forEachChunk(OpBuilder &b, Location loc, Value begin, Value end,
                             arith::DivUIOp::create(b, loc, length, cStep),
                             cStep));
   auto loop = scf::ForOp::create(
-      b, loc, begin, fullEnd, cStep, ValueRange{acc},
+      b, loc, begin, fullEnd, cStep, acc,
       [&](OpBuilder &nb, Location nloc, Value off, ValueRange iter) {
-        scf::YieldOp::create(nb, nloc,
-                             body(nb, nloc, off, Value(), row, iter[0]));
+        scf::YieldOp::create(nb, nloc, body(nb, nloc, off, Value(), row, iter));
       });
-  acc = loop.getResult(0);
+  SmallVector<Value> values = loop.getResults();
   if (lanes <= 1)
-    return acc;
+    return values;
   Value hasTail = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult,
                                         fullEnd, end);
   auto tail = scf::IfOp::create(
@@ -177,12 +177,23 @@ Value forEachChunk(OpBuilder &b, Location loc, Value begin, Value end,
         Value mask = vector::CreateMaskOp::create(
             nb, nloc, VectorType::get({lanes}, nb.getI1Type()),
             ValueRange{rest});
-        scf::YieldOp::create(nb, nloc, body(nb, nloc, fullEnd, mask, row, acc));
+        scf::YieldOp::create(nb, nloc,
+                             body(nb, nloc, fullEnd, mask, row, values));
       },
       [&](OpBuilder &nb, Location nloc) {
-        scf::YieldOp::create(nb, nloc, acc);
+        scf::YieldOp::create(nb, nloc, values);
       });
-  return tail.getResult(0);
+  return tail.getResults();
+}
+
+Value forEachChunk(OpBuilder &b, Location loc, Value begin, Value end,
+                   int64_t lanes, Value row, Value acc, ChunkBody body) {
+  return forEachChunkN(
+      b, loc, begin, end, lanes, row, ValueRange{acc},
+      [&](OpBuilder &nb, Location nloc, Value off, Value mask, Value r,
+          ValueRange iter) -> SmallVector<Value> {
+        return {body(nb, nloc, off, mask, r, iter[0])};
+      })[0];
 }
 
 /// Loops over the stream: one range, or rows of `rowLength` indices.

@@ -14,6 +14,7 @@
 #include "ElementBuilder.h"
 
 #include "llvm/ADT/STLFunctionalExtras.h"
+#include "llvm/ADT/SmallVector.h"
 
 namespace qtrain::lowering {
 
@@ -66,6 +67,15 @@ using ChunkBody = llvm::function_ref<mlir::Value(
 mlir::Value forEachChunk(mlir::OpBuilder &b, mlir::Location loc,
                          mlir::Value begin, mlir::Value end, int64_t lanes,
                          mlir::Value row, mlir::Value acc, ChunkBody body);
+
+/// forEachChunk with several loop-carried values.
+using ChunkBodyN = llvm::function_ref<llvm::SmallVector<mlir::Value>(
+    mlir::OpBuilder &, mlir::Location, mlir::Value offset, mlir::Value mask,
+    mlir::Value row, mlir::ValueRange acc)>;
+llvm::SmallVector<mlir::Value>
+forEachChunkN(mlir::OpBuilder &b, mlir::Location loc, mlir::Value begin,
+              mlir::Value end, int64_t lanes, mlir::Value row,
+              mlir::ValueRange acc, ChunkBodyN body);
 
 /// Chunks over the stream [0, count): one range, or rows of `rowLength`
 /// indices (LFSR sources; the body gets the row number).

@@ -12,8 +12,8 @@
 // default) is the chain of f32 FMAs, RN(P + a * b), so it runs on the FMA
 // units directly, in blocks of 4 rows x 3 vectors of columns.
 //
-// Not yet lowered: the shared E-DGA threshold (it couples all outputs after
-// every k step).
+// The shared E-DGA threshold couples all outputs of a GEMM after every k
+// step; that path keeps the states in tensors and runs on one thread.
 //
 //===----------------------------------------------------------------------===//
 
@@ -210,9 +210,6 @@ struct MatmulLowering : OpConversionPattern<MatmulOp> {
     nx::AccumulationSpec spec;
     if (auto attr = op.getAccumulationAttr())
       spec = attr.getSpec();
-    if (spec.grouping == nx::Grouping::EfficientDGA && spec.sharedThreshold)
-      return rw.notifyMatchFailure(
-          op, "the shared E-DGA threshold is not lowered to CPU code yet");
     Location loc = op.getLoc();
     RankedTensorType cType = op.getType();
     int64_t rank = cType.getRank();
@@ -249,6 +246,12 @@ struct MatmulLowering : OpConversionPattern<MatmulOp> {
     Value out = emptyFlat(rw, loc, count, staticCount, rw.getF32Type());
 
     int64_t lanes = std::max<int64_t>(options.vectorWidth, 1);
+    if (spec.grouping == nx::Grouping::EfficientDGA && spec.sharedThreshold) {
+      Value flat = emitSharedThresholdGemm(rw, loc, spec, fa.flat, fb.flat,
+                                           batch, m, k, n, out, lanes);
+      rw.replaceOp(op, reshapeResult(rw, loc, flat, cType, batch, m, n));
+      return success();
+    }
     bool fma = isFmaChain(spec);
     // Register blocking of the FMA chains: 4 rows x 3 vectors of columns
     // (12 accumulators, 7 loads per 12 FMAs).
@@ -476,7 +479,15 @@ struct MatmulLowering : OpConversionPattern<MatmulOp> {
       Value c0 = arith::ConstantIndexOp::create(rw, loc, 0);
       result = emitRows(rw, loc, c0, rows, out, c0);
     }
-    // The result's shape: [batch,] M, N.
+    rw.replaceOp(op, reshapeResult(rw, loc, result, cType, batch, m, n));
+    return success();
+  }
+
+  /// The flat [batch * M * N] result as the op's [batch,] M, N tensor.
+  static Value reshapeResult(OpBuilder &b, Location loc, Value flat,
+                             RankedTensorType cType, Value batch, Value m,
+                             Value n) {
+    int64_t rank = cType.getRank();
     SmallVector<Value> dynamicSizes;
     if (rank == 3)
       dynamicSizes.push_back(batch);
@@ -485,19 +496,165 @@ struct MatmulLowering : OpConversionPattern<MatmulOp> {
     for (int64_t d = 0; d < rank; ++d)
       shape.push_back(cType.isDynamicDim(d)
                           ? OpFoldResult(dynamicSizes[d])
-                          : OpFoldResult(rw.getIndexAttr(cType.getDimSize(d))));
+                          : OpFoldResult(b.getIndexAttr(cType.getDimSize(d))));
     ReassociationIndices all;
     for (int64_t d = 0; d < rank; ++d)
       all.push_back(d);
-    Value shaped = tensor::ExpandShapeOp::create(
-        rw, loc, cType, result, ArrayRef<ReassociationIndices>{all}, shape);
-    rw.replaceOp(op, shaped);
-    return success();
+    return tensor::ExpandShapeOp::create(
+        b, loc, cType, flat, ArrayRef<ReassociationIndices>{all}, shape);
+  }
+
+  /// E-DGA with one threshold per GEMM (per batch): every output advances
+  /// over k in lockstep; after a k step in which any output closed a group,
+  /// the threshold becomes 2^-c times the mean |P_O| of all outputs, summed
+  /// in f64 in row-major order (numerics::gemm). Single-threaded.
+  static Value emitSharedThresholdGemm(OpBuilder &b, Location loc,
+                                       const nx::AccumulationSpec &spec,
+                                       Value fa, Value fbm, Value batch,
+                                       Value m, Value k, Value n, Value out,
+                                       int64_t lanes) {
+    Value c0 = arith::ConstantIndexOp::create(b, loc, 0);
+    Value c1 = arith::ConstantIndexOp::create(b, loc, 1);
+    Value mn = arith::MulIOp::create(b, loc, m, n);
+    auto flatType = [&](Type e) {
+      return RankedTensorType::get({ShapedType::kDynamic}, e);
+    };
+    auto splat = [&](OpBuilder &sb, Location sl, Type e, TypedAttr v) {
+      Value c = arith::ConstantOp::create(sb, sl, v);
+      return tensor::SplatOp::create(sb, sl, flatType(e), c, ValueRange{mn});
+    };
+    auto batches = scf::ForOp::create(
+        b, loc, c0, batch, c1, ValueRange{out},
+        [&](OpBuilder &bb, Location bl, Value bat, ValueRange bit) {
+          Value O = splat(bb, bl, bb.getF32Type(), bb.getF32FloatAttr(0.0f));
+          Value G = splat(bb, bl, bb.getF32Type(), bb.getF32FloatAttr(0.0f));
+          Value N = splat(bb, bl, bb.getI32Type(), bb.getI32IntegerAttr(0));
+          Value t0 = arith::ConstantOp::create(
+              bb, bl, bb.getF64FloatAttr(spec.initialThreshold));
+          auto steps = scf::ForOp::create(
+              bb, bl, c0, k, c1, ValueRange{O, G, N, t0},
+              [&](OpBuilder &kb, Location kl, Value kk, ValueRange st) {
+                Value sharedT = st[3];
+                Value falseV = arith::ConstantIntOp::create(kb, kl, 0, 1);
+                auto rowsLoop = scf::ForOp::create(
+                    kb, kl, c0, m, c1,
+                    ValueRange{st[0], st[1], st[2], falseV},
+                    [&](OpBuilder &rb, Location rl, Value i, ValueRange rs) {
+                      Value aOff = arith::AddIOp::create(
+                          rb, rl,
+                          arith::MulIOp::create(
+                              rb, rl,
+                              arith::AddIOp::create(
+                                  rb, rl, arith::MulIOp::create(rb, rl, bat, m),
+                                  i),
+                              k),
+                          kk);
+                      Value aVal = tensor::ExtractOp::create(rb, rl, fa, aOff);
+                      Value bRow = arith::MulIOp::create(
+                          rb, rl,
+                          arith::AddIOp::create(
+                              rb, rl, arith::MulIOp::create(rb, rl, bat, k), kk),
+                          n);
+                      SmallVector<Value> res = forEachChunkN(
+                          rb, rl, c0, n, lanes, Value(), rs,
+                          [&](OpBuilder &cb, Location cl, Value col, Value mask,
+                              Value, ValueRange acc) -> SmallVector<Value> {
+                            ElementBuilder e(cb, cl, lanes);
+                            Value off = arith::AddIOp::create(
+                                cb, cl, arith::MulIOp::create(cb, cl, i, n), col);
+                            Value bv = readChunk(
+                                e, fbm, arith::AddIOp::create(cb, cl, bRow, col),
+                                mask);
+                            AccState state{readChunk(e, acc[0], off, mask),
+                                           readChunk(e, acc[1], off, mask),
+                                           readChunk(e, acc[2], off, mask),
+                                           e.splat(sharedT)};
+                            Value p = emitProduct(e, spec, e.splat(aVal), bv);
+                            AccState next = emitAdd(e, spec, state, p);
+                            // A lane closed its group: |P_G| >= t.
+                            Value closes = arith::CmpFOp::create(
+                                cb, cl, arith::CmpFPredicate::UGE,
+                                math::AbsFOp::create(cb, cl, toF64(e, state.group)),
+                                state.threshold);
+                            if (mask)
+                              closes = e.land(closes, mask);
+                            Value any =
+                                e.laneCount()
+                                    ? Value(vector::ReductionOp::create(
+                                          cb, cl, vector::CombiningKind::OR,
+                                          closes))
+                                    : closes;
+                            return {writeChunk(e, next.outer, acc[0], off, mask),
+                                    writeChunk(e, next.group, acc[1], off, mask),
+                                    writeChunk(e, next.count, acc[2], off, mask),
+                                    arith::OrIOp::create(cb, cl, acc[3], any)};
+                          });
+                      scf::YieldOp::create(rb, rl, res);
+                    });
+                Value closed = rowsLoop.getResult(3);
+                Value outer = rowsLoop.getResult(0);
+                auto update = scf::IfOp::create(
+                    kb, kl, closed,
+                    [&](OpBuilder &ub, Location ul) {
+                      Value zero = arith::ConstantOp::create(
+                          ub, ul, ub.getF64FloatAttr(0.0));
+                      auto sum = scf::ForOp::create(
+                          ub, ul, c0, mn, c1, ValueRange{zero},
+                          [&](OpBuilder &sb, Location sl, Value j,
+                              ValueRange it) {
+                            Value po = arith::ExtFOp::create(
+                                sb, sl, sb.getF64Type(),
+                                tensor::ExtractOp::create(sb, sl, outer, j)
+                                    .getResult());
+                            scf::YieldOp::create(
+                                sb, sl,
+                                ValueRange{arith::AddFOp::create(
+                                    sb, sl, it[0],
+                                    math::AbsFOp::create(sb, sl, po))});
+                          });
+                      Value count = arith::UIToFPOp::create(
+                          ub, ul, ub.getF64Type(),
+                          arith::IndexCastUIOp::create(ub, ul, ub.getI64Type(),
+                                                       mn));
+                      Value mean = arith::DivFOp::create(ub, ul,
+                                                         sum.getResult(0), count);
+                      Value t = arith::MulFOp::create(
+                          ub, ul, mean,
+                          arith::ConstantOp::create(
+                              ub, ul,
+                              ub.getF64FloatAttr(std::ldexp(1.0, -spec.shiftC))));
+                      scf::YieldOp::create(ub, ul, ValueRange{t});
+                    },
+                    [&](OpBuilder &ub, Location ul) {
+                      scf::YieldOp::create(ub, ul, ValueRange{sharedT});
+                    });
+                scf::YieldOp::create(
+                    kb, kl,
+                    ValueRange{outer, rowsLoop.getResult(1),
+                               rowsLoop.getResult(2), update.getResult(0)});
+              });
+          // Finish: O(P_O + P_G) for every output of this batch.
+          Value base = arith::MulIOp::create(bb, bl, bat, mn);
+          Value written = forEachChunk(
+              bb, bl, c0, mn, lanes, Value(), bit[0],
+              [&](OpBuilder &cb, Location cl, Value off, Value mask, Value,
+                  Value acc) -> Value {
+                ElementBuilder e(cb, cl, lanes);
+                Value o = readChunk(e, steps.getResult(0), off, mask);
+                Value g = readChunk(e, steps.getResult(1), off, mask);
+                Value r = canonicalNaN(
+                    e, emitAddRounded(e, spec.outerFormat(), toF64(e, o),
+                                      toF64(e, g), spec.rounding));
+                return writeChunk(e, r, acc,
+                                  arith::AddIOp::create(cb, cl, base, off), mask);
+              });
+          scf::YieldOp::create(bb, bl, written);
+        });
+    return batches.getResult(0);
   }
 
   QTrainToVectorOptions options;
 };
-
 } // namespace
 
 void populateQTrainMatmulToVectorPatterns(RewritePatternSet &patterns,

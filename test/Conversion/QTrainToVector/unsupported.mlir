@@ -7,14 +7,6 @@
 
 // What the CPU lowering does not cover yet fails with the op's location
 // (docs/CPULowering.md lists it).
-func.func @shared_threshold(%a: tensor<4x8xf32>, %b: tensor<8x4xf32>) -> tensor<4x4xf32> {
-  // expected-error @+1 {{failed to legalize operation 'qtrain.matmul'}}
-  %c = qtrain.matmul %a, %b {accumulation = #qtrain.accum<#qtrain.fp<fp12_dga>, efficient_dga, c = 4, shared>} : tensor<4x8xf32>, tensor<8x4xf32> -> tensor<4x4xf32>
-  return %c : tensor<4x4xf32>
-}
-
-// -----
-
 func.func @scaled_lfsr(%x: tensor<64xf32>, %seed: i64) -> tensor<64xf32> {
   // expected-error @+1 {{failed to legalize operation 'qtrain.quantize'}}
   %q = qtrain.quantize %x seed(%seed) {format = #qtrain.scaled<mxfp8_e4m3>, rounding = #qtrain.rounding<stochastic, bits = 3, source = lfsr, width = 3>} : tensor<64xf32>
