@@ -246,6 +246,19 @@ std::vector<nx::Rounding> elementRoundings(const ScaledCase &c) {
   data.kind = nx::RandomSourceKind::Data;
   data.dataBitOffset = 4;
   out.push_back(nx::Rounding::stochastic(8, data));
+  // LFSR sources need blocks that are runs of the row-major order.
+  if (c.name != "f32_amax_blocks_2d" && c.name != "tensor_then_blocks_pow2") {
+    nx::RandomSource lfsr;
+    lfsr.kind = nx::RandomSourceKind::Lfsr;
+    lfsr.lfsrWidth = 5;
+    lfsr.lfsrLanes = 7;
+    out.push_back(nx::Rounding::stochastic(3, lfsr));
+    nx::RandomSource plateau;
+    plateau.kind = nx::RandomSourceKind::LfsrPlateau;
+    plateau.lfsrWidth = 8;
+    plateau.lfsrLanes = 16;
+    out.push_back(nx::Rounding::stochastic(8, plateau));
+  }
   return out;
 }
 

@@ -196,6 +196,28 @@ Value forEachChunk(OpBuilder &b, Location loc, Value begin, Value end,
       })[0];
 }
 
+Value forEachChunkInRows(OpBuilder &b, Location loc, Value begin, Value end,
+                         int64_t lanes, int64_t rowLength, Value acc,
+                         ChunkBody body) {
+  if (!rowLength)
+    return forEachChunk(b, loc, begin, end, lanes, Value(), acc, body);
+  Value len = arith::ConstantIndexOp::create(b, loc, rowLength);
+  Value c1 = arith::ConstantIndexOp::create(b, loc, 1);
+  Value first = arith::DivUIOp::create(b, loc, begin, len);
+  Value last = arith::CeilDivUIOp::create(b, loc, end, len);
+  auto loop = scf::ForOp::create(
+      b, loc, first, last, c1, ValueRange{acc},
+      [&](OpBuilder &nb, Location nloc, Value row, ValueRange iter) {
+        Value rowBegin = arith::MulIOp::create(nb, nloc, row, len);
+        Value from = arith::MaxUIOp::create(nb, nloc, rowBegin, begin);
+        Value to = arith::MinUIOp::create(
+            nb, nloc, arith::AddIOp::create(nb, nloc, rowBegin, len), end);
+        scf::YieldOp::create(
+            nb, nloc, forEachChunk(nb, nloc, from, to, lanes, row, iter[0], body));
+      });
+  return loop.getResult(0);
+}
+
 /// Loops over the stream: one range, or rows of `rowLength` indices.
 Value forEachStreamChunk(OpBuilder &b, Location loc, Value count,
                          int64_t lanes, int64_t rowLength, Value acc,

@@ -68,6 +68,14 @@ mlir::Value forEachChunk(mlir::OpBuilder &b, mlir::Location loc,
                          mlir::Value begin, mlir::Value end, int64_t lanes,
                          mlir::Value row, mlir::Value acc, ChunkBody body);
 
+/// forEachChunk over [begin, end) cut at multiples of `rowLength` (LFSR
+/// rows; the body gets the row number), or plain forEachChunk when
+/// rowLength is 0. Consecutive calls must cover the stream in order.
+mlir::Value forEachChunkInRows(mlir::OpBuilder &b, mlir::Location loc,
+                               mlir::Value begin, mlir::Value end,
+                               int64_t lanes, int64_t rowLength,
+                               mlir::Value acc, ChunkBody body);
+
 /// forEachChunk with several loop-carried values.
 using ChunkBodyN = llvm::function_ref<llvm::SmallVector<mlir::Value>(
     mlir::OpBuilder &, mlir::Location, mlir::Value offset, mlir::Value mask,

@@ -14,9 +14,13 @@
 // median_lookup (adaptive-bias FP8) is lowered for a first, whole-tensor
 // level (the exact median of |x| by radix selection).
 //
+// LFSR random sources need blocks that are contiguous runs of the row-major
+// order (MX, FlexBlock, MLS, per-tensor): the blocks are walked in order and
+// chunks are cut at the LFSR rows, so the lanes advance in stream order.
+//
 // Not yet lowered (the pattern fails with the reason): median_lookup on
 // blocks or after another level, two levels with blocks smaller than the
-// tensor, and LFSR random sources with scaled formats.
+// tensor, and LFSR sources with 2-D blocks.
 //
 //===----------------------------------------------------------------------===//
 
@@ -53,6 +57,26 @@ bool coversWholeTensor(const nx::ScaleLevel &level, RankedTensorType type) {
   return true;
 }
 
+/// Whether every block of `level` is one contiguous run of the row-major
+/// order (block size 1 in every dimension before the trailing ones it
+/// covers whole), so that walking the blocks in order walks the stream in
+/// order.
+bool blocksAreRuns(const nx::ScaleLevel &level, RankedTensorType type) {
+  int64_t rank = type.getRank();
+  int64_t m = rank - 1;
+  while (m > 0) {
+    int64_t size = nx::blockSize(level, rank, m);
+    if (!(size == -1 ||
+          (!type.isDynamicDim(m) && size >= type.getDimSize(m))))
+      break;
+    --m;
+  }
+  for (int64_t d = 0; d < m; ++d)
+    if (nx::blockSize(level, rank, d) != 1)
+      return false;
+  return true;
+}
+
 /// Why the lowering does not cover this format and rounding yet, or "".
 std::string unsupportedReason(const nx::ScaledFormat &f, RankedTensorType type,
                               const nx::Rounding *r) {
@@ -67,9 +91,10 @@ std::string unsupportedReason(const nx::ScaledFormat &f, RankedTensorType type,
   }
   if (r && r->isStochastic() &&
       (r->source.kind == nx::RandomSourceKind::Lfsr ||
-       r->source.kind == nx::RandomSourceKind::LfsrPlateau))
-    return "LFSR random sources with scaled formats are not lowered to CPU "
-           "code yet";
+       r->source.kind == nx::RandomSourceKind::LfsrPlateau) &&
+      !blocksAreRuns(f.levels.back(), type))
+    return "LFSR random sources need blocks that are contiguous runs of the "
+           "row-major order (the LFSR lanes advance in stream order)";
   return "";
 }
 
@@ -313,6 +338,8 @@ lowerScaledEncode(OpBuilder &b, Location loc, Value input,
   if (r.isStochastic())
     random.emplace(b, loc, r, seed,
                    randomData ? flatBuffer(b, loc, randomData) : Value());
+  // LFSR lanes advance in stream order: chunks are cut at their rows.
+  int64_t rowLength = random ? random->rowLength() : 0;
 
   Value c1 = arith::ConstantIndexOp::create(b, loc, 1);
   SmallVector<Value> init = {out};
@@ -348,15 +375,15 @@ lowerScaledEncode(OpBuilder &b, Location loc, Value input,
             nb, nloc, view, block, iter[0],
             [&](OpBuilder &rb, Location rloc, Value begin, Value end,
                 Value acc) -> Value {
-              return forEachChunk(
-                  rb, rloc, begin, end, lanes, Value(), acc,
+              return forEachChunkInRows(
+                  rb, rloc, begin, end, lanes, rowLength, acc,
                   [&](OpBuilder &cb, Location cloc, Value off, Value mask,
-                      Value, Value a) -> Value {
+                      Value row, Value a) -> Value {
                     ElementBuilder eb(cb, cloc, lanes);
                     Value x = widen(eb, readChunk(eb, in.flat, off, mask));
                     Value y = arith::DivFOp::create(cb, cloc, x,
                                                     eb.splat(blockTotal));
-                    Value bits = random ? random->emit(eb, off, Value(), mask)
+                    Value bits = random ? random->emit(eb, off, row, mask)
                                         : Value();
                     Value code = emitEncode(eb, format.element, y, r, bits);
                     Value v = code;

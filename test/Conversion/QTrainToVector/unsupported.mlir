@@ -7,10 +7,10 @@
 
 // What the CPU lowering does not cover yet fails with the op's location
 // (docs/CPULowering.md lists it).
-func.func @scaled_lfsr(%x: tensor<64xf32>, %seed: i64) -> tensor<64xf32> {
+func.func @lfsr_2d_blocks(%x: tensor<8x64xf32>, %seed: i64) -> tensor<8x64xf32> {
   // expected-error @+1 {{failed to legalize operation 'qtrain.quantize'}}
-  %q = qtrain.quantize %x seed(%seed) {format = #qtrain.scaled<mxfp8_e4m3>, rounding = #qtrain.rounding<stochastic, bits = 3, source = lfsr, width = 3>} : tensor<64xf32>
-  return %q : tensor<64xf32>
+  %q = qtrain.quantize %x seed(%seed) {format = #qtrain.scaled<#qtrain.fp<e4m3fn>, [#qtrain.scale_level<[4, 8], e8m0, shared_exponent>]>, rounding = #qtrain.rounding<stochastic, bits = 3, source = lfsr, width = 3>} : tensor<8x64xf32>
+  return %q : tensor<8x64xf32>
 }
 
 // -----
