@@ -6,9 +6,8 @@
 // select_scale with the scale rules of ScaleCodegen; delayed_scale and
 // zero_setting_error through the ops above and quantize.
 //
-// median (exact) by radix selection on the bit patterns of |x|.
-//
-// Not yet lowered: the approximate median.
+// median: exact by radix selection on the bit patterns of |x|, or the
+// three-pass approximation of adaptive-bias FP8 as scalar loops.
 //
 //===----------------------------------------------------------------------===//
 
@@ -228,18 +227,174 @@ Value lowering::emitMedianAbs(OpBuilder &b, Location loc, Value flat,
 
 namespace {
 
+/// numerics::medianAbsApprox, step by step: the finite |x| (as f64), their
+/// count, min and max, then two passes of `bins` bins that narrow [lo, hi]
+/// to the bin holding the lower median's rank; the centre of the last bin.
+Value emitMedianAbsApprox(OpBuilder &b, Location loc, Value flat, Value count,
+                          int64_t bins) {
+  ElementBuilder s(b, loc, 0);
+  Type f64 = b.getF64Type(), i64 = b.getI64Type();
+  Value c0 = arith::ConstantIndexOp::create(b, loc, 0);
+  Value c1 = arith::ConstantIndexOp::create(b, loc, 1);
+  auto f64c = [&](OpBuilder &ob, Location ol, double v) -> Value {
+    return arith::ConstantOp::create(ob, ol, ob.getF64FloatAttr(v));
+  };
+  auto i64c = [&](OpBuilder &ob, Location ol, int64_t v) -> Value {
+    return arith::ConstantIntOp::create(ob, ol, v, 64);
+  };
+  auto cmpf = [&](OpBuilder &ob, Location ol, arith::CmpFPredicate p, Value x,
+                  Value y) -> Value { return arith::CmpFOp::create(ob, ol, p, x, y); };
+  // |x_i| as f64 and whether it counts (finite).
+  auto element = [&](OpBuilder &ob, Location ol, Value i) {
+    Value v = tensor::ExtractOp::create(ob, ol, flat, i);
+    if (!v.getType().isF32())
+      v = arith::ExtFOp::create(ob, ol, ob.getF32Type(), v);
+    Value a = math::AbsFOp::create(ob, ol, v);
+    Value finite = cmpf(ob, ol, arith::CmpFPredicate::OLT, a,
+                        arith::ConstantOp::create(
+                            ob, ol, ob.getF32FloatAttr(
+                                        std::numeric_limits<float>::infinity())));
+    return std::make_pair(Value(arith::ExtFOp::create(ob, ol, f64, a)), finite);
+  };
+  // Pass 1: count, min, max of the finite |x|.
+  auto first = scf::ForOp::create(
+      b, loc, c0, count, c1,
+      ValueRange{i64c(b, loc, 0), f64c(b, loc, std::numeric_limits<double>::infinity()),
+                 f64c(b, loc, -std::numeric_limits<double>::infinity())},
+      [&](OpBuilder &lb, Location ll, Value i, ValueRange it) {
+        auto [v, finite] = element(lb, ll, i);
+        Value n = arith::AddIOp::create(
+            lb, ll, it[0], arith::ExtUIOp::create(lb, ll, lb.getI64Type(), finite));
+        Value mn = arith::SelectOp::create(
+            lb, ll, finite, arith::MinimumFOp::create(lb, ll, it[1], v), it[1]);
+        Value mx = arith::SelectOp::create(
+            lb, ll, finite, arith::MaximumFOp::create(lb, ll, it[2], v), it[2]);
+        scf::YieldOp::create(lb, ll, ValueRange{n, mn, mx});
+      });
+  Value n = first.getResult(0);
+  Value rank = arith::AddIOp::create(
+      b, loc,
+      arith::DivUIOp::create(
+          b, loc,
+          arith::SubIOp::create(b, loc,
+                                arith::MaxUIOp::create(b, loc, n, i64c(b, loc, 1)),
+                                i64c(b, loc, 1)),
+          i64c(b, loc, 2)),
+      i64c(b, loc, 1));
+  Value lo = first.getResult(1), hi = first.getResult(2);
+  Value hiExclusive = arith::ConstantIntOp::create(b, loc, 0, 1);
+  Value binsF = f64c(b, loc, static_cast<double>(bins));
+  for (int pass = 0; pass < 2; ++pass) {
+    Value width = arith::DivFOp::create(
+        b, loc, arith::SubFOp::create(b, loc, hi, lo), binsF);
+    Value active = cmpf(b, loc, arith::CmpFPredicate::UNE, width, f64c(b, loc, 0));
+    auto step = scf::IfOp::create(
+        b, loc, active,
+        [&](OpBuilder &tb, Location tl) {
+          Value zero = i64c(tb, tl, 0);
+          Value hist = tensor::SplatOp::create(
+              tb, tl, RankedTensorType::get({bins}, i64), zero, ValueRange{});
+          auto counting = scf::ForOp::create(
+              tb, tl, c0, count, c1, ValueRange{hist, zero},
+              [&](OpBuilder &lb, Location ll, Value i, ValueRange it) {
+                auto [v, finite] = element(lb, ll, i);
+                Value under = arith::AndIOp::create(
+                    lb, ll, finite, cmpf(lb, ll, arith::CmpFPredicate::OLT, v, lo));
+                Value above = arith::OrIOp::create(
+                    lb, ll, cmpf(lb, ll, arith::CmpFPredicate::OGT, v, hi),
+                    arith::AndIOp::create(
+                        lb, ll, cmpf(lb, ll, arith::CmpFPredicate::OEQ, v, hi),
+                        hiExclusive));
+                Value inside = arith::AndIOp::create(
+                    lb, ll, finite,
+                    arith::XOrIOp::create(
+                        lb, ll, arith::OrIOp::create(lb, ll, under, above),
+                        arith::ConstantIntOp::create(lb, ll, 1, 1)));
+                Value q = arith::DivFOp::create(
+                    lb, ll, arith::SubFOp::create(lb, ll, v, lo), width);
+                // (unsigned)q, then at most bins - 1 (q >= 0 inside).
+                Value qc = arith::MinimumFOp::create(
+                    lb, ll, arith::MaximumFOp::create(lb, ll, q, f64c(lb, ll, 0)),
+                    f64c(lb, ll, 4294967295.0));
+                Value bin = arith::MinUIOp::create(
+                    lb, ll, arith::FPToUIOp::create(lb, ll, lb.getI64Type(), qc),
+                    i64c(lb, ll, bins - 1));
+                Value idx =
+                    arith::IndexCastUIOp::create(lb, ll, lb.getIndexType(), bin);
+                Value h = tensor::ExtractOp::create(lb, ll, it[0], idx);
+                Value next = arith::AddIOp::create(
+                    lb, ll, h, arith::ExtUIOp::create(lb, ll, lb.getI64Type(), inside));
+                Value newHist = tensor::InsertOp::create(lb, ll, next, it[0], idx);
+                Value newUnder = arith::AddIOp::create(
+                    lb, ll, it[1], arith::ExtUIOp::create(lb, ll, lb.getI64Type(), under));
+                scf::YieldOp::create(lb, ll, ValueRange{newHist, newUnder});
+              });
+          Value h = counting.getResult(0);
+          // The first bin where the running count reaches the rank.
+          Value none = i64c(tb, tl, -1);
+          auto scan = scf::ForOp::create(
+              tb, tl, c0, arith::ConstantIndexOp::create(tb, tl, bins), c1,
+              ValueRange{counting.getResult(1), none},
+              [&](OpBuilder &lb, Location ll, Value i, ValueRange it) {
+                Value cum = arith::AddIOp::create(
+                    lb, ll, it[0], tensor::ExtractOp::create(lb, ll, h, i));
+                Value open = arith::CmpIOp::create(lb, ll, arith::CmpIPredicate::eq,
+                                                   it[1], none);
+                Value here = arith::AndIOp::create(
+                    lb, ll, open,
+                    arith::CmpIOp::create(lb, ll, arith::CmpIPredicate::uge, cum,
+                                          rank));
+                Value iv = arith::IndexCastUIOp::create(lb, ll, lb.getI64Type(), i);
+                scf::YieldOp::create(
+                    lb, ll,
+                    ValueRange{cum, arith::SelectOp::create(lb, ll, here, iv, it[1])});
+              });
+          Value pick = arith::SelectOp::create(
+              tb, tl,
+              arith::CmpIOp::create(tb, tl, arith::CmpIPredicate::eq,
+                                    scan.getResult(1), none),
+              i64c(tb, tl, bins - 1), scan.getResult(1));
+          Value pickF = arith::UIToFPOp::create(tb, tl, f64, pick);
+          Value newLo = arith::AddFOp::create(
+              tb, tl, lo, arith::MulFOp::create(tb, tl, pickF, width));
+          Value notLast = arith::CmpIOp::create(tb, tl, arith::CmpIPredicate::ne,
+                                                pick, i64c(tb, tl, bins - 1));
+          Value pick1 = arith::UIToFPOp::create(
+              tb, tl, f64, arith::AddIOp::create(tb, tl, pick, i64c(tb, tl, 1)));
+          Value newHi = arith::AddFOp::create(
+              tb, tl, lo, arith::MulFOp::create(tb, tl, pick1, width));
+          scf::YieldOp::create(
+              tb, tl,
+              ValueRange{newLo, arith::SelectOp::create(tb, tl, notLast, newHi, hi),
+                         arith::OrIOp::create(tb, tl, hiExclusive, notLast)});
+        },
+        [&](OpBuilder &fb, Location fl) {
+          scf::YieldOp::create(fb, fl, ValueRange{lo, hi, hiExclusive});
+        });
+    lo = step.getResult(0);
+    hi = step.getResult(1);
+    hiExclusive = step.getResult(2);
+  }
+  Value centre = arith::TruncFOp::create(
+      b, loc, b.getF32Type(),
+      arith::DivFOp::create(b, loc, arith::AddFOp::create(b, loc, lo, hi),
+                            f64c(b, loc, 2.0)));
+  Value empty = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, n,
+                                      i64c(b, loc, 0));
+  return s.select(empty, s.f32c(0.0f), centre);
+}
+
 struct MedianLowering : OpConversionPattern<MedianOp> {
   using OpConversionPattern::OpConversionPattern;
   LogicalResult
   matchAndRewrite(MedianOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rw) const override {
-    if (op.getApprox())
-      return rw.notifyMatchFailure(
-          op, "the approximate median is not lowered to CPU code yet");
     Location loc = op.getLoc();
     FlatTensor in = flatten(rw, loc, adaptor.getInput());
-    rw.replaceOp(op, scalarTensor(rw, loc, emitMedianAbs(rw, loc, in.flat,
-                                                         in.count)));
+    Value m = op.getApprox()
+                  ? emitMedianAbsApprox(rw, loc, in.flat, in.count, op.getBins())
+                  : emitMedianAbs(rw, loc, in.flat, in.count);
+    rw.replaceOp(op, scalarTensor(rw, loc, m));
     return success();
   }
 };

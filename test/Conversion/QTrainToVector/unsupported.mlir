@@ -20,11 +20,3 @@ func.func @median_lookup_blocks(%x: tensor<64xf32>) -> tensor<64xf32> {
   %q = qtrain.quantize %x {format = #qtrain.scaled<#qtrain.fp<e5m2>, [#qtrain.scale_level<[32], e8m0, median_lookup, median_exponent = 1>]>} : tensor<64xf32>
   return %q : tensor<64xf32>
 }
-
-// -----
-
-func.func @approximate_median(%x: tensor<64xf32>) -> tensor<f32> {
-  // expected-error @+1 {{failed to legalize operation 'qtrain.median'}}
-  %m = qtrain.median %x {approx} : tensor<64xf32> -> tensor<f32>
-  return %m : tensor<f32>
-}

@@ -1,4 +1,4 @@
-// amax, exponent_histogram, select_scale, delayed_scale and
+// amax, median, exponent_histogram, select_scale, delayed_scale and
 // zero_setting_error lowered and run.
 // RUN: qtrain-opt %s --qtrain-to-llvm | %jit | FileCheck %s
 
@@ -73,6 +73,18 @@ func.func @main() {
   %pzse = tensor.cast %zse : tensor<f32> to tensor<*xf32>
   call @printMemrefF32(%pzse) : (tensor<*xf32>) -> ()
   // CHECK: [0.142857]
+
+  // Medians of |x| = {1, 3, 0.75, 0, 0, 1e-45, 5}: the lower median is 0.75;
+  // the approximation's last bin (of 4 x 4 bins over [0, 5]) is centred at
+  // 0.78125.
+  %m = qtrain.median %x : tensor<7xf32> -> tensor<f32>
+  %pm = tensor.cast %m : tensor<f32> to tensor<*xf32>
+  call @printMemrefF32(%pm) : (tensor<*xf32>) -> ()
+  // CHECK: [0.75]
+  %ma = qtrain.median %x {approx, bins = 4 : i32} : tensor<7xf32> -> tensor<f32>
+  %pma = tensor.cast %ma : tensor<f32> to tensor<*xf32>
+  call @printMemrefF32(%pma) : (tensor<*xf32>) -> ()
+  // CHECK: [0.78125]
   return
 }
 func.func private @printMemrefF32(tensor<*xf32>)
