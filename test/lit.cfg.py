@@ -30,4 +30,4 @@ runner_libs = ",".join(
     for lib in ["libmlir_runner_utils.so", "libmlir_c_runner_utils.so",
                 "libmlir_async_runtime.so"])
 config.substitutions.append(
-    ("%jit", "mlir-runner -e main -entry-point-result=void -shared-libs=" + runner_libs))
+    ("%jit", "mlir-runner -O3 -e main -entry-point-result=void -shared-libs=" + runner_libs))

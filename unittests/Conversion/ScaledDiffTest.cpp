@@ -314,7 +314,12 @@ TEST_P(ScaledDiff, MatchesLibraryBitForBit) {
   auto ctx = createJitContext();
   std::vector<nx::Rounding> rs = elementRoundings(c);
   std::string text = moduleText(*ctx, c, rs, grids);
-  auto engine = compileForHost(*ctx, text);
+  // One tile, and tiles of a few blocks each (parallel block ranges).
+  for (int64_t tile : {int64_t(65536), int64_t(40)}) {
+  SCOPED_TRACE("tile-elements " + std::to_string(tile));
+  JitOptions options;
+  options.tileElements = tile;
+  auto engine = compileForHost(*ctx, text, options);
   ASSERT_TRUE(!!engine) << llvm::toString(engine.takeError()) << "\n" << text;
 
   std::mt19937_64 rng(seed);
@@ -418,6 +423,7 @@ TEST_P(ScaledDiff, MatchesLibraryBitForBit) {
       EXPECT_EQ(badDecode, 0) << what << " decode";
     }
   }
+}
 }
 
 INSTANTIATE_TEST_SUITE_P(Formats, ScaledDiff, ::testing::ValuesIn(scaledCases()),

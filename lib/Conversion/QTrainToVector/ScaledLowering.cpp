@@ -276,7 +276,8 @@ lowerScaledEncode(OpBuilder &b, Location loc, Value input,
                   const nx::ScaledFormat &format, const nx::Rounding &r,
                   Value seed, Value randomData, ValueRange given,
                   RankedTensorType outType, TypeRange scaleTypes,
-                  bool quantize, int64_t vectorWidth) {
+                  bool quantize, int64_t vectorWidth, int64_t tileElements) {
+  auto inType = llvm::cast<RankedTensorType>(input.getType());
   FlatTensor in = flatten(b, loc, input);
   Type inElem = getElementTypeOrSelf(input.getType());
   Type outElem = outType.getElementType();
@@ -342,75 +343,172 @@ lowerScaledEncode(OpBuilder &b, Location loc, Value input,
   int64_t rowLength = random ? random->rowLength() : 0;
 
   Value c1 = arith::ConstantIndexOp::create(b, loc, 1);
-  SmallVector<Value> init = {out};
-  if (scaleCodes)
-    init.push_back(scaleCodes);
-  auto blocks = scf::ForOp::create(
-      b, loc, c0, view.numBlocks, c1, init,
-      [&](OpBuilder &nb, Location nloc, Value block, ValueRange iter) {
-        // The block's scale.
-        Value stat;
-        if (givenLast) {
-          stat = tensor::ExtractOp::create(nb, nloc, givenLast, block);
-        } else if (medianLast) {
-          stat = medianLast;
-        } else {
-          ElementBuilder sb(nb, nloc, 0);
-          Value amax = sb.f32c(0.0f);
-          stat = forEachRunOfBlock(
-              nb, nloc, view, block, amax,
-              [&](OpBuilder &rb, Location rloc, Value begin, Value end,
-                  Value a) -> Value {
-                Value m = emitBlockAmax(rb, rloc, in.flat, begin, end, total,
-                                        canHoldNaN(level.format), vectorWidth);
-                return arith::MaximumFOp::create(rb, rloc, a, m);
-              });
-        }
-        Value s = levelScale(nb, nloc, level, format.element, stat);
-        Value blockTotal =
-            total ? Value(arith::MulFOp::create(nb, nloc, total, s)) : s;
+  // Blocks [from, to) written into `outAcc` (flat offsets from `outBase`)
+  // and `scaleAcc` (block numbers from `blockBase`).
+  auto blockLoop = [&](OpBuilder &lb, Location ll, Value from, Value to,
+                       Value outAcc, Value scaleAcc, Value outBase,
+                       Value blockBase) -> SmallVector<Value> {
+    SmallVector<Value> init = {outAcc};
+    if (scaleAcc)
+      init.push_back(scaleAcc);
+    auto blocks = scf::ForOp::create(
+        lb, ll, from, to, c1, init,
+        [&](OpBuilder &nb, Location nloc, Value block, ValueRange iter) {
+          // The block's scale.
+          Value stat;
+          if (givenLast) {
+            stat = tensor::ExtractOp::create(nb, nloc, givenLast, block);
+          } else if (medianLast) {
+            stat = medianLast;
+          } else {
+            ElementBuilder sb(nb, nloc, 0);
+            Value amax = sb.f32c(0.0f);
+            stat = forEachRunOfBlock(
+                nb, nloc, view, block, amax,
+                [&](OpBuilder &rb, Location rloc, Value begin, Value end,
+                    Value a) -> Value {
+                  Value m = emitBlockAmax(rb, rloc, in.flat, begin, end, total,
+                                          canHoldNaN(level.format),
+                                          vectorWidth);
+                  return arith::MaximumFOp::create(rb, rloc, a, m);
+                });
+          }
+          Value s = levelScale(nb, nloc, level, format.element, stat);
+          Value blockTotal =
+              total ? Value(arith::MulFOp::create(nb, nloc, total, s)) : s;
 
-        // The block's elements.
-        Value outAcc = forEachRunOfBlock(
-            nb, nloc, view, block, iter[0],
-            [&](OpBuilder &rb, Location rloc, Value begin, Value end,
-                Value acc) -> Value {
-              return forEachChunkInRows(
-                  rb, rloc, begin, end, lanes, rowLength, acc,
-                  [&](OpBuilder &cb, Location cloc, Value off, Value mask,
-                      Value row, Value a) -> Value {
-                    ElementBuilder eb(cb, cloc, lanes);
-                    Value x = widen(eb, readChunk(eb, in.flat, off, mask));
-                    Value y = arith::DivFOp::create(cb, cloc, x,
-                                                    eb.splat(blockTotal));
-                    Value bits = random ? random->emit(eb, off, row, mask)
-                                        : Value();
-                    Value code = emitEncode(eb, format.element, y, r, bits);
-                    Value v = code;
-                    if (quantize) {
-                      v = emitDecode(eb, format.element, code);
-                      for (Value ws : wholeScales)
-                        v = arith::MulFOp::create(cb, cloc, v, eb.splat(ws));
-                      v = arith::MulFOp::create(cb, cloc, v, eb.splat(s));
-                    }
-                    return writeChunk(eb, narrow(eb, v, outElem), a, off,
-                                      mask);
-                  });
-            });
-        SmallVector<Value> yields = {outAcc};
-        if (scaleCodes) {
-          ElementBuilder sb(nb, nloc, 0);
-          Value code = scaleStorage(nb, nloc, emitScaleCode(sb, level.format, s),
-                                    scaleElem);
-          yields.push_back(
-              tensor::InsertOp::create(nb, nloc, code, iter[1], block));
-        }
-        scf::YieldOp::create(nb, nloc, yields);
-      });
-  results.elements = unflatten(b, loc, blocks.getResult(0), outType, input);
+          // The block's elements.
+          Value written = forEachRunOfBlock(
+              nb, nloc, view, block, iter[0],
+              [&](OpBuilder &rb, Location rloc, Value begin, Value end,
+                  Value acc) -> Value {
+                return forEachChunkInRows(
+                    rb, rloc, begin, end, lanes, rowLength, acc,
+                    [&](OpBuilder &cb, Location cloc, Value off, Value mask,
+                        Value row, Value a) -> Value {
+                      ElementBuilder eb(cb, cloc, lanes);
+                      Value x = widen(eb, readChunk(eb, in.flat, off, mask));
+                      Value y = arith::DivFOp::create(cb, cloc, x,
+                                                      eb.splat(blockTotal));
+                      Value bits = random ? random->emit(eb, off, row, mask)
+                                          : Value();
+                      Value code = emitEncode(eb, format.element, y, r, bits);
+                      Value v = code;
+                      if (quantize) {
+                        v = emitDecode(eb, format.element, code);
+                        for (Value ws : wholeScales)
+                          v = arith::MulFOp::create(cb, cloc, v, eb.splat(ws));
+                        v = arith::MulFOp::create(cb, cloc, v, eb.splat(s));
+                      }
+                      Value local = arith::SubIOp::create(cb, cloc, off, outBase);
+                      return writeChunk(eb, narrow(eb, v, outElem), a, local,
+                                        mask);
+                    });
+              });
+          SmallVector<Value> yields = {written};
+          if (iter.size() > 1) {
+            ElementBuilder sb(nb, nloc, 0);
+            Value code = scaleStorage(
+                nb, nloc, emitScaleCode(sb, level.format, s), scaleElem);
+            yields.push_back(tensor::InsertOp::create(
+                nb, nloc, code, iter[1],
+                ValueRange{arith::SubIOp::create(nb, nloc, block, blockBase)}));
+          }
+          scf::YieldOp::create(nb, nloc, yields);
+        });
+    return blocks.getResults();
+  };
+
+  SmallVector<Value> done;
+  // Parallel block tiles end at block boundaries, so the last chunk of a
+  // tile is a masked store next to the next tile's first one. With 32-bit
+  // elements that is safe; with narrower codes (encode to i8) the
+  // differential test saw neighbouring tiles' bytes clobbered, so those
+  // stay on one thread until the cause is understood.
+  bool wideElements = outElem.getIntOrFloatBitWidth() == 32;
+  if (tileElements > 0 && !rowLength && wideElements &&
+      blocksAreRuns(level, inType)) {
+    // Parallel tiles of whole blocks. Blocks are row-major runs here, so a
+    // range of blocks is one range of the flat tensor.
+    size_t k = view.dims.size();
+    Value inner = view.dims[k - 1], innerBlock = view.blocks[k - 1];
+    Value innerGrid = view.grid[k - 1];
+    auto runBegin = [&](OpBuilder &ob, Location ol, Value blk) -> Value {
+      Value row = arith::DivUIOp::create(ob, ol, blk, innerGrid);
+      Value g = arith::RemUIOp::create(ob, ol, blk, innerGrid);
+      return arith::AddIOp::create(
+          ob, ol, arith::MulIOp::create(ob, ol, row, inner),
+          arith::MulIOp::create(ob, ol, g, innerBlock));
+    };
+    auto runEnd = [&](OpBuilder &ob, Location ol, Value blk) -> Value {
+      Value row = arith::DivUIOp::create(ob, ol, blk, innerGrid);
+      Value g = arith::RemUIOp::create(ob, ol, blk, innerGrid);
+      Value e = arith::MinUIOp::create(
+          ob, ol,
+          arith::MulIOp::create(ob, ol,
+                                arith::AddIOp::create(ob, ol, g, c1), innerBlock),
+          inner);
+      return arith::AddIOp::create(
+          ob, ol, arith::MulIOp::create(ob, ol, row, inner), e);
+    };
+    // About tileElements elements per tile, at least one block.
+    Value perTile = arith::MaxUIOp::create(
+        b, loc,
+        arith::DivUIOp::create(
+            b, loc, arith::ConstantIndexOp::create(b, loc, tileElements),
+            innerBlock),
+        c1);
+    Value tiles = arith::CeilDivUIOp::create(b, loc, view.numBlocks, perTile);
+    SmallVector<Value> shared = {out};
+    if (scaleCodes)
+      shared.push_back(scaleCodes);
+    auto forall = scf::ForallOp::create(b, loc, ArrayRef<OpFoldResult>{tiles},
+                                        shared, std::nullopt, nullptr);
+    {
+      OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPoint(forall.getTerminator());
+      Value t = forall.getInductionVars()[0];
+      Value b0 = arith::MulIOp::create(b, loc, t, perTile);
+      Value b1 = arith::MinUIOp::create(
+          b, loc, arith::AddIOp::create(b, loc, b0, perTile), view.numBlocks);
+      Value start = runBegin(b, loc, b0);
+      Value end = runEnd(b, loc, arith::SubIOp::create(b, loc, b1, c1));
+      auto slice = [&](Value whole, Value offset, Value size) {
+        auto type = RankedTensorType::get(
+            {ShapedType::kDynamic},
+            llvm::cast<RankedTensorType>(whole.getType()).getElementType());
+        return tensor::ExtractSliceOp::create(
+                   b, loc, type, whole, ArrayRef<OpFoldResult>{offset},
+                   ArrayRef<OpFoldResult>{size},
+                   ArrayRef<OpFoldResult>{b.getIndexAttr(1)})
+            .getResult();
+      };
+      Value outSize = arith::SubIOp::create(b, loc, end, start);
+      Value blockCount = arith::SubIOp::create(b, loc, b1, b0);
+      ValueRange args = forall.getRegionIterArgs();
+      Value outSlice = slice(args[0], start, outSize);
+      Value scaleSlice = scaleCodes ? slice(args[1], b0, blockCount) : Value();
+      SmallVector<Value> res =
+          blockLoop(b, loc, b0, b1, outSlice, scaleSlice, start, b0);
+      b.setInsertionPointToEnd(forall.getTerminator().getBody());
+      tensor::ParallelInsertSliceOp::create(
+          b, loc, res[0], args[0], ArrayRef<OpFoldResult>{start},
+          ArrayRef<OpFoldResult>{outSize},
+          ArrayRef<OpFoldResult>{b.getIndexAttr(1)});
+      if (scaleCodes)
+        tensor::ParallelInsertSliceOp::create(
+            b, loc, res[1], args[1], ArrayRef<OpFoldResult>{b0},
+            ArrayRef<OpFoldResult>{blockCount},
+            ArrayRef<OpFoldResult>{b.getIndexAttr(1)});
+    }
+    done = forall.getResults();
+  } else {
+    done = blockLoop(b, loc, c0, view.numBlocks, out, scaleCodes, c0, c0);
+  }
+  results.elements = unflatten(b, loc, done[0], outType, input);
   if (scaleCodes) {
     auto type = llvm::cast<RankedTensorType>(scaleTypes[last]);
-    Value flat = blocks.getResult(1);
+    Value flat = done[1];
     if (type.getRank() == 0) {
       results.scales.push_back(tensor::CollapseShapeOp::create(
           b, loc, type, flat, ArrayRef<ReassociationIndices>{}));
@@ -529,7 +627,7 @@ struct ScaledQuantizeLowering : ScaledPattern<QuantizeOp> {
         rw, op.getLoc(), adaptor.getInput(), f, r,
         seedOrZero(rw, op.getLoc(), adaptor.getSeed()),
         adaptor.getRandomData(), adaptor.getScales(), op.getType(), {},
-        /*quantize=*/true, options.vectorWidth);
+        /*quantize=*/true, options.vectorWidth, options.tileElements);
     if (failed(res))
       return failure();
     rw.replaceOp(op, res->elements);
@@ -555,7 +653,8 @@ struct ScaledEncodeLowering : ScaledPattern<EncodeOp> {
         seedOrZero(rw, op.getLoc(), adaptor.getSeed()),
         adaptor.getRandomData(), adaptor.getGivenScales(),
         llvm::cast<RankedTensorType>(op.getCodes().getType()),
-        op.getScales().getTypes(), /*quantize=*/false, options.vectorWidth);
+        op.getScales().getTypes(), /*quantize=*/false, options.vectorWidth,
+        options.tileElements);
     if (failed(res))
       return failure();
     SmallVector<Value> values = {res->elements};

@@ -2,6 +2,8 @@
 // ties, overflow and subnormals of e4m3fn, with a tail after 16 lanes.
 // RUN: qtrain-opt %s --qtrain-to-llvm | %jit | FileCheck %s
 // RUN: qtrain-opt %s --qtrain-to-llvm="vector-width=4" | %jit | FileCheck %s
+// Parallel tiles of 16 elements on the async runtime give the same bits.
+// RUN: qtrain-opt %s --qtrain-to-llvm="tile-elements=4" | %jit | FileCheck %s
 
 func.func @main() {
   // 1.0625 is a tie between 1 and 1.125 (even: 1); 1.1875 ties to 1.25;
