@@ -33,6 +33,9 @@ struct AccumCase {
   nx::AccumulationSpec spec;
 };
 
+/// Test names in gtest and ctest output.
+void PrintTo(const AccumCase &c, std::ostream *os) { *os << c.name; }
+
 std::vector<AccumCase> accumCases() {
   nx::MinifloatFormat fp12 = *nx::lookupMinifloat("fp12_dga");
   nx::MinifloatFormat fp16 = *nx::lookupMinifloat("fp16_dga");

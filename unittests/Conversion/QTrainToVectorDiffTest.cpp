@@ -87,6 +87,9 @@ struct FormatCase {
   nx::ElementFormat format;
 };
 
+/// Test names in gtest and ctest output.
+void PrintTo(const FormatCase &c, std::ostream *os) { *os << c.name; }
+
 std::vector<FormatCase> formatCases() {
   std::vector<FormatCase> out;
   for (const nx::MinifloatPreset &p : nx::minifloatPresets())

@@ -41,6 +41,9 @@ struct ScaledCase {
   std::vector<int64_t> shape;
 };
 
+/// Test names in gtest and ctest output.
+void PrintTo(const ScaledCase &c, std::ostream *os) { *os << c.name; }
+
 nx::ScaleLevel level(std::vector<int64_t> block, nx::ScaleFormat f,
                      nx::ScaleRule rule, int margin = 0) {
   nx::ScaleLevel l;

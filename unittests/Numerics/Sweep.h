@@ -19,6 +19,7 @@
 #include <cmath>
 #include <cstdint>
 #include <limits>
+#include <ostream>
 #include <random>
 #include <vector>
 
@@ -29,6 +30,9 @@ struct NamedMinifloat {
   const char *name;
   MinifloatFormat format;
 };
+
+/// Test names in gtest and ctest output.
+inline void PrintTo(const NamedMinifloat &c, std::ostream *os) { *os << c.name; }
 
 /// Custom minifloats APFloat lacks: custom biases, subnormals off, each
 /// overflow policy and special-value encoding, m = 0, e = 1, the DGA and
