@@ -20,6 +20,7 @@
 #include "llvm/TargetParser/Host.h"
 
 #include <mutex>
+#include <vector>
 
 namespace qtrain {
 
@@ -50,7 +51,7 @@ std::unique_ptr<mlir::MLIRContext> createJitContext() {
   return context;
 }
 
-llvm::Expected<std::unique_ptr<mlir::ExecutionEngine>>
+llvm::Expected<std::shared_ptr<mlir::ExecutionEngine>>
 compileForHost(mlir::MLIRContext &context, llvm::StringRef source,
                const JitOptions &options) {
   std::string diagnostics;
@@ -93,7 +94,13 @@ compileForHost(mlir::MLIRContext &context, llvm::StringRef source,
                                               std::move(*machine));
   if (!engine)
     return engine.takeError();
-  return std::move(*engine);
+  std::shared_ptr<mlir::ExecutionEngine> shared = std::move(*engine);
+  // Deliberately leaked (see Jit.h): never destroyed, not even at exit.
+  static std::mutex *mutex = new std::mutex;
+  static auto *alive = new std::vector<std::shared_ptr<mlir::ExecutionEngine>>;
+  std::lock_guard<std::mutex> lock(*mutex);
+  alive->push_back(shared);
+  return shared;
 }
 
 } // namespace qtrain

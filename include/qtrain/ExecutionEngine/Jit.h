@@ -33,7 +33,14 @@ struct JitOptions {
 
 /// Parses `source`, lowers it and compiles it. Errors carry the
 /// diagnostics (parse errors, lowering failures).
-llvm::Expected<std::unique_ptr<mlir::ExecutionEngine>>
+///
+/// Engines are never freed (the library keeps a reference until the process
+/// ends, without destroying them at exit): when a parallel op returns, a
+/// worker thread of MLIR's async runtime may still be leaving the
+/// JIT-compiled code that signalled completion, and freeing that code under
+/// it crashed (under load, in the tests). The runtime joins its workers at
+/// exit while the code is still mapped.
+llvm::Expected<std::shared_ptr<mlir::ExecutionEngine>>
 compileForHost(mlir::MLIRContext &context, llvm::StringRef source,
                const JitOptions &options = {});
 
