@@ -27,18 +27,6 @@ namespace nx = qtrain::numerics;
 
 namespace {
 
-struct Memref1D {
-  void *allocated;
-  void *aligned;
-  int64_t offset;
-  int64_t size;
-  int64_t stride;
-};
-
-template <typename T> Memref1D view(T *data, int64_t n) {
-  return {data, data, 0, n, 1};
-}
-
 using UnaryFn = void(Memref1D *in, Memref1D *out, int64_t seed);
 
 /// A benchmarked op on a flat buffer of `elements` f32 viewed as `shape`.
@@ -167,8 +155,8 @@ int main(int argc, char **argv) {
         [f, n, m, outBytes](benchmark::State &state) {
           const std::vector<float> &in = bench::normalInput(n);
           std::vector<uint8_t> out(m * outBytes);
-          Memref1D inD = view(const_cast<float *>(in.data()), m);
-          Memref1D outD = view(out.data(), m);
+          Memref1D inD = memref1D(in.data(), m);
+          Memref1D outD = memref1D(out.data(), m);
           for (auto _ : state) {
             f(&inD, &outD, 7);
             benchmark::DoNotOptimize(out.data());

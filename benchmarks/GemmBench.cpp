@@ -29,16 +29,6 @@ namespace nx = qtrain::numerics;
 
 namespace {
 
-struct Memref1D {
-  void *allocated;
-  void *aligned;
-  int64_t offset;
-  int64_t size;
-  int64_t stride;
-};
-
-Memref1D view(float *p, int64_t n) { return {p, p, 0, n, 1}; }
-
 using GemmFn = void(Memref1D *a, Memref1D *b, Memref1D *c);
 
 struct Variant {
@@ -165,8 +155,8 @@ int main(int argc, char **argv) {
         [f, n, kind, flops](benchmark::State &state) {
           std::vector<float> a = operand(n, kind, 1), b = operand(n, kind, 2),
                              c(n * n);
-          Memref1D ad = view(a.data(), n * n), bd = view(b.data(), n * n),
-                   cd = view(c.data(), n * n);
+          Memref1D ad = memref1D(a.data(), n * n), bd = memref1D(b.data(), n * n),
+                   cd = memref1D(c.data(), n * n);
           for (auto _ : state) {
             f(&ad, &bd, &cd);
             benchmark::DoNotOptimize(c.data());

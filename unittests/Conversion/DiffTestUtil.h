@@ -9,6 +9,8 @@
 #ifndef QTRAIN_UNITTESTS_CONVERSION_DIFFTESTUTIL_H
 #define QTRAIN_UNITTESTS_CONVERSION_DIFFTESTUTIL_H
 
+#include "qtrain/ExecutionEngine/Jit.h"
+
 #include "mlir/IR/Attributes.h"
 
 #include "llvm/ADT/ArrayRef.h"
@@ -24,17 +26,10 @@
 
 namespace qtrain::difftest {
 
-/// The C interface's descriptor of a rank-1 memref (any element type).
-struct Memref1D {
-  void *allocated;
-  void *aligned;
-  int64_t offset;
-  int64_t size;
-  int64_t stride;
-};
+using qtrain::Memref1D;
 
 template <typename T> Memref1D view(std::vector<T> &v, int64_t count) {
-  return {v.data(), v.data(), 0, count, 1};
+  return memref1D(v.data(), count);
 }
 
 inline uint64_t masterSeed() {

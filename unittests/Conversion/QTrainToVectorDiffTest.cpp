@@ -258,7 +258,7 @@ void checkFormat(const FormatCase &fc, int64_t width,
     auto fn = lookupCInterface<CaseFn>(**engine, "case" + std::to_string(i));
     ASSERT_TRUE(!!fn) << llvm::toString(fn.takeError());
     Memref1D inD = view(in, n), dataD = view(data, 777),
-             codesD = {raw.data(), raw.data(), 0, n, 1},
+             codesD = view(raw, n),
              valuesD = view(values, n);
     (*fn)(&inD, &dataD, opSeed, &codesD, &valuesD);
 
@@ -305,7 +305,7 @@ void checkFormat(const FormatCase &fc, int64_t width,
   std::vector<float> values(count);
   auto decode = lookupCInterface<DecodeFn>(**engine, "decode");
   ASSERT_TRUE(!!decode) << llvm::toString(decode.takeError());
-  Memref1D codesD = {raw.data(), raw.data(), 0, count, 1},
+  Memref1D codesD = view(raw, count),
            valuesD = view(values, count);
   (*decode)(&codesD, &valuesD);
   int mismatches = 0;

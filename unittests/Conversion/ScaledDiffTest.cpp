@@ -368,7 +368,7 @@ TEST_P(ScaledDiff, MatchesLibraryBitForBit) {
       std::vector<float> values(n);
       Memref1D inD = view(in, n), dataD = view(data, data.size()),
                g0 = view(given0, given0.size()), g1 = view(given1, given1.size()),
-               codesD = {raw.data(), raw.data(), 0, n, 1},
+               codesD = view(raw, n),
                s0 = view(scales[0], scales[0].size()),
                s1 = view(scales[1], scales[1].size()), valuesD = view(values, n);
       auto fn = lookupCInterface<EncodeFn>(**engine, "encode" + std::to_string(i));
@@ -409,7 +409,7 @@ TEST_P(ScaledDiff, MatchesLibraryBitForBit) {
       std::vector<float> decoded(n), wantDecoded(n);
       ASSERT_FALSE(
           llvm::errorToBool(nx::decodeScaled(f, c.shape, *want, wantDecoded)));
-      Memref1D ci = {codesIn.data(), codesIn.data(), 0, n, 1},
+      Memref1D ci = view(codesIn, n),
                si0 = view(scaleIn[0], scaleIn[0].size()),
                si1 = view(scaleIn[1], scaleIn[1].size()),
                out = view(decoded, n);

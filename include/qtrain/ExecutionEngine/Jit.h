@@ -12,12 +12,14 @@
 
 #include "qtrain/Pipelines/Pipelines.h"
 
+#include "mlir/ExecutionEngine/CRunnerUtils.h"
 #include "mlir/ExecutionEngine/ExecutionEngine.h"
 #include "mlir/IR/MLIRContext.h"
 
 #include "llvm/Support/Error.h"
 
 #include <memory>
+#include <type_traits>
 
 namespace qtrain {
 
@@ -43,6 +45,16 @@ struct JitOptions {
 llvm::Expected<std::shared_ptr<mlir::ExecutionEngine>>
 compileForHost(mlir::MLIRContext &context, llvm::StringRef source,
                const JitOptions &options = {});
+
+/// The descriptor a C interface takes for a rank-1 memref. Its layout does
+/// not depend on the element type, so one type serves every element type.
+using Memref1D = StridedMemRefType<char, 1>;
+
+/// A descriptor of the `n` elements at `data`.
+template <typename T> Memref1D memref1D(T *data, int64_t n) {
+  char *p = reinterpret_cast<char *>(const_cast<std::remove_const_t<T> *>(data));
+  return {p, p, 0, {n}, {1}};
+}
 
 /// The address of `_mlir_ciface_<name>` cast to a function pointer type.
 template <typename Fn>

@@ -61,16 +61,20 @@ RandomCodegen::RandomCodegen(OpBuilder &b, Location loc, const nx::Rounding &r,
                              Value seed, Value data)
     : source(r.source), k(r.randomBits), seed(seed), data(data) {
   ElementBuilder scalar(b, loc, 0);
-  switch (source.kind) {
-  case nx::RandomSourceKind::Counter:
+  // The counter hash's keys of the seed (the counter source and the LFSR
+  // lane seeds use them).
+  auto keys = [&] {
     key0 = mix32(scalar, scalar.bxor(low32(scalar, seed), scalar.u32(0x9e3779b9)));
     key1 = mix32(scalar, scalar.bxor(high32(scalar, seed), scalar.u32(0x85ebca6b)));
+  };
+  switch (source.kind) {
+  case nx::RandomSourceKind::Counter:
+    keys();
     break;
   case nx::RandomSourceKind::Lfsr:
   case nx::RandomSourceKind::LfsrPlateau: {
     // lane l starts at (counterHash(seed, l) mod (2^w - 1)) + 1.
-    Value k0 = mix32(scalar, scalar.bxor(low32(scalar, seed), scalar.u32(0x9e3779b9)));
-    Value k1 = mix32(scalar, scalar.bxor(high32(scalar, seed), scalar.u32(0x85ebca6b)));
+    keys();
     int64_t count = source.lfsrLanes;
     lanes = memref::AllocaOp::create(
         b, loc, MemRefType::get({count}, b.getI32Type()));
@@ -83,7 +87,7 @@ RandomCodegen::RandomCodegen(OpBuilder &b, Location loc, const nx::Rounding &r,
         [&](OpBuilder &nb, Location nloc, Value l, ValueRange) {
           ElementBuilder s(nb, nloc, 0);
           Value l64 = arith::IndexCastUIOp::create(nb, nloc, nb.getI64Type(), l);
-          Value h = s.zext(nb.getI64Type(), counterHash(s, k0, k1, l64));
+          Value h = s.zext(nb.getI64Type(), counterHash(s, key0, key1, l64));
           Value start = s.add(s.urem(h, s.u64(period)), s.u64(1));
           memref::StoreOp::create(nb, nloc, low32(s, start), lanes, l);
           scf::YieldOp::create(nb, nloc);

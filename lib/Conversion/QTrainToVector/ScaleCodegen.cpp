@@ -152,6 +152,13 @@ Value emitToScaleFormat(const ElementBuilder &eb, const nx::ScaleFormat &f,
   return decodeScaleCode(eb, f, code);
 }
 
+Value emitScaleValue(const ElementBuilder &eb, const nx::ScaleFormat &f,
+                     Value code) {
+  if (f.kind == nx::ScaleKind::F32)
+    return eb.bitcast(eb.builder().getF32Type(), code);
+  return decodeScaleCode(eb, f, code);
+}
+
 Value emitScaleCode(const ElementBuilder &eb, const nx::ScaleFormat &f,
                     Value scale) {
   OpBuilder &b = eb.builder();

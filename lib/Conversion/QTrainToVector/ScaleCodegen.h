@@ -37,6 +37,11 @@ mlir::Value emitToScaleFormat(const ElementBuilder &eb,
 mlir::Value emitScaleCode(const ElementBuilder &eb,
                           const numerics::ScaleFormat &f, mlir::Value scale);
 
+/// The inverse of emitScaleCode: the f32 value of a stored code (f32 bits,
+/// or decodeScale of a power-of-two code).
+mlir::Value emitScaleValue(const ElementBuilder &eb,
+                           const numerics::ScaleFormat &f, mlir::Value code);
+
 /// Whether the scale format can hold NaN (f32, or a power-of-two format
 /// with a NaN code).
 bool canHoldNaN(const numerics::ScaleFormat &f);

@@ -546,21 +546,14 @@ Value lowerScaledDecode(OpBuilder &b, Location loc, Value codes,
   int64_t lanes = needsScalarAccess(inElem) || needsScalarAccess(outElem)
                       ? 0
                       : std::max<int64_t>(vectorWidth, 1);
+  // A stored scale (f32, or the code of a power-of-two format) as f32.
   auto scaleValue = [&](OpBuilder &sb, Location sloc, const nx::ScaleLevel &lv,
                         Value stored) -> Value {
     ElementBuilder s(sb, sloc, 0);
-    Value code = widen(s, stored);
-    if (lv.format.kind == nx::ScaleKind::F32)
-      return getElementTypeOrSelf(stored.getType()).isF32()
-                 ? stored
-                 : s.bitcast(sb.getF32Type(), code);
-    // decodeScale through the power-of-two rule of emitToScaleFormat's
-    // inverse: the code is exponent + bias, or the NaN code.
-    Value value = emitPow2(s, s.sub(code, s.s32(lv.format.bias)));
-    if (lv.format.hasNaN)
-      value = s.select(s.eq(code, s.u32(lv.format.nanCode())),
-                       s.f32c(std::numeric_limits<float>::quiet_NaN()), value);
-    return value;
+    Value code = getElementTypeOrSelf(stored.getType()).isF32()
+                     ? s.bitcast(sb.getI32Type(), stored)
+                     : widen(s, stored);
+    return emitScaleValue(s, lv.format, code);
   };
   size_t last = format.levels.size() - 1;
   SmallVector<Value> wholeScales;
