@@ -151,10 +151,17 @@ private:
 
 } // namespace
 
-void gemm(ArrayRef<float> a, ArrayRef<float> b, MutableArrayRef<float> c,
-          int64_t m, int64_t n, int64_t k, const AccumulationSpec &spec) {
-  assert(a.size() == size_t(m * k) && b.size() == size_t(k * n) &&
-         c.size() == size_t(m * n) && "shape mismatch");
+Error gemm(ArrayRef<float> a, ArrayRef<float> b, MutableArrayRef<float> c,
+           int64_t m, int64_t n, int64_t k, const AccumulationSpec &spec) {
+  if (Error e = spec.verify())
+    return e;
+  if (m < 0 || n < 0 || k < 0 || a.size() != size_t(m * k) ||
+      b.size() != size_t(k * n) || c.size() != size_t(m * n))
+    return createStringError(
+        "gemm of %lldx%lldx%lld needs %lld, %lld and %lld elements, got %zu, "
+        "%zu and %zu",
+        (long long)m, (long long)n, (long long)k, (long long)(m * k),
+        (long long)(k * n), (long long)(m * n), a.size(), b.size(), c.size());
   Contraction op(spec);
   std::vector<Accumulator> acc(m * n, op.start());
   double sharedT = spec.initialThreshold;
@@ -174,12 +181,17 @@ void gemm(ArrayRef<float> a, ArrayRef<float> b, MutableArrayRef<float> c,
   }
   for (int64_t i = 0; i < m * n; ++i)
     c[i] = op.finish(acc[i]);
+  return Error::success();
 }
 
-float dot(ArrayRef<float> a, ArrayRef<float> b, const AccumulationSpec &spec) {
-  assert(a.size() == b.size() && "length mismatch");
+Expected<float> dot(ArrayRef<float> a, ArrayRef<float> b,
+                    const AccumulationSpec &spec) {
+  if (a.size() != b.size())
+    return createStringError("dot of vectors of lengths %zu and %zu",
+                             a.size(), b.size());
   float c;
-  gemm(a, b, MutableArrayRef<float>(c), 1, 1, a.size(), spec);
+  if (Error e = gemm(a, b, MutableArrayRef<float>(c), 1, 1, a.size(), spec))
+    return std::move(e);
   return c;
 }
 
@@ -209,9 +221,11 @@ double exactDot(ArrayRef<float> a, ArrayRef<float> b) {
   return sum + comp;
 }
 
-double meanRelativeDotError(const AccumulationSpec &spec,
-                            const MinifloatFormat &operand, int length,
-                            int trials, uint64_t seed) {
+Expected<double> meanRelativeDotError(const AccumulationSpec &spec,
+                                      const MinifloatFormat &operand,
+                                      int length, int trials, uint64_t seed) {
+  if (Error e = spec.verify())
+    return std::move(e);
   std::mt19937_64 rng(seed);
   std::uniform_real_distribution<float> d(0.0f, 1.0f);
   std::vector<float> a(length), b(length);
@@ -222,7 +236,7 @@ double meanRelativeDotError(const AccumulationSpec &spec,
       b[i] = quantize(operand, d(rng) - 0.2f, Rounding());
     }
     double exact = exactDot(a, b);
-    total += std::fabs(dot(a, b, spec) - exact) / std::fabs(exact);
+    total += std::fabs(cantFail(dot(a, b, spec)) - exact) / std::fabs(exact);
   }
   return total / trials;
 }

@@ -128,7 +128,8 @@ Error conv2d(ConvKind kind, const ConvGeometry &g, ArrayRef<float> lhs,
   }
   }
   c.resize(m * cols);
-  gemm(a, b, c, m, cols, k, spec);
+  if (Error e = gemm(a, b, c, m, cols, k, spec))
+    return e;
   if (kind == ConvKind::BackwardWeight) {
     std::copy(c.begin(), c.end(), out.begin());
     return Error::success();

@@ -268,6 +268,10 @@ float decode(const MinifloatFormat &f, uint32_t code) {
   else
     value = detail::scaleExact((1u << m) | man,
                                static_cast<int>(expField) - f.bias - m);
+  // FNUZ has no negative zero: a negative subnormal code of a format without
+  // subnormals (never produced by encode) is +0.
+  if (value == 0 && f.specials == SpecialValues::FNUZ)
+    return 0.0f;
   return negative ? -value : value;
 }
 

@@ -7,6 +7,7 @@
 #include "qtrain/Numerics/RandomStream.h"
 
 #include "llvm/ADT/bit.h"
+#include "llvm/Support/ErrorHandling.h"
 
 #include <cstring>
 
@@ -50,12 +51,91 @@ uint32_t lfsrLaneSeed(uint64_t seed, unsigned lane, unsigned width) {
   return static_cast<uint32_t>(counterHash(seed, lane) % period) + 1;
 }
 
+bool RandomSource::operator==(const RandomSource &o) const {
+  if (kind != o.kind)
+    return false;
+  switch (kind) {
+  case RandomSourceKind::Counter:
+    return seed == o.seed;
+  case RandomSourceKind::Lfsr:
+  case RandomSourceKind::LfsrPlateau:
+    return seed == o.seed && lfsrWidth == o.lfsrWidth &&
+           lfsrTaps == o.lfsrTaps && lfsrLanes == o.lfsrLanes;
+  case RandomSourceKind::Data:
+    return dataBitOffset == o.dataBitOffset;
+  }
+  llvm_unreachable("unknown random source");
+}
+
+namespace {
+/// A linear map on GF(2)^w as its columns: column j is the image of bit j.
+using Gf2Matrix = SmallVector<uint32_t, 32>;
+
+uint32_t apply(const Gf2Matrix &a, uint32_t v) {
+  uint32_t r = 0;
+  for (unsigned j = 0; v; ++j, v >>= 1)
+    if (v & 1)
+      r ^= a[j];
+  return r;
+}
+
+Gf2Matrix multiply(const Gf2Matrix &a, const Gf2Matrix &b) {
+  Gf2Matrix c(b.size());
+  for (size_t j = 0; j < b.size(); ++j)
+    c[j] = apply(a, b[j]);
+  return c;
+}
+
+Gf2Matrix power(Gf2Matrix a, uint64_t n) {
+  Gf2Matrix r(a.size());
+  for (size_t j = 0; j < r.size(); ++j)
+    r[j] = 1u << j;
+  for (; n; n >>= 1, a = multiply(a, a))
+    if (n & 1)
+      r = multiply(r, a);
+  return r;
+}
+
+bool isIdentity(const Gf2Matrix &a) {
+  for (size_t j = 0; j < a.size(); ++j)
+    if (a[j] != (1u << j))
+      return false;
+  return true;
+}
+} // namespace
+
+bool isMaximalLengthLfsr(unsigned width, uint32_t taps) {
+  assert(width >= 2 && width <= 32 && "LFSR width out of range");
+  // The step is the linear map A; every non-zero state has period 2^w - 1
+  // iff A has order 2^w - 1 in GL(w, 2): A^(2^w-1) = I and A^((2^w-1)/q) != I
+  // for every prime q dividing 2^w - 1.
+  Gf2Matrix a(width);
+  for (unsigned j = 0; j < width; ++j)
+    a[j] = lfsrStep(1u << j, taps);
+  uint64_t order = (uint64_t(1) << width) - 1;
+  if (!isIdentity(power(a, order)))
+    return false;
+  uint64_t rest = order;
+  for (uint64_t q = 2; q * q <= rest; ++q) {
+    if (rest % q)
+      continue;
+    if (isIdentity(power(a, order / q)))
+      return false;
+    while (rest % q == 0)
+      rest /= q;
+  }
+  return rest == 1 || !isIdentity(power(a, order / rest));
+}
+
 Error RandomSource::verify(unsigned randomBits) const {
   switch (kind) {
   case RandomSourceKind::Counter:
     return Error::success();
   case RandomSourceKind::Lfsr:
   case RandomSourceKind::LfsrPlateau:
+    if (lfsrWidth == 0)
+      return createStringError("an LFSR source needs its width in bits "
+                               "('width', 2 to 32)");
     if (lfsrWidth < 2 || lfsrWidth > 32)
       return createStringError("LFSR width must be in [2, 32], got %u",
                                lfsrWidth);
@@ -66,6 +146,11 @@ Error RandomSource::verify(unsigned randomBits) const {
     if (lfsrWidth < 32 && (lfsrTaps >> lfsrWidth) != 0)
       return createStringError("LFSR taps 0x%x do not fit in %u bits",
                                lfsrTaps, lfsrWidth);
+    if (lfsrTaps && !isMaximalLengthLfsr(lfsrWidth, lfsrTaps))
+      return createStringError(
+          "LFSR taps 0x%x do not give a maximal-length %u-bit LFSR (period "
+          "2^%u - 1): some states repeat sooner or reach zero",
+          lfsrTaps, lfsrWidth, lfsrWidth);
     if (lfsrLanes < 1 || lfsrLanes > 4096)
       return createStringError("LFSR lanes must be in [1, 4096], got %u",
                                lfsrLanes);
@@ -90,6 +175,11 @@ RandomStream::RandomStream(const Rounding &rounding, ArrayRef<float> data)
     taps = src.lfsrTaps ? src.lfsrTaps : defaultLfsrTaps(src.lfsrWidth);
     seekLfsr(0);
   }
+  // The same message as the CPU lowering's run-time check. Callers that can
+  // return an error (encodeScaled) check first.
+  if (rounding.isStochastic() && src.kind == RandomSourceKind::Data &&
+      data.empty())
+    report_fatal_error("qtrain: the random data of a data source is empty");
 }
 
 void RandomStream::seekLfsr(uint64_t step) {
@@ -115,7 +205,6 @@ void RandomStream::fill(uint64_t start, MutableArrayRef<uint32_t> out) {
     return;
   }
   case RandomSourceKind::Data: {
-    assert(!data.empty() && "data random source without data");
     for (size_t i = 0; i < out.size(); ++i) {
       uint32_t bits = bit_cast<uint32_t>(data[(start + i) % data.size()]);
       out[i] = (bits >> src.dataBitOffset) & mask;

@@ -64,7 +64,10 @@ uint64_t roundShifted(uint64_t sig, int shift, bool negative,
   case RoundingMode::Stochastic: {
     // d: the top k bits of the discarded field (zero-extended when the field
     // is narrower than k). Lower discarded bits never matter.
+    // Only the low k bits of `random` are the random number (a caller's
+    // wider value is not an error: the bits above k are ignored).
     int k = static_cast<int>(r.randomBits);
+    random &= k >= 32 ? ~0u : (1u << k) - 1;
     uint64_t d;
     if (shift >= k)
       d = shift - k < 64 ? rem >> (shift - k) : 0;

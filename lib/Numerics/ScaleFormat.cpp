@@ -43,8 +43,9 @@ uint32_t scaleCodeForExponent(const ScaleFormat &f, int e) {
       std::clamp(e, f.minExponent(), f.maxExponent()) + f.bias);
 }
 
-uint32_t encodeScale(const ScaleFormat &f, float x, const Rounding &r) {
+uint32_t encodeScale(const ScaleFormat &f, float x, RoundingMode mode) {
   assert(f.kind == ScaleKind::PowerOfTwo && "f32 scales have no code");
+  assert(mode != RoundingMode::Stochastic && "scales round deterministically");
   uint32_t nan = f.hasNaN ? f.nanCode() : 0;
   detail::F32Parts p = detail::decompose(x);
   if (p.kind == detail::F32Parts::NaN || (p.negative && p.kind != detail::F32Parts::Zero))
@@ -56,7 +57,8 @@ uint32_t encodeScale(const ScaleFormat &f, float x, const Rounding &r) {
   int top = p.exp + 63 - countl_zero(p.sig);
   int shift = top - p.exp;
   // One significant bit: kept is 1 (stay at 2^top) or 2 (round up).
-  uint64_t kept = shift > 0 ? roundShifted(p.sig, shift, false, r, 0) : 1;
+  uint64_t kept = shift > 0 ? roundShifted(p.sig, shift, false,
+                                            Rounding::deterministic(mode), 0) : 1;
   int e = top + (kept == 2 ? 1 : 0);
   if (e < f.minExponent())
     return 0;

@@ -29,6 +29,12 @@ Error ScaleLevel::verify() const {
       (medianExponent < -160 || medianExponent > 160))
     return createStringError("median exponent must be in [-160, 160], got %d",
                              medianExponent);
+  if (rule == ScaleRule::Given && format.kind == ScaleKind::PowerOfTwo &&
+      !format.hasNaN)
+    return createStringError(
+        "a 'given' scale level needs a scale format with a NaN code (f32, or "
+        "a power of two with 'nan'): it marks given scales that are zero, "
+        "negative, infinite or NaN");
   if (rule == ScaleRule::AmaxToMax && (margin < -64 || margin > 64))
     return createStringError("margin must be in [-64, 64], got %d", margin);
   return Error::success();
@@ -114,10 +120,14 @@ std::vector<uint32_t> blockIndexOfElements(const ScaleLevel &level,
 } // namespace
 
 float toScaleFormat(const ScaleFormat &f, float scale) {
+  // A scale is positive and finite; anything else is invalid and becomes NaN
+  // (ScaleLevel::verify keeps formats without a NaN code away from here).
+  if (!(scale > 0) || std::isinf(scale))
+    return canHoldNaN(f) ? std::numeric_limits<float>::quiet_NaN()
+                         : decodeScale(f, 0);
   if (f.kind == ScaleKind::F32)
     return scale;
-  return decodeScale(
-      f, encodeScale(f, scale, Rounding::deterministic(RoundingMode::Up)));
+  return decodeScale(f, encodeScale(f, scale, RoundingMode::Up));
 }
 
 float scaleFromAmax(const ScaleLevel &level, const ElementFormat &element,
@@ -138,8 +148,15 @@ float scaleFromAmax(const ScaleLevel &level, const ElementFormat &element,
     double target = std::ldexp(static_cast<double>(a), level.margin);
     if (f.kind == ScaleKind::F32) {
       float s = std::ldexp(a / static_cast<float>(emax), level.margin);
-      return std::clamp(s, std::numeric_limits<float>::denorm_min(),
-                        std::numeric_limits<float>::max());
+      s = std::clamp(s, std::numeric_limits<float>::denorm_min(),
+                     std::numeric_limits<float>::max());
+      // The rounded division may leave the amax element's residual a / s one
+      // rounding above its target max * 2^-margin; the next f32 scale up
+      // brings it back (docs/Numerics.md, "Scale rules").
+      if (a / s > std::ldexp(static_cast<float>(emax), -level.margin) &&
+          s < std::numeric_limits<float>::max())
+        s = std::nextafter(s, std::numeric_limits<float>::infinity());
+      return s;
     }
     // Smallest k with emax * 2^k >= target (exact comparisons in double).
     int k = static_cast<int>(std::ceil(std::log2(target / emax)));
@@ -192,6 +209,11 @@ Expected<ScaledTensor> encodeScaled(const ScaledFormat &format,
   if (static_cast<size_t>(n) != in.size())
     return createStringError("shape holds %lld elements but %zu were given",
                              static_cast<long long>(n), in.size());
+
+  if (elementRounding.isStochastic() &&
+      elementRounding.source.kind == RandomSourceKind::Data &&
+      randomData.empty())
+    return createStringError("the random data of a data source is empty");
 
   ScaledTensor out;
   // total[i]: product of the scales of element i over the levels so far.
@@ -249,7 +271,8 @@ Expected<ScaledTensor> encodeScaled(const ScaledFormat &format,
       scales.codes[b] =
           level.format.kind == ScaleKind::F32
               ? bit_cast<uint32_t>(scales.values[b])
-              : encodeScale(level.format, scales.values[b], Rounding());
+              : encodeScale(level.format, scales.values[b],
+                            RoundingMode::NearestEven);
     for (size_t i = 0; i < in.size(); ++i)
       total[i] *= scales.values[blockOf[i]];
     out.scales.push_back(std::move(scales));
@@ -274,8 +297,9 @@ Error decodeScaled(const ScaledFormat &format, ArrayRef<int64_t> shape,
   if (tensor.scales.size() != format.levels.size())
     return createStringError("%zu scale levels for a format with %zu",
                              tensor.scales.size(), format.levels.size());
-  for (size_t i = 0; i < out.size(); ++i)
-    out[i] = format.element.decode(tensor.codes[i]);
+  // The f32 product of each element's scales in level order: the very
+  // divisor encodeScaled used, so that decode inverts encode.
+  std::vector<float> total(out.size(), 1.0f);
   for (size_t l = 0; l < format.levels.size(); ++l) {
     const LevelScales &s = tensor.scales[l];
     std::vector<uint32_t> blockOf =
@@ -284,8 +308,10 @@ Error decodeScaled(const ScaledFormat &format, ArrayRef<int64_t> shape,
       if (blockOf[i] >= s.values.size())
         return createStringError("scale grid too small for the tensor");
     for (size_t i = 0; i < out.size(); ++i)
-      out[i] *= s.values[blockOf[i]];
+      total[i] *= s.values[blockOf[i]];
   }
+  for (size_t i = 0; i < out.size(); ++i)
+    out[i] = format.element.decode(tensor.codes[i]) * total[i];
   return Error::success();
 }
 

@@ -63,48 +63,42 @@ float medianAbsApprox(ArrayRef<float> x, unsigned bins) {
   if (a.empty())
     return 0.0f;
   uint64_t rank = (a.size() - 1) / 2 + 1; // 1-based rank of the lower median
-  // Pass 1.
+  // Pass 1: the range.
   auto [mn, mx] = std::minmax_element(a.begin(), a.end());
-  double lo = *mn, hi = *mx;
-  // Passes 2 and 3: narrow [lo, hi) to the bin holding the rank-th value.
-  // Values equal to hi fall in the last bin. Counts below lo carry over.
-  uint64_t below = 0;
-  bool hiExclusive = false; // After pass 2, hi is the next bin's start.
-  for (int pass = 0; pass < 2; ++pass) {
-    double width = (hi - lo) / bins;
-    if (width == 0)
-      break;
-    std::vector<uint64_t> count(bins, 0);
-    uint64_t under = 0;
-    for (float v : a) {
-      if (v < lo) {
-        ++under;
-        continue;
-      }
-      if (v > hi || (v == hi && hiExclusive))
-        continue;
-      unsigned b = std::min<unsigned>(bins - 1,
-                                      static_cast<unsigned>((v - lo) / width));
-      ++count[b];
-    }
-    below = under;
-    uint64_t cum = below;
-    unsigned pick = bins - 1;
+  double lo = *mn, width = (static_cast<double>(*mx) - lo) / bins;
+  if (width == 0)
+    return *mn;
+  // The bin of v in [lo, lo + bins * width), clamped to the first and last
+  // bin. Pass 3 keeps exactly the values pass 2 put in the picked bin (by
+  // this same index, never by comparing with recomputed edges), so the
+  // running count always reaches the rank.
+  auto binOf = [&](double v, double from, double w) {
+    double q = std::max((v - from) / w, 0.0);
+    return static_cast<unsigned>(std::min<double>(q, bins - 1));
+  };
+  // The first bin at which `below` plus the running count reaches the rank.
+  auto pickBin = [&](const std::vector<uint64_t> &count, uint64_t &below) {
     for (unsigned b = 0; b < bins; ++b) {
-      cum += count[b];
-      if (cum >= rank) {
-        pick = b;
-        break;
-      }
+      if (below + count[b] >= rank)
+        return b;
+      below += count[b];
     }
-    double newLo = lo + pick * width;
-    if (pick != bins - 1) {
-      hi = lo + (pick + 1) * width;
-      hiExclusive = true;
-    }
-    lo = newLo;
-  }
-  return static_cast<float>((lo + hi) / 2);
+    llvm_unreachable("the counts hold the rank-th value");
+  };
+  // Pass 2.
+  std::vector<uint64_t> count(bins, 0);
+  for (float v : a)
+    ++count[binOf(v, lo, width)];
+  uint64_t below = 0;
+  unsigned pick = pickBin(count, below);
+  // Pass 3: the picked bin split into `bins` again.
+  double lo2 = lo + pick * width, width2 = width / bins;
+  std::fill(count.begin(), count.end(), 0);
+  for (float v : a)
+    if (binOf(v, lo, width) == pick)
+      ++count[binOf(v, lo2, width2)];
+  unsigned pick2 = pickBin(count, below);
+  return static_cast<float>(lo2 + (pick2 + 0.5) * width2);
 }
 
 double zeroSettingError(ArrayRef<float> x, const ElementFormat &f,

@@ -155,7 +155,8 @@ static int dgaStudy() {
   AccumulationSpec s;
   s.accumulator = *lookupMinifloat("fp12_dga");
   auto err = [&](const AccumulationSpec &spec) {
-    return meanRelativeDotError(spec, fp8, dgaLength, dgaTrials, 2022);
+    return cantFail(
+        meanRelativeDotError(spec, fp8, dgaLength, dgaTrials, 2022));
   };
   outs() << format("FP8 (e4m3fn) dot products of length %d, FP12 (1-5-6) "
                    "accumulation, mean relative error over %d trials:\n",

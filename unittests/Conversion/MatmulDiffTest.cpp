@@ -177,7 +177,7 @@ std::vector<float> reference(const std::vector<float> &a,
       for (int64_t j = 0; j < s.n; ++j)
         bm[kk * s.n + j] = s.tb ? b[t * s.k * s.n + j * s.k + kk]
                                 : b[t * s.k * s.n + kk * s.n + j];
-    nx::gemm(am, bm, cm, s.m, s.n, s.k, spec);
+    llvm::cantFail(nx::gemm(am, bm, cm, s.m, s.n, s.k, spec));
     std::copy(cm.begin(), cm.end(), c.begin() + t * s.m * s.n);
   }
   return c;

@@ -104,8 +104,16 @@ std::vector<ScaledCase> scaledCases() {
   out.push_back({"given_two_levels",
                  {e4m3sat,
                   {level({}, nx::ScaleFormat::f32(), R::Given),
-                   level({16}, nx::ScaleFormat::powerOfTwo(3, 7, false), R::Given)}},
+                   level({16}, nx::ScaleFormat::powerOfTwo(4, 10, true), R::Given)}},
                  {4, 40}});
+  // Two levels of f32 scales that are not powers of two (decode multiplies
+  // by the encode's divisor; the amax element stays within max under `up`
+  // rounding in a format that overflows to NaN).
+  out.push_back({"f32_amax_tensor_then_blocks",
+                 {e4m3fn,
+                  {level({}, nx::ScaleFormat::f32(), R::AmaxToMax),
+                   level({4}, nx::ScaleFormat::f32(), R::AmaxToMax)}},
+                 {9, 64}});
   nx::ScaleLevel median = level({}, nx::ScaleFormat::powerOfTwo(5, 20, true),
                                  R::MedianLookup);
   median.medianExponent = -2;
@@ -331,14 +339,19 @@ TEST_P(ScaledDiff, MatchesLibraryBitForBit) {
   std::vector<float> data(129);
   for (float &d : data)
     d = llvm::bit_cast<float>(static_cast<uint32_t>(rng()));
-  // Given scales: powers of two and other values, one vector per level.
+  // Given scales: powers of two and other values, one vector per level,
+  // and now and then an invalid one (zero, negative, infinite, NaN).
+  const float invalid[] = {0.0f, -0.0f, -1.5f, INFINITY, NAN};
   std::vector<std::vector<float>> given;
   for (size_t l = 0; l < f.levels.size(); ++l)
     if (f.levels[l].rule == nx::ScaleRule::Given) {
       std::vector<float> g(product(grids[l]));
       for (float &v : g)
-        v = std::ldexp(std::uniform_real_distribution<float>(0.5f, 3.0f)(rng),
-                       static_cast<int>(rng() % 9) - 6);
+        v = rng() % 8 == 0
+                ? invalid[rng() % 5]
+                : std::ldexp(
+                      std::uniform_real_distribution<float>(0.5f, 3.0f)(rng),
+                      static_cast<int>(rng() % 9) - 6);
       given.push_back(g);
     }
   std::vector<float> dummy(1);

@@ -59,12 +59,12 @@ TEST(Accumulation, SwampingAndItsCure) {
   std::vector<float> a(1024, 1.0f), b(1024, 1.0f);
   a[0] = 1024.0f;
   AccumulationSpec none = spec("fp16_dga", Grouping::None);
-  EXPECT_EQ(dot(a, b, none), 1024.0f);
+  EXPECT_EQ(cantFail(dot(a, b, none)), 1024.0f);
   AccumulationSpec sga = spec("fp16_dga", Grouping::Static);
   sga.groupSize = 16;
-  EXPECT_EQ(dot(a, b, sga), 1024.0f + 1008.0f); // first group swamped
+  EXPECT_EQ(cantFail(dot(a, b, sga)), 1024.0f + 1008.0f); // first group swamped
   AccumulationSpec dga = spec("fp16_dga", Grouping::IdealDGA);
-  float r = dot(a, b, dga);
+  float r = cantFail(dot(a, b, dga));
   EXPECT_NEAR(r, 2047.0f, 1.0f); // the one rounding of P_O + P_G
 }
 
@@ -72,13 +72,13 @@ TEST(Accumulation, StaticGroupsMatchHandComputation) {
   AccumulationSpec s = spec("fp12_dga", Grouping::Static);
   s.groupSize = 2;
   std::vector<float> a = {1, 2, 3, 4, 5}, b(5, 1.0f);
-  EXPECT_EQ(dot(a, b, s), 15.0f);
+  EXPECT_EQ(cantFail(dot(a, b, s)), 15.0f);
 }
 
 TEST(Accumulation, DgaBeatsStaticGroupsOnLongDotProducts) {
   MinifloatFormat fp8 = *lookupMinifloat("e4m3fn");
   auto err = [&](AccumulationSpec s) {
-    return meanRelativeDotError(s, fp8, 4096, 40, 12);
+    return cantFail(meanRelativeDotError(s, fp8, 4096, 40, 12));
   };
   AccumulationSpec sga = spec("fp12_dga", Grouping::Static);
   sga.groupSize = 16;
@@ -106,9 +106,9 @@ TEST(Accumulation, GemmEqualsDotsAndSharedThresholdIsClose) {
   for (float &x : b)
     x = quantize(fp8, d(rng), Rounding());
   AccumulationSpec s = spec("fp12_dga", Grouping::EfficientDGA);
-  gemm(a, b, c, m, n, k, s);
+  cantFail(gemm(a, b, c, m, n, k, s));
   s.sharedThreshold = true;
-  gemm(a, b, shared, m, n, k, s);
+  cantFail(gemm(a, b, shared, m, n, k, s));
   s.sharedThreshold = false;
   double errOwn = 0, errShared = 0, errNone = 0;
   for (int i = 0; i < m; ++i)
@@ -118,11 +118,11 @@ TEST(Accumulation, GemmEqualsDotsAndSharedThresholdIsClose) {
         col[kk] = b[kk * n + j];
       ArrayRef<float> row = ArrayRef<float>(a).slice(i * k, k);
       // Per-output thresholds: the GEMM equals the dot products one by one.
-      EXPECT_EQ(c[i * n + j], dot(row, col, s));
+      EXPECT_EQ(c[i * n + j], cantFail(dot(row, col, s)));
       double exact = exactDot(row, col);
       errOwn += std::fabs(c[i * n + j] - exact) / exact;
       errShared += std::fabs(shared[i * n + j] - exact) / exact;
-      errNone += std::fabs(dot(row, col, spec("fp12_dga", Grouping::None)) -
+      errNone += std::fabs(cantFail(dot(row, col, spec("fp12_dga", Grouping::None))) -
                            exact) / exact;
     }
   std::printf("  E-DGA GEMM error: per-output %.3g, shared %.3g, none %.3g\n",
@@ -136,6 +136,15 @@ TEST(Accumulation, VerifyRejectsStochasticAccumulation) {
   s.rounding = RoundingMode::Stochastic;
   EXPECT_EQ(toString(s.verify()),
             "accumulation rounds with a deterministic mode");
+  // dot and gemm verify the spec instead of truncating silently.
+  std::vector<float> a = {1.0f, 2.0f}, b = {3.0f, 4.0f};
+  EXPECT_EQ(toString(dot(a, b, s).takeError()),
+            "accumulation rounds with a deterministic mode");
+  std::vector<float> c(1);
+  EXPECT_EQ(toString(gemm(a, b, c, 1, 1, 2, s)),
+            "accumulation rounds with a deterministic mode");
+  EXPECT_EQ(toString(gemm(a, b, c, 1, 1, 3, AccumulationSpec())),
+            "gemm of 1x1x3 needs 3, 3 and 1 elements, got 2, 2 and 1");
 }
 
 } // namespace

@@ -291,4 +291,21 @@ TEST(MinifloatExact, RoundsTheExactSumNotTheF64Sum) {
   EXPECT_EQ(decode(f, encodeExact(f, 2.0, 1e-30, rtz)), 2.0f);
 }
 
+
+TEST(MinifloatSpecials, FnuzWithoutSubnormalsDecodesNegativeSubnormalCodesToPlusZero) {
+  MinifloatFormat f = *lookupMinifloat("e4m3fnuz");
+  f.subnormals = false;
+  ASSERT_FALSE(errorToBool(f.verify()));
+  for (uint32_t code = 0x81; code <= 0x87; ++code) {
+    float v = decode(f, code);
+    EXPECT_EQ(v, 0.0f) << code;
+    EXPECT_FALSE(std::signbit(v)) << code;
+  }
+  EXPECT_TRUE(std::isnan(decode(f, 0x80)));
+  // Formats with a negative zero keep it.
+  MinifloatFormat fn = *lookupMinifloat("e4m3fn");
+  fn.subnormals = false;
+  EXPECT_TRUE(std::signbit(decode(fn, 0x81)));
+}
+
 } // namespace

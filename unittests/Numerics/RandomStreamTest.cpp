@@ -143,4 +143,91 @@ TEST(RandomStream, VerifyRejectsBadParameters) {
             "data bit offset 30 leaves fewer than 3 bits of an f32");
 }
 
+
+/// The period of the LFSR from state 1, or 0 when it reaches zero or does
+/// not return to 1 within 2^w steps.
+uint64_t bruteForcePeriod(unsigned w, uint32_t taps) {
+  uint32_t s = 1;
+  for (uint64_t period = 1; period <= (uint64_t(1) << w); ++period) {
+    s = lfsrStep(s, taps);
+    if (s == 0)
+      return 0;
+    if (s == 1)
+      return period;
+  }
+  return 0;
+}
+
+TEST(RandomStream, MaximalLengthCheckAgreesWithTheBruteForcePeriod) {
+  // Every mask of every width up to 11 (1, 2, ... of them maximal).
+  for (unsigned w = 2; w <= 11; ++w) {
+    unsigned maximal = 0;
+    for (uint32_t taps = 1; taps < (1u << w); ++taps) {
+      bool brute = bruteForcePeriod(w, taps) == (uint64_t(1) << w) - 1;
+      ASSERT_EQ(isMaximalLengthLfsr(w, taps), brute)
+          << "width " << w << " taps " << taps;
+      maximal += brute;
+    }
+    EXPECT_GT(maximal, 0u);
+    EXPECT_LT(maximal, (1u << w) - 1);
+  }
+  // The default table, up to 32 bits (the period test above stops at 20).
+  for (unsigned w = 2; w <= 32; ++w)
+    EXPECT_TRUE(isMaximalLengthLfsr(w, defaultLfsrTaps(w))) << "width " << w;
+  // 2^32 - 1 = 3 * 5 * 17 * 257 * 65537: x^32 + 1 is far from primitive.
+  EXPECT_FALSE(isMaximalLengthLfsr(32, 0x80000000u));
+}
+
+TEST(RandomStream, VerifyRejectsShortPeriodTapsAndAMissingWidth) {
+  RandomSource src;
+  src.kind = RandomSourceKind::Lfsr;
+  EXPECT_EQ(toString(Rounding::stochastic(3, src).verify()),
+            "an LFSR source needs its width in bits ('width', 2 to 32)");
+  src.lfsrWidth = 4;
+  src.lfsrTaps = 0xF; // x^4 + x^3 + x^2 + x + 1: period 5
+  EXPECT_EQ(bruteForcePeriod(4, 0xF), 5u);
+  EXPECT_EQ(toString(Rounding::stochastic(3, src).verify()),
+            "LFSR taps 0xf do not give a maximal-length 4-bit LFSR (period "
+            "2^4 - 1): some states repeat sooner or reach zero");
+  src.lfsrTaps = 0x4; // no bit w - 1: not invertible, period 3 from state 1
+  EXPECT_EQ(bruteForcePeriod(4, 0x4), 3u);
+  EXPECT_TRUE(errorToBool(Rounding::stochastic(3, src).verify()));
+  src.lfsrTaps = 0xC; // the default mask written out
+  EXPECT_FALSE(errorToBool(Rounding::stochastic(3, src).verify()));
+}
+
+TEST(RandomStream, SourcesCompareTheFieldsTheirKindReads) {
+  RandomSource a, b;
+  b.lfsrWidth = 7;
+  b.dataBitOffset = 3;
+  EXPECT_EQ(a, b); // counter sources read only the seed
+  b.seed = 1;
+  EXPECT_NE(a, b);
+  a.kind = b.kind = RandomSourceKind::Lfsr;
+  a.seed = b.seed = 5;
+  a.lfsrWidth = b.lfsrWidth = 8;
+  a.dataBitOffset = 9;
+  EXPECT_EQ(a, b); // LFSRs ignore the data bit offset
+  b.lfsrLanes = 4;
+  EXPECT_NE(a, b);
+  a.kind = b.kind = RandomSourceKind::Data;
+  EXPECT_NE(a, b); // offsets 9 and 3
+  b.dataBitOffset = 9;
+  EXPECT_EQ(a, b); // seeds and LFSR fields do not matter
+  a.kind = RandomSourceKind::Counter;
+  EXPECT_NE(a, b);
+}
+
+TEST(RandomStream, ScalarRoundingUsesOnlyTheLowKRandomBits) {
+  // 1 + 5/16 rounded to an integer with k = 4: d = 5.
+  Rounding r = Rounding::stochastic(4);
+  for (uint32_t random = 0; random < 16; ++random)
+    for (uint32_t high : {0u, 16u, 0xfff0u, 0xfffffff0u})
+      ASSERT_EQ(roundShifted(21, 4, false, r, random | high),
+                roundShifted(21, 4, false, r, random))
+          << random << " " << high;
+  EXPECT_EQ(roundShifted(21, 4, false, r, 4), 2u);
+  EXPECT_EQ(roundShifted(21, 4, false, r, 5), 1u);
+}
+
 } // namespace

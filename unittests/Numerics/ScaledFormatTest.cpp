@@ -253,6 +253,110 @@ TEST(Given, ScalesFromOutside) {
             "no scales given for a level whose rule is 'given'");
 }
 
+
+TEST(Given, InvalidScalesGiveNaNBlocks) {
+  for (ScaleFormat sf : {ScaleFormat::f32(), ScaleFormat::e8m0()}) {
+    ScaledFormat f{ElementFormat(*lookupMinifloat("e4m3fn")), {}};
+    ScaleLevel level;
+    level.blockShape = {1};
+    level.format = sf;
+    level.rule = ScaleRule::Given;
+    f.levels.push_back(level);
+    ASSERT_FALSE(errorToBool(f.verify()));
+    float inf = std::numeric_limits<float>::infinity();
+    std::vector<float> x = {1, 1, 1, 1, 1, 1}, out(6);
+    std::vector<std::vector<float>> given = {
+        {0.0f, -0.0f, -2.0f, inf, NAN, 2.0f}};
+    ASSERT_FALSE(
+        errorToBool(quantizeScaled(f, {6}, x, out, Rounding(), given)));
+    for (int i = 0; i < 5; ++i)
+      EXPECT_TRUE(std::isnan(out[i])) << i;
+    EXPECT_EQ(out[5], 1.0f);
+  }
+}
+
+TEST(Given, NeedsAScaleFormatWithANaNCode) {
+  ScaleLevel level;
+  level.format = ScaleFormat::powerOfTwo(5, 15, /*hasNaN=*/false);
+  level.rule = ScaleRule::Given;
+  EXPECT_EQ(toString(level.verify()),
+            "a 'given' scale level needs a scale format with a NaN code (f32, "
+            "or a power of two with 'nan'): it marks given scales that are "
+            "zero, negative, infinite or NaN");
+  level.format.hasNaN = true;
+  EXPECT_FALSE(errorToBool(level.verify()));
+}
+
+TEST(ScaledFormat, F32AmaxToMaxKeepsTheAmaxElementWithinItsTarget) {
+  // RN(amax / max) can make amax / scale one rounding larger than max: the
+  // rule then takes the next f32 scale up, so even rounding `up` in a
+  // format that overflows to NaN keeps the amax element finite.
+  MinifloatFormat e4m3 = *lookupMinifloat("e4m3fn");
+  ElementFormat element(e4m3);
+  float maxValue = static_cast<float>(element.maxValue());
+  std::mt19937_64 rng(15);
+  std::uniform_real_distribution<float> d(1e-6f, 1e6f);
+  for (int margin : {0, 2}) {
+    ScaleLevel level;
+    level.format = ScaleFormat::f32();
+    level.rule = ScaleRule::AmaxToMax;
+    level.margin = margin;
+    float bound = std::ldexp(maxValue, -margin);
+    unsigned corrected = 0;
+    for (int i = 0; i < 200000; ++i) {
+      float a = d(rng);
+      float s = scaleFromAmax(level, element, a);
+      ASSERT_LE(a / s, bound) << a;
+      float naive = std::ldexp(a / maxValue, margin);
+      corrected += s != naive;
+      if (margin == 0)
+        ASSERT_FALSE(std::isnan(
+            quantize(e4m3, a / s, Rounding::deterministic(RoundingMode::Up))))
+            << a;
+    }
+    // The correction happens (the uncorrected rule overshoots sometimes).
+    EXPECT_GT(corrected, 0u) << margin;
+  }
+}
+
+TEST(ScaledFormat, DecodeMultipliesByTheEncodeDivisor) {
+  // Two levels of f32 scales that are not powers of two: decode multiplies
+  // decode(code) by the same f32 product s1 * s2 the encode divided by, not
+  // by s1 and then s2 (which differ by a rounding for some elements).
+  ScaledFormat f{ElementFormat(*lookupMinifloat("e4m3fn")), {}};
+  for (std::vector<int64_t> shape : {std::vector<int64_t>{}, {4}}) {
+    ScaleLevel level;
+    level.blockShape.assign(shape.begin(), shape.end());
+    level.format = ScaleFormat::f32();
+    level.rule = ScaleRule::AmaxToMax;
+    f.levels.push_back(level);
+  }
+  std::vector<float> x = randomNormal(4096, 21, 3.0f);
+  Expected<ScaledTensor> t = encodeScaled(f, {4096}, x, Rounding());
+  ASSERT_TRUE(bool(t));
+  std::vector<float> out(x.size());
+  ASSERT_FALSE(errorToBool(decodeScaled(f, {4096}, *t, out)));
+  float s1 = t->scales[0].values[0];
+  unsigned differ = 0;
+  for (size_t i = 0; i < x.size(); ++i) {
+    float s2 = t->scales[1].values[i / 4];
+    float d = f.element.decode(t->codes[i]);
+    ASSERT_EQ(bit_cast<uint32_t>(out[i]), bit_cast<uint32_t>(d * (s1 * s2)))
+        << i;
+    differ += (d * s1) * s2 != d * (s1 * s2);
+  }
+  EXPECT_GT(differ, 0u); // the two orders do differ on this data
+}
+
+TEST(ScaledFormat, EmptyRandomDataIsAnError) {
+  RandomSource src;
+  src.kind = RandomSourceKind::Data;
+  std::vector<float> x = {1.0f}, out(1);
+  EXPECT_EQ(toString(quantizeScaled(preset("mxfp8_e4m3"), {1}, x, out,
+                                    Rounding::stochastic(3, src))),
+            "the random data of a data source is empty");
+}
+
 } // namespace
 
 TEST(ScaledFormat, DelayedScaleUsesTheMaximumOfTheNewWindow) {

@@ -57,6 +57,7 @@ inline std::vector<NamedMinifloat> customMinifloatFormats() {
     {"e1m0_none", {1, 0, 0, SV::None, true, OP::Saturate}},
     {"e3m0_none_noSub", {3, 0, 3, SV::None, false, OP::Saturate}},
     {"e6m5_fnuz_bias40", {6, 5, 40, SV::FNUZ, true, OP::NaN}},
+    {"e4m3fnuz_noSub", {4, 3, 8, SV::FNUZ, false, OP::NaN}},
     {"e7m8_ieee_bias60_noSub", {7, 8, 60, SV::IEEE, false, OP::Inf}},
     {"e5m10_ieee_noSub_sat", {5, 10, 15, SV::IEEE, false, OP::Saturate}},
     {"fp12_dga", *lookupMinifloat("fp12_dga")},

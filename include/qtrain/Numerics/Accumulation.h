@@ -14,6 +14,7 @@
 #include "qtrain/Numerics/Minifloat.h"
 
 #include "llvm/ADT/ArrayRef.h"
+#include "llvm/Support/Error.h"
 
 #include <optional>
 
@@ -72,19 +73,23 @@ struct AccumulationSpec {
 float addRounded(const MinifloatFormat &f, double a, double b,
                  RoundingMode mode);
 
-/// dot(a, b) under `spec`.
-float dot(llvm::ArrayRef<float> a, llvm::ArrayRef<float> b,
-          const AccumulationSpec &spec);
+/// dot(a, b) under `spec`; an error when the spec does not verify or the
+/// lengths differ.
+llvm::Expected<float> dot(llvm::ArrayRef<float> a, llvm::ArrayRef<float> b,
+                          const AccumulationSpec &spec);
 
 /// C[m x n] = A[m x k] * B[k x n], all row-major, every output accumulated as
 /// dot() does over k in increasing order. With a shared E-DGA threshold all
-/// outputs advance over k in lockstep.
-void gemm(llvm::ArrayRef<float> a, llvm::ArrayRef<float> b,
-          llvm::MutableArrayRef<float> c, int64_t m, int64_t n, int64_t k,
-          const AccumulationSpec &spec);
+/// outputs advance over k in lockstep. An error (and `c` untouched) when the
+/// spec does not verify or the sizes disagree with m, n and k.
+llvm::Error gemm(llvm::ArrayRef<float> a, llvm::ArrayRef<float> b,
+                 llvm::MutableArrayRef<float> c, int64_t m, int64_t n,
+                 int64_t k, const AccumulationSpec &spec);
 
-/// The exact value of sum(a[i] * b[i]) rounded once to double (products are
-/// exact in double; the sum is compensated).
+/// A reference for error studies: sum(a[i] * b[i]) with the products exact
+/// in double and Neumaier's compensated summation. Not always the correctly
+/// rounded sum: its error is at most about u |sum| + n u^2 sum |a[i] b[i]|
+/// (u = 2^-53), far below the errors it is used to measure.
 double exactDot(llvm::ArrayRef<float> a, llvm::ArrayRef<float> b);
 
 /// A reproducible accuracy study: the mean relative error |dot - exact| /
@@ -92,9 +97,10 @@ double exactDot(llvm::ArrayRef<float> a, llvm::ArrayRef<float> b);
 /// uniformly from [0, 1) (a) and [-0.2, 0.8) (b), rounded to `operand`
 /// with nearest-even. The positive mean makes partial sums grow linearly,
 /// the regime where swamping appears.
-double meanRelativeDotError(const AccumulationSpec &spec,
-                            const MinifloatFormat &operand, int length,
-                            int trials, uint64_t seed);
+llvm::Expected<double> meanRelativeDotError(const AccumulationSpec &spec,
+                                            const MinifloatFormat &operand,
+                                            int length, int trials,
+                                            uint64_t seed);
 
 llvm::StringRef stringifyGrouping(Grouping g);
 llvm::StringRef stringifyDgaCount(DgaCount c);

@@ -28,6 +28,10 @@ uint32_t mix32(uint32_t x);
 /// Default Galois tap mask of a maximal-length LFSR of `width` bits (2..32).
 uint32_t defaultLfsrTaps(unsigned width);
 
+/// True when the Galois LFSR of `width` bits (2..32) with `taps` visits all
+/// 2^w - 1 non-zero states (its step has order 2^w - 1 over GF(2)).
+bool isMaximalLengthLfsr(unsigned width, uint32_t taps);
+
 /// One step of a right-shifting Galois LFSR.
 inline uint32_t lfsrStep(uint32_t state, uint32_t taps) {
   uint32_t lsb = state & 1u;

@@ -58,11 +58,12 @@ struct RandomSource {
   /// Checks the parameters for a stream of `randomBits`-bit numbers.
   llvm::Error verify(unsigned randomBits) const;
 
-  bool operator==(const RandomSource &o) const {
-    return kind == o.kind && seed == o.seed && lfsrWidth == o.lfsrWidth &&
-           lfsrTaps == o.lfsrTaps && lfsrLanes == o.lfsrLanes &&
-           dataBitOffset == o.dataBitOffset;
-  }
+  /// Sources compare the fields their kind reads (counter: seed; LFSRs:
+  /// seed, width, taps, lanes; data: the bit offset), so sources that differ
+  /// only in ignored fields are equal. Taps 0 (the default) and the default
+  /// mask written out compare unequal, though their streams are the same.
+  bool operator==(const RandomSource &o) const;
+  bool operator!=(const RandomSource &o) const { return !(*this == o); }
 };
 
 /// A complete rounding rule. For deterministic modes only `mode` matters.
@@ -106,7 +107,8 @@ struct Rounding {
 
 /// Rounds the non-negative value `sig * 2^-shift` (shift >= 1) to an integer
 /// according to `r`. `negative` is the sign of the number being rounded (it
-/// matters for Up/Down); `random` holds the k random bits for Stochastic. The
+/// matters for Up/Down); the low k bits of `random` are the random number of
+/// Stochastic (higher bits are ignored). The
 /// tie rule of NearestEven looks at the least significant kept bit.
 uint64_t roundShifted(uint64_t sig, int shift, bool negative,
                       const Rounding &r, uint32_t random);

@@ -41,12 +41,16 @@ struct ScaleFormat {
   bool operator!=(const ScaleFormat &o) const { return !(*this == o); }
 };
 
-/// PowerOfTwo: f32 -> code, rounding x to a power of two in mode `r` (a tie
-/// between 2^k and 2^(k+1) rounds up, as APFloat does for E8M0). Zero and
-/// values below the smallest scale give code 0; negative inputs and NaN give
-/// the NaN code (code 0 without one); overflow gives NaN (the largest code
-/// without one).
-uint32_t encodeScale(const ScaleFormat &f, float x, const Rounding &r);
+/// PowerOfTwo: f32 -> code, rounding x to a power of two in the
+/// deterministic mode `mode` (a tie between 2^k and 2^(k+1) rounds up, as
+/// APFloat does for E8M0). Scales are never rounded stochastically: the mode
+/// type has no random bits to offer. Zero and values below the smallest scale
+/// give code 0; overflow gives NaN (the largest code without one); negative
+/// inputs and NaN give the NaN code. A format without a NaN code cannot
+/// represent them and gives code 0: no path of the scaled formats passes
+/// such a value (given scales need a NaN code, ScaleLevel::verify), so only
+/// a direct caller can see it.
+uint32_t encodeScale(const ScaleFormat &f, float x, RoundingMode mode);
 /// PowerOfTwo: code -> f32 (NaN for the NaN code).
 float decodeScale(const ScaleFormat &f, uint32_t code);
 /// PowerOfTwo: the code of 2^e with e clamped to the format's range.

@@ -89,8 +89,10 @@ blockGrid(const ScaleLevel &level, llvm::ArrayRef<int64_t> shape);
 float scaleFromAmax(const ScaleLevel &level, const ElementFormat &element,
                     float amax);
 float scaleFromMedian(const ScaleLevel &level, float median);
-/// Rounds a real scale to the level's scale format (PowerOfTwo: up to the
-/// next power of two, clamped; F32: unchanged).
+/// A given scale on the level's scale format: a positive finite scale is
+/// rounded up to the next power of two (PowerOfTwo, overflow gives NaN) or
+/// kept (F32); zero, negative, infinite and NaN scales are invalid and give
+/// NaN, so every element of their block decodes to NaN.
 float toScaleFormat(const ScaleFormat &f, float scale);
 
 /// Delayed scaling: `newHistory` is `history` without its first (oldest)
@@ -111,8 +113,9 @@ encodeScaled(const ScaledFormat &format, llvm::ArrayRef<int64_t> shape,
              llvm::ArrayRef<std::vector<float>> given = {},
              uint64_t firstIndex = 0, llvm::ArrayRef<float> randomData = {});
 
-/// Decodes a scaled tensor: decode(code) * product of the element's scales
-/// (NaN where a scale is NaN).
+/// Decodes a scaled tensor: decode(code) times the f32 product of the
+/// element's scales in level order, the divisor encodeScaled used (NaN where
+/// a scale is NaN).
 llvm::Error decodeScaled(const ScaledFormat &format,
                          llvm::ArrayRef<int64_t> shape,
                          const ScaledTensor &tensor,

@@ -28,8 +28,11 @@ float medianAbs(llvm::ArrayRef<float> x);
 /// The hardware approximation of the median of |x| (adaptive-bias FP8): pass
 /// 1 finds min and max of |x|, pass 2 counts `bins` equal bins over
 /// [min, max] and picks the one where the cumulative count reaches
-/// floor((n-1)/2) + 1, pass 3 splits that bin into `bins` again; the result
-/// is the centre of the final bin. NaN and infinite elements are excluded.
+/// floor((n-1)/2) + 1, pass 3 splits that bin into `bins` again, counting
+/// exactly the values pass 2 put in it; the result is the centre of the
+/// final bin (min when all values are equal). NaN and infinite elements are
+/// excluded; 0 when none is left. docs/Numerics.md ("Statistics") has the
+/// arithmetic.
 float medianAbsApprox(llvm::ArrayRef<float> x, unsigned bins = 20);
 
 /// Zero-setting error: the fraction of all elements that are non-zero but

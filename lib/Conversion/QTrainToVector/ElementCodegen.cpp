@@ -236,8 +236,13 @@ Value emitMinifloatDecode(const ElementBuilder &eb,
   Value value = arith::MulFOp::create(
       b, eb.location(), arith::UIToFPOp::create(b, eb.location(), eb.f32(), sig),
       emitPow2(eb, p));
+  // FNUZ has no negative zero: without subnormals, a negative subnormal
+  // code decodes to +0.
+  Value signed_ = neg;
+  if (f.specials == nx::SpecialValues::FNUZ && !f.subnormals)
+    signed_ = eb.land(neg, eb.lnot(isSubnormal));
   Value bits = eb.bor(eb.bitcast(b.getI32Type(), value),
-                      eb.select(neg, eb.u32(0x80000000u), eb.u32(0)));
+                      eb.select(signed_, eb.u32(0x80000000u), eb.u32(0)));
 
   if (f.hasInfinity()) {
     uint32_t infMag = ((1u << f.exponentBits) - 1) << m;

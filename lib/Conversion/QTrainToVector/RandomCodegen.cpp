@@ -100,7 +100,7 @@ RandomCodegen::RandomCodegen(OpBuilder &b, Location loc, const nx::Rounding &r,
     dataSize = arith::IndexCastUIOp::create(b, loc, b.getI64Type(), n);
     Value nonEmpty = scalar.ne(dataSize, scalar.u64(0));
     cf::AssertOp::create(b, loc, nonEmpty,
-                         "qtrain: the random_data of a data source is empty");
+                         "qtrain: the random data of a data source is empty");
     break;
   }
   }

@@ -88,6 +88,17 @@ Value emitScaleFromAmax(const ElementBuilder &eb, const nx::ScaleLevel &level,
           b, loc, s, eb.f32c(std::numeric_limits<float>::denorm_min()));
       s = arith::MinimumFOp::create(
           b, loc, s, eb.f32c(std::numeric_limits<float>::max()));
+      // One f32 step up when the amax element's residual exceeds its target.
+      Value residual = arith::DivFOp::create(b, loc, amax, s);
+      Value over = arith::CmpFOp::create(
+          b, loc, arith::CmpFPredicate::OGT, residual,
+          eb.f32c(std::ldexp(maxValue, -level.margin)));
+      Value below = arith::CmpFOp::create(
+          b, loc, arith::CmpFPredicate::OLT, s,
+          eb.f32c(std::numeric_limits<float>::max()));
+      Value up = eb.bitcast(
+          b.getF32Type(), eb.add(eb.bitcast(b.getI32Type(), s), eb.u32(1)));
+      s = eb.select(eb.land(over, below), up, s);
     } else {
       // The smallest k with maxValue * 2^k >= amax * 2^margin: the
       // exponents' difference, plus one when amax's significand exceeds
@@ -129,10 +140,13 @@ Value emitScaleFromMedian(const ElementBuilder &eb, const nx::ScaleLevel &level,
 
 Value emitToScaleFormat(const ElementBuilder &eb, const nx::ScaleFormat &f,
                         Value scale) {
-  if (f.kind == nx::ScaleKind::F32)
-    return scale;
-  // encodeScale(scale, up), then decodeScale.
   F32Fields p = splitF32(eb, scale);
+  // Zero, negative, infinite and NaN scales are invalid: NaN.
+  Value invalid = eb.lor(eb.lor(p.isNaN, p.isInf),
+                         eb.lor(p.isZero, p.negative));
+  if (f.kind == nx::ScaleKind::F32)
+    return eb.select(invalid, f32NaN(eb), scale);
+  // encodeScale(scale, up), then decodeScale.
   uint32_t nan = f.hasNaN ? f.nanCode() : 0;
   // Bits below the leading one (floorLog2(sig) of them) make it inexact.
   Value width = eb.smin(eb.smax(eb.sub(p.top, p.exp), eb.s32(0)), eb.s32(31));
@@ -144,10 +158,6 @@ Value emitToScaleFormat(const ElementBuilder &eb, const nx::ScaleFormat &f,
   Value over = f.hasNaN ? eb.u32(nan)
                         : eb.u32(f.maxExponent() + f.bias);
   code = eb.select(eb.sgt(e, eb.s32(f.maxExponent())), over, code);
-  Value infCode = f.hasNaN ? eb.u32(nan) : eb.u32(f.maxExponent() + f.bias);
-  code = eb.select(p.isInf, infCode, code);
-  code = eb.select(p.isZero, eb.u32(0), code);
-  Value invalid = eb.lor(p.isNaN, eb.land(p.negative, eb.lnot(p.isZero)));
   code = eb.select(invalid, eb.u32(nan), code);
   return decodeScaleCode(eb, f, code);
 }

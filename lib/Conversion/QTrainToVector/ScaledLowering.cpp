@@ -289,7 +289,6 @@ lowerScaledEncode(OpBuilder &b, Location loc, Value input,
   size_t last = format.levels.size() - 1;
 
   // Whole-tensor levels: one scale each; `total` is their f32 product.
-  SmallVector<Value> wholeScales;
   Value total;
   Value c0 = arith::ConstantIndexOp::create(b, loc, 0);
   for (size_t l = 0; l < last; ++l) {
@@ -302,7 +301,6 @@ lowerScaledEncode(OpBuilder &b, Location loc, Value input,
             : emitBlockAmax(b, loc, in.flat, c0, in.count, total,
                             canHoldNaN(level.format), vectorWidth);
     Value s = levelScale(b, loc, level, format.element, stat);
-    wholeScales.push_back(s);
     total = total ? Value(arith::MulFOp::create(b, loc, total, s)) : s;
     if (!quantize) {
       auto type = llvm::cast<RankedTensorType>(scaleTypes[l]);
@@ -394,12 +392,10 @@ lowerScaledEncode(OpBuilder &b, Location loc, Value input,
                                           : Value();
                       Value code = emitEncode(eb, format.element, y, r, bits);
                       Value v = code;
-                      if (quantize) {
-                        v = emitDecode(eb, format.element, code);
-                        for (Value ws : wholeScales)
-                          v = arith::MulFOp::create(cb, cloc, v, eb.splat(ws));
-                        v = arith::MulFOp::create(cb, cloc, v, eb.splat(s));
-                      }
+                      if (quantize)
+                        v = arith::MulFOp::create(
+                            cb, cloc, emitDecode(eb, format.element, code),
+                            eb.splat(blockTotal));
                       Value local = arith::SubIOp::create(cb, cloc, off, outBase);
                       return writeChunk(eb, narrow(eb, v, outElem), a, local,
                                         mask);
@@ -535,8 +531,8 @@ lowerScaledEncode(OpBuilder &b, Location loc, Value input,
   return results;
 }
 
-/// Decodes codes with stored scales: decode(code), then times each level's
-/// scale in level order.
+/// Decodes codes with stored scales: decode(code) times the f32 product of
+/// the element's scales in level order (the divisor the encode used).
 Value lowerScaledDecode(OpBuilder &b, Location loc, Value codes,
                         ValueRange scales, const nx::ScaledFormat &format,
                         RankedTensorType outType, int64_t vectorWidth) {
@@ -556,10 +552,13 @@ Value lowerScaledDecode(OpBuilder &b, Location loc, Value codes,
     return emitScaleValue(s, lv.format, code);
   };
   size_t last = format.levels.size() - 1;
-  SmallVector<Value> wholeScales;
-  for (size_t l = 0; l < last; ++l)
-    wholeScales.push_back(scaleValue(b, loc, format.levels[l],
-                                     firstElement(b, loc, scales[l])));
+  Value wholeTotal; // the f32 product of the whole-tensor levels' scales
+  for (size_t l = 0; l < last; ++l) {
+    Value ws = scaleValue(b, loc, format.levels[l],
+                          firstElement(b, loc, scales[l]));
+    wholeTotal =
+        wholeTotal ? Value(arith::MulFOp::create(b, loc, wholeTotal, ws)) : ws;
+  }
   const nx::ScaleLevel &level = format.levels[last];
   BlockView view = blockView(b, loc, level, codes);
   Value lastScales = flatten(b, loc, scales[last]).flat;
@@ -574,6 +573,9 @@ Value lowerScaledDecode(OpBuilder &b, Location loc, Value codes,
         Value s = scaleValue(nb, nloc, level,
                              tensor::ExtractOp::create(nb, nloc, lastScales,
                                                        block));
+        Value blockTotal =
+            wholeTotal ? Value(arith::MulFOp::create(nb, nloc, wholeTotal, s))
+                       : s;
         Value acc = forEachRunOfBlock(
             nb, nloc, view, block, iter[0],
             [&](OpBuilder &rb, Location rloc, Value begin, Value end,
@@ -584,10 +586,9 @@ Value lowerScaledDecode(OpBuilder &b, Location loc, Value codes,
                       Value, Value acc2) -> Value {
                     ElementBuilder eb(cb, cloc, lanes);
                     Value code = widen(eb, readChunk(eb, in.flat, off, mask));
-                    Value v = emitDecode(eb, format.element, code);
-                    for (Value ws : wholeScales)
-                      v = arith::MulFOp::create(cb, cloc, v, eb.splat(ws));
-                    v = arith::MulFOp::create(cb, cloc, v, eb.splat(s));
+                    Value v = arith::MulFOp::create(
+                        cb, cloc, emitDecode(eb, format.element, code),
+                        eb.splat(blockTotal));
                     return writeChunk(eb, narrow(eb, v, outElem), acc2, off,
                                       mask);
                   });

@@ -228,8 +228,10 @@ Value lowering::emitMedianAbs(OpBuilder &b, Location loc, Value flat,
 namespace {
 
 /// numerics::medianAbsApprox, step by step: the finite |x| (as f64), their
-/// count, min and max, then two passes of `bins` bins that narrow [lo, hi]
-/// to the bin holding the lower median's rank; the centre of the last bin.
+/// count, min and max; pass 2 counts `bins` bins over [min, max] and picks
+/// the one holding the lower median's rank; pass 3 splits it into `bins`
+/// again, counting the values whose pass-2 bin is the picked one; the centre
+/// of the final bin.
 Value emitMedianAbsApprox(OpBuilder &b, Location loc, Value flat, Value count,
                           int64_t bins) {
   ElementBuilder s(b, loc, 0);
@@ -242,36 +244,102 @@ Value emitMedianAbsApprox(OpBuilder &b, Location loc, Value flat, Value count,
   auto i64c = [&](OpBuilder &ob, Location ol, int64_t v) -> Value {
     return arith::ConstantIntOp::create(ob, ol, v, 64);
   };
-  auto cmpf = [&](OpBuilder &ob, Location ol, arith::CmpFPredicate p, Value x,
-                  Value y) -> Value { return arith::CmpFOp::create(ob, ol, p, x, y); };
+  auto toI64 = [&](OpBuilder &ob, Location ol, Value bit) -> Value {
+    return arith::ExtUIOp::create(ob, ol, i64, bit);
+  };
   // |x_i| as f64 and whether it counts (finite).
   auto element = [&](OpBuilder &ob, Location ol, Value i) {
     Value v = tensor::ExtractOp::create(ob, ol, flat, i);
     if (!v.getType().isF32())
       v = arith::ExtFOp::create(ob, ol, ob.getF32Type(), v);
     Value a = math::AbsFOp::create(ob, ol, v);
-    Value finite = cmpf(ob, ol, arith::CmpFPredicate::OLT, a,
-                        arith::ConstantOp::create(
-                            ob, ol, ob.getF32FloatAttr(
-                                        std::numeric_limits<float>::infinity())));
+    Value finite = arith::CmpFOp::create(
+        ob, ol, arith::CmpFPredicate::OLT, a,
+        arith::ConstantOp::create(
+            ob, ol, ob.getF32FloatAttr(std::numeric_limits<float>::infinity())));
     return std::make_pair(Value(arith::ExtFOp::create(ob, ol, f64, a)), finite);
   };
+  // The bin of v from `from` in steps of `w`, clamped to [0, bins - 1] (a
+  // NaN quotient, only possible when w is 0 and the result unused, gives 0).
+  auto binOf = [&](OpBuilder &ob, Location ol, Value v, Value from,
+                   Value w) -> Value {
+    Value q = arith::DivFOp::create(ob, ol, arith::SubFOp::create(ob, ol, v, from),
+                                    w);
+    q = arith::MaxNumFOp::create(ob, ol, q, f64c(ob, ol, 0));
+    q = arith::MinNumFOp::create(ob, ol, q, f64c(ob, ol, double(bins - 1)));
+    return arith::FPToUIOp::create(ob, ol, i64, q);
+  };
+  auto asIndex = [&](OpBuilder &ob, Location ol, Value v) -> Value {
+    return arith::IndexCastUIOp::create(ob, ol, ob.getIndexType(), v);
+  };
+  // A histogram of `bins` counts over the elements: counted(i) gives the
+  // element's bin and whether it counts.
+  auto histogram = [&](llvm::function_ref<std::pair<Value, Value>(
+                           OpBuilder &, Location, Value, Value)>
+                           counted) -> Value {
+    Value hist = tensor::SplatOp::create(
+        b, loc, RankedTensorType::get({bins}, i64), i64c(b, loc, 0),
+        ValueRange{});
+    return scf::ForOp::create(
+               b, loc, c0, count, c1, ValueRange{hist},
+               [&](OpBuilder &lb, Location ll, Value i, ValueRange it) {
+                 auto [v, finite] = element(lb, ll, i);
+                 auto [bin, counts] = counted(lb, ll, v, finite);
+                 Value idx = asIndex(lb, ll, bin);
+                 Value h = tensor::ExtractOp::create(lb, ll, it[0], idx);
+                 Value next =
+                     arith::AddIOp::create(lb, ll, h, toI64(lb, ll, counts));
+                 scf::YieldOp::create(
+                     lb, ll,
+                     ValueRange{tensor::InsertOp::create(lb, ll, next, it[0], idx)});
+               })
+        .getResult(0);
+  };
+  // The first bin at which `below` plus the running count reaches `rank`,
+  // and the count below that bin (bin 0 if none does: no finite element).
+  auto pickBin = [&](Value hist, Value below, Value rank) {
+    Value none = i64c(b, loc, -1);
+    auto scan = scf::ForOp::create(
+        b, loc, c0, arith::ConstantIndexOp::create(b, loc, bins), c1,
+        ValueRange{below, none, below},
+        [&](OpBuilder &lb, Location ll, Value i, ValueRange it) {
+          Value cum = arith::AddIOp::create(
+              lb, ll, it[0], tensor::ExtractOp::create(lb, ll, hist, i));
+          Value open = arith::CmpIOp::create(lb, ll, arith::CmpIPredicate::eq,
+                                             it[1], none);
+          Value here = arith::AndIOp::create(
+              lb, ll, open,
+              arith::CmpIOp::create(lb, ll, arith::CmpIPredicate::uge, cum, rank));
+          Value iv = arith::IndexCastUIOp::create(lb, ll, i64, i);
+          scf::YieldOp::create(
+              lb, ll,
+              ValueRange{cum, arith::SelectOp::create(lb, ll, here, iv, it[1]),
+                         arith::SelectOp::create(lb, ll, here, it[0], it[2])});
+        });
+    Value pick = scan.getResult(1);
+    pick = arith::SelectOp::create(
+        b, loc,
+        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, pick, none),
+        i64c(b, loc, 0), pick);
+    return std::make_pair(pick, scan.getResult(2));
+  };
+
   // Pass 1: count, min, max of the finite |x|.
   auto first = scf::ForOp::create(
       b, loc, c0, count, c1,
-      ValueRange{i64c(b, loc, 0), f64c(b, loc, std::numeric_limits<double>::infinity()),
+      ValueRange{i64c(b, loc, 0),
+                 f64c(b, loc, std::numeric_limits<double>::infinity()),
                  f64c(b, loc, -std::numeric_limits<double>::infinity())},
       [&](OpBuilder &lb, Location ll, Value i, ValueRange it) {
         auto [v, finite] = element(lb, ll, i);
-        Value n = arith::AddIOp::create(
-            lb, ll, it[0], arith::ExtUIOp::create(lb, ll, lb.getI64Type(), finite));
+        Value n = arith::AddIOp::create(lb, ll, it[0], toI64(lb, ll, finite));
         Value mn = arith::SelectOp::create(
             lb, ll, finite, arith::MinimumFOp::create(lb, ll, it[1], v), it[1]);
         Value mx = arith::SelectOp::create(
             lb, ll, finite, arith::MaximumFOp::create(lb, ll, it[2], v), it[2]);
         scf::YieldOp::create(lb, ll, ValueRange{n, mn, mx});
       });
-  Value n = first.getResult(0);
+  Value n = first.getResult(0), lo = first.getResult(1);
   Value rank = arith::AddIOp::create(
       b, loc,
       arith::DivUIOp::create(
@@ -281,107 +349,47 @@ Value emitMedianAbsApprox(OpBuilder &b, Location loc, Value flat, Value count,
                                 i64c(b, loc, 1)),
           i64c(b, loc, 2)),
       i64c(b, loc, 1));
-  Value lo = first.getResult(1), hi = first.getResult(2);
-  Value hiExclusive = arith::ConstantIntOp::create(b, loc, 0, 1);
   Value binsF = f64c(b, loc, static_cast<double>(bins));
-  for (int pass = 0; pass < 2; ++pass) {
-    Value width = arith::DivFOp::create(
-        b, loc, arith::SubFOp::create(b, loc, hi, lo), binsF);
-    Value active = cmpf(b, loc, arith::CmpFPredicate::UNE, width, f64c(b, loc, 0));
-    auto step = scf::IfOp::create(
-        b, loc, active,
-        [&](OpBuilder &tb, Location tl) {
-          Value zero = i64c(tb, tl, 0);
-          Value hist = tensor::SplatOp::create(
-              tb, tl, RankedTensorType::get({bins}, i64), zero, ValueRange{});
-          auto counting = scf::ForOp::create(
-              tb, tl, c0, count, c1, ValueRange{hist, zero},
-              [&](OpBuilder &lb, Location ll, Value i, ValueRange it) {
-                auto [v, finite] = element(lb, ll, i);
-                Value under = arith::AndIOp::create(
-                    lb, ll, finite, cmpf(lb, ll, arith::CmpFPredicate::OLT, v, lo));
-                Value above = arith::OrIOp::create(
-                    lb, ll, cmpf(lb, ll, arith::CmpFPredicate::OGT, v, hi),
-                    arith::AndIOp::create(
-                        lb, ll, cmpf(lb, ll, arith::CmpFPredicate::OEQ, v, hi),
-                        hiExclusive));
-                Value inside = arith::AndIOp::create(
-                    lb, ll, finite,
-                    arith::XOrIOp::create(
-                        lb, ll, arith::OrIOp::create(lb, ll, under, above),
-                        arith::ConstantIntOp::create(lb, ll, 1, 1)));
-                Value q = arith::DivFOp::create(
-                    lb, ll, arith::SubFOp::create(lb, ll, v, lo), width);
-                // (unsigned)q, then at most bins - 1 (q >= 0 inside).
-                Value qc = arith::MinimumFOp::create(
-                    lb, ll, arith::MaximumFOp::create(lb, ll, q, f64c(lb, ll, 0)),
-                    f64c(lb, ll, 4294967295.0));
-                Value bin = arith::MinUIOp::create(
-                    lb, ll, arith::FPToUIOp::create(lb, ll, lb.getI64Type(), qc),
-                    i64c(lb, ll, bins - 1));
-                Value idx =
-                    arith::IndexCastUIOp::create(lb, ll, lb.getIndexType(), bin);
-                Value h = tensor::ExtractOp::create(lb, ll, it[0], idx);
-                Value next = arith::AddIOp::create(
-                    lb, ll, h, arith::ExtUIOp::create(lb, ll, lb.getI64Type(), inside));
-                Value newHist = tensor::InsertOp::create(lb, ll, next, it[0], idx);
-                Value newUnder = arith::AddIOp::create(
-                    lb, ll, it[1], arith::ExtUIOp::create(lb, ll, lb.getI64Type(), under));
-                scf::YieldOp::create(lb, ll, ValueRange{newHist, newUnder});
-              });
-          Value h = counting.getResult(0);
-          // The first bin where the running count reaches the rank.
-          Value none = i64c(tb, tl, -1);
-          auto scan = scf::ForOp::create(
-              tb, tl, c0, arith::ConstantIndexOp::create(tb, tl, bins), c1,
-              ValueRange{counting.getResult(1), none},
-              [&](OpBuilder &lb, Location ll, Value i, ValueRange it) {
-                Value cum = arith::AddIOp::create(
-                    lb, ll, it[0], tensor::ExtractOp::create(lb, ll, h, i));
-                Value open = arith::CmpIOp::create(lb, ll, arith::CmpIPredicate::eq,
-                                                   it[1], none);
-                Value here = arith::AndIOp::create(
-                    lb, ll, open,
-                    arith::CmpIOp::create(lb, ll, arith::CmpIPredicate::uge, cum,
-                                          rank));
-                Value iv = arith::IndexCastUIOp::create(lb, ll, lb.getI64Type(), i);
-                scf::YieldOp::create(
-                    lb, ll,
-                    ValueRange{cum, arith::SelectOp::create(lb, ll, here, iv, it[1])});
-              });
-          Value pick = arith::SelectOp::create(
-              tb, tl,
-              arith::CmpIOp::create(tb, tl, arith::CmpIPredicate::eq,
-                                    scan.getResult(1), none),
-              i64c(tb, tl, bins - 1), scan.getResult(1));
-          Value pickF = arith::UIToFPOp::create(tb, tl, f64, pick);
-          Value newLo = arith::AddFOp::create(
-              tb, tl, lo, arith::MulFOp::create(tb, tl, pickF, width));
-          Value notLast = arith::CmpIOp::create(tb, tl, arith::CmpIPredicate::ne,
-                                                pick, i64c(tb, tl, bins - 1));
-          Value pick1 = arith::UIToFPOp::create(
-              tb, tl, f64, arith::AddIOp::create(tb, tl, pick, i64c(tb, tl, 1)));
-          Value newHi = arith::AddFOp::create(
-              tb, tl, lo, arith::MulFOp::create(tb, tl, pick1, width));
-          scf::YieldOp::create(
-              tb, tl,
-              ValueRange{newLo, arith::SelectOp::create(tb, tl, notLast, newHi, hi),
-                         arith::OrIOp::create(tb, tl, hiExclusive, notLast)});
-        },
-        [&](OpBuilder &fb, Location fl) {
-          scf::YieldOp::create(fb, fl, ValueRange{lo, hi, hiExclusive});
-        });
-    lo = step.getResult(0);
-    hi = step.getResult(1);
-    hiExclusive = step.getResult(2);
-  }
-  Value centre = arith::TruncFOp::create(
-      b, loc, b.getF32Type(),
-      arith::DivFOp::create(b, loc, arith::AddFOp::create(b, loc, lo, hi),
-                            f64c(b, loc, 2.0)));
+  Value width = arith::DivFOp::create(
+      b, loc, arith::SubFOp::create(b, loc, first.getResult(2), lo), binsF);
+
+  // Pass 2.
+  Value hist = histogram([&](OpBuilder &lb, Location ll, Value v, Value finite) {
+    return std::make_pair(binOf(lb, ll, v, lo, width), finite);
+  });
+  auto [pick, below] = pickBin(hist, i64c(b, loc, 0), rank);
+
+  // Pass 3: the picked bin split again; exactly its pass-2 members count.
+  Value lo2 = arith::AddFOp::create(
+      b, loc, lo,
+      arith::MulFOp::create(b, loc, arith::UIToFPOp::create(b, loc, f64, pick),
+                            width));
+  Value width2 = arith::DivFOp::create(b, loc, width, binsF);
+  Value hist2 =
+      histogram([&](OpBuilder &lb, Location ll, Value v, Value finite) {
+        Value member = arith::AndIOp::create(
+            lb, ll, finite,
+            arith::CmpIOp::create(lb, ll, arith::CmpIPredicate::eq,
+                                  binOf(lb, ll, v, lo, width), pick));
+        return std::make_pair(binOf(lb, ll, v, lo2, width2), member);
+      });
+  Value pick2 = pickBin(hist2, below, rank).first;
+  Value centre = arith::AddFOp::create(
+      b, loc, lo2,
+      arith::MulFOp::create(
+          b, loc,
+          arith::AddFOp::create(b, loc,
+                                arith::UIToFPOp::create(b, loc, f64, pick2),
+                                f64c(b, loc, 0.5)),
+          width2));
+  Value result = s.select(
+      arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OEQ, width,
+                            f64c(b, loc, 0)),
+      arith::TruncFOp::create(b, loc, b.getF32Type(), lo),
+      arith::TruncFOp::create(b, loc, b.getF32Type(), centre));
   Value empty = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, n,
                                       i64c(b, loc, 0));
-  return s.select(empty, s.f32c(0.0f), centre);
+  return s.select(empty, s.f32c(0.0f), result);
 }
 
 struct MedianLowering : OpConversionPattern<MedianOp> {

@@ -56,3 +56,21 @@ func.func @accumulations(%a: tensor<8x16xf32>, %b: tensor<16x4xf32>) -> tensor<8
   %3 = qtrain.matmul %a, %b {accumulation = #qtrain.accum<#qtrain.fp<fp12_dga>, efficient_dga, c = 3, shared, outer = #qtrain.fp<fp16_dga>, rounding = toward_zero>} : tensor<8x16xf32>, tensor<16x4xf32> -> tensor<8x4xf32>
   return %3 : tensor<8x4xf32>
 }
+
+// A preset carries its rounding; the same levels written out round to
+// nearest-even unless they say otherwise, and print by the preset name only
+// with the preset's rounding. An explicit nearest_even is the default.
+// CHECK-LABEL: func.func @preset_rounding
+func.func @preset_rounding(%x: tensor<1x24x3x3xf32>) -> tensor<1x24x3x3xf32> {
+  // CHECK: #qtrain.scaled<fb12>
+  %0 = qtrain.quantize %x {format = #qtrain.scaled<fb12>} : tensor<1x24x3x3xf32>
+  // CHECK: #qtrain.scaled<#qtrain.int<sm5, frac = 3>, [#qtrain.scale_level<[24, 3, 3], e8m0, shared_exponent>]>}
+  %1 = qtrain.quantize %0 {format = #qtrain.scaled<#qtrain.int<sm5, frac = 3>, [#qtrain.scale_level<[24, 3, 3], e8m0, shared_exponent>]>} : tensor<1x24x3x3xf32>
+  // CHECK: #qtrain.scaled<fb12>
+  %2 = qtrain.quantize %1 {format = #qtrain.scaled<#qtrain.int<sm5, frac = 3>, [#qtrain.scale_level<[24, 3, 3], e8m0, shared_exponent>], rounding = #qtrain.rounding<toward_zero>>} : tensor<1x24x3x3xf32>
+  // CHECK: #qtrain.scaled<#qtrain.int<sm5, frac = 3>, [#qtrain.scale_level<[24, 3, 3], e8m0, shared_exponent>]>}
+  %3 = qtrain.quantize %2 {format = #qtrain.scaled<#qtrain.int<sm5, frac = 3>, [#qtrain.scale_level<[24, 3, 3], e8m0, shared_exponent>], rounding = #qtrain.rounding<nearest_even>>} : tensor<1x24x3x3xf32>
+  // CHECK: #qtrain.scaled<#qtrain.fp<e4m3fn>, [#qtrain.scale_level<[32], e8m0, shared_exponent>], rounding = #qtrain.rounding<up>>
+  %4 = qtrain.quantize %3 {format = #qtrain.scaled<#qtrain.fp<e4m3fn>, [#qtrain.scale_level<[32], e8m0, shared_exponent>], rounding = #qtrain.rounding<up>>} : tensor<1x24x3x3xf32>
+  return %4 : tensor<1x24x3x3xf32>
+}

@@ -151,3 +151,17 @@ func.func @zse_flexblock() -> tensor<f32> {
   %z = qtrain.zero_setting_error %d {format = #qtrain.scaled<fb12>} : tensor<1x24x3x3xf32> -> tensor<f32>
   return %z : tensor<f32>
 }
+
+// -----
+
+// The same levels as fb12 written out round to nearest-even: the rounding
+// belongs to the preset attribute, not to a match of its levels.
+// CHECK-LABEL: func.func @written_out_flexblock_rounds_to_nearest
+// CHECK-DAG: arith.constant dense<1.625000e+00> : tensor<1x24x3x3xf32>
+// CHECK-DAG: arith.constant dense<1.750000e+00> : tensor<1x24x3x3xf32>
+func.func @written_out_flexblock_rounds_to_nearest() -> (tensor<1x24x3x3xf32>, tensor<1x24x3x3xf32>) {
+  %c = arith.constant dense<1.71875> : tensor<1x24x3x3xf32>
+  %t = qtrain.quantize %c {format = #qtrain.scaled<#qtrain.int<sm5, frac = 3>, [#qtrain.scale_level<[24, 3, 3], e8m0, shared_exponent>], rounding = #qtrain.rounding<toward_zero>>} : tensor<1x24x3x3xf32>
+  %n = qtrain.quantize %c {format = #qtrain.scaled<#qtrain.int<sm5, frac = 3>, [#qtrain.scale_level<[24, 3, 3], e8m0, shared_exponent>]>} : tensor<1x24x3x3xf32>
+  return %t, %n : tensor<1x24x3x3xf32>, tensor<1x24x3x3xf32>
+}

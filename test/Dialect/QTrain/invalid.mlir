@@ -373,3 +373,59 @@ func.func @f(%x: tensor<64xf32>) -> tensor<64xi8> {
   %c, %s = qtrain.encode %x {format = #qtrain.scaled<#qtrain.fp<e4m3fn>, [#qtrain.scale_level<tensor, f32, given>]>} : tensor<64xf32> -> tensor<64xi8>, tensor<1xf32>
   return %c : tensor<64xi8>
 }
+
+// -----
+
+func.func @f(%x: tensor<4xf32>, %s: i64) -> tensor<4xf32> {
+  // expected-error @+1 {{an LFSR source needs its width in bits ('width', 2 to 32)}}
+  %0 = qtrain.quantize %x seed(%s) {format = #qtrain.fp<e5m2>, rounding = #qtrain.rounding<stochastic, bits = 3, source = lfsr>} : tensor<4xf32>
+  return %0 : tensor<4xf32>
+}
+
+// -----
+
+func.func @f(%x: tensor<4xf32>, %s: i64) -> tensor<4xf32> {
+  // expected-error @+1 {{LFSR taps 0xf do not give a maximal-length 4-bit LFSR (period 2^4 - 1): some states repeat sooner or reach zero}}
+  %0 = qtrain.quantize %x seed(%s) {format = #qtrain.fp<e5m2>, rounding = #qtrain.rounding<stochastic, bits = 3, source = lfsr_plateau, width = 4, taps = 15>} : tensor<4xf32>
+  return %0 : tensor<4xf32>
+}
+
+// -----
+
+func.func @f(%x: tensor<64xf32>, %g: tensor<2xf32>) -> tensor<64xf32> {
+  // expected-error @+1 {{a 'given' scale level needs a scale format with a NaN code (f32, or a power of two with 'nan'): it marks given scales that are zero, negative, infinite or NaN}}
+  %0 = qtrain.quantize %x scales(%g : tensor<2xf32>) {format = #qtrain.scaled<#qtrain.fp<e4m3fn>, [#qtrain.scale_level<[32], pow2<5, 15>, given>]>} : tensor<64xf32>
+  return %0 : tensor<64xf32>
+}
+
+// -----
+
+func.func @f(%x: tensor<4xf32>, %s: i64, %d: tensor<0xf32>) -> tensor<4xf32> {
+  // expected-error @+1 {{'qtrain.quantize' op the random data of a data source is empty: it has no bits to give}}
+  %0 = qtrain.quantize %x seed(%s) random_data(%d : tensor<0xf32>) {format = #qtrain.fp<e5m2>, rounding = #qtrain.rounding<stochastic, bits = 4, source = data>} : tensor<4xf32>
+  return %0 : tensor<4xf32>
+}
+
+// -----
+
+func.func @f(%x: tensor<64xf32>) -> tensor<64xf32> {
+  // expected-error @+1 {{unknown key 'round' in #qtrain.scaled (expected 'rounding')}}
+  %0 = qtrain.quantize %x {format = #qtrain.scaled<#qtrain.fp<e4m3fn>, [#qtrain.scale_level<[32], e8m0, shared_exponent>], round = #qtrain.rounding<up>>} : tensor<64xf32>
+  return %0 : tensor<64xf32>
+}
+
+// -----
+
+func.func @f(%x: tensor<4xf32>, %s: i64) -> tensor<4xf32> {
+  // expected-error @+1 {{'width' applies only to the lfsr and lfsr_plateau sources}}
+  %0 = qtrain.quantize %x seed(%s) {format = #qtrain.fp<e5m2>, rounding = #qtrain.rounding<stochastic, bits = 3, width = 5>} : tensor<4xf32>
+  return %0 : tensor<4xf32>
+}
+
+// -----
+
+func.func @f(%x: tensor<4xf32>, %s: i64) -> tensor<4xf32> {
+  // expected-error @+1 {{'offset' applies only to the data source}}
+  %0 = qtrain.quantize %x seed(%s) {format = #qtrain.fp<e5m2>, rounding = #qtrain.rounding<stochastic, bits = 3, offset = 4, source = lfsr, width = 8>} : tensor<4xf32>
+  return %0 : tensor<4xf32>
+}

@@ -42,10 +42,21 @@ llvm::hash_code hash_value(const ScaleFormat &f) {
 llvm::hash_code hash_value(const Rounding &r) {
   if (!r.isStochastic())
     return llvm::hash_value(r.mode);
+  // Only the fields RandomSource::operator== compares.
   const RandomSource &s = r.source;
-  return llvm::hash_combine(r.mode, r.randomBits, r.variant, s.kind, s.seed,
-                            s.lfsrWidth, s.lfsrTaps, s.lfsrLanes,
-                            s.dataBitOffset);
+  llvm::hash_code head =
+      llvm::hash_combine(r.mode, r.randomBits, r.variant, s.kind);
+  switch (s.kind) {
+  case RandomSourceKind::Counter:
+    return llvm::hash_combine(head, s.seed);
+  case RandomSourceKind::Lfsr:
+  case RandomSourceKind::LfsrPlateau:
+    return llvm::hash_combine(head, s.seed, s.lfsrWidth, s.lfsrTaps,
+                              s.lfsrLanes);
+  case RandomSourceKind::Data:
+    return llvm::hash_combine(head, s.dataBitOffset);
+  }
+  llvm_unreachable("unknown random source");
 }
 llvm::hash_code hash_value(const AccumulationSpec &s) {
   return llvm::hash_combine(
@@ -437,34 +448,61 @@ Attribute ScaledFormatAttr::parse(AsmParser &p, Type) {
     }
     if (p.parseGreater())
       return {};
-    return fromNumerics(p.getContext(), preset->format);
+    return fromNumerics(p.getContext(), preset->format, preset->rounding);
   }
   Attribute element;
   llvm::SmallVector<ScaleLevelAttr> levels;
+  RoundingAttr rounding;
   if (p.parseAttribute(element) || p.parseComma() ||
       p.parseCommaSeparatedList(
           AsmParser::Delimiter::Square,
-          [&] { return p.parseAttribute(levels.emplace_back()); }) ||
-      p.parseGreater())
+          [&] { return p.parseAttribute(levels.emplace_back()); }))
     return {};
-  return checkedAttr<ScaledFormatAttr>(p, loc, element, levels);
+  if (succeeded(p.parseOptionalComma())) {
+    SMLoc keyLoc = p.getCurrentLocation();
+    StringRef key;
+    if (p.parseKeyword(&key))
+      return {};
+    if (key != "rounding") {
+      p.emitError(keyLoc) << "unknown key '" << key
+                          << "' in #qtrain.scaled (expected 'rounding')";
+      return {};
+    }
+    if (p.parseEqual() || p.parseAttribute(rounding))
+      return {};
+  }
+  if (p.parseGreater())
+    return {};
+  // Nearest-even is the default: one attribute whether it is written or not.
+  if (rounding && rounding.getRounding() == nx::Rounding())
+    rounding = {};
+  return checkedAttr<ScaledFormatAttr>(p, loc, element, levels, rounding);
 }
 
 void ScaledFormatAttr::print(AsmPrinter &p) const {
   StringRef preset = nx::scaledPresetName(getScaledFormat());
-  if (!preset.empty()) {
+  if (!preset.empty() &&
+      nx::lookupScaled(preset)->rounding == getDefaultRounding()) {
     p << '<' << preset << '>';
     return;
   }
   p << '<' << getElement() << ", [";
   llvm::interleaveComma(getLevels(), p,
                         [&](ScaleLevelAttr l) { p.printAttribute(l); });
-  p << "]>";
+  p << ']';
+  if (getRounding())
+    p << ", rounding = " << getRounding();
+  p << '>';
+}
+
+nx::Rounding ScaledFormatAttr::getDefaultRounding() const {
+  return getRounding() ? getRounding().getRounding() : nx::Rounding();
 }
 
 LogicalResult
 ScaledFormatAttr::verify(llvm::function_ref<InFlightDiagnostic()> emitError,
-                         Attribute element, ArrayRef<ScaleLevelAttr> levels) {
+                         Attribute element, ArrayRef<ScaleLevelAttr> levels,
+                         RoundingAttr rounding) {
   if (!getElementFormat(element))
     return emitError() << "the element format must be #qtrain.fp or "
                           "#qtrain.int, got "
@@ -480,7 +518,8 @@ nx::ScaledFormat ScaledFormatAttr::getScaledFormat() const {
 }
 
 ScaledFormatAttr ScaledFormatAttr::fromNumerics(MLIRContext *ctx,
-                                                const nx::ScaledFormat &f) {
+                                                const nx::ScaledFormat &f,
+                                                const nx::Rounding &rounding) {
   Attribute element;
   if (const nx::MinifloatFormat *m = f.element.minifloat())
     element = FloatFormatAttr::get(ctx, *m);
@@ -490,7 +529,10 @@ ScaledFormatAttr ScaledFormatAttr::fromNumerics(MLIRContext *ctx,
   for (const nx::ScaleLevel &l : f.levels)
     levels.push_back(ScaleLevelAttr::get(ctx, l.blockShape, l.format, l.rule,
                                          l.margin, l.medianExponent));
-  return ScaledFormatAttr::get(ctx, element, levels);
+  RoundingAttr r;
+  if (rounding != nx::Rounding())
+    r = RoundingAttr::get(ctx, rounding);
+  return ScaledFormatAttr::get(ctx, element, levels, r);
 }
 
 //===----------------------------------------------------------------------===//
@@ -504,10 +546,17 @@ Attribute RoundingAttr::parse(AsmParser &p, Type) {
       parseName(p, r.mode, nx::parseRoundingMode, "rounding mode"))
     return {};
   bool stochastic = r.isStochastic();
+  // The first key that only an LFSR source reads, and the data source's key:
+  // checked against the source once all keys are read (in any order).
+  std::optional<std::pair<StringRef, SMLoc>> lfsrKey, dataKey;
   if (parseKeys(p, [&](StringRef key, SMLoc keyLoc) -> ParseResult {
         if (!stochastic)
           return p.emitError(keyLoc)
                  << "'" << key << "' applies only to stochastic rounding";
+        if (!lfsrKey && (key == "width" || key == "taps" || key == "lanes"))
+          lfsrKey = {key, keyLoc};
+        if (key == "offset")
+          dataKey = {key, keyLoc};
         if (key == "bits")
           return parseIntValue(p, r.randomBits);
         if (key == "source")
@@ -527,6 +576,18 @@ Attribute RoundingAttr::parse(AsmParser &p, Type) {
         return unknownKey(p, keyLoc, key, "#qtrain.rounding");
       }))
     return {};
+  bool lfsr = r.source.kind == nx::RandomSourceKind::Lfsr ||
+              r.source.kind == nx::RandomSourceKind::LfsrPlateau;
+  if (lfsrKey && !lfsr) {
+    p.emitError(lfsrKey->second)
+        << "'" << lfsrKey->first
+        << "' applies only to the lfsr and lfsr_plateau sources";
+    return {};
+  }
+  if (dataKey && r.source.kind != nx::RandomSourceKind::Data) {
+    p.emitError(dataKey->second) << "'offset' applies only to the data source";
+    return {};
+  }
   return checkedAttr<RoundingAttr>(p, loc, r);
 }
 

@@ -33,16 +33,13 @@ namespace nx = qtrain::numerics;
 
 namespace {
 
-/// An explicit rounding, else the rounding a scaled preset specifies
-/// (FlexBlock truncates), else nearest-even.
+/// An explicit rounding, else the format's default (the rounding a scaled
+/// preset was written with, else nearest-even).
 nx::Rounding roundingRule(std::optional<RoundingAttr> attr,
                           FormatAttrInterface format) {
   if (attr)
     return attr->getRounding();
-  StringRef preset = nx::scaledPresetName(format.getScaledFormat());
-  if (!preset.empty())
-    return nx::lookupScaled(preset)->rounding;
-  return nx::Rounding();
+  return format.getDefaultRounding();
 }
 
 /// The seed and random-data operands must match the rounding rule.
@@ -60,6 +57,13 @@ LogicalResult verifyRandomOperands(Operation *op, const nx::Rounding &r,
   if (!dataSource && randomData)
     return op->emitOpError(
         "random_data is only used by the 'data' random source");
+  // A dynamically sized empty tensor is caught when the code runs.
+  if (auto type = randomData
+                      ? llvm::dyn_cast<RankedTensorType>(randomData.getType())
+                      : RankedTensorType();
+      type && type.hasStaticShape() && type.getNumElements() == 0)
+    return op->emitOpError(
+        "the random data of a data source is empty: it has no bits to give");
   return success();
 }
 

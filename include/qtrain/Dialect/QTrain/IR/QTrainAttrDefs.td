@@ -88,7 +88,8 @@ def QTrain_ScaleLevelAttr : QTrain_Attr<"ScaleLevel", "scale_level"> {
 }
 
 def QTrain_ScaledFormatAttr : QTrain_Attr<"ScaledFormat", "scaled",
-    [DeclareAttrInterfaceMethods<QTrain_FormatAttrInterface>]> {
+    [DeclareAttrInterfaceMethods<QTrain_FormatAttrInterface,
+                                 ["getDefaultRounding"]>]> {
   let summary = "An element format with block or tensor scale levels";
   let description = [{
     An element format (`#qtrain.fp` or `#qtrain.int`) and scale levels
@@ -101,16 +102,26 @@ def QTrain_ScaledFormatAttr : QTrain_Attr<"ScaledFormat", "scaled",
     #qtrain.scaled<mxfp8_e4m3>
     #qtrain.scaled<#qtrain.fp<e2m1fn>, [#qtrain.scale_level<[32], e8m0, shared_exponent>]>
     ```
+
+    A preset carries the rounding its technique specifies (FlexBlock
+    truncates: `fb12` is `#qtrain.scaled<#qtrain.fp<...>, [...],
+    rounding = #qtrain.rounding<toward_zero>>`); ops on the format use it
+    when they name no rounding. A format written level by level rounds to
+    nearest-even unless it says `rounding = ...`, even when its levels equal
+    a preset's, and prints by the preset name only when its rounding is the
+    preset's too.
   }];
   let parameters = (ins
     "::mlir::Attribute":$element,
-    ArrayRefParameter<"::qtrain::ScaleLevelAttr">:$levels);
+    ArrayRefParameter<"::qtrain::ScaleLevelAttr">:$levels,
+    OptionalParameter<"::qtrain::RoundingAttr">:$rounding);
   let hasCustomAssemblyFormat = 1;
   let genVerifyDecl = 1;
   let extraClassDeclaration = [{
     /// The attribute of a numerics-library scaled format.
     static ScaledFormatAttr fromNumerics(::mlir::MLIRContext *ctx,
-                                         const ::qtrain::numerics::ScaledFormat &f);
+                                         const ::qtrain::numerics::ScaledFormat &f,
+                                         const ::qtrain::numerics::Rounding &rounding = {});
   }];
 }
 

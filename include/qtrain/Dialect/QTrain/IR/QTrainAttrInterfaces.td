@@ -14,6 +14,13 @@ def QTrain_FormatAttrInterface : AttrInterface<"FormatAttrInterface"> {
   let methods = [
     InterfaceMethod<"The format as a numerics-library scaled format.",
       "::qtrain::numerics::ScaledFormat", "getScaledFormat">,
+    InterfaceMethod<[{
+        The rounding of an op on this format that names none: the one a
+        scaled preset was written with (FlexBlock truncates), else
+        nearest-even.
+      }],
+      "::qtrain::numerics::Rounding", "getDefaultRounding", (ins), [{}],
+      [{ return ::qtrain::numerics::Rounding(); }]>,
   ];
 }
 
