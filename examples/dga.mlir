@@ -80,10 +80,12 @@ func.func @layer_sga16(%a: tensor<64x256xf32>, %w: tensor<256x128xf32>,
 }
 
 // Ideal DGA: before adding product M, if |P_G| < T then P_G += M, else
-// P_O += P_G, P_G = M and T = sqrt(3 P_O^2 / (2 n)); T starts at t0.
-// qtrain's default n is the length of the group just closed
-// (count = closed_group); count = after_reset (n = 1) reproduces the published
-// pseudo-code literally and is shown on the weight-update GEMM.
+// P_O += P_G, P_G = M. The error model gives T = sqrt(3 P_O^2 / (2 n)) with
+// n the open group's count, re-evaluated before every product (the default,
+// count = running: M enters iff n P_G^2 < 1.5 P_O^2; t0 decides while P_O is
+// 0). count = after_reset (T computed at a close with n = 1, then held)
+// reproduces the published pseudo-code literally and is shown on the
+// weight-update GEMM.
 func.func @layer_ideal_dga(%a: tensor<64x256xf32>, %w: tensor<256x128xf32>,
                            %ey: tensor<64x128xf32>)
     -> (tensor<64x128xf32>, tensor<64x256xf32>, tensor<256x128xf32>) {

@@ -113,7 +113,7 @@ public:
       double t = spec.grouping == Grouping::EfficientDGA && spec.sharedThreshold
                      ? sharedT
                      : acc.threshold;
-      if (std::fabs(acc.group) < t) {
+      if (entersGroup(acc, t)) {
         acc.group = addRounded(g, acc.group, p, spec.rounding);
         ++acc.n;
         return false;
@@ -141,6 +141,19 @@ public:
   }
 
 private:
+  /// Whether the next product joins the open group (else the group closes).
+  bool entersGroup(const Accumulator &acc, double t) const {
+    if (spec.grouping == Grouping::IdealDGA &&
+        spec.dgaCount == DgaCount::Running && acc.outer != 0) {
+      // |P_G| < sqrt(3 P_O^2 / (2 n)) as n * P_G^2 < 1.5 * P_O^2, with n
+      // the open group's count; every step is an IEEE f64 operation, so the
+      // lowering reproduces it.
+      double pg = acc.group, po = acc.outer;
+      return static_cast<double>(acc.n) * (pg * pg) < 1.5 * (po * po);
+    }
+    return std::fabs(acc.group) < t;
+  }
+
   void closeGroup(Accumulator &acc) const {
     acc.outer =
         addRounded(spec.outerFormat(), acc.outer, acc.group, spec.rounding);
@@ -221,6 +234,28 @@ double exactDot(ArrayRef<float> a, ArrayRef<float> b) {
   return sum + comp;
 }
 
+double vectorAngle(ArrayRef<double> a, ArrayRef<double> b) {
+  assert(a.size() == b.size() && "length mismatch");
+  double na = 0, nb = 0;
+  for (size_t i = 0; i < a.size(); ++i) {
+    na += a[i] * a[i];
+    nb += b[i] * b[i];
+  }
+  na = std::sqrt(na);
+  nb = std::sqrt(nb);
+  if (std::isnan(na) || std::isnan(nb))
+    return std::numeric_limits<double>::quiet_NaN();
+  if (na == 0 || nb == 0)
+    return na == nb ? 0.0 : std::acos(0.0);
+  double diff = 0, sum = 0;
+  for (size_t i = 0; i < a.size(); ++i) {
+    double u = a[i] / na, v = b[i] / nb;
+    diff += (u - v) * (u - v);
+    sum += (u + v) * (u + v);
+  }
+  return 2 * std::atan2(std::sqrt(diff), std::sqrt(sum));
+}
+
 Expected<double> meanRelativeDotError(const AccumulationSpec &spec,
                                       const MinifloatFormat &operand,
                                       int length, int trials, uint64_t seed) {
@@ -246,6 +281,7 @@ using detail::EnumName;
 const EnumName<DgaCount> kDgaCountNames[] = {
     {DgaCount::AfterReset, "after_reset"},
     {DgaCount::ClosedGroup, "closed_group"},
+    {DgaCount::Running, "running"},
 };
 } // namespace
 

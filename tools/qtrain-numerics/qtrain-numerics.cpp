@@ -5,10 +5,13 @@
 //                            [--seed=S] X...
 //                                           quantize numbers, print codes
 //   qtrain-numerics demo                    a tour of rounding and scaling
-//   qtrain-numerics dga [--length=N] [--trials=T]
+//   qtrain-numerics dga [--lengths=K,...] [--trials=T] [--outputs=N]
+//                       [--angle-lengths=K,...] [--angles=A,...]
 //                                           the DGA accuracy study
 //
 //===----------------------------------------------------------------------===//
+
+#include "DgaStudy.h"
 
 #include "qtrain/Numerics/Accumulation.h"
 #include "qtrain/Numerics/Presets.h"
@@ -41,10 +44,23 @@ static cl::opt<uint64_t> seed("seed", cl::desc("Stochastic: seed"),
                               cl::init(0), cl::sub(quantizeCmd));
 static cl::list<std::string> values(cl::Positional, cl::desc("<x>..."),
                                     cl::sub(quantizeCmd));
-static cl::opt<int> dgaLength("length", cl::desc("Dot product length"),
-                              cl::init(4096), cl::sub(dgaCmd));
-static cl::opt<int> dgaTrials("trials", cl::desc("Dot products per point"),
-                              cl::init(50), cl::sub(dgaCmd));
+static cl::list<int> dgaLengths("lengths",
+                                cl::desc("Dot-product lengths K of the error "
+                                         "table (default 256,1024,4096,16384)"),
+                                cl::CommaSeparated, cl::sub(dgaCmd));
+static cl::opt<int> dgaTrials("trials", cl::desc("Dot products per figure"),
+                              cl::init(20), cl::sub(dgaCmd));
+static cl::opt<int> dgaOutputs("outputs",
+                               cl::desc("Outputs of the angle study"),
+                               cl::init(16), cl::sub(dgaCmd));
+static cl::list<int> dgaAngleLengths("angle-lengths",
+                                     cl::desc("Lengths K of the angle study "
+                                              "(default 4096,65536)"),
+                                     cl::CommaSeparated, cl::sub(dgaCmd));
+static cl::list<double> dgaAngles("angles",
+                                  cl::desc("Target angles in radians "
+                                           "(default 1e-2,1e-3,1e-4)"),
+                                  cl::CommaSeparated, cl::sub(dgaCmd));
 
 static int fail(const Twine &message) {
   WithColor::error(errs(), "qtrain-numerics") << message << "\n";
@@ -149,49 +165,28 @@ static int demo() {
 }
 
 static int dgaStudy() {
-  if (dgaLength < 1 || dgaTrials < 1)
-    return fail("--length and --trials must be positive");
-  MinifloatFormat fp8 = *lookupMinifloat("e4m3fn");
-  AccumulationSpec s;
-  s.accumulator = *lookupMinifloat("fp12_dga");
-  auto err = [&](const AccumulationSpec &spec) {
-    return cantFail(
-        meanRelativeDotError(spec, fp8, dgaLength, dgaTrials, 2022));
+  qtrain::tools::DgaStudyOptions opt;
+  opt.lengths.assign(dgaLengths.begin(), dgaLengths.end());
+  if (opt.lengths.empty())
+    opt.lengths = {256, 1024, 4096, 16384};
+  opt.angles.assign(dgaAngles.begin(), dgaAngles.end());
+  if (opt.angles.empty())
+    opt.angles = {1e-2, 1e-3, 1e-4};
+  opt.trials = dgaTrials;
+  opt.outputs = dgaOutputs;
+  opt.angleLengths.assign(dgaAngleLengths.begin(), dgaAngleLengths.end());
+  if (opt.angleLengths.empty())
+    opt.angleLengths = {4096, 65536};
+  auto positive = [](ArrayRef<int> ks) {
+    return llvm::all_of(ks, [](int k) { return k > 0; });
   };
-  outs() << format("FP8 (e4m3fn) dot products of length %d, FP12 (1-5-6) "
-                   "accumulation, mean relative error over %d trials:\n",
-                   int(dgaLength), int(dgaTrials));
-  AccumulationSpec f32;
-  outs() << format("  %-32s %.3e\n", "f32, no grouping", err(f32));
-  outs() << format("  %-32s %.3e\n", "no grouping", err(s));
-  for (unsigned g : {16u, 24u, 64u}) {
-    AccumulationSpec sga = s;
-    sga.grouping = Grouping::Static;
-    sga.groupSize = g;
-    outs() << format("  %-32s %.3e\n", ("static groups of " + Twine(g)).str().c_str(),
-                     err(sga));
-  }
-  for (DgaCount c : {DgaCount::AfterReset, DgaCount::ClosedGroup}) {
-    AccumulationSpec dga = s;
-    dga.grouping = Grouping::IdealDGA;
-    dga.dgaCount = c;
-    outs() << format("  %-32s %.3e\n",
-                     ("ideal DGA, n = " + stringifyDgaCount(c)).str().c_str(),
-                     err(dga));
-  }
-  for (bool shared : {false, true})
-    for (int c = -1; c <= 6; ++c) {
-      AccumulationSpec e = s;
-      e.grouping = Grouping::EfficientDGA;
-      e.shiftC = c;
-      e.sharedThreshold = shared;
-      outs() << format("  %-32s %.3e\n",
-                       ("E-DGA c = " + Twine(c) + (shared ? " (shared)" : ""))
-                           .str()
-                           .c_str(),
-                       err(e));
-    }
-  return 0;
+  if (opt.trials < 1 || opt.outputs < 1 || !positive(opt.lengths) ||
+      !positive(opt.angleLengths))
+    return fail("--lengths, --trials, --outputs and --angle-lengths must be "
+                "positive");
+  if (llvm::any_of(opt.angles, [](double a) { return !(a > 0); }))
+    return fail("--angles must be positive");
+  return qtrain::tools::runDgaStudy(opt, outs());
 }
 
 int main(int argc, char **argv) {

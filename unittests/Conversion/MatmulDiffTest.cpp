@@ -58,7 +58,14 @@ std::vector<AccumCase> accumCases() {
   nx::AccumulationSpec sga = spec(nx::Grouping::Static);
   sga.outer = fp16;
   out.push_back({"fp12_static16_outer_fp16", sga});
-  out.push_back({"fp12_ideal_closed_group", spec(nx::Grouping::IdealDGA)});
+  out.push_back({"fp12_ideal_running", spec(nx::Grouping::IdealDGA)});
+  nx::AccumulationSpec running0 = spec(nx::Grouping::IdealDGA);
+  running0.initialThreshold = 0.0625; // T0 small: P_O = 0 cases after closes
+  running0.outer = fp16;
+  out.push_back({"fp12_ideal_running_t0_outer_fp16", running0});
+  nx::AccumulationSpec closed = spec(nx::Grouping::IdealDGA);
+  closed.dgaCount = nx::DgaCount::ClosedGroup;
+  out.push_back({"fp12_ideal_closed_group", closed});
   nx::AccumulationSpec after = spec(nx::Grouping::IdealDGA);
   after.dgaCount = nx::DgaCount::AfterReset;
   out.push_back({"fp12_ideal_after_reset", after});

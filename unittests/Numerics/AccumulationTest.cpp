@@ -147,4 +147,75 @@ TEST(Accumulation, VerifyRejectsStochasticAccumulation) {
             "gemm of 1x1x3 needs 3, 3 and 1 elements, got 2, 2 and 1");
 }
 
+TEST(Accumulation, RunningCountFollowsTheDocumentedRule) {
+  // An oracle written from docs/Numerics.md: before each product, the
+  // product enters iff (P_O == 0 ? |P_G| < T0 : n P_G^2 < 1.5 P_O^2).
+  auto oracle = [](const AccumulationSpec &s, ArrayRef<float> a,
+                   ArrayRef<float> b) {
+    double po = 0, pg = 0;
+    unsigned n = 0;
+    for (size_t i = 0; i < a.size(); ++i) {
+      double p = static_cast<double>(a[i]) * b[i];
+      bool enters = po == 0 ? std::fabs(pg) < s.initialThreshold
+                            : n * (pg * pg) < 1.5 * (po * po);
+      if (enters) {
+        pg = addRounded(s.accumulator, pg, p, s.rounding);
+        ++n;
+      } else {
+        po = addRounded(s.outerFormat(), po, pg, s.rounding);
+        pg = addRounded(s.accumulator, 0.0, p, s.rounding);
+        n = 1;
+      }
+    }
+    return addRounded(s.outerFormat(), po, pg, s.rounding);
+  };
+  MinifloatFormat fp8 = *lookupMinifloat("e4m3fn");
+  std::mt19937_64 rng(3);
+  std::uniform_real_distribution<float> d(-0.3f, 1.0f);
+  unsigned differsFromClosedGroup = 0;
+  for (const char *acc : {"fp12_dga", "fp16_dga", "e5m2"})
+    for (double t0 : {1.0, 0.0625, 0.0})
+      for (int trial = 0; trial < 20; ++trial) {
+        std::vector<float> a(1 + rng() % 3000), b(a.size());
+        for (size_t i = 0; i < a.size(); ++i) {
+          a[i] = quantize(fp8, d(rng), Rounding());
+          b[i] = quantize(fp8, d(rng), Rounding());
+        }
+        AccumulationSpec s = spec(acc, Grouping::IdealDGA);
+        ASSERT_EQ(s.dgaCount, DgaCount::Running); // the default
+        s.initialThreshold = t0;
+        float got = cantFail(dot(a, b, s));
+        float want = oracle(s, a, b);
+        ASSERT_EQ(bit_cast<uint32_t>(got), bit_cast<uint32_t>(want))
+            << acc << " t0 " << t0 << " trial " << trial;
+        s.dgaCount = DgaCount::ClosedGroup;
+        differsFromClosedGroup += cantFail(dot(a, b, s)) != got;
+      }
+  EXPECT_GT(differsFromClosedGroup, 20u); // the rules do differ
+}
+
+TEST(Accumulation, VectorAngle) {
+  const double pi = std::acos(-1.0);
+  EXPECT_NEAR(vectorAngle({1, 0}, {1, 1}), pi / 4, 1e-15);
+  EXPECT_NEAR(vectorAngle({1, 0}, {-1, 0}), pi, 1e-15);
+  EXPECT_EQ(vectorAngle({0, 0}, {0, 0}), 0.0);
+  EXPECT_NEAR(vectorAngle({0, 0}, {1, 2}), pi / 2, 1e-15);
+  EXPECT_TRUE(std::isnan(vectorAngle({NAN, 1}, {1, 1})));
+  // Scale-invariant, and accurate for tiny angles where the paper's tan
+  // form cancels.
+  EXPECT_NEAR(vectorAngle({3, 3e-9}, {2, 0}), 1e-9, 1e-18);
+  // The paper's form tan(theta) = sqrt((|a||b| / <a,b>)^2 - 1) agrees on a
+  // moderate angle.
+  std::vector<double> g = {0.3, -1.2, 2.5, 0.01}, t = {0.31, -1.1, 2.6, 0.0};
+  double dotp = 0, na = 0, nb = 0;
+  for (size_t i = 0; i < g.size(); ++i) {
+    dotp += g[i] * t[i];
+    na += g[i] * g[i];
+    nb += t[i] * t[i];
+  }
+  double ratio = std::sqrt(na) * std::sqrt(nb) / dotp;
+  EXPECT_NEAR(std::tan(vectorAngle(g, t)), std::sqrt(ratio * ratio - 1),
+              1e-9);
+}
+
 } // namespace

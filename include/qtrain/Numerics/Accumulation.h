@@ -27,11 +27,21 @@ enum class Grouping : uint8_t {
   EfficientDGA, ///< Threshold 2^-c |P_O| (a shift), per output or shared.
 };
 
-/// Which group count n enters the ideal-DGA threshold sqrt(3 P_O^2 / (2 n))
-/// when a group closes.
+/// Which group count n enters the ideal-DGA threshold sqrt(3 P_O^2 / (2 n)).
+/// docs/Numerics.md ("Ideal DGA: which n") derives the rule and compares the
+/// three.
 enum class DgaCount : uint8_t {
-  AfterReset,  ///< n = 1, the count after the reset (the published order).
-  ClosedGroup, ///< n = the number of products of the group just closed.
+  /// T is computed when a group closes, with n = 1 (the count after the
+  /// reset, the published pseudo-code's order), and held until the next
+  /// close.
+  AfterReset,
+  /// T is computed when a group closes, with n = the number of products of
+  /// the group just closed, and held until the next close.
+  ClosedGroup,
+  /// T is re-evaluated before every product with n = the number of products
+  /// in the open group, as the error model says: the product enters iff
+  /// n * P_G^2 < 1.5 * P_O^2 (T0 decides while P_O is zero).
+  Running,
 };
 
 struct AccumulationSpec {
@@ -44,7 +54,7 @@ struct AccumulationSpec {
   Grouping grouping = Grouping::None;
   unsigned groupSize = 16;        ///< Static.
   double initialThreshold = 1.0;  ///< DGA: T0.
-  DgaCount dgaCount = DgaCount::ClosedGroup; ///< IdealDGA.
+  DgaCount dgaCount = DgaCount::Running; ///< IdealDGA.
   /// EfficientDGA: T = 2^-c |P_O|. The default 4 is the best c of the study
   /// in `qtrain-numerics dga` (docs/Numerics.md, "Choosing c").
   int shiftC = 4;
@@ -91,6 +101,13 @@ llvm::Error gemm(llvm::ArrayRef<float> a, llvm::ArrayRef<float> b,
 /// rounded sum: its error is at most about u |sum| + n u^2 sum |a[i] b[i]|
 /// (u = 2^-53), far below the errors it is used to measure.
 double exactDot(llvm::ArrayRef<float> a, llvm::ArrayRef<float> b);
+
+/// The angle in radians between two vectors (the DGA paper's error metric
+/// for weight gradients, tan(theta) = sqrt((|a| |b| / <a, b>)^2 - 1)),
+/// computed with Kahan's stable form 2 atan(|a/|a| - b/|b|| / |a/|a| +
+/// b/|b||), which stays accurate for tiny angles. 0 when both are zero, pi/2
+/// when exactly one is; NaN when an element is NaN.
+double vectorAngle(llvm::ArrayRef<double> a, llvm::ArrayRef<double> b);
 
 /// A reproducible accuracy study: the mean relative error |dot - exact| /
 /// |exact| over `trials` dot products of length `length`, operands drawn

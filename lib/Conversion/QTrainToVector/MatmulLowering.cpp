@@ -131,6 +131,21 @@ AccState emitAdd(const ElementBuilder &eb, const nx::AccumulationSpec &spec,
     Value magnitude = math::AbsFOp::create(b, loc, toF64(eb, st.group));
     Value enters = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OLT,
                                          magnitude, st.threshold);
+    if (spec.grouping == nx::Grouping::IdealDGA &&
+        spec.dgaCount == nx::DgaCount::Running) {
+      // n * P_G^2 < 1.5 * P_O^2 once P_O is non-zero (T0 decides before).
+      Value pg = toF64(eb, st.group), po = toF64(eb, st.outer);
+      Value lhs = arith::MulFOp::create(
+          b, loc, arith::UIToFPOp::create(b, loc, eb.f64(), st.count),
+          arith::MulFOp::create(b, loc, pg, pg));
+      Value rhs = arith::MulFOp::create(b, loc, eb.f64c(1.5),
+                                        arith::MulFOp::create(b, loc, po, po));
+      Value running =
+          arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OLT, lhs, rhs);
+      Value poZero = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OEQ,
+                                           po, eb.f64c(0.0));
+      enters = eb.select(poZero, enters, running);
+    }
     // The group closes: P_O += P_G, the new group starts with p.
     Value outer =
         emitAddRounded(eb, o, toF64(eb, st.outer), toF64(eb, st.group), spec.rounding);

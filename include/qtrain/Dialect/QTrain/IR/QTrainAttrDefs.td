@@ -153,8 +153,9 @@ def QTrain_AccumulationAttr : QTrain_Attr<"Accumulation", "accum"> {
   let description = [{
     The accumulator format, then the grouping (`none`, `static`,
     `ideal_dga`, `efficient_dga`) and its keys: `group` (static), `t0`
-    (DGA's initial threshold), `count = closed_group | after_reset` (ideal
-    DGA), `c` and `shared` (E-DGA); `product` and `outer` formats (default:
+    (DGA's initial threshold), `count = running | closed_group |
+    after_reset` (ideal DGA, default running: docs/Numerics.md), `c` and
+    `shared` (E-DGA); `product` and `outer` formats (default:
     exact products, outer = accumulator) and `rounding` (a deterministic
     mode, default nearest_even).
 
