@@ -70,8 +70,10 @@ MinifloatFormat saturating(StringRef preset) {
 }
 
 ScaleLevel level(SmallVector<int64_t, 4> block, ScaleFormat format,
-                 ScaleRule rule, int margin = 0, int medianExponent = 0) {
-  return ScaleLevel{std::move(block), format, rule, margin, medianExponent};
+                 ScaleRule rule, int margin = 0, int medianExponent = 0,
+                 bool excludeZeros = false) {
+  return ScaleLevel{std::move(block), format, rule, margin, medianExponent,
+                    excludeZeros};
 }
 
 /// OCP MX v1.0: 32 consecutive elements of the innermost dimension share an
@@ -136,7 +138,7 @@ std::vector<ScaledPreset> buildScaledPresets() {
       {"abfp8_e5m2",
        ScaledFormat{adaptiveBiasE5M2(15),
                     {level({}, ScaleFormat::e8m0(), ScaleRule::MedianLookup,
-                           0, /*medianExponent=*/1)}},
+                           0, /*medianExponent=*/1, /*excludeZeros=*/true)}},
        Rounding(),
        "Adaptive-bias FP8: E5M2 whose bias follows the median of |x|"},
   };

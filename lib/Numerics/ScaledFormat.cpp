@@ -29,6 +29,10 @@ Error ScaleLevel::verify() const {
       (medianExponent < -160 || medianExponent > 160))
     return createStringError("median exponent must be in [-160, 160], got %d",
                              medianExponent);
+  if (excludeZeros && rule != ScaleRule::MedianLookup)
+    return createStringError(
+        "'nonzero' (a median of the non-zero elements) applies only to the "
+        "median_lookup rule");
   if (rule == ScaleRule::Given && format.kind == ScaleKind::PowerOfTwo &&
       !format.hasNaN)
     return createStringError(
@@ -247,7 +251,8 @@ Expected<ScaledTensor> encodeScaled(const ScaledFormat &format,
       for (size_t i = 0; i < in.size(); ++i)
         members[blockOf[i]].push_back(in[i] / total[i]);
       for (size_t b = 0; b < numBlocks; ++b)
-        scales.values[b] = scaleFromMedian(level, medianAbs(members[b]));
+        scales.values[b] =
+            scaleFromMedian(level, medianAbs(members[b], level.excludeZeros));
     } else {
       std::vector<float> blockAmax(numBlocks, 0.0f);
       std::vector<bool> nonFinite(numBlocks, false);

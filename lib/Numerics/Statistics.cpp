@@ -38,18 +38,20 @@ float amax(ArrayRef<float> x) {
 }
 
 namespace {
-std::vector<float> absNonNaN(ArrayRef<float> x, bool finiteOnly) {
+std::vector<float> absNonNaN(ArrayRef<float> x, bool finiteOnly,
+                             bool excludeZeros) {
   std::vector<float> a;
   a.reserve(x.size());
   for (float v : x)
-    if (!std::isnan(v) && (!finiteOnly || std::isfinite(v)))
+    if (!std::isnan(v) && (!finiteOnly || std::isfinite(v)) &&
+        (!excludeZeros || v != 0))
       a.push_back(std::fabs(v));
   return a;
 }
 } // namespace
 
-float medianAbs(ArrayRef<float> x) {
-  std::vector<float> a = absNonNaN(x, /*finiteOnly=*/false);
+float medianAbs(ArrayRef<float> x, bool excludeZeros) {
+  std::vector<float> a = absNonNaN(x, /*finiteOnly=*/false, excludeZeros);
   if (a.empty())
     return 0.0f;
   auto mid = a.begin() + (a.size() - 1) / 2;
@@ -57,9 +59,9 @@ float medianAbs(ArrayRef<float> x) {
   return *mid;
 }
 
-float medianAbsApprox(ArrayRef<float> x, unsigned bins) {
+float medianAbsApprox(ArrayRef<float> x, unsigned bins, bool excludeZeros) {
   assert(bins >= 1 && "need at least one bin");
-  std::vector<float> a = absNonNaN(x, /*finiteOnly=*/true);
+  std::vector<float> a = absNonNaN(x, /*finiteOnly=*/true, excludeZeros);
   if (a.empty())
     return 0.0f;
   uint64_t rank = (a.size() - 1) / 2 + 1; // 1-based rank of the lower median
@@ -142,6 +144,64 @@ ExponentHistogram exponentHistogram(ArrayRef<float> x) {
       ++h.at(floorLog2(v));
   }
   return h;
+}
+
+size_t median_histogram::binOf(float x) {
+  if (std::isnan(x))
+    return kNaNs;
+  if (std::isinf(x))
+    return kInfinities;
+  if (x == 0)
+    return kZeros;
+  detail::F32Parts p = detail::decompose(x);
+  int width = 63 - countl_zero(p.sig); // floorLog2(sig)
+  int e = p.exp + width;
+  // The bit below the leading one: |x| >= 1.5 * 2^e.
+  bool upper = width > 0 && ((p.sig >> (width - 1)) & 1);
+  return 2 * static_cast<size_t>(e - kMinExponent) + upper;
+}
+
+void addToMedianHistogram(MutableArrayRef<uint64_t> histogram,
+                          ArrayRef<float> x) {
+  assert(histogram.size() == median_histogram::kBins && "histogram size");
+  for (float v : x)
+    ++histogram[median_histogram::binOf(v)];
+}
+
+float medianLookupValue(ArrayRef<uint64_t> histogram, bool excludeZeros) {
+  using namespace median_histogram;
+  assert(histogram.size() == kBins && "histogram size");
+  uint64_t zeros = excludeZeros ? 0 : histogram[kZeros];
+  uint64_t n = zeros + histogram[kInfinities];
+  for (size_t b = 0; b < kHalfOctaves; ++b)
+    n += histogram[b];
+  if (n == 0)
+    return 0.0f;
+  // The lower median's 0-based rank, in increasing order: zeros, the half
+  // octaves, infinities.
+  uint64_t rank = (n - 1) / 2;
+  if (rank < zeros)
+    return 0.0f;
+  uint64_t before = zeros;
+  for (size_t b = 0; b < kHalfOctaves; ++b) {
+    before += histogram[b];
+    if (rank < before) {
+      int e = static_cast<int>(b / 2) + kMinExponent;
+      return static_cast<float>(std::ldexp(b % 2 ? 1.75 : 1.25, e));
+    }
+  }
+  return std::numeric_limits<float>::infinity();
+}
+
+BiasPhase biasPhase(uint64_t step, uint64_t warmupSteps) {
+  if (step < warmupSteps)
+    return BiasPhase::WarmUp;
+  return step == warmupSteps ? BiasPhase::Freeze : BiasPhase::Frozen;
+}
+
+float frozenMedianScale(const ScaleLevel &level, ArrayRef<uint64_t> histogram) {
+  return scaleFromMedian(level,
+                         medianLookupValue(histogram, level.excludeZeros));
 }
 
 } // namespace qtrain::numerics

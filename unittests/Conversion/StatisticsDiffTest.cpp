@@ -114,6 +114,94 @@ TEST(StatisticsDiff, AmaxMedianAndHistogram) {
       }
 }
 
+const char *kMedians = R"(
+func.func @nz(%in: memref<?xf32>, %exact: memref<?xf32>, %approx: memref<?xf32>)
+    attributes {llvm.emit_c_interface} {
+  %x = bufferization.to_tensor %in restrict : memref<?xf32> to tensor<?xf32>
+  %m = qtrain.median %x {nonzero} : tensor<?xf32> -> tensor<f32>
+  %a = qtrain.median %x {approx, bins = 20 : i32, nonzero} : tensor<?xf32> -> tensor<f32>
+  %m1 = tensor.expand_shape %m [] output_shape [1] : tensor<f32> into tensor<1xf32>
+  %m2 = tensor.cast %m1 : tensor<1xf32> to tensor<?xf32>
+  bufferization.materialize_in_destination %m2 in restrict writable %exact
+      : (tensor<?xf32>, memref<?xf32>) -> ()
+  %a1 = tensor.expand_shape %a [] output_shape [1] : tensor<f32> into tensor<1xf32>
+  %a2 = tensor.cast %a1 : tensor<1xf32> to tensor<?xf32>
+  bufferization.materialize_in_destination %a2 in restrict writable %approx
+      : (tensor<?xf32>, memref<?xf32>) -> ()
+  return
+}
+func.func @hist(%in: memref<?xf32>, %h0: memref<?xi64>, %hout: memref<?xi64>,
+                %all: memref<?xf32>, %nonzero: memref<?xf32>)
+    attributes {llvm.emit_c_interface} {
+  %x = bufferization.to_tensor %in restrict : memref<?xf32> to tensor<?xf32>
+  %t0 = bufferization.to_tensor %h0 restrict : memref<?xi64> to tensor<?xi64>
+  %c0 = tensor.cast %t0 : tensor<?xi64> to tensor<557xi64>
+  %h = qtrain.median_histogram %x, %c0 : tensor<?xf32>, tensor<557xi64>
+  %m = qtrain.histogram_median %h : tensor<557xi64> -> tensor<f32>
+  %n = qtrain.histogram_median %h {nonzero} : tensor<557xi64> -> tensor<f32>
+  %m1 = tensor.expand_shape %m [] output_shape [1] : tensor<f32> into tensor<1xf32>
+  %m2 = tensor.cast %m1 : tensor<1xf32> to tensor<?xf32>
+  bufferization.materialize_in_destination %m2 in restrict writable %all
+      : (tensor<?xf32>, memref<?xf32>) -> ()
+  %n1 = tensor.expand_shape %n [] output_shape [1] : tensor<f32> into tensor<1xf32>
+  %n2 = tensor.cast %n1 : tensor<1xf32> to tensor<?xf32>
+  bufferization.materialize_in_destination %n2 in restrict writable %nonzero
+      : (tensor<?xf32>, memref<?xf32>) -> ()
+  %h2 = tensor.cast %h : tensor<557xi64> to tensor<?xi64>
+  bufferization.materialize_in_destination %h2 in restrict writable %hout
+      : (tensor<?xi64>, memref<?xi64>) -> ()
+  return
+}
+)";
+
+using NonzeroFn = void(Memref1D *in, Memref1D *exact, Memref1D *approx);
+using HistFn = void(Memref1D *in, Memref1D *h0, Memref1D *hout, Memref1D *all,
+                    Memref1D *nonzero);
+
+TEST(StatisticsDiff, NonzeroMediansAndMedianHistogram) {
+  namespace mh = nx::median_histogram;
+  uint64_t seed = masterSeed();
+  SCOPED_TRACE("replay with QTRAIN_DIFF_SEED=" + std::to_string(seed));
+  auto ctx = createJitContext();
+  auto engine = compileForHost(*ctx, kMedians);
+  ASSERT_TRUE(!!engine) << llvm::toString(engine.takeError());
+  auto nz = lookupCInterface<NonzeroFn>(**engine, "nz");
+  auto hist = lookupCInterface<HistFn>(**engine, "hist");
+  ASSERT_TRUE(nz && hist);
+  std::mt19937_64 rng(seed);
+  auto bits = [](float v) { return llvm::bit_cast<uint32_t>(v); };
+  for (size_t n : {size_t(0), size_t(1), size_t(2), size_t(15), size_t(1000),
+                   size_t(30001)})
+    for (int shape = 0; shape < 3; ++shape) {
+      std::vector<float> in = inputs(n, rng, shape == 1, shape == 1);
+      if (shape == 2) // ReLU-shaped: at least half zeros
+        for (float &v : in)
+          if (rng() % 3 != 0)
+            v = rng() % 2 ? 0.0f : -0.0f;
+      std::vector<float> exact(1), approx(1);
+      Memref1D i = view(in, n), e = view(exact, 1), a = view(approx, 1);
+      (*nz)(&i, &e, &a);
+      EXPECT_EQ(bits(exact[0]), bits(nx::medianAbs(in, true))) << "n " << n;
+      EXPECT_EQ(bits(approx[0]), bits(nx::medianAbsApprox(in, 20, true)))
+          << "n " << n;
+
+      // A histogram that already holds another tensor's counts.
+      std::vector<uint64_t> start(mh::kBins, 0);
+      nx::addToMedianHistogram(start, inputs(rng() % 500, rng, true, true));
+      std::vector<uint64_t> want = start;
+      nx::addToMedianHistogram(want, in);
+      std::vector<int64_t> h0(start.begin(), start.end()), hout(mh::kBins);
+      std::vector<float> all(1), nonzero(1);
+      Memref1D hi = view(h0, mh::kBins), ho = view(hout, mh::kBins),
+               ma = view(all, 1), mn = view(nonzero, 1);
+      (*hist)(&i, &hi, &ho, &ma, &mn);
+      for (size_t b = 0; b < mh::kBins; ++b)
+        ASSERT_EQ(uint64_t(hout[b]), want[b]) << "bin " << b << " n " << n;
+      EXPECT_EQ(bits(all[0]), bits(nx::medianLookupValue(want, false)));
+      EXPECT_EQ(bits(nonzero[0]), bits(nx::medianLookupValue(want, true)));
+    }
+}
+
 TEST(StatisticsDiff, SelectScale) {
   auto ctx = createJitContext();
   using R = nx::ScaleRule;

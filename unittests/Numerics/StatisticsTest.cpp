@@ -107,4 +107,113 @@ TEST(Statistics, ApproximateMedianNeverLosesAValueAtABinEdge) {
   EXPECT_EQ(checked, 2000u);
 }
 
+TEST(Statistics, NonzeroMedianGivesReLUErrorsTheirBias) {
+  // A ReLU layer's errors: two thirds exact zeros, the rest ~1e-6. Counting
+  // the zeros makes the median 0 and the scale 1 (bias 15), which flushes
+  // every error to zero; the non-zero median moves the bias near 35.
+  std::mt19937_64 rng(4);
+  std::normal_distribution<float> d(0, 1e-6f);
+  std::vector<float> x(3000);
+  for (float &v : x)
+    v = rng() % 3 ? 0.0f : d(rng);
+  EXPECT_EQ(medianAbs(x), 0.0f);
+  float nonzero = medianAbs(x, /*excludeZeros=*/true);
+  EXPECT_GT(nonzero, 1e-7f);
+
+  const ScaledPreset *abfp8 = lookupScaled("abfp8_e5m2");
+  ASSERT_TRUE(abfp8->format.levels[0].excludeZeros); // the preset's default
+  ScaledFormat counting = abfp8->format;
+  counting.levels[0].excludeZeros = false;
+  auto flushed = [&](const ScaledFormat &f, float &scale) {
+    Expected<ScaledTensor> t = encodeScaled(f, {3000}, x, abfp8->rounding);
+    EXPECT_TRUE(bool(t));
+    scale = t->scales[0].values[0];
+    std::vector<float> q(x.size());
+    EXPECT_FALSE(errorToBool(decodeScaled(f, {3000}, *t, q)));
+    unsigned n = 0;
+    for (size_t i = 0; i < x.size(); ++i)
+      n += x[i] != 0 && q[i] == 0;
+    return n;
+  };
+  float countingScale, nonzeroScale;
+  unsigned lostCounting = flushed(counting, countingScale);
+  unsigned lostNonzero = flushed(abfp8->format, nonzeroScale);
+  unsigned errors = std::count_if(x.begin(), x.end(), [](float v) { return v != 0; });
+  std::printf("  ReLU errors: %u non-zero; scale %g flushes %u, scale %g "
+              "flushes %u\n",
+              errors, countingScale, lostCounting, nonzeroScale, lostNonzero);
+  EXPECT_EQ(countingScale, 1.0f);
+  EXPECT_EQ(lostCounting, errors); // every error lost
+  EXPECT_LT(lostNonzero, errors / 50);
+  // Effective bias 15 - log2(scale) + medianExponent (docs/Numerics.md).
+  int bias = 15 - static_cast<int>(std::log2(nonzeroScale)) + 1;
+  EXPECT_GE(bias, 31);
+  EXPECT_LE(bias, 38);
+}
+
+TEST(Statistics, MedianHistogramGivesTheExactMediansScaleAcrossTensors) {
+  namespace mh = median_histogram;
+  // Every half octave's representative rounds to the power of two nearest
+  // to every value of that half octave (subnormal exponents included).
+  ScaleLevel level;
+  level.format = ScaleFormat::f32();
+  level.rule = ScaleRule::MedianLookup;
+  unsigned checked = 0;
+  for (size_t b = 0; b < mh::kHalfOctaves; ++b) {
+    int e = static_cast<int>(b / 2) + mh::kMinExponent;
+    if (e == mh::kMinExponent && b % 2)
+      continue; // 2^-149 is the only f32 of its octave: no upper half
+    // The smallest and the largest f32 of the half octave.
+    float low = b % 2 ? std::ldexp(1.5f, e) : std::ldexp(1.0f, e);
+    float high = std::nextafter(b % 2 ? std::ldexp(2.0f, e)
+                                      : std::ldexp(1.5f, e),
+                                0.0f);
+    if (e == mh::kMinExponent)
+      high = low;
+    ASSERT_EQ(mh::binOf(low), b);
+    ASSERT_EQ(mh::binOf(high), b);
+    std::vector<uint64_t> h(mh::kBins, 0);
+    h[b] = 1;
+    float rep = medianLookupValue(h, false);
+    ASSERT_EQ(scaleFromMedian(level, rep), scaleFromMedian(level, low))
+        << "half octave " << b;
+    ASSERT_EQ(scaleFromMedian(level, rep), scaleFromMedian(level, high))
+        << "half octave " << b;
+    ++checked;
+  }
+  EXPECT_EQ(checked, mh::kHalfOctaves - 1);
+  // Tensors of one role added one by one: the scale equals the exact
+  // median's over all of them, with and without zeros.
+  std::mt19937_64 rng(6);
+  for (int trial = 0; trial < 200; ++trial) {
+    std::vector<float> all;
+    std::vector<uint64_t> h(mh::kBins, 0);
+    for (int t = 0; t < 3; ++t) {
+      std::vector<float> x(rng() % 200);
+      for (float &v : x) {
+        uint64_t r = rng() % 10;
+        v = r == 0   ? 0.0f
+            : r == 1 ? bit_cast<float>(static_cast<uint32_t>(rng()))
+                     : std::ldexp(std::normal_distribution<float>()(rng),
+                                  static_cast<int>(rng() % 40) - 20);
+      }
+      addToMedianHistogram(h, x);
+      all.insert(all.end(), x.begin(), x.end());
+    }
+    for (bool nonzero : {false, true}) {
+      level.excludeZeros = nonzero;
+      float exact = scaleFromMedian(level, medianAbs(all, nonzero));
+      ASSERT_EQ(frozenMedianScale(level, h), exact) << trial << " " << nonzero;
+    }
+  }
+}
+
+TEST(Statistics, BiasPhases) {
+  EXPECT_EQ(biasPhase(0, 3), BiasPhase::WarmUp);
+  EXPECT_EQ(biasPhase(2, 3), BiasPhase::WarmUp);
+  EXPECT_EQ(biasPhase(3, 3), BiasPhase::Freeze);
+  EXPECT_EQ(biasPhase(4, 3), BiasPhase::Frozen);
+  EXPECT_EQ(biasPhase(0, 0), BiasPhase::Freeze);
+}
+
 } // namespace

@@ -42,11 +42,15 @@ struct ScaleLevel {
   ScaleRule rule = ScaleRule::SharedExponent;
   int margin = 0;         ///< AmaxToMax.
   int medianExponent = 0; ///< MedianLookup.
+  /// MedianLookup: the median of the non-zero |x| (zeros, e.g. of ReLU
+  /// activations and their errors, would pull it to 0).
+  bool excludeZeros = false;
 
   llvm::Error verify() const;
   bool operator==(const ScaleLevel &o) const {
     return blockShape == o.blockShape && format == o.format && rule == o.rule &&
-           margin == o.margin && medianExponent == o.medianExponent;
+           margin == o.margin && medianExponent == o.medianExponent &&
+           excludeZeros == o.excludeZeros;
   }
 };
 

@@ -22,8 +22,9 @@ namespace qtrain::numerics {
 float amax(llvm::ArrayRef<float> x);
 
 /// The lower median of |x| (element of rank floor((n-1)/2) in increasing
-/// order), NaN elements excluded; 0 for an empty tensor (or all NaN).
-float medianAbs(llvm::ArrayRef<float> x);
+/// order), NaN elements (and with `excludeZeros` zeros of either sign)
+/// excluded; 0 when no element is left.
+float medianAbs(llvm::ArrayRef<float> x, bool excludeZeros = false);
 
 /// The hardware approximation of the median of |x| (adaptive-bias FP8): pass
 /// 1 finds min and max of |x|, pass 2 counts `bins` equal bins over
@@ -33,7 +34,8 @@ float medianAbs(llvm::ArrayRef<float> x);
 /// final bin (min when all values are equal). NaN and infinite elements are
 /// excluded; 0 when none is left. docs/Numerics.md ("Statistics") has the
 /// arithmetic.
-float medianAbsApprox(llvm::ArrayRef<float> x, unsigned bins = 20);
+float medianAbsApprox(llvm::ArrayRef<float> x, unsigned bins = 20,
+                      bool excludeZeros = false);
 
 /// Zero-setting error: the fraction of all elements that are non-zero but
 /// quantize to zero under `f` and `r` (deterministic modes only).
@@ -59,6 +61,48 @@ struct ExponentHistogram {
   uint64_t at(int exponent) const { return counts[exponent - kMinExponent]; }
 };
 ExponentHistogram exponentHistogram(llvm::ArrayRef<float> x);
+
+/// A streaming, mergeable median of |x| for adaptive-bias FP8: counts of
+/// half octaves [2^e, 1.5 * 2^e) and [1.5 * 2^e, 2^(e+1)) for e in
+/// -149..127, then zeros, infinities and NaNs. Tensors of one role (all
+/// layers, many steps) add into one histogram; adding two histograms is
+/// adding counts. The half octave holding the median decides the power of
+/// two nearest to it, so medianLookupValue gives a value whose
+/// median_lookup scale equals the exact median's (docs/Numerics.md,
+/// "Adaptive bias across tensors and steps").
+namespace median_histogram {
+constexpr int kMinExponent = -149, kMaxExponent = 127;
+constexpr size_t kHalfOctaves = 2 * (kMaxExponent - kMinExponent + 1);
+constexpr size_t kZeros = kHalfOctaves, kInfinities = kHalfOctaves + 1,
+                 kNaNs = kHalfOctaves + 2, kBins = kHalfOctaves + 3;
+/// The bin of one value.
+size_t binOf(float x);
+} // namespace median_histogram
+
+/// Adds the counts of `x` to `histogram` (kBins counts).
+void addToMedianHistogram(llvm::MutableArrayRef<uint64_t> histogram,
+                          llvm::ArrayRef<float> x);
+
+/// A representative of the half octave holding the lower median of the
+/// counted values (NaNs never, zeros unless `excludeZeros`, infinities as
+/// the largest): 1.25 * 2^e or 1.75 * 2^e rounded to f32, 0 for a zero
+/// median or no counted value, +inf for an infinite median. Its nearest
+/// power of two is the exact median's, so scaleFromMedian gives the same
+/// scale.
+float medianLookupValue(llvm::ArrayRef<uint64_t> histogram,
+                        bool excludeZeros);
+
+/// Where a step of an adaptive-bias schedule stands: during `warmupSteps`
+/// steps the role stays f32 and its tensors add to the role's histogram; the
+/// step numbered `warmupSteps` freezes the scale (frozenMedianScale), which
+/// every later step reuses. The state (step counter, histogram, frozen
+/// scale) belongs to the caller, so it can be checkpointed.
+enum class BiasPhase { WarmUp, Freeze, Frozen };
+BiasPhase biasPhase(uint64_t step, uint64_t warmupSteps);
+
+/// The scale a median_lookup level freezes at from a role's histogram.
+float frozenMedianScale(const ScaleLevel &level,
+                        llvm::ArrayRef<uint64_t> histogram);
 
 /// floor(log2 |x|) for finite non-zero x (exact, subnormals included).
 int floorLog2(float x);

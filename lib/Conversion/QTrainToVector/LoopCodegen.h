@@ -103,11 +103,12 @@ mlir::Value forEachParallelTile(mlir::OpBuilder &b, mlir::Location loc,
                                 mlir::Value count, int64_t tile,
                                 mlir::Value out, TileBody body);
 
-/// The exact lower median of |x| over the non-NaN elements of the flat
-/// tensor (numerics::medianAbs; +0 when there are none), as a scalar f32.
-/// Defined in StatisticsLowering.cpp.
+/// The exact lower median of |x| over the non-NaN (and with `excludeZeros`
+/// non-zero) elements of the flat tensor (numerics::medianAbs; +0 when there
+/// are none), as a scalar f32. Defined in StatisticsLowering.cpp.
 mlir::Value emitMedianAbs(mlir::OpBuilder &b, mlir::Location loc,
-                          mlir::Value flat, mlir::Value count);
+                          mlir::Value flat, mlir::Value count,
+                          bool excludeZeros);
 
 /// The seed as i64 (0 without a seed operand).
 mlir::Value seedOrZero(mlir::OpBuilder &b, mlir::Location loc,

@@ -297,7 +297,7 @@ lowerScaledEncode(OpBuilder &b, Location loc, Value input,
         level.rule == nx::ScaleRule::Given
             ? firstElement(b, loc, given[givenUsed++])
         : level.rule == nx::ScaleRule::MedianLookup // first level: y = x
-            ? emitMedianAbs(b, loc, in.flat, in.count)
+            ? emitMedianAbs(b, loc, in.flat, in.count, level.excludeZeros)
             : emitBlockAmax(b, loc, in.flat, c0, in.count, total,
                             canHoldNaN(level.format), vectorWidth);
     Value s = levelScale(b, loc, level, format.element, stat);
@@ -319,7 +319,7 @@ lowerScaledEncode(OpBuilder &b, Location loc, Value input,
   if (level.rule == nx::ScaleRule::Given)
     givenLast = flatten(b, loc, given[givenUsed++]).flat;
   if (level.rule == nx::ScaleRule::MedianLookup) // a first, whole-tensor level
-    medianLast = emitMedianAbs(b, loc, in.flat, in.count);
+    medianLast = emitMedianAbs(b, loc, in.flat, in.count, level.excludeZeros);
   Value scaleCodes;
   Type scaleElem;
   if (!quantize) {

@@ -95,6 +95,15 @@ struct SelectScaleLowering : OpConversionPattern<SelectScaleOp> {
   }
 };
 
+/// `counts` (an i64 tensor) with one more at the i32 index `bin`.
+Value incrementCount(OpBuilder &b, Location l, Value counts, Value bin) {
+  Value i = arith::IndexCastUIOp::create(b, l, b.getIndexType(), bin);
+  Value c = tensor::ExtractOp::create(b, l, counts, i);
+  Value one = arith::ConstantIntOp::create(b, l, 1, 64);
+  return tensor::InsertOp::create(b, l, arith::AddIOp::create(b, l, c, one),
+                                  counts, i);
+}
+
 struct ExponentHistogramLowering : OpConversionPattern<ExponentHistogramOp> {
   using OpConversionPattern::OpConversionPattern;
   LogicalResult
@@ -119,11 +128,7 @@ struct ExponentHistogramLowering : OpConversionPattern<ExponentHistogramOp> {
           bin = eb.select(p.isZero, eb.s32(kBins), bin);
           bin = eb.select(p.isInf, eb.s32(kBins + 1), bin);
           bin = eb.select(p.isNaN, eb.s32(kBins + 2), bin);
-          Value i = arith::IndexCastUIOp::create(b, l, b.getIndexType(), bin);
-          Value c = tensor::ExtractOp::create(b, l, h, i);
-          Value one = arith::ConstantIntOp::create(b, l, 1, 64);
-          return tensor::InsertOp::create(b, l, arith::AddIOp::create(b, l, c, one),
-                                          h, i);
+          return incrementCount(b, l, h, bin);
         });
     rw.replaceOp(op, counts);
     return success();
@@ -137,7 +142,7 @@ struct ExponentHistogramLowering : OpConversionPattern<ExponentHistogramOp> {
 } // namespace
 
 Value lowering::emitMedianAbs(OpBuilder &b, Location loc, Value flat,
-                              Value count) {
+                              Value count, bool excludeZeros) {
   ElementBuilder s(b, loc, 0);
   Type i64 = b.getI64Type();
   Value c0 = arith::ConstantIndexOp::create(b, loc, 0);
@@ -169,6 +174,8 @@ Value lowering::emitMedianAbs(OpBuilder &b, Location loc, Value flat,
           ElementBuilder e(lb, ll, 0);
           Value key = keyAt(lb, ll, i);
           Value counted = e.ule(key, e.u32(0x7f800000)); // not NaN
+          if (excludeZeros)
+            counted = e.land(counted, e.ne(key, e.u32(0)));
           if (p > 0)
             counted = e.land(counted, e.eq(e.lshr(key, e.u32(above)),
                                            e.lshr(prefix, e.u32(above))));
@@ -233,7 +240,7 @@ namespace {
 /// again, counting the values whose pass-2 bin is the picked one; the centre
 /// of the final bin.
 Value emitMedianAbsApprox(OpBuilder &b, Location loc, Value flat, Value count,
-                          int64_t bins) {
+                          int64_t bins, bool excludeZeros) {
   ElementBuilder s(b, loc, 0);
   Type f64 = b.getF64Type(), i64 = b.getI64Type();
   Value c0 = arith::ConstantIndexOp::create(b, loc, 0);
@@ -247,7 +254,8 @@ Value emitMedianAbsApprox(OpBuilder &b, Location loc, Value flat, Value count,
   auto toI64 = [&](OpBuilder &ob, Location ol, Value bit) -> Value {
     return arith::ExtUIOp::create(ob, ol, i64, bit);
   };
-  // |x_i| as f64 and whether it counts (finite).
+  // |x_i| as f64 and whether it counts (finite, and non-zero with
+  // excludeZeros).
   auto element = [&](OpBuilder &ob, Location ol, Value i) {
     Value v = tensor::ExtractOp::create(ob, ol, flat, i);
     if (!v.getType().isF32())
@@ -257,6 +265,12 @@ Value emitMedianAbsApprox(OpBuilder &b, Location loc, Value flat, Value count,
         ob, ol, arith::CmpFPredicate::OLT, a,
         arith::ConstantOp::create(
             ob, ol, ob.getF32FloatAttr(std::numeric_limits<float>::infinity())));
+    if (excludeZeros)
+      finite = arith::AndIOp::create(
+          ob, ol, finite,
+          arith::CmpFOp::create(ob, ol, arith::CmpFPredicate::ONE, a,
+                                arith::ConstantOp::create(
+                                    ob, ol, ob.getF32FloatAttr(0.0f))));
     return std::make_pair(Value(arith::ExtFOp::create(ob, ol, f64, a)), finite);
   };
   // The bin of v from `from` in steps of `w`, clamped to [0, bins - 1] (a
@@ -392,6 +406,118 @@ Value emitMedianAbsApprox(OpBuilder &b, Location loc, Value flat, Value count,
   return s.select(empty, s.f32c(0.0f), result);
 }
 
+/// median_histogram: each element's half-octave bin
+/// (numerics::median_histogram::binOf), added to the histogram operand.
+struct MedianHistogramLowering : OpConversionPattern<MedianHistogramOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(MedianHistogramOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rw) const override {
+    namespace mh = nx::median_histogram;
+    Location loc = op.getLoc();
+    FlatTensor in = flatten(rw, loc, adaptor.getInput());
+    Value c0 = arith::ConstantIndexOp::create(rw, loc, 0);
+    Value counts = forEachChunk(
+        rw, loc, c0, in.count, /*lanes=*/0, Value(), adaptor.getHistogram(),
+        [&](OpBuilder &b, Location l, Value off, Value, Value,
+            Value h) -> Value {
+          ElementBuilder eb(b, l, 0);
+          F32Fields p = splitF32(eb, readChunk(eb, in.flat, off, Value()));
+          // |x| >= 1.5 * 2^top: the bit below the leading one is set.
+          Value width = eb.sub(p.top, p.exp);
+          Value below = eb.smin(eb.smax(eb.sub(width, eb.s32(1)), eb.s32(0)),
+                                eb.s32(31));
+          Value upper = eb.land(
+              eb.sgt(width, eb.s32(0)),
+              eb.ne(eb.band(eb.lshr(p.sig, below), eb.u32(1)), eb.u32(0)));
+          Value bin = eb.add(
+              eb.shl(eb.sub(p.top, eb.s32(mh::kMinExponent)), eb.u32(1)),
+              eb.zext(b.getI32Type(), upper));
+          bin = eb.select(p.isZero, eb.s32(mh::kZeros), bin);
+          bin = eb.select(p.isInf, eb.s32(mh::kInfinities), bin);
+          bin = eb.select(p.isNaN, eb.s32(mh::kNaNs), bin);
+          return incrementCount(b, l, h, bin);
+        });
+    rw.replaceOp(op, counts);
+    return success();
+  }
+};
+
+/// histogram_median: numerics::medianLookupValue, a scan of the counts.
+struct HistogramMedianLowering : OpConversionPattern<HistogramMedianOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(HistogramMedianOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rw) const override {
+    namespace mh = nx::median_histogram;
+    Location loc = op.getLoc();
+    ElementBuilder s(rw, loc, 0);
+    Value h = adaptor.getHistogram();
+    Type i64 = rw.getI64Type();
+    auto countAt = [&](OpBuilder &b, Location l, Value i) -> Value {
+      return tensor::ExtractOp::create(b, l, h, i);
+    };
+    auto index = [&](int64_t i) -> Value {
+      return arith::ConstantIndexOp::create(rw, loc, i);
+    };
+    auto i64c = [&](int64_t v) -> Value {
+      return arith::ConstantIntOp::create(rw, loc, v, 64);
+    };
+    Value zeros = op.getNonzero() ? i64c(0) : countAt(rw, loc, index(mh::kZeros));
+    Value c1 = index(1);
+    // n: every counted value.
+    Value n = scf::ForOp::create(
+                  rw, loc, index(0), index(mh::kHalfOctaves), c1,
+                  ValueRange{arith::AddIOp::create(
+                      rw, loc, zeros, countAt(rw, loc, index(mh::kInfinities)))},
+                  [&](OpBuilder &b, Location l, Value i, ValueRange it) {
+                    scf::YieldOp::create(
+                        b, l,
+                        ValueRange{arith::AddIOp::create(b, l, it[0],
+                                                         countAt(b, l, i))});
+                  })
+                  .getResult(0);
+    Value rank = arith::DivUIOp::create(
+        rw, loc,
+        arith::SubIOp::create(rw, loc, arith::MaxUIOp::create(rw, loc, n, i64c(1)),
+                              i64c(1)),
+        i64c(2));
+    // The first half octave whose running count (from the zeros) exceeds
+    // the rank; -1 when none does.
+    Value none = i64c(-1);
+    auto scan = scf::ForOp::create(
+        rw, loc, index(0), index(mh::kHalfOctaves), c1, ValueRange{zeros, none},
+        [&](OpBuilder &b, Location l, Value i, ValueRange it) {
+          ElementBuilder e(b, l, 0);
+          Value after = arith::AddIOp::create(b, l, it[0], countAt(b, l, i));
+          Value here = e.land(e.eq(it[1], none),
+                              e.cmp(arith::CmpIPredicate::ult, rank, after));
+          Value iv = arith::IndexCastUIOp::create(b, l, i64, i);
+          scf::YieldOp::create(b, l,
+                               ValueRange{after, e.select(here, iv, it[1])});
+        });
+    Value bin = scan.getResult(1);
+    // 1.25 or 1.75 times 2^e in f64 (exact), rounded once to f32.
+    Value bin32 = s.trunc(rw.getI32Type(), s.smax(bin, i64c(0)));
+    Value e = s.add(s.lshr(bin32, s.u32(1)), s.s32(mh::kMinExponent));
+    Value pow2 = s.bitcast(
+        rw.getF64Type(),
+        s.shl(s.zext(i64, s.add(e, s.s32(1023))),
+              arith::ConstantIntOp::create(rw, loc, 52, 64)));
+    Value mant = s.select(s.ne(s.band(bin32, s.u32(1)), s.u32(0)),
+                          s.f64c(1.75), s.f64c(1.25));
+    Value value = arith::TruncFOp::create(
+        rw, loc, rw.getF32Type(), arith::MulFOp::create(rw, loc, mant, pow2));
+    value = s.select(s.eq(bin, none),
+                     s.f32c(std::numeric_limits<float>::infinity()), value);
+    Value zeroMedian =
+        s.lor(s.eq(n, i64c(0)), s.cmp(arith::CmpIPredicate::ult, rank, zeros));
+    value = s.select(zeroMedian, s.f32c(0.0f), value);
+    rw.replaceOp(op, scalarTensor(rw, loc, value));
+    return success();
+  }
+};
+
 struct MedianLowering : OpConversionPattern<MedianOp> {
   using OpConversionPattern::OpConversionPattern;
   LogicalResult
@@ -400,8 +526,9 @@ struct MedianLowering : OpConversionPattern<MedianOp> {
     Location loc = op.getLoc();
     FlatTensor in = flatten(rw, loc, adaptor.getInput());
     Value m = op.getApprox()
-                  ? emitMedianAbsApprox(rw, loc, in.flat, in.count, op.getBins())
-                  : emitMedianAbs(rw, loc, in.flat, in.count);
+                  ? emitMedianAbsApprox(rw, loc, in.flat, in.count, op.getBins(),
+                                        op.getNonzero())
+                  : emitMedianAbs(rw, loc, in.flat, in.count, op.getNonzero());
     rw.replaceOp(op, scalarTensor(rw, loc, m));
     return success();
   }
@@ -511,7 +638,8 @@ void populateQTrainStatisticsToVectorPatterns(
   patterns.add<AmaxLowering, ZeroSettingErrorLowering>(patterns.getContext(),
                                                       options);
   patterns.add<SelectScaleLowering, ExponentHistogramLowering,
-               DelayedScaleLowering, MedianLowering>(patterns.getContext());
+               DelayedScaleLowering, MedianLowering, MedianHistogramLowering,
+               HistogramMedianLowering>(patterns.getContext());
 }
 
 } // namespace qtrain

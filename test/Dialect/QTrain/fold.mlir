@@ -165,3 +165,20 @@ func.func @written_out_flexblock_rounds_to_nearest() -> (tensor<1x24x3x3xf32>, t
   %n = qtrain.quantize %c {format = #qtrain.scaled<#qtrain.int<sm5, frac = 3>, [#qtrain.scale_level<[24, 3, 3], e8m0, shared_exponent>]>} : tensor<1x24x3x3xf32>
   return %t, %n : tensor<1x24x3x3xf32>, tensor<1x24x3x3xf32>
 }
+
+// -----
+
+// The median of the non-zero values: three zeros and 3, 5 and 7: with the
+// zeros the lower median is 0, without them 5. An empty histogram's median
+// is 0 (the histogram's values are checked by the differential test).
+// CHECK-LABEL: func.func @nonzero_medians
+// CHECK-DAG: arith.constant dense<5.000000e+00> : tensor<f32>
+// CHECK-DAG: arith.constant dense<0.000000e+00> : tensor<f32>
+func.func @nonzero_medians() -> (tensor<f32>, tensor<f32>, tensor<f32>) {
+  %c = arith.constant dense<[0.0, -0.0, 0.0, 3.0, -5.0, 7.0]> : tensor<6xf32>
+  %m = qtrain.median %c : tensor<6xf32> -> tensor<f32>
+  %n = qtrain.median %c {nonzero} : tensor<6xf32> -> tensor<f32>
+  %h = arith.constant dense<0> : tensor<557xi64>
+  %hm = qtrain.histogram_median %h {nonzero} : tensor<557xi64> -> tensor<f32>
+  return %m, %n, %hm : tensor<f32>, tensor<f32>, tensor<f32>
+}

@@ -429,3 +429,27 @@ func.func @f(%x: tensor<4xf32>, %s: i64) -> tensor<4xf32> {
   %0 = qtrain.quantize %x seed(%s) {format = #qtrain.fp<e5m2>, rounding = #qtrain.rounding<stochastic, bits = 3, offset = 4, source = lfsr, width = 8>} : tensor<4xf32>
   return %0 : tensor<4xf32>
 }
+
+// -----
+
+func.func @f(%x: tensor<64xf32>, %h: tensor<280xi64>) -> tensor<280xi64> {
+  // expected-error @+1 {{'qtrain.median_histogram' op a median histogram has 557 counts, got 'tensor<280xi64>'}}
+  %0 = qtrain.median_histogram %x, %h : tensor<64xf32>, tensor<280xi64>
+  return %0 : tensor<280xi64>
+}
+
+// -----
+
+func.func @f(%h: tensor<556xi64>) -> tensor<f32> {
+  // expected-error @+1 {{'qtrain.histogram_median' op a median histogram has 557 counts, got 'tensor<556xi64>'}}
+  %0 = qtrain.histogram_median %h : tensor<556xi64> -> tensor<f32>
+  return %0 : tensor<f32>
+}
+
+// -----
+
+func.func @f(%x: tensor<64xf32>) -> tensor<64xf32> {
+  // expected-error @+1 {{'nonzero' (a median of the non-zero elements) applies only to the median_lookup rule}}
+  %0 = qtrain.quantize %x {format = #qtrain.scaled<#qtrain.fp<e4m3fn>, [#qtrain.scale_level<[32], e8m0, shared_exponent, nonzero>]>} : tensor<64xf32>
+  return %0 : tensor<64xf32>
+}

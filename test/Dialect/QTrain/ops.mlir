@@ -60,3 +60,19 @@ func.func @statistics(%x: tensor<1024xf32>, %h: tensor<16xf32>) -> (tensor<f32>,
   %d, %h2 = qtrain.delayed_scale %a, %h {level = #qtrain.scale_level<tensor, f32, amax_to_max>, element = #qtrain.fp<e4m3fn>} : tensor<f32>, tensor<16xf32>
   return %a, %m, %z, %e, %s, %d, %h2 : tensor<f32>, tensor<f32>, tensor<f32>, tensor<280xi64>, tensor<f32>, tensor<f32>, tensor<16xf32>
 }
+
+// Adaptive bias across tensors: a role's histogram, its median, the scale.
+// CHECK-LABEL: func.func @median_histogram
+func.func @median_histogram(%x: tensor<64x32xf32>, %y: tensor<128xf32>,
+                            %h0: tensor<557xi64>) -> (tensor<f32>, tensor<f32>) {
+  // CHECK: qtrain.median %{{.*}} {nonzero}
+  %n = qtrain.median %x {nonzero} : tensor<64x32xf32> -> tensor<f32>
+  // CHECK: qtrain.median_histogram %{{.*}}, %{{.*}} : tensor<64x32xf32>, tensor<557xi64>
+  %h1 = qtrain.median_histogram %x, %h0 : tensor<64x32xf32>, tensor<557xi64>
+  %h2 = qtrain.median_histogram %y, %h1 : tensor<128xf32>, tensor<557xi64>
+  // CHECK: qtrain.histogram_median %{{.*}} {nonzero} : tensor<557xi64> -> tensor<f32>
+  %m = qtrain.histogram_median %h2 {nonzero} : tensor<557xi64> -> tensor<f32>
+  // CHECK: #qtrain.scale_level<tensor, e8m0, median_lookup, median_exponent = 1, nonzero>
+  %s = qtrain.select_scale %m {level = #qtrain.scale_level<tensor, e8m0, median_lookup, median_exponent = 1, nonzero>, element = #qtrain.fp<e5m2, specials = none, subnormals = false>} : tensor<f32>
+  return %n, %s : tensor<f32>, tensor<f32>
+}

@@ -43,7 +43,9 @@ void populateQTrainMatmulToVectorPatterns(mlir::RewritePatternSet &patterns,
 void populateQTrainConvToVectorPatterns(mlir::RewritePatternSet &patterns,
                                         const QTrainToVectorOptions &options);
 
-/// amax, exponent_histogram and select_scale.
+/// amax, median (exact, approximate, nonzero), exponent_histogram,
+/// median_histogram, histogram_median, select_scale, delayed_scale and
+/// zero_setting_error.
 void populateQTrainStatisticsToVectorPatterns(
     mlir::RewritePatternSet &patterns, const QTrainToVectorOptions &options);
 

@@ -383,16 +383,21 @@ Attribute ScaleLevelAttr::parse(AsmParser &p, Type) {
       parseName(p, rule, nx::parseScaleRule, "scale rule"))
     return {};
   int margin = 0, medianExponent = 0;
+  bool excludeZeros = false;
   if (parseKeys(p, [&](StringRef key, SMLoc keyLoc) -> ParseResult {
         if (key == "margin")
           return parseIntValue(p, margin);
         if (key == "median_exponent")
           return parseIntValue(p, medianExponent);
+        if (key == "nonzero") {
+          excludeZeros = true;
+          return success();
+        }
         return unknownKey(p, keyLoc, key, "#qtrain.scale_level");
       }))
     return {};
   return checkedAttr<ScaleLevelAttr>(p, loc, block, format, rule, margin,
-                                     medianExponent);
+                                     medianExponent, excludeZeros);
 }
 
 void ScaleLevelAttr::print(AsmPrinter &p) const {
@@ -408,15 +413,18 @@ void ScaleLevelAttr::print(AsmPrinter &p) const {
     p << ", margin = " << getMargin();
   if (getMedianExponent() != 0)
     p << ", median_exponent = " << getMedianExponent();
+  if (getExcludeZeros())
+    p << ", nonzero";
   p << '>';
 }
 
 LogicalResult
 ScaleLevelAttr::verify(llvm::function_ref<InFlightDiagnostic()> emitError,
                        ArrayRef<int64_t> block, nx::ScaleFormat format,
-                       nx::ScaleRule rule, int margin, int medianExponent) {
+                       nx::ScaleRule rule, int margin, int medianExponent,
+                       bool excludeZeros) {
   nx::ScaleLevel level{llvm::SmallVector<int64_t, 4>(block), format, rule,
-                       margin, medianExponent};
+                       margin, medianExponent, excludeZeros};
   if (margin != 0 && rule != nx::ScaleRule::AmaxToMax)
     return emitError() << "'margin' applies only to the amax_to_max rule";
   if (medianExponent != 0 && rule != nx::ScaleRule::MedianLookup)
@@ -428,7 +436,7 @@ ScaleLevelAttr::verify(llvm::function_ref<InFlightDiagnostic()> emitError,
 nx::ScaleLevel ScaleLevelAttr::getLevel() const {
   return nx::ScaleLevel{llvm::SmallVector<int64_t, 4>(getBlock()),
                         getScaleFormat(), getRule(), getMargin(),
-                        getMedianExponent()};
+                        getMedianExponent(), getExcludeZeros()};
 }
 
 //===----------------------------------------------------------------------===//
@@ -528,7 +536,8 @@ ScaledFormatAttr ScaledFormatAttr::fromNumerics(MLIRContext *ctx,
   llvm::SmallVector<ScaleLevelAttr> levels;
   for (const nx::ScaleLevel &l : f.levels)
     levels.push_back(ScaleLevelAttr::get(ctx, l.blockShape, l.format, l.rule,
-                                         l.margin, l.medianExponent));
+                                         l.margin, l.medianExponent,
+                                         l.excludeZeros));
   RoundingAttr r;
   if (rounding != nx::Rounding())
     r = RoundingAttr::get(ctx, rounding);

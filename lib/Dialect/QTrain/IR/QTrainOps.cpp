@@ -527,8 +527,10 @@ OpFoldResult MedianOp::fold(FoldAdaptor adaptor) {
   std::optional<std::vector<float>> in = f32Values(adaptor.getInput());
   if (!in)
     return {};
-  return scalarF32(getType(), getApprox() ? nx::medianAbsApprox(*in, getBins())
-                                          : nx::medianAbs(*in));
+  return scalarF32(getType(),
+                   getApprox()
+                       ? nx::medianAbsApprox(*in, getBins(), getNonzero())
+                       : nx::medianAbs(*in, getNonzero()));
 }
 
 LogicalResult ZeroSettingErrorOp::verify() {
@@ -563,6 +565,35 @@ LogicalResult ExponentHistogramOp::verify() {
     return emitOpError() << "result must have " << want << " counts, got "
                          << getType();
   return success();
+}
+
+namespace {
+LogicalResult verifyMedianHistogramType(Operation *op, ShapedType type) {
+  if (type.getShape()[0] != int64_t(nx::median_histogram::kBins))
+    return op->emitOpError()
+           << "a median histogram has " << nx::median_histogram::kBins
+           << " counts, got " << type;
+  return success();
+}
+} // namespace
+
+LogicalResult MedianHistogramOp::verify() {
+  return verifyMedianHistogramType(*this, getHistogram().getType());
+}
+
+LogicalResult HistogramMedianOp::verify() {
+  return verifyMedianHistogramType(*this, getHistogram().getType());
+}
+
+OpFoldResult HistogramMedianOp::fold(FoldAdaptor adaptor) {
+  auto counts =
+      llvm::dyn_cast_if_present<DenseIntElementsAttr>(adaptor.getHistogram());
+  if (!counts)
+    return {};
+  std::vector<uint64_t> h;
+  for (const APInt &c : counts.getValues<APInt>())
+    h.push_back(c.getZExtValue());
+  return scalarF32(getType(), nx::medianLookupValue(h, getNonzero()));
 }
 
 namespace {

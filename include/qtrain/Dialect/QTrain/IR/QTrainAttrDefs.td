@@ -66,12 +66,14 @@ def QTrain_ScaleLevelAttr : QTrain_Attr<"ScaleLevel", "scale_level"> {
     the whole tensor; -1 spans a whole dimension), a scale format (`f32`,
     `e8m0`, or `pow2<bits, bias>` / `pow2<bits, bias, nan>`) and a rule:
     `shared_exponent` (BFP, MX), `amax_to_max` (with `margin`),
-    `median_lookup` (with `median_exponent`) or `given`.
+    `median_lookup` (with `median_exponent`, and `nonzero` for the median
+    of the non-zero elements) or `given`.
 
     ```mlir
     #qtrain.scale_level<[32], e8m0, shared_exponent>
     #qtrain.scale_level<tensor, f32, amax_to_max, margin = 1>
     #qtrain.scale_level<[16], pow2<3, 7>, shared_exponent>
+    #qtrain.scale_level<tensor, e8m0, median_lookup, median_exponent = 1, nonzero>
     ```
   }];
   let parameters = (ins
@@ -79,7 +81,8 @@ def QTrain_ScaleLevelAttr : QTrain_Attr<"ScaleLevel", "scale_level"> {
     AttrParameter<"::qtrain::numerics::ScaleFormat", "">:$scaleFormat,
     AttrParameter<"::qtrain::numerics::ScaleRule", "">:$rule,
     "int":$margin,
-    "int":$medianExponent);
+    "int":$medianExponent,
+    "bool":$excludeZeros);
   let hasCustomAssemblyFormat = 1;
   let genVerifyDecl = 1;
   let extraClassDeclaration = [{

@@ -223,14 +223,18 @@ def QTrain_MedianOp : QTrain_Op<"median", [Pure]> {
   let summary = "Median of |x|, exact or the three-pass approximation";
   let description = [{
     The lower median of |x|; with `approx`, the hardware approximation of
-    adaptive-bias FP8 (min/max, then two passes of `bins` bins).
+    adaptive-bias FP8 (min/max, then two passes of `bins` bins). NaNs never
+    count; with `nonzero`, zeros do not either (the median of a ReLU
+    output's non-zero values, not 0).
 
     ```mlir
     %m = qtrain.median %x {approx, bins = 20 : i32} : tensor<1024xf32> -> tensor<f32>
+    %n = qtrain.median %x {nonzero} : tensor<1024xf32> -> tensor<f32>
     ```
   }];
   let arguments = (ins QTrain_F32Tensor:$input, UnitAttr:$approx,
-                       DefaultValuedAttr<ConfinedAttr<I32Attr, [IntMinValue<1>]>, "20">:$bins);
+                       DefaultValuedAttr<ConfinedAttr<I32Attr, [IntMinValue<1>]>, "20">:$bins,
+                       UnitAttr:$nonzero);
   let results = (outs QTrain_F32Scalar:$result);
   let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
   let hasFolder = 1;
@@ -270,6 +274,50 @@ def QTrain_ExponentHistogramOp : QTrain_Op<"exponent_histogram", [Pure]> {
   let results = (outs 1DTensorOf<[I64]>:$result);
   let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
   let hasVerifier = 1;
+}
+
+def QTrain_MedianHistogramOp : QTrain_Op<"median_histogram", [Pure,
+    AllTypesMatch<["histogram", "result"]>]> {
+  let summary = "Add |x| to a streaming, mergeable median histogram";
+  let description = [{
+    `histogram` plus the half-octave counts of `input`: 557 counts, two per
+    exponent -149..127 ([2^e, 1.5 * 2^e) then [1.5 * 2^e, 2^(e+1))), then
+    zeros, infinities and NaNs. Every tensor of a role (all layers, every
+    warm-up step) adds to one histogram; `histogram_median` reads the median
+    back, and its `median_lookup` scale equals the exact median's over all
+    the tensors added (adaptive-bias FP8's per-role bias).
+
+    ```mlir
+    %h1 = qtrain.median_histogram %x, %h0 : tensor<64x32xf32>, tensor<557xi64>
+    ```
+  }];
+  let arguments = (ins QTrain_F32Tensor:$input, 1DTensorOf<[I64]>:$histogram);
+  let results = (outs 1DTensorOf<[I64]>:$result);
+  let assemblyFormat = [{
+    $input `,` $histogram attr-dict `:` type($input) `,` type($histogram)
+  }];
+  let hasVerifier = 1;
+}
+
+def QTrain_HistogramMedianOp : QTrain_Op<"histogram_median", [Pure]> {
+  let summary = "The median a median histogram stands for";
+  let description = [{
+    A value in the half octave holding the lower median of the counted
+    values (1.25 * 2^e or 1.75 * 2^e rounded to f32; 0 for a zero median or
+    no counted value; +inf for an infinite one). NaNs never count, zeros
+    only without `nonzero`. Its nearest power of two is the exact median's,
+    so `select_scale` with a `median_lookup` level gives the exact median's
+    scale.
+
+    ```mlir
+    %m = qtrain.histogram_median %h {nonzero} : tensor<557xi64> -> tensor<f32>
+    ```
+  }];
+  let arguments = (ins 1DTensorOf<[I64]>:$histogram, UnitAttr:$nonzero);
+  let results = (outs QTrain_F32Scalar:$result);
+  let assemblyFormat = "$histogram attr-dict `:` type($histogram) `->` type($result)";
+  let hasVerifier = 1;
+  let hasFolder = 1;
 }
 
 def QTrain_SelectScaleOp : QTrain_Op<"select_scale", [Pure,
