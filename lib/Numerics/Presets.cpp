@@ -76,6 +76,16 @@ ScaleLevel level(SmallVector<int64_t, 4> block, ScaleFormat format,
                     excludeZeros};
 }
 
+/// FlexBlock's blocks: [c, 3, 3] of a conv filter (c * 9 elements, 864
+/// mantissa bits in every mode), and on a rank-2 operand the same c * 9
+/// elements along the reduction axis.
+ScaleLevel flexBlockLevel(int64_t channels) {
+  ScaleLevel l = level({channels, 3, 3}, ScaleFormat::e8m0(),
+                       ScaleRule::SharedExponent);
+  l.axisBlock = channels * 9;
+  return l;
+}
+
 /// OCP MX v1.0: 32 consecutive elements of the innermost dimension share an
 /// E8M0 scale 2^(floor(log2 amax) - emax); elements saturate.
 ScaledPreset mx(StringRef name, ElementFormat element, StringRef description) {
@@ -93,8 +103,7 @@ ScaledPreset flexBlock(StringRef name, unsigned bits, int64_t channels,
   IntegerFormat element{bits + 1, IntegerEncoding::SignMagnitude,
                         static_cast<int>(bits) - 1, IntegerOverflow::Saturate};
   return {name,
-          ScaledFormat{element, {level({channels, 3, 3}, ScaleFormat::e8m0(),
-                                       ScaleRule::SharedExponent)}},
+          ScaledFormat{element, {flexBlockLevel(channels)}},
           Rounding::deterministic(RoundingMode::TowardZero), description};
 }
 

@@ -29,6 +29,9 @@ Error ScaleLevel::verify() const {
       (medianExponent < -160 || medianExponent > 160))
     return createStringError("median exponent must be in [-160, 160], got %d",
                              medianExponent);
+  if (axisBlock < 0)
+    return createStringError("the axis block must be positive, got %lld",
+                             static_cast<long long>(axisBlock));
   if (excludeZeros && rule != ScaleRule::MedianLookup)
     return createStringError(
         "'nonzero' (a median of the non-zero elements) applies only to the "
@@ -51,6 +54,23 @@ Error ScaledFormat::verify() const {
     if (Error e = l.verify())
       return e;
   return Error::success();
+}
+
+Expected<ScaledFormat> resolveBlocks(const ScaledFormat &format, size_t rank,
+                                    std::optional<unsigned> axis) {
+  if (axis && *axis >= std::max<size_t>(rank, 1))
+    return createStringError("reduction axis %u is out of range for a "
+                             "rank-%zu tensor",
+                             *axis, rank);
+  ScaledFormat out = format;
+  for (ScaleLevel &l : out.levels) {
+    if (l.axisBlock == 0 || l.blockShape.size() <= rank)
+      continue;
+    l.blockShape.assign(rank, 1);
+    if (rank > 0)
+      l.blockShape[axis ? *axis : rank - 1] = l.axisBlock;
+  }
+  return out;
 }
 
 int64_t blockSize(const ScaleLevel &level, size_t rank, size_t d) {
@@ -197,7 +217,7 @@ float scaleFromMedian(const ScaleLevel &level, float median) {
   return exponentScale(level.format, p - level.medianExponent);
 }
 
-Expected<ScaledTensor> encodeScaled(const ScaledFormat &format,
+Expected<ScaledTensor> encodeScaled(const ScaledFormat &unresolved,
                                     ArrayRef<int64_t> shape, ArrayRef<float> in,
                                     const Rounding &elementRounding,
                                     ArrayRef<std::vector<float>> given,
@@ -218,6 +238,10 @@ Expected<ScaledTensor> encodeScaled(const ScaledFormat &format,
       elementRounding.source.kind == RandomSourceKind::Data &&
       randomData.empty())
     return createStringError("the random data of a data source is empty");
+  Expected<ScaledFormat> resolved = resolveBlocks(unresolved, shape.size());
+  if (!resolved)
+    return resolved.takeError();
+  const ScaledFormat &format = *resolved;
 
   ScaledTensor out;
   // total[i]: product of the scales of element i over the levels so far.
@@ -294,8 +318,12 @@ Expected<ScaledTensor> encodeScaled(const ScaledFormat &format,
   return out;
 }
 
-Error decodeScaled(const ScaledFormat &format, ArrayRef<int64_t> shape,
+Error decodeScaled(const ScaledFormat &unresolved, ArrayRef<int64_t> shape,
                    const ScaledTensor &tensor, MutableArrayRef<float> out) {
+  Expected<ScaledFormat> resolved = resolveBlocks(unresolved, shape.size());
+  if (!resolved)
+    return resolved.takeError();
+  const ScaledFormat &format = *resolved;
   if (tensor.codes.size() != out.size())
     return createStringError("%zu codes for %zu outputs", tensor.codes.size(),
                              out.size());

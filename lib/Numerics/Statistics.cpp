@@ -103,32 +103,39 @@ float medianAbsApprox(ArrayRef<float> x, unsigned bins, bool excludeZeros) {
   return static_cast<float>(lo2 + (pick2 + 0.5) * width2);
 }
 
+namespace {
+/// flushed / denominator, the non-zero non-NaN inputs `x` and the quantized
+/// values `q` deciding both.
+double zseRatio(ArrayRef<float> x, llvm::function_ref<float(size_t)> q,
+                ZseDenominator denominator) {
+  uint64_t flushed = 0, candidates = 0;
+  for (size_t i = 0; i < x.size(); ++i) {
+    if (x[i] == 0 || std::isnan(x[i]))
+      continue;
+    ++candidates;
+    flushed += q(i) == 0;
+  }
+  uint64_t n = denominator == ZseDenominator::All ? x.size() : candidates;
+  return n ? static_cast<double>(flushed) / n : 0.0;
+}
+} // namespace
+
 double zeroSettingError(ArrayRef<float> x, const ElementFormat &f,
-                        const Rounding &r) {
+                        const Rounding &r, ZseDenominator denominator) {
   assert(!r.isStochastic() && "zero-setting error uses deterministic modes");
-  if (x.empty())
-    return 0.0;
-  uint64_t flushed = 0;
-  for (float v : x)
-    if (v != 0 && !std::isnan(v) && f.quantize(v, r) == 0)
-      ++flushed;
-  return static_cast<double>(flushed) / x.size();
+  return zseRatio(
+      x, [&](size_t i) { return f.quantize(x[i], r); }, denominator);
 }
 
 Expected<double> zeroSettingError(const ScaledFormat &f,
                                   ArrayRef<int64_t> shape, ArrayRef<float> x,
-                                  const Rounding &r) {
+                                  const Rounding &r,
+                                  ZseDenominator denominator) {
   assert(!r.isStochastic() && "zero-setting error uses deterministic modes");
-  if (x.empty())
-    return 0.0;
   std::vector<float> q(x.size());
   if (Error e = quantizeScaled(f, shape, x, q, r))
     return std::move(e);
-  uint64_t flushed = 0;
-  for (size_t i = 0; i < x.size(); ++i)
-    if (x[i] != 0 && !std::isnan(x[i]) && q[i] == 0)
-      ++flushed;
-  return static_cast<double>(flushed) / x.size();
+  return zseRatio(x, [&](size_t i) { return q[i]; }, denominator);
 }
 
 ExponentHistogram exponentHistogram(ArrayRef<float> x) {

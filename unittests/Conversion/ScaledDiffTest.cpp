@@ -67,6 +67,11 @@ std::vector<ScaledCase> scaledCases() {
       {"fb12", preset("fb12"), {2, 30, 3, 3}},
       {"fb16", preset("fb16"), {3, 13, 3, 3}},
       {"fb24", preset("fb24"), {2, 7, 3, 3}},
+      // Rank 2: c * 9 elements along the reduction axis (innermost by
+      // default; axis 0 resolved as a qtrain op's reduction_axis = 0 does).
+      {"fb12_rank2", preset("fb12"), {5, 500}},
+      {"fb16_rank2_axis0",
+       llvm::cantFail(nx::resolveBlocks(preset("fb16"), 2, 0u)), {250, 6}},
       {"mls_e2m4", preset("mls_e2m4"), {7, 45}},
       {"mls_e2m1", preset("mls_e2m1"), {5, 33}},
       {"fp8_e4m3_tensor", preset("fp8_e4m3_tensor"), {9, 31}},
@@ -258,7 +263,8 @@ std::vector<nx::Rounding> elementRoundings(const ScaledCase &c) {
   data.dataBitOffset = 4;
   out.push_back(nx::Rounding::stochastic(8, data));
   // LFSR sources need blocks that are runs of the row-major order.
-  if (c.name != "f32_amax_blocks_2d" && c.name != "tensor_then_blocks_pow2") {
+  if (c.name != "f32_amax_blocks_2d" && c.name != "tensor_then_blocks_pow2" &&
+      c.name != "fb16_rank2_axis0") {
     nx::RandomSource lfsr;
     lfsr.kind = nx::RandomSourceKind::Lfsr;
     lfsr.lfsrWidth = 5;
@@ -314,7 +320,10 @@ TEST_P(ScaledDiff, MatchesLibraryBitForBit) {
   SCOPED_TRACE(llvm::formatv("{0} on {1}, replay with QTRAIN_DIFF_SEED={2}",
                              c.name, shapeText(c.shape), seed)
                    .str());
-  const nx::ScaledFormat &f = c.format;
+  // The module names c.format (the op resolves rank-2 FlexBlock blocks
+  // itself); the grids come from the resolved levels.
+  const nx::ScaledFormat f =
+      llvm::cantFail(nx::resolveBlocks(c.format, c.shape.size()));
   ASSERT_FALSE(llvm::errorToBool(f.verify()));
   std::vector<std::vector<int64_t>> grids;
   for (const nx::ScaleLevel &l : f.levels) {

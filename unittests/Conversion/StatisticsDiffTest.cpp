@@ -286,12 +286,17 @@ TEST(StatisticsDiff, ZeroSettingError) {
   struct Case {
     const char *format;
     std::vector<int64_t> shape;
+    bool allElements = false;
+    std::optional<unsigned> axis = std::nullopt;
   };
   const Case cases[] = {
       {"#qtrain.fp<e4m3fn>", {1000}},
+      {"#qtrain.fp<e4m3fn>", {1000}, true},
       {"#qtrain.fp<e2m1fn>, rounding = #qtrain.rounding<toward_zero>", {7, 33}},
       {"#qtrain.int<s8, frac = 2>", {300}},
       {"#qtrain.scaled<fb12>", {2, 30, 3, 3}},
+      {"#qtrain.scaled<fb12>", {2, 30, 3, 3}, true},
+      {"#qtrain.scaled<fb16>", {250, 6}, false, 0u},
       {"#qtrain.scaled<mxfp4_e2m1>", {5, 70}},
   };
   auto ctx = createJitContext();
@@ -303,9 +308,12 @@ TEST(StatisticsDiff, ZeroSettingError) {
                           c)
                 .str();
     text += shaped("x", "in", cases[c].shape, "f32");
-    text += llvm::formatv("  %z = qtrain.zero_setting_error %x {{format = {0}} "
+    std::string extra = cases[c].allElements ? ", all_elements" : "";
+    if (cases[c].axis)
+      extra += ", reduction_axis = " + std::to_string(*cases[c].axis);
+    text += llvm::formatv("  %z = qtrain.zero_setting_error %x {{format = {0}{2}} "
                           ": tensor<{1}f32> -> tensor<f32>\n",
-                          cases[c].format, shapeText(cases[c].shape))
+                          cases[c].format, shapeText(cases[c].shape), extra)
                 .str();
     text += "  %z1 = tensor.expand_shape %z [] output_shape [1] : tensor<f32> "
             "into tensor<1xf32>\n";
@@ -332,7 +340,11 @@ TEST(StatisticsDiff, ZeroSettingError) {
     for (float &v : in) // many values near the flush threshold
       if (rng() % 3 == 0)
         v = std::ldexp(v, -10);
-    auto want = nx::zeroSettingError(f, cases[c].shape, in, r);
+    f = llvm::cantFail(nx::resolveBlocks(f, cases[c].shape.size(), cases[c].axis));
+    auto want = nx::zeroSettingError(f, cases[c].shape, in, r,
+                                     cases[c].allElements
+                                         ? nx::ZseDenominator::All
+                                         : nx::ZseDenominator::NonZero);
     ASSERT_TRUE(!!want) << llvm::toString(want.takeError());
     std::vector<float> out(1);
     Memref1D i = view(in, in.size()), o = view(out, 1);

@@ -357,6 +357,47 @@ TEST(ScaledFormat, EmptyRandomDataIsAnError) {
             "the random data of a data source is empty");
 }
 
+TEST(FlexBlock, RankTwoOperandsGetTheSameBitsPerBlockAlongTheReductionAxis) {
+  for (const char *name : {"fb12", "fb16", "fb24"}) {
+    const ScaledPreset *p = lookupScaled(name);
+    const ScaleLevel &l = p->format.levels[0];
+    unsigned mantissa = p->format.element.bitWidth() - 1;
+    int64_t filterBlock = l.blockShape[0] * l.blockShape[1] * l.blockShape[2];
+    EXPECT_EQ(filterBlock * mantissa, 864) << name;
+    EXPECT_EQ(l.axisBlock * mantissa, 864) << name; // the same bits on rank 2
+    // Default axis: the innermost (K of A in A x W); axis 0: K of W.
+    ScaledFormat inner = cantFail(resolveBlocks(p->format, 2));
+    ScaledFormat outer = cantFail(resolveBlocks(p->format, 2, 0u));
+    EXPECT_EQ(inner.levels[0].blockShape,
+              (SmallVector<int64_t, 4>{1, l.axisBlock}));
+    EXPECT_EQ(outer.levels[0].blockShape,
+              (SmallVector<int64_t, 4>{l.axisBlock, 1}));
+    // Rank >= 3 keeps the filter blocks; resolving twice changes nothing.
+    EXPECT_EQ(cantFail(resolveBlocks(p->format, 4)).levels[0].blockShape,
+              l.blockShape);
+    EXPECT_EQ(cantFail(resolveBlocks(outer, 2)), outer);
+  }
+  EXPECT_EQ(toString(resolveBlocks(preset("fb12"), 2, 2u).takeError()),
+            "reduction axis 2 is out of range for a rank-2 tensor");
+
+  // An FC weight [K, N] quantized along K (axis 0) is its transpose
+  // quantized along the innermost axis, element for element.
+  const int64_t k = 500, n = 3;
+  std::vector<float> w = randomNormal(k * n, 31), wt(k * n);
+  for (int64_t i = 0; i < k; ++i)
+    for (int64_t j = 0; j < n; ++j)
+      wt[j * k + i] = w[i * n + j];
+  const ScaledPreset *fb12 = lookupScaled("fb12");
+  ScaledFormat alongK = cantFail(resolveBlocks(fb12->format, 2, 0u));
+  std::vector<float> q(k * n), qt(k * n);
+  ASSERT_FALSE(errorToBool(quantizeScaled(alongK, {k, n}, w, q, fb12->rounding)));
+  ASSERT_FALSE(
+      errorToBool(quantizeScaled(fb12->format, {n, k}, wt, qt, fb12->rounding)));
+  for (int64_t i = 0; i < k; ++i)
+    for (int64_t j = 0; j < n; ++j)
+      ASSERT_EQ(q[i * n + j], qt[j * k + i]) << i << " " << j;
+}
+
 } // namespace
 
 TEST(ScaledFormat, DelayedScaleUsesTheMaximumOfTheNewWindow) {

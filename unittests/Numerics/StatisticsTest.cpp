@@ -44,9 +44,20 @@ TEST(Statistics, ApproximateMedianIsCloseOnRealisticData) {
 
 TEST(Statistics, ZeroSettingError) {
   ElementFormat fp8 = *lookupMinifloat("e4m3fn"); // min subnormal 2^-9
-  std::vector<float> x = {0.0f, 1.0f, 1e-4f, -1e-5f, 0.5f};
-  EXPECT_DOUBLE_EQ(zeroSettingError(x, fp8, Rounding()), 2.0 / 5);
+  std::vector<float> x = {0.0f, 1.0f, 1e-4f, -1e-5f, 0.5f, NAN};
+  // Two of the four non-zero, non-NaN elements flush.
+  EXPECT_DOUBLE_EQ(zeroSettingError(x, fp8, Rounding()), 2.0 / 4);
+  EXPECT_DOUBLE_EQ(zeroSettingError(x, fp8, Rounding(), ZseDenominator::All),
+                   2.0 / 6);
   EXPECT_EQ(zeroSettingError({}, fp8, Rounding()), 0.0);
+  EXPECT_EQ(zeroSettingError({0.0f, -0.0f}, fp8, Rounding()), 0.0);
+  // A ReLU output: the same values with as many zeros again halve the
+  // all-elements statistic but leave the default unchanged.
+  std::vector<float> relu = x;
+  relu.resize(12, 0.0f);
+  EXPECT_DOUBLE_EQ(zeroSettingError(relu, fp8, Rounding()), 2.0 / 4);
+  EXPECT_DOUBLE_EQ(
+      zeroSettingError(relu, fp8, Rounding(), ZseDenominator::All), 2.0 / 12);
 }
 
 TEST(Statistics, ZeroSettingErrorOfAScaledFormat) {
@@ -61,11 +72,18 @@ TEST(Statistics, ZeroSettingErrorOfAScaledFormat) {
   Expected<double> z = zeroSettingError(fb12->format, {1, 24, 3, 3}, x,
                                         fb12->rounding);
   ASSERT_TRUE(bool(z));
+  EXPECT_DOUBLE_EQ(*z, 2.0 / 4);
+  z = zeroSettingError(fb12->format, {1, 24, 3, 3}, x, fb12->rounding,
+                       ZseDenominator::All);
   EXPECT_DOUBLE_EQ(*z, 2.0 / 216);
-  EXPECT_EQ(toString(zeroSettingError(fb12->format, {24}, ArrayRef<float>(x).take_front(24),
-                                      fb12->rounding)
+  const ScaledPreset *mx = lookupScaled("mxfp8_e4m3");
+  ScaledFormat blocks2d = mx->format;
+  blocks2d.levels[0].blockShape = {4, 4};
+  EXPECT_EQ(toString(zeroSettingError(blocks2d, {24},
+                                      ArrayRef<float>(x).take_front(24),
+                                      mx->rounding)
                          .takeError()),
-            "block shape has 3 dimensions but the tensor only 1");
+            "block shape has 2 dimensions but the tensor only 1");
 }
 
 TEST(Statistics, ExponentHistogram) {

@@ -45,12 +45,17 @@ struct ScaleLevel {
   /// MedianLookup: the median of the non-zero |x| (zeros, e.g. of ReLU
   /// activations and their errors, would pull it to 0).
   bool excludeZeros = false;
+  /// For tensors of lower rank than `blockShape` (a FlexBlock preset's
+  /// [c, 3, 3] filter blocks on a fully connected layer's rank-2 operand):
+  /// blocks of this many elements along the tensor's reduction axis, 1
+  /// along the others (0: no such blocks; the block shape must fit).
+  int64_t axisBlock = 0;
 
   llvm::Error verify() const;
   bool operator==(const ScaleLevel &o) const {
     return blockShape == o.blockShape && format == o.format && rule == o.rule &&
            margin == o.margin && medianExponent == o.medianExponent &&
-           excludeZeros == o.excludeZeros;
+           excludeZeros == o.excludeZeros && axisBlock == o.axisBlock;
   }
 };
 
@@ -77,6 +82,17 @@ struct ScaledTensor {
   std::vector<uint32_t> codes;
   llvm::SmallVector<LevelScales, 2> scales;
 };
+
+/// `format` with every level's blocks made concrete for a tensor of rank
+/// `rank` whose reduction axis is `axis` (default: the innermost): a level
+/// whose block shape has more dimensions than the tensor and an `axisBlock`
+/// gets blocks of `axisBlock` elements along `axis` (one block over a rank-0
+/// tensor); other levels are unchanged. Encode, decode and quantize resolve
+/// with the default axis; a caller with another reduction axis resolves
+/// first (the dialect's `reduction_axis`). Idempotent.
+llvm::Expected<ScaledFormat> resolveBlocks(const ScaledFormat &format,
+                                           size_t rank,
+                                           std::optional<unsigned> axis = {});
 
 /// The block size of `level` along dimension `d` of a rank-`rank` tensor:
 /// 1 for leading dimensions the block shape does not cover, -1 for a whole

@@ -37,18 +37,24 @@ float medianAbs(llvm::ArrayRef<float> x, bool excludeZeros = false);
 float medianAbsApprox(llvm::ArrayRef<float> x, unsigned bins = 20,
                       bool excludeZeros = false);
 
-/// Zero-setting error: the fraction of all elements that are non-zero but
-/// quantize to zero under `f` and `r` (deterministic modes only).
+/// What the zero-setting error divides by: the elements that could flush
+/// (non-zero and not NaN; the default, so that a tensor's sparsity does not
+/// move the statistic) or all elements.
+enum class ZseDenominator : uint8_t { NonZero, All };
+
+/// Zero-setting error: the number of elements that are non-zero (and not
+/// NaN) but quantize to zero under `f` and `r` (deterministic modes only),
+/// divided as `denominator` says; 0 when the denominator is 0.
 double zeroSettingError(llvm::ArrayRef<float> x, const ElementFormat &f,
-                        const Rounding &r);
+                        const Rounding &r,
+                        ZseDenominator denominator = ZseDenominator::NonZero);
 
 /// The same for a scaled format over a tensor of `shape` (scales computed by
-/// each level's rule): the fraction of all elements that are non-zero but
-/// quantize to zero.
-llvm::Expected<double> zeroSettingError(const ScaledFormat &f,
-                                        llvm::ArrayRef<int64_t> shape,
-                                        llvm::ArrayRef<float> x,
-                                        const Rounding &r);
+/// each level's rule, blocks resolved for the innermost reduction axis).
+llvm::Expected<double>
+zeroSettingError(const ScaledFormat &f, llvm::ArrayRef<int64_t> shape,
+                 llvm::ArrayRef<float> x, const Rounding &r,
+                 ZseDenominator denominator = ZseDenominator::NonZero);
 
 /// Histogram of floor(log2|x|) over f32's range.
 struct ExponentHistogram {

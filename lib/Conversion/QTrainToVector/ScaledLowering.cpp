@@ -610,7 +610,7 @@ struct ScaledQuantizeLowering : ScaledPattern<QuantizeOp> {
   LogicalResult
   matchAndRewrite(QuantizeOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rw) const override {
-    nx::ScaledFormat f = op.getFormat().getScaledFormat();
+    nx::ScaledFormat f = op.getResolvedFormat();
     if (f.levels.empty())
       return failure();
     nx::Rounding r = op.getRoundingRule();
@@ -634,7 +634,7 @@ struct ScaledEncodeLowering : ScaledPattern<EncodeOp> {
   LogicalResult
   matchAndRewrite(EncodeOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rw) const override {
-    nx::ScaledFormat f = op.getFormat().getScaledFormat();
+    nx::ScaledFormat f = op.getResolvedFormat();
     if (f.levels.empty())
       return failure();
     nx::Rounding r = op.getRoundingRule();
@@ -663,7 +663,7 @@ struct ScaledDecodeLowering : ScaledPattern<DecodeOp> {
   LogicalResult
   matchAndRewrite(DecodeOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rw) const override {
-    nx::ScaledFormat f = op.getFormat().getScaledFormat();
+    nx::ScaledFormat f = op.getResolvedFormat();
     if (f.levels.empty())
       return failure();
     auto codesType = llvm::cast<RankedTensorType>(op.getCodes().getType());

@@ -591,40 +591,47 @@ struct ZeroSettingErrorLowering : OpConversionPattern<ZeroSettingErrorOp> {
     Value q = QuantizeOp::create(rw, loc, input.getType(), input,
                                  /*seed=*/Value(), /*random_data=*/Value(),
                                  /*scales=*/ValueRange{}, op.getFormat(),
-                                 op.getRoundingAttr());
+                                 op.getRoundingAttr(),
+                                 op.getReductionAxisAttr());
     FlatTensor x = flatten(rw, loc, input), fq = flatten(rw, loc, q);
     int64_t lanes = std::max<int64_t>(options.vectorWidth, 1);
     ElementBuilder outer(rw, loc, lanes);
     Value c0 = arith::ConstantIndexOp::create(rw, loc, 0);
-    Value counts = forEachChunk(
-        rw, loc, c0, x.count, lanes, Value(), outer.u64(0),
+    SmallVector<Value> counts = forEachChunkN(
+        rw, loc, c0, x.count, lanes, Value(),
+        ValueRange{outer.u64(0), outer.u64(0)},
         [&](OpBuilder &b, Location l, Value off, Value mask, Value,
-            Value acc) -> Value {
+            ValueRange acc) -> SmallVector<Value> {
           ElementBuilder eb(b, l, lanes);
           Value v = readChunk(eb, x.flat, off, mask);
           Value r = readChunk(eb, fq.flat, off, mask);
           auto cmp = [&](arith::CmpFPredicate p, Value a, Value c) {
             return arith::CmpFOp::create(b, l, p, a, c);
           };
-          // v != 0 and not NaN (one ordered compare), and q == +-0.
-          Value flushed = eb.land(cmp(arith::CmpFPredicate::ONE, v, eb.f32c(0)),
-                                  cmp(arith::CmpFPredicate::OEQ, r, eb.f32c(0)));
+          // Candidates: v != 0 and not NaN (one ordered compare); flushed:
+          // candidates with q == +-0.
+          Value candidate = cmp(arith::CmpFPredicate::ONE, v, eb.f32c(0));
           if (mask)
-            flushed = eb.land(flushed, mask);
-          return eb.add(acc, eb.zext(b.getI64Type(), flushed));
+            candidate = eb.land(candidate, mask);
+          Value flushed =
+              eb.land(candidate, cmp(arith::CmpFPredicate::OEQ, r, eb.f32c(0)));
+          return {eb.add(acc[0], eb.zext(b.getI64Type(), flushed)),
+                  eb.add(acc[1], eb.zext(b.getI64Type(), candidate))};
         });
-    Value total = vector::ReductionOp::create(rw, loc, vector::CombiningKind::ADD,
-                                              counts);
-    // (double)flushed / n rounded to f32; 0 for an empty tensor.
-    Value n = arith::IndexCastUIOp::create(rw, loc, rw.getI64Type(), x.count);
-    Value num = arith::UIToFPOp::create(rw, loc, rw.getF64Type(), total);
+    auto sum = [&](Value v) -> Value {
+      return vector::ReductionOp::create(rw, loc, vector::CombiningKind::ADD, v);
+    };
+    // (double)flushed / denominator rounded to f32; 0 for a zero denominator.
+    Value n = op.getAllElements()
+                  ? Value(arith::IndexCastUIOp::create(rw, loc, rw.getI64Type(),
+                                                       x.count))
+                  : sum(counts[1]);
+    Value num = arith::UIToFPOp::create(rw, loc, rw.getF64Type(), sum(counts[0]));
     Value den = arith::UIToFPOp::create(rw, loc, rw.getF64Type(), n);
     Value ratio = arith::TruncFOp::create(
         rw, loc, rw.getF32Type(), arith::DivFOp::create(rw, loc, num, den));
-    Value empty = arith::CmpIOp::create(rw, loc, arith::CmpIPredicate::eq,
-                                        x.count, c0);
     ElementBuilder s(rw, loc, 0);
-    ratio = s.select(empty, s.f32c(0.0f), ratio);
+    ratio = s.select(s.eq(n, s.u64(0)), s.f32c(0.0f), ratio);
     rw.replaceOp(op, scalarTensor(rw, loc, ratio));
     return success();
   }

@@ -67,10 +67,22 @@ func.func @preset_rounding(%x: tensor<1x24x3x3xf32>) -> tensor<1x24x3x3xf32> {
   // CHECK: #qtrain.scaled<#qtrain.int<sm5, frac = 3>, [#qtrain.scale_level<[24, 3, 3], e8m0, shared_exponent>]>}
   %1 = qtrain.quantize %0 {format = #qtrain.scaled<#qtrain.int<sm5, frac = 3>, [#qtrain.scale_level<[24, 3, 3], e8m0, shared_exponent>]>} : tensor<1x24x3x3xf32>
   // CHECK: #qtrain.scaled<fb12>
-  %2 = qtrain.quantize %1 {format = #qtrain.scaled<#qtrain.int<sm5, frac = 3>, [#qtrain.scale_level<[24, 3, 3], e8m0, shared_exponent>], rounding = #qtrain.rounding<toward_zero>>} : tensor<1x24x3x3xf32>
+  %2 = qtrain.quantize %1 {format = #qtrain.scaled<#qtrain.int<sm5, frac = 3>, [#qtrain.scale_level<[24, 3, 3], e8m0, shared_exponent, axis_block = 216>], rounding = #qtrain.rounding<toward_zero>>} : tensor<1x24x3x3xf32>
   // CHECK: #qtrain.scaled<#qtrain.int<sm5, frac = 3>, [#qtrain.scale_level<[24, 3, 3], e8m0, shared_exponent>]>}
   %3 = qtrain.quantize %2 {format = #qtrain.scaled<#qtrain.int<sm5, frac = 3>, [#qtrain.scale_level<[24, 3, 3], e8m0, shared_exponent>], rounding = #qtrain.rounding<nearest_even>>} : tensor<1x24x3x3xf32>
   // CHECK: #qtrain.scaled<#qtrain.fp<e4m3fn>, [#qtrain.scale_level<[32], e8m0, shared_exponent>], rounding = #qtrain.rounding<up>>
   %4 = qtrain.quantize %3 {format = #qtrain.scaled<#qtrain.fp<e4m3fn>, [#qtrain.scale_level<[32], e8m0, shared_exponent>], rounding = #qtrain.rounding<up>>} : tensor<1x24x3x3xf32>
   return %4 : tensor<1x24x3x3xf32>
+}
+
+// FlexBlock on a fully connected layer: the preset's filter blocks become
+// 216 elements along the reduction axis (innermost, or reduction_axis).
+// CHECK-LABEL: func.func @flexblock_rank2
+func.func @flexblock_rank2(%a: tensor<8x432xf32>, %w: tensor<432x8xf32>)
+    -> (tensor<8x432xi5>, tensor<8x2xi8>, tensor<432x8xi5>, tensor<2x8xi8>) {
+  // CHECK: qtrain.encode %{{.*}} {format = #qtrain.scaled<fb12>} : tensor<8x432xf32> -> tensor<8x432xi5>, tensor<8x2xi8>
+  %c, %s = qtrain.encode %a {format = #qtrain.scaled<fb12>} : tensor<8x432xf32> -> tensor<8x432xi5>, tensor<8x2xi8>
+  // CHECK: qtrain.encode %{{.*}} {format = #qtrain.scaled<fb12>, reduction_axis = 0 : i64} : tensor<432x8xf32> -> tensor<432x8xi5>, tensor<2x8xi8>
+  %d, %t = qtrain.encode %w {format = #qtrain.scaled<fb12>, reduction_axis = 0} : tensor<432x8xf32> -> tensor<432x8xi5>, tensor<2x8xi8>
+  return %c, %s, %d, %t : tensor<8x432xi5>, tensor<8x2xi8>, tensor<432x8xi5>, tensor<2x8xi8>
 }

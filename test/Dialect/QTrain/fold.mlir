@@ -125,10 +125,12 @@ func.func @given_scales() -> (tensor<2xf32>, tensor<2xi8>, tensor<1xf32>) {
 // -----
 
 // FlexBlock's zero-setting error: the block max is 1 (exponent 0), FB12
-// keeps steps of 1/8, so 0.1 and 0.01 flush and 0.5 does not: 2/216.
+// keeps steps of 1/8, so 0.1 and 0.01 flush and 0.5 does not: 2 of the 4
+// non-zero elements, or 2/216 of all elements with all_elements.
 // CHECK-LABEL: func.func @zse_flexblock
-// CHECK: arith.constant dense<0.00925925932> : tensor<f32>
-func.func @zse_flexblock() -> tensor<f32> {
+// CHECK-DAG: arith.constant dense<5.000000e-01> : tensor<f32>
+// CHECK-DAG: arith.constant dense<0.00925925932> : tensor<f32>
+func.func @zse_flexblock() -> (tensor<f32>, tensor<f32>) {
   %x = arith.constant dense<[1.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.1, 0.0, 0.0,
     0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.01, 0.0, 0.0, 0.5, 0.0, 0.0,
     0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0,
@@ -149,7 +151,8 @@ func.func @zse_flexblock() -> tensor<f32> {
     0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0]> : tensor<216xf32>
   %d = tensor.expand_shape %x [[0, 1, 2, 3]] output_shape [1, 24, 3, 3] : tensor<216xf32> into tensor<1x24x3x3xf32>
   %z = qtrain.zero_setting_error %d {format = #qtrain.scaled<fb12>} : tensor<1x24x3x3xf32> -> tensor<f32>
-  return %z : tensor<f32>
+  %a = qtrain.zero_setting_error %d {format = #qtrain.scaled<fb12>, all_elements} : tensor<1x24x3x3xf32> -> tensor<f32>
+  return %z, %a : tensor<f32>, tensor<f32>
 }
 
 // -----

@@ -201,8 +201,8 @@ func.func @f(%x: tensor<64xf32>, %g: tensor<3xf32>) -> tensor<64xf32> {
 // -----
 
 func.func @f(%x: tensor<64xf32>) -> tensor<64xf32> {
-  // expected-error @+1 {{'qtrain.quantize' op a scale level's block shape has 3 dimensions but the input only 1}}
-  %0 = qtrain.quantize %x {format = #qtrain.scaled<fb12>} : tensor<64xf32>
+  // expected-error @+1 {{'qtrain.quantize' op a scale level's block shape has 2 dimensions but the input only 1}}
+  %0 = qtrain.quantize %x {format = #qtrain.scaled<#qtrain.fp<e4m3fn>, [#qtrain.scale_level<[4, 4], e8m0, shared_exponent>]>} : tensor<64xf32>
   return %0 : tensor<64xf32>
 }
 
@@ -452,4 +452,20 @@ func.func @f(%x: tensor<64xf32>) -> tensor<64xf32> {
   // expected-error @+1 {{'nonzero' (a median of the non-zero elements) applies only to the median_lookup rule}}
   %0 = qtrain.quantize %x {format = #qtrain.scaled<#qtrain.fp<e4m3fn>, [#qtrain.scale_level<[32], e8m0, shared_exponent, nonzero>]>} : tensor<64xf32>
   return %0 : tensor<64xf32>
+}
+
+// -----
+
+func.func @f(%x: tensor<8x432xf32>) -> tensor<8x432xf32> {
+  // expected-error @+1 {{'qtrain.quantize' op reduction_axis 2 is out of range for a rank-2 tensor}}
+  %0 = qtrain.quantize %x {format = #qtrain.scaled<fb12>, reduction_axis = 2} : tensor<8x432xf32>
+  return %0 : tensor<8x432xf32>
+}
+
+// -----
+
+func.func @f(%x: tensor<432x8xf32>) -> (tensor<432x8xi5>, tensor<432x1xi8>) {
+  // expected-error @+1 {{'qtrain.encode' op scale tensor #0 must have the block-grid shape [2, 8], got 'tensor<432x1xi8>'}}
+  %c, %s = qtrain.encode %x {format = #qtrain.scaled<fb12>, reduction_axis = 0} : tensor<432x8xf32> -> tensor<432x8xi5>, tensor<432x1xi8>
+  return %c, %s : tensor<432x8xi5>, tensor<432x1xi8>
 }

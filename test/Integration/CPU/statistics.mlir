@@ -68,10 +68,15 @@ func.func @main() {
   // CHECK: [0.0111607]
   // CHECK: [2,  4,  5]
 
-  // Zero-setting error: of 7 elements, 1e-45 (non-zero) becomes 0 in e4m3fn.
+  // Zero-setting error: of the 5 non-zero elements (7 in all), 1e-45
+  // becomes 0 in e4m3fn.
   %zse = qtrain.zero_setting_error %x {format = #qtrain.fp<e4m3fn>} : tensor<7xf32> -> tensor<f32>
   %pzse = tensor.cast %zse : tensor<f32> to tensor<*xf32>
   call @printMemrefF32(%pzse) : (tensor<*xf32>) -> ()
+  // CHECK: [0.2]
+  %zall = qtrain.zero_setting_error %x {format = #qtrain.fp<e4m3fn>, all_elements} : tensor<7xf32> -> tensor<f32>
+  %pzall = tensor.cast %zall : tensor<f32> to tensor<*xf32>
+  call @printMemrefF32(%pzall) : (tensor<*xf32>) -> ()
   // CHECK: [0.142857]
 
   // Medians of |x| = {1, 3, 0.75, 0, 0, 1e-45, 5}: the lower median is 0.75;

@@ -384,7 +384,10 @@ Attribute ScaleLevelAttr::parse(AsmParser &p, Type) {
     return {};
   int margin = 0, medianExponent = 0;
   bool excludeZeros = false;
+  int64_t axisBlock = 0;
   if (parseKeys(p, [&](StringRef key, SMLoc keyLoc) -> ParseResult {
+        if (key == "axis_block")
+          return parseIntValue(p, axisBlock);
         if (key == "margin")
           return parseIntValue(p, margin);
         if (key == "median_exponent")
@@ -397,7 +400,7 @@ Attribute ScaleLevelAttr::parse(AsmParser &p, Type) {
       }))
     return {};
   return checkedAttr<ScaleLevelAttr>(p, loc, block, format, rule, margin,
-                                     medianExponent, excludeZeros);
+                                     medianExponent, excludeZeros, axisBlock);
 }
 
 void ScaleLevelAttr::print(AsmPrinter &p) const {
@@ -415,6 +418,8 @@ void ScaleLevelAttr::print(AsmPrinter &p) const {
     p << ", median_exponent = " << getMedianExponent();
   if (getExcludeZeros())
     p << ", nonzero";
+  if (getAxisBlock() != 0)
+    p << ", axis_block = " << getAxisBlock();
   p << '>';
 }
 
@@ -422,9 +427,9 @@ LogicalResult
 ScaleLevelAttr::verify(llvm::function_ref<InFlightDiagnostic()> emitError,
                        ArrayRef<int64_t> block, nx::ScaleFormat format,
                        nx::ScaleRule rule, int margin, int medianExponent,
-                       bool excludeZeros) {
+                       bool excludeZeros, int64_t axisBlock) {
   nx::ScaleLevel level{llvm::SmallVector<int64_t, 4>(block), format, rule,
-                       margin, medianExponent, excludeZeros};
+                       margin, medianExponent, excludeZeros, axisBlock};
   if (margin != 0 && rule != nx::ScaleRule::AmaxToMax)
     return emitError() << "'margin' applies only to the amax_to_max rule";
   if (medianExponent != 0 && rule != nx::ScaleRule::MedianLookup)
@@ -436,7 +441,8 @@ ScaleLevelAttr::verify(llvm::function_ref<InFlightDiagnostic()> emitError,
 nx::ScaleLevel ScaleLevelAttr::getLevel() const {
   return nx::ScaleLevel{llvm::SmallVector<int64_t, 4>(getBlock()),
                         getScaleFormat(), getRule(), getMargin(),
-                        getMedianExponent(), getExcludeZeros()};
+                        getMedianExponent(), getExcludeZeros(),
+                        getAxisBlock()};
 }
 
 //===----------------------------------------------------------------------===//
@@ -537,7 +543,7 @@ ScaledFormatAttr ScaledFormatAttr::fromNumerics(MLIRContext *ctx,
   for (const nx::ScaleLevel &l : f.levels)
     levels.push_back(ScaleLevelAttr::get(ctx, l.blockShape, l.format, l.rule,
                                          l.margin, l.medianExponent,
-                                         l.excludeZeros));
+                                         l.excludeZeros, l.axisBlock));
   RoundingAttr r;
   if (rounding != nx::Rounding())
     r = RoundingAttr::get(ctx, rounding);

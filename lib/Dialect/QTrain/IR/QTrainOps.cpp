@@ -42,6 +42,34 @@ nx::Rounding roundingRule(std::optional<RoundingAttr> attr,
   return format.getDefaultRounding();
 }
 
+/// `format` resolved for a tensor of `type` and the op's reduction axis (the
+/// verifier reports an axis out of range; unresolved then).
+nx::ScaledFormat resolvedFormat(FormatAttrInterface format, Type type,
+                                std::optional<uint64_t> axis) {
+  nx::ScaledFormat f = format.getScaledFormat();
+  auto shaped = llvm::cast<ShapedType>(type);
+  std::optional<unsigned> a;
+  if (axis)
+    a = static_cast<unsigned>(*axis);
+  llvm::Expected<nx::ScaledFormat> r = nx::resolveBlocks(f, shaped.getRank(), a);
+  if (!r) {
+    llvm::consumeError(r.takeError());
+    return f;
+  }
+  return *r;
+}
+
+/// The reduction axis must name a dimension of the tensor.
+LogicalResult verifyReductionAxis(Operation *op, std::optional<uint64_t> axis,
+                                  Type type) {
+  int64_t rank = llvm::cast<ShapedType>(type).getRank();
+  if (axis && static_cast<int64_t>(*axis) >= std::max<int64_t>(rank, 1))
+    return op->emitOpError() << "reduction_axis " << *axis
+                             << " is out of range for a rank-" << rank
+                             << " tensor";
+  return success();
+}
+
 /// The seed and random-data operands must match the rounding rule.
 LogicalResult verifyRandomOperands(Operation *op, const nx::Rounding &r,
                                    Value seed, Value randomData) {
@@ -269,17 +297,23 @@ constantGivenScales(ArrayRef<Attribute> attrs) {
 }
 } // namespace
 
+nx::ScaledFormat QuantizeOp::getResolvedFormat() {
+  return resolvedFormat(getFormat(), getInput().getType(), getReductionAxis());
+}
+
 LogicalResult QuantizeOp::verify() {
   nx::Rounding r = getRoundingRule();
-  if (failed(verifyRandomOperands(*this, r, getSeed(), getRandomData())))
+  if (failed(verifyRandomOperands(*this, r, getSeed(), getRandomData())) ||
+      failed(verifyReductionAxis(*this, getReductionAxis(),
+                                 getInput().getType())))
     return failure();
-  return verifyGivenScales(*this, getFormat().getScaledFormat(),
+  return verifyGivenScales(*this, getResolvedFormat(),
                            getInput().getType().getShape(), getScales());
 }
 
 OpFoldResult QuantizeOp::fold(FoldAdaptor adaptor) {
   nx::Rounding r = getRoundingRule();
-  nx::ScaledFormat f = getFormat().getScaledFormat();
+  nx::ScaledFormat f = getResolvedFormat();
   // Quantizing twice to one element format with deterministic rounding is
   // quantizing once: grid values are fixed points of every such mode.
   if (auto inner = getInput().getDefiningOp<QuantizeOp>())
@@ -336,8 +370,15 @@ LogicalResult verifyStorageTypes(Operation *op, const nx::ScaledFormat &f,
 }
 } // namespace
 
+nx::ScaledFormat EncodeOp::getResolvedFormat() {
+  return resolvedFormat(getFormat(), getInput().getType(), getReductionAxis());
+}
+
 LogicalResult EncodeOp::verify() {
-  nx::ScaledFormat f = getFormat().getScaledFormat();
+  if (failed(verifyReductionAxis(*this, getReductionAxis(),
+                                 getInput().getType())))
+    return failure();
+  nx::ScaledFormat f = getResolvedFormat();
   if (failed(verifyRandomOperands(*this, getRoundingRule(), getSeed(),
                                   getRandomData())) ||
       failed(verifyGivenScales(*this, f, getInput().getType().getShape(),
@@ -357,7 +398,7 @@ LogicalResult EncodeOp::fold(FoldAdaptor adaptor,
   if (!in || !seed || !given || getRandomData())
     return failure();
   r.source.seed = *seed;
-  nx::ScaledFormat f = getFormat().getScaledFormat();
+  nx::ScaledFormat f = getResolvedFormat();
   llvm::Expected<nx::ScaledTensor> t =
       nx::encodeScaled(f, getInput().getType().getShape(), *in, r, *given);
   if (!t) {
@@ -375,14 +416,21 @@ LogicalResult EncodeOp::fold(FoldAdaptor adaptor,
   return success();
 }
 
+nx::ScaledFormat DecodeOp::getResolvedFormat() {
+  return resolvedFormat(getFormat(), getResult().getType(), getReductionAxis());
+}
+
 LogicalResult DecodeOp::verify() {
-  nx::ScaledFormat f = getFormat().getScaledFormat();
+  if (failed(verifyReductionAxis(*this, getReductionAxis(),
+                                 getResult().getType())))
+    return failure();
+  nx::ScaledFormat f = getResolvedFormat();
   return verifyStorageTypes(*this, f, getResult().getType(),
                             getCodes().getType(), getScales().getTypes());
 }
 
 OpFoldResult DecodeOp::fold(FoldAdaptor adaptor) {
-  nx::ScaledFormat f = getFormat().getScaledFormat();
+  nx::ScaledFormat f = getResolvedFormat();
   auto type = llvm::cast<RankedTensorType>(getType());
   if (!type.getElementType().isF32())
     return {};
@@ -533,14 +581,21 @@ OpFoldResult MedianOp::fold(FoldAdaptor adaptor) {
                        : nx::medianAbs(*in, getNonzero()));
 }
 
+nx::ScaledFormat ZeroSettingErrorOp::getResolvedFormat() {
+  return resolvedFormat(getFormat(), getInput().getType(), getReductionAxis());
+}
+
 LogicalResult ZeroSettingErrorOp::verify() {
+  if (failed(verifyReductionAxis(*this, getReductionAxis(),
+                                 getInput().getType())))
+    return failure();
   if (roundingRule(getRounding(), getFormat()).isStochastic())
     return emitOpError("the zero-setting error uses a deterministic rounding");
   for (const nx::ScaleLevel &l : getFormat().getScaledFormat().levels)
     if (l.rule == nx::ScaleRule::Given)
       return emitOpError("the zero-setting error computes its scales; a "
                          "level whose rule is 'given' is not allowed");
-  return verifyGivenScales(*this, getFormat().getScaledFormat(),
+  return verifyGivenScales(*this, getResolvedFormat(),
                            getInput().getType().getShape(), {});
 }
 
@@ -549,8 +604,9 @@ OpFoldResult ZeroSettingErrorOp::fold(FoldAdaptor adaptor) {
   if (!in)
     return {};
   llvm::Expected<double> zse = nx::zeroSettingError(
-      getFormat().getScaledFormat(), getInput().getType().getShape(), *in,
-      roundingRule(getRounding(), getFormat()));
+      getResolvedFormat(), getInput().getType().getShape(), *in,
+      roundingRule(getRounding(), getFormat()),
+      getAllElements() ? nx::ZseDenominator::All : nx::ZseDenominator::NonZero);
   if (!zse) {
     llvm::consumeError(zse.takeError());
     return {};

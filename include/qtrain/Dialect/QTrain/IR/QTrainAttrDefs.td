@@ -67,7 +67,11 @@ def QTrain_ScaleLevelAttr : QTrain_Attr<"ScaleLevel", "scale_level"> {
     `e8m0`, or `pow2<bits, bias>` / `pow2<bits, bias, nan>`) and a rule:
     `shared_exponent` (BFP, MX), `amax_to_max` (with `margin`),
     `median_lookup` (with `median_exponent`, and `nonzero` for the median
-    of the non-zero elements) or `given`.
+    of the non-zero elements) or `given`. `axis_block = n` gives tensors of
+    lower rank than the block shape blocks of n elements along their
+    reduction axis (the op's `reduction_axis`, default the innermost):
+    FlexBlock's `[c, 3, 3]` filter blocks become `c * 9` elements along K
+    of a fully connected layer's operand.
 
     ```mlir
     #qtrain.scale_level<[32], e8m0, shared_exponent>
@@ -82,7 +86,8 @@ def QTrain_ScaleLevelAttr : QTrain_Attr<"ScaleLevel", "scale_level"> {
     AttrParameter<"::qtrain::numerics::ScaleRule", "">:$rule,
     "int":$margin,
     "int":$medianExponent,
-    "bool":$excludeZeros);
+    "bool":$excludeZeros,
+    "int64_t":$axisBlock);
   let hasCustomAssemblyFormat = 1;
   let genVerifyDecl = 1;
   let extraClassDeclaration = [{

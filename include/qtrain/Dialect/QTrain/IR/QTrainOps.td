@@ -54,7 +54,8 @@ def QTrain_QuantizeOp : QTrain_Op<"quantize",
                        Optional<QTrain_F32Tensor>:$random_data,
                        Variadic<QTrain_F32Tensor>:$scales,
                        QTrain_FormatAttr:$format,
-                       OptionalAttr<QTrain_RoundingAttr>:$rounding);
+                       OptionalAttr<QTrain_RoundingAttr>:$rounding,
+                       OptionalAttr<ConfinedAttr<I64Attr, [IntNonNegative]>>:$reduction_axis);
   let results = (outs QTrain_FloatTensor:$result);
   let assemblyFormat = [{
     $input (`seed` `(` $seed^ `)`)? (`random_data` `(` $random_data^ `:` type($random_data) `)`)?
@@ -67,6 +68,9 @@ def QTrain_QuantizeOp : QTrain_Op<"quantize",
     /// The rounding rule: the attribute, else the scaled preset's own
     /// rounding, else nearest-even.
     ::qtrain::numerics::Rounding getRoundingRule();
+    /// The format with its blocks made concrete for this op's tensor and
+    /// `reduction_axis` (numerics::resolveBlocks).
+    ::qtrain::numerics::ScaledFormat getResolvedFormat();
   }];
 }
 
@@ -93,7 +97,8 @@ def QTrain_EncodeOp : QTrain_Op<"encode", [Pure, AttrSizedOperandSegments]> {
                        Optional<QTrain_F32Tensor>:$random_data,
                        Variadic<QTrain_F32Tensor>:$given_scales,
                        QTrain_FormatAttr:$format,
-                       OptionalAttr<QTrain_RoundingAttr>:$rounding);
+                       OptionalAttr<QTrain_RoundingAttr>:$rounding,
+                       OptionalAttr<ConfinedAttr<I64Attr, [IntNonNegative]>>:$reduction_axis);
   let results = (outs AnyRankedTensor:$codes, Variadic<AnyRankedTensor>:$scales);
   let assemblyFormat = [{
     $input (`seed` `(` $seed^ `)`)? (`random_data` `(` $random_data^ `:` type($random_data) `)`)?
@@ -103,6 +108,9 @@ def QTrain_EncodeOp : QTrain_Op<"encode", [Pure, AttrSizedOperandSegments]> {
   let hasFolder = 1;
   let extraClassDeclaration = [{
     ::qtrain::numerics::Rounding getRoundingRule();
+    /// The format with its blocks made concrete for this op's tensor and
+    /// `reduction_axis` (numerics::resolveBlocks).
+    ::qtrain::numerics::ScaledFormat getResolvedFormat();
   }];
 }
 
@@ -117,13 +125,19 @@ def QTrain_DecodeOp : QTrain_Op<"decode", [Pure]> {
     ```
   }];
   let arguments = (ins AnyRankedTensor:$codes, Variadic<AnyRankedTensor>:$scales,
-                       QTrain_FormatAttr:$format);
+                       QTrain_FormatAttr:$format,
+                       OptionalAttr<ConfinedAttr<I64Attr, [IntNonNegative]>>:$reduction_axis);
   let results = (outs QTrain_FloatTensor:$result);
   let assemblyFormat = [{
     $codes (`,` $scales^)? attr-dict `:` type($codes) (`,` type($scales)^)? `->` type($result)
   }];
   let hasVerifier = 1;
   let hasFolder = 1;
+  let extraClassDeclaration = [{
+    /// The format with its blocks made concrete for this op's tensor and
+    /// `reduction_axis` (numerics::resolveBlocks).
+    ::qtrain::numerics::ScaledFormat getResolvedFormat();
+  }];
 }
 
 //===----------------------------------------------------------------------===//
@@ -243,9 +257,13 @@ def QTrain_MedianOp : QTrain_Op<"median", [Pure]> {
 def QTrain_ZeroSettingErrorOp : QTrain_Op<"zero_setting_error", [Pure]> {
   let summary = "Fraction of elements a format flushes to zero";
   let description = [{
-    The fraction of all elements that are non-zero but quantize to zero
+    The fraction of the non-zero (non-NaN) elements that quantize to zero
     under `format` (element or scaled; scales computed by their rules) and a
-    deterministic `rounding` (FlexBlock's precision-control statistic).
+    deterministic `rounding` (FlexBlock's precision-control statistic); with
+    `all_elements`, the same count over all elements, zeros included.
+    Dividing by the non-zero elements keeps the statistic (and the
+    precision thresholds read against it) independent of a tensor's
+    sparsity: a ReLU output half zeros would otherwise halve it.
 
     ```mlir
     %z = qtrain.zero_setting_error %x {format = #qtrain.fp<e4m3fn>} : tensor<64xf32> -> tensor<f32>
@@ -253,11 +271,18 @@ def QTrain_ZeroSettingErrorOp : QTrain_Op<"zero_setting_error", [Pure]> {
     ```
   }];
   let arguments = (ins QTrain_F32Tensor:$input, QTrain_FormatAttr:$format,
-                       OptionalAttr<QTrain_RoundingAttr>:$rounding);
+                       OptionalAttr<QTrain_RoundingAttr>:$rounding,
+                       UnitAttr:$all_elements,
+                       OptionalAttr<ConfinedAttr<I64Attr, [IntNonNegative]>>:$reduction_axis);
   let results = (outs QTrain_F32Scalar:$result);
   let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
   let hasVerifier = 1;
   let hasFolder = 1;
+  let extraClassDeclaration = [{
+    /// The format with its blocks made concrete for this op's tensor and
+    /// `reduction_axis` (numerics::resolveBlocks).
+    ::qtrain::numerics::ScaledFormat getResolvedFormat();
+  }];
 }
 
 def QTrain_ExponentHistogramOp : QTrain_Op<"exponent_histogram", [Pure]> {
