@@ -7,6 +7,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "qtrain/Numerics/Minifloat.h"
+#include "qtrain/Numerics/Presets.h"
 
 #include "Detail.h"
 
@@ -14,6 +15,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <vector>
 #include <limits>
 
 using namespace llvm;
@@ -306,6 +308,34 @@ void quantize(const MinifloatFormat &f, ArrayRef<float> in,
                    out[i] =
                        quantize(f, in[i], r, randoms ? randoms[i - begin] : 0);
                });
+}
+
+RoundingErrorStats stochasticRoundingError(const Rounding &r, unsigned values,
+                                           size_t draws) {
+  assert(r.isStochastic() && values > 0 && draws > 0 && "a stochastic study");
+  MinifloatFormat f = *lookupMinifloat("e4m3fn");
+  const double ulp = 0.125;
+  std::vector<float> in(draws), out(draws);
+  RoundingErrorStats stats;
+  for (unsigned i = 0; i < values; ++i) {
+    float x = 1.0f + (i + 0.5f) / values * 0.125f;
+    Rounding ri = r;
+    ri.source.seed = i;
+    std::fill(in.begin(), in.end(), x);
+    quantize(f, in, out, ri);
+    double sum = 0, squares = 0;
+    for (float v : out) {
+      double e = (v - x) / ulp;
+      sum += e;
+      squares += e * e;
+    }
+    double mean = sum / draws;
+    stats.bias += mean;
+    stats.stddev += std::sqrt(std::max(squares / draws - mean * mean, 0.0));
+  }
+  stats.bias /= values;
+  stats.stddev /= values;
+  return stats;
 }
 
 namespace {

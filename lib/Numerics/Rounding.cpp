@@ -19,6 +19,10 @@ Error Rounding::verify() const {
     return createStringError("stochastic rounding needs 1 to 24 random bits, "
                              "got %u",
                              randomBits);
+  if (discardedBits != 0 && (discardedBits < randomBits || discardedBits > 24))
+    return createStringError("stochastic rounding reads %u to 24 discarded "
+                             "bits (at least its random bits), got %u",
+                             randomBits, discardedBits);
   return source.verify(randomBits);
 }
 
@@ -65,17 +69,23 @@ uint64_t roundShifted(uint64_t sig, int shift, bool negative,
     // d: the top k bits of the discarded field (zero-extended when the field
     // is narrower than k). Lower discarded bits never matter.
     // Only the low k bits of `random` are the random number (a caller's
-    // wider value is not an error: the bits above k are ignored).
+    // wider value is not an error: the bits above k are ignored). The
+    // rounding reads kd >= k discarded bits; the random number is placed
+    // at the top of a kd-bit number whose lower kd - k bits are 100..0.
     int k = static_cast<int>(r.randomBits);
+    int kd = static_cast<int>(r.roundingBits());
     random &= k >= 32 ? ~0u : (1u << k) - 1;
+    uint64_t placed = uint64_t(random) << (kd - k);
+    if (kd > k)
+      placed |= uint64_t(1) << (kd - k - 1);
     uint64_t d;
-    if (shift >= k)
-      d = shift - k < 64 ? rem >> (shift - k) : 0;
+    if (shift >= kd)
+      d = shift - kd < 64 ? rem >> (shift - kd) : 0;
     else
-      d = rem << (k - shift);
+      d = rem << (kd - shift);
     bool up = r.variant == StochasticVariant::Compare
-                  ? random < d
-                  : uint64_t(random) + d >= (uint64_t(1) << k);
+                  ? placed < d
+                  : placed + d >= (uint64_t(1) << kd);
     return kept + up;
   }
   }

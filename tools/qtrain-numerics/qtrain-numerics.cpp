@@ -5,6 +5,7 @@
 //                            [--seed=S] X...
 //                                           quantize numbers, print codes
 //   qtrain-numerics demo                    a tour of rounding and scaling
+//   qtrain-numerics sr                      stochastic rounding per source
 //   qtrain-numerics dga [--lengths=K,...] [--trials=T] [--outputs=N]
 //                       [--angle-lengths=K,...] [--angles=A,...]
 //                                           the DGA accuracy study
@@ -12,6 +13,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "DgaStudy.h"
+#include "SrStudy.h"
 
 #include "qtrain/Numerics/Accumulation.h"
 #include "qtrain/Numerics/Presets.h"
@@ -29,6 +31,8 @@ using namespace qtrain::numerics;
 static cl::SubCommand formatsCmd("formats", "List every named format");
 static cl::SubCommand quantizeCmd("quantize", "Quantize numbers");
 static cl::SubCommand demoCmd("demo", "A tour of rounding and scaling");
+static cl::SubCommand srCmd("sr", "Stochastic rounding per random source "
+                                  "and width");
 static cl::SubCommand dgaCmd("dga", "Accuracy of grouped FP12 accumulation");
 
 static cl::opt<std::string> formatName("format", cl::desc("Minifloat preset"),
@@ -200,5 +204,8 @@ int main(int argc, char **argv) {
     return demo();
   if (dgaCmd)
     return dgaStudy();
-  return fail("give a subcommand: formats, quantize, demo or dga (--help)");
+  if (srCmd)
+    return qtrain::tools::runSrStudy(outs());
+  return fail("give a subcommand: formats, quantize, demo, sr or dga "
+              "(--help)");
 }

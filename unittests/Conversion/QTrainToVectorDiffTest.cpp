@@ -79,6 +79,13 @@ std::vector<nx::Rounding> roundings() {
   nx::Rounding d8 = sr(8, K::Data);
   d8.source.dataBitOffset = 20;
   out.push_back(d8);
+  // ESRU: a 3-bit random number placed in 8 (or 24) discarded bits.
+  nx::Rounding esru = p3;
+  esru.discardedBits = 8;
+  out.push_back(esru);
+  nx::Rounding esruAdd = sr(3, K::Counter, nx::StochasticVariant::AddTruncate);
+  esruAdd.discardedBits = 24;
+  out.push_back(esruAdd);
   return out;
 }
 

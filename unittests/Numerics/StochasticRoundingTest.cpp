@@ -79,18 +79,10 @@ TEST(StochasticRounding, VariantsDecideFromTheTopKDiscardedBits) {
 }
 
 /// Mean signed bias (E[SR(x)] - x) / ulp over x with uniformly spread
-/// fractions, estimated with `draws` stream elements per x.
+/// fractions (the library's study; 896 draws are whole periods of a 3-bit
+/// plateau LFSR).
 double biasPerUlp(RandomSource src, unsigned k, StochasticVariant v) {
-  MinifloatFormat f = *lookupMinifloat("e4m3fn");
-  const int xs = 256;
-  const size_t draws = 14 * 64; // whole periods of a 3-bit plateau LFSR
-  double total = 0;
-  for (int i = 0; i < xs; ++i) {
-    float x = 1.0f + (i + 0.5f) / xs * 0.125f; // inside [1, 1.125)
-    src.seed = i;
-    total += (meanSR(f, x, Rounding::stochastic(k, src, v), draws) - x) / 0.125;
-  }
-  return total / xs;
+  return stochasticRoundingError(Rounding::stochastic(k, src, v)).bias;
 }
 
 TEST(StochasticRounding, BiasPerSourceAndPlateauBeatsPlainLfsrAtK3) {
@@ -123,6 +115,45 @@ TEST(StochasticRounding, BiasPerSourceAndPlateauBeatsPlainLfsrAtK3) {
   // The plain 3-bit LFSR never draws 0: compare-variant SR is biased low by
   // more than the truncation bias of 3 bits (1/16 ulp).
   EXPECT_LT(plain3, -0.1);
+}
+
+TEST(StochasticRounding, FewRandomBitsPlacedInMoreDiscardedBits) {
+  // k = 3 random bits read against kd = 8 discarded bits: r sits at the top
+  // of an 8-bit number whose low 5 bits are 10000. For every 8-bit field d,
+  // the probability of rounding away is the count of the 8 values of r
+  // that round it up, which must be the documented one.
+  for (auto variant :
+       {StochasticVariant::Compare, StochasticVariant::AddTruncate}) {
+    Rounding r = Rounding::stochastic(3, {}, variant);
+    r.discardedBits = 8;
+    ASSERT_FALSE(errorToBool(r.verify()));
+    double bias = 0;
+    for (uint64_t d = 0; d < 256; ++d) {
+      unsigned ups = 0;
+      for (uint32_t random = 0; random < 8; ++random)
+        ups += roundShifted((uint64_t(5) << 10) | (d << 2) | 3, 10, false, r,
+                            random) == 6;
+      uint64_t placed = 16; // (random << 5) | 16 for random = 0..7
+      unsigned want = 0;
+      for (uint32_t random = 0; random < 8; ++random, placed += 32)
+        want += variant == StochasticVariant::Compare ? placed < d
+                                                     : placed + d >= 256;
+      ASSERT_EQ(ups, want) << d;
+      bias += ups / 8.0 - d / 256.0;
+    }
+    // Averaged over the 8-bit fields: the rounding is centred (|bias| below
+    // one 8-bit step), unlike 3-bit SR's -1/16 ulp truncation bias.
+    EXPECT_LT(std::fabs(bias / 256), 1.0 / 256) << int(variant);
+  }
+  Rounding bad = Rounding::stochastic(8);
+  bad.discardedBits = 3;
+  EXPECT_EQ(toString(bad.verify()),
+            "stochastic rounding reads 8 to 24 discarded bits (at least its "
+            "random bits), got 3");
+  // discardedBits = k is the default rule.
+  Rounding same = Rounding::stochastic(5);
+  same.discardedBits = 5;
+  EXPECT_EQ(same, Rounding::stochastic(5));
 }
 
 } // namespace

@@ -126,6 +126,19 @@ void quantize(const MinifloatFormat &f, llvm::ArrayRef<float> in,
               llvm::MutableArrayRef<float> out, const Rounding &r,
               uint64_t firstIndex = 0, llvm::ArrayRef<float> randomData = {});
 
+/// A reproducible study of a stochastic rounding rule: e4m3fn values
+/// x_i = 1 + (i + 1/2) / values * ulp in [1, 1.125) (fractions of one ulp
+/// spread uniformly), each rounded `draws` times (stream indices 0 ..
+/// draws - 1, seed i). `bias` is the mean over i of (E[SR(x_i)] - x_i) / ulp,
+/// `stddev` the mean over i of the standard deviation of SR(x_i) / ulp
+/// (an ideal rounding has sqrt(f (1 - f)) for fraction f).
+struct RoundingErrorStats {
+  double bias = 0, stddev = 0;
+};
+RoundingErrorStats stochasticRoundingError(const Rounding &r,
+                                           unsigned values = 256,
+                                           size_t draws = 896);
+
 llvm::StringRef stringifySpecialValues(SpecialValues s);
 std::optional<SpecialValues> parseSpecialValues(llvm::StringRef s);
 llvm::StringRef stringifyOverflowPolicy(OverflowPolicy p);

@@ -71,6 +71,11 @@ struct Rounding {
   RoundingMode mode = RoundingMode::NearestEven;
   /// k, the number of random bits (1..24), for Stochastic.
   unsigned randomBits = 0;
+  /// The number of top discarded bits the rounding reads (k..24); 0 means
+  /// k. With more than k, the k random bits are the top bits of a number of
+  /// that width whose lower bits are 1 followed by zeros (half a step of
+  /// the random number): "8-bit ESRU with a 3-bit PRNG".
+  unsigned discardedBits = 0;
   StochasticVariant variant = StochasticVariant::Compare;
   RandomSource source;
 
@@ -90,6 +95,10 @@ struct Rounding {
     return r;
   }
   bool isStochastic() const { return mode == RoundingMode::Stochastic; }
+  /// The discarded bits the rounding reads: discardedBits, or k.
+  unsigned roundingBits() const {
+    return discardedBits ? discardedBits : randomBits;
+  }
 
   /// Checks the parameters (k range, LFSR width/taps/lanes, data offset).
   llvm::Error verify() const;
@@ -99,8 +108,9 @@ struct Rounding {
   bool operator==(const Rounding &o) const {
     if (mode != o.mode)
       return false;
-    return !isStochastic() || (randomBits == o.randomBits &&
-                               variant == o.variant && source == o.source);
+    return !isStochastic() ||
+           (randomBits == o.randomBits && roundingBits() == o.roundingBits() &&
+            variant == o.variant && source == o.source);
   }
   bool operator!=(const Rounding &o) const { return !(*this == o); }
 };

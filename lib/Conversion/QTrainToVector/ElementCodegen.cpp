@@ -63,10 +63,16 @@ Value emitRoundShifted(const ElementBuilder &eb, Value sig, Value shift,
     inc = eb.land(negative, remNonZero);
     break;
   case nx::RoundingMode::Stochastic: {
-    // d: the top k bits of the discarded field (zero-extended on the right
-    // when the field is narrower than k). Large shifts give 0 because rem
-    // is below 2^(width - 2).
-    int k = static_cast<int>(r.randomBits);
+    // d: the top kd bits of the discarded field (zero-extended on the right
+    // when the field is narrower than kd). Large shifts give 0 because rem
+    // is below 2^(width - 2). The k random bits sit at the top of a kd-bit
+    // number whose lower bits are 100..0.
+    int k = static_cast<int>(r.roundingBits());
+    int kr = static_cast<int>(r.randomBits);
+    if (k > kr) {
+      random = eb.bor(eb.shl(random, eb.u32(k - kr)),
+                      eb.u32(uint32_t(1) << (k - kr - 1)));
+    }
     Value kc = eb.s32(k);
     auto amount = [&](Value v) {
       Value a = eb.smin(eb.smax(v, eb.s32(0)), eb.s32(width - 1));

@@ -39,6 +39,12 @@ func.func @roundings(%x: tensor<64xf32>, %s: i64, %d: tensor<64xf32>) -> tensor<
   %1 = qtrain.quantize %0 seed(%s) {format = #qtrain.fp<e5m2>, rounding = #qtrain.rounding<stochastic, bits = 3, source = counter, variant = compare>} : tensor<64xf32>
   // CHECK: #qtrain.rounding<stochastic, bits = 3, source = lfsr_plateau, variant = add_truncate, width = 3, lanes = 8>
   %2 = qtrain.quantize %1 seed(%s) {format = #qtrain.fp<e5m2>, rounding = #qtrain.rounding<stochastic, bits = 3, source = lfsr_plateau, width = 3, lanes = 8, variant = add_truncate>} : tensor<64xf32>
+  // ESRU: 3 random bits read against 8 discarded bits; discarded = bits is
+  // the default and prints as nothing.
+  // CHECK: #qtrain.rounding<stochastic, bits = 3, discarded = 8, source = lfsr_plateau, width = 3>
+  %e = qtrain.quantize %2 seed(%s) {format = #qtrain.fp<e5m2>, rounding = #qtrain.rounding<stochastic, bits = 3, discarded = 8, source = lfsr_plateau, width = 3>} : tensor<64xf32>
+  // CHECK: #qtrain.rounding<stochastic, bits = 5>}
+  %e2 = qtrain.quantize %e seed(%s) {format = #qtrain.fp<e5m2>, rounding = #qtrain.rounding<stochastic, bits = 5, discarded = 5>} : tensor<64xf32>
   // CHECK: random_data(%{{.*}} : tensor<64xf32>) {format = #qtrain.fp<e5m2>, rounding = #qtrain.rounding<stochastic, bits = 4, source = data, offset = 2>}
   %3 = qtrain.quantize %2 seed(%s) random_data(%d : tensor<64xf32>) {format = #qtrain.fp<e5m2>, rounding = #qtrain.rounding<stochastic, bits = 4, source = data, offset = 2>} : tensor<64xf32>
   return %3 : tensor<64xf32>

@@ -469,3 +469,11 @@ func.func @f(%x: tensor<432x8xf32>) -> (tensor<432x8xi5>, tensor<432x1xi8>) {
   %c, %s = qtrain.encode %x {format = #qtrain.scaled<fb12>, reduction_axis = 0} : tensor<432x8xf32> -> tensor<432x8xi5>, tensor<432x1xi8>
   return %c, %s : tensor<432x8xi5>, tensor<432x1xi8>
 }
+
+// -----
+
+func.func @f(%x: tensor<4xf32>, %s: i64) -> tensor<4xf32> {
+  // expected-error @+1 {{stochastic rounding reads 8 to 24 discarded bits (at least its random bits), got 3}}
+  %0 = qtrain.quantize %x seed(%s) {format = #qtrain.fp<e5m2>, rounding = #qtrain.rounding<stochastic, bits = 8, discarded = 3>} : tensor<4xf32>
+  return %0 : tensor<4xf32>
+}

@@ -44,8 +44,8 @@ llvm::hash_code hash_value(const Rounding &r) {
     return llvm::hash_value(r.mode);
   // Only the fields RandomSource::operator== compares.
   const RandomSource &s = r.source;
-  llvm::hash_code head =
-      llvm::hash_combine(r.mode, r.randomBits, r.variant, s.kind);
+  llvm::hash_code head = llvm::hash_combine(r.mode, r.randomBits,
+                                            r.roundingBits(), r.variant, s.kind);
   switch (s.kind) {
   case RandomSourceKind::Counter:
     return llvm::hash_combine(head, s.seed);
@@ -574,6 +574,8 @@ Attribute RoundingAttr::parse(AsmParser &p, Type) {
           dataKey = {key, keyLoc};
         if (key == "bits")
           return parseIntValue(p, r.randomBits);
+        if (key == "discarded")
+          return parseIntValue(p, r.discardedBits);
         if (key == "source")
           return parseNameValue(p, r.source.kind, nx::parseRandomSourceKind,
                                 "random source");
@@ -613,6 +615,8 @@ void RoundingAttr::print(AsmPrinter &p) const {
     const nx::RandomSource &s = r.source;
     nx::RandomSource defaults;
     p << ", bits = " << r.randomBits;
+    if (r.roundingBits() != r.randomBits)
+      p << ", discarded = " << r.roundingBits();
     if (s.kind != nx::RandomSourceKind::Counter)
       p << ", source = " << nx::stringifyRandomSourceKind(s.kind);
     if (r.variant != nx::StochasticVariant::Compare)

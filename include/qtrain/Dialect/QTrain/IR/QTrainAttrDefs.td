@@ -137,7 +137,8 @@ def QTrain_RoundingAttr : QTrain_Attr<"Rounding", "rounding"> {
   let summary = "A rounding rule";
   let description = [{
     `nearest_even`, `toward_zero`, `nearest_away`, `up`, `down`, or
-    `stochastic` with `bits = k` (1..24), `source = counter | lfsr |
+    `stochastic` with `bits = k` (1..24), `discarded = kd` (the discarded
+    bits it reads, k..24, default k), `source = counter | lfsr |
     lfsr_plateau | data` (`width`, `taps`, `lanes` for LFSRs, `offset` for
     data) and `variant = compare | add_truncate`. The seed is an operand of
     the op that rounds, never part of the attribute.
