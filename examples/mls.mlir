@@ -8,10 +8,13 @@
 //
 //   level 0  #qtrain.scale_level<tensor, f32, amax_to_max>
 //            one f32 scale mapping the tensor amax to the element maximum;
-//   level 1  #qtrain.scale_level<[16], pow2<3, 7>, shared_exponent>
+//   level 1  #qtrain.scale_level<[1, 16, 1, 1], pow2<3, 7>, amax_to_max,
+//                                 axis_block = 16>
 //            one 3-bit power-of-two scale 2^-7 .. 2^0 per group of 16
-//            consecutive elements of the innermost dimension, computed on
-//            the residual x / s_T;
+//            along the reduction axis: 16 channels at one pixel or kernel
+//            tap of an NCHW / FCHW tensor, 16 elements along K of a matmul
+//            operand; computed on the residual x / s_T and rounded up, so
+//            no group's largest element saturates;
 //   element  #qtrain.fp<mls_e2m4> (1-2-4, bias 1, saturating) or
 //            #qtrain.fp<mls_e2m1> (1-2-1, printed e2m1fn: same encoding).
 //
@@ -58,18 +61,18 @@ func.func @mls_conv_step(%x: tensor<8x16x32x32xf32>, %w: tensor<32x16x3x3xf32>,
 func.func @mls_spelled_out(%x: tensor<8x16x32x32xf32>) -> tensor<8x16x32x32xf32> {
   %q = qtrain.quantize %x {format = #qtrain.scaled<#qtrain.fp<mls_e2m4>, [
            #qtrain.scale_level<tensor, f32, amax_to_max>,
-           #qtrain.scale_level<[16], pow2<3, 7>, shared_exponent>]>}
+           #qtrain.scale_level<[1, 16, 1, 1], pow2<3, 7>, amax_to_max, axis_block = 16>]>}
       : tensor<8x16x32x32xf32>
   return %q : tensor<8x16x32x32xf32>
 }
 
-// A variant with groups along the reduction dimension. With [16] groups a
-// 3x3 filter's innermost dimension (KW = 3) makes every group a partial
-// group of 3 taps. Blocks of [16, 1, 1] over the trailing (C, H, W) /
-// (C, KH, KW) dimensions instead group 16 channels at one pixel or kernel
-// tap: exactly the elements a forward convolution multiplies together, so a
-// group's partial sum could be rescaled by one shift. The element is the
-// 1-2-1 minifloat of the CIFAR-10 experiments (1-bit mantissa).
+// Variants written level by level: [16, 1, 1] blocks over the trailing
+// (C, H, W) / (C, KH, KW) dimensions group 16 channels at one pixel or
+// kernel tap (as the preset does on rank-4 tensors), here with the
+// floor-of-log2 group scale (shared_exponent) and, for E, a wider one. (With
+// [16] groups, a 3x3 filter's innermost dimension KW = 3 would make every
+// group a partial group of 3 taps.) The element is the 1-2-1 minifloat of
+// the CIFAR-10 experiments (1-bit mantissa).
 func.func @mls_channel_groups(%x: tensor<8x16x32x32xf32>, %w: tensor<32x16x3x3xf32>,
                               %ey: tensor<8x32x32x32xf32>, %seed: i64)
     -> (tensor<8x32x32x32xf32>, tensor<8x16x32x32xf32>) {
@@ -97,10 +100,10 @@ func.func @mls_channel_groups(%x: tensor<8x16x32x32xf32>, %w: tensor<32x16x3x3xf
 
 // The storage form: element codes (i7 for 1-2-4), the tensor scale as one
 // f32 (grid 1x1x1x1) and one 3-bit group-scale code per group of 16
-// (grid 8x16x32x2 for an innermost dimension of 32).
+// channels (grid 8x1x32x32 for 16 channels).
 func.func @mls_storage(%x: tensor<8x16x32x32xf32>)
-    -> (tensor<8x16x32x32xi7>, tensor<1x1x1x1xf32>, tensor<8x16x32x2xi3>) {
+    -> (tensor<8x16x32x32xi7>, tensor<1x1x1x1xf32>, tensor<8x1x32x32xi3>) {
   %codes, %ts, %gs = qtrain.encode %x {format = #qtrain.scaled<mls_e2m4>}
-      : tensor<8x16x32x32xf32> -> tensor<8x16x32x32xi7>, tensor<1x1x1x1xf32>, tensor<8x16x32x2xi3>
-  return %codes, %ts, %gs : tensor<8x16x32x32xi7>, tensor<1x1x1x1xf32>, tensor<8x16x32x2xi3>
+      : tensor<8x16x32x32xf32> -> tensor<8x16x32x32xi7>, tensor<1x1x1x1xf32>, tensor<8x1x32x32xi3>
+  return %codes, %ts, %gs : tensor<8x16x32x32xi7>, tensor<1x1x1x1xf32>, tensor<8x1x32x32xi3>
 }

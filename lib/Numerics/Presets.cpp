@@ -111,11 +111,18 @@ ScaledPreset flexBlock(StringRef name, unsigned bits, int64_t channels,
 /// tensor amax to the element max, then a 3-bit power-of-two group scale in
 /// [2^-7, 1] per 16 consecutive elements of the innermost dimension.
 ScaledPreset mls(StringRef name, StringRef element, StringRef description) {
+  // Groups of 16 along the reduction axis: 16 channels at one pixel or tap
+  // of an NCHW / FCHW tensor ([1, 16, 1, 1] over the trailing four
+  // dimensions), 16 elements along K of a matmul operand (axisBlock). The
+  // group scale is rounded up (amax_to_max), which saturates no element;
+  // docs/Numerics.md ("MLS") has the measurement behind both choices.
+  ScaleLevel group = level({1, 16, 1, 1}, ScaleFormat::powerOfTwo(3, 7, false),
+                           ScaleRule::AmaxToMax);
+  group.axisBlock = 16;
   return {name,
           ScaledFormat{*lookupMinifloat(element),
                        {level({}, ScaleFormat::f32(), ScaleRule::AmaxToMax),
-                        level({16}, ScaleFormat::powerOfTwo(3, 7, false),
-                              ScaleRule::SharedExponent)}},
+                        group}},
           Rounding(), description};
 }
 

@@ -20,4 +20,4 @@
 // CHECK: qtrain.conv2d {{.*}}backward_data
 
 // CHECK-LABEL: func.func @mls_storage
-// CHECK: qtrain.encode %{{.*}} {format = #qtrain.scaled<mls_e2m4>} : tensor<8x16x32x32xf32> -> tensor<8x16x32x32xi7>, tensor<1x1x1x1xf32>, tensor<8x16x32x2xi3>
+// CHECK: qtrain.encode %{{.*}} {format = #qtrain.scaled<mls_e2m4>} : tensor<8x16x32x32xf32> -> tensor<8x16x32x32xi7>, tensor<1x1x1x1xf32>, tensor<8x1x32x32xi3>

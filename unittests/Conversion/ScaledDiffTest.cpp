@@ -74,6 +74,7 @@ std::vector<ScaledCase> scaledCases() {
        llvm::cantFail(nx::resolveBlocks(preset("fb16"), 2, 0u)), {250, 6}},
       {"mls_e2m4", preset("mls_e2m4"), {7, 45}},
       {"mls_e2m1", preset("mls_e2m1"), {5, 33}},
+      {"mls_e2m1_nchw", preset("mls_e2m1"), {2, 20, 3, 5}},
       {"fp8_e4m3_tensor", preset("fp8_e4m3_tensor"), {9, 31}},
       {"fp8_e5m2_tensor", preset("fp8_e5m2_tensor"), {301}},
       {"abfp8_e5m2", preset("abfp8_e5m2"), {13, 29}},
@@ -264,7 +265,7 @@ std::vector<nx::Rounding> elementRoundings(const ScaledCase &c) {
   out.push_back(nx::Rounding::stochastic(8, data));
   // LFSR sources need blocks that are runs of the row-major order.
   if (c.name != "f32_amax_blocks_2d" && c.name != "tensor_then_blocks_pow2" &&
-      c.name != "fb16_rank2_axis0") {
+      c.name != "fb16_rank2_axis0" && c.name != "mls_e2m1_nchw") {
     nx::RandomSource lfsr;
     lfsr.kind = nx::RandomSourceKind::Lfsr;
     lfsr.lfsrWidth = 5;
