@@ -25,10 +25,14 @@
 // needed. All convolution operands W, A and E are quantized; E is rounded
 // stochastically (the seed is an i64 operand, fresh every step).
 //
-// Not expressible: MLS accumulates within a group in fixed point and applies
-// the group scales by shifting. #qtrain.accum only takes a float
-// accumulator and knows nothing about the operands' groups, so the GEMMs
-// below accumulate in f32 (the default).
+// Accumulation: MLS sums a group in fixed point and adds the group's sum to
+// a float accumulator when it closes. #qtrain.accum takes that as an
+// integer accumulator with static groups, e.g.
+//   #qtrain.accum<#qtrain.int<s24, frac = 12>, static, group = 16>
+// (products rounded to 2^-12, summed exactly, saturating; the outer
+// accumulator f32 unless `outer` says otherwise). The grid is absolute:
+// matmul sees decoded values, scales included, not MLS's unscaled element
+// products, so the convolutions below keep the default f32 accumulation.
 
 // One 3x3 conv layer (16 -> 32 channels, 32x32 maps, batch 8): the three
 // convolutions of a training step on MLS 1-2-4 operands.

@@ -29,6 +29,17 @@ Error AccumulationSpec::verify() const {
       return e;
   if (rounding == RoundingMode::Stochastic)
     return createStringError("accumulation rounds with a deterministic mode");
+  if (fixedPoint) {
+    if (Error e = fixedPoint->verify())
+      return e;
+    if (grouping != Grouping::Static)
+      return createStringError("a fixed-point group accumulator needs static "
+                               "groups: its sum goes into the outer float "
+                               "accumulator when a group closes");
+    if (fixedPoint->encoding != IntegerEncoding::TwosComplement)
+      return createStringError("a fixed-point group accumulator is a two's "
+                               "complement integer");
+  }
   if (grouping == Grouping::Static && groupSize < 1)
     return createStringError("static group size must be at least 1");
   if ((grouping == Grouping::IdealDGA || grouping == Grouping::EfficientDGA) &&
@@ -69,10 +80,57 @@ namespace {
 /// The state of one output's accumulation.
 struct Accumulator {
   float outer = 0;   // P_O
-  float group = 0;   // P_G
+  float group = 0;   // P_G (a float accumulator)
   unsigned n = 0;    // products in the current group
   double threshold;  // T (DGA)
+  double fixed = 0;  // P_G of a fixed-point accumulator, exactly
 };
+
+/// x rounded to an integer in `mode` (x an f64; exact).
+double roundToInteger(double x, RoundingMode mode) {
+  switch (mode) {
+  case RoundingMode::NearestEven:
+    return std::nearbyint(x); // the default environment: ties to even
+  case RoundingMode::NearestAway:
+    return std::round(x);
+  case RoundingMode::TowardZero:
+    return std::trunc(x);
+  case RoundingMode::Up:
+    return std::ceil(x);
+  case RoundingMode::Down:
+    return std::floor(x);
+  case RoundingMode::Stochastic:
+    break;
+  }
+  llvm_unreachable("accumulation rounds deterministically");
+}
+
+/// One product into a fixed-point group sum (both as exact f64 values):
+/// the product rounded to the grid 2^-F, added as integers, then saturated
+/// or wrapped to the format's range. NaN products make the sum NaN; an
+/// infinite one saturates (or, wrapping, makes it NaN).
+double addFixed(const IntegerFormat &f, double sum, double p,
+                RoundingMode mode) {
+  double unit = std::ldexp(1.0, f.fractionBits);
+  double q = roundToInteger(p * unit, mode);
+  double n = sum * unit;
+  double lo = static_cast<double>(f.minInteger());
+  double hi = static_cast<double>(f.maxInteger());
+  if (f.overflow == IntegerOverflow::Saturate) {
+    n = n + q;
+    if (!std::isnan(n))
+      n = std::min(std::max(n, lo), hi);
+  } else {
+    // Two's complement wrap: (n + q) mod 2^b, into [lo, hi].
+    double modulus = std::ldexp(1.0, f.bits);
+    n = std::fmod(n + std::fmod(q, modulus), modulus);
+    if (n > hi)
+      n -= modulus;
+    else if (n < lo)
+      n += modulus;
+  }
+  return n / unit;
+}
 
 class Contraction {
 public:
@@ -100,10 +158,14 @@ public:
       acc.group = addRounded(g, acc.group, p, spec.rounding);
       return false;
     case Grouping::Static:
-      acc.group = addRounded(g, acc.group, p, spec.rounding);
+      if (spec.fixedPoint)
+        acc.fixed = addFixed(*spec.fixedPoint, acc.fixed, p, spec.rounding);
+      else
+        acc.group = addRounded(g, acc.group, p, spec.rounding);
       if (++acc.n == spec.groupSize) {
         closeGroup(acc);
         acc.group = 0;
+        acc.fixed = 0;
         acc.n = 0;
         return true;
       }
@@ -137,10 +199,15 @@ public:
   float finish(const Accumulator &acc) const {
     if (spec.grouping == Grouping::None)
       return acc.group;
-    return addRounded(spec.outerFormat(), acc.outer, acc.group, spec.rounding);
+    return addRounded(spec.outerFormat(), acc.outer, groupSum(acc),
+                      spec.rounding);
   }
 
 private:
+  double groupSum(const Accumulator &acc) const {
+    return spec.fixedPoint ? acc.fixed : acc.group;
+  }
+
   /// Whether the next product joins the open group (else the group closes).
   bool entersGroup(const Accumulator &acc, double t) const {
     if (spec.grouping == Grouping::IdealDGA &&
@@ -156,7 +223,7 @@ private:
 
   void closeGroup(Accumulator &acc) const {
     acc.outer =
-        addRounded(spec.outerFormat(), acc.outer, acc.group, spec.rounding);
+        addRounded(spec.outerFormat(), acc.outer, groupSum(acc), spec.rounding);
   }
 
   const AccumulationSpec &spec;

@@ -58,6 +58,20 @@ std::vector<AccumCase> accumCases() {
   nx::AccumulationSpec sga = spec(nx::Grouping::Static);
   sga.outer = fp16;
   out.push_back({"fp12_static16_outer_fp16", sga});
+  // MLS: fixed-point group sums (products rounded to 2^-F), saturating or
+  // wrapping, into an f32 or FP16 outer accumulator.
+  nx::AccumulationSpec fixedSat = spec(nx::Grouping::Static);
+  fixedSat.fixedPoint = nx::IntegerFormat{16, nx::IntegerEncoding::TwosComplement,
+                                          10, nx::IntegerOverflow::Saturate};
+  fixedSat.outer = nx::MinifloatFormat();
+  out.push_back({"fixed16_f10_sat_static16", fixedSat});
+  nx::AccumulationSpec fixedWrap = fixedSat;
+  fixedWrap.fixedPoint = nx::IntegerFormat{12, nx::IntegerEncoding::TwosComplement,
+                                           6, nx::IntegerOverflow::Wrap};
+  fixedWrap.outer = fp16;
+  fixedWrap.groupSize = 5;
+  fixedWrap.rounding = nx::RoundingMode::Down;
+  out.push_back({"fixed12_f6_wrap_static5_down", fixedWrap});
   out.push_back({"fp12_ideal_running", spec(nx::Grouping::IdealDGA)});
   nx::AccumulationSpec running0 = spec(nx::Grouping::IdealDGA);
   running0.initialThreshold = 0.0625; // T0 small: P_O = 0 cases after closes

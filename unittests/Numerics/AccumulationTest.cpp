@@ -218,4 +218,41 @@ TEST(Accumulation, VectorAngle) {
               1e-9);
 }
 
+TEST(Accumulation, FixedPointGroups) {
+  // s8 with 2 fraction bits (steps of 1/4, range [-32, 31.75]), groups of 3,
+  // f32 outer: products are rounded to quarters, summed exactly, saturated.
+  AccumulationSpec s;
+  s.grouping = Grouping::Static;
+  s.groupSize = 3;
+  s.fixedPoint = IntegerFormat{8, IntegerEncoding::TwosComplement, 2,
+                               IntegerOverflow::Saturate};
+  ASSERT_FALSE(errorToBool(s.verify()));
+  std::vector<float> one(6, 1.0f);
+  // 0.3 -> 0.25, 0.4 -> 0.5, 0.125 -> 0 (tie to even); 20 + 20 + 20 -> 31.75.
+  std::vector<float> a = {0.3f, 0.4f, 0.125f, 20.0f, 20.0f, 20.0f};
+  EXPECT_EQ(cantFail(dot(a, one, s)), 0.75f + 31.75f);
+  // Wrapping instead: 60 mod 64 = 60 -> -4 in [-32, 32).
+  s.fixedPoint->overflow = IntegerOverflow::Wrap;
+  EXPECT_EQ(cantFail(dot(a, one, s)), 0.75f - 4.0f);
+  // Rounding down: 0.3 -> 0.25, 0.4 -> 0.25, 0.125 -> 0.
+  s.rounding = RoundingMode::Down;
+  std::vector<float> b = {0.3f, 0.4f, 0.125f};
+  EXPECT_EQ(cantFail(dot(b, std::vector<float>(3, 1.0f), s)), 0.5f);
+  // A NaN product makes the result NaN; an infinite one saturates.
+  s.fixedPoint->overflow = IntegerOverflow::Saturate;
+  s.rounding = RoundingMode::NearestEven;
+  EXPECT_TRUE(std::isnan(cantFail(dot({NAN, 1.0f}, {1.0f, 1.0f}, s))));
+  EXPECT_EQ(cantFail(dot({INFINITY, 1.0f}, {1.0f, 1.0f}, s)), 31.75f);
+
+  AccumulationSpec bad = s;
+  bad.grouping = Grouping::IdealDGA;
+  EXPECT_EQ(toString(bad.verify()),
+            "a fixed-point group accumulator needs static groups: its sum "
+            "goes into the outer float accumulator when a group closes");
+  bad = s;
+  bad.fixedPoint->encoding = IntegerEncoding::SignMagnitude;
+  EXPECT_EQ(toString(bad.verify()),
+            "a fixed-point group accumulator is a two's complement integer");
+}
+
 } // namespace

@@ -11,6 +11,7 @@
 #ifndef QTRAIN_NUMERICS_ACCUMULATION_H
 #define QTRAIN_NUMERICS_ACCUMULATION_H
 
+#include "qtrain/Numerics/Integer.h"
 #include "qtrain/Numerics/Minifloat.h"
 
 #include "llvm/ADT/ArrayRef.h"
@@ -51,6 +52,14 @@ struct AccumulationSpec {
   MinifloatFormat accumulator; // f32 by default
   /// The outer accumulator P_O; the accumulator format when unset.
   std::optional<MinifloatFormat> outer;
+  /// A fixed-point group accumulator (MLS): P_G is an integer of this
+  /// format's bits times 2^-fractionBits; each product is rounded (in
+  /// `rounding`) to that grid and added exactly, a sum out of range
+  /// saturates or wraps as the format says, and the group's sum goes into
+  /// P_O (outerFormat()) when the group closes. Static grouping only; two's
+  /// complement of at most 32 bits. `accumulator` is then only the default
+  /// outer format.
+  std::optional<IntegerFormat> fixedPoint;
   Grouping grouping = Grouping::None;
   unsigned groupSize = 16;        ///< Static.
   double initialThreshold = 1.0;  ///< DGA: T0.
@@ -64,7 +73,8 @@ struct AccumulationSpec {
 
   bool operator==(const AccumulationSpec &o) const {
     return product == o.product && accumulator == o.accumulator &&
-           outer == o.outer && grouping == o.grouping &&
+           outer == o.outer && fixedPoint == o.fixedPoint &&
+           grouping == o.grouping &&
            groupSize == o.groupSize &&
            initialThreshold == o.initialThreshold && dgaCount == o.dgaCount &&
            shiftC == o.shiftC && sharedThreshold == o.sharedThreshold &&

@@ -47,7 +47,8 @@ bool isF32(const nx::MinifloatFormat &f) { return f == nx::MinifloatFormat(); }
 /// Accumulation that is exactly a chain of f32 FMAs (and f32 adds for
 /// closing static groups).
 bool isFmaChain(const nx::AccumulationSpec &s) {
-  return !s.product && isF32(s.accumulator) && isF32(s.outerFormat()) &&
+  return !s.product && !s.fixedPoint && isF32(s.accumulator) &&
+         isF32(s.outerFormat()) &&
          s.rounding == nx::RoundingMode::NearestEven &&
          (s.grouping == nx::Grouping::None ||
           s.grouping == nx::Grouping::Static);
@@ -95,13 +96,73 @@ Value toF64(const ElementBuilder &eb, Value v) {
   return arith::ExtFOp::create(eb.builder(), eb.location(), eb.f64(), v);
 }
 
-/// The state of a vector of outputs.
+/// The state of a vector of outputs. The f64 slot holds the DGA threshold,
+/// or, for a fixed-point group accumulator (static groups, no threshold),
+/// the group's exact sum.
 struct AccState {
   Value outer, group; // f32
   Value count;        // i32
-  Value threshold;    // f64
+  Value threshold;    // f64: T, or a fixed-point P_G
   SmallVector<Value> values() const { return {outer, group, count, threshold}; }
 };
+
+/// The initial value of the f64 slot.
+double initialWide(const nx::AccumulationSpec &spec) {
+  return spec.fixedPoint ? 0.0 : spec.initialThreshold;
+}
+
+/// numerics addFixed on f64 lanes: p rounded to the grid 2^-F, added to the
+/// group sum as an integer, saturated or wrapped to the format's range.
+Value emitAddFixed(const ElementBuilder &eb, const nx::IntegerFormat &f,
+                   Value sum, Value p, nx::RoundingMode mode) {
+  OpBuilder &b = eb.builder();
+  Location loc = eb.location();
+  Value unit = eb.f64c(std::ldexp(1.0, f.fractionBits));
+  Value scaled = arith::MulFOp::create(b, loc, p, unit);
+  Value q;
+  switch (mode) {
+  case nx::RoundingMode::NearestEven:
+    q = math::RoundEvenOp::create(b, loc, scaled);
+    break;
+  case nx::RoundingMode::NearestAway:
+    q = math::RoundOp::create(b, loc, scaled);
+    break;
+  case nx::RoundingMode::TowardZero:
+    q = math::TruncOp::create(b, loc, scaled);
+    break;
+  case nx::RoundingMode::Up:
+    q = math::CeilOp::create(b, loc, scaled);
+    break;
+  case nx::RoundingMode::Down:
+    q = math::FloorOp::create(b, loc, scaled);
+    break;
+  case nx::RoundingMode::Stochastic:
+    llvm_unreachable("accumulation rounds deterministically");
+  }
+  Value n = arith::MulFOp::create(b, loc, sum, unit);
+  Value lo = eb.f64c(static_cast<double>(f.minInteger()));
+  Value hi = eb.f64c(static_cast<double>(f.maxInteger()));
+  if (f.overflow == nx::IntegerOverflow::Saturate) {
+    n = arith::AddFOp::create(b, loc, n, q);
+    n = arith::MinimumFOp::create(b, loc,
+                                  arith::MaximumFOp::create(b, loc, n, lo), hi);
+  } else {
+    Value modulus = eb.f64c(std::ldexp(1.0, f.bits));
+    n = arith::RemFOp::create(
+        b, loc,
+        arith::AddFOp::create(b, loc, n,
+                              arith::RemFOp::create(b, loc, q, modulus)),
+        modulus);
+    auto cmp = [&](arith::CmpFPredicate pred, Value x, Value y) -> Value {
+      return arith::CmpFOp::create(b, loc, pred, x, y);
+    };
+    n = eb.select(cmp(arith::CmpFPredicate::OGT, n, hi),
+                  arith::SubFOp::create(b, loc, n, modulus),
+                  eb.select(cmp(arith::CmpFPredicate::OLT, n, lo),
+                            arith::AddFOp::create(b, loc, n, modulus), n));
+  }
+  return arith::DivFOp::create(b, loc, n, unit);
+}
 
 /// One product into the state (library: Contraction::add).
 AccState emitAdd(const ElementBuilder &eb, const nx::AccumulationSpec &spec,
@@ -119,6 +180,16 @@ AccState emitAdd(const ElementBuilder &eb, const nx::AccumulationSpec &spec,
   case nx::Grouping::Static: {
     Value n = eb.add(st.count, eb.u32(1));
     Value closes = eb.eq(n, eb.u32(spec.groupSize));
+    if (spec.fixedPoint) {
+      Value sum = emitAddFixed(eb, *spec.fixedPoint, st.threshold, p,
+                               spec.rounding);
+      Value outer =
+          emitAddRounded(eb, o, toF64(eb, st.outer), sum, spec.rounding);
+      next.outer = eb.select(closes, outer, st.outer);
+      next.threshold = eb.select(closes, eb.f64c(0.0), sum);
+      next.count = eb.select(closes, eb.u32(0), n);
+      return next;
+    }
     Value outer =
         emitAddRounded(eb, o, toF64(eb, st.outer), toF64(eb, added), spec.rounding);
     next.outer = eb.select(closes, outer, st.outer);
@@ -304,7 +375,7 @@ struct MatmulLowering : OpConversionPattern<MatmulOp> {
           init.append({eb.f32c(0.0f), eb.f32c(0.0f)});
         else
           init.append({eb.f32c(0.0f), eb.f32c(0.0f), eb.u32(0),
-                       eb.f64c(spec.initialThreshold)});
+                       eb.f64c(initialWide(spec))});
       }
       auto loop = scf::ForOp::create(
           b, l, c0, k, one, init,
@@ -369,7 +440,8 @@ struct MatmulLowering : OpConversionPattern<MatmulOp> {
             result = arith::AddFOp::create(b, l, st[0], st[1]);
           else
             result = emitAddRounded(eb, spec.outerFormat(), toF64(eb, st[0]),
-                                    toF64(eb, st[1]), spec.rounding);
+                                    spec.fixedPoint ? st[3] : toF64(eb, st[1]),
+                                    spec.rounding);
           result = canonicalNaN(eb, result);
           Value off = arith::SubIOp::create(
               b, l,

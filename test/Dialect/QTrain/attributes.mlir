@@ -60,7 +60,12 @@ func.func @accumulations(%a: tensor<8x16xf32>, %b: tensor<16x4xf32>) -> tensor<8
   %2 = qtrain.matmul %a, %b {accumulation = #qtrain.accum<#qtrain.fp<fp12_dga>, ideal_dga, t0 = 0.25, count = after_reset, product = #qtrain.fp<e5m2>>} : tensor<8x16xf32>, tensor<16x4xf32> -> tensor<8x4xf32>
   // CHECK: #qtrain.accum<#qtrain.fp<fp12_dga>, efficient_dga, c = 3, shared, outer = #qtrain.fp<fp16_dga>, rounding = toward_zero>
   %3 = qtrain.matmul %a, %b {accumulation = #qtrain.accum<#qtrain.fp<fp12_dga>, efficient_dga, c = 3, shared, outer = #qtrain.fp<fp16_dga>, rounding = toward_zero>} : tensor<8x16xf32>, tensor<16x4xf32> -> tensor<8x4xf32>
-  return %3 : tensor<8x4xf32>
+  // MLS: fixed-point group sums into a float outer accumulator.
+  // CHECK: #qtrain.accum<#qtrain.int<s16, frac = 10>, static, group = 16>
+  %4 = qtrain.matmul %a, %b {accumulation = #qtrain.accum<#qtrain.int<s16, frac = 10>, static, group = 16>} : tensor<8x16xf32>, tensor<16x4xf32> -> tensor<8x4xf32>
+  // CHECK: #qtrain.accum<#qtrain.int<s24, frac = 12, overflow = wrap>, static, group = 8, outer = #qtrain.fp<fp16_dga>>
+  %5 = qtrain.matmul %a, %b {accumulation = #qtrain.accum<#qtrain.int<s24, frac = 12, overflow = wrap>, static, group = 8, outer = #qtrain.fp<fp16_dga>>} : tensor<8x16xf32>, tensor<16x4xf32> -> tensor<8x4xf32>
+  return %5 : tensor<8x4xf32>
 }
 
 // A preset carries its rounding; the same levels written out round to

@@ -297,8 +297,24 @@ func.func @f(%a: tensor<4x8xf32>, %b: tensor<8x2xf32>) -> tensor<4x2xf32> {
 // -----
 
 func.func @f(%a: tensor<4x8xf32>, %b: tensor<8x2xf32>) -> tensor<4x2xf32> {
-  // expected-error @+1 {{expected a #qtrain.fp format, got #qtrain.int<s8>}}
+  // expected-error @+1 {{a fixed-point group accumulator needs static groups: its sum goes into the outer float accumulator when a group closes}}
   %0 = qtrain.matmul %a, %b {accumulation = #qtrain.accum<#qtrain.int<s8>>} : tensor<4x8xf32>, tensor<8x2xf32> -> tensor<4x2xf32>
+  return %0 : tensor<4x2xf32>
+}
+
+// -----
+
+func.func @f(%a: tensor<4x8xf32>, %b: tensor<8x2xf32>) -> tensor<4x2xf32> {
+  // expected-error @+1 {{expected a #qtrain.fp or #qtrain.int accumulator, got #qtrain.scaled<fb12>}}
+  %0 = qtrain.matmul %a, %b {accumulation = #qtrain.accum<#qtrain.scaled<fb12>>} : tensor<4x8xf32>, tensor<8x2xf32> -> tensor<4x2xf32>
+  return %0 : tensor<4x2xf32>
+}
+
+// -----
+
+func.func @f(%a: tensor<4x8xf32>, %b: tensor<8x2xf32>) -> tensor<4x2xf32> {
+  // expected-error @+1 {{a fixed-point group accumulator is a two's complement integer}}
+  %0 = qtrain.matmul %a, %b {accumulation = #qtrain.accum<#qtrain.int<sm9, frac = 4>, static, group = 4>} : tensor<4x8xf32>, tensor<8x2xf32> -> tensor<4x2xf32>
   return %0 : tensor<4x2xf32>
 }
 

@@ -64,7 +64,8 @@ llvm::hash_code hash_value(const AccumulationSpec &s) {
       hash_value(s.accumulator),
       s.outer ? hash_value(*s.outer) : llvm::hash_code(0), s.grouping,
       s.groupSize, llvm::bit_cast<uint64_t>(s.initialThreshold), s.dgaCount,
-      s.shiftC, s.sharedThreshold, s.rounding);
+      s.shiftC, s.sharedThreshold, s.rounding,
+      s.fixedPoint ? hash_value(*s.fixedPoint) : llvm::hash_code(0));
 }
 } // namespace qtrain::numerics
 
@@ -666,8 +667,24 @@ ParseResult parseFloatFormat(AsmParser &p, nx::MinifloatFormat &out) {
 Attribute AccumulationAttr::parse(AsmParser &p, Type) {
   SMLoc loc = p.getCurrentLocation();
   nx::AccumulationSpec s;
-  if (p.parseLess() || parseFloatFormat(p, s.accumulator))
+  if (p.parseLess())
     return {};
+  // The accumulator: a #qtrain.fp, or a #qtrain.int fixed-point group
+  // accumulator (the outer format then defaults to f32).
+  SMLoc formatLoc = p.getCurrentLocation();
+  Attribute accumulator;
+  if (p.parseAttribute(accumulator))
+    return {};
+  if (auto f = llvm::dyn_cast<FloatFormatAttr>(accumulator)) {
+    s.accumulator = f.getFormat();
+  } else if (auto i = llvm::dyn_cast<IntFormatAttr>(accumulator)) {
+    s.fixedPoint = i.getFormat();
+  } else {
+    p.emitError(formatLoc) << "expected a #qtrain.fp or #qtrain.int "
+                              "accumulator, got "
+                           << accumulator;
+    return {};
+  }
   // The grouping keyword, when present, comes right after the format.
   unsigned position = 0;
   auto needs = [&](SMLoc keyLoc, StringRef key,
@@ -734,7 +751,10 @@ void AccumulationAttr::print(AsmPrinter &p) const {
   const nx::AccumulationSpec &s = getSpec();
   MLIRContext *ctx = getContext();
   nx::AccumulationSpec defaults;
-  p << '<' << FloatFormatAttr::get(ctx, s.accumulator);
+  if (s.fixedPoint)
+    p << '<' << IntFormatAttr::get(ctx, *s.fixedPoint);
+  else
+    p << '<' << FloatFormatAttr::get(ctx, s.accumulator);
   if (s.grouping != nx::Grouping::None)
     p << ", " << nx::stringifyGrouping(s.grouping);
   if (s.grouping == nx::Grouping::Static)

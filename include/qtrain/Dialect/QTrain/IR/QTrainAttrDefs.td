@@ -160,7 +160,10 @@ def QTrain_RoundingAttr : QTrain_Attr<"Rounding", "rounding"> {
 def QTrain_AccumulationAttr : QTrain_Attr<"Accumulation", "accum"> {
   let summary = "How a contraction accumulates";
   let description = [{
-    The accumulator format, then the grouping (`none`, `static`,
+    The accumulator format (`#qtrain.fp`, or `#qtrain.int` for fixed-point
+    group sums with static groups, as MLS's hardware does; the outer
+    accumulator is then f32 unless `outer` says otherwise), then the
+    grouping (`none`, `static`,
     `ideal_dga`, `efficient_dga`) and its keys: `group` (static), `t0`
     (DGA's initial threshold), `count = running | closed_group |
     after_reset` (ideal DGA, default running: docs/Numerics.md), `c` and
