@@ -493,3 +493,75 @@ func.func @f(%x: tensor<4xf32>, %s: i64) -> tensor<4xf32> {
   %0 = qtrain.quantize %x seed(%s) {format = #qtrain.fp<e5m2>, rounding = #qtrain.rounding<stochastic, bits = 8, discarded = 3>} : tensor<4xf32>
   return %0 : tensor<4xf32>
 }
+
+// -----
+
+func.func @f(%x: tensor<4xf32>) -> tensor<4xf32> {
+  // expected-error @+1 {{integer 4294967299 is out of range [-2147483648, 2147483647]}}
+  %0 = qtrain.quantize %x {format = #qtrain.int<sm5, frac = 4294967299>} : tensor<4xf32>
+  return %0 : tensor<4xf32>
+}
+
+// -----
+
+func.func @f(%x: tensor<4xf32>, %s: i64) -> tensor<4xf32> {
+  // expected-error @+1 {{integer -3 is out of range [0, 4294967295]}}
+  %0 = qtrain.quantize %x seed(%s) {format = #qtrain.fp<e5m2>, rounding = #qtrain.rounding<stochastic, bits = -3>} : tensor<4xf32>
+  return %0 : tensor<4xf32>
+}
+
+// -----
+
+func.func @f(%a: tensor<2x4x8xf32>, %b: tensor<8x2xf32>) -> tensor<4x2xf32> {
+  // expected-error @+1 {{'qtrain.matmul' op operands and result must all be rank 2, or all rank 3 (batched)}}
+  %0 = qtrain.matmul %a, %b : tensor<2x4x8xf32>, tensor<8x2xf32> -> tensor<4x2xf32>
+  return %0 : tensor<4x2xf32>
+}
+
+// -----
+
+func.func @f(%x: tensor<8x3x32xf32>, %w: tensor<16x3x3x3xf32>) -> tensor<8x16x30x30xf32> {
+  // expected-error @+1 {{'qtrain.conv2d' op operands and result must be rank 4 (NCHW / FCHW)}}
+  %0 = qtrain.conv2d %x, %w : tensor<8x3x32xf32>, tensor<16x3x3x3xf32> -> tensor<8x16x30x30xf32>
+  return %0 : tensor<8x16x30x30xf32>
+}
+
+// -----
+
+func.func @f(%x: tensor<8x3x32x32xf32>, %w: tensor<16x3x3x3xf32>) -> tensor<8x16x30x30xf32> {
+  // expected-error @+1 {{'qtrain.conv2d' op needs 2 strides, 2 dilations and 4 paddings (top, bottom, left, right)}}
+  %0 = qtrain.conv2d %x, %w {strides = array<i64: 1>} : tensor<8x3x32x32xf32>, tensor<16x3x3x3xf32> -> tensor<8x16x30x30xf32>
+  return %0 : tensor<8x16x30x30xf32>
+}
+
+// -----
+
+func.func @f(%x: tensor<8x3x32x32xf32>, %w: tensor<16x3x3x3xf32>) -> tensor<8x16x30x30xf32> {
+  // expected-error @+1 {{'qtrain.conv2d' op padding must be non-negative}}
+  %0 = qtrain.conv2d %x, %w {padding = array<i64: -1, 0, 0, 0>} : tensor<8x3x32x32xf32>, tensor<16x3x3x3xf32> -> tensor<8x16x30x30xf32>
+  return %0 : tensor<8x16x30x30xf32>
+}
+
+// -----
+
+func.func @f(%x: tensor<8x3x32x32xf32>, %w: tensor<16x3x3x3xf32>) -> tensor<4x16x30x30xf32> {
+  // expected-error @+1 {{'qtrain.conv2d' op batch sizes of input and output differ}}
+  %0 = qtrain.conv2d %x, %w : tensor<8x3x32x32xf32>, tensor<16x3x3x3xf32> -> tensor<4x16x30x30xf32>
+  return %0 : tensor<4x16x30x30xf32>
+}
+
+// -----
+
+func.func @f(%x: tensor<8x3x32x32xf32>, %w: tensor<16x3x3x3xf32>) -> tensor<8x12x30x30xf32> {
+  // expected-error @+1 {{'qtrain.conv2d' op output channels of output and filter differ}}
+  %0 = qtrain.conv2d %x, %w : tensor<8x3x32x32xf32>, tensor<16x3x3x3xf32> -> tensor<8x12x30x30xf32>
+  return %0 : tensor<8x12x30x30xf32>
+}
+
+// -----
+
+func.func @f(%a: tensor<f32>, %h: tensor<0xf32>) -> (tensor<f32>, tensor<0xf32>) {
+  // expected-error @+1 {{'qtrain.delayed_scale' op the amax history needs at least one entry}}
+  %d, %h2 = qtrain.delayed_scale %a, %h {level = #qtrain.scale_level<tensor, f32, amax_to_max>, element = #qtrain.fp<e4m3fn>} : tensor<f32>, tensor<0xf32>
+  return %d, %h2 : tensor<f32>, tensor<0xf32>
+}

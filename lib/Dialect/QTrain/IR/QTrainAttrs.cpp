@@ -18,6 +18,9 @@
 #include "llvm/ADT/TypeSwitch.h"
 #include "llvm/ADT/bit.h"
 
+#include <limits>
+#include <type_traits>
+
 using namespace mlir;
 using namespace qtrain;
 namespace nx = qtrain::numerics;
@@ -133,10 +136,24 @@ ParseResult parseNameValue(AsmParser &p, T &out,
   return failure(p.parseEqual() || parseName(p, out, parse, what));
 }
 
+/// Parses `= <integer>` into `out`, rejecting values `T` cannot hold (so
+/// that `frac = 4294967299` is an error, not frac = 3).
 template <typename T> ParseResult parseIntValue(AsmParser &p, T &out) {
-  int64_t v;
-  if (p.parseEqual() || p.parseInteger(v))
+  if (p.parseEqual())
     return failure();
+  SMLoc loc = p.getCurrentLocation();
+  int64_t v;
+  if (p.parseInteger(v))
+    return failure();
+  using Limits = std::numeric_limits<T>;
+  bool fits = std::is_signed_v<T>
+                  ? v >= static_cast<int64_t>(Limits::min()) &&
+                        v <= static_cast<int64_t>(Limits::max())
+                  : v >= 0 && static_cast<uint64_t>(v) <=
+                                  static_cast<uint64_t>(Limits::max());
+  if (!fits)
+    return p.emitError(loc) << "integer " << v << " is out of range ["
+                            << +Limits::min() << ", " << +Limits::max() << "]";
   out = static_cast<T>(v);
   return success();
 }
