@@ -41,18 +41,20 @@ inline void reportBytes(benchmark::State &state, size_t elements,
 
 /// The ceiling: memcpy of `n` f32 (read n * 4 bytes, write n * 4 bytes).
 inline void registerCopyBandwidth(size_t n) {
-  benchmark::RegisterBenchmark(
-      "copy_bandwidth (memcpy ceiling)", [n](benchmark::State &state) {
-        const std::vector<float> &in = normalInput(n);
-        std::vector<float> out(n);
-        for (auto _ : state) {
-          std::memcpy(out.data(), in.data(), n * sizeof(float));
-          benchmark::DoNotOptimize(out.data());
-          benchmark::ClobberMemory();
-        }
-        reportBytes(state, n);
-      })
-      ->Unit(benchmark::kMillisecond)->UseRealTime();
+  benchmark::RegisterBenchmark("copy_bandwidth (memcpy ceiling)",
+                               [n](benchmark::State &state) {
+                                 const std::vector<float> &in = normalInput(n);
+                                 std::vector<float> out(n);
+                                 for (auto _ : state) {
+                                   std::memcpy(out.data(), in.data(),
+                                               n * sizeof(float));
+                                   benchmark::DoNotOptimize(out.data());
+                                   benchmark::ClobberMemory();
+                                 }
+                                 reportBytes(state, n);
+                               })
+      ->Unit(benchmark::kMillisecond)
+      ->UseRealTime();
 }
 
 /// Reads `--elements=N` out of argv (benchmark::Initialize leaves it).

@@ -50,14 +50,26 @@ std::vector<Kernel> kernels(int64_t n) {
   int64_t fbRow = 96 * 9; // FlexBlock: [N, 96, 3, 3] (4 blocks of 24 channels)
   return {
       {"e4m3fn_nearest_even", {n}, "f32", e4m3, false, 4},
-      {"e4m3fn_stochastic_k3", {n}, "f32",
-       std::string(e4m3) + ", rounding = #qtrain.rounding<stochastic, bits = 3>",
-       false, 4},
+      {"e4m3fn_stochastic_k3",
+       {n},
+       "f32",
+       std::string(e4m3) +
+           ", rounding = #qtrain.rounding<stochastic, bits = 3>",
+       false,
+       4},
       {"e4m3fn_encode_nearest_even", {n}, "f8E4M3FN", e4m3, true, 1},
-      {"mxfp8_e4m3 [n/1024, 1024]", {n / 1024, 1024}, "f32",
-       "format = #qtrain.scaled<mxfp8_e4m3>", false, 4},
-      {"fb12 [N, 96, 3, 3]", {n / fbRow, 96, 3, 3}, "f32",
-       "format = #qtrain.scaled<fb12>", false, 4},
+      {"mxfp8_e4m3 [n/1024, 1024]",
+       {n / 1024, 1024},
+       "f32",
+       "format = #qtrain.scaled<mxfp8_e4m3>",
+       false,
+       4},
+      {"fb12 [N, 96, 3, 3]",
+       {n / fbRow, 96, 3, 3},
+       "f32",
+       "format = #qtrain.scaled<fb12>",
+       false,
+       4},
   };
 }
 
@@ -76,7 +88,8 @@ std::string moduleText(llvm::ArrayRef<Kernel> ks) {
     std::string in = "tensor<" + dims(k.shape) + "f32>";
     std::string out = "tensor<" + dims(k.shape) + k.outType + ">";
     std::string flatIn = "tensor<" + std::to_string(k.elements()) + "xf32>";
-    std::string flatOut = "tensor<" + std::to_string(k.elements()) + "x" + k.outType + ">";
+    std::string flatOut =
+        "tensor<" + std::to_string(k.elements()) + "x" + k.outType + ">";
     std::string assoc;
     for (size_t d = 0; d < k.shape.size(); ++d)
       assoc += (d ? ", " : "") + std::to_string(d);
@@ -85,13 +98,12 @@ std::string moduleText(llvm::ArrayRef<Kernel> ks) {
       outShape += (d ? ", " : "") + std::to_string(k.shape[d]);
     bool stochastic = k.attrs.find("stochastic") != std::string::npos;
     std::string op =
-        k.encode
-            ? llvm::formatv("%r = qtrain.encode %t {{{0}} : {1} -> {2}", k.attrs,
-                            in, out)
-                  .str()
-            : llvm::formatv("%r = qtrain.quantize %t{0} {{{1}} : {2}",
-                            stochastic ? " seed(%seed)" : "", k.attrs, in)
-                  .str();
+        k.encode ? llvm::formatv("%r = qtrain.encode %t {{{0}} : {1} -> {2}",
+                                 k.attrs, in, out)
+                       .str()
+                 : llvm::formatv("%r = qtrain.quantize %t{0} {{{1}} : {2}",
+                                 stochastic ? " seed(%seed)" : "", k.attrs, in)
+                       .str();
     os << llvm::formatv(R"(
 func.func @k{0}(%in: memref<?xf32>, %out: memref<?x{1}>, %seed: i64)
     attributes {{llvm.emit_c_interface} {{
@@ -150,44 +162,49 @@ int main(int argc, char **argv) {
     UnaryFn *f = *fn;
     size_t outBytes = k.outBytes;
     int64_t m = k.elements();
-    benchmark::RegisterBenchmark(
-        ("lowering " + k.name).c_str(),
-        [f, n, m, outBytes](benchmark::State &state) {
-          const std::vector<float> &in = bench::normalInput(n);
-          std::vector<uint8_t> out(m * outBytes);
-          Memref1D inD = memref1D(in.data(), m);
-          Memref1D outD = memref1D(out.data(), m);
-          for (auto _ : state) {
-            f(&inD, &outD, 7);
-            benchmark::DoNotOptimize(out.data());
-            benchmark::ClobberMemory();
-          }
-          bench::reportBytes(state, m, 4 + outBytes);
-        })
-        ->Unit(benchmark::kMillisecond)->UseRealTime();
+    benchmark::RegisterBenchmark(("lowering " + k.name).c_str(),
+                                 [f, n, m, outBytes](benchmark::State &state) {
+                                   const std::vector<float> &in =
+                                       bench::normalInput(n);
+                                   std::vector<uint8_t> out(m * outBytes);
+                                   Memref1D inD = memref1D(in.data(), m);
+                                   Memref1D outD = memref1D(out.data(), m);
+                                   for (auto _ : state) {
+                                     f(&inD, &outD, 7);
+                                     benchmark::DoNotOptimize(out.data());
+                                     benchmark::ClobberMemory();
+                                   }
+                                   bench::reportBytes(state, m, 4 + outBytes);
+                                 })
+        ->Unit(benchmark::kMillisecond)
+        ->UseRealTime();
   }
 
   // The library on the same input, single-threaded.
   auto library = [n](const char *name, nx::Rounding r) {
-    benchmark::RegisterBenchmark(
-        name, [n, r](benchmark::State &state) {
-          nx::MinifloatFormat f = *nx::lookupMinifloat("e4m3fn");
-          const std::vector<float> &in = bench::normalInput(n);
-          std::vector<float> out(n);
-          for (auto _ : state) {
-            nx::quantize(f, in, out, r);
-            benchmark::DoNotOptimize(out.data());
-          }
-          bench::reportBytes(state, n);
-        })
-        ->Unit(benchmark::kMillisecond)->UseRealTime();
+    benchmark::RegisterBenchmark(name,
+                                 [n, r](benchmark::State &state) {
+                                   nx::MinifloatFormat f =
+                                       *nx::lookupMinifloat("e4m3fn");
+                                   const std::vector<float> &in =
+                                       bench::normalInput(n);
+                                   std::vector<float> out(n);
+                                   for (auto _ : state) {
+                                     nx::quantize(f, in, out, r);
+                                     benchmark::DoNotOptimize(out.data());
+                                   }
+                                   bench::reportBytes(state, n);
+                                 })
+        ->Unit(benchmark::kMillisecond)
+        ->UseRealTime();
   };
   library("library e4m3fn_nearest_even", nx::Rounding());
   library("library e4m3fn_stochastic_k3", nx::Rounding::stochastic(3));
   auto libraryScaled = [n](const char *name, const char *preset,
                            std::vector<int64_t> shape) {
     benchmark::RegisterBenchmark(
-        name, [n, preset, shape](benchmark::State &state) {
+        name,
+        [n, preset, shape](benchmark::State &state) {
           const nx::ScaledPreset *p = nx::lookupScaled(preset);
           int64_t m = 1;
           for (int64_t d : shape)
@@ -196,21 +213,22 @@ int main(int argc, char **argv) {
           llvm::ArrayRef<float> in(all.data(), m);
           std::vector<float> out(m);
           for (auto _ : state) {
-            if (llvm::Error e = nx::quantizeScaled(p->format, shape, in, out,
-                                                   p->rounding))
+            if (llvm::Error e =
+                    nx::quantizeScaled(p->format, shape, in, out, p->rounding))
               state.SkipWithError(llvm::toString(std::move(e)).c_str());
             benchmark::DoNotOptimize(out.data());
           }
           bench::reportBytes(state, m);
         })
-        ->Unit(benchmark::kMillisecond)->UseRealTime();
+        ->Unit(benchmark::kMillisecond)
+        ->UseRealTime();
   };
   for (const Kernel &k : ks)
     if (k.attrs.find("scaled<") != std::string::npos) {
       std::string preset = k.attrs.substr(k.attrs.find('<') + 1);
       preset = preset.substr(0, preset.find('>'));
-      libraryScaled(strdup(("library " + k.name).c_str()), strdup(preset.c_str()),
-                    k.shape);
+      libraryScaled(strdup(("library " + k.name).c_str()),
+                    strdup(preset.c_str()), k.shape);
     }
 
   benchmark::RunSpecifiedBenchmarks();

@@ -57,12 +57,15 @@ std::string moduleText(int64_t n) {
             ? std::string(" {accumulation = ") + kVariants[i].accumulation + "}"
             : "";
     auto in = [&](const char *name, const char *arg) {
-      return llvm::formatv(
-          "  %{0}f = bufferization.to_tensor %{1} restrict : memref<?xf32> to "
-          "tensor<?xf32>\n  %{0}s = tensor.cast %{0}f : tensor<?xf32> to {2}\n"
-          "  %{0} = tensor.expand_shape %{0}s [[0, 1]] output_shape [{3}, {3}] "
-          ": {2} into {4}\n",
-          name, arg, flat, n, t).str();
+      return llvm::formatv("  %{0}f = bufferization.to_tensor %{1} restrict : "
+                           "memref<?xf32> to "
+                           "tensor<?xf32>\n  %{0}s = tensor.cast %{0}f : "
+                           "tensor<?xf32> to {2}\n"
+                           "  %{0} = tensor.expand_shape %{0}s [[0, 1]] "
+                           "output_shape [{3}, {3}] "
+                           ": {2} into {4}\n",
+                           name, arg, flat, n, t)
+          .str();
     };
     os << llvm::formatv("func.func @gemm{0}(%a: memref<?xf32>, %b: "
                         "memref<?xf32>, %c: memref<?xf32>) attributes "
@@ -94,12 +97,11 @@ std::vector<float> operand(int64_t n, const char *kind, unsigned seed) {
     nx::ScaledFormat f = nx::lookupScaled("fb12")->format;
     f.levels[0].blockShape = {216};
     std::vector<float> q(v.size());
-    if (llvm::Error e = nx::quantizeScaled(f, {n * n / 216, 216},
-                                           llvm::ArrayRef<float>(v).take_front(
-                                               n * n / 216 * 216),
-                                           llvm::MutableArrayRef<float>(q).take_front(
-                                               n * n / 216 * 216),
-                                           nx::lookupScaled("fb12")->rounding))
+    if (llvm::Error e = nx::quantizeScaled(
+            f, {n * n / 216, 216},
+            llvm::ArrayRef<float>(v).take_front(n * n / 216 * 216),
+            llvm::MutableArrayRef<float>(q).take_front(n * n / 216 * 216),
+            nx::lookupScaled("fb12")->rounding))
       llvm::report_fatal_error(std::move(e));
     v = q;
   }
@@ -129,7 +131,8 @@ int main(int argc, char **argv) {
   llvm::outs().flush();
 
   benchmark::RegisterBenchmark(
-      "OpenBLAS sgemm (f32)", [n, flops](benchmark::State &state) {
+      "OpenBLAS sgemm (f32)",
+      [n, flops](benchmark::State &state) {
         std::vector<float> a = operand(n, "f32", 1), b = operand(n, "f32", 2),
                            c(n * n);
         for (auto _ : state) {
@@ -155,7 +158,8 @@ int main(int argc, char **argv) {
         [f, n, kind, flops](benchmark::State &state) {
           std::vector<float> a = operand(n, kind, 1), b = operand(n, kind, 2),
                              c(n * n);
-          Memref1D ad = memref1D(a.data(), n * n), bd = memref1D(b.data(), n * n),
+          Memref1D ad = memref1D(a.data(), n * n),
+                   bd = memref1D(b.data(), n * n),
                    cd = memref1D(c.data(), n * n);
           for (auto _ : state) {
             f(&ad, &bd, &cd);

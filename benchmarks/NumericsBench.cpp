@@ -68,9 +68,10 @@ int main(int argc, char **argv) {
 
   bench::registerCopyBandwidth(gElements);
   auto mf = [](const char *name, const char *preset, Rounding r) {
-    benchmark::RegisterBenchmark(name, [=](benchmark::State &s) {
-      quantizeMinifloat(s, preset, r);
-    })->Unit(benchmark::kMillisecond)->UseRealTime();
+    benchmark::RegisterBenchmark(
+        name, [=](benchmark::State &s) { quantizeMinifloat(s, preset, r); })
+        ->Unit(benchmark::kMillisecond)
+        ->UseRealTime();
   };
   mf("e4m3fn nearest_even", "e4m3fn", Rounding());
   mf("e4m3fn toward_zero", "e4m3fn",
@@ -86,9 +87,11 @@ int main(int argc, char **argv) {
   mf("fp12_dga nearest_even", "fp12_dga", Rounding());
   auto sc = [](const char *name, const char *preset,
                std::vector<int64_t> shape) {
-    benchmark::RegisterBenchmark(name, [=](benchmark::State &s) {
-      quantizeScaledPreset(s, preset, shape);
-    })->Unit(benchmark::kMillisecond)->UseRealTime();
+    benchmark::RegisterBenchmark(
+        name,
+        [=](benchmark::State &s) { quantizeScaledPreset(s, preset, shape); })
+        ->Unit(benchmark::kMillisecond)
+        ->UseRealTime();
   };
   sc("mxfp8_e4m3 (blocks of 32)", "mxfp8_e4m3", {n / 32, 32});
   sc("fb12 ([1,24,3,3] blocks)", "fb12", {n / (24 * 9), 24, 3, 3});

@@ -8,7 +8,6 @@
 
 #include "Detail.h"
 
-
 #include <cmath>
 #include <limits>
 #include <random>
@@ -60,17 +59,16 @@ float addRounded(const MinifloatFormat &f, double a, double b,
   // A NaN sum is the positive quiet NaN: the sign of a NaN from hardware
   // arithmetic is not specified, so results must not depend on it.
   if (std::isnan(s))
-    return decode(f, encodeExact(f, std::numeric_limits<double>::quiet_NaN(),
-                                 0, Rounding::deterministic(mode)));
+    return decode(f, encodeExact(f, std::numeric_limits<double>::quiet_NaN(), 0,
+                                 Rounding::deterministic(mode)));
   if (s == 0 && err == 0) {
     // IEEE 754 zero signs: x + y == 0 exactly is -0 when both are -0, or
     // when rounding down and the operands are not both +0; else +0.
     bool bothNegative = std::signbit(a) && std::signbit(b);
-    bool bothPositiveZero = a == 0 && b == 0 && !std::signbit(a) &&
-                            !std::signbit(b);
-    s = bothNegative || (mode == RoundingMode::Down && !bothPositiveZero)
-            ? -0.0
-            : 0.0;
+    bool bothPositiveZero =
+        a == 0 && b == 0 && !std::signbit(a) && !std::signbit(b);
+    s = bothNegative || (mode == RoundingMode::Down && !bothPositiveZero) ? -0.0
+                                                                          : 0.0;
   }
   return decode(f, encodeExact(f, s, err, Rounding::deterministic(mode)));
 }
@@ -79,11 +77,11 @@ namespace {
 
 /// The state of one output's accumulation.
 struct Accumulator {
-  float outer = 0;   // P_O
-  float group = 0;   // P_G (a float accumulator)
-  unsigned n = 0;    // products in the current group
-  double threshold;  // T (DGA)
-  double fixed = 0;  // P_G of a fixed-point accumulator, exactly
+  float outer = 0;  // P_O
+  float group = 0;  // P_G (a float accumulator)
+  unsigned n = 0;   // products in the current group
+  double threshold; // T (DGA)
+  double fixed = 0; // P_G of a fixed-point accumulator, exactly
 };
 
 /// x rounded to an integer in `mode` (x an f64; exact).
@@ -144,9 +142,9 @@ public:
       p = std::numeric_limits<double>::quiet_NaN();
     if (!spec.product)
       return p;
-    return decode(*spec.product, encodeExact(*spec.product, p, 0,
-                                             Rounding::deterministic(
-                                                 spec.rounding)));
+    return decode(*spec.product,
+                  encodeExact(*spec.product, p, 0,
+                              Rounding::deterministic(spec.rounding)));
   }
 
   /// Adds one product; `sharedT` is the shared E-DGA threshold. Returns
@@ -185,8 +183,9 @@ public:
       acc.group = addRounded(g, 0.0, p, spec.rounding);
       acc.n = 1;
       double po = acc.outer;
-      double n = spec.dgaCount == DgaCount::AfterReset ? acc.n
-                                                       : std::max(closedCount, 1u);
+      double n = spec.dgaCount == DgaCount::AfterReset
+                     ? acc.n
+                     : std::max(closedCount, 1u);
       acc.threshold = spec.grouping == Grouping::IdealDGA
                           ? std::sqrt(3 * po * po / (2.0 * n))
                           : std::ldexp(std::fabs(po), -spec.shiftC);
@@ -249,8 +248,8 @@ Error gemm(ArrayRef<float> a, ArrayRef<float> b, MutableArrayRef<float> c,
     bool closed = false;
     for (int64_t i = 0; i < m; ++i)
       for (int64_t j = 0; j < n; ++j)
-        closed |= op.add(acc[i * n + j], op.product(a[i * k + kk], b[kk * n + j]),
-                         sharedT);
+        closed |= op.add(acc[i * n + j],
+                         op.product(a[i * k + kk], b[kk * n + j]), sharedT);
     if (closed && spec.grouping == Grouping::EfficientDGA &&
         spec.sharedThreshold) {
       double sum = 0;
@@ -267,8 +266,8 @@ Error gemm(ArrayRef<float> a, ArrayRef<float> b, MutableArrayRef<float> c,
 Expected<float> dot(ArrayRef<float> a, ArrayRef<float> b,
                     const AccumulationSpec &spec) {
   if (a.size() != b.size())
-    return createStringError("dot of vectors of lengths %zu and %zu",
-                             a.size(), b.size());
+    return createStringError("dot of vectors of lengths %zu and %zu", a.size(),
+                             b.size());
   float c;
   if (Error e = gemm(a, b, MutableArrayRef<float>(c), 1, 1, a.size(), spec))
     return std::move(e);

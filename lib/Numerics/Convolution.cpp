@@ -33,17 +33,17 @@ Expected<std::array<int64_t, 9>> convSizes(ConvKind kind, const ConvGeometry &g,
     in = lhs, out = rhs, filter = result;
     break;
   }
-  std::array<int64_t, 9> s = {in[0],     in[1],     in[2], in[3], filter[0],
+  std::array<int64_t, 9> s = {in[0],     in[1],     in[2],  in[3], filter[0],
                               filter[2], filter[3], out[2], out[3]};
   if (out[0] != in[0] || out[1] != filter[0] || filter[1] != in[1])
     return createStringError("conv2d batch or channel sizes disagree");
   if (g.strides[0] < 1 || g.strides[1] < 1 || g.dilations[0] < 1 ||
       g.dilations[1] < 1)
     return createStringError("conv2d strides and dilations must be positive");
-  if (outputExtent(in[2], g.padding[0], g.padding[1], filter[2],
-                   g.dilations[0], g.strides[0]) != out[2] ||
-      outputExtent(in[3], g.padding[2], g.padding[3], filter[3],
-                   g.dilations[1], g.strides[1]) != out[3])
+  if (outputExtent(in[2], g.padding[0], g.padding[1], filter[2], g.dilations[0],
+                   g.strides[0]) != out[2] ||
+      outputExtent(in[3], g.padding[2], g.padding[3], filter[3], g.dilations[1],
+                   g.strides[1]) != out[3])
     return createStringError("conv2d output size disagrees with the input, "
                              "filter, strides, padding and dilations");
   return s;

@@ -98,7 +98,8 @@ uint32_t encode(const IntegerFormat &f, float x, const Rounding &r,
   }
   if (huge)
     return integerToCode(f, p.negative ? f.minInteger() : f.maxInteger());
-  int64_t v = p.negative ? -static_cast<int64_t>(mag) : static_cast<int64_t>(mag);
+  int64_t v =
+      p.negative ? -static_cast<int64_t>(mag) : static_cast<int64_t>(mag);
   return integerToCode(f, std::clamp(v, f.minInteger(), f.maxInteger()));
 }
 
@@ -119,32 +120,32 @@ int64_t codeToInteger(const IntegerFormat &f, uint32_t code) {
 
 float decode(const IntegerFormat &f, uint32_t code) {
   // Exact in double (|v| < 2^32), then one rounding to f32.
-  return static_cast<float>(std::ldexp(
-      static_cast<double>(codeToInteger(f, code)), -f.fractionBits));
+  return static_cast<float>(
+      std::ldexp(static_cast<double>(codeToInteger(f, code)), -f.fractionBits));
 }
 
 void encode(const IntegerFormat &f, ArrayRef<float> in,
             MutableArrayRef<uint32_t> out, const Rounding &r,
             uint64_t firstIndex, ArrayRef<float> randomData) {
   assert(in.size() == out.size() && "size mismatch");
-  detail::forEachChunk(
-      in.size(), r, firstIndex, randomData,
-      [&](size_t begin, size_t end, const uint32_t *randoms) {
-        for (size_t i = begin; i < end; ++i)
-          out[i] = encode(f, in[i], r, randoms ? randoms[i - begin] : 0);
-      });
+  detail::forEachChunk(in.size(), r, firstIndex, randomData,
+                       [&](size_t begin, size_t end, const uint32_t *randoms) {
+                         for (size_t i = begin; i < end; ++i)
+                           out[i] = encode(f, in[i], r,
+                                           randoms ? randoms[i - begin] : 0);
+                       });
 }
 
 void quantize(const IntegerFormat &f, ArrayRef<float> in,
               MutableArrayRef<float> out, const Rounding &r,
               uint64_t firstIndex, ArrayRef<float> randomData) {
   assert(in.size() == out.size() && "size mismatch");
-  detail::forEachChunk(
-      in.size(), r, firstIndex, randomData,
-      [&](size_t begin, size_t end, const uint32_t *randoms) {
-        for (size_t i = begin; i < end; ++i)
-          out[i] = quantize(f, in[i], r, randoms ? randoms[i - begin] : 0);
-      });
+  detail::forEachChunk(in.size(), r, firstIndex, randomData,
+                       [&](size_t begin, size_t end, const uint32_t *randoms) {
+                         for (size_t i = begin; i < end; ++i)
+                           out[i] = quantize(f, in[i], r,
+                                             randoms ? randoms[i - begin] : 0);
+                       });
 }
 
 namespace {

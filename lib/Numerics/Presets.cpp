@@ -31,14 +31,11 @@ const MinifloatPreset kMinifloats[] = {
     {"e3m2fn", mf(3, 2, 3, SV::None, OP::Saturate), "OCP FP6 E3M2"},
     {"e2m3fn", mf(2, 3, 1, SV::None, OP::Saturate), "OCP FP6 E2M3"},
     {"e2m1fn", mf(2, 1, 1, SV::None, OP::Saturate), "OCP FP4 E2M1"},
-    {"fp12_dga", mf(5, 6, 15, SV::IEEE, OP::Inf),
-     "DGA accumulator: 1-5-6"},
+    {"fp12_dga", mf(5, 6, 15, SV::IEEE, OP::Inf), "DGA accumulator: 1-5-6"},
     {"fp16_dga", mf(6, 9, 31, SV::IEEE, OP::Inf),
      "DGA comparison accumulator: 1-6-9"},
-    {"mls_e2m4", mf(2, 4, 1, SV::None, OP::Saturate),
-     "MLS element: 1-2-4"},
-    {"mls_e2m1", mf(2, 1, 1, SV::None, OP::Saturate),
-     "MLS element: 1-2-1"},
+    {"mls_e2m4", mf(2, 4, 1, SV::None, OP::Saturate), "MLS element: 1-2-4"},
+    {"mls_e2m1", mf(2, 1, 1, SV::None, OP::Saturate), "MLS element: 1-2-1"},
 };
 } // namespace
 
@@ -72,16 +69,16 @@ MinifloatFormat saturating(StringRef preset) {
 ScaleLevel level(SmallVector<int64_t, 4> block, ScaleFormat format,
                  ScaleRule rule, int margin = 0, int medianExponent = 0,
                  bool excludeZeros = false) {
-  return ScaleLevel{std::move(block), format, rule, margin, medianExponent,
-                    excludeZeros};
+  return ScaleLevel{std::move(block), format,         rule,
+                    margin,           medianExponent, excludeZeros};
 }
 
 /// FlexBlock's blocks: [c, 3, 3] of a conv filter (c * 9 elements, 864
 /// mantissa bits in every mode), and on a rank-2 operand the same c * 9
 /// elements along the reduction axis.
 ScaleLevel flexBlockLevel(int64_t channels) {
-  ScaleLevel l = level({channels, 3, 3}, ScaleFormat::e8m0(),
-                       ScaleRule::SharedExponent);
+  ScaleLevel l =
+      level({channels, 3, 3}, ScaleFormat::e8m0(), ScaleRule::SharedExponent);
   l.axisBlock = channels * 9;
   return l;
 }
@@ -90,8 +87,9 @@ ScaleLevel flexBlockLevel(int64_t channels) {
 /// E8M0 scale 2^(floor(log2 amax) - emax); elements saturate.
 ScaledPreset mx(StringRef name, ElementFormat element, StringRef description) {
   return {name,
-          ScaledFormat{element, {level({32}, ScaleFormat::e8m0(),
-                                       ScaleRule::SharedExponent)}},
+          ScaledFormat{
+              element,
+              {level({32}, ScaleFormat::e8m0(), ScaleRule::SharedExponent)}},
           Rounding(), description};
 }
 
@@ -102,8 +100,7 @@ ScaledPreset flexBlock(StringRef name, unsigned bits, int64_t channels,
                        StringRef description) {
   IntegerFormat element{bits + 1, IntegerEncoding::SignMagnitude,
                         static_cast<int>(bits) - 1, IntegerOverflow::Saturate};
-  return {name,
-          ScaledFormat{element, {flexBlockLevel(channels)}},
+  return {name, ScaledFormat{element, {flexBlockLevel(channels)}},
           Rounding::deterministic(RoundingMode::TowardZero), description};
 }
 
@@ -120,9 +117,9 @@ ScaledPreset mls(StringRef name, StringRef element, StringRef description) {
                            ScaleRule::AmaxToMax);
   group.axisBlock = 16;
   return {name,
-          ScaledFormat{*lookupMinifloat(element),
-                       {level({}, ScaleFormat::f32(), ScaleRule::AmaxToMax),
-                        group}},
+          ScaledFormat{
+              *lookupMinifloat(element),
+              {level({}, ScaleFormat::f32(), ScaleRule::AmaxToMax), group}},
           Rounding(), description};
 }
 
@@ -153,8 +150,8 @@ std::vector<ScaledPreset> buildScaledPresets() {
       perTensor("fp8_e5m2_tensor", "e5m2", "Per-tensor scaled E5M2"),
       {"abfp8_e5m2",
        ScaledFormat{adaptiveBiasE5M2(15),
-                    {level({}, ScaleFormat::e8m0(), ScaleRule::MedianLookup,
-                           0, /*medianExponent=*/1, /*excludeZeros=*/true)}},
+                    {level({}, ScaleFormat::e8m0(), ScaleRule::MedianLookup, 0,
+                           /*medianExponent=*/1, /*excludeZeros=*/true)}},
        Rounding(),
        "Adaptive-bias FP8: E5M2 whose bias follows the median of |x|"},
   };

@@ -35,12 +35,11 @@ uint32_t defaultLfsrTaps(unsigned width) {
   // Maximal-length Galois tap masks, one per width 2..32 (period 2^w - 1;
   // unittests/Numerics/RandomStreamTest.cpp checks the period up to 2^20).
   static const uint32_t kTaps[33] = {
-      0,          0,          0x3,        0x6,        0xC,
-      0x14,       0x30,       0x60,       0xB8,       0x110,
-      0x240,      0x500,      0x829,      0x100D,     0x2015,
-      0x6000,     0xD008,     0x12000,    0x20400,    0x40023,
-      0x90000,    0x140000,   0x300000,   0x420000,   0xE10000,
-      0x1200000,  0x2000023,  0x4000013,  0x9000000,  0x14000000,
+      0,          0,          0x3,       0x6,       0xC,       0x14,
+      0x30,       0x60,       0xB8,      0x110,     0x240,     0x500,
+      0x829,      0x100D,     0x2015,    0x6000,    0xD008,    0x12000,
+      0x20400,    0x40023,    0x90000,   0x140000,  0x300000,  0x420000,
+      0xE10000,   0x1200000,  0x2000023, 0x4000013, 0x9000000, 0x14000000,
       0x20000029, 0x48000000, 0x80200003};
   assert(width >= 2 && width <= 32 && "LFSR width out of range");
   return kTaps[width];
@@ -144,8 +143,8 @@ Error RandomSource::verify(unsigned randomBits) const {
           "LFSR width %u is narrower than the %u random bits it must supply",
           lfsrWidth, randomBits);
     if (lfsrWidth < 32 && (lfsrTaps >> lfsrWidth) != 0)
-      return createStringError("LFSR taps 0x%x do not fit in %u bits",
-                               lfsrTaps, lfsrWidth);
+      return createStringError("LFSR taps 0x%x do not fit in %u bits", lfsrTaps,
+                               lfsrWidth);
     if (lfsrTaps && !isMaximalLengthLfsr(lfsrWidth, lfsrTaps))
       return createStringError(
           "LFSR taps 0x%x do not give a maximal-length %u-bit LFSR (period "

@@ -39,8 +39,8 @@ bool roundsTowardZero(const Rounding &r, bool negative) {
   }
 }
 
-uint64_t roundShifted(uint64_t sig, int shift, bool negative,
-                      const Rounding &r, uint32_t random) {
+uint64_t roundShifted(uint64_t sig, int shift, bool negative, const Rounding &r,
+                      uint32_t random) {
   assert(shift >= 1 && "nothing to round");
   // Split sig into the kept integer and the discarded field of `shift` bits.
   // For shift >= 64 everything is discarded and sig < 2^63 lies below half.

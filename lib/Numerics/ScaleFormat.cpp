@@ -39,8 +39,8 @@ Error ScaleFormat::verify() const {
 }
 
 uint32_t scaleCodeForExponent(const ScaleFormat &f, int e) {
-  return static_cast<uint32_t>(
-      std::clamp(e, f.minExponent(), f.maxExponent()) + f.bias);
+  return static_cast<uint32_t>(std::clamp(e, f.minExponent(), f.maxExponent()) +
+                               f.bias);
 }
 
 uint32_t encodeScale(const ScaleFormat &f, float x, RoundingMode mode) {
@@ -48,7 +48,8 @@ uint32_t encodeScale(const ScaleFormat &f, float x, RoundingMode mode) {
   assert(mode != RoundingMode::Stochastic && "scales round deterministically");
   uint32_t nan = f.hasNaN ? f.nanCode() : 0;
   detail::F32Parts p = detail::decompose(x);
-  if (p.kind == detail::F32Parts::NaN || (p.negative && p.kind != detail::F32Parts::Zero))
+  if (p.kind == detail::F32Parts::NaN ||
+      (p.negative && p.kind != detail::F32Parts::Zero))
     return nan;
   if (p.kind == detail::F32Parts::Zero)
     return 0;
@@ -58,7 +59,8 @@ uint32_t encodeScale(const ScaleFormat &f, float x, RoundingMode mode) {
   int shift = top - p.exp;
   // One significant bit: kept is 1 (stay at 2^top) or 2 (round up).
   uint64_t kept = shift > 0 ? roundShifted(p.sig, shift, false,
-                                            Rounding::deterministic(mode), 0) : 1;
+                                           Rounding::deterministic(mode), 0)
+                            : 1;
   int e = top + (kept == 2 ? 1 : 0);
   if (e < f.minExponent())
     return 0;

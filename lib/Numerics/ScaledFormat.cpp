@@ -57,7 +57,7 @@ Error ScaledFormat::verify() const {
 }
 
 Expected<ScaledFormat> resolveBlocks(const ScaledFormat &format, size_t rank,
-                                    std::optional<unsigned> axis) {
+                                     std::optional<unsigned> axis) {
   if (axis && *axis >= std::max<size_t>(rank, 1))
     return createStringError("reduction axis %u is out of range for a "
                              "rank-%zu tensor",
@@ -297,11 +297,10 @@ Expected<ScaledTensor> encodeScaled(const ScaledFormat &unresolved,
 
     scales.codes.resize(numBlocks);
     for (size_t b = 0; b < numBlocks; ++b)
-      scales.codes[b] =
-          level.format.kind == ScaleKind::F32
-              ? bit_cast<uint32_t>(scales.values[b])
-              : encodeScale(level.format, scales.values[b],
-                            RoundingMode::NearestEven);
+      scales.codes[b] = level.format.kind == ScaleKind::F32
+                            ? bit_cast<uint32_t>(scales.values[b])
+                            : encodeScale(level.format, scales.values[b],
+                                          RoundingMode::NearestEven);
     for (size_t i = 0; i < in.size(); ++i)
       total[i] *= scales.values[blockOf[i]];
     out.scales.push_back(std::move(scales));

@@ -135,7 +135,8 @@ Expected<double> zeroSettingError(const ScaledFormat &f,
   std::vector<float> q(x.size());
   if (Error e = quantizeScaled(f, shape, x, q, r))
     return std::move(e);
-  return zseRatio(x, [&](size_t i) { return q[i]; }, denominator);
+  return zseRatio(
+      x, [&](size_t i) { return q[i]; }, denominator);
 }
 
 ExponentHistogram exponentHistogram(ArrayRef<float> x) {

@@ -13,12 +13,14 @@ namespace qtrain {
 std::string qtrainToLLVMPipelineText(const QTrainToLLVMOptions &options) {
   return llvm::formatv(
       "convert-qtrain-to-vector{{vector-width={0} tile-elements={1}},"
-      "func.func(convert-elementwise-to-linalg),canonicalize,eliminate-empty-tensors,"
+      "func.func(convert-elementwise-to-linalg),canonicalize,eliminate-empty-"
+      "tensors,"
       "one-shot-bufferize{{bufferize-function-boundaries "
       "function-boundary-type-conversion=identity-layout-map},"
       "func.func(convert-linalg-to-loops),buffer-deallocation-pipeline,"
       "convert-bufferization-to-memref,"
-      "func.func(scf-forall-to-parallel),async-parallel-for{{async-dispatch=true min-task-size=1},"
+      "func.func(scf-forall-to-parallel),async-parallel-for{{async-dispatch="
+      "true min-task-size=1},"
       "async-to-async-runtime,async-runtime-ref-counting,"
       "async-runtime-ref-counting-opt,convert-async-to-llvm,"
       "convert-vector-to-scf,convert-scf-to-cf,arith-expand,"
@@ -33,8 +35,8 @@ std::string qtrainToLLVMPipelineText(const QTrainToLLVMOptions &options) {
 
 void buildQTrainToLLVMPipeline(mlir::OpPassManager &pm,
                                const QTrainToLLVMOptions &options) {
-  if (mlir::failed(mlir::parsePassPipeline(qtrainToLLVMPipelineText(options),
-                                           pm)))
+  if (mlir::failed(
+          mlir::parsePassPipeline(qtrainToLLVMPipelineText(options), pm)))
     llvm::report_fatal_error("qtrain-to-llvm: the pipeline text is invalid");
 }
 

@@ -117,9 +117,8 @@ void errorTable(const DgaStudyOptions &opt, const MinifloatFormat &fp8,
   for (const Variant &v : rows) {
     os << format("  %-34s", v.name.c_str());
     for (int k : opt.lengths)
-      os << format(" %10.3e",
-                   cantFail(meanRelativeDotError(v.spec, fp8, k, opt.trials,
-                                                 2022)));
+      os << format(" %10.3e", cantFail(meanRelativeDotError(v.spec, fp8, k,
+                                                            opt.trials, 2022)));
     os << "\n";
   }
 }

@@ -16,11 +16,11 @@
 namespace qtrain::tools {
 
 struct DgaStudyOptions {
-  llvm::SmallVector<int, 4> lengths;   ///< Dot-product lengths K.
-  int trials = 20;                     ///< Dot products per error figure.
-  int outputs = 16;                    ///< Outputs of the angle study.
+  llvm::SmallVector<int, 4> lengths;      ///< Dot-product lengths K.
+  int trials = 20;                        ///< Dot products per error figure.
+  int outputs = 16;                       ///< Outputs of the angle study.
   llvm::SmallVector<int, 4> angleLengths; ///< K of the angle study.
-  llvm::SmallVector<double, 4> angles; ///< Target angles, radians.
+  llvm::SmallVector<double, 4> angles;    ///< Target angles, radians.
 };
 
 /// Prints the study; returns the exit code.

@@ -70,11 +70,11 @@ int runSrStudy(raw_ostream &os) {
     unsigned k, kd;
   };
   const Row rows[] = {
-      {source(K::Counter, 0), 24, 24}, {source(K::Counter, 0), 8, 8},
-      {source(K::Counter, 0), 3, 3},   {source(K::Counter, 0), 3, 8},
-      {source(K::Lfsr, 3), 3, 3},      {source(K::Lfsr, 3), 3, 8},
+      {source(K::Counter, 0), 24, 24},   {source(K::Counter, 0), 8, 8},
+      {source(K::Counter, 0), 3, 3},     {source(K::Counter, 0), 3, 8},
+      {source(K::Lfsr, 3), 3, 3},        {source(K::Lfsr, 3), 3, 8},
       {source(K::LfsrPlateau, 3), 3, 3}, {source(K::LfsrPlateau, 3), 3, 8},
-      {source(K::Lfsr, 8), 3, 3},      {source(K::Lfsr, 8), 8, 8},
+      {source(K::Lfsr, 8), 3, 3},        {source(K::Lfsr, 8), 8, 8},
       {source(K::LfsrPlateau, 8), 8, 8},
   };
   for (const Row &row : rows)
@@ -83,9 +83,9 @@ int runSrStudy(raw_ostream &os) {
       Rounding r = Rounding::stochastic(row.k, row.src, v);
       r.discardedBits = row.kd;
       RoundingErrorStats s = stochasticRoundingError(r);
-      os << format("  %-18s %3u %3u  %-12s %+9.4f %9.4f\n",
-                   describe(r).c_str(), row.k, row.kd,
-                   stringifyStochasticVariant(v).data(), s.bias, s.stddev);
+      os << format("  %-18s %3u %3u  %-12s %+9.4f %9.4f\n", describe(r).c_str(),
+                   row.k, row.kd, stringifyStochasticVariant(v).data(), s.bias,
+                   s.stddev);
     }
   return 0;
 }

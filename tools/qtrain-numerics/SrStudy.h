@@ -1,4 +1,5 @@
-//===- SrStudy.h - The stochastic-rounding study of qtrain-numerics -*- C++ -*-===//
+//===- SrStudy.h - The stochastic-rounding study of qtrain-numerics -*- C++
+//-*-===//
 //
 // ESRU's question, measured: how k-bit stochastic rounding behaves per random
 // source and per number of discarded bits read (docs/Numerics.md, "Bias of

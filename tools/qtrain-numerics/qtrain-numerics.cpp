@@ -38,14 +38,15 @@ static cl::SubCommand dgaCmd("dga", "Accuracy of grouped FP12 accumulation");
 static cl::opt<std::string> formatName("format", cl::desc("Minifloat preset"),
                                        cl::init("e4m3fn"),
                                        cl::sub(quantizeCmd));
-static cl::opt<std::string> roundingName(
-    "rounding", cl::desc("nearest_even|toward_zero|nearest_away|up|down|"
-                         "stochastic"),
-    cl::init("nearest_even"), cl::sub(quantizeCmd));
+static cl::opt<std::string>
+    roundingName("rounding",
+                 cl::desc("nearest_even|toward_zero|nearest_away|up|down|"
+                          "stochastic"),
+                 cl::init("nearest_even"), cl::sub(quantizeCmd));
 static cl::opt<unsigned> randomBits("bits", cl::desc("Stochastic: k"),
                                     cl::init(8), cl::sub(quantizeCmd));
-static cl::opt<uint64_t> seed("seed", cl::desc("Stochastic: seed"),
-                              cl::init(0), cl::sub(quantizeCmd));
+static cl::opt<uint64_t> seed("seed", cl::desc("Stochastic: seed"), cl::init(0),
+                              cl::sub(quantizeCmd));
 static cl::list<std::string> values(cl::Positional, cl::desc("<x>..."),
                                     cl::sub(quantizeCmd));
 static cl::list<int> dgaLengths("lengths",
@@ -139,9 +140,9 @@ static int quantizeValues() {
 static int demo() {
   MinifloatFormat fp8 = *lookupMinifloat("e4m3fn");
   outs() << "1.3 in e4m3fn under each rounding mode:\n";
-  for (RoundingMode m : {RoundingMode::NearestEven, RoundingMode::TowardZero,
-                         RoundingMode::NearestAway, RoundingMode::Up,
-                         RoundingMode::Down})
+  for (RoundingMode m :
+       {RoundingMode::NearestEven, RoundingMode::TowardZero,
+        RoundingMode::NearestAway, RoundingMode::Up, RoundingMode::Down})
     outs() << format("  %-13s %g\n", stringifyRoundingMode(m).data(),
                      quantize(fp8, 1.3f, Rounding::deterministic(m)));
   outs() << "Stochastic rounding of 1.3 (k = 3, counter source), mean of "

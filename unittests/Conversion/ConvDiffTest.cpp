@@ -48,13 +48,30 @@ std::vector<ConvCase> convCases() {
   nx::ConvGeometry g = geometry({2, 1}, {1, 0, 2, 1}, {1, 2});
   nx::ConvGeometry same = geometry({1, 1}, {1, 1, 1, 1}, {1, 1});
   return {
-      {"forward", nx::ConvKind::Forward, {2, 3, 9, 8}, {4, 3, 3, 2}, {2, 4, 4, 9}, g},
-      {"backward_data", nx::ConvKind::BackwardData, {2, 4, 4, 9}, {4, 3, 3, 2},
-       {2, 3, 9, 8}, g},
-      {"backward_weight", nx::ConvKind::BackwardWeight, {2, 3, 9, 8},
-       {2, 4, 4, 9}, {4, 3, 3, 2}, g},
-      {"forward_same", nx::ConvKind::Forward, {1, 5, 6, 6}, {7, 5, 3, 3},
-       {1, 7, 6, 6}, same},
+      {"forward",
+       nx::ConvKind::Forward,
+       {2, 3, 9, 8},
+       {4, 3, 3, 2},
+       {2, 4, 4, 9},
+       g},
+      {"backward_data",
+       nx::ConvKind::BackwardData,
+       {2, 4, 4, 9},
+       {4, 3, 3, 2},
+       {2, 3, 9, 8},
+       g},
+      {"backward_weight",
+       nx::ConvKind::BackwardWeight,
+       {2, 3, 9, 8},
+       {2, 4, 4, 9},
+       {4, 3, 3, 2},
+       g},
+      {"forward_same",
+       nx::ConvKind::Forward,
+       {1, 5, 6, 6},
+       {7, 5, 3, 3},
+       {1, 7, 6, 6},
+       same},
   };
 }
 
@@ -107,14 +124,15 @@ TEST(ConvDiff, MatchesLibraryBitForBit) {
                   .str();
       text += shaped("x", "l", cc.lhs, "f32");
       text += shaped("y", "r", cc.rhs, "f32");
-      text += llvm::formatv(
-                  "  %z = qtrain.conv2d %x, %y {{kind = #qtrain.conv_kind<{0}>, "
-                  "strides = {1}, padding = {2}, dilations = {3}, accumulation "
-                  "= {4}} : tensor<{5}f32>, tensor<{6}f32> -> tensor<{7}f32>\n",
-                  kindName(cc.kind), array(st), array(pa), array(di),
-                  print(AccumulationAttr::get(ctx.get(), specs[s].second)),
-                  shapeText(cc.lhs), shapeText(cc.rhs), shapeText(cc.out))
-                  .str();
+      text +=
+          llvm::formatv(
+              "  %z = qtrain.conv2d %x, %y {{kind = #qtrain.conv_kind<{0}>, "
+              "strides = {1}, padding = {2}, dilations = {3}, accumulation "
+              "= {4}} : tensor<{5}f32>, tensor<{6}f32> -> tensor<{7}f32>\n",
+              kindName(cc.kind), array(st), array(pa), array(di),
+              print(AccumulationAttr::get(ctx.get(), specs[s].second)),
+              shapeText(cc.lhs), shapeText(cc.rhs), shapeText(cc.out))
+              .str();
       text += store("z", "o", cc.out, "f32");
       text += "  return\n}\n";
     }
@@ -134,11 +152,10 @@ TEST(ConvDiff, MatchesLibraryBitForBit) {
       };
       std::vector<float> l = fill(cc.lhs), r = fill(cc.rhs);
       std::vector<float> want(product(cc.out)), got(want.size());
-      ASSERT_FALSE(llvm::errorToBool(nx::conv2d(cc.kind, cc.g, l, cc.lhs, r,
-                                                cc.rhs, want, cc.out,
-                                                specs[s].second)));
-      auto fn = lookupCInterface<ConvFn>(
-          **engine, "conv" + std::to_string(s) + "_" + std::to_string(c));
+      ASSERT_FALSE(llvm::errorToBool(nx::conv2d(
+          cc.kind, cc.g, l, cc.lhs, r, cc.rhs, want, cc.out, specs[s].second)));
+      auto fn = lookupCInterface<ConvFn>(**engine, "conv" + std::to_string(s) +
+                                                       "_" + std::to_string(c));
       ASSERT_TRUE(!!fn) << llvm::toString(fn.takeError());
       Memref1D ld = view(l, l.size()), rd = view(r, r.size()),
                od = view(got, got.size());

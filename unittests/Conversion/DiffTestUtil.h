@@ -39,9 +39,12 @@ inline uint64_t masterSeed() {
 }
 
 /// Bytes LLVM gives an iN in memory (its alloc size).
-inline unsigned codeBytes(unsigned bits) { return bits <= 8 ? 1 : bits <= 16 ? 2 : 4; }
+inline unsigned codeBytes(unsigned bits) {
+  return bits <= 8 ? 1 : bits <= 16 ? 2 : 4;
+}
 
-inline uint32_t readCode(const std::vector<uint8_t> &raw, size_t i, unsigned bits) {
+inline uint32_t readCode(const std::vector<uint8_t> &raw, size_t i,
+                         unsigned bits) {
   unsigned n = codeBytes(bits);
   uint32_t v = 0;
   std::memcpy(&v, raw.data() + i * n, n); // little-endian host
@@ -49,7 +52,7 @@ inline uint32_t readCode(const std::vector<uint8_t> &raw, size_t i, unsigned bit
 }
 
 inline void writeCode(std::vector<uint8_t> &raw, size_t i, unsigned bits,
-               uint32_t code) {
+                      uint32_t code) {
   std::memcpy(raw.data() + i * codeBytes(bits), &code, codeBytes(bits));
 }
 
@@ -76,7 +79,7 @@ inline std::string shapeText(llvm::ArrayRef<int64_t> shape) {
 
 /// `tensor<?xT>` from a flat memref argument, reshaped to `shape`.
 inline std::string shaped(llvm::StringRef name, llvm::StringRef arg,
-                   llvm::ArrayRef<int64_t> shape, llvm::StringRef elem) {
+                          llvm::ArrayRef<int64_t> shape, llvm::StringRef elem) {
   int64_t n = product(shape);
   std::string s = llvm::formatv(
       "  %{0}_flat = bufferization.to_tensor %{1} restrict : memref<?x{2}> to "
@@ -94,16 +97,17 @@ inline std::string shaped(llvm::StringRef name, llvm::StringRef arg,
     assoc += (d ? ", " : "") + std::to_string(d);
     outShape += (d ? ", " : "") + std::to_string(shape[d]);
   }
-  s += llvm::formatv("  %{0} = tensor.expand_shape %{0}_static [[{1}]] "
-                     "output_shape [{2}] : tensor<{3}x{4}> into tensor<{5}{4}>\n",
-                     name, assoc, outShape, n, elem, shapeText(shape));
+  s += llvm::formatv(
+      "  %{0} = tensor.expand_shape %{0}_static [[{1}]] "
+      "output_shape [{2}] : tensor<{3}x{4}> into tensor<{5}{4}>\n",
+      name, assoc, outShape, n, elem, shapeText(shape));
   return s;
 }
 
 /// Writes tensor `value` (of `shape`, element `elem`) to the flat memref
 /// `arg` (of element `elem`).
 inline std::string store(llvm::StringRef value, llvm::StringRef arg,
-                  llvm::ArrayRef<int64_t> shape, llvm::StringRef elem) {
+                         llvm::ArrayRef<int64_t> shape, llvm::StringRef elem) {
   int64_t n = product(shape);
   std::string flat = (value + "_out").str();
   std::string s;

@@ -61,13 +61,14 @@ std::vector<AccumCase> accumCases() {
   // MLS: fixed-point group sums (products rounded to 2^-F), saturating or
   // wrapping, into an f32 or FP16 outer accumulator.
   nx::AccumulationSpec fixedSat = spec(nx::Grouping::Static);
-  fixedSat.fixedPoint = nx::IntegerFormat{16, nx::IntegerEncoding::TwosComplement,
-                                          10, nx::IntegerOverflow::Saturate};
+  fixedSat.fixedPoint =
+      nx::IntegerFormat{16, nx::IntegerEncoding::TwosComplement, 10,
+                        nx::IntegerOverflow::Saturate};
   fixedSat.outer = nx::MinifloatFormat();
   out.push_back({"fixed16_f10_sat_static16", fixedSat});
   nx::AccumulationSpec fixedWrap = fixedSat;
-  fixedWrap.fixedPoint = nx::IntegerFormat{12, nx::IntegerEncoding::TwosComplement,
-                                           6, nx::IntegerOverflow::Wrap};
+  fixedWrap.fixedPoint = nx::IntegerFormat{
+      12, nx::IntegerEncoding::TwosComplement, 6, nx::IntegerOverflow::Wrap};
   fixedWrap.outer = fp16;
   fixedWrap.groupSize = 5;
   fixedWrap.rounding = nx::RoundingMode::Down;
@@ -100,8 +101,8 @@ std::vector<AccumCase> accumCases() {
   prod.product = fp16;
   prod.rounding = nx::RoundingMode::TowardZero;
   out.push_back({"fp16_products_toward_zero", prod});
-  for (nx::RoundingMode m : {nx::RoundingMode::NearestAway,
-                             nx::RoundingMode::Down}) {
+  for (nx::RoundingMode m :
+       {nx::RoundingMode::NearestAway, nx::RoundingMode::Down}) {
     nx::AccumulationSpec s = spec(nx::Grouping::Static);
     s.groupSize = 5;
     s.rounding = m;
@@ -118,10 +119,8 @@ struct Shape {
 };
 
 const Shape kShapes[] = {
-    {0, 7, 37, 19, false, false},
-    {0, 9, 64, 33, true, false},
-    {0, 6, 20, 17, false, true},
-    {2, 5, 33, 18, false, false},
+    {0, 7, 37, 19, false, false},   {0, 9, 64, 33, true, false},
+    {0, 6, 20, 17, false, true},    {2, 5, 33, 18, false, false},
     {0, 11, 29, 100, false, false}, // wide column blocks, row blocks + rest
     {3, 6, 13, 50, false, true},    // row blocks across batches
 };
@@ -139,15 +138,16 @@ std::string matmulFunction(mlir::MLIRContext &ctx, const std::string &name,
   std::vector<int64_t> a = s.ta ? dims(s.k, s.m) : dims(s.m, s.k);
   std::vector<int64_t> b = s.tb ? dims(s.n, s.k) : dims(s.k, s.n);
   std::vector<int64_t> c = dims(s.m, s.n);
-  std::string attrs = "accumulation = " + print(AccumulationAttr::get(&ctx, spec));
+  std::string attrs =
+      "accumulation = " + print(AccumulationAttr::get(&ctx, spec));
   if (s.ta)
     attrs += ", transpose_a";
   if (s.tb)
     attrs += ", transpose_b";
-  std::string text = llvm::formatv(
-      "func.func @{0}(%a: memref<?xf32>, %b: memref<?xf32>, %c: "
-      "memref<?xf32>) attributes {{llvm.emit_c_interface} {{\n",
-      name);
+  std::string text =
+      llvm::formatv("func.func @{0}(%a: memref<?xf32>, %b: memref<?xf32>, %c: "
+                    "memref<?xf32>) attributes {{llvm.emit_c_interface} {{\n",
+                    name);
   text += shaped("x", "a", a, "f32");
   text += shaped("y", "b", b, "f32");
   text += llvm::formatv("  %z = qtrain.matmul %x, %y {{{0}} : tensor<{1}f32>, "
@@ -209,9 +209,9 @@ class MatmulDiff : public ::testing::TestWithParam<AccumCase> {};
 TEST_P(MatmulDiff, MatchesLibraryBitForBit) {
   const AccumCase &ac = GetParam();
   uint64_t seed = masterSeed();
-  SCOPED_TRACE(llvm::formatv("{0}, replay with QTRAIN_DIFF_SEED={1}", ac.name,
-                             seed)
-                   .str());
+  SCOPED_TRACE(
+      llvm::formatv("{0}, replay with QTRAIN_DIFF_SEED={1}", ac.name, seed)
+          .str());
   auto ctx = createJitContext();
   std::string text;
   for (size_t i = 0; i < std::size(kShapes); ++i)
@@ -230,7 +230,8 @@ TEST_P(MatmulDiff, MatchesLibraryBitForBit) {
         std::vector<float> b = operand(batches * s.k * s.n, rng, specials);
         std::vector<float> want = reference(a, b, s, ac.spec);
         std::vector<float> got(want.size());
-        auto fn = lookupCInterface<MatmulFn>(**engine, "mm" + std::to_string(i));
+        auto fn =
+            lookupCInterface<MatmulFn>(**engine, "mm" + std::to_string(i));
         ASSERT_TRUE(!!fn) << llvm::toString(fn.takeError());
         Memref1D ad = view(a, a.size()), bd = view(b, b.size()),
                  cd = view(got, got.size());

@@ -32,8 +32,8 @@ using namespace qtrain::difftest;
 
 namespace {
 
-using CaseFn = void(Memref1D *in, Memref1D *data, int64_t seed,
-                    Memref1D *codes, Memref1D *values);
+using CaseFn = void(Memref1D *in, Memref1D *data, int64_t seed, Memref1D *codes,
+                    Memref1D *values);
 using DecodeFn = void(Memref1D *codes, Memref1D *values);
 
 /// The rounding rules under test: the five IEEE modes, and stochastic
@@ -111,35 +111,37 @@ std::vector<FormatCase> formatCases() {
                        .str(),
                    f});
   // 32-bit codes and the FlexBlock element.
-  out.push_back({"int32_frac-3", nx::IntegerFormat{
-                                     32, nx::IntegerEncoding::TwosComplement,
-                                     -3, nx::IntegerOverflow::Saturate}});
-  out.push_back({"uint32_wrap", nx::IntegerFormat{
-                                    32, nx::IntegerEncoding::Unsigned, 4,
-                                    nx::IntegerOverflow::Wrap}});
-  out.push_back({"sm9_frac7", nx::IntegerFormat{
-                                  9, nx::IntegerEncoding::SignMagnitude, 7,
-                                  nx::IntegerOverflow::Saturate}});
+  out.push_back({"int32_frac-3",
+                 nx::IntegerFormat{32, nx::IntegerEncoding::TwosComplement, -3,
+                                   nx::IntegerOverflow::Saturate}});
+  out.push_back(
+      {"uint32_wrap", nx::IntegerFormat{32, nx::IntegerEncoding::Unsigned, 4,
+                                        nx::IntegerOverflow::Wrap}});
+  out.push_back(
+      {"sm9_frac7", nx::IntegerFormat{9, nx::IntegerEncoding::SignMagnitude, 7,
+                                      nx::IntegerOverflow::Saturate}});
   return out;
 }
 
 /// Inputs that reach every rounding decision of an integer format: grid
 /// points, midpoints and quarter points over twice the range, and beyond.
-std::vector<float> integerSweep(const nx::IntegerFormat &f, std::mt19937_64 &rng) {
+std::vector<float> integerSweep(const nx::IntegerFormat &f,
+                                std::mt19937_64 &rng) {
   std::vector<float> in;
   double step = std::ldexp(1.0, -f.fractionBits);
   double lo = static_cast<double>(f.minInteger()) * 2 - 4;
   double hi = static_cast<double>(f.maxInteger()) * 2 + 4;
   bool dense = hi - lo < 8192;
   for (int i = 0; i < (dense ? static_cast<int>(hi - lo) * 4 : 1 << 15); ++i) {
-    double v = dense ? lo + i * 0.25
-                     : std::ldexp(std::uniform_real_distribution<double>(-1, 1)(rng),
-                                  std::uniform_int_distribution<int>(-4, 34)(rng));
+    double v =
+        dense ? lo + i * 0.25
+              : std::ldexp(std::uniform_real_distribution<double>(-1, 1)(rng),
+                           std::uniform_int_distribution<int>(-4, 34)(rng));
     nx::test::addNeighbours(in, static_cast<float>(v * step), 1);
   }
-  for (double v : {static_cast<double>(f.maxInteger()),
-                   static_cast<double>(f.minInteger()), 0x1p62, 0x1p64,
-                   0x1p100})
+  for (double v :
+       {static_cast<double>(f.maxInteger()),
+        static_cast<double>(f.minInteger()), 0x1p62, 0x1p64, 0x1p100})
     nx::test::addNeighbours(in, static_cast<float>(v * step), 2);
   return in;
 }
@@ -264,8 +266,7 @@ void checkFormat(const FormatCase &fc, int64_t width,
     std::vector<float> values(n);
     auto fn = lookupCInterface<CaseFn>(**engine, "case" + std::to_string(i));
     ASSERT_TRUE(!!fn) << llvm::toString(fn.takeError());
-    Memref1D inD = view(in, n), dataD = view(data, 777),
-             codesD = view(raw, n),
+    Memref1D inD = view(in, n), dataD = view(data, 777), codesD = view(raw, n),
              valuesD = view(values, n);
     (*fn)(&inD, &dataD, opSeed, &codesD, &valuesD);
 
@@ -312,8 +313,7 @@ void checkFormat(const FormatCase &fc, int64_t width,
   std::vector<float> values(count);
   auto decode = lookupCInterface<DecodeFn>(**engine, "decode");
   ASSERT_TRUE(!!decode) << llvm::toString(decode.takeError());
-  Memref1D codesD = view(raw, count),
-           valuesD = view(values, count);
+  Memref1D codesD = view(raw, count), valuesD = view(values, count);
   (*decode)(&codesD, &valuesD);
   int mismatches = 0;
   for (int64_t c = 0; c < count; ++c) {
@@ -330,15 +330,15 @@ class ElementDiff : public ::testing::TestWithParam<FormatCase> {};
 
 TEST_P(ElementDiff, MatchesLibraryBitForBit) { checkFormat(GetParam(), 16); }
 
-INSTANTIATE_TEST_SUITE_P(
-    Formats, ElementDiff, ::testing::ValuesIn(formatCases()),
-    [](const ::testing::TestParamInfo<FormatCase> &info) {
-      std::string s = info.param.name;
-      for (char &c : s)
-        if (!isalnum(static_cast<unsigned char>(c)))
-          c = '_';
-      return s;
-    });
+INSTANTIATE_TEST_SUITE_P(Formats, ElementDiff,
+                         ::testing::ValuesIn(formatCases()),
+                         [](const ::testing::TestParamInfo<FormatCase> &info) {
+                           std::string s = info.param.name;
+                           for (char &c : s)
+                             if (!isalnum(static_cast<unsigned char>(c)))
+                               c = '_';
+                           return s;
+                         });
 
 /// Small parallel tiles (many tiles, a partial last one) and a single thread
 /// give the same bits.
@@ -354,10 +354,10 @@ TEST(ElementDiffTiles, SmallTilesAndOneThread) {
 TEST(ElementDiffWidths, OddAndScalarWidths) {
   for (int64_t width : {1, 3, 8}) {
     checkFormat({"e4m3fn", *nx::lookupMinifloat("e4m3fn")}, width);
-    checkFormat({"int8_frac6", nx::IntegerFormat{8,
-                                                 nx::IntegerEncoding::TwosComplement,
-                                                 6, nx::IntegerOverflow::Saturate}},
-                width);
+    checkFormat(
+        {"int8_frac6", nx::IntegerFormat{8, nx::IntegerEncoding::TwosComplement,
+                                         6, nx::IntegerOverflow::Saturate}},
+        width);
   }
 }
 

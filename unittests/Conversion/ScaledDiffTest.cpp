@@ -71,7 +71,8 @@ std::vector<ScaledCase> scaledCases() {
       // default; axis 0 resolved as a qtrain op's reduction_axis = 0 does).
       {"fb12_rank2", preset("fb12"), {5, 500}},
       {"fb16_rank2_axis0",
-       llvm::cantFail(nx::resolveBlocks(preset("fb16"), 2, 0u)), {250, 6}},
+       llvm::cantFail(nx::resolveBlocks(preset("fb16"), 2, 0u)),
+       {250, 6}},
       {"mls_e2m4", preset("mls_e2m4"), {7, 45}},
       {"mls_e2m1", preset("mls_e2m1"), {5, 33}},
       {"mls_e2m1_nchw", preset("mls_e2m1"), {2, 20, 3, 5}},
@@ -88,30 +89,34 @@ std::vector<ScaledCase> scaledCases() {
   // Power-of-two per-tensor scale rounded up, with a margin; a narrow scale
   // format without NaN (non-finite blocks ignored); f32 block scales;
   // 2-D blocks; a whole-dimension block; given scales at both levels.
-  out.push_back({"tensor_pow2_margin",
-                 {e4m3fn, {level({}, nx::ScaleFormat::e8m0(), R::AmaxToMax, 2)}},
-                 {4, 50}});
+  out.push_back(
+      {"tensor_pow2_margin",
+       {e4m3fn, {level({}, nx::ScaleFormat::e8m0(), R::AmaxToMax, 2)}},
+       {4, 50}});
   out.push_back({"pow2_4bit_nonan_blocks",
                  {e4m3sat,
                   {level({8}, nx::ScaleFormat::powerOfTwo(4, 10, false),
                          R::SharedExponent)}},
                  {6, 21}});
-  out.push_back({"f32_shared_exponent_blocks",
-                 {e4m3sat, {level({16}, nx::ScaleFormat::f32(), R::SharedExponent)}},
-                 {3, 40}});
-  out.push_back({"f32_amax_blocks_2d",
-                 {e4m3sat, {level({4, 8}, nx::ScaleFormat::f32(), R::AmaxToMax, -1)}},
-                 {10, 19}});
+  out.push_back(
+      {"f32_shared_exponent_blocks",
+       {e4m3sat, {level({16}, nx::ScaleFormat::f32(), R::SharedExponent)}},
+       {3, 40}});
+  out.push_back(
+      {"f32_amax_blocks_2d",
+       {e4m3sat, {level({4, 8}, nx::ScaleFormat::f32(), R::AmaxToMax, -1)}},
+       {10, 19}});
   out.push_back({"whole_rows",
                  {nx::IntegerFormat{8, nx::IntegerEncoding::TwosComplement, 6,
                                     nx::IntegerOverflow::Saturate},
                   {level({-1}, nx::ScaleFormat::e8m0(), R::SharedExponent)}},
                  {3, 5, 17}});
-  out.push_back({"given_two_levels",
-                 {e4m3sat,
-                  {level({}, nx::ScaleFormat::f32(), R::Given),
-                   level({16}, nx::ScaleFormat::powerOfTwo(4, 10, true), R::Given)}},
-                 {4, 40}});
+  out.push_back(
+      {"given_two_levels",
+       {e4m3sat,
+        {level({}, nx::ScaleFormat::f32(), R::Given),
+         level({16}, nx::ScaleFormat::powerOfTwo(4, 10, true), R::Given)}},
+       {4, 40}});
   // Two levels of f32 scales that are not powers of two (decode multiplies
   // by the encode's divisor; the amax element stays within max under `up`
   // rounding in a format that overflows to NaN).
@@ -120,14 +125,14 @@ std::vector<ScaledCase> scaledCases() {
                   {level({}, nx::ScaleFormat::f32(), R::AmaxToMax),
                    level({4}, nx::ScaleFormat::f32(), R::AmaxToMax)}},
                  {9, 64}});
-  nx::ScaleLevel median = level({}, nx::ScaleFormat::powerOfTwo(5, 20, true),
-                                 R::MedianLookup);
+  nx::ScaleLevel median =
+      level({}, nx::ScaleFormat::powerOfTwo(5, 20, true), R::MedianLookup);
   median.medianExponent = -2;
-  out.push_back({"median_then_blocks",
-                 {e4m3sat,
-                  {median, level({24}, nx::ScaleFormat::e8m0(),
-                                 R::SharedExponent)}},
-                 {6, 50}});
+  out.push_back(
+      {"median_then_blocks",
+       {e4m3sat,
+        {median, level({24}, nx::ScaleFormat::e8m0(), R::SharedExponent)}},
+       {6, 50}});
   out.push_back({"tensor_then_blocks_pow2",
                  {e4m3sat,
                   {level({}, nx::ScaleFormat::e8m0(), R::AmaxToMax),
@@ -138,8 +143,7 @@ std::vector<ScaledCase> scaledCases() {
 
 /// The storage element type of a level's scales in this test.
 std::string scaleStorageType(const nx::ScaleFormat &f) {
-  return f.kind == nx::ScaleKind::F32 ? "f32"
-                                      : "i" + std::to_string(f.bits);
+  return f.kind == nx::ScaleKind::F32 ? "f32" : "i" + std::to_string(f.bits);
 }
 
 /// A scale tensor (storage type) widened to i32.
@@ -149,8 +153,8 @@ std::string scaleToI32(llvm::StringRef name, llvm::StringRef value,
   if (f.kind == nx::ScaleKind::F32)
     return llvm::formatv("  %{0} = arith.bitcast %{1} : {2}f32> to {2}i32>\n",
                          name, value, t);
-  return llvm::formatv("  %{0} = arith.extui %{1} : {2}i{3}> to {2}i32>\n", name,
-                       value, t, f.bits);
+  return llvm::formatv("  %{0} = arith.extui %{1} : {2}i{3}> to {2}i32>\n",
+                       name, value, t, f.bits);
 }
 
 std::string moduleText(mlir::MLIRContext &ctx, const ScaledCase &c,
@@ -175,7 +179,9 @@ std::string moduleText(mlir::MLIRContext &ctx, const ScaledCase &c,
                     ("tensor<" + shapeText(grids[l]) + "f32>");
     }
   std::string scalesClause =
-      givenOperands.empty() ? "" : " scales(" + givenOperands + " : " + givenTypes + ")";
+      givenOperands.empty()
+          ? ""
+          : " scales(" + givenOperands + " : " + givenTypes + ")";
   std::string scaleTypes;
   for (size_t l = 0; l < f.levels.size(); ++l)
     scaleTypes += ", tensor<" + shapeText(grids[l]) +
@@ -217,7 +223,8 @@ std::string moduleText(mlir::MLIRContext &ctx, const ScaledCase &c,
     os << store("c", "codes", c.shape, codeType);
     for (size_t l = 0; l < f.levels.size(); ++l) {
       std::string w = "w" + std::to_string(l);
-      os << scaleToI32(w, "s" + std::to_string(l), grids[l], f.levels[l].format);
+      os << scaleToI32(w, "s" + std::to_string(l), grids[l],
+                       f.levels[l].format);
       os << store(w, "scales" + std::to_string(l), grids[l], "i32");
     }
     os << store("q", "values", c.shape, "f32");
@@ -337,122 +344,124 @@ TEST_P(ScaledDiff, MatchesLibraryBitForBit) {
   std::string text = moduleText(*ctx, c, rs, grids);
   // One tile, and tiles of a few blocks each (parallel block ranges).
   for (int64_t tile : {int64_t(65536), int64_t(40)}) {
-  SCOPED_TRACE("tile-elements " + std::to_string(tile));
-  JitOptions options;
-  options.tileElements = tile;
-  auto engine = compileForHost(*ctx, text, options);
-  ASSERT_TRUE(!!engine) << llvm::toString(engine.takeError()) << "\n" << text;
+    SCOPED_TRACE("tile-elements " + std::to_string(tile));
+    JitOptions options;
+    options.tileElements = tile;
+    auto engine = compileForHost(*ctx, text, options);
+    ASSERT_TRUE(!!engine) << llvm::toString(engine.takeError()) << "\n" << text;
 
-  std::mt19937_64 rng(seed);
-  int64_t n = product(c.shape);
-  unsigned bits = f.element.bitWidth();
-  std::vector<float> data(129);
-  for (float &d : data)
-    d = llvm::bit_cast<float>(static_cast<uint32_t>(rng()));
-  // Given scales: powers of two and other values, one vector per level,
-  // and now and then an invalid one (zero, negative, infinite, NaN).
-  const float invalid[] = {0.0f, -0.0f, -1.5f, INFINITY, NAN};
-  std::vector<std::vector<float>> given;
-  for (size_t l = 0; l < f.levels.size(); ++l)
-    if (f.levels[l].rule == nx::ScaleRule::Given) {
-      std::vector<float> g(product(grids[l]));
-      for (float &v : g)
-        v = rng() % 8 == 0
-                ? invalid[rng() % 5]
-                : std::ldexp(
-                      std::uniform_real_distribution<float>(0.5f, 3.0f)(rng),
-                      static_cast<int>(rng() % 9) - 6);
-      given.push_back(g);
-    }
-  std::vector<float> dummy(1);
-  auto given0 = given.size() > 0 ? given[0] : dummy;
-  auto given1 = given.size() > 1 ? given[1] : dummy;
-
-  for (bool specials : {false, true}) {
-    std::vector<float> in = scaledInputs(c, rng, specials);
-    for (size_t i = 0; i < rs.size(); ++i) {
-      nx::Rounding r = rs[i];
-      int64_t opSeed = static_cast<int64_t>(rng());
-      r.source.seed = static_cast<uint64_t>(opSeed);
-      bool usesData =
-          r.isStochastic() && r.source.kind == nx::RandomSourceKind::Data;
-      llvm::ArrayRef<float> randomData =
-          usesData ? llvm::ArrayRef<float>(data) : llvm::ArrayRef<float>();
-      auto want = nx::encodeScaled(f, c.shape, in, r, given, 0, randomData);
-      ASSERT_TRUE(!!want) << llvm::toString(want.takeError());
-      std::vector<float> wantValues(n);
-      ASSERT_FALSE(llvm::errorToBool(
-          nx::quantizeScaled(f, c.shape, in, wantValues, r, given, 0, randomData)));
-
-      std::vector<uint8_t> raw(n * codeBytes(bits));
-      std::vector<std::vector<uint32_t>> scales(2, std::vector<uint32_t>(1));
-      for (size_t l = 0; l < f.levels.size(); ++l)
-        scales[l].assign(product(grids[l]), 0);
-      std::vector<float> values(n);
-      Memref1D inD = view(in, n), dataD = view(data, data.size()),
-               g0 = view(given0, given0.size()), g1 = view(given1, given1.size()),
-               codesD = view(raw, n),
-               s0 = view(scales[0], scales[0].size()),
-               s1 = view(scales[1], scales[1].size()), valuesD = view(values, n);
-      auto fn = lookupCInterface<EncodeFn>(**engine, "encode" + std::to_string(i));
-      ASSERT_TRUE(!!fn) << llvm::toString(fn.takeError());
-      (*fn)(&inD, &dataD, opSeed, &g0, &g1, &codesD, &s0, &s1, &valuesD);
-
-      std::string what = print(RoundingAttr::get(ctx.get(), rs[i])) +
-                         (specials ? " with NaN/Inf" : "");
-      int bad = 0;
-      for (int64_t j = 0; j < n; ++j) {
-        uint32_t got = readCode(raw, j, bits);
-        uint32_t gotV = llvm::bit_cast<uint32_t>(values[j]);
-        uint32_t wantV = llvm::bit_cast<uint32_t>(wantValues[j]);
-        if (got == want->codes[j] && gotV == wantV)
-          continue;
-        if (++bad <= 5)
-          ADD_FAILURE() << what << ": element " << j << " input " << in[j]
-                        << ": code 0x" << llvm::utohexstr(got) << " want 0x"
-                        << llvm::utohexstr(want->codes[j]) << ", value "
-                        << values[j] << " want " << wantValues[j];
+    std::mt19937_64 rng(seed);
+    int64_t n = product(c.shape);
+    unsigned bits = f.element.bitWidth();
+    std::vector<float> data(129);
+    for (float &d : data)
+      d = llvm::bit_cast<float>(static_cast<uint32_t>(rng()));
+    // Given scales: powers of two and other values, one vector per level,
+    // and now and then an invalid one (zero, negative, infinite, NaN).
+    const float invalid[] = {0.0f, -0.0f, -1.5f, INFINITY, NAN};
+    std::vector<std::vector<float>> given;
+    for (size_t l = 0; l < f.levels.size(); ++l)
+      if (f.levels[l].rule == nx::ScaleRule::Given) {
+        std::vector<float> g(product(grids[l]));
+        for (float &v : g)
+          v = rng() % 8 == 0 ? invalid[rng() % 5]
+                             : std::ldexp(std::uniform_real_distribution<float>(
+                                              0.5f, 3.0f)(rng),
+                                          static_cast<int>(rng() % 9) - 6);
+        given.push_back(g);
       }
-      for (size_t l = 0; l < f.levels.size(); ++l)
-        for (size_t b = 0; b < scales[l].size(); ++b)
-          if (scales[l][b] != want->scales[l].codes[b] && ++bad <= 10)
-            ADD_FAILURE() << what << ": level " << l << " block " << b
-                          << " scale code 0x" << llvm::utohexstr(scales[l][b])
-                          << " want 0x"
-                          << llvm::utohexstr(want->scales[l].codes[b]);
-      EXPECT_EQ(bad, 0) << what;
+    std::vector<float> dummy(1);
+    auto given0 = given.size() > 0 ? given[0] : dummy;
+    auto given1 = given.size() > 1 ? given[1] : dummy;
 
-      // decode of the library's codes.
-      std::vector<uint8_t> codesIn(n * codeBytes(bits));
-      for (int64_t j = 0; j < n; ++j)
-        writeCode(codesIn, j, bits, want->codes[j]);
-      std::vector<std::vector<uint32_t>> scaleIn(2, std::vector<uint32_t>(1));
-      for (size_t l = 0; l < f.levels.size(); ++l)
-        scaleIn[l] = want->scales[l].codes;
-      std::vector<float> decoded(n), wantDecoded(n);
-      ASSERT_FALSE(
-          llvm::errorToBool(nx::decodeScaled(f, c.shape, *want, wantDecoded)));
-      Memref1D ci = view(codesIn, n),
-               si0 = view(scaleIn[0], scaleIn[0].size()),
-               si1 = view(scaleIn[1], scaleIn[1].size()),
-               out = view(decoded, n);
-      auto dec = lookupCInterface<DecodeFn>(**engine, "decode");
-      ASSERT_TRUE(!!dec) << llvm::toString(dec.takeError());
-      (*dec)(&ci, &si0, &si1, &out);
-      int badDecode = 0;
-      for (int64_t j = 0; j < n; ++j)
-        if (llvm::bit_cast<uint32_t>(decoded[j]) !=
-                llvm::bit_cast<uint32_t>(wantDecoded[j]) &&
-            ++badDecode <= 5)
-          ADD_FAILURE() << what << ": decode element " << j << ": "
-                        << decoded[j] << " want " << wantDecoded[j];
-      EXPECT_EQ(badDecode, 0) << what << " decode";
+    for (bool specials : {false, true}) {
+      std::vector<float> in = scaledInputs(c, rng, specials);
+      for (size_t i = 0; i < rs.size(); ++i) {
+        nx::Rounding r = rs[i];
+        int64_t opSeed = static_cast<int64_t>(rng());
+        r.source.seed = static_cast<uint64_t>(opSeed);
+        bool usesData =
+            r.isStochastic() && r.source.kind == nx::RandomSourceKind::Data;
+        llvm::ArrayRef<float> randomData =
+            usesData ? llvm::ArrayRef<float>(data) : llvm::ArrayRef<float>();
+        auto want = nx::encodeScaled(f, c.shape, in, r, given, 0, randomData);
+        ASSERT_TRUE(!!want) << llvm::toString(want.takeError());
+        std::vector<float> wantValues(n);
+        ASSERT_FALSE(llvm::errorToBool(nx::quantizeScaled(
+            f, c.shape, in, wantValues, r, given, 0, randomData)));
+
+        std::vector<uint8_t> raw(n * codeBytes(bits));
+        std::vector<std::vector<uint32_t>> scales(2, std::vector<uint32_t>(1));
+        for (size_t l = 0; l < f.levels.size(); ++l)
+          scales[l].assign(product(grids[l]), 0);
+        std::vector<float> values(n);
+        Memref1D inD = view(in, n), dataD = view(data, data.size()),
+                 g0 = view(given0, given0.size()),
+                 g1 = view(given1, given1.size()), codesD = view(raw, n),
+                 s0 = view(scales[0], scales[0].size()),
+                 s1 = view(scales[1], scales[1].size()),
+                 valuesD = view(values, n);
+        auto fn =
+            lookupCInterface<EncodeFn>(**engine, "encode" + std::to_string(i));
+        ASSERT_TRUE(!!fn) << llvm::toString(fn.takeError());
+        (*fn)(&inD, &dataD, opSeed, &g0, &g1, &codesD, &s0, &s1, &valuesD);
+
+        std::string what = print(RoundingAttr::get(ctx.get(), rs[i])) +
+                           (specials ? " with NaN/Inf" : "");
+        int bad = 0;
+        for (int64_t j = 0; j < n; ++j) {
+          uint32_t got = readCode(raw, j, bits);
+          uint32_t gotV = llvm::bit_cast<uint32_t>(values[j]);
+          uint32_t wantV = llvm::bit_cast<uint32_t>(wantValues[j]);
+          if (got == want->codes[j] && gotV == wantV)
+            continue;
+          if (++bad <= 5)
+            ADD_FAILURE() << what << ": element " << j << " input " << in[j]
+                          << ": code 0x" << llvm::utohexstr(got) << " want 0x"
+                          << llvm::utohexstr(want->codes[j]) << ", value "
+                          << values[j] << " want " << wantValues[j];
+        }
+        for (size_t l = 0; l < f.levels.size(); ++l)
+          for (size_t b = 0; b < scales[l].size(); ++b)
+            if (scales[l][b] != want->scales[l].codes[b] && ++bad <= 10)
+              ADD_FAILURE()
+                  << what << ": level " << l << " block " << b
+                  << " scale code 0x" << llvm::utohexstr(scales[l][b])
+                  << " want 0x" << llvm::utohexstr(want->scales[l].codes[b]);
+        EXPECT_EQ(bad, 0) << what;
+
+        // decode of the library's codes.
+        std::vector<uint8_t> codesIn(n * codeBytes(bits));
+        for (int64_t j = 0; j < n; ++j)
+          writeCode(codesIn, j, bits, want->codes[j]);
+        std::vector<std::vector<uint32_t>> scaleIn(2, std::vector<uint32_t>(1));
+        for (size_t l = 0; l < f.levels.size(); ++l)
+          scaleIn[l] = want->scales[l].codes;
+        std::vector<float> decoded(n), wantDecoded(n);
+        ASSERT_FALSE(llvm::errorToBool(
+            nx::decodeScaled(f, c.shape, *want, wantDecoded)));
+        Memref1D ci = view(codesIn, n),
+                 si0 = view(scaleIn[0], scaleIn[0].size()),
+                 si1 = view(scaleIn[1], scaleIn[1].size()),
+                 out = view(decoded, n);
+        auto dec = lookupCInterface<DecodeFn>(**engine, "decode");
+        ASSERT_TRUE(!!dec) << llvm::toString(dec.takeError());
+        (*dec)(&ci, &si0, &si1, &out);
+        int badDecode = 0;
+        for (int64_t j = 0; j < n; ++j)
+          if (llvm::bit_cast<uint32_t>(decoded[j]) !=
+                  llvm::bit_cast<uint32_t>(wantDecoded[j]) &&
+              ++badDecode <= 5)
+            ADD_FAILURE() << what << ": decode element " << j << ": "
+                          << decoded[j] << " want " << wantDecoded[j];
+        EXPECT_EQ(badDecode, 0) << what << " decode";
+      }
     }
   }
 }
-}
 
-INSTANTIATE_TEST_SUITE_P(Formats, ScaledDiff, ::testing::ValuesIn(scaledCases()),
+INSTANTIATE_TEST_SUITE_P(Formats, ScaledDiff,
+                         ::testing::ValuesIn(scaledCases()),
                          [](const ::testing::TestParamInfo<ScaledCase> &info) {
                            return info.param.name;
                          });

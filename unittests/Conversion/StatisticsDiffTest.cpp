@@ -57,9 +57,10 @@ std::vector<float> inputs(size_t n, std::mt19937_64 &rng, bool nan, bool inf) {
   std::vector<float> v(n);
   for (float &x : v) {
     uint64_t r = rng() % 8;
-    x = r == 0 ? llvm::bit_cast<float>(static_cast<uint32_t>(rng()) & 0x807fffffu)
-               : std::ldexp(std::normal_distribution<float>()(rng),
-                            static_cast<int>(rng() % 60) - 30);
+    x = r == 0
+            ? llvm::bit_cast<float>(static_cast<uint32_t>(rng()) & 0x807fffffu)
+            : std::ldexp(std::normal_distribution<float>()(rng),
+                         static_cast<int>(rng() % 60) - 30);
     if (r == 1)
       x = 0.0f;
   }
@@ -214,13 +215,16 @@ TEST(StatisticsDiff, SelectScale) {
        "#qtrain.fp<e5m2>"},
       {"#qtrain.scale_level<tensor, e8m0, amax_to_max, margin = -2>",
        "#qtrain.fp<e4m3fn>"},
-      {"#qtrain.scale_level<[32], e8m0, shared_exponent>", "#qtrain.fp<e2m1fn>"},
+      {"#qtrain.scale_level<[32], e8m0, shared_exponent>",
+       "#qtrain.fp<e2m1fn>"},
       {"#qtrain.scale_level<[16], pow2<3, 7>, shared_exponent>",
        "#qtrain.int<s8, frac = 6>"},
-      {"#qtrain.scale_level<tensor, f32, shared_exponent>", "#qtrain.fp<e4m3fn>"},
+      {"#qtrain.scale_level<tensor, f32, shared_exponent>",
+       "#qtrain.fp<e4m3fn>"},
       {"#qtrain.scale_level<tensor, e8m0, median_lookup, median_exponent = 1>",
        "#qtrain.fp<e5m2>"},
-      {"#qtrain.scale_level<tensor, pow2<4, 9>, median_lookup, median_exponent = -3>",
+      {"#qtrain.scale_level<tensor, pow2<4, 9>, median_lookup, median_exponent "
+       "= -3>",
        "#qtrain.fp<e5m2>"},
   };
   std::string text;
@@ -243,17 +247,24 @@ func.func @s{0}(%in: memref<?xf32>, %out: memref<?xf32>) attributes {{llvm.emit_
   auto engine = compileForHost(*ctx, text);
   ASSERT_TRUE(!!engine) << llvm::toString(engine.takeError()) << text;
   std::mt19937_64 rng(masterSeed());
-  std::vector<float> stats = {0.0f, -0.0f, 1.0f, 1.5f, 1.4999999f, 448.0f,
+  std::vector<float> stats = {0.0f,
+                              -0.0f,
+                              1.0f,
+                              1.5f,
+                              1.4999999f,
+                              448.0f,
                               std::numeric_limits<float>::quiet_NaN(),
                               std::numeric_limits<float>::infinity(),
                               std::numeric_limits<float>::denorm_min(),
-                              std::numeric_limits<float>::max(), 3e-39f};
+                              std::numeric_limits<float>::max(),
+                              3e-39f};
   for (int i = 0; i < 300; ++i)
     stats.push_back(std::ldexp(std::uniform_real_distribution<float>(1, 2)(rng),
                                static_cast<int>(rng() % 300) - 150));
   for (size_t c = 0; c < std::size(cases); ++c) {
     mlir::Attribute levelAttr = mlir::parseAttribute(cases[c].level, ctx.get());
-    mlir::Attribute elementAttr = mlir::parseAttribute(cases[c].element, ctx.get());
+    mlir::Attribute elementAttr =
+        mlir::parseAttribute(cases[c].element, ctx.get());
     ASSERT_TRUE(levelAttr && elementAttr);
     nx::ScaleLevel level = llvm::cast<ScaleLevelAttr>(levelAttr).getLevel();
     nx::ElementFormat element =
@@ -267,9 +278,10 @@ func.func @s{0}(%in: memref<?xf32>, %out: memref<?xf32>) attributes {{llvm.emit_
       float want = level.rule == R::MedianLookup
                        ? nx::scaleFromMedian(level, st)
                        : nx::scaleFromAmax(level, element, st);
-      EXPECT_EQ(llvm::bit_cast<uint32_t>(out[0]), llvm::bit_cast<uint32_t>(want))
-          << cases[c].level << " statistic " << st << ": " << out[0]
-          << " want " << want;
+      EXPECT_EQ(llvm::bit_cast<uint32_t>(out[0]),
+                llvm::bit_cast<uint32_t>(want))
+          << cases[c].level << " statistic " << st << ": " << out[0] << " want "
+          << want;
     }
   }
 }
@@ -311,10 +323,11 @@ TEST(StatisticsDiff, ZeroSettingError) {
     std::string extra = cases[c].allElements ? ", all_elements" : "";
     if (cases[c].axis)
       extra += ", reduction_axis = " + std::to_string(*cases[c].axis);
-    text += llvm::formatv("  %z = qtrain.zero_setting_error %x {{format = {0}{2}} "
-                          ": tensor<{1}f32> -> tensor<f32>\n",
-                          cases[c].format, shapeText(cases[c].shape), extra)
-                .str();
+    text +=
+        llvm::formatv("  %z = qtrain.zero_setting_error %x {{format = {0}{2}} "
+                      ": tensor<{1}f32> -> tensor<f32>\n",
+                      cases[c].format, shapeText(cases[c].shape), extra)
+            .str();
     text += "  %z1 = tensor.expand_shape %z [] output_shape [1] : tensor<f32> "
             "into tensor<1xf32>\n";
     text += store("z1", "out", {1}, "f32");
@@ -334,13 +347,15 @@ TEST(StatisticsDiff, ZeroSettingError) {
     if (fmt.find("toward_zero") != std::string::npos)
       r = nx::Rounding::deterministic(nx::RoundingMode::TowardZero);
     else if (llvm::StringRef(formatText).consume_front("#qtrain.scaled<"))
-      r = nx::lookupScaled(llvm::StringRef(formatText).drop_front(15).drop_back())
+      r = nx::lookupScaled(
+              llvm::StringRef(formatText).drop_front(15).drop_back())
               ->rounding;
     std::vector<float> in = inputs(product(cases[c].shape), rng, true, true);
     for (float &v : in) // many values near the flush threshold
       if (rng() % 3 == 0)
         v = std::ldexp(v, -10);
-    f = llvm::cantFail(nx::resolveBlocks(f, cases[c].shape.size(), cases[c].axis));
+    f = llvm::cantFail(
+        nx::resolveBlocks(f, cases[c].shape.size(), cases[c].axis));
     auto want = nx::zeroSettingError(f, cases[c].shape, in, r,
                                      cases[c].allElements
                                          ? nx::ZseDenominator::All
@@ -399,13 +414,15 @@ func.func @d{0}(%a: memref<?xf32>, %h: memref<?xf32>, %s: memref<?xf32>, %nh: me
           h = std::ldexp(1.0f + (rng() % 1000) / 1000.0f,
                          static_cast<int>(rng() % 40) - 20);
         amax[0] = trial == 3 ? std::numeric_limits<float>::quiet_NaN()
-                  : trial == 4 ? std::numeric_limits<float>::infinity()
-                               : std::ldexp(1.0f, static_cast<int>(rng() % 40) - 20);
+                  : trial == 4
+                      ? std::numeric_limits<float>::infinity()
+                      : std::ldexp(1.0f, static_cast<int>(rng() % 40) - 20);
         float want = nx::delayedScale(level, e4m3, hist, amax[0], wantNext);
         Memref1D a = view(amax, 1), h = view(hist, len), s = view(scale, 1),
                  n = view(next, len);
         (*fn)(&a, &h, &s, &n);
-        EXPECT_EQ(llvm::bit_cast<uint32_t>(scale[0]), llvm::bit_cast<uint32_t>(want))
+        EXPECT_EQ(llvm::bit_cast<uint32_t>(scale[0]),
+                  llvm::bit_cast<uint32_t>(want))
             << levels[c] << " length " << len << " trial " << trial;
         for (size_t i = 0; i < len; ++i)
           EXPECT_EQ(llvm::bit_cast<uint32_t>(next[i]),
@@ -452,7 +469,8 @@ func.func @m{0}(%in: memref<?xf32>, %out: memref<?xf32>) attributes {{llvm.emit_
         Memref1D i = view(in, n), o = view(out, 1);
         (*fn)(&i, &o);
         float want = nx::medianAbsApprox(in, b);
-        EXPECT_EQ(llvm::bit_cast<uint32_t>(out[0]), llvm::bit_cast<uint32_t>(want))
+        EXPECT_EQ(llvm::bit_cast<uint32_t>(out[0]),
+                  llvm::bit_cast<uint32_t>(want))
             << "bins " << b << " n " << n << ": " << out[0] << " want " << want;
       }
     // Values on the pass-2 bin edges lo + j * width, where a recomputed edge
@@ -467,7 +485,8 @@ func.func @m{0}(%in: memref<?xf32>, %out: memref<?xf32>) attributes {{llvm.emit_
       Memref1D i = view(in, in.size()), o = view(out, 1);
       (*fn)(&i, &o);
       float want = nx::medianAbsApprox(in, b);
-      EXPECT_EQ(llvm::bit_cast<uint32_t>(out[0]), llvm::bit_cast<uint32_t>(want))
+      EXPECT_EQ(llvm::bit_cast<uint32_t>(out[0]),
+                llvm::bit_cast<uint32_t>(want))
           << "bins " << b << " edge trial " << trial << ": " << out[0]
           << " want " << want;
     }

@@ -28,8 +28,8 @@ TEST(Accumulation, AddRoundedIsCorrectlyRounded) {
   std::mt19937_64 rng(4);
   for (int i = 0; i < 200000; ++i) {
     auto draw = [&] {
-      int64_t v = static_cast<int64_t>(rng() % (int64_t(1) << 27)) -
-                  (int64_t(1) << 26);
+      int64_t v =
+          static_cast<int64_t>(rng() % (int64_t(1) << 27)) - (int64_t(1) << 26);
       return std::ldexp(double(v), -20);
     };
     double a = draw(), b = draw();
@@ -47,7 +47,8 @@ TEST(Accumulation, AddRoundedIsCorrectlyRounded) {
 
 TEST(Accumulation, ExactZeroSumsFollowIEEESigns) {
   MinifloatFormat f = *lookupMinifloat("fp12_dga");
-  EXPECT_FALSE(std::signbit(addRounded(f, 1.0, -1.0, RoundingMode::NearestEven)));
+  EXPECT_FALSE(
+      std::signbit(addRounded(f, 1.0, -1.0, RoundingMode::NearestEven)));
   EXPECT_TRUE(std::signbit(addRounded(f, 1.0, -1.0, RoundingMode::Down)));
   EXPECT_TRUE(std::signbit(addRounded(f, -0.0, -0.0, RoundingMode::Up)));
   EXPECT_FALSE(std::signbit(addRounded(f, 0.0, 0.0, RoundingMode::Down)));
@@ -122,8 +123,10 @@ TEST(Accumulation, GemmEqualsDotsAndSharedThresholdIsClose) {
       double exact = exactDot(row, col);
       errOwn += std::fabs(c[i * n + j] - exact) / exact;
       errShared += std::fabs(shared[i * n + j] - exact) / exact;
-      errNone += std::fabs(cantFail(dot(row, col, spec("fp12_dga", Grouping::None))) -
-                           exact) / exact;
+      errNone +=
+          std::fabs(cantFail(dot(row, col, spec("fp12_dga", Grouping::None))) -
+                    exact) /
+          exact;
     }
   std::printf("  E-DGA GEMM error: per-output %.3g, shared %.3g, none %.3g\n",
               errOwn / (m * n), errShared / (m * n), errNone / (m * n));
@@ -214,8 +217,7 @@ TEST(Accumulation, VectorAngle) {
     nb += t[i] * t[i];
   }
   double ratio = std::sqrt(na) * std::sqrt(nb) / dotp;
-  EXPECT_NEAR(std::tan(vectorAngle(g, t)), std::sqrt(ratio * ratio - 1),
-              1e-9);
+  EXPECT_NEAR(std::tan(vectorAngle(g, t)), std::sqrt(ratio * ratio - 1), 1e-9);
 }
 
 TEST(Accumulation, FixedPointGroups) {

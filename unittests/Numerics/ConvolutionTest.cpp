@@ -22,11 +22,13 @@ struct Geometry {
   ConvGeometry g;
   int64_t oh() const {
     return (h + g.padding[0] + g.padding[1] - g.dilations[0] * (kh - 1) - 1) /
-               g.strides[0] + 1;
+               g.strides[0] +
+           1;
   }
   int64_t ow() const {
     return (w + g.padding[2] + g.padding[3] - g.dilations[1] * (kw - 1) - 1) /
-               g.strides[1] + 1;
+               g.strides[1] +
+           1;
   }
 };
 
@@ -75,9 +77,9 @@ TEST(Convolution, MatchesDirectFmaInDocumentedOrder) {
             for (int64_t c = 0; c < s.c; ++c)
               for (int64_t kh = 0; kh < s.kh; ++kh)
                 for (int64_t kw = 0; kw < s.kw; ++kw)
-                  acc = std::fmaf(X(n, c, oh * sh - pt + kh * dh,
-                                    ow * sw - pl + kw * dw),
-                                  Wt(f, c, kh, kw), acc);
+                  acc = std::fmaf(
+                      X(n, c, oh * sh - pt + kh * dh, ow * sw - pl + kw * dw),
+                      Wt(f, c, kh, kw), acc);
             ASSERT_EQ(acc, y[((n * s.f + f) * OH + oh) * OW + ow]);
           }
     // Backward data.
@@ -96,9 +98,9 @@ TEST(Convolution, MatchesDirectFmaInDocumentedOrder) {
                   int64_t th = h + pt - kh * dh, tw = ww + pl - kw * dw;
                   bool hit = th >= 0 && tw >= 0 && th % sh == 0 &&
                              tw % sw == 0 && th / sh < OH && tw / sw < OW;
-                  float g = hit ? dy[((n * s.f + f) * OH + th / sh) * OW +
-                                     tw / sw]
-                                : 0.0f;
+                  float g =
+                      hit ? dy[((n * s.f + f) * OH + th / sh) * OW + tw / sw]
+                          : 0.0f;
                   acc = std::fmaf(g, Wt(f, c, kh, kw), acc);
                 }
             ASSERT_EQ(acc, dx[((n * s.c + c) * s.h + h) * s.w + ww]);
@@ -116,10 +118,10 @@ TEST(Convolution, MatchesDirectFmaInDocumentedOrder) {
             for (int64_t n = 0; n < s.n; ++n)
               for (int64_t oh = 0; oh < OH; ++oh)
                 for (int64_t ow = 0; ow < OW; ++ow)
-                  acc = std::fmaf(dy[((n * s.f + f) * OH + oh) * OW + ow],
-                                  X(n, c, oh * sh - pt + kh * dh,
-                                    ow * sw - pl + kw * dw),
-                                  acc);
+                  acc = std::fmaf(
+                      dy[((n * s.f + f) * OH + oh) * OW + ow],
+                      X(n, c, oh * sh - pt + kh * dh, ow * sw - pl + kw * dw),
+                      acc);
             ASSERT_EQ(acc, dwt[((f * s.c + c) * s.kh + kh) * s.kw + kw]);
           }
   }

@@ -45,9 +45,9 @@ int64_t oracleInteger(const IntegerFormat &f, float x,
     llvm_unreachable("deterministic only");
   }
   if (f.overflow == IntegerOverflow::Saturate)
-    return static_cast<int64_t>(std::clamp<double>(
-        r, static_cast<double>(f.minInteger()),
-        static_cast<double>(f.maxInteger())));
+    return static_cast<int64_t>(
+        std::clamp<double>(r, static_cast<double>(f.minInteger()),
+                           static_cast<double>(f.maxInteger())));
   // Wrap: reduce |r| modulo 2^bits exactly (r is an integer-valued double).
   double mod = std::ldexp(1.0, f.bits);
   double m = std::fmod(std::fabs(r), mod);
@@ -101,8 +101,9 @@ TEST(Integer, MatchesOracle) {
             << stringifyIntegerEncoding(f.encoding).str() << " "
             << stringifyIntegerOverflow(f.overflow).str() << " x=" << x << " "
             << stringifyRoundingMode(mode).str();
-        ASSERT_EQ(decode(f, encode(f, x, r)),
-                  static_cast<float>(std::ldexp(double(want), -f.fractionBits)));
+        ASSERT_EQ(
+            decode(f, encode(f, x, r)),
+            static_cast<float>(std::ldexp(double(want), -f.fractionBits)));
       }
     }
   }
@@ -131,14 +132,14 @@ TEST(Integer, VerifyRejectsBadParameters) {
             "integer bits must be in [2, 32], got 1");
   EXPECT_EQ(toString(IntegerFormat{33}.verify()),
             "integer bits must be in [2, 32], got 33");
-  EXPECT_EQ(toString(IntegerFormat{8, IntegerEncoding::TwosComplement, 65}
-                         .verify()),
-            "fraction bits must be in [-64, 64], got 65");
+  EXPECT_EQ(
+      toString(IntegerFormat{8, IntegerEncoding::TwosComplement, 65}.verify()),
+      "fraction bits must be in [-64, 64], got 65");
 }
 
 TEST(Integer, MaxExponentIsTheAlignmentPoint) {
-  EXPECT_EQ((IntegerFormat{8, IntegerEncoding::TwosComplement, 6}).maxExponent(),
-            0);
+  EXPECT_EQ(
+      (IntegerFormat{8, IntegerEncoding::TwosComplement, 6}).maxExponent(), 0);
   EXPECT_EQ((IntegerFormat{5, IntegerEncoding::SignMagnitude, 3}).maxExponent(),
             0);
   EXPECT_EQ((IntegerFormat{4, IntegerEncoding::Unsigned, 0}).maxExponent(), 3);

@@ -48,7 +48,6 @@ const APFloatCase kCases[] = {
     {"e2m1fn", APFloat::Float4E2M1FN},
 };
 
-
 class MinifloatAPFloat : public ::testing::TestWithParam<APFloatCase> {
 protected:
   MinifloatFormat format() const { return *lookupMinifloat(GetParam().preset); }
@@ -77,11 +76,10 @@ protected:
                                     ap.isNegative() == bool(got & f.signBit()))
                              : got == want;
         if (!ok && failures++ < 5)
-          ADD_FAILURE() << GetParam().preset << " encode("
-                        << hexBits(x) << " = "
-                        << x << ", " << stringifyRoundingMode(mode).str()
-                        << "): got " << hex(got) << ", APFloat "
-                        << hex(want);
+          ADD_FAILURE() << GetParam().preset << " encode(" << hexBits(x)
+                        << " = " << x << ", "
+                        << stringifyRoundingMode(mode).str() << "): got "
+                        << hex(got) << ", APFloat " << hex(want);
       }
     }
     EXPECT_EQ(failures, 0u);
@@ -99,8 +97,8 @@ TEST_P(MinifloatAPFloat, PresetMatchesSemantics) {
                   &lost);
   EXPECT_EQ(f.maxFinite(), largest.convertToFloat());
   APFloat smallest = APFloat::getSmallest(sem());
-  smallest.convert(APFloat::IEEEsingle(),
-                   llvm::RoundingMode::NearestTiesToEven, &lost);
+  smallest.convert(APFloat::IEEEsingle(), llvm::RoundingMode::NearestTiesToEven,
+                   &lost);
   EXPECT_EQ(f.minPositive(), smallest.convertToFloat());
 }
 

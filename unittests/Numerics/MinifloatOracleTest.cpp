@@ -159,10 +159,9 @@ TEST_P(MinifloatOracle, MatchesOracle) {
       Oracle::Result want = oracle.round(x, mode);
       if (!sameResult(want, got) && failures++ < 5)
         ADD_FAILURE() << GetParam().name << " quantize(" << x << " = "
-                      << hexBits(x) << ", "
-                      << stringifyRoundingMode(mode).str() << ") = " << got
-                      << ", oracle " << want.value << " (kind " << want.kind
-                      << ")";
+                      << hexBits(x) << ", " << stringifyRoundingMode(mode).str()
+                      << ") = " << got << ", oracle " << want.value << " (kind "
+                      << want.kind << ")";
     }
   }
   EXPECT_EQ(failures, 0u);
@@ -202,8 +201,7 @@ TEST_P(MinifloatOracle, EveryCodeRoundTrips) {
     if (f.specials == SV::FNUZ && code == f.signBit())
       continue;
     for (qtrain::numerics::RoundingMode mode : kDeterministicModes) {
-      uint32_t back =
-          encode(f, decode(f, code), Rounding::deterministic(mode));
+      uint32_t back = encode(f, decode(f, code), Rounding::deterministic(mode));
       if (f.isInfCode(code) && f.overflow == OverflowPolicy::Saturate)
         EXPECT_EQ(back, (code & f.signBit()) | f.maxFiniteMagnitude());
       else
@@ -212,7 +210,8 @@ TEST_P(MinifloatOracle, EveryCodeRoundTrips) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(Custom, MinifloatOracle, ::testing::ValuesIn(customMinifloatFormats()),
+INSTANTIATE_TEST_SUITE_P(Custom, MinifloatOracle,
+                         ::testing::ValuesIn(customMinifloatFormats()),
                          [](const auto &info) {
                            std::string s = info.param.name;
                            std::replace(s.begin(), s.end(), '-', 'm');
@@ -220,9 +219,7 @@ INSTANTIATE_TEST_SUITE_P(Custom, MinifloatOracle, ::testing::ValuesIn(customMini
                          });
 
 TEST(MinifloatVerify, RejectsImpossibleParameters) {
-  auto message = [](MinifloatFormat f) {
-    return toString(f.verify());
-  };
+  auto message = [](MinifloatFormat f) { return toString(f.verify()); };
   EXPECT_EQ(message({9, 2, 15, SV::IEEE, true, OP::Inf}),
             "exponent bits must be in [1, 8], got 9");
   EXPECT_EQ(message({0, 2, 15, SV::IEEE, true, OP::Inf}),
@@ -286,13 +283,14 @@ TEST(MinifloatExact, RoundsTheExactSumNotTheF64Sum) {
   EXPECT_EQ(decode(f, encodeExact(f, hi, 1e-30, r)), 1.0f + 0x1p-6f);
   EXPECT_EQ(decode(f, encodeExact(f, hi, -1e-30, r)), 1.0f);
   // Toward zero: 2 - tiny must truncate below 2.
-  Rounding rtz = Rounding::deterministic(qtrain::numerics::RoundingMode::TowardZero);
+  Rounding rtz =
+      Rounding::deterministic(qtrain::numerics::RoundingMode::TowardZero);
   EXPECT_EQ(decode(f, encodeExact(f, 2.0, -1e-30, rtz)), 2.0f - 0x1p-6f);
   EXPECT_EQ(decode(f, encodeExact(f, 2.0, 1e-30, rtz)), 2.0f);
 }
 
-
-TEST(MinifloatSpecials, FnuzWithoutSubnormalsDecodesNegativeSubnormalCodesToPlusZero) {
+TEST(MinifloatSpecials,
+     FnuzWithoutSubnormalsDecodesNegativeSubnormalCodesToPlusZero) {
   MinifloatFormat f = *lookupMinifloat("e4m3fnuz");
   f.subnormals = false;
   ASSERT_FALSE(errorToBool(f.verify()));

@@ -143,7 +143,6 @@ TEST(RandomStream, VerifyRejectsBadParameters) {
             "data bit offset 30 leaves fewer than 3 bits of an f32");
 }
 
-
 /// The period of the LFSR from state 1, or 0 when it reaches zero or does
 /// not return to 1 within 2^w steps.
 uint64_t bruteForcePeriod(unsigned w, uint32_t taps) {

@@ -20,7 +20,6 @@ using namespace qtrain::numerics::test;
 
 namespace {
 
-
 TEST(ScaleFormat, E8M0DecodeMatchesAPFloat) {
   ScaleFormat f = ScaleFormat::e8m0();
   for (uint32_t code = 0; code < 255; ++code) {
@@ -63,16 +62,21 @@ TEST(ScaleFormat, E8M0EncodeMatchesAPFloat) {
 
 TEST(ScaleFormat, NegativeAndNaNGiveNaNCode) {
   ScaleFormat f = ScaleFormat::e8m0();
-  EXPECT_EQ(encodeScale(f, -1.0f, qtrain::numerics::RoundingMode::NearestEven), 0xFFu);
-  EXPECT_EQ(encodeScale(f, NAN, qtrain::numerics::RoundingMode::NearestEven), 0xFFu);
-  EXPECT_EQ(encodeScale(f, -0.0f, qtrain::numerics::RoundingMode::NearestEven), 0u);
+  EXPECT_EQ(encodeScale(f, -1.0f, qtrain::numerics::RoundingMode::NearestEven),
+            0xFFu);
+  EXPECT_EQ(encodeScale(f, NAN, qtrain::numerics::RoundingMode::NearestEven),
+            0xFFu);
+  EXPECT_EQ(encodeScale(f, -0.0f, qtrain::numerics::RoundingMode::NearestEven),
+            0u);
 }
 
 TEST(ScaleFormat, NarrowPowerOfTwoClampsWithoutNaN) {
   ScaleFormat f = ScaleFormat::powerOfTwo(3, 7, false); // 2^-7 .. 2^0
   EXPECT_EQ(f.maxExponent(), 0);
-  EXPECT_EQ(encodeScale(f, 1e-9f, qtrain::numerics::RoundingMode::NearestEven), 0u);
-  EXPECT_EQ(encodeScale(f, 100.0f, qtrain::numerics::RoundingMode::NearestEven), 7u);
+  EXPECT_EQ(encodeScale(f, 1e-9f, qtrain::numerics::RoundingMode::NearestEven),
+            0u);
+  EXPECT_EQ(encodeScale(f, 100.0f, qtrain::numerics::RoundingMode::NearestEven),
+            7u);
   EXPECT_EQ(decodeScale(f, 3), 1.0f / 16);
   EXPECT_EQ(scaleCodeForExponent(f, -20), 0u);
 }

@@ -246,7 +246,8 @@ TEST(MLS, GroupScaleRoundedUpHasTheLowerError) {
         v = dist ? lognormal(rng) * (rng() % 2 ? 1 : -1) : normal(rng);
       auto relRms = [&](const ScaledFormat &f, double *saturated) {
         std::vector<float> q(x.size());
-        EXPECT_FALSE(errorToBool(quantizeScaled(f, {64, 1024}, x, q, Rounding())));
+        EXPECT_FALSE(
+            errorToBool(quantizeScaled(f, {64, 1024}, x, q, Rounding())));
         Expected<ScaledTensor> t = encodeScaled(f, {64, 1024}, x, Rounding());
         uint32_t maxCode = f.element.encode(f.element.maxValue(), Rounding());
         size_t atMax = 0;
@@ -313,13 +314,11 @@ TEST(Given, ScalesFromOutside) {
   f.levels[0].rule = ScaleRule::Given;
   std::vector<float> x = {1.0f, 2.0f}, out(2);
   std::vector<std::vector<float>> given = {{0.5f}};
-  ASSERT_FALSE(
-      errorToBool(quantizeScaled(f, {2}, x, out, Rounding(), given)));
+  ASSERT_FALSE(errorToBool(quantizeScaled(f, {2}, x, out, Rounding(), given)));
   EXPECT_EQ(out[1], 2.0f);
   EXPECT_EQ(toString(quantizeScaled(f, {2}, x, out, Rounding())),
             "no scales given for a level whose rule is 'given'");
 }
-
 
 TEST(Given, InvalidScalesGiveNaNBlocks) {
   for (ScaleFormat sf : {ScaleFormat::f32(), ScaleFormat::e8m0()}) {
@@ -457,9 +456,10 @@ TEST(FlexBlock, RankTwoOperandsGetTheSameBitsPerBlockAlongTheReductionAxis) {
   const ScaledPreset *fb12 = lookupScaled("fb12");
   ScaledFormat alongK = cantFail(resolveBlocks(fb12->format, 2, 0u));
   std::vector<float> q(k * n), qt(k * n);
-  ASSERT_FALSE(errorToBool(quantizeScaled(alongK, {k, n}, w, q, fb12->rounding)));
   ASSERT_FALSE(
-      errorToBool(quantizeScaled(fb12->format, {n, k}, wt, qt, fb12->rounding)));
+      errorToBool(quantizeScaled(alongK, {k, n}, w, q, fb12->rounding)));
+  ASSERT_FALSE(errorToBool(
+      quantizeScaled(fb12->format, {n, k}, wt, qt, fb12->rounding)));
   for (int64_t i = 0; i < k; ++i)
     for (int64_t j = 0; j < n; ++j)
       ASSERT_EQ(q[i * n + j], qt[j * k + i]) << i << " " << j;

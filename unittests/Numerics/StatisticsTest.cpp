@@ -1,7 +1,7 @@
 //===- StatisticsTest.cpp - Tensor statistics -----------------------------===//
 
-#include "qtrain/Numerics/Presets.h"
 #include "qtrain/Numerics/Statistics.h"
+#include "qtrain/Numerics/Presets.h"
 
 #include "gtest/gtest.h"
 
@@ -56,8 +56,8 @@ TEST(Statistics, ZeroSettingError) {
   std::vector<float> relu = x;
   relu.resize(12, 0.0f);
   EXPECT_DOUBLE_EQ(zeroSettingError(relu, fp8, Rounding()), 2.0 / 4);
-  EXPECT_DOUBLE_EQ(
-      zeroSettingError(relu, fp8, Rounding(), ZseDenominator::All), 2.0 / 12);
+  EXPECT_DOUBLE_EQ(zeroSettingError(relu, fp8, Rounding(), ZseDenominator::All),
+                   2.0 / 12);
 }
 
 TEST(Statistics, ZeroSettingErrorOfAScaledFormat) {
@@ -69,8 +69,8 @@ TEST(Statistics, ZeroSettingErrorOfAScaledFormat) {
   x[1] = 0.1f;
   x[2] = 0.01f;
   x[3] = 0.5f;
-  Expected<double> z = zeroSettingError(fb12->format, {1, 24, 3, 3}, x,
-                                        fb12->rounding);
+  Expected<double> z =
+      zeroSettingError(fb12->format, {1, 24, 3, 3}, x, fb12->rounding);
   ASSERT_TRUE(bool(z));
   EXPECT_DOUBLE_EQ(*z, 2.0 / 4);
   z = zeroSettingError(fb12->format, {1, 24, 3, 3}, x, fb12->rounding,
@@ -79,11 +79,11 @@ TEST(Statistics, ZeroSettingErrorOfAScaledFormat) {
   const ScaledPreset *mx = lookupScaled("mxfp8_e4m3");
   ScaledFormat blocks2d = mx->format;
   blocks2d.levels[0].blockShape = {4, 4};
-  EXPECT_EQ(toString(zeroSettingError(blocks2d, {24},
-                                      ArrayRef<float>(x).take_front(24),
-                                      mx->rounding)
-                         .takeError()),
-            "block shape has 2 dimensions but the tensor only 1");
+  EXPECT_EQ(
+      toString(zeroSettingError(blocks2d, {24},
+                                ArrayRef<float>(x).take_front(24), mx->rounding)
+                   .takeError()),
+      "block shape has 2 dimensions but the tensor only 1");
 }
 
 TEST(Statistics, ExponentHistogram) {
@@ -97,7 +97,6 @@ TEST(Statistics, ExponentHistogram) {
   EXPECT_EQ(h.infinities, 1u);
   EXPECT_EQ(h.nans, 1u);
 }
-
 
 TEST(Statistics, ApproximateMedianNeverLosesAValueAtABinEdge) {
   // Values placed exactly on the pass-2 bin edges lo + j * width (as f32),
@@ -117,8 +116,10 @@ TEST(Statistics, ApproximateMedianNeverLosesAValueAtABinEdge) {
       x.push_back(static_cast<float>(l + edge(rng) * w));
     float exact = medianAbs(x);
     float approx = medianAbsApprox(x);
-    double range = static_cast<double>(amax(x)) - *std::min_element(x.begin(), x.end());
-    ASSERT_LE(std::fabs(double(approx) - exact), range / 400 * 1.01 + 1e-6 * exact)
+    double range =
+        static_cast<double>(amax(x)) - *std::min_element(x.begin(), x.end());
+    ASSERT_LE(std::fabs(double(approx) - exact),
+              range / 400 * 1.01 + 1e-6 * exact)
         << "trial " << trial;
     ++checked;
   }
@@ -156,7 +157,8 @@ TEST(Statistics, NonzeroMedianGivesReLUErrorsTheirBias) {
   float countingScale, nonzeroScale;
   unsigned lostCounting = flushed(counting, countingScale);
   unsigned lostNonzero = flushed(abfp8->format, nonzeroScale);
-  unsigned errors = std::count_if(x.begin(), x.end(), [](float v) { return v != 0; });
+  unsigned errors =
+      std::count_if(x.begin(), x.end(), [](float v) { return v != 0; });
   std::printf("  ReLU errors: %u non-zero; scale %g flushes %u, scale %g "
               "flushes %u\n",
               errors, countingScale, lostCounting, nonzeroScale, lostNonzero);
@@ -183,9 +185,8 @@ TEST(Statistics, MedianHistogramGivesTheExactMediansScaleAcrossTensors) {
       continue; // 2^-149 is the only f32 of its octave: no upper half
     // The smallest and the largest f32 of the half octave.
     float low = b % 2 ? std::ldexp(1.5f, e) : std::ldexp(1.0f, e);
-    float high = std::nextafter(b % 2 ? std::ldexp(2.0f, e)
-                                      : std::ldexp(1.5f, e),
-                                0.0f);
+    float high =
+        std::nextafter(b % 2 ? std::ldexp(2.0f, e) : std::ldexp(1.5f, e), 0.0f);
     if (e == mh::kMinExponent)
       high = low;
     ASSERT_EQ(mh::binOf(low), b);

@@ -38,7 +38,8 @@ TEST(StochasticRounding, CounterSourceIsUnbiasedWithinBound) {
       double ulp = 0.125;
       // |E[SR(x)] - x| <= ulp * 2^-k (only the top k discarded bits count),
       // and the sample mean is within 6 standard deviations (<= ulp/2/sqrt n).
-      double bound = ulp * std::ldexp(1.0, -int(k)) + 6 * ulp / 2 / std::sqrt(n);
+      double bound =
+          ulp * std::ldexp(1.0, -int(k)) + 6 * ulp / 2 / std::sqrt(n);
       EXPECT_NEAR(mean, x, bound) << "k=" << k << " x=" << x;
     }
   }
@@ -50,10 +51,12 @@ TEST(StochasticRounding, ResultIsOneOfTheTwoNeighbours) {
        {StochasticVariant::Compare, StochasticVariant::AddTruncate}) {
     Rounding r = Rounding::stochastic(3, {}, v);
     for (float x : {1.1f, -3.3f, 1e-6f, 57000.0f}) {
-      float lo = quantize(f, x, Rounding::deterministic(RoundingMode::TowardZero));
-      float hi = quantize(f, x, Rounding::deterministic(std::signbit(x)
-                                                            ? RoundingMode::Down
-                                                            : RoundingMode::Up));
+      float lo =
+          quantize(f, x, Rounding::deterministic(RoundingMode::TowardZero));
+      float hi =
+          quantize(f, x,
+                   Rounding::deterministic(std::signbit(x) ? RoundingMode::Down
+                                                           : RoundingMode::Up));
       for (uint32_t rnd = 0; rnd < 8; ++rnd) {
         float q = quantize(f, x, r, rnd);
         EXPECT_TRUE(q == lo || q == hi) << x << " " << rnd;
@@ -70,11 +73,11 @@ TEST(StochasticRounding, VariantsDecideFromTheTopKDiscardedBits) {
   for (uint32_t rnd = 0; rnd < 8; ++rnd) {
     EXPECT_EQ(quantize(f, x, Rounding::stochastic(3), rnd),
               rnd < 2 ? 1.5f : 1.25f);
-    EXPECT_EQ(quantize(f, x,
-                       Rounding::stochastic(3, {},
-                                            StochasticVariant::AddTruncate),
-                       rnd),
-              rnd >= 6 ? 1.5f : 1.25f);
+    EXPECT_EQ(
+        quantize(f, x,
+                 Rounding::stochastic(3, {}, StochasticVariant::AddTruncate),
+                 rnd),
+        rnd >= 6 ? 1.5f : 1.25f);
   }
 }
 
@@ -137,7 +140,7 @@ TEST(StochasticRounding, FewRandomBitsPlacedInMoreDiscardedBits) {
       unsigned want = 0;
       for (uint32_t random = 0; random < 8; ++random, placed += 32)
         want += variant == StochasticVariant::Compare ? placed < d
-                                                     : placed + d >= 256;
+                                                      : placed + d >= 256;
       ASSERT_EQ(ups, want) << d;
       bias += ups / 8.0 - d / 256.0;
     }

@@ -32,7 +32,9 @@ struct NamedMinifloat {
 };
 
 /// Test names in gtest and ctest output.
-inline void PrintTo(const NamedMinifloat &c, std::ostream *os) { *os << c.name; }
+inline void PrintTo(const NamedMinifloat &c, std::ostream *os) {
+  *os << c.name;
+}
 
 /// Custom minifloats APFloat lacks: custom biases, subnormals off, each
 /// overflow policy and special-value encoding, m = 0, e = 1, the DGA and
@@ -43,27 +45,27 @@ inline std::vector<NamedMinifloat> customMinifloatFormats() {
   using SV = SpecialValues;
   using OP = OverflowPolicy;
   return {
-    {"e5m2_bias20_noSub_none_sat", adaptiveBiasE5M2(20)},
-    {"e5m2_bias31_noSub_none_sat", adaptiveBiasE5M2(31)},
-    {"e4m3_ieee_bias10_inf", {4, 3, 10, SV::IEEE, true, OP::Inf}},
-    {"e4m3_ieee_bias3_sat", {4, 3, 3, SV::IEEE, true, OP::Saturate}},
-    {"e4m3_ieee_nan", {4, 3, 7, SV::IEEE, true, OP::NaN}},
-    {"e4m3fn_sat", {4, 3, 7, SV::FN, true, OP::Saturate}},
-    {"e4m3fn_noSub", {4, 3, 7, SV::FN, false, OP::NaN}},
-    {"e5m2fnuz_sat", {5, 2, 16, SV::FNUZ, true, OP::Saturate}},
-    {"e3m2_fnuz_bias-2", {3, 2, -2, SV::FNUZ, true, OP::NaN}},
-    {"e2m0_fn", {2, 0, 1, SV::FN, true, OP::NaN}},
-    {"e1m2_none", {1, 2, 0, SV::None, true, OP::Saturate}},
-    {"e1m0_none", {1, 0, 0, SV::None, true, OP::Saturate}},
-    {"e3m0_none_noSub", {3, 0, 3, SV::None, false, OP::Saturate}},
-    {"e6m5_fnuz_bias40", {6, 5, 40, SV::FNUZ, true, OP::NaN}},
-    {"e4m3fnuz_noSub", {4, 3, 8, SV::FNUZ, false, OP::NaN}},
-    {"e7m8_ieee_bias60_noSub", {7, 8, 60, SV::IEEE, false, OP::Inf}},
-    {"e5m10_ieee_noSub_sat", {5, 10, 15, SV::IEEE, false, OP::Saturate}},
-    {"fp12_dga", *lookupMinifloat("fp12_dga")},
-    {"fp16_dga", *lookupMinifloat("fp16_dga")},
-    {"mls_e2m4", *lookupMinifloat("mls_e2m4")},
-    {"e8m7_fn_bias128", {8, 7, 128, SV::FN, true, OP::NaN}},
+      {"e5m2_bias20_noSub_none_sat", adaptiveBiasE5M2(20)},
+      {"e5m2_bias31_noSub_none_sat", adaptiveBiasE5M2(31)},
+      {"e4m3_ieee_bias10_inf", {4, 3, 10, SV::IEEE, true, OP::Inf}},
+      {"e4m3_ieee_bias3_sat", {4, 3, 3, SV::IEEE, true, OP::Saturate}},
+      {"e4m3_ieee_nan", {4, 3, 7, SV::IEEE, true, OP::NaN}},
+      {"e4m3fn_sat", {4, 3, 7, SV::FN, true, OP::Saturate}},
+      {"e4m3fn_noSub", {4, 3, 7, SV::FN, false, OP::NaN}},
+      {"e5m2fnuz_sat", {5, 2, 16, SV::FNUZ, true, OP::Saturate}},
+      {"e3m2_fnuz_bias-2", {3, 2, -2, SV::FNUZ, true, OP::NaN}},
+      {"e2m0_fn", {2, 0, 1, SV::FN, true, OP::NaN}},
+      {"e1m2_none", {1, 2, 0, SV::None, true, OP::Saturate}},
+      {"e1m0_none", {1, 0, 0, SV::None, true, OP::Saturate}},
+      {"e3m0_none_noSub", {3, 0, 3, SV::None, false, OP::Saturate}},
+      {"e6m5_fnuz_bias40", {6, 5, 40, SV::FNUZ, true, OP::NaN}},
+      {"e4m3fnuz_noSub", {4, 3, 8, SV::FNUZ, false, OP::NaN}},
+      {"e7m8_ieee_bias60_noSub", {7, 8, 60, SV::IEEE, false, OP::Inf}},
+      {"e5m10_ieee_noSub_sat", {5, 10, 15, SV::IEEE, false, OP::Saturate}},
+      {"fp12_dga", *lookupMinifloat("fp12_dga")},
+      {"fp16_dga", *lookupMinifloat("fp16_dga")},
+      {"mls_e2m4", *lookupMinifloat("mls_e2m4")},
+      {"e8m7_fn_bias128", {8, 7, 128, SV::FN, true, OP::NaN}},
   };
 }
 

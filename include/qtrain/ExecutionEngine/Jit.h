@@ -52,7 +52,8 @@ using Memref1D = StridedMemRefType<char, 1>;
 
 /// A descriptor of the `n` elements at `data`.
 template <typename T> Memref1D memref1D(T *data, int64_t n) {
-  char *p = reinterpret_cast<char *>(const_cast<std::remove_const_t<T> *>(data));
+  char *p =
+      reinterpret_cast<char *>(const_cast<std::remove_const_t<T> *>(data));
   return {p, p, 0, {n}, {1}};
 }
 

@@ -61,21 +61,20 @@ struct AccumulationSpec {
   /// outer format.
   std::optional<IntegerFormat> fixedPoint;
   Grouping grouping = Grouping::None;
-  unsigned groupSize = 16;        ///< Static.
-  double initialThreshold = 1.0;  ///< DGA: T0.
+  unsigned groupSize = 16;               ///< Static.
+  double initialThreshold = 1.0;         ///< DGA: T0.
   DgaCount dgaCount = DgaCount::Running; ///< IdealDGA.
   /// EfficientDGA: T = 2^-c |P_O|. The default 4 is the best c of the study
   /// in `qtrain-numerics dga` (docs/Numerics.md, "Choosing c").
   int shiftC = 4;
-  bool sharedThreshold = false;   ///< EfficientDGA: one T per GEMM.
+  bool sharedThreshold = false; ///< EfficientDGA: one T per GEMM.
   /// Rounding of every add (and of products); deterministic modes only.
   RoundingMode rounding = RoundingMode::NearestEven;
 
   bool operator==(const AccumulationSpec &o) const {
     return product == o.product && accumulator == o.accumulator &&
            outer == o.outer && fixedPoint == o.fixedPoint &&
-           grouping == o.grouping &&
-           groupSize == o.groupSize &&
+           grouping == o.grouping && groupSize == o.groupSize &&
            initialThreshold == o.initialThreshold && dgaCount == o.dgaCount &&
            shiftC == o.shiftC && sharedThreshold == o.sharedThreshold &&
            rounding == o.rounding;

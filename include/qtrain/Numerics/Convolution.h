@@ -1,4 +1,5 @@
-//===- Convolution.h - 2-D convolutions with declared accumulation -*- C++ -*-===//
+//===- Convolution.h - 2-D convolutions with declared accumulation -*- C++
+//-*-===//
 //
 // conv2d in NCHW / FCHW layout for the three GEMMs of a training step,
 // defined as one gemm on im2col matrices (docs/Numerics.md, Convolutions:
@@ -19,8 +20,8 @@
 namespace qtrain::numerics {
 
 enum class ConvKind : uint8_t {
-  Forward,        ///< lhs input [N,C,H,W], rhs filter [F,C,KH,KW] -> [N,F,OH,OW]
-  BackwardData,   ///< lhs dy [N,F,OH,OW], rhs filter -> dx [N,C,H,W]
+  Forward,      ///< lhs input [N,C,H,W], rhs filter [F,C,KH,KW] -> [N,F,OH,OW]
+  BackwardData, ///< lhs dy [N,F,OH,OW], rhs filter -> dx [N,C,H,W]
   BackwardWeight, ///< lhs input, rhs dy -> dw [F,C,KH,KW]
 };
 

@@ -40,7 +40,8 @@ enum class RandomSourceKind : uint8_t {
 /// How the k random bits r are combined with the top k discarded bits d.
 enum class StochasticVariant : uint8_t {
   Compare,     ///< Round away from zero iff r < d.
-  AddTruncate, ///< Add r below the kept bits and truncate: away iff r + d >= 2^k.
+  AddTruncate, ///< Add r below the kept bits and truncate: away iff r + d >=
+               ///< 2^k.
 };
 
 struct RandomSource {
@@ -120,8 +121,8 @@ struct Rounding {
 /// matters for Up/Down); the low k bits of `random` are the random number of
 /// Stochastic (higher bits are ignored). The
 /// tie rule of NearestEven looks at the least significant kept bit.
-uint64_t roundShifted(uint64_t sig, int shift, bool negative,
-                      const Rounding &r, uint32_t random);
+uint64_t roundShifted(uint64_t sig, int shift, bool negative, const Rounding &r,
+                      uint32_t random);
 
 /// True when rounding a number of sign `negative` in mode `r` never moves away
 /// from zero (the IEEE rule that overflow then yields the largest finite

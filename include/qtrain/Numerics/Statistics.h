@@ -95,8 +95,7 @@ void addToMedianHistogram(llvm::MutableArrayRef<uint64_t> histogram,
 /// median or no counted value, +inf for an infinite median. Its nearest
 /// power of two is the exact median's, so scaleFromMedian gives the same
 /// scale.
-float medianLookupValue(llvm::ArrayRef<uint64_t> histogram,
-                        bool excludeZeros);
+float medianLookupValue(llvm::ArrayRef<uint64_t> histogram, bool excludeZeros);
 
 /// Where a step of an adaptive-bias schedule stands: during `warmupSteps`
 /// steps the role stays f32 and its tensors add to the role's histogram; the

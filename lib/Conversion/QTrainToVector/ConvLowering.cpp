@@ -31,15 +31,27 @@ struct Ix {
   OpBuilder &b;
   Location loc;
   Value c(int64_t v) const { return arith::ConstantIndexOp::create(b, loc, v); }
-  Value add(Value x, Value y) const { return arith::AddIOp::create(b, loc, x, y); }
-  Value sub(Value x, Value y) const { return arith::SubIOp::create(b, loc, x, y); }
-  Value mul(Value x, Value y) const { return arith::MulIOp::create(b, loc, x, y); }
-  Value div(Value x, Value y) const { return arith::DivUIOp::create(b, loc, x, y); }
-  Value rem(Value x, Value y) const { return arith::RemUIOp::create(b, loc, x, y); }
+  Value add(Value x, Value y) const {
+    return arith::AddIOp::create(b, loc, x, y);
+  }
+  Value sub(Value x, Value y) const {
+    return arith::SubIOp::create(b, loc, x, y);
+  }
+  Value mul(Value x, Value y) const {
+    return arith::MulIOp::create(b, loc, x, y);
+  }
+  Value div(Value x, Value y) const {
+    return arith::DivUIOp::create(b, loc, x, y);
+  }
+  Value rem(Value x, Value y) const {
+    return arith::RemUIOp::create(b, loc, x, y);
+  }
   Value cmp(arith::CmpIPredicate p, Value x, Value y) const {
     return arith::CmpIOp::create(b, loc, p, x, y);
   }
-  Value land(Value x, Value y) const { return arith::AndIOp::create(b, loc, x, y); }
+  Value land(Value x, Value y) const {
+    return arith::AndIOp::create(b, loc, x, y);
+  }
   /// x clamped to [0, size - 1] (a safe index for a guarded read).
   Value clamp(Value x, Value size) const {
     return arith::MinSIOp::create(
@@ -65,8 +77,8 @@ struct Ix {
 /// A tensor<rows x cols x f32> whose element (i, j) is `body(i, j)`.
 Value generate(OpBuilder &b, Location loc, Value rows, Value cols,
                function_ref<Value(const Ix &, Value, Value)> body) {
-  auto type = RankedTensorType::get({ShapedType::kDynamic, ShapedType::kDynamic},
-                                    b.getF32Type());
+  auto type = RankedTensorType::get(
+      {ShapedType::kDynamic, ShapedType::kDynamic}, b.getF32Type());
   return tensor::GenerateOp::create(
       b, loc, type, ValueRange{rows, cols},
       [&](OpBuilder &gb, Location gl, ValueRange idx) {
@@ -78,9 +90,8 @@ Value generate(OpBuilder &b, Location loc, Value rows, Value cols,
 struct Conv2DLowering : OpConversionPattern<Conv2DOp> {
   using OpConversionPattern::OpConversionPattern;
 
-  LogicalResult
-  matchAndRewrite(Conv2DOp op, OpAdaptor adaptor,
-                  ConversionPatternRewriter &rw) const override {
+  LogicalResult matchAndRewrite(Conv2DOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rw) const override {
     Location loc = op.getLoc();
     Ix ix{rw, loc};
     Value lhs = adaptor.getLhs(), rhs = adaptor.getRhs();
@@ -212,20 +223,22 @@ struct Conv2DLowering : OpConversionPattern<Conv2DOp> {
     }
     auto productType = RankedTensorType::get(
         {ShapedType::kDynamic, ShapedType::kDynamic}, rw.getF32Type());
-    Value product = MatmulOp::create(rw, loc, productType, a, bm,
-                                     /*transpose_a=*/false,
-                                     /*transpose_b=*/false,
-                                     op.getAccumulationAttr());
+    Value product =
+        MatmulOp::create(rw, loc, productType, a, bm,
+                         /*transpose_a=*/false,
+                         /*transpose_b=*/false, op.getAccumulationAttr());
     if (op.getKind() == ConvKind::BackwardWeight) {
       // [F, C*KH*KW] is the filter gradient's row-major layout.
       result = tensor::GenerateOp::create(
           rw, loc, outType, ValueRange{},
           [&](OpBuilder &gb, Location gl, ValueRange idx) {
             Ix g{gb, gl};
-            Value j = g.add(g.mul(g.add(g.mul(idx[1], KH), idx[2]), KW), idx[3]);
+            Value j =
+                g.add(g.mul(g.add(g.mul(idx[1], KH), idx[2]), KW), idx[3]);
             tensor::YieldOp::create(
-                gb, gl, tensor::ExtractOp::create(gb, gl, product,
-                                                  ValueRange{idx[0], j}));
+                gb, gl,
+                tensor::ExtractOp::create(gb, gl, product,
+                                          ValueRange{idx[0], j}));
           });
     } else {
       // [M, N * P] -> [N, M, P1, P2].
@@ -242,8 +255,9 @@ struct Conv2DLowering : OpConversionPattern<Conv2DOp> {
             Ix g{gb, gl};
             Value j = g.add(g.mul(idx[0], P), g.add(g.mul(idx[2], P2), idx[3]));
             tensor::YieldOp::create(
-                gb, gl, tensor::ExtractOp::create(gb, gl, product,
-                                                  ValueRange{idx[1], j}));
+                gb, gl,
+                tensor::ExtractOp::create(gb, gl, product,
+                                          ValueRange{idx[1], j}));
           });
     }
     rw.replaceOp(op, result);

@@ -78,9 +78,9 @@ Value emitRoundShifted(const ElementBuilder &eb, Value sig, Value shift,
       Value a = eb.smin(eb.smax(v, eb.s32(0)), eb.s32(width - 1));
       return width == 64 ? eb.zext(b.getI64Type(), a) : a;
     };
-    Value d = eb.select(eb.sge(shift, kc),
-                        eb.lshr(rem, amount(eb.sub(shift, kc))),
-                        eb.shl(rem, amount(eb.sub(kc, shift))));
+    Value d =
+        eb.select(eb.sge(shift, kc), eb.lshr(rem, amount(eb.sub(shift, kc))),
+                  eb.shl(rem, amount(eb.sub(kc, shift))));
     if (width == 64)
       d = eb.trunc(b.getI32Type(), d);
     if (r.variant == nx::StochasticVariant::Compare)
@@ -156,9 +156,8 @@ Value emitEncodeFinite(const ElementBuilder &eb, const nx::MinifloatFormat &f,
     uint32_t posBig = f.overflow == nx::OverflowPolicy::Inf
                           ? (((1u << f.exponentBits) - 1) << m)
                           : f.nanCode(false);
-    uint32_t negBig = f.overflow == nx::OverflowPolicy::Inf
-                          ? signBit | posBig
-                          : f.nanCode(true);
+    uint32_t negBig = f.overflow == nx::OverflowPolicy::Inf ? signBit | posBig
+                                                            : f.nanCode(true);
     Value big = bySign(eb, negative, posBig, negBig);
     Value towardZero;
     switch (r.mode) {
@@ -177,8 +176,8 @@ Value emitEncodeFinite(const ElementBuilder &eb, const nx::MinifloatFormat &f,
     }
     overflowCode = eb.select(towardZero, maxCode, big);
   }
-  Value finite = eb.select(eb.eq(mag, eb.u32(0)), zeroCode,
-                           eb.bor(signCode, mag));
+  Value finite =
+      eb.select(eb.eq(mag, eb.u32(0)), zeroCode, eb.bor(signCode, mag));
   finite = eb.select(eb.ugt(mag, eb.u32(maxMag)), overflowCode, finite);
   if (!f.subnormals) // flush before rounding
     finite = eb.select(eb.slt(top, eb.s32(emin)), zeroCode, finite);
@@ -194,10 +193,10 @@ SpecialCodes specialCodes(const ElementBuilder &eb,
   float inf = std::numeric_limits<float>::infinity();
   float nan = std::numeric_limits<float>::quiet_NaN();
   nx::Rounding ne;
-  return {bySign(eb, negative, nx::encode(f, nan, ne), nx::encode(f, -nan, ne)),
-          bySign(eb, negative, nx::encode(f, inf, ne), nx::encode(f, -inf, ne)),
-          bySign(eb, negative, nx::encode(f, 0.0f, ne),
-                 nx::encode(f, -0.0f, ne))};
+  return {
+      bySign(eb, negative, nx::encode(f, nan, ne), nx::encode(f, -nan, ne)),
+      bySign(eb, negative, nx::encode(f, inf, ne), nx::encode(f, -inf, ne)),
+      bySign(eb, negative, nx::encode(f, 0.0f, ne), nx::encode(f, -0.0f, ne))};
 }
 
 Value emitMinifloatEncode(const ElementBuilder &eb,
@@ -215,11 +214,10 @@ Value emitMinifloatEncode(const ElementBuilder &eb,
 } // namespace
 
 Value emitPow2(const ElementBuilder &eb, Value p) {
-  Value normal = eb.shl(eb.smax(eb.add(p, eb.s32(127)), eb.s32(0)),
-                        eb.u32(23));
-  Value subnormal = eb.shl(
-      eb.u32(1), eb.smin(eb.smax(eb.add(p, eb.s32(149)), eb.s32(0)),
-                         eb.s32(31)));
+  Value normal = eb.shl(eb.smax(eb.add(p, eb.s32(127)), eb.s32(0)), eb.u32(23));
+  Value subnormal =
+      eb.shl(eb.u32(1),
+             eb.smin(eb.smax(eb.add(p, eb.s32(149)), eb.s32(0)), eb.s32(31)));
   Value bits = eb.select(eb.sge(p, eb.s32(-126)), normal, subnormal);
   return eb.bitcast(eb.builder().getF32Type(), bits);
 }
@@ -240,7 +238,8 @@ Value emitMinifloatDecode(const ElementBuilder &eb,
   Value p = eb.sub(eb.smax(field, eb.s32(1)), eb.s32(f.bias + m));
   OpBuilder &b = eb.builder();
   Value value = arith::MulFOp::create(
-      b, eb.location(), arith::UIToFPOp::create(b, eb.location(), eb.f32(), sig),
+      b, eb.location(),
+      arith::UIToFPOp::create(b, eb.location(), eb.f32(), sig),
       emitPow2(eb, p));
   // FNUZ has no negative zero: without subnormals, a negative subnormal
   // code decodes to +0.
@@ -273,10 +272,10 @@ Value emitMinifloatDecode(const ElementBuilder &eb,
       break;
     }
     uint32_t pos = llvm::bit_cast<uint32_t>(nx::decode(f, f.nanCode(false)));
-    uint32_t negNaN = f.specials == nx::SpecialValues::FNUZ
-                          ? pos
-                          : llvm::bit_cast<uint32_t>(
-                                nx::decode(f, f.nanCode(true)));
+    uint32_t negNaN =
+        f.specials == nx::SpecialValues::FNUZ
+            ? pos
+            : llvm::bit_cast<uint32_t>(nx::decode(f, f.nanCode(true)));
     bits = eb.select(isNaN, bySign(eb, neg, pos, negNaN), bits);
   }
   return eb.bitcast(b.getF32Type(), bits);
@@ -292,8 +291,8 @@ Value emitIntegerEncode(const ElementBuilder &eb, const nx::IntegerFormat &f,
   // |x| * 2^F: rounded when bits are discarded, else shifted left exactly.
   Value shift = eb.sub(eb.s32(-f.fractionBits), p.exp);
   Value rounded = emitRoundShifted(eb, p.sig, shift, p.negative, r, random);
-  Value left = eb.smin(eb.smax(eb.sub(eb.s32(0), shift), eb.s32(0)),
-                       eb.s32(40));
+  Value left =
+      eb.smin(eb.smax(eb.sub(eb.s32(0), shift), eb.s32(0)), eb.s32(40));
   // Bits of sig << left: beyond 32 the value is out of every 32-bit range,
   // and its low 32 bits are 0 once left >= 32.
   Value bitLength = eb.sub(eb.s32(32), eb.ctlz(p.sig));
@@ -324,13 +323,13 @@ Value emitIntegerEncode(const ElementBuilder &eb, const nx::IntegerFormat &f,
       code = eb.select(eb.land(p.negative, eb.ne(m, eb.u32(0))),
                        eb.bor(m, eb.u32(low)), m);
     else
-      code = eb.band(eb.select(p.negative, eb.sub(eb.u32(0), m), m),
-                     eb.u32(mask));
+      code =
+          eb.band(eb.select(p.negative, eb.sub(eb.u32(0), m), m), eb.u32(mask));
   }
   nx::Rounding ne;
   float inf = std::numeric_limits<float>::infinity();
-  Value infCode = bySign(eb, p.negative, nx::encode(f, inf, ne),
-                         nx::encode(f, -inf, ne));
+  Value infCode =
+      bySign(eb, p.negative, nx::encode(f, inf, ne), nx::encode(f, -inf, ne));
   code = eb.select(eb.lor(p.isZero, p.isNaN), eb.u32(0), code);
   return eb.select(p.isInf, infCode, code);
 }
@@ -385,24 +384,24 @@ Value emitEncodeExact(const ElementBuilder &eb, const nx::MinifloatFormat &f,
   Value subnormal = eb.eq(field, eb.u64(0));
   Value sig = eb.select(subnormal, fraction,
                         eb.bor(fraction, eb.u64(uint64_t(1) << 52)));
-  Value exp = eb.sub(eb.trunc(b.getI32Type(), eb.select(subnormal, eb.u64(1),
-                                                         field)),
-                     eb.s32(1075));
+  Value exp =
+      eb.sub(eb.trunc(b.getI32Type(), eb.select(subnormal, eb.u64(1), field)),
+             eb.s32(1075));
   // lo != 0: two guard bits and a sticky unit on lo's side.
   Value loBits = eb.bitcast(i64, lo);
-  Value loNonZero = eb.ne(eb.band(loBits, eb.u64(0x7fffffffffffffffull)),
-                          eb.u64(0));
+  Value loNonZero =
+      eb.ne(eb.band(loBits, eb.u64(0x7fffffffffffffffull)), eb.u64(0));
   Value sameSign =
       eb.eq(eb.lshr(loBits, eb.u64(63)), eb.lshr(bits, eb.u64(63)));
   Value proxy = eb.add(eb.shl(sig, eb.u64(2)),
                        eb.select(sameSign, eb.u64(1), eb.u64(~uint64_t(0))));
   sig = eb.select(loNonZero, proxy, sig);
   exp = eb.select(loNonZero, eb.sub(exp, eb.s32(2)), exp);
-  Value top = eb.add(exp, eb.sub(eb.s32(63),
-                                 eb.trunc(b.getI32Type(), eb.ctlz(sig))));
+  Value top =
+      eb.add(exp, eb.sub(eb.s32(63), eb.trunc(b.getI32Type(), eb.ctlz(sig))));
   SpecialCodes sp = specialCodes(eb, f, negative);
-  Value code = emitEncodeFinite(eb, f, negative, sig, exp, top, r, Value(),
-                                sp.zero);
+  Value code =
+      emitEncodeFinite(eb, f, negative, sig, exp, top, r, Value(), sp.zero);
   code = eb.select(isZero, sp.zero, code);
   code = eb.select(isInf, sp.inf, code);
   return eb.select(isNaN, sp.nan, code);

@@ -45,9 +45,8 @@ mlir::Value emitEncode(const ElementBuilder &eb,
 /// encodeExact: the exact real hi + lo (f64 lanes, lo the TwoSum remainder
 /// of hi or 0) correctly rounded to a minifloat (deterministic modes).
 mlir::Value emitEncodeExact(const ElementBuilder &eb,
-                            const numerics::MinifloatFormat &f,
-                            mlir::Value hi, mlir::Value lo,
-                            const numerics::Rounding &r);
+                            const numerics::MinifloatFormat &f, mlir::Value hi,
+                            mlir::Value lo, const numerics::Rounding &r);
 
 /// i32 code (bits above the format's width are ignored) -> f32.
 mlir::Value emitDecode(const ElementBuilder &eb,

@@ -3,12 +3,12 @@
 // Each op becomes a loop over the flattened (row-major) tensors, in chunks of
 // `vectorWidth` lanes with one masked tail chunk, written with
 // vector.transfer_read/transfer_write on tensors so that one-shot
-// bufferization writes the result in place (into a destination too). The chunk's first flat
-// index is its elements' stream index, so stochastic rounding draws the
-// library's numbers. LFSR sources walk the stream in rows of `lfsrLanes`
-// indices (one step of every lane per row). Element types whose width is
-// not a power-of-two number of bytes (i4, i6, i12, i24, f4E2M1FN, ...) take
-// whole bytes per memref element but are packed in LLVM vectors, so ops on
+// bufferization writes the result in place (into a destination too). The
+// chunk's first flat index is its elements' stream index, so stochastic
+// rounding draws the library's numbers. LFSR sources walk the stream in rows of
+// `lfsrLanes` indices (one step of every lane per row). Element types whose
+// width is not a power-of-two number of bytes (i4, i6, i12, i24, f4E2M1FN, ...)
+// take whole bytes per memref element but are packed in LLVM vectors, so ops on
 // them run with scalar element code.
 //
 //===----------------------------------------------------------------------===//
@@ -52,9 +52,9 @@ Value lowerElementwise(OpBuilder &b, Location loc, Value input,
   FlatTensor in = flatten(b, loc, input);
   Type inElem = getElementTypeOrSelf(input.getType());
   Type outElem = resultType.getElementType();
-  Value out = emptyFlat(b, loc, in.count,
-                        llvm::cast<RankedTensorType>(in.flat.getType()).getDimSize(0),
-                        outElem);
+  Value out = emptyFlat(
+      b, loc, in.count,
+      llvm::cast<RankedTensorType>(in.flat.getType()).getDimSize(0), outElem);
   int64_t lanes = needsScalarAccess(inElem) || needsScalarAccess(outElem)
                       ? 0
                       : std::max<int64_t>(vectorWidth, 1);
@@ -112,9 +112,8 @@ struct QuantizeLowering : OpConversionPattern<QuantizeOp> {
   QuantizeLowering(MLIRContext *ctx, const QTrainToVectorOptions &options)
       : OpConversionPattern(ctx), options(options) {}
 
-  LogicalResult
-  matchAndRewrite(QuantizeOp op, OpAdaptor adaptor,
-                  ConversionPatternRewriter &rw) const override {
+  LogicalResult matchAndRewrite(QuantizeOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rw) const override {
     FailureOr<nx::ElementFormat> f = unscaledElement(rw, op, op.getFormat());
     if (failed(f))
       return failure();
@@ -125,8 +124,7 @@ struct QuantizeLowering : OpConversionPattern<QuantizeOp> {
         seedOrZero(rw, loc, adaptor.getSeed()), adaptor.getRandomData(),
         options.vectorWidth, options.tileElements,
         [&](const ElementBuilder &eb, Value x, Value random) {
-          return emitDecode(
-              eb, *f, emitEncode(eb, *f, x, r, random));
+          return emitDecode(eb, *f, emitEncode(eb, *f, x, r, random));
         });
     rw.replaceOp(op, result);
     return success();
@@ -138,9 +136,8 @@ struct EncodeLowering : OpConversionPattern<EncodeOp> {
   EncodeLowering(MLIRContext *ctx, const QTrainToVectorOptions &options)
       : OpConversionPattern(ctx), options(options) {}
 
-  LogicalResult
-  matchAndRewrite(EncodeOp op, OpAdaptor adaptor,
-                  ConversionPatternRewriter &rw) const override {
+  LogicalResult matchAndRewrite(EncodeOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rw) const override {
     FailureOr<nx::ElementFormat> f = unscaledElement(rw, op, op.getFormat());
     if (failed(f))
       return failure();
@@ -164,9 +161,8 @@ struct DecodeLowering : OpConversionPattern<DecodeOp> {
   DecodeLowering(MLIRContext *ctx, const QTrainToVectorOptions &options)
       : OpConversionPattern(ctx), options(options) {}
 
-  LogicalResult
-  matchAndRewrite(DecodeOp op, OpAdaptor adaptor,
-                  ConversionPatternRewriter &rw) const override {
+  LogicalResult matchAndRewrite(DecodeOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rw) const override {
     FailureOr<nx::ElementFormat> f = unscaledElement(rw, op, op.getFormat());
     if (failed(f))
       return failure();

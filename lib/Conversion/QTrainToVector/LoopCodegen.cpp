@@ -24,14 +24,16 @@ FlatTensor flatten(OpBuilder &b, Location loc, Value tensor) {
   auto type = llvm::cast<RankedTensorType>(tensor.getType());
   Value n = arith::ConstantIndexOp::create(b, loc, 1);
   for (int64_t d = 0; d < type.getRank(); ++d)
-    n = arith::MulIOp::create(b, loc, n, tensor::DimOp::create(b, loc, tensor, d));
-  int64_t size = type.hasStaticShape() ? type.getNumElements() : ShapedType::kDynamic;
+    n = arith::MulIOp::create(b, loc, n,
+                              tensor::DimOp::create(b, loc, tensor, d));
+  int64_t size =
+      type.hasStaticShape() ? type.getNumElements() : ShapedType::kDynamic;
   auto flatType = RankedTensorType::get({size}, type.getElementType());
   Value flat;
   if (type.getRank() == 0) {
-    flat = tensor::ExpandShapeOp::create(b, loc, flatType, tensor,
-                                         ArrayRef<ReassociationIndices>{},
-                                         ArrayRef<OpFoldResult>{b.getIndexAttr(1)});
+    flat = tensor::ExpandShapeOp::create(
+        b, loc, flatType, tensor, ArrayRef<ReassociationIndices>{},
+        ArrayRef<OpFoldResult>{b.getIndexAttr(1)});
   } else {
     ReassociationIndices all;
     for (int64_t d = 0; d < type.getRank(); ++d)
@@ -56,18 +58,18 @@ Value unflatten(OpBuilder &b, Location loc, Value flat, RankedTensorType type,
                         ? OpFoldResult(tensor::DimOp::create(b, loc, like, d))
                         : OpFoldResult(b.getIndexAttr(type.getDimSize(d))));
   }
-  return tensor::ExpandShapeOp::create(b, loc, type, flat,
-                                       ArrayRef<ReassociationIndices>{all},
-                                       sizes);
+  return tensor::ExpandShapeOp::create(
+      b, loc, type, flat, ArrayRef<ReassociationIndices>{all}, sizes);
 }
 
 /// An empty flat tensor of `count` elements of `elem`.
 Value emptyFlat(OpBuilder &b, Location loc, Value count, int64_t staticCount,
                 Type elem) {
   if (!ShapedType::isDynamic(staticCount))
-    return tensor::EmptyOp::create(b, loc, ArrayRef<int64_t>{staticCount}, elem);
-  return tensor::EmptyOp::create(b, loc, ArrayRef<int64_t>{ShapedType::kDynamic},
-                                 elem, ValueRange{count});
+    return tensor::EmptyOp::create(b, loc, ArrayRef<int64_t>{staticCount},
+                                   elem);
+  return tensor::EmptyOp::create(
+      b, loc, ArrayRef<int64_t>{ShapedType::kDynamic}, elem, ValueRange{count});
 }
 
 /// The buffer of a tensor operand, read only, flattened (for gathers).
@@ -106,8 +108,8 @@ Value readChunk(const ElementBuilder &eb, Value flat, Value offset,
 }
 
 /// Writes a chunk into the flat tensor `acc`; returns the new tensor.
-Value writeChunk(const ElementBuilder &eb, Value value, Value acc,
-                 Value offset, Value mask) {
+Value writeChunk(const ElementBuilder &eb, Value value, Value acc, Value offset,
+                 Value mask) {
   OpBuilder &b = eb.builder();
   Location loc = eb.location();
   if (!eb.laneCount())
@@ -157,9 +159,8 @@ SmallVector<Value> forEachChunkN(OpBuilder &b, Location loc, Value begin,
   Value length = arith::SubIOp::create(b, loc, end, begin);
   Value fullEnd = arith::AddIOp::create(
       b, loc, begin,
-      arith::MulIOp::create(b, loc,
-                            arith::DivUIOp::create(b, loc, length, cStep),
-                            cStep));
+      arith::MulIOp::create(
+          b, loc, arith::DivUIOp::create(b, loc, length, cStep), cStep));
   auto loop = scf::ForOp::create(
       b, loc, begin, fullEnd, cStep, acc,
       [&](OpBuilder &nb, Location nloc, Value off, ValueRange iter) {
@@ -168,8 +169,8 @@ SmallVector<Value> forEachChunkN(OpBuilder &b, Location loc, Value begin,
   SmallVector<Value> values = loop.getResults();
   if (lanes <= 1)
     return values;
-  Value hasTail = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult,
-                                        fullEnd, end);
+  Value hasTail =
+      arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, fullEnd, end);
   auto tail = scf::IfOp::create(
       b, loc, hasTail,
       [&](OpBuilder &nb, Location nloc) {
@@ -188,12 +189,11 @@ SmallVector<Value> forEachChunkN(OpBuilder &b, Location loc, Value begin,
 
 Value forEachChunk(OpBuilder &b, Location loc, Value begin, Value end,
                    int64_t lanes, Value row, Value acc, ChunkBody body) {
-  return forEachChunkN(
-      b, loc, begin, end, lanes, row, ValueRange{acc},
-      [&](OpBuilder &nb, Location nloc, Value off, Value mask, Value r,
-          ValueRange iter) -> SmallVector<Value> {
-        return {body(nb, nloc, off, mask, r, iter[0])};
-      })[0];
+  return forEachChunkN(b, loc, begin, end, lanes, row, ValueRange{acc},
+                       [&](OpBuilder &nb, Location nloc, Value off, Value mask,
+                           Value r, ValueRange iter) -> SmallVector<Value> {
+                         return {body(nb, nloc, off, mask, r, iter[0])};
+                       })[0];
 }
 
 Value forEachChunkInRows(OpBuilder &b, Location loc, Value begin, Value end,
@@ -213,15 +213,15 @@ Value forEachChunkInRows(OpBuilder &b, Location loc, Value begin, Value end,
         Value to = arith::MinUIOp::create(
             nb, nloc, arith::AddIOp::create(nb, nloc, rowBegin, len), end);
         scf::YieldOp::create(
-            nb, nloc, forEachChunk(nb, nloc, from, to, lanes, row, iter[0], body));
+            nb, nloc,
+            forEachChunk(nb, nloc, from, to, lanes, row, iter[0], body));
       });
   return loop.getResult(0);
 }
 
 /// Loops over the stream: one range, or rows of `rowLength` indices.
-Value forEachStreamChunk(OpBuilder &b, Location loc, Value count,
-                         int64_t lanes, int64_t rowLength, Value acc,
-                         ChunkBody body) {
+Value forEachStreamChunk(OpBuilder &b, Location loc, Value count, int64_t lanes,
+                         int64_t rowLength, Value acc, ChunkBody body) {
   Value c0 = arith::ConstantIndexOp::create(b, loc, 0);
   if (!rowLength)
     return forEachChunk(b, loc, c0, count, lanes, c0, acc, body);
@@ -241,8 +241,8 @@ Value forEachStreamChunk(OpBuilder &b, Location loc, Value count,
   return loop.getResult(0);
 }
 
-Value forEachParallelTile(OpBuilder &b, Location loc, Value count,
-                          int64_t tile, Value out, TileBody body) {
+Value forEachParallelTile(OpBuilder &b, Location loc, Value count, int64_t tile,
+                          Value out, TileBody body) {
   Value tileSize = arith::ConstantIndexOp::create(b, loc, tile);
   Value tiles = arith::CeilDivUIOp::create(b, loc, count, tileSize);
   auto forall = scf::ForallOp::create(b, loc, ArrayRef<OpFoldResult>{tiles},
@@ -265,8 +265,8 @@ Value forEachParallelTile(OpBuilder &b, Location loc, Value count,
                                                offsets, sizes, strides);
   Value written = body(b, loc, begin, end, slice);
   b.setInsertionPointToEnd(forall.getTerminator().getBody());
-  tensor::ParallelInsertSliceOp::create(b, loc, written, shared, offsets,
-                                        sizes, strides);
+  tensor::ParallelInsertSliceOp::create(b, loc, written, shared, offsets, sizes,
+                                        strides);
   return forall.getResult(0);
 }
 

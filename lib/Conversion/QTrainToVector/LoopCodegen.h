@@ -36,8 +36,8 @@ mlir::Value unflatten(mlir::OpBuilder &b, mlir::Location loc, mlir::Value flat,
                       mlir::RankedTensorType type, mlir::Value like);
 
 /// An empty flat tensor of `count` (static: `staticCount`) elements.
-mlir::Value emptyFlat(mlir::OpBuilder &b, mlir::Location loc,
-                      mlir::Value count, int64_t staticCount, mlir::Type elem);
+mlir::Value emptyFlat(mlir::OpBuilder &b, mlir::Location loc, mlir::Value count,
+                      int64_t staticCount, mlir::Type elem);
 
 /// The read-only buffer of a tensor operand as a flat memref<?xT>.
 mlir::Value flatBuffer(mlir::OpBuilder &b, mlir::Location loc,

@@ -64,7 +64,8 @@ Value emitAddRounded(const ElementBuilder &eb, const nx::MinifloatFormat &f,
   Value bb = arith::SubFOp::create(bld, loc, s, a);
   Value err = arith::AddFOp::create(
       bld, loc,
-      arith::SubFOp::create(bld, loc, a, arith::SubFOp::create(bld, loc, s, bb)),
+      arith::SubFOp::create(bld, loc, a,
+                            arith::SubFOp::create(bld, loc, s, bb)),
       arith::SubFOp::create(bld, loc, b, bb));
   Type i64 = bld.getI64Type();
   auto signOf = [&](Value v) {
@@ -79,14 +80,14 @@ Value emitAddRounded(const ElementBuilder &eb, const nx::MinifloatFormat &f,
   Value bothNegative = eb.land(signOf(a), signOf(b));
   Value bothPositiveZero = eb.land(eb.land(isZero(a), isZero(b)),
                                    eb.lnot(eb.lor(signOf(a), signOf(b))));
-  Value negativeZero =
-      mode == nx::RoundingMode::Down
-          ? eb.lor(bothNegative, eb.lnot(bothPositiveZero))
-          : bothNegative;
+  Value negativeZero = mode == nx::RoundingMode::Down
+                           ? eb.lor(bothNegative, eb.lnot(bothPositiveZero))
+                           : bothNegative;
   s = eb.select(exactZero, eb.select(negativeZero, eb.f64c(-0.0), eb.f64c(0.0)),
                 s);
   // A NaN sum is the positive quiet NaN.
-  Value isNaN = arith::CmpFOp::create(bld, loc, arith::CmpFPredicate::UNO, s, s);
+  Value isNaN =
+      arith::CmpFOp::create(bld, loc, arith::CmpFPredicate::UNO, s, s);
   s = eb.select(isNaN, eb.f64c(std::numeric_limits<double>::quiet_NaN()), s);
   nx::Rounding r = nx::Rounding::deterministic(mode);
   return emitDecode(eb, f, emitEncodeExact(eb, f, s, err, r));
@@ -181,8 +182,8 @@ AccState emitAdd(const ElementBuilder &eb, const nx::AccumulationSpec &spec,
     Value n = eb.add(st.count, eb.u32(1));
     Value closes = eb.eq(n, eb.u32(spec.groupSize));
     if (spec.fixedPoint) {
-      Value sum = emitAddFixed(eb, *spec.fixedPoint, st.threshold, p,
-                               spec.rounding);
+      Value sum =
+          emitAddFixed(eb, *spec.fixedPoint, st.threshold, p, spec.rounding);
       Value outer =
           emitAddRounded(eb, o, toF64(eb, st.outer), sum, spec.rounding);
       next.outer = eb.select(closes, outer, st.outer);
@@ -190,8 +191,8 @@ AccState emitAdd(const ElementBuilder &eb, const nx::AccumulationSpec &spec,
       next.count = eb.select(closes, eb.u32(0), n);
       return next;
     }
-    Value outer =
-        emitAddRounded(eb, o, toF64(eb, st.outer), toF64(eb, added), spec.rounding);
+    Value outer = emitAddRounded(eb, o, toF64(eb, st.outer), toF64(eb, added),
+                                 spec.rounding);
     next.outer = eb.select(closes, outer, st.outer);
     next.group = eb.select(closes, eb.f32c(0.0f), added);
     next.count = eb.select(closes, eb.u32(0), n);
@@ -218,8 +219,8 @@ AccState emitAdd(const ElementBuilder &eb, const nx::AccumulationSpec &spec,
       enters = eb.select(poZero, enters, running);
     }
     // The group closes: P_O += P_G, the new group starts with p.
-    Value outer =
-        emitAddRounded(eb, o, toF64(eb, st.outer), toF64(eb, st.group), spec.rounding);
+    Value outer = emitAddRounded(eb, o, toF64(eb, st.outer),
+                                 toF64(eb, st.group), spec.rounding);
     Value restart = emitAddRounded(eb, g, eb.f64c(0.0), p, spec.rounding);
     Value po = toF64(eb, outer);
     Value threshold;
@@ -231,11 +232,12 @@ AccState emitAdd(const ElementBuilder &eb, const nx::AccumulationSpec &spec,
       Value num = arith::MulFOp::create(
           b, loc, arith::MulFOp::create(b, loc, eb.f64c(3.0), po), po);
       Value den = arith::MulFOp::create(b, loc, eb.f64c(2.0), n);
-      threshold = math::SqrtOp::create(
-          b, loc, arith::DivFOp::create(b, loc, num, den));
+      threshold =
+          math::SqrtOp::create(b, loc, arith::DivFOp::create(b, loc, num, den));
     } else {
-      threshold = arith::MulFOp::create(b, loc, math::AbsFOp::create(b, loc, po),
-                                        eb.f64c(std::ldexp(1.0, -spec.shiftC)));
+      threshold =
+          arith::MulFOp::create(b, loc, math::AbsFOp::create(b, loc, po),
+                                eb.f64c(std::ldexp(1.0, -spec.shiftC)));
     }
     next.group = eb.select(enters, added, restart);
     next.count = eb.select(enters, eb.add(st.count, eb.u32(1)), eb.u32(1));
@@ -290,9 +292,8 @@ struct MatmulLowering : OpConversionPattern<MatmulOp> {
     return linalg::TransposeOp::create(b, loc, t, init, perm).getResult()[0];
   }
 
-  LogicalResult
-  matchAndRewrite(MatmulOp op, OpAdaptor adaptor,
-                  ConversionPatternRewriter &rw) const override {
+  LogicalResult matchAndRewrite(MatmulOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rw) const override {
     nx::AccumulationSpec spec;
     if (auto attr = op.getAccumulationAttr())
       spec = attr.getSpec();
@@ -358,8 +359,8 @@ struct MatmulLowering : OpConversionPattern<MatmulOp> {
                          Value base) {
       ElementBuilder eb(b, l, lanes);
       Value bat = arith::DivUIOp::create(b, l, row0, m);
-      Value bBase = arith::MulIOp::create(
-          b, l, bat, arith::MulIOp::create(b, l, k, n));
+      Value bBase =
+          arith::MulIOp::create(b, l, bat, arith::MulIOp::create(b, l, k, n));
       Value c0 = arith::ConstantIndexOp::create(b, l, 0);
       Value one = arith::ConstantIndexOp::create(b, l, 1);
       auto colOf = [&](OpBuilder &cb, Location cl, int64_t v) -> Value {
@@ -386,8 +387,8 @@ struct MatmulLowering : OpConversionPattern<MatmulOp> {
             SmallVector<Value> bv;
             for (int64_t v = 0; v < vecs; ++v)
               bv.push_back(readChunk(
-                  e, fb.flat, arith::AddIOp::create(lb, ll, bRow, colOf(lb, ll, v)),
-                  mask));
+                  e, fb.flat,
+                  arith::AddIOp::create(lb, ll, bRow, colOf(lb, ll, v)), mask));
             // Static groups close for every output after the same product.
             Value closes;
             if (spec.grouping == nx::Grouping::Static) {
@@ -464,15 +465,16 @@ struct MatmulLowering : OpConversionPattern<MatmulOp> {
       Value span = arith::SubIOp::create(cb, cl, r1, r0);
       Value fullEnd = arith::AddIOp::create(
           cb, cl, r0,
-          arith::MulIOp::create(cb, cl, arith::DivUIOp::create(cb, cl, span, cR),
-                                cR));
+          arith::MulIOp::create(cb, cl,
+                                arith::DivUIOp::create(cb, cl, span, cR), cR));
       auto single = [&](OpBuilder &sb, Location sl, Value from, Value to,
                         Value a2) -> Value {
         auto loop = scf::ForOp::create(
             sb, sl, from, to, one, ValueRange{a2},
             [&](OpBuilder &lb, Location ll, Value rr, ValueRange it) {
               scf::YieldOp::create(
-                  lb, ll, emitBlock(lb, ll, 1, vecs, rr, col, mask, it[0], base));
+                  lb, ll,
+                  emitBlock(lb, ll, 1, vecs, rr, col, mask, it[0], base));
             });
         return loop.getResult(0);
       };
@@ -482,10 +484,10 @@ struct MatmulLowering : OpConversionPattern<MatmulOp> {
             Value last = arith::AddIOp::create(
                 bb, bl, row,
                 arith::ConstantIndexOp::create(bb, bl, blockRows - 1));
-            Value same = arith::CmpIOp::create(
-                bb, bl, arith::CmpIPredicate::eq,
-                arith::DivUIOp::create(bb, bl, row, m),
-                arith::DivUIOp::create(bb, bl, last, m));
+            Value same =
+                arith::CmpIOp::create(bb, bl, arith::CmpIPredicate::eq,
+                                      arith::DivUIOp::create(bb, bl, row, m),
+                                      arith::DivUIOp::create(bb, bl, last, m));
             auto sel = scf::IfOp::create(
                 bb, bl, same,
                 [&](OpBuilder &tb, Location tl) {
@@ -506,8 +508,8 @@ struct MatmulLowering : OpConversionPattern<MatmulOp> {
 
     // Rows [r0, r1): super-chunks of colVecs vectors, then single (masked
     // tail) chunks.
-    auto emitRows = [&](OpBuilder &b, Location l, Value r0, Value r1,
-                        Value acc, Value base) -> Value {
+    auto emitRows = [&](OpBuilder &b, Location l, Value r0, Value r1, Value acc,
+                        Value base) -> Value {
       Value c0 = arith::ConstantIndexOp::create(b, l, 0);
       Value step = arith::ConstantIndexOp::create(b, l, colVecs * lanes);
       Value wideEnd = arith::MulIOp::create(
@@ -524,12 +526,12 @@ struct MatmulLowering : OpConversionPattern<MatmulOp> {
       } else {
         wideEnd = c0;
       }
-      return forEachChunk(
-          b, l, wideEnd, n, lanes, Value(), acc,
-          [&](OpBuilder &cb, Location cl, Value col, Value mask, Value,
-              Value a2) -> Value {
-            return emitRowsAt(cb, cl, r0, r1, 1, col, mask, a2, base);
-          });
+      return forEachChunk(b, l, wideEnd, n, lanes, Value(), acc,
+                          [&](OpBuilder &cb, Location cl, Value col, Value mask,
+                              Value, Value a2) -> Value {
+                            return emitRowsAt(cb, cl, r0, r1, 1, col, mask, a2,
+                                              base);
+                          });
     };
 
     Value result;
@@ -537,9 +539,9 @@ struct MatmulLowering : OpConversionPattern<MatmulOp> {
       // Parallel tiles of whole rows: tile t covers rows [t * R, ...).
       Value tile = arith::ConstantIndexOp::create(rw, loc, tileRows);
       Value tiles = arith::CeilDivUIOp::create(rw, loc, rows, tile);
-      auto forall = scf::ForallOp::create(
-          rw, loc, ArrayRef<OpFoldResult>{tiles}, ValueRange{out},
-          std::nullopt, nullptr);
+      auto forall =
+          scf::ForallOp::create(rw, loc, ArrayRef<OpFoldResult>{tiles},
+                                ValueRange{out}, std::nullopt, nullptr);
       OpBuilder::InsertionGuard guard(rw);
       rw.setInsertionPoint(forall.getTerminator());
       Value t = forall.getInductionVars()[0];
@@ -550,8 +552,8 @@ struct MatmulLowering : OpConversionPattern<MatmulOp> {
       Value begin = arith::MulIOp::create(rw, loc, r0, n);
       Value size = arith::MulIOp::create(
           rw, loc, arith::SubIOp::create(rw, loc, r1, r0), n);
-      auto sliceType = RankedTensorType::get({ShapedType::kDynamic},
-                                             rw.getF32Type());
+      auto sliceType =
+          RankedTensorType::get({ShapedType::kDynamic}, rw.getF32Type());
       SmallVector<OpFoldResult> offsets = {begin}, sizes = {size},
                                 strides = {rw.getIndexAttr(1)};
       Value slice = tensor::ExtractSliceOp::create(rw, loc, sliceType, shared,
@@ -624,8 +626,7 @@ struct MatmulLowering : OpConversionPattern<MatmulOp> {
                 Value sharedT = st[3];
                 Value falseV = arith::ConstantIntOp::create(kb, kl, 0, 1);
                 auto rowsLoop = scf::ForOp::create(
-                    kb, kl, c0, m, c1,
-                    ValueRange{st[0], st[1], st[2], falseV},
+                    kb, kl, c0, m, c1, ValueRange{st[0], st[1], st[2], falseV},
                     [&](OpBuilder &rb, Location rl, Value i, ValueRange rs) {
                       Value aOff = arith::AddIOp::create(
                           rb, rl,
@@ -640,7 +641,8 @@ struct MatmulLowering : OpConversionPattern<MatmulOp> {
                       Value bRow = arith::MulIOp::create(
                           rb, rl,
                           arith::AddIOp::create(
-                              rb, rl, arith::MulIOp::create(rb, rl, bat, k), kk),
+                              rb, rl, arith::MulIOp::create(rb, rl, bat, k),
+                              kk),
                           n);
                       SmallVector<Value> res = forEachChunkN(
                           rb, rl, c0, n, lanes, Value(), rs,
@@ -648,10 +650,11 @@ struct MatmulLowering : OpConversionPattern<MatmulOp> {
                               Value, ValueRange acc) -> SmallVector<Value> {
                             ElementBuilder e(cb, cl, lanes);
                             Value off = arith::AddIOp::create(
-                                cb, cl, arith::MulIOp::create(cb, cl, i, n), col);
+                                cb, cl, arith::MulIOp::create(cb, cl, i, n),
+                                col);
                             Value bv = readChunk(
-                                e, fbm, arith::AddIOp::create(cb, cl, bRow, col),
-                                mask);
+                                e, fbm,
+                                arith::AddIOp::create(cb, cl, bRow, col), mask);
                             AccState state{readChunk(e, acc[0], off, mask),
                                            readChunk(e, acc[1], off, mask),
                                            readChunk(e, acc[2], off, mask),
@@ -661,7 +664,8 @@ struct MatmulLowering : OpConversionPattern<MatmulOp> {
                             // A lane closed its group: |P_G| >= t.
                             Value closes = arith::CmpFOp::create(
                                 cb, cl, arith::CmpFPredicate::UGE,
-                                math::AbsFOp::create(cb, cl, toF64(e, state.group)),
+                                math::AbsFOp::create(cb, cl,
+                                                     toF64(e, state.group)),
                                 state.threshold);
                             if (mask)
                               closes = e.land(closes, mask);
@@ -671,10 +675,11 @@ struct MatmulLowering : OpConversionPattern<MatmulOp> {
                                           cb, cl, vector::CombiningKind::OR,
                                           closes))
                                     : closes;
-                            return {writeChunk(e, next.outer, acc[0], off, mask),
-                                    writeChunk(e, next.group, acc[1], off, mask),
-                                    writeChunk(e, next.count, acc[2], off, mask),
-                                    arith::OrIOp::create(cb, cl, acc[3], any)};
+                            return {
+                                writeChunk(e, next.outer, acc[0], off, mask),
+                                writeChunk(e, next.group, acc[1], off, mask),
+                                writeChunk(e, next.count, acc[2], off, mask),
+                                arith::OrIOp::create(cb, cl, acc[3], any)};
                           });
                       scf::YieldOp::create(rb, rl, res);
                     });
@@ -703,22 +708,23 @@ struct MatmulLowering : OpConversionPattern<MatmulOp> {
                           ub, ul, ub.getF64Type(),
                           arith::IndexCastUIOp::create(ub, ul, ub.getI64Type(),
                                                        mn));
-                      Value mean = arith::DivFOp::create(ub, ul,
-                                                         sum.getResult(0), count);
+                      Value mean = arith::DivFOp::create(
+                          ub, ul, sum.getResult(0), count);
                       Value t = arith::MulFOp::create(
                           ub, ul, mean,
                           arith::ConstantOp::create(
                               ub, ul,
-                              ub.getF64FloatAttr(std::ldexp(1.0, -spec.shiftC))));
+                              ub.getF64FloatAttr(
+                                  std::ldexp(1.0, -spec.shiftC))));
                       scf::YieldOp::create(ub, ul, ValueRange{t});
                     },
                     [&](OpBuilder &ub, Location ul) {
                       scf::YieldOp::create(ub, ul, ValueRange{sharedT});
                     });
-                scf::YieldOp::create(
-                    kb, kl,
-                    ValueRange{outer, rowsLoop.getResult(1),
-                               rowsLoop.getResult(2), update.getResult(0)});
+                scf::YieldOp::create(kb, kl,
+                                     ValueRange{outer, rowsLoop.getResult(1),
+                                                rowsLoop.getResult(2),
+                                                update.getResult(0)});
               });
           // Finish: O(P_O + P_G) for every output of this batch.
           Value base = arith::MulIOp::create(bb, bl, bat, mn);
@@ -732,8 +738,8 @@ struct MatmulLowering : OpConversionPattern<MatmulOp> {
                 Value r = canonicalNaN(
                     e, emitAddRounded(e, spec.outerFormat(), toF64(e, o),
                                       toF64(e, g), spec.rounding));
-                return writeChunk(e, r, acc,
-                                  arith::AddIOp::create(cb, cl, base, off), mask);
+                return writeChunk(
+                    e, r, acc, arith::AddIOp::create(cb, cl, base, off), mask);
               });
           scf::YieldOp::create(bb, bl, written);
         });
@@ -744,8 +750,8 @@ struct MatmulLowering : OpConversionPattern<MatmulOp> {
 };
 } // namespace
 
-void populateQTrainMatmulToVectorPatterns(RewritePatternSet &patterns,
-                                          const QTrainToVectorOptions &options) {
+void populateQTrainMatmulToVectorPatterns(
+    RewritePatternSet &patterns, const QTrainToVectorOptions &options) {
   patterns.add<MatmulLowering>(patterns.getContext(), options);
 }
 

@@ -41,14 +41,14 @@ struct ConvertQTrainToVector
     mlir::MLIRContext *ctx = &getContext();
     mlir::ConversionTarget target(*ctx);
     target.addIllegalDialect<QTrainDialect>();
-    target.addLegalDialect<mlir::arith::ArithDialect,
-                           mlir::bufferization::BufferizationDialect,
-                           mlir::cf::ControlFlowDialect,
-                           mlir::linalg::LinalgDialect,
-                           mlir::math::MathDialect, mlir::memref::MemRefDialect,
-                           mlir::scf::SCFDialect, mlir::tensor::TensorDialect,
-                           mlir::vector::VectorDialect>();
-    target.markUnknownOpDynamicallyLegal([](mlir::Operation *) { return true; });
+    target.addLegalDialect<
+        mlir::arith::ArithDialect, mlir::bufferization::BufferizationDialect,
+        mlir::cf::ControlFlowDialect, mlir::linalg::LinalgDialect,
+        mlir::math::MathDialect, mlir::memref::MemRefDialect,
+        mlir::scf::SCFDialect, mlir::tensor::TensorDialect,
+        mlir::vector::VectorDialect>();
+    target.markUnknownOpDynamicallyLegal(
+        [](mlir::Operation *) { return true; });
 
     mlir::RewritePatternSet patterns(ctx);
     QTrainToVectorOptions options;

@@ -64,8 +64,10 @@ RandomCodegen::RandomCodegen(OpBuilder &b, Location loc, const nx::Rounding &r,
   // The counter hash's keys of the seed (the counter source and the LFSR
   // lane seeds use them).
   auto keys = [&] {
-    key0 = mix32(scalar, scalar.bxor(low32(scalar, seed), scalar.u32(0x9e3779b9)));
-    key1 = mix32(scalar, scalar.bxor(high32(scalar, seed), scalar.u32(0x85ebca6b)));
+    key0 =
+        mix32(scalar, scalar.bxor(low32(scalar, seed), scalar.u32(0x9e3779b9)));
+    key1 = mix32(scalar,
+                 scalar.bxor(high32(scalar, seed), scalar.u32(0x85ebca6b)));
   };
   switch (source.kind) {
   case nx::RandomSourceKind::Counter:
@@ -76,8 +78,8 @@ RandomCodegen::RandomCodegen(OpBuilder &b, Location loc, const nx::Rounding &r,
     // lane l starts at (counterHash(seed, l) mod (2^w - 1)) + 1.
     keys();
     int64_t count = source.lfsrLanes;
-    lanes = memref::AllocaOp::create(
-        b, loc, MemRefType::get({count}, b.getI32Type()));
+    lanes = memref::AllocaOp::create(b, loc,
+                                     MemRefType::get({count}, b.getI32Type()));
     Value c0 = arith::ConstantIndexOp::create(b, loc, 0);
     Value c1 = arith::ConstantIndexOp::create(b, loc, 1);
     Value cn = arith::ConstantIndexOp::create(b, loc, count);
@@ -86,7 +88,8 @@ RandomCodegen::RandomCodegen(OpBuilder &b, Location loc, const nx::Rounding &r,
         b, loc, c0, cn, c1, {},
         [&](OpBuilder &nb, Location nloc, Value l, ValueRange) {
           ElementBuilder s(nb, nloc, 0);
-          Value l64 = arith::IndexCastUIOp::create(nb, nloc, nb.getI64Type(), l);
+          Value l64 =
+              arith::IndexCastUIOp::create(nb, nloc, nb.getI64Type(), l);
           Value h = s.zext(nb.getI64Type(), counterHash(s, key0, key1, l64));
           Value start = s.add(s.urem(h, s.u64(period)), s.u64(1));
           memref::StoreOp::create(nb, nloc, low32(s, start), lanes, l);

@@ -33,8 +33,8 @@ public:
   /// The k bits (i32) for stream indices `first + j` of the chunk's lanes.
   /// For LFSR sources the chunk lies inside row `row` (an index), and its
   /// lane states advance one step; `mask` marks the active lanes (null: all).
-  mlir::Value emit(const ElementBuilder &eb, mlir::Value first,
-                   mlir::Value row, mlir::Value mask);
+  mlir::Value emit(const ElementBuilder &eb, mlir::Value first, mlir::Value row,
+                   mlir::Value mask);
 
 private:
   numerics::RandomSource source;

@@ -50,8 +50,8 @@ Value unitScale(const ElementBuilder &eb, const nx::ScaleFormat &f) {
 /// (2^23 <= result < 2^24), so that two such values compare like x / 2^top.
 Value normalizedSignificand(const ElementBuilder &eb, const F32Fields &p) {
   Value width = eb.sub(p.top, p.exp); // floorLog2(sig)
-  Value amount = eb.smin(eb.smax(eb.sub(eb.s32(23), width), eb.s32(0)),
-                         eb.s32(31));
+  Value amount =
+      eb.smin(eb.smax(eb.sub(eb.s32(23), width), eb.s32(0)), eb.s32(31));
   return eb.shl(p.sig, amount);
 }
 
@@ -71,7 +71,8 @@ Value emitScaleFromAmax(const ElementBuilder &eb, const nx::ScaleLevel &level,
     Value zero = f.kind == nx::ScaleKind::PowerOfTwo
                      ? decodeScaleCode(eb, f, eb.u32(0))
                      : eb.f32c(1.0f);
-    Value s = exponentScale(eb, f, eb.sub(a.top, eb.s32(element.maxExponent())));
+    Value s =
+        exponentScale(eb, f, eb.sub(a.top, eb.s32(element.maxExponent())));
     scale = eb.select(a.isZero, zero, s);
     break;
   }
@@ -86,28 +87,28 @@ Value emitScaleFromAmax(const ElementBuilder &eb, const nx::ScaleLevel &level,
                                 eb.f32c(std::ldexp(1.0f, level.margin)));
       s = arith::MaximumFOp::create(
           b, loc, s, eb.f32c(std::numeric_limits<float>::denorm_min()));
-      s = arith::MinimumFOp::create(
-          b, loc, s, eb.f32c(std::numeric_limits<float>::max()));
+      s = arith::MinimumFOp::create(b, loc, s,
+                                    eb.f32c(std::numeric_limits<float>::max()));
       // One f32 step up when the amax element's residual exceeds its target.
       Value residual = arith::DivFOp::create(b, loc, amax, s);
-      Value over = arith::CmpFOp::create(
-          b, loc, arith::CmpFPredicate::OGT, residual,
-          eb.f32c(std::ldexp(maxValue, -level.margin)));
-      Value below = arith::CmpFOp::create(
-          b, loc, arith::CmpFPredicate::OLT, s,
-          eb.f32c(std::numeric_limits<float>::max()));
-      Value up = eb.bitcast(
-          b.getF32Type(), eb.add(eb.bitcast(b.getI32Type(), s), eb.u32(1)));
+      Value over =
+          arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OGT, residual,
+                                eb.f32c(std::ldexp(maxValue, -level.margin)));
+      Value below =
+          arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OLT, s,
+                                eb.f32c(std::numeric_limits<float>::max()));
+      Value up = eb.bitcast(b.getF32Type(),
+                            eb.add(eb.bitcast(b.getI32Type(), s), eb.u32(1)));
       s = eb.select(eb.land(over, below), up, s);
     } else {
       // The smallest k with maxValue * 2^k >= amax * 2^margin: the
       // exponents' difference, plus one when amax's significand exceeds
       // maxValue's.
-      F32Fields m = splitF32(ElementBuilder(b, loc, eb.laneCount()),
-                             eb.f32c(maxValue));
+      F32Fields m =
+          splitF32(ElementBuilder(b, loc, eb.laneCount()), eb.f32c(maxValue));
       Value k = eb.add(eb.sub(a.top, m.top), eb.s32(level.margin));
-      Value larger = eb.ugt(normalizedSignificand(eb, a),
-                            normalizedSignificand(eb, m));
+      Value larger =
+          eb.ugt(normalizedSignificand(eb, a), normalizedSignificand(eb, m));
       k = eb.add(k, eb.zext(b.getI32Type(), larger));
       s = exponentScale(eb, f, k);
     }
@@ -126,14 +127,14 @@ Value emitScaleFromMedian(const ElementBuilder &eb, const nx::ScaleLevel &level,
   F32Fields m = splitF32(eb, median);
   // median >= 1.5 * 2^j: the bit below the leading one is set.
   Value width = eb.sub(m.top, m.exp); // floorLog2(sig)
-  Value below = eb.smin(eb.smax(eb.sub(width, eb.s32(1)), eb.s32(0)),
-                        eb.s32(31));
-  Value upper = eb.land(eb.sgt(width, eb.s32(0)),
-                        eb.ne(eb.band(eb.lshr(m.sig, below), eb.u32(1)),
-                              eb.u32(0)));
+  Value below =
+      eb.smin(eb.smax(eb.sub(width, eb.s32(1)), eb.s32(0)), eb.s32(31));
+  Value upper =
+      eb.land(eb.sgt(width, eb.s32(0)),
+              eb.ne(eb.band(eb.lshr(m.sig, below), eb.u32(1)), eb.u32(0)));
   Value p = eb.add(m.top, eb.zext(eb.builder().getI32Type(), upper));
-  Value s = exponentScale(eb, level.format,
-                          eb.sub(p, eb.s32(level.medianExponent)));
+  Value s =
+      exponentScale(eb, level.format, eb.sub(p, eb.s32(level.medianExponent)));
   Value unit = eb.lor(eb.lor(m.isZero, m.isNaN), m.isInf);
   return eb.select(unit, unitScale(eb, level.format), s);
 }
@@ -142,8 +143,8 @@ Value emitToScaleFormat(const ElementBuilder &eb, const nx::ScaleFormat &f,
                         Value scale) {
   F32Fields p = splitF32(eb, scale);
   // Zero, negative, infinite and NaN scales are invalid: NaN.
-  Value invalid = eb.lor(eb.lor(p.isNaN, p.isInf),
-                         eb.lor(p.isZero, p.negative));
+  Value invalid =
+      eb.lor(eb.lor(p.isNaN, p.isInf), eb.lor(p.isZero, p.negative));
   if (f.kind == nx::ScaleKind::F32)
     return eb.select(invalid, f32NaN(eb), scale);
   // encodeScale(scale, up), then decodeScale.
@@ -155,8 +156,7 @@ Value emitToScaleFormat(const ElementBuilder &eb, const nx::ScaleFormat &f,
   Value e = eb.add(p.top, eb.zext(eb.builder().getI32Type(), inexact));
   Value code = eb.add(e, eb.s32(f.bias));
   code = eb.select(eb.slt(e, eb.s32(f.minExponent())), eb.u32(0), code);
-  Value over = f.hasNaN ? eb.u32(nan)
-                        : eb.u32(f.maxExponent() + f.bias);
+  Value over = f.hasNaN ? eb.u32(nan) : eb.u32(f.maxExponent() + f.bias);
   code = eb.select(eb.sgt(e, eb.s32(f.maxExponent())), over, code);
   code = eb.select(invalid, eb.u32(nan), code);
   return decodeScaleCode(eb, f, code);

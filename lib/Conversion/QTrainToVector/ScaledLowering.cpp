@@ -66,8 +66,7 @@ bool blocksAreRuns(const nx::ScaleLevel &level, RankedTensorType type) {
   int64_t m = rank - 1;
   while (m > 0) {
     int64_t size = nx::blockSize(level, rank, m);
-    if (!(size == -1 ||
-          (!type.isDynamicDim(m) && size >= type.getDimSize(m))))
+    if (!(size == -1 || (!type.isDynamicDim(m) && size >= type.getDimSize(m))))
       break;
     --m;
   }
@@ -115,8 +114,9 @@ BlockView blockView(OpBuilder &b, Location loc, const nx::ScaleLevel &level,
     return arith::ConstantIndexOp::create(b, loc, v);
   };
   auto dim = [&](int64_t d) -> Value {
-    return type.isDynamicDim(d) ? Value(tensor::DimOp::create(b, loc, tensor, d))
-                                : cst(type.getDimSize(d));
+    return type.isDynamicDim(d)
+               ? Value(tensor::DimOp::create(b, loc, tensor, d))
+               : cst(type.getDimSize(d));
   };
   auto covered = [&](int64_t d) {
     int64_t size = nx::blockSize(level, rank, d);
@@ -195,7 +195,9 @@ Value forEachRunOfBlock(OpBuilder &b, Location loc, const BlockView &v,
 }
 
 /// The lanes of vector code over f32 inputs.
-int64_t statLanes(int64_t vectorWidth) { return std::max<int64_t>(vectorWidth, 1); }
+int64_t statLanes(int64_t vectorWidth) {
+  return std::max<int64_t>(vectorWidth, 1);
+}
 
 /// amax over [begin, end) of the residuals RN(x / divisor) (divisor null:
 /// x itself): finite |y| only; a non-finite y makes it NaN when the scale
@@ -275,8 +277,8 @@ FailureOr<ScaledResults>
 lowerScaledEncode(OpBuilder &b, Location loc, Value input,
                   const nx::ScaledFormat &format, const nx::Rounding &r,
                   Value seed, Value randomData, ValueRange given,
-                  RankedTensorType outType, TypeRange scaleTypes,
-                  bool quantize, int64_t vectorWidth, int64_t tileElements) {
+                  RankedTensorType outType, TypeRange scaleTypes, bool quantize,
+                  int64_t vectorWidth, int64_t tileElements) {
   auto inType = llvm::cast<RankedTensorType>(input.getType());
   FlatTensor in = flatten(b, loc, input);
   Type inElem = getElementTypeOrSelf(input.getType());
@@ -325,8 +327,8 @@ lowerScaledEncode(OpBuilder &b, Location loc, Value input,
   if (!quantize) {
     auto type = llvm::cast<RankedTensorType>(scaleTypes[last]);
     scaleElem = type.getElementType();
-    int64_t staticBlocks = type.hasStaticShape() ? type.getNumElements()
-                                                 : ShapedType::kDynamic;
+    int64_t staticBlocks =
+        type.hasStaticShape() ? type.getNumElements() : ShapedType::kDynamic;
     scaleCodes = emptyFlat(b, loc, view.numBlocks, staticBlocks, scaleElem);
   }
   Value out = emptyFlat(
@@ -365,9 +367,9 @@ lowerScaledEncode(OpBuilder &b, Location loc, Value input,
                 nb, nloc, view, block, amax,
                 [&](OpBuilder &rb, Location rloc, Value begin, Value end,
                     Value a) -> Value {
-                  Value m = emitBlockAmax(rb, rloc, in.flat, begin, end, total,
-                                          canHoldNaN(level.format),
-                                          vectorWidth);
+                  Value m =
+                      emitBlockAmax(rb, rloc, in.flat, begin, end, total,
+                                    canHoldNaN(level.format), vectorWidth);
                   return arith::MaximumFOp::create(rb, rloc, a, m);
                 });
           }
@@ -388,15 +390,16 @@ lowerScaledEncode(OpBuilder &b, Location loc, Value input,
                       Value x = widen(eb, readChunk(eb, in.flat, off, mask));
                       Value y = arith::DivFOp::create(cb, cloc, x,
                                                       eb.splat(blockTotal));
-                      Value bits = random ? random->emit(eb, off, row, mask)
-                                          : Value();
+                      Value bits =
+                          random ? random->emit(eb, off, row, mask) : Value();
                       Value code = emitEncode(eb, format.element, y, r, bits);
                       Value v = code;
                       if (quantize)
                         v = arith::MulFOp::create(
                             cb, cloc, emitDecode(eb, format.element, code),
                             eb.splat(blockTotal));
-                      Value local = arith::SubIOp::create(cb, cloc, off, outBase);
+                      Value local =
+                          arith::SubIOp::create(cb, cloc, off, outBase);
                       return writeChunk(eb, narrow(eb, v, outElem), a, local,
                                         mask);
                     });
@@ -441,8 +444,8 @@ lowerScaledEncode(OpBuilder &b, Location loc, Value input,
       Value g = arith::RemUIOp::create(ob, ol, blk, innerGrid);
       Value e = arith::MinUIOp::create(
           ob, ol,
-          arith::MulIOp::create(ob, ol,
-                                arith::AddIOp::create(ob, ol, g, c1), innerBlock),
+          arith::MulIOp::create(ob, ol, arith::AddIOp::create(ob, ol, g, c1),
+                                innerBlock),
           inner);
       return arith::AddIOp::create(
           ob, ol, arith::MulIOp::create(ob, ol, row, inner), e);
@@ -554,8 +557,8 @@ Value lowerScaledDecode(OpBuilder &b, Location loc, Value codes,
   size_t last = format.levels.size() - 1;
   Value wholeTotal; // the f32 product of the whole-tensor levels' scales
   for (size_t l = 0; l < last; ++l) {
-    Value ws = scaleValue(b, loc, format.levels[l],
-                          firstElement(b, loc, scales[l]));
+    Value ws =
+        scaleValue(b, loc, format.levels[l], firstElement(b, loc, scales[l]));
     wholeTotal =
         wholeTotal ? Value(arith::MulFOp::create(b, loc, wholeTotal, ws)) : ws;
   }
@@ -570,9 +573,9 @@ Value lowerScaledDecode(OpBuilder &b, Location loc, Value codes,
   auto blocks = scf::ForOp::create(
       b, loc, c0, view.numBlocks, c1, ValueRange{out},
       [&](OpBuilder &nb, Location nloc, Value block, ValueRange iter) {
-        Value s = scaleValue(nb, nloc, level,
-                             tensor::ExtractOp::create(nb, nloc, lastScales,
-                                                       block));
+        Value s =
+            scaleValue(nb, nloc, level,
+                       tensor::ExtractOp::create(nb, nloc, lastScales, block));
         Value blockTotal =
             wholeTotal ? Value(arith::MulFOp::create(nb, nloc, wholeTotal, s))
                        : s;
@@ -598,8 +601,7 @@ Value lowerScaledDecode(OpBuilder &b, Location loc, Value codes,
   return unflatten(b, loc, blocks.getResult(0), outType, codes);
 }
 
-template <typename Op>
-struct ScaledPattern : OpConversionPattern<Op> {
+template <typename Op> struct ScaledPattern : OpConversionPattern<Op> {
   ScaledPattern(MLIRContext *ctx, const QTrainToVectorOptions &options)
       : OpConversionPattern<Op>(ctx), options(options) {}
   QTrainToVectorOptions options;
@@ -607,9 +609,8 @@ struct ScaledPattern : OpConversionPattern<Op> {
 
 struct ScaledQuantizeLowering : ScaledPattern<QuantizeOp> {
   using ScaledPattern::ScaledPattern;
-  LogicalResult
-  matchAndRewrite(QuantizeOp op, OpAdaptor adaptor,
-                  ConversionPatternRewriter &rw) const override {
+  LogicalResult matchAndRewrite(QuantizeOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rw) const override {
     nx::ScaledFormat f = op.getResolvedFormat();
     if (f.levels.empty())
       return failure();
@@ -619,8 +620,8 @@ struct ScaledQuantizeLowering : ScaledPattern<QuantizeOp> {
       return rw.notifyMatchFailure(op, why);
     FailureOr<ScaledResults> res = lowerScaledEncode(
         rw, op.getLoc(), adaptor.getInput(), f, r,
-        seedOrZero(rw, op.getLoc(), adaptor.getSeed()),
-        adaptor.getRandomData(), adaptor.getScales(), op.getType(), {},
+        seedOrZero(rw, op.getLoc(), adaptor.getSeed()), adaptor.getRandomData(),
+        adaptor.getScales(), op.getType(), {},
         /*quantize=*/true, options.vectorWidth, options.tileElements);
     if (failed(res))
       return failure();
@@ -631,9 +632,8 @@ struct ScaledQuantizeLowering : ScaledPattern<QuantizeOp> {
 
 struct ScaledEncodeLowering : ScaledPattern<EncodeOp> {
   using ScaledPattern::ScaledPattern;
-  LogicalResult
-  matchAndRewrite(EncodeOp op, OpAdaptor adaptor,
-                  ConversionPatternRewriter &rw) const override {
+  LogicalResult matchAndRewrite(EncodeOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rw) const override {
     nx::ScaledFormat f = op.getResolvedFormat();
     if (f.levels.empty())
       return failure();
@@ -642,13 +642,13 @@ struct ScaledEncodeLowering : ScaledPattern<EncodeOp> {
     std::string why = unsupportedReason(f, inType, &r);
     if (!why.empty())
       return rw.notifyMatchFailure(op, why);
-    FailureOr<ScaledResults> res = lowerScaledEncode(
-        rw, op.getLoc(), adaptor.getInput(), f, r,
-        seedOrZero(rw, op.getLoc(), adaptor.getSeed()),
-        adaptor.getRandomData(), adaptor.getGivenScales(),
-        llvm::cast<RankedTensorType>(op.getCodes().getType()),
-        op.getScales().getTypes(), /*quantize=*/false, options.vectorWidth,
-        options.tileElements);
+    FailureOr<ScaledResults> res =
+        lowerScaledEncode(rw, op.getLoc(), adaptor.getInput(), f, r,
+                          seedOrZero(rw, op.getLoc(), adaptor.getSeed()),
+                          adaptor.getRandomData(), adaptor.getGivenScales(),
+                          llvm::cast<RankedTensorType>(op.getCodes().getType()),
+                          op.getScales().getTypes(), /*quantize=*/false,
+                          options.vectorWidth, options.tileElements);
     if (failed(res))
       return failure();
     SmallVector<Value> values = {res->elements};
@@ -660,9 +660,8 @@ struct ScaledEncodeLowering : ScaledPattern<EncodeOp> {
 
 struct ScaledDecodeLowering : ScaledPattern<DecodeOp> {
   using ScaledPattern::ScaledPattern;
-  LogicalResult
-  matchAndRewrite(DecodeOp op, OpAdaptor adaptor,
-                  ConversionPatternRewriter &rw) const override {
+  LogicalResult matchAndRewrite(DecodeOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rw) const override {
     nx::ScaledFormat f = op.getResolvedFormat();
     if (f.levels.empty())
       return failure();
@@ -679,10 +678,11 @@ struct ScaledDecodeLowering : ScaledPattern<DecodeOp> {
 
 } // namespace
 
-void populateQTrainScaledToVectorPatterns(RewritePatternSet &patterns,
-                                          const QTrainToVectorOptions &options) {
-  patterns.add<ScaledQuantizeLowering, ScaledEncodeLowering,
-               ScaledDecodeLowering>(patterns.getContext(), options);
+void populateQTrainScaledToVectorPatterns(
+    RewritePatternSet &patterns, const QTrainToVectorOptions &options) {
+  patterns
+      .add<ScaledQuantizeLowering, ScaledEncodeLowering, ScaledDecodeLowering>(
+          patterns.getContext(), options);
 }
 
 } // namespace qtrain

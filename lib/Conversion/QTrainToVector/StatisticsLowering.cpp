@@ -44,25 +44,25 @@ Value scalarTensor(OpBuilder &b, Location loc, Value v) {
 struct AmaxLowering : OpConversionPattern<AmaxOp> {
   AmaxLowering(MLIRContext *ctx, const QTrainToVectorOptions &options)
       : OpConversionPattern(ctx), options(options) {}
-  LogicalResult
-  matchAndRewrite(AmaxOp op, OpAdaptor adaptor,
-                  ConversionPatternRewriter &rw) const override {
+  LogicalResult matchAndRewrite(AmaxOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rw) const override {
     Location loc = op.getLoc();
     FlatTensor in = flatten(rw, loc, adaptor.getInput());
     int64_t lanes = std::max<int64_t>(options.vectorWidth, 1);
     ElementBuilder outer(rw, loc, lanes);
     Value c0 = arith::ConstantIndexOp::create(rw, loc, 0);
     // maximumf propagates NaN and orders +inf above every finite |x|.
-    Value acc = forEachChunk(
-        rw, loc, c0, in.count, lanes, Value(), outer.f32c(0.0f),
-        [&](OpBuilder &b, Location l, Value off, Value mask, Value,
-            Value a) -> Value {
-          ElementBuilder eb(b, l, lanes);
-          Value x = math::AbsFOp::create(b, l, readChunk(eb, in.flat, off, mask));
-          if (mask)
-            x = eb.select(mask, x, eb.f32c(0.0f));
-          return arith::MaximumFOp::create(b, l, a, x);
-        });
+    Value acc =
+        forEachChunk(rw, loc, c0, in.count, lanes, Value(), outer.f32c(0.0f),
+                     [&](OpBuilder &b, Location l, Value off, Value mask, Value,
+                         Value a) -> Value {
+                       ElementBuilder eb(b, l, lanes);
+                       Value x = math::AbsFOp::create(
+                           b, l, readChunk(eb, in.flat, off, mask));
+                       if (mask)
+                         x = eb.select(mask, x, eb.f32c(0.0f));
+                       return arith::MaximumFOp::create(b, l, a, x);
+                     });
     Value m = vector::ReductionOp::create(rw, loc,
                                           vector::CombiningKind::MAXIMUMF, acc);
     ElementBuilder s(rw, loc, 0);
@@ -77,9 +77,8 @@ struct AmaxLowering : OpConversionPattern<AmaxOp> {
 
 struct SelectScaleLowering : OpConversionPattern<SelectScaleOp> {
   using OpConversionPattern::OpConversionPattern;
-  LogicalResult
-  matchAndRewrite(SelectScaleOp op, OpAdaptor adaptor,
-                  ConversionPatternRewriter &rw) const override {
+  LogicalResult matchAndRewrite(SelectScaleOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rw) const override {
     Location loc = op.getLoc();
     Value stat = tensor::ExtractOp::create(rw, loc, adaptor.getStatistic(),
                                            ValueRange{});
@@ -88,8 +87,8 @@ struct SelectScaleLowering : OpConversionPattern<SelectScaleOp> {
     Value scale =
         level.rule == nx::ScaleRule::MedianLookup
             ? emitScaleFromMedian(s, level, stat)
-            : emitScaleFromAmax(s, level,
-                                op.getElement().getScaledFormat().element, stat);
+            : emitScaleFromAmax(
+                  s, level, op.getElement().getScaledFormat().element, stat);
     rw.replaceOp(op, scalarTensor(rw, loc, scale));
     return success();
   }
@@ -106,16 +105,15 @@ Value incrementCount(OpBuilder &b, Location l, Value counts, Value bin) {
 
 struct ExponentHistogramLowering : OpConversionPattern<ExponentHistogramOp> {
   using OpConversionPattern::OpConversionPattern;
-  LogicalResult
-  matchAndRewrite(ExponentHistogramOp op, OpAdaptor adaptor,
-                  ConversionPatternRewriter &rw) const override {
+  LogicalResult matchAndRewrite(ExponentHistogramOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rw) const override {
     Location loc = op.getLoc();
     FlatTensor in = flatten(rw, loc, adaptor.getInput());
     constexpr int64_t kBins = nx::ExponentHistogram::kMaxExponent -
                               nx::ExponentHistogram::kMinExponent + 1;
     Value zero = arith::ConstantIntOp::create(rw, loc, 0, 64);
-    Value init = tensor::SplatOp::create(rw, loc, op.getType(), zero,
-                                         ValueRange{});
+    Value init =
+        tensor::SplatOp::create(rw, loc, op.getType(), zero, ValueRange{});
     Value c0 = arith::ConstantIndexOp::create(rw, loc, 0);
     Value counts = forEachChunk(
         rw, loc, c0, in.count, /*lanes=*/0, Value(), init,
@@ -124,7 +122,8 @@ struct ExponentHistogramLowering : OpConversionPattern<ExponentHistogramOp> {
           ElementBuilder eb(b, l, 0);
           F32Fields p = splitF32(eb, readChunk(eb, in.flat, off, Value()));
           // Bins: exponents from kMinExponent, then zeros, infinities, NaNs.
-          Value bin = eb.sub(p.top, eb.s32(nx::ExponentHistogram::kMinExponent));
+          Value bin =
+              eb.sub(p.top, eb.s32(nx::ExponentHistogram::kMinExponent));
           bin = eb.select(p.isZero, eb.s32(kBins), bin);
           bin = eb.select(p.isInf, eb.s32(kBins + 1), bin);
           bin = eb.select(p.isNaN, eb.s32(kBins + 2), bin);
@@ -180,21 +179,24 @@ Value lowering::emitMedianAbs(OpBuilder &b, Location loc, Value flat,
             counted = e.land(counted, e.eq(e.lshr(key, e.u32(above)),
                                            e.lshr(prefix, e.u32(above))));
           Value bin = e.band(e.lshr(key, e.u32(shift)), e.u32(bins - 1));
-          Value idx = arith::IndexCastUIOp::create(lb, ll, lb.getIndexType(), bin);
+          Value idx =
+              arith::IndexCastUIOp::create(lb, ll, lb.getIndexType(), bin);
           Value h = tensor::ExtractOp::create(lb, ll, it[0], idx);
           Value next = e.add(h, e.zext(lb.getI64Type(), counted));
           scf::YieldOp::create(
-              lb, ll, tensor::InsertOp::create(lb, ll, next, it[0], idx).getResult());
+              lb, ll,
+              tensor::InsertOp::create(lb, ll, next, it[0], idx).getResult());
         });
     hist = counting.getResult(0);
     if (p == 0) {
       // rank = floor((n - 1) / 2) over the n non-NaN elements.
       auto total = scf::ForOp::create(
           b, loc, c0, arith::ConstantIndexOp::create(b, loc, bins), c1,
-          ValueRange{zero}, [&](OpBuilder &lb, Location ll, Value i, ValueRange it) {
+          ValueRange{zero},
+          [&](OpBuilder &lb, Location ll, Value i, ValueRange it) {
             Value h = tensor::ExtractOp::create(lb, ll, hist, i);
-            scf::YieldOp::create(lb, ll,
-                                 ValueRange{arith::AddIOp::create(lb, ll, it[0], h)});
+            scf::YieldOp::create(
+                lb, ll, ValueRange{arith::AddIOp::create(lb, ll, it[0], h)});
           });
       Value n = total.getResult(0);
       Value one = arith::ConstantIntOp::create(b, loc, 1, 64);
@@ -215,16 +217,17 @@ Value lowering::emitMedianAbs(OpBuilder &b, Location loc, Value flat,
           Value before = it[0], bin = it[1], inBin = it[2];
           Value after = e.add(before, h);
           Value open = e.eq(bin, arith::ConstantIntOp::create(lb, ll, -1, 64));
-          Value here = e.land(open, e.cmp(arith::CmpIPredicate::ugt, after, rank));
+          Value here =
+              e.land(open, e.cmp(arith::CmpIPredicate::ugt, after, rank));
           Value i64v = arith::IndexCastUIOp::create(lb, ll, lb.getI64Type(), i);
           scf::YieldOp::create(
               lb, ll,
               ValueRange{after, e.select(here, i64v, bin),
                          e.select(here, e.sub(rank, before), inBin)});
         });
-    Value bin = s.trunc(b.getI32Type(),
-                        s.smax(scan.getResult(1),
-                               arith::ConstantIntOp::create(b, loc, 0, 64)));
+    Value bin = s.trunc(
+        b.getI32Type(),
+        s.smax(scan.getResult(1), arith::ConstantIntOp::create(b, loc, 0, 64)));
     rank = scan.getResult(2);
     prefix = s.bor(prefix, s.shl(bin, s.u32(shift)));
   }
@@ -264,21 +267,22 @@ Value emitMedianAbsApprox(OpBuilder &b, Location loc, Value flat, Value count,
     Value finite = arith::CmpFOp::create(
         ob, ol, arith::CmpFPredicate::OLT, a,
         arith::ConstantOp::create(
-            ob, ol, ob.getF32FloatAttr(std::numeric_limits<float>::infinity())));
+            ob, ol,
+            ob.getF32FloatAttr(std::numeric_limits<float>::infinity())));
     if (excludeZeros)
       finite = arith::AndIOp::create(
           ob, ol, finite,
-          arith::CmpFOp::create(ob, ol, arith::CmpFPredicate::ONE, a,
-                                arith::ConstantOp::create(
-                                    ob, ol, ob.getF32FloatAttr(0.0f))));
+          arith::CmpFOp::create(
+              ob, ol, arith::CmpFPredicate::ONE, a,
+              arith::ConstantOp::create(ob, ol, ob.getF32FloatAttr(0.0f))));
     return std::make_pair(Value(arith::ExtFOp::create(ob, ol, f64, a)), finite);
   };
   // The bin of v from `from` in steps of `w`, clamped to [0, bins - 1] (a
   // NaN quotient, only possible when w is 0 and the result unused, gives 0).
   auto binOf = [&](OpBuilder &ob, Location ol, Value v, Value from,
                    Value w) -> Value {
-    Value q = arith::DivFOp::create(ob, ol, arith::SubFOp::create(ob, ol, v, from),
-                                    w);
+    Value q = arith::DivFOp::create(ob, ol,
+                                    arith::SubFOp::create(ob, ol, v, from), w);
     q = arith::MaxNumFOp::create(ob, ol, q, f64c(ob, ol, 0));
     q = arith::MinNumFOp::create(ob, ol, q, f64c(ob, ol, double(bins - 1)));
     return arith::FPToUIOp::create(ob, ol, i64, q);
@@ -291,9 +295,9 @@ Value emitMedianAbsApprox(OpBuilder &b, Location loc, Value flat, Value count,
   auto histogram = [&](llvm::function_ref<std::pair<Value, Value>(
                            OpBuilder &, Location, Value, Value)>
                            counted) -> Value {
-    Value hist = tensor::SplatOp::create(
-        b, loc, RankedTensorType::get({bins}, i64), i64c(b, loc, 0),
-        ValueRange{});
+    Value hist =
+        tensor::SplatOp::create(b, loc, RankedTensorType::get({bins}, i64),
+                                i64c(b, loc, 0), ValueRange{});
     return scf::ForOp::create(
                b, loc, c0, count, c1, ValueRange{hist},
                [&](OpBuilder &lb, Location ll, Value i, ValueRange it) {
@@ -303,9 +307,9 @@ Value emitMedianAbsApprox(OpBuilder &b, Location loc, Value flat, Value count,
                  Value h = tensor::ExtractOp::create(lb, ll, it[0], idx);
                  Value next =
                      arith::AddIOp::create(lb, ll, h, toI64(lb, ll, counts));
-                 scf::YieldOp::create(
-                     lb, ll,
-                     ValueRange{tensor::InsertOp::create(lb, ll, next, it[0], idx)});
+                 scf::YieldOp::create(lb, ll,
+                                      ValueRange{tensor::InsertOp::create(
+                                          lb, ll, next, it[0], idx)});
                })
         .getResult(0);
   };
@@ -323,7 +327,8 @@ Value emitMedianAbsApprox(OpBuilder &b, Location loc, Value flat, Value count,
                                              it[1], none);
           Value here = arith::AndIOp::create(
               lb, ll, open,
-              arith::CmpIOp::create(lb, ll, arith::CmpIPredicate::uge, cum, rank));
+              arith::CmpIOp::create(lb, ll, arith::CmpIPredicate::uge, cum,
+                                    rank));
           Value iv = arith::IndexCastUIOp::create(lb, ll, i64, i);
           scf::YieldOp::create(
               lb, ll,
@@ -358,9 +363,9 @@ Value emitMedianAbsApprox(OpBuilder &b, Location loc, Value flat, Value count,
       b, loc,
       arith::DivUIOp::create(
           b, loc,
-          arith::SubIOp::create(b, loc,
-                                arith::MaxUIOp::create(b, loc, n, i64c(b, loc, 1)),
-                                i64c(b, loc, 1)),
+          arith::SubIOp::create(
+              b, loc, arith::MaxUIOp::create(b, loc, n, i64c(b, loc, 1)),
+              i64c(b, loc, 1)),
           i64c(b, loc, 2)),
       i64c(b, loc, 1));
   Value binsF = f64c(b, loc, static_cast<double>(bins));
@@ -368,9 +373,10 @@ Value emitMedianAbsApprox(OpBuilder &b, Location loc, Value flat, Value count,
       b, loc, arith::SubFOp::create(b, loc, first.getResult(2), lo), binsF);
 
   // Pass 2.
-  Value hist = histogram([&](OpBuilder &lb, Location ll, Value v, Value finite) {
-    return std::make_pair(binOf(lb, ll, v, lo, width), finite);
-  });
+  Value hist =
+      histogram([&](OpBuilder &lb, Location ll, Value v, Value finite) {
+        return std::make_pair(binOf(lb, ll, v, lo, width), finite);
+      });
   auto [pick, below] = pickBin(hist, i64c(b, loc, 0), rank);
 
   // Pass 3: the picked bin split again; exactly its pass-2 members count.
@@ -396,11 +402,11 @@ Value emitMedianAbsApprox(OpBuilder &b, Location loc, Value flat, Value count,
                                 arith::UIToFPOp::create(b, loc, f64, pick2),
                                 f64c(b, loc, 0.5)),
           width2));
-  Value result = s.select(
-      arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OEQ, width,
-                            f64c(b, loc, 0)),
-      arith::TruncFOp::create(b, loc, b.getF32Type(), lo),
-      arith::TruncFOp::create(b, loc, b.getF32Type(), centre));
+  Value result =
+      s.select(arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OEQ, width,
+                                     f64c(b, loc, 0)),
+               arith::TruncFOp::create(b, loc, b.getF32Type(), lo),
+               arith::TruncFOp::create(b, loc, b.getF32Type(), centre));
   Value empty = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, n,
                                       i64c(b, loc, 0));
   return s.select(empty, s.f32c(0.0f), result);
@@ -410,9 +416,8 @@ Value emitMedianAbsApprox(OpBuilder &b, Location loc, Value flat, Value count,
 /// (numerics::median_histogram::binOf), added to the histogram operand.
 struct MedianHistogramLowering : OpConversionPattern<MedianHistogramOp> {
   using OpConversionPattern::OpConversionPattern;
-  LogicalResult
-  matchAndRewrite(MedianHistogramOp op, OpAdaptor adaptor,
-                  ConversionPatternRewriter &rw) const override {
+  LogicalResult matchAndRewrite(MedianHistogramOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rw) const override {
     namespace mh = nx::median_histogram;
     Location loc = op.getLoc();
     FlatTensor in = flatten(rw, loc, adaptor.getInput());
@@ -425,14 +430,14 @@ struct MedianHistogramLowering : OpConversionPattern<MedianHistogramOp> {
           F32Fields p = splitF32(eb, readChunk(eb, in.flat, off, Value()));
           // |x| >= 1.5 * 2^top: the bit below the leading one is set.
           Value width = eb.sub(p.top, p.exp);
-          Value below = eb.smin(eb.smax(eb.sub(width, eb.s32(1)), eb.s32(0)),
-                                eb.s32(31));
+          Value below =
+              eb.smin(eb.smax(eb.sub(width, eb.s32(1)), eb.s32(0)), eb.s32(31));
           Value upper = eb.land(
               eb.sgt(width, eb.s32(0)),
               eb.ne(eb.band(eb.lshr(p.sig, below), eb.u32(1)), eb.u32(0)));
-          Value bin = eb.add(
-              eb.shl(eb.sub(p.top, eb.s32(mh::kMinExponent)), eb.u32(1)),
-              eb.zext(b.getI32Type(), upper));
+          Value bin =
+              eb.add(eb.shl(eb.sub(p.top, eb.s32(mh::kMinExponent)), eb.u32(1)),
+                     eb.zext(b.getI32Type(), upper));
           bin = eb.select(p.isZero, eb.s32(mh::kZeros), bin);
           bin = eb.select(p.isInf, eb.s32(mh::kInfinities), bin);
           bin = eb.select(p.isNaN, eb.s32(mh::kNaNs), bin);
@@ -446,9 +451,8 @@ struct MedianHistogramLowering : OpConversionPattern<MedianHistogramOp> {
 /// histogram_median: numerics::medianLookupValue, a scan of the counts.
 struct HistogramMedianLowering : OpConversionPattern<HistogramMedianOp> {
   using OpConversionPattern::OpConversionPattern;
-  LogicalResult
-  matchAndRewrite(HistogramMedianOp op, OpAdaptor adaptor,
-                  ConversionPatternRewriter &rw) const override {
+  LogicalResult matchAndRewrite(HistogramMedianOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rw) const override {
     namespace mh = nx::median_histogram;
     Location loc = op.getLoc();
     ElementBuilder s(rw, loc, 0);
@@ -463,24 +467,25 @@ struct HistogramMedianLowering : OpConversionPattern<HistogramMedianOp> {
     auto i64c = [&](int64_t v) -> Value {
       return arith::ConstantIntOp::create(rw, loc, v, 64);
     };
-    Value zeros = op.getNonzero() ? i64c(0) : countAt(rw, loc, index(mh::kZeros));
+    Value zeros =
+        op.getNonzero() ? i64c(0) : countAt(rw, loc, index(mh::kZeros));
     Value c1 = index(1);
     // n: every counted value.
-    Value n = scf::ForOp::create(
-                  rw, loc, index(0), index(mh::kHalfOctaves), c1,
-                  ValueRange{arith::AddIOp::create(
-                      rw, loc, zeros, countAt(rw, loc, index(mh::kInfinities)))},
-                  [&](OpBuilder &b, Location l, Value i, ValueRange it) {
-                    scf::YieldOp::create(
-                        b, l,
-                        ValueRange{arith::AddIOp::create(b, l, it[0],
-                                                         countAt(b, l, i))});
-                  })
-                  .getResult(0);
+    Value n =
+        scf::ForOp::create(
+            rw, loc, index(0), index(mh::kHalfOctaves), c1,
+            ValueRange{arith::AddIOp::create(
+                rw, loc, zeros, countAt(rw, loc, index(mh::kInfinities)))},
+            [&](OpBuilder &b, Location l, Value i, ValueRange it) {
+              scf::YieldOp::create(b, l,
+                                   ValueRange{arith::AddIOp::create(
+                                       b, l, it[0], countAt(b, l, i))});
+            })
+            .getResult(0);
     Value rank = arith::DivUIOp::create(
         rw, loc,
-        arith::SubIOp::create(rw, loc, arith::MaxUIOp::create(rw, loc, n, i64c(1)),
-                              i64c(1)),
+        arith::SubIOp::create(
+            rw, loc, arith::MaxUIOp::create(rw, loc, n, i64c(1)), i64c(1)),
         i64c(2));
     // The first half octave whose running count (from the zeros) exceeds
     // the rank; -1 when none does.
@@ -501,11 +506,10 @@ struct HistogramMedianLowering : OpConversionPattern<HistogramMedianOp> {
     Value bin32 = s.trunc(rw.getI32Type(), s.smax(bin, i64c(0)));
     Value e = s.add(s.lshr(bin32, s.u32(1)), s.s32(mh::kMinExponent));
     Value pow2 = s.bitcast(
-        rw.getF64Type(),
-        s.shl(s.zext(i64, s.add(e, s.s32(1023))),
-              arith::ConstantIntOp::create(rw, loc, 52, 64)));
-    Value mant = s.select(s.ne(s.band(bin32, s.u32(1)), s.u32(0)),
-                          s.f64c(1.75), s.f64c(1.25));
+        rw.getF64Type(), s.shl(s.zext(i64, s.add(e, s.s32(1023))),
+                               arith::ConstantIntOp::create(rw, loc, 52, 64)));
+    Value mant = s.select(s.ne(s.band(bin32, s.u32(1)), s.u32(0)), s.f64c(1.75),
+                          s.f64c(1.25));
     Value value = arith::TruncFOp::create(
         rw, loc, rw.getF32Type(), arith::MulFOp::create(rw, loc, mant, pow2));
     value = s.select(s.eq(bin, none),
@@ -520,14 +524,13 @@ struct HistogramMedianLowering : OpConversionPattern<HistogramMedianOp> {
 
 struct MedianLowering : OpConversionPattern<MedianOp> {
   using OpConversionPattern::OpConversionPattern;
-  LogicalResult
-  matchAndRewrite(MedianOp op, OpAdaptor adaptor,
-                  ConversionPatternRewriter &rw) const override {
+  LogicalResult matchAndRewrite(MedianOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rw) const override {
     Location loc = op.getLoc();
     FlatTensor in = flatten(rw, loc, adaptor.getInput());
     Value m = op.getApprox()
-                  ? emitMedianAbsApprox(rw, loc, in.flat, in.count, op.getBins(),
-                                        op.getNonzero())
+                  ? emitMedianAbsApprox(rw, loc, in.flat, in.count,
+                                        op.getBins(), op.getNonzero())
                   : emitMedianAbs(rw, loc, in.flat, in.count, op.getNonzero());
     rw.replaceOp(op, scalarTensor(rw, loc, m));
     return success();
@@ -539,9 +542,8 @@ struct MedianLowering : OpConversionPattern<MedianOp> {
 /// (numerics::delayedScale).
 struct DelayedScaleLowering : OpConversionPattern<DelayedScaleOp> {
   using OpConversionPattern::OpConversionPattern;
-  LogicalResult
-  matchAndRewrite(DelayedScaleOp op, OpAdaptor adaptor,
-                  ConversionPatternRewriter &rw) const override {
+  LogicalResult matchAndRewrite(DelayedScaleOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rw) const override {
     Location loc = op.getLoc();
     Value history = adaptor.getHistory();
     auto type = llvm::cast<RankedTensorType>(history.getType());
@@ -552,8 +554,8 @@ struct DelayedScaleLowering : OpConversionPattern<DelayedScaleOp> {
         rw, loc,
         arith::CmpIOp::create(rw, loc, arith::CmpIPredicate::uge, length, c1),
         "qtrain.delayed_scale: the amax history is empty");
-    Value amax = tensor::ExtractOp::create(rw, loc, adaptor.getAmax(),
-                                           ValueRange{});
+    Value amax =
+        tensor::ExtractOp::create(rw, loc, adaptor.getAmax(), ValueRange{});
     Value last = arith::SubIOp::create(rw, loc, length, c1);
     SmallVector<Value> dynamic;
     if (type.isDynamicDim(0))
@@ -583,16 +585,15 @@ struct DelayedScaleLowering : OpConversionPattern<DelayedScaleOp> {
 struct ZeroSettingErrorLowering : OpConversionPattern<ZeroSettingErrorOp> {
   ZeroSettingErrorLowering(MLIRContext *ctx, const QTrainToVectorOptions &o)
       : OpConversionPattern(ctx), options(o) {}
-  LogicalResult
-  matchAndRewrite(ZeroSettingErrorOp op, OpAdaptor adaptor,
-                  ConversionPatternRewriter &rw) const override {
+  LogicalResult matchAndRewrite(ZeroSettingErrorOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rw) const override {
     Location loc = op.getLoc();
     Value input = adaptor.getInput();
-    Value q = QuantizeOp::create(rw, loc, input.getType(), input,
-                                 /*seed=*/Value(), /*random_data=*/Value(),
-                                 /*scales=*/ValueRange{}, op.getFormat(),
-                                 op.getRoundingAttr(),
-                                 op.getReductionAxisAttr());
+    Value q =
+        QuantizeOp::create(rw, loc, input.getType(), input,
+                           /*seed=*/Value(), /*random_data=*/Value(),
+                           /*scales=*/ValueRange{}, op.getFormat(),
+                           op.getRoundingAttr(), op.getReductionAxisAttr());
     FlatTensor x = flatten(rw, loc, input), fq = flatten(rw, loc, q);
     int64_t lanes = std::max<int64_t>(options.vectorWidth, 1);
     ElementBuilder outer(rw, loc, lanes);
@@ -619,14 +620,15 @@ struct ZeroSettingErrorLowering : OpConversionPattern<ZeroSettingErrorOp> {
                   eb.add(acc[1], eb.zext(b.getI64Type(), candidate))};
         });
     auto sum = [&](Value v) -> Value {
-      return vector::ReductionOp::create(rw, loc, vector::CombiningKind::ADD, v);
+      return vector::ReductionOp::create(rw, loc, vector::CombiningKind::ADD,
+                                         v);
     };
     // (double)flushed / denominator rounded to f32; 0 for a zero denominator.
-    Value n = op.getAllElements()
-                  ? Value(arith::IndexCastUIOp::create(rw, loc, rw.getI64Type(),
-                                                       x.count))
-                  : sum(counts[1]);
-    Value num = arith::UIToFPOp::create(rw, loc, rw.getF64Type(), sum(counts[0]));
+    Value n = op.getAllElements() ? Value(arith::IndexCastUIOp::create(
+                                        rw, loc, rw.getI64Type(), x.count))
+                                  : sum(counts[1]);
+    Value num =
+        arith::UIToFPOp::create(rw, loc, rw.getF64Type(), sum(counts[0]));
     Value den = arith::UIToFPOp::create(rw, loc, rw.getF64Type(), n);
     Value ratio = arith::TruncFOp::create(
         rw, loc, rw.getF32Type(), arith::DivFOp::create(rw, loc, num, den));
@@ -643,10 +645,11 @@ struct ZeroSettingErrorLowering : OpConversionPattern<ZeroSettingErrorOp> {
 void populateQTrainStatisticsToVectorPatterns(
     RewritePatternSet &patterns, const QTrainToVectorOptions &options) {
   patterns.add<AmaxLowering, ZeroSettingErrorLowering>(patterns.getContext(),
-                                                      options);
-  patterns.add<SelectScaleLowering, ExponentHistogramLowering,
-               DelayedScaleLowering, MedianLowering, MedianHistogramLowering,
-               HistogramMedianLowering>(patterns.getContext());
+                                                       options);
+  patterns
+      .add<SelectScaleLowering, ExponentHistogramLowering, DelayedScaleLowering,
+           MedianLowering, MedianHistogramLowering, HistogramMedianLowering>(
+          patterns.getContext());
 }
 
 } // namespace qtrain

@@ -47,8 +47,8 @@ llvm::hash_code hash_value(const Rounding &r) {
     return llvm::hash_value(r.mode);
   // Only the fields RandomSource::operator== compares.
   const RandomSource &s = r.source;
-  llvm::hash_code head = llvm::hash_combine(r.mode, r.randomBits,
-                                            r.roundingBits(), r.variant, s.kind);
+  llvm::hash_code head = llvm::hash_combine(
+      r.mode, r.randomBits, r.roundingBits(), r.variant, s.kind);
   switch (s.kind) {
   case RandomSourceKind::Counter:
     return llvm::hash_combine(head, s.seed);
@@ -446,8 +446,13 @@ ScaleLevelAttr::verify(llvm::function_ref<InFlightDiagnostic()> emitError,
                        ArrayRef<int64_t> block, nx::ScaleFormat format,
                        nx::ScaleRule rule, int margin, int medianExponent,
                        bool excludeZeros, int64_t axisBlock) {
-  nx::ScaleLevel level{llvm::SmallVector<int64_t, 4>(block), format, rule,
-                       margin, medianExponent, excludeZeros, axisBlock};
+  nx::ScaleLevel level{llvm::SmallVector<int64_t, 4>(block),
+                       format,
+                       rule,
+                       margin,
+                       medianExponent,
+                       excludeZeros,
+                       axisBlock};
   if (margin != 0 && rule != nx::ScaleRule::AmaxToMax)
     return emitError() << "'margin' applies only to the amax_to_max rule";
   if (medianExponent != 0 && rule != nx::ScaleRule::MedianLookup)
@@ -458,8 +463,11 @@ ScaleLevelAttr::verify(llvm::function_ref<InFlightDiagnostic()> emitError,
 
 nx::ScaleLevel ScaleLevelAttr::getLevel() const {
   return nx::ScaleLevel{llvm::SmallVector<int64_t, 4>(getBlock()),
-                        getScaleFormat(), getRule(), getMargin(),
-                        getMedianExponent(), getExcludeZeros(),
+                        getScaleFormat(),
+                        getRule(),
+                        getMargin(),
+                        getMedianExponent(),
+                        getExcludeZeros(),
                         getAxisBlock()};
 }
 
@@ -486,9 +494,9 @@ Attribute ScaledFormatAttr::parse(AsmParser &p, Type) {
   llvm::SmallVector<ScaleLevelAttr> levels;
   RoundingAttr rounding;
   if (p.parseAttribute(element) || p.parseComma() ||
-      p.parseCommaSeparatedList(
-          AsmParser::Delimiter::Square,
-          [&] { return p.parseAttribute(levels.emplace_back()); }))
+      p.parseCommaSeparatedList(AsmParser::Delimiter::Square, [&] {
+        return p.parseAttribute(levels.emplace_back());
+      }))
     return {};
   if (succeeded(p.parseOptionalComma())) {
     SMLoc keyLoc = p.getCurrentLocation();

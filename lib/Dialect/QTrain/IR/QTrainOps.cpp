@@ -51,7 +51,8 @@ nx::ScaledFormat resolvedFormat(FormatAttrInterface format, Type type,
   std::optional<unsigned> a;
   if (axis)
     a = static_cast<unsigned>(*axis);
-  llvm::Expected<nx::ScaledFormat> r = nx::resolveBlocks(f, shaped.getRank(), a);
+  llvm::Expected<nx::ScaledFormat> r =
+      nx::resolveBlocks(f, shaped.getRank(), a);
   if (!r) {
     llvm::consumeError(r.takeError());
     return f;
@@ -64,9 +65,9 @@ LogicalResult verifyReductionAxis(Operation *op, std::optional<uint64_t> axis,
                                   Type type) {
   int64_t rank = llvm::cast<ShapedType>(type).getRank();
   if (axis && static_cast<int64_t>(*axis) >= std::max<int64_t>(rank, 1))
-    return op->emitOpError() << "reduction_axis " << *axis
-                             << " is out of range for a rank-" << rank
-                             << " tensor";
+    return op->emitOpError()
+           << "reduction_axis " << *axis << " is out of range for a rank-"
+           << rank << " tensor";
   return success();
 }
 
@@ -304,8 +305,8 @@ nx::ScaledFormat QuantizeOp::getResolvedFormat() {
 LogicalResult QuantizeOp::verify() {
   nx::Rounding r = getRoundingRule();
   if (failed(verifyRandomOperands(*this, r, getSeed(), getRandomData())) ||
-      failed(verifyReductionAxis(*this, getReductionAxis(),
-                                 getInput().getType())))
+      failed(
+          verifyReductionAxis(*this, getReductionAxis(), getInput().getType())))
     return failure();
   return verifyGivenScales(*this, getResolvedFormat(),
                            getInput().getType().getShape(), getScales());
@@ -375,8 +376,8 @@ nx::ScaledFormat EncodeOp::getResolvedFormat() {
 }
 
 LogicalResult EncodeOp::verify() {
-  if (failed(verifyReductionAxis(*this, getReductionAxis(),
-                                 getInput().getType())))
+  if (failed(
+          verifyReductionAxis(*this, getReductionAxis(), getInput().getType())))
     return failure();
   nx::ScaledFormat f = getResolvedFormat();
   if (failed(verifyRandomOperands(*this, getRoundingRule(), getSeed(),
@@ -575,10 +576,9 @@ OpFoldResult MedianOp::fold(FoldAdaptor adaptor) {
   std::optional<std::vector<float>> in = f32Values(adaptor.getInput());
   if (!in)
     return {};
-  return scalarF32(getType(),
-                   getApprox()
-                       ? nx::medianAbsApprox(*in, getBins(), getNonzero())
-                       : nx::medianAbs(*in, getNonzero()));
+  return scalarF32(
+      getType(), getApprox() ? nx::medianAbsApprox(*in, getBins(), getNonzero())
+                             : nx::medianAbs(*in, getNonzero()));
 }
 
 nx::ScaledFormat ZeroSettingErrorOp::getResolvedFormat() {
@@ -586,8 +586,8 @@ nx::ScaledFormat ZeroSettingErrorOp::getResolvedFormat() {
 }
 
 LogicalResult ZeroSettingErrorOp::verify() {
-  if (failed(verifyReductionAxis(*this, getReductionAxis(),
-                                 getInput().getType())))
+  if (failed(
+          verifyReductionAxis(*this, getReductionAxis(), getInput().getType())))
     return failure();
   if (roundingRule(getRounding(), getFormat()).isStochastic())
     return emitOpError("the zero-setting error uses a deterministic rounding");
