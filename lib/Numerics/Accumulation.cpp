@@ -38,6 +38,10 @@ Error AccumulationSpec::verify() const {
     if (fixedPoint->encoding != IntegerEncoding::TwosComplement)
       return createStringError("a fixed-point group accumulator is a two's "
                                "complement integer");
+    if (accumulator != MinifloatFormat())
+      return createStringError("with a fixed-point group accumulator the "
+                               "float accumulator is unused: give the outer "
+                               "format as 'outer'");
   }
   if (grouping == Grouping::Static && groupSize < 1)
     return createStringError("static group size must be at least 1");
@@ -210,7 +214,11 @@ private:
   /// Whether the next product joins the open group (else the group closes).
   bool entersGroup(const Accumulator &acc, double t) const {
     if (spec.grouping == Grouping::IdealDGA &&
-        spec.dgaCount == DgaCount::Running && acc.outer != 0) {
+        spec.dgaCount == DgaCount::Running) {
+      // While P_O is zero (no close yet, or groups that cancel) the model's
+      // threshold is 0: T0 decides instead.
+      if (acc.outer == 0)
+        return std::fabs(acc.group) < spec.initialThreshold;
       // |P_G| < sqrt(3 P_O^2 / (2 n)) as n * P_G^2 < 1.5 * P_O^2, with n
       // the open group's count; every step is an IEEE f64 operation, so the
       // lowering reproduces it.

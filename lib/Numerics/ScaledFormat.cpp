@@ -30,7 +30,8 @@ Error ScaleLevel::verify() const {
     return createStringError("median exponent must be in [-160, 160], got %d",
                              medianExponent);
   if (axisBlock < 0)
-    return createStringError("the axis block must be positive, got %lld",
+    return createStringError("the axis block must be non-negative (0: none), "
+                             "got %lld",
                              static_cast<long long>(axisBlock));
   if (excludeZeros && rule != ScaleRule::MedianLookup)
     return createStringError(

@@ -214,9 +214,14 @@ AccState emitAdd(const ElementBuilder &eb, const nx::AccumulationSpec &spec,
                                         arith::MulFOp::create(b, loc, po, po));
       Value running =
           arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OLT, lhs, rhs);
+      // While P_O is zero, T0 decides (not the stored threshold, which a
+      // close with a cancelling P_O sets to 0).
       Value poZero = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OEQ,
                                            po, eb.f64c(0.0));
-      enters = eb.select(poZero, enters, running);
+      Value underT0 =
+          arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OLT, magnitude,
+                                eb.f64c(spec.initialThreshold));
+      enters = eb.select(poZero, underT0, running);
     }
     // The group closes: P_O += P_G, the new group starts with p.
     Value outer = emitAddRounded(eb, o, toF64(eb, st.outer),
