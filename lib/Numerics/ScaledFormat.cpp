@@ -212,9 +212,8 @@ float scaleFromMedian(const ScaleLevel &level, float median) {
   assert(level.rule == ScaleRule::MedianLookup && "not a median rule");
   if (median == 0 || !std::isfinite(median))
     return unitScale(level.format);
-  int j = floorLog2(median);
   // Nearest power of two in linear distance; 1.5 * 2^j goes up.
-  int p = j + (static_cast<double>(median) >= std::ldexp(1.5, j) ? 1 : 0);
+  int p = floorLog2(median) + (inUpperHalfOctave(median) ? 1 : 0);
   return exponentScale(level.format, p - level.medianExponent);
 }
 

@@ -154,6 +154,13 @@ ExponentHistogram exponentHistogram(ArrayRef<float> x) {
   return h;
 }
 
+bool inUpperHalfOctave(float x) {
+  detail::F32Parts p = detail::decompose(x);
+  assert(p.kind == detail::F32Parts::Finite && "finite non-zero only");
+  int width = 63 - countl_zero(p.sig); // floorLog2(sig)
+  return width > 0 && ((p.sig >> (width - 1)) & 1);
+}
+
 size_t median_histogram::binOf(float x) {
   if (std::isnan(x))
     return kNaNs;
@@ -161,12 +168,8 @@ size_t median_histogram::binOf(float x) {
     return kInfinities;
   if (x == 0)
     return kZeros;
-  detail::F32Parts p = detail::decompose(x);
-  int width = 63 - countl_zero(p.sig); // floorLog2(sig)
-  int e = p.exp + width;
-  // The bit below the leading one: |x| >= 1.5 * 2^e.
-  bool upper = width > 0 && ((p.sig >> (width - 1)) & 1);
-  return 2 * static_cast<size_t>(e - kMinExponent) + upper;
+  return 2 * static_cast<size_t>(floorLog2(x) - kMinExponent) +
+         inUpperHalfOctave(x);
 }
 
 void addToMedianHistogram(MutableArrayRef<uint64_t> histogram,

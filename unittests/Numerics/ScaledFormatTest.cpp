@@ -421,6 +421,11 @@ TEST(ScaledFormat, EmptyRandomDataIsAnError) {
   EXPECT_EQ(toString(quantizeScaled(preset("mxfp8_e4m3"), {1}, x, out,
                                     Rounding::stochastic(3, src))),
             "the random data of a data source is empty");
+  // The array functions, which return no error, stop with the message the
+  // CPU lowering prints.
+  MinifloatFormat e5m2 = *lookupMinifloat("e5m2");
+  EXPECT_DEATH(quantize(e5m2, x, out, Rounding::stochastic(3, src)),
+               "qtrain: the random data of a data source is empty");
 }
 
 TEST(FlexBlock, RankTwoOperandsGetTheSameBitsPerBlockAlongTheReductionAxis) {

@@ -112,6 +112,11 @@ float frozenMedianScale(const ScaleLevel &level,
 /// floor(log2 |x|) for finite non-zero x (exact, subnormals included).
 int floorLog2(float x);
 
+/// For finite non-zero x: |x| >= 1.5 * 2^floorLog2(x), i.e. the power of two
+/// nearest to |x| (in linear distance, 1.5 * 2^j going up) is
+/// 2^(floorLog2(x) + 1) (the bit below the leading one is set).
+bool inUpperHalfOctave(float x);
+
 } // namespace qtrain::numerics
 
 #endif // QTRAIN_NUMERICS_STATISTICS_H

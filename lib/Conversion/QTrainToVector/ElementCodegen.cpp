@@ -95,6 +95,14 @@ Value emitRoundShifted(const ElementBuilder &eb, Value sig, Value shift,
   return eb.add(kept, eb.zext(b.getI32Type(), inc));
 }
 
+Value emitInUpperHalfOctave(const ElementBuilder &eb, const F32Fields &p) {
+  Value width = eb.sub(p.top, p.exp); // floorLog2(sig)
+  Value below =
+      eb.smin(eb.smax(eb.sub(width, eb.s32(1)), eb.s32(0)), eb.s32(31));
+  return eb.land(eb.sgt(width, eb.s32(0)),
+                 eb.ne(eb.band(eb.lshr(p.sig, below), eb.u32(1)), eb.u32(0)));
+}
+
 F32Fields splitF32(const ElementBuilder &eb, Value x) {
   F32Fields p;
   Value bits = eb.bitcast(eb.builder().getI32Type(), x);

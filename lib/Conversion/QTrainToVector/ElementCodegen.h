@@ -34,6 +34,10 @@ struct F32Fields {
 };
 F32Fields splitF32(const ElementBuilder &eb, mlir::Value x);
 
+/// numerics::inUpperHalfOctave on split finite non-zero lanes (i1): the bit
+/// below the leading one of the significand is set.
+mlir::Value emitInUpperHalfOctave(const ElementBuilder &eb, const F32Fields &p);
+
 /// 2^p as an f32 for i32 p in [-149, 127] (subnormal powers included).
 mlir::Value emitPow2(const ElementBuilder &eb, mlir::Value p);
 

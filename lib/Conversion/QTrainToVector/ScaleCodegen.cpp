@@ -125,13 +125,7 @@ Value emitScaleFromAmax(const ElementBuilder &eb, const nx::ScaleLevel &level,
 Value emitScaleFromMedian(const ElementBuilder &eb, const nx::ScaleLevel &level,
                           Value median) {
   F32Fields m = splitF32(eb, median);
-  // median >= 1.5 * 2^j: the bit below the leading one is set.
-  Value width = eb.sub(m.top, m.exp); // floorLog2(sig)
-  Value below =
-      eb.smin(eb.smax(eb.sub(width, eb.s32(1)), eb.s32(0)), eb.s32(31));
-  Value upper =
-      eb.land(eb.sgt(width, eb.s32(0)),
-              eb.ne(eb.band(eb.lshr(m.sig, below), eb.u32(1)), eb.u32(0)));
+  Value upper = emitInUpperHalfOctave(eb, m);
   Value p = eb.add(m.top, eb.zext(eb.builder().getI32Type(), upper));
   Value s =
       exponentScale(eb, level.format, eb.sub(p, eb.s32(level.medianExponent)));

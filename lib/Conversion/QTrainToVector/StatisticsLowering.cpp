@@ -428,13 +428,7 @@ struct MedianHistogramLowering : OpConversionPattern<MedianHistogramOp> {
             Value h) -> Value {
           ElementBuilder eb(b, l, 0);
           F32Fields p = splitF32(eb, readChunk(eb, in.flat, off, Value()));
-          // |x| >= 1.5 * 2^top: the bit below the leading one is set.
-          Value width = eb.sub(p.top, p.exp);
-          Value below =
-              eb.smin(eb.smax(eb.sub(width, eb.s32(1)), eb.s32(0)), eb.s32(31));
-          Value upper = eb.land(
-              eb.sgt(width, eb.s32(0)),
-              eb.ne(eb.band(eb.lshr(p.sig, below), eb.u32(1)), eb.u32(0)));
+          Value upper = emitInUpperHalfOctave(eb, p);
           Value bin =
               eb.add(eb.shl(eb.sub(p.top, eb.s32(mh::kMinExponent)), eb.u32(1)),
                      eb.zext(b.getI32Type(), upper));

@@ -565,3 +565,19 @@ func.func @f(%a: tensor<f32>, %h: tensor<0xf32>) -> (tensor<f32>, tensor<0xf32>)
   %d, %h2 = qtrain.delayed_scale %a, %h {level = #qtrain.scale_level<tensor, f32, amax_to_max>, element = #qtrain.fp<e4m3fn>} : tensor<f32>, tensor<0xf32>
   return %d, %h2 : tensor<f32>, tensor<0xf32>
 }
+
+// -----
+
+func.func @f(%x: tensor<8x432xf32>) -> tensor<8x432xf32> {
+  // expected-error @+1 {{the axis block must be non-negative (0: none), got -216}}
+  %0 = qtrain.quantize %x {format = #qtrain.scaled<#qtrain.int<sm5, frac = 3>, [#qtrain.scale_level<[24, 3, 3], e8m0, shared_exponent, axis_block = -216>]>} : tensor<8x432xf32>
+  return %0 : tensor<8x432xf32>
+}
+
+// -----
+
+func.func @f(%c: tensor<8x432xi5>, %s: tensor<8x2xi8>) -> tensor<8x432xf32> {
+  // expected-error @+1 {{'qtrain.decode' op reduction_axis 3 is out of range for a rank-2 tensor}}
+  %0 = qtrain.decode %c, %s {format = #qtrain.scaled<fb12>, reduction_axis = 3} : tensor<8x432xi5>, tensor<8x2xi8> -> tensor<8x432xf32>
+  return %0 : tensor<8x432xf32>
+}

@@ -52,6 +52,8 @@ func.func @statistics(%x: tensor<1024xf32>, %h: tensor<16xf32>) -> (tensor<f32>,
   %m = qtrain.median %x {approx, bins = 10 : i32} : tensor<1024xf32> -> tensor<f32>
   // CHECK: qtrain.zero_setting_error
   %z = qtrain.zero_setting_error %x {format = #qtrain.int<sm5, frac = 3>} : tensor<1024xf32> -> tensor<f32>
+  // CHECK: qtrain.zero_setting_error %{{.*}} {all_elements, format = #qtrain.scaled<fb12>, reduction_axis = 0 : i64}
+  %za = qtrain.zero_setting_error %x {format = #qtrain.scaled<fb12>, all_elements, reduction_axis = 0} : tensor<1024xf32> -> tensor<f32>
   // CHECK: qtrain.exponent_histogram
   %e = qtrain.exponent_histogram %x : tensor<1024xf32> -> tensor<280xi64>
   // CHECK: qtrain.select_scale
