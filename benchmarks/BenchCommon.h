@@ -13,7 +13,9 @@
 
 #include <cstdlib>
 #include <cstring>
+#include <map>
 #include <random>
+#include <string>
 #include <vector>
 
 namespace qtrain::bench {
@@ -64,6 +66,36 @@ inline size_t elementsOption(int argc, char **argv, size_t fallback) {
       return std::strtoull(argv[i] + 11, nullptr, 10);
   return fallback;
 }
+
+/// The console output, plus each run's wall time per iteration and
+/// bytes/s kept by name for a closing summary of ratios.
+class SummaryReporter : public benchmark::ConsoleReporter {
+public:
+  struct Figures {
+    double seconds = 0;     ///< wall time per iteration
+    double bytesPerSec = 0; ///< 0 when not counted
+  };
+  void ReportRuns(const std::vector<Run> &runs) override {
+    ConsoleReporter::ReportRuns(runs);
+    for (const Run &run : runs) {
+      if (run.run_type != Run::RT_Iteration || run.error_occurred)
+        continue;
+      Figures f;
+      f.seconds = run.real_accumulated_time / double(run.iterations);
+      auto it = run.counters.find("bytes_per_second");
+      if (it != run.counters.end())
+        f.bytesPerSec = it->second.value;
+      figures[run.benchmark_name()] = f;
+    }
+  }
+  const Figures *find(const std::string &name) const {
+    auto it = figures.find(name);
+    return it == figures.end() ? nullptr : &it->second;
+  }
+
+private:
+  std::map<std::string, Figures> figures;
+};
 
 } // namespace qtrain::bench
 

@@ -1,18 +1,23 @@
 //===- CpuLoweringBench.cpp - Throughput of the CPU lowering --------------===//
 //
 // Quantize throughput of the code qtrain-to-llvm generates (JIT-compiled for
-// this machine), printed in the same run beside the machine's ceiling (a
+// each target CPU), printed in the same run beside the machine's ceiling (a
 // memcpy of the same buffers, bytes read + written) and beside the numerics
 // library's own speed on the same input. 64M f32 elements by default.
 //
-//   qtrain-cpu-bench [--elements=N] [--vector-width=W] [--tile-elements=T]
+//   qtrain-cpu-bench [--elements=N] [--targets=host,x86-64-v3]
+//                    [--vector-width=W] [--tile-elements=T]
 //                    [--benchmark_min_time=5x]
 //
-// Times are wall-clock (parallel tiles run on the async runtime's threads).
+// Each target's code is compiled and measured in the same run (by default
+// the host and, on an AVX-512 host, x86-64-v3 = AVX2 code too); a closing
+// table gives each kernel's bandwidth as a share of memcpy's. Times are
+// wall-clock (parallel tiles run on OpenMP threads).
 //
 //===----------------------------------------------------------------------===//
 
 #include "BenchCommon.h"
+#include "BenchTargets.h"
 
 #include "qtrain/ExecutionEngine/Jit.h"
 #include "qtrain/Numerics/Presets.h"
@@ -129,55 +134,53 @@ func.func @k{0}(%in: memref<?xf32>, %out: memref<?x{1}>, %seed: i64)
 int main(int argc, char **argv) {
   benchmark::Initialize(&argc, argv);
   size_t n = bench::elementsOption(argc, argv, size_t(1) << 26);
-  JitOptions options;
-  for (int i = 1; i < argc; ++i)
-    if (std::strncmp(argv[i], "--vector-width=", 15) == 0)
-      options.vectorWidth = std::strtoll(argv[i] + 15, nullptr, 10);
-    else if (std::strncmp(argv[i], "--tile-elements=", 16) == 0)
-      options.tileElements = std::strtoll(argv[i] + 16, nullptr, 10);
+  std::vector<bench::BenchTarget> targets = bench::targetsOption(argc, argv);
+  llvm::outs() << llvm::formatv(
+      "{0} f32 elements; wall-clock times; bytes/s count input read + output "
+      "written\n",
+      n);
+  llvm::outs().flush();
 
   auto ctx = createJitContext();
   std::vector<Kernel> ks = kernels(static_cast<int64_t>(n));
-  auto engine = compileForHost(*ctx, moduleText(ks), options);
-  if (!engine) {
-    llvm::errs() << "qtrain-cpu-bench: " << llvm::toString(engine.takeError())
-                 << "\n";
-    return 1;
-  }
-  llvm::outs() << llvm::formatv(
-      "{0} f32 elements, vector width {1}, parallel tiles of {2} elements "
-      "(0: one thread); wall-clock times; bytes/s count input read + output "
-      "written\n",
-      n, options.vectorWidth, options.tileElements);
-  llvm::outs().flush();
-
+  // Engines live until the benchmarks have run.
+  std::vector<std::unique_ptr<mlir::ExecutionEngine>> engines;
   bench::registerCopyBandwidth(n);
-  for (size_t i = 0; i < ks.size(); ++i) {
-    const Kernel &k = ks[i];
-    auto fn = lookupCInterface<UnaryFn>(**engine, "k" + std::to_string(i));
-    if (!fn) {
-      llvm::errs() << llvm::toString(fn.takeError()) << "\n";
+  for (const bench::BenchTarget &target : targets) {
+    auto engine = jitCompile(*ctx, moduleText(ks), target.options);
+    if (!engine) {
+      llvm::errs() << "qtrain-cpu-bench [" << target.label
+                   << "]: " << llvm::toString(engine.takeError()) << "\n";
       return 1;
     }
-    UnaryFn *f = *fn;
-    size_t outBytes = k.outBytes;
-    int64_t m = k.elements();
-    benchmark::RegisterBenchmark(("lowering " + k.name).c_str(),
-                                 [f, n, m, outBytes](benchmark::State &state) {
-                                   const std::vector<float> &in =
-                                       bench::normalInput(n);
-                                   std::vector<uint8_t> out(m * outBytes);
-                                   Memref1D inD = memref1D(in.data(), m);
-                                   Memref1D outD = memref1D(out.data(), m);
-                                   for (auto _ : state) {
-                                     f(&inD, &outD, 7);
-                                     benchmark::DoNotOptimize(out.data());
-                                     benchmark::ClobberMemory();
-                                   }
-                                   bench::reportBytes(state, m, 4 + outBytes);
-                                 })
-        ->Unit(benchmark::kMillisecond)
-        ->UseRealTime();
+    for (size_t i = 0; i < ks.size(); ++i) {
+      const Kernel &k = ks[i];
+      auto fn = lookupCInterface<UnaryFn>(**engine, "k" + std::to_string(i));
+      if (!fn) {
+        llvm::errs() << llvm::toString(fn.takeError()) << "\n";
+        return 1;
+      }
+      UnaryFn *f = *fn;
+      size_t outBytes = k.outBytes;
+      int64_t m = k.elements();
+      benchmark::RegisterBenchmark(
+          ("lowering [" + target.label + "] " + k.name).c_str(),
+          [f, n, m, outBytes](benchmark::State &state) {
+            const std::vector<float> &in = bench::normalInput(n);
+            std::vector<uint8_t> out(m * outBytes);
+            Memref1D inD = memref1D(in.data(), m);
+            Memref1D outD = memref1D(out.data(), m);
+            for (auto _ : state) {
+              f(&inD, &outD, 7);
+              benchmark::DoNotOptimize(out.data());
+              benchmark::ClobberMemory();
+            }
+            bench::reportBytes(state, m, 4 + outBytes);
+          })
+          ->Unit(benchmark::kMillisecond)
+          ->UseRealTime();
+    }
+    engines.push_back(std::move(*engine));
   }
 
   // The library on the same input, single-threaded.
@@ -231,7 +234,23 @@ int main(int argc, char **argv) {
                     strdup(preset.c_str()), k.shape);
     }
 
-  benchmark::RunSpecifiedBenchmarks();
+  bench::SummaryReporter reporter;
+  benchmark::RunSpecifiedBenchmarks(&reporter);
   benchmark::Shutdown();
+
+  // The ratios the performance targets are stated in (docs/Performance.md).
+  const bench::SummaryReporter::Figures *copy =
+      reporter.find("copy_bandwidth (memcpy ceiling)/real_time");
+  if (copy && copy->bytesPerSec > 0) {
+    llvm::outs() << llvm::formatv("\nof the memcpy ceiling ({0:f2} GB/s):\n",
+                                  copy->bytesPerSec / 1e9);
+    for (const bench::BenchTarget &target : targets)
+      for (const Kernel &k : ks)
+        if (const auto *f = reporter.find("lowering [" + target.label + "] " +
+                                          k.name + "/real_time"))
+          llvm::outs() << llvm::formatv(
+              "  [{0}] {1,-34} {2,4:f0}%\n", target.label, k.name,
+              100 * f->bytesPerSec / copy->bytesPerSec);
+  }
   return 0;
 }

@@ -1,20 +1,25 @@
 //===- GemmBench.cpp - qtrain.matmul beside OpenBLAS sgemm ----------------===//
 //
-// 1024 x 1024 x 1024 GEMMs of the CPU lowering (JIT-compiled for this
-// machine, parallel row tiles) in one run beside OpenBLAS's sgemm (Debian's
-// libopenblas, its own threads): the lowering's plain f32 matmul, block-
-// format operands (FlexBlock's 4-bit sign-magnitude element with one E8M0
-// exponent per 216 elements of a row: the fb12 preset's [24, 3, 3] blocks
-// need a convolution weight's shape) with f32 accumulation, and FP8
-// (e4m3fn) operands with FP12 (1-5-6) accumulation under static groups of
-// 16 and under efficient DGA (c = 4). Operands are quantized before the
+// 1024 x 1024 x 1024 GEMMs of the CPU lowering (JIT-compiled for each
+// target CPU, as qtrain-cpu-bench; parallel row tiles) in one run beside
+// OpenBLAS's sgemm (Debian's libopenblas, its own threads): the lowering's
+// plain f32 matmul, block- format operands (FlexBlock's 4-bit sign-magnitude
+// element with one E8M0 exponent per 216 elements of a row: the fb12 preset's
+// [24, 3, 3] blocks need a convolution weight's shape) with f32 accumulation,
+// and FP8 (e4m3fn) operands with FP12 (1-5-6) accumulation under static groups
+// of 16 and under efficient DGA (c = 4). Operands are quantized before the
 // timed region; times are wall-clock.
 //
-//   qtrain-gemm-bench [--size=N] [--benchmark_min_time=SECONDS]
+//   qtrain-gemm-bench [--size=N] [--targets=host,x86-64-v3]
+//                     [--gemm-rows=R] [--gemm-vectors=V]
+//                     [--benchmark_min_time=SECONDS]
+//
+// A closing table gives each GEMM's time as a multiple of sgemm's.
 //
 //===----------------------------------------------------------------------===//
 
 #include "BenchCommon.h"
+#include "BenchTargets.h"
 
 #include "qtrain/ExecutionEngine/Jit.h"
 #include "qtrain/Numerics/Presets.h"
@@ -116,13 +121,7 @@ int main(int argc, char **argv) {
   for (int i = 1; i < argc; ++i)
     if (std::strncmp(argv[i], "--size=", 7) == 0)
       n = std::strtoll(argv[i] + 7, nullptr, 10);
-  auto ctx = createJitContext();
-  auto engine = compileForHost(*ctx, moduleText(n));
-  if (!engine) {
-    llvm::errs() << "qtrain-gemm-bench: " << llvm::toString(engine.takeError())
-                 << "\n";
-    return 1;
-  }
+  std::vector<bench::BenchTarget> targets = bench::targetsOption(argc, argv);
   double flops = 2.0 * n * n * n;
   llvm::outs() << llvm::formatv(
       "{0} x {0} x {0} GEMM; flops/s count 2 n^3; OpenBLAS {1} with {2} "
@@ -130,8 +129,9 @@ int main(int argc, char **argv) {
       n, OPENBLAS_VERSION, openblas_get_num_threads());
   llvm::outs().flush();
 
+  const char *blasName = "OpenBLAS sgemm (f32)";
   benchmark::RegisterBenchmark(
-      "OpenBLAS sgemm (f32)",
+      blasName,
       [n, flops](benchmark::State &state) {
         std::vector<float> a = operand(n, "f32", 1), b = operand(n, "f32", 2),
                            c(n * n);
@@ -145,33 +145,62 @@ int main(int argc, char **argv) {
       })
       ->Unit(benchmark::kMillisecond)
       ->UseRealTime();
-  for (size_t i = 0; i < std::size(kVariants); ++i) {
-    auto fn = lookupCInterface<GemmFn>(**engine, "gemm" + std::to_string(i));
-    if (!fn) {
-      llvm::errs() << llvm::toString(fn.takeError()) << "\n";
+
+  auto ctx = createJitContext();
+  std::vector<std::unique_ptr<mlir::ExecutionEngine>> engines;
+  auto nameOf = [](const bench::BenchTarget &t, const Variant &v) {
+    return "lowering [" + t.label + "] " + v.name;
+  };
+  for (const bench::BenchTarget &target : targets) {
+    auto engine = jitCompile(*ctx, moduleText(n), target.options);
+    if (!engine) {
+      llvm::errs() << "qtrain-gemm-bench [" << target.label
+                   << "]: " << llvm::toString(engine.takeError()) << "\n";
       return 1;
     }
-    GemmFn *f = *fn;
-    const char *kind = kVariants[i].operands;
-    benchmark::RegisterBenchmark(
-        (std::string("lowering: ") + kVariants[i].name).c_str(),
-        [f, n, kind, flops](benchmark::State &state) {
-          std::vector<float> a = operand(n, kind, 1), b = operand(n, kind, 2),
-                             c(n * n);
-          Memref1D ad = memref1D(a.data(), n * n),
-                   bd = memref1D(b.data(), n * n),
-                   cd = memref1D(c.data(), n * n);
-          for (auto _ : state) {
-            f(&ad, &bd, &cd);
-            benchmark::DoNotOptimize(c.data());
-          }
-          state.counters["flops/s"] = benchmark::Counter(
-              flops, benchmark::Counter::kIsIterationInvariantRate);
-        })
-        ->Unit(benchmark::kMillisecond)
-        ->UseRealTime();
+    for (size_t i = 0; i < std::size(kVariants); ++i) {
+      auto fn = lookupCInterface<GemmFn>(**engine, "gemm" + std::to_string(i));
+      if (!fn) {
+        llvm::errs() << llvm::toString(fn.takeError()) << "\n";
+        return 1;
+      }
+      GemmFn *f = *fn;
+      const char *kind = kVariants[i].operands;
+      benchmark::RegisterBenchmark(
+          nameOf(target, kVariants[i]).c_str(),
+          [f, n, kind, flops](benchmark::State &state) {
+            std::vector<float> a = operand(n, kind, 1), b = operand(n, kind, 2),
+                               c(n * n);
+            Memref1D ad = memref1D(a.data(), n * n),
+                     bd = memref1D(b.data(), n * n),
+                     cd = memref1D(c.data(), n * n);
+            for (auto _ : state) {
+              f(&ad, &bd, &cd);
+              benchmark::DoNotOptimize(c.data());
+            }
+            state.counters["flops/s"] = benchmark::Counter(
+                flops, benchmark::Counter::kIsIterationInvariantRate);
+          })
+          ->Unit(benchmark::kMillisecond)
+          ->UseRealTime();
+    }
+    engines.push_back(std::move(*engine));
   }
-  benchmark::RunSpecifiedBenchmarks();
+  bench::SummaryReporter reporter;
+  benchmark::RunSpecifiedBenchmarks(&reporter);
   benchmark::Shutdown();
+
+  // The ratios the performance targets are stated in (docs/Performance.md).
+  const auto *blas = reporter.find(std::string(blasName) + "/real_time");
+  if (blas && blas->seconds > 0) {
+    llvm::outs() << llvm::formatv("\ntime / OpenBLAS sgemm ({0:f1} ms):\n",
+                                  blas->seconds * 1e3);
+    for (const bench::BenchTarget &target : targets)
+      for (const Variant &v : kVariants)
+        if (const auto *f = reporter.find(nameOf(target, v) + "/real_time"))
+          llvm::outs() << llvm::formatv("  [{0}] {1,-44} {2,6:f2}x\n",
+                                        target.label, v.name,
+                                        f->seconds / blas->seconds);
+  }
   return 0;
 }

@@ -9,7 +9,7 @@ build="${QTRAIN_BUILD_DIR:-$root/build}"
 
 packages=(
   llvm-22-dev libmlir-22-dev mlir-22-tools llvm-22-tools
-  libgtest-dev libbenchmark-dev libopenblas-dev
+  libgtest-dev libbenchmark-dev libopenblas-dev libomp-22-dev
   cmake ninja-build mold g++ python3
 )
 

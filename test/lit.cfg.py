@@ -24,10 +24,11 @@ tools = ["qtrain-opt", "qtrain-numerics"]
 llvm_config.add_tool_substitutions(tools, tool_dirs)
 
 # JIT integration tests run the lowered module with mlir-runner, the runner
-# utilities (printMemrefF32, ...) and the async runtime (parallel tiles).
+# utilities (printMemrefF32, ...) and the OpenMP runtime (parallel tiles),
+# at mlir-runner's default optimisation level.
 runner_libs = ",".join(
     os.path.join(config.llvm_lib_dir, lib)
     for lib in ["libmlir_runner_utils.so", "libmlir_c_runner_utils.so",
-                "libmlir_async_runtime.so"])
+                "libomp.so"])
 config.substitutions.append(
-    ("%jit", "mlir-runner -O3 -e main -entry-point-result=void -shared-libs=" + runner_libs))
+    ("%jit", "mlir-runner -e main -entry-point-result=void -shared-libs=" + runner_libs))

@@ -1,45 +1,46 @@
-//===- Jit.cpp - Compile qtrain modules for this machine ------------------===//
+//===- Jit.cpp - Compile qtrain modules for a CPU -------------------------===//
 
 #include "qtrain/ExecutionEngine/Jit.h"
 
-#include "qtrain/Conversion/Passes.h"
+#include "qtrain/Conversion/QTrainToVector/CpuTarget.h"
 #include "qtrain/Dialect/QTrain/IR/QTrainDialect.h"
+#include "qtrain/Pipelines/Pipelines.h"
 
 #include "mlir/ExecutionEngine/OptUtils.h"
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/InitAllDialects.h"
 #include "mlir/InitAllExtensions.h"
-#include "mlir/InitAllPasses.h"
 #include "mlir/Parser/Parser.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Target/LLVMIR/Dialect/All.h"
 
+#include "llvm/ADT/StringExtras.h"
 #include "llvm/ExecutionEngine/Orc/JITTargetMachineBuilder.h"
 #include "llvm/Support/DynamicLibrary.h"
-#include "llvm/Support/TargetSelect.h"
-#include "llvm/TargetParser/Host.h"
+#include "llvm/TargetParser/Triple.h"
 
 #include <mutex>
-#include <vector>
 
 namespace qtrain {
 
-std::unique_ptr<mlir::MLIRContext> createJitContext() {
+/// Loads the OpenMP runtime into the process once (parallel tiles call
+/// libomp's __kmpc_* entry points); never unloaded, so its worker threads
+/// outlive every engine.
+static llvm::Error loadOpenMPRuntime() {
   static std::once_flag once;
+  static std::string error;
   std::call_once(once, [] {
-    mlir::registerAllPasses();
-    registerQTrainConversionPasses();
-    llvm::InitializeNativeTarget();
-    llvm::InitializeNativeTargetAsmPrinter();
-    // Parallel tiles run on MLIR's async runtime. It is loaded once for the
-    // process rather than per engine: an engine unloading it (its destroy
-    // hook) would tear down the thread pool under later engines.
-    std::string error;
-    if (llvm::sys::DynamicLibrary::LoadLibraryPermanently(
-            QTRAIN_MLIR_ASYNC_RUNTIME, &error))
-      llvm::report_fatal_error(llvm::Twine("qtrain: cannot load ") +
-                               QTRAIN_MLIR_ASYNC_RUNTIME + ": " + error);
+    if (llvm::sys::DynamicLibrary::LoadLibraryPermanently(QTRAIN_OPENMP_RUNTIME,
+                                                          &error))
+      error = std::string("cannot load the OpenMP runtime ") +
+              QTRAIN_OPENMP_RUNTIME + ": " + error;
   });
+  if (error.empty())
+    return llvm::Error::success();
+  return llvm::createStringError(error);
+}
+
+std::unique_ptr<mlir::MLIRContext> createJitContext() {
   mlir::DialectRegistry registry;
   mlir::registerAllDialects(registry);
   mlir::registerAllExtensions(registry);
@@ -51,56 +52,73 @@ std::unique_ptr<mlir::MLIRContext> createJitContext() {
   return context;
 }
 
-llvm::Expected<std::shared_ptr<mlir::ExecutionEngine>>
-compileForHost(mlir::MLIRContext &context, llvm::StringRef source,
-               const JitOptions &options) {
-  std::string diagnostics;
-  llvm::raw_string_ostream os(diagnostics);
-  mlir::ScopedDiagnosticHandler handler(&context, [&](mlir::Diagnostic &d) {
-    os << d.getLocation() << ": " << d << "\n";
-    return mlir::success();
-  });
-  mlir::OwningOpRef<mlir::ModuleOp> module =
-      mlir::parseSourceString<mlir::ModuleOp>(source, &context);
-  if (!module)
-    return llvm::createStringError("cannot parse the module:\n" + diagnostics);
+/// Collects a context's diagnostics while alive.
+class DiagnosticCollector {
+public:
+  explicit DiagnosticCollector(mlir::MLIRContext *context)
+      : os(text), handler(context, [this](mlir::Diagnostic &d) {
+          os << d.getLocation() << ": " << d << "\n";
+          return mlir::success();
+        }) {}
+  const std::string &str() const { return text; }
 
-  mlir::PassManager pm(&context);
-  QTrainToLLVMOptions pipeline;
-  pipeline.vectorWidth = options.vectorWidth;
-  pipeline.tileElements = options.tileElements;
-  buildQTrainToLLVMPipeline(pm, pipeline);
-  if (mlir::failed(pm.run(*module)))
-    return llvm::createStringError("qtrain-to-llvm failed:\n" + diagnostics);
+private:
+  std::string text;
+  llvm::raw_string_ostream os;
+  mlir::ScopedDiagnosticHandler handler;
+};
 
-  // The host's CPU and features (e.g. AVX-512), not a generic x86-64.
-  auto builder = llvm::orc::JITTargetMachineBuilder::detectHost();
-  if (!builder)
-    return builder.takeError();
-  builder->setCPU(llvm::sys::getHostCPUName().str());
-  builder->setCodeGenOptLevel(llvm::CodeGenOptLevel::Aggressive);
-  auto machine = builder->createTargetMachine();
+llvm::Expected<std::unique_ptr<mlir::ExecutionEngine>>
+jitCompile(mlir::ModuleOp module, const JitOptions &options) {
+  if (auto e = loadOpenMPRuntime())
+    return std::move(e);
+  auto lowering = resolveLoweringOptions(options.lowering);
+  if (!lowering)
+    return lowering.takeError();
+  auto target = resolveCpuTarget(lowering->targetCpu, lowering->targetFeatures);
+  if (!target)
+    return target.takeError();
+
+  DiagnosticCollector diagnostics(module.getContext());
+  mlir::PassManager pm(module.getContext());
+  buildQTrainToLLVMPipeline(pm, *lowering);
+  if (mlir::failed(pm.run(module)))
+    return llvm::createStringError("qtrain-to-llvm failed:\n" +
+                                   diagnostics.str());
+
+  // The lowering's target, not a generic x86-64.
+  llvm::orc::JITTargetMachineBuilder builder{llvm::Triple(target->triple)};
+  builder.setCPU(target->cpu);
+  llvm::SmallVector<llvm::StringRef> features;
+  llvm::StringRef(target->features)
+      .split(features, ',', -1, /*KeepEmpty=*/false);
+  builder.addFeatures(
+      std::vector<std::string>(features.begin(), features.end()));
+  builder.setCodeGenOptLevel(llvm::CodeGenOptLevel::Aggressive);
+  auto machine = builder.createTargetMachine();
   if (!machine)
     return machine.takeError();
 
   mlir::ExecutionEngineOptions engineOptions;
-  auto transformer =
+  engineOptions.transformer =
       mlir::makeOptimizingTransformer(options.optLevel, 0, machine->get());
-  engineOptions.transformer = transformer;
   engineOptions.jitCodeGenOptLevel = llvm::CodeGenOptLevel::Aggressive;
   engineOptions.enableGDBNotificationListener = false;
   engineOptions.enablePerfNotificationListener = false;
-  auto engine = mlir::ExecutionEngine::create(*module, engineOptions,
-                                              std::move(*machine));
-  if (!engine)
-    return engine.takeError();
-  std::shared_ptr<mlir::ExecutionEngine> shared = std::move(*engine);
-  // Deliberately leaked (see Jit.h): never destroyed, not even at exit.
-  static std::mutex *mutex = new std::mutex;
-  static auto *alive = new std::vector<std::shared_ptr<mlir::ExecutionEngine>>;
-  std::lock_guard<std::mutex> lock(*mutex);
-  alive->push_back(shared);
-  return shared;
+  return mlir::ExecutionEngine::create(module, engineOptions,
+                                       std::move(*machine));
+}
+
+llvm::Expected<std::unique_ptr<mlir::ExecutionEngine>>
+jitCompile(mlir::MLIRContext &context, llvm::StringRef source,
+           const JitOptions &options) {
+  DiagnosticCollector diagnostics(&context);
+  mlir::OwningOpRef<mlir::ModuleOp> module =
+      mlir::parseSourceString<mlir::ModuleOp>(source, &context);
+  if (!module)
+    return llvm::createStringError("cannot parse the module:\n" +
+                                   diagnostics.str());
+  return jitCompile(*module, options);
 }
 
 } // namespace qtrain

@@ -2,51 +2,93 @@
 
 #include "qtrain/Pipelines/Pipelines.h"
 
+#include "qtrain/Conversion/Passes.h"
+
+#include "mlir/Conversion/Passes.h"
+#include "mlir/Dialect/Arith/Transforms/Passes.h"
+#include "mlir/Dialect/Bufferization/Pipelines/Passes.h"
+#include "mlir/Dialect/Bufferization/Transforms/Passes.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Linalg/Passes.h"
+#include "mlir/Dialect/MemRef/Transforms/Passes.h"
+#include "mlir/Dialect/SCF/Transforms/Passes.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Pass/PassRegistry.h"
-
-#include "llvm/Support/ErrorHandling.h"
-#include "llvm/Support/FormatVariadic.h"
+#include "mlir/Transforms/Passes.h"
 
 namespace qtrain {
 
-std::string qtrainToLLVMPipelineText(const QTrainToLLVMOptions &options) {
-  return llvm::formatv(
-      "convert-qtrain-to-vector{{vector-width={0} tile-elements={1}},"
-      "func.func(convert-elementwise-to-linalg),canonicalize,eliminate-empty-"
-      "tensors,"
-      "one-shot-bufferize{{bufferize-function-boundaries "
-      "function-boundary-type-conversion=identity-layout-map},"
-      "func.func(convert-linalg-to-loops),buffer-deallocation-pipeline,"
-      "convert-bufferization-to-memref,"
-      "func.func(scf-forall-to-parallel),async-parallel-for{{async-dispatch="
-      "true min-task-size=1},"
-      "async-to-async-runtime,async-runtime-ref-counting,"
-      "async-runtime-ref-counting-opt,convert-async-to-llvm,"
-      "convert-vector-to-scf,convert-scf-to-cf,arith-expand,"
-      "expand-strided-metadata,lower-affine,"
-      "convert-vector-to-llvm,finalize-memref-to-llvm,"
-      "convert-arith-to-llvm,convert-math-to-llvm,convert-cf-to-llvm,"
-      "convert-func-to-llvm,convert-index-to-llvm,"
-      "reconcile-unrealized-casts",
-      static_cast<int64_t>(options.vectorWidth),
-      static_cast<int64_t>(options.tileElements));
+QTrainToVectorOptions QTrainToLLVMOptions::toLoweringOptions() const {
+  QTrainToVectorOptions o;
+  o.targetCpu = targetCpu;
+  o.targetFeatures = targetFeatures;
+  o.vectorWidth = vectorWidth;
+  o.tileElements = tileElements;
+  o.gemmRows = gemmRows;
+  o.gemmVectors = gemmVectors;
+  return o;
 }
 
 void buildQTrainToLLVMPipeline(mlir::OpPassManager &pm,
-                               const QTrainToLLVMOptions &options) {
-  if (mlir::failed(
-          mlir::parsePassPipeline(qtrainToLLVMPipelineText(options), pm)))
-    llvm::report_fatal_error("qtrain-to-llvm: the pipeline text is invalid");
+                               const QTrainToVectorOptions &options) {
+  using namespace mlir;
+  ConvertQTrainToVectorOptions lowering;
+  lowering.targetCpu = options.targetCpu;
+  lowering.targetFeatures = options.targetFeatures;
+  lowering.vectorWidth = options.vectorWidth;
+  lowering.tileElements = options.tileElements;
+  lowering.gemmRows = options.gemmRows;
+  lowering.gemmVectors = options.gemmVectors;
+  pm.addPass(createConvertQTrainToVector(lowering));
+
+  // Tensors to buffers.
+  pm.addNestedPass<func::FuncOp>(createConvertElementwiseToLinalgPass());
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(bufferization::createEmptyTensorEliminationPass());
+  bufferization::OneShotBufferizePassOptions bufferize;
+  bufferize.bufferizeFunctionBoundaries = true;
+  bufferize.functionBoundaryTypeConversion =
+      bufferization::LayoutMapOption::IdentityLayoutMap;
+  pm.addPass(bufferization::createOneShotBufferizePass(bufferize));
+  pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
+  bufferization::buildBufferDeallocationPipeline(pm);
+  pm.addPass(createConvertBufferizationToMemRefPass());
+
+  // Parallel tiles (scf.forall) to OpenMP work-sharing loops.
+  pm.addNestedPass<func::FuncOp>(createForallToParallelLoopPass());
+  pm.addPass(createConvertSCFToOpenMPPass());
+  // The OpenMP conversion wraps each loop body in a memref.alloca_scope
+  // (stack allocations freed per iteration). The bodies allocate nothing
+  // on the stack, so canonicalization inlines the scopes, which must go
+  // before scf-to-cf: a scope's region holds a single block.
+  pm.addPass(createCanonicalizerPass());
+
+  // Everything to the LLVM dialect.
+  pm.addPass(createConvertVectorToSCFPass());
+  pm.addPass(createSCFToControlFlowPass());
+  pm.addPass(arith::createArithExpandOpsPass());
+  pm.addPass(memref::createExpandStridedMetadataPass());
+  pm.addPass(createLowerAffinePass());
+  pm.addPass(createConvertVectorToLLVMPass());
+  pm.addPass(createFinalizeMemRefToLLVMConversionPass());
+  pm.addPass(createArithToLLVMConversionPass());
+  pm.addPass(createConvertMathToLLVMPass());
+  pm.addPass(createConvertControlFlowToLLVMPass());
+  pm.addPass(createConvertFuncToLLVMPass());
+  pm.addPass(createConvertIndexToLLVMPass());
+  pm.addPass(createConvertOpenMPToLLVMPass());
+  pm.addPass(createReconcileUnrealizedCastsPass());
 }
 
 void registerQTrainPipelines() {
   mlir::PassPipelineRegistration<QTrainToLLVMOptions>(
       "qtrain-to-llvm",
       "Lower a module using qtrain on tensors to the LLVM dialect "
-      "(convert-qtrain-to-vector, one-shot-bufferize, then the upstream "
-      "conversions to LLVM)",
-      buildQTrainToLLVMPipeline);
+      "(convert-qtrain-to-vector, one-shot-bufferize, OpenMP for parallel "
+      "tiles, then the upstream conversions to LLVM)",
+      [](mlir::OpPassManager &pm, const QTrainToLLVMOptions &options) {
+        buildQTrainToLLVMPipeline(pm, options.toLoweringOptions());
+      });
 }
 
 } // namespace qtrain

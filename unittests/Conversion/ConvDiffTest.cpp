@@ -136,7 +136,7 @@ TEST(ConvDiff, MatchesLibraryBitForBit) {
       text += store("z", "o", cc.out, "f32");
       text += "  return\n}\n";
     }
-  auto engine = compileForHost(*ctx, text);
+  auto engine = jitCompile(*ctx, text);
   ASSERT_TRUE(!!engine) << llvm::toString(engine.takeError()) << "\n" << text;
   std::mt19937_64 rng(seed);
   nx::MinifloatFormat e4m3 = *nx::lookupMinifloat("e4m3fn");

@@ -222,8 +222,8 @@ TEST_P(MatmulDiff, MatchesLibraryBitForBit) {
     text += matmulFunction(*ctx, "mm" + std::to_string(i), ac.spec, kShapes[i]);
   for (int64_t tile : {int64_t(0), int64_t(65536)}) {
     JitOptions options;
-    options.tileElements = tile;
-    auto engine = compileForHost(*ctx, text, options);
+    options.lowering.tileElements = tile;
+    auto engine = jitCompile(*ctx, text, options);
     ASSERT_TRUE(!!engine) << llvm::toString(engine.takeError()) << "\n" << text;
     std::mt19937_64 rng(seed);
     for (size_t i = 0; i < std::size(kShapes); ++i) {

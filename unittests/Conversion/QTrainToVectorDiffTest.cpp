@@ -241,9 +241,9 @@ void checkFormat(const FormatCase &fc, int64_t width,
   std::vector<nx::Rounding> rs = roundings();
   std::string text = moduleText(*ctx, fc.format, rs);
   JitOptions options;
-  options.vectorWidth = width;
-  options.tileElements = tileElements;
-  auto engine = compileForHost(*ctx, text, options);
+  options.lowering.vectorWidth = width;
+  options.lowering.tileElements = tileElements;
+  auto engine = jitCompile(*ctx, text, options);
   ASSERT_TRUE(!!engine) << llvm::toString(engine.takeError()) << "\n" << text;
 
   const nx::ElementFormat &f = fc.format;

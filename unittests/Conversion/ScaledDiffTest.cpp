@@ -346,8 +346,8 @@ TEST_P(ScaledDiff, MatchesLibraryBitForBit) {
   for (int64_t tile : {int64_t(65536), int64_t(40)}) {
     SCOPED_TRACE("tile-elements " + std::to_string(tile));
     JitOptions options;
-    options.tileElements = tile;
-    auto engine = compileForHost(*ctx, text, options);
+    options.lowering.tileElements = tile;
+    auto engine = jitCompile(*ctx, text, options);
     ASSERT_TRUE(!!engine) << llvm::toString(engine.takeError()) << "\n" << text;
 
     std::mt19937_64 rng(seed);

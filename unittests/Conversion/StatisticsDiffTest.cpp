@@ -79,7 +79,7 @@ TEST(StatisticsDiff, AmaxMedianAndHistogram) {
   uint64_t seed = masterSeed();
   SCOPED_TRACE("replay with QTRAIN_DIFF_SEED=" + std::to_string(seed));
   auto ctx = createJitContext();
-  auto engine = compileForHost(*ctx, kStatistics);
+  auto engine = jitCompile(*ctx, kStatistics);
   ASSERT_TRUE(!!engine) << llvm::toString(engine.takeError());
   auto fn = lookupCInterface<StatFn>(**engine, "stats");
   ASSERT_TRUE(!!fn) << llvm::toString(fn.takeError());
@@ -164,7 +164,7 @@ TEST(StatisticsDiff, NonzeroMediansAndMedianHistogram) {
   uint64_t seed = masterSeed();
   SCOPED_TRACE("replay with QTRAIN_DIFF_SEED=" + std::to_string(seed));
   auto ctx = createJitContext();
-  auto engine = compileForHost(*ctx, kMedians);
+  auto engine = jitCompile(*ctx, kMedians);
   ASSERT_TRUE(!!engine) << llvm::toString(engine.takeError());
   auto nz = lookupCInterface<NonzeroFn>(**engine, "nz");
   auto hist = lookupCInterface<HistFn>(**engine, "hist");
@@ -244,7 +244,7 @@ func.func @s{0}(%in: memref<?xf32>, %out: memref<?xf32>) attributes {{llvm.emit_
 )",
                           i, cases[i].level, cases[i].element)
                 .str();
-  auto engine = compileForHost(*ctx, text);
+  auto engine = jitCompile(*ctx, text);
   ASSERT_TRUE(!!engine) << llvm::toString(engine.takeError()) << text;
   std::mt19937_64 rng(masterSeed());
   std::vector<float> stats = {0.0f,
@@ -333,7 +333,7 @@ TEST(StatisticsDiff, ZeroSettingError) {
     text += store("z1", "out", {1}, "f32");
     text += "  return\n}\n";
   }
-  auto engine = compileForHost(*ctx, text);
+  auto engine = jitCompile(*ctx, text);
   ASSERT_TRUE(!!engine) << llvm::toString(engine.takeError()) << text;
   std::mt19937_64 rng(masterSeed());
   for (size_t c = 0; c < std::size(cases); ++c) {
@@ -396,7 +396,7 @@ func.func @d{0}(%a: memref<?xf32>, %h: memref<?xf32>, %s: memref<?xf32>, %nh: me
                           c, levels[c])
                 .str();
   }
-  auto engine = compileForHost(*ctx, text);
+  auto engine = jitCompile(*ctx, text);
   ASSERT_TRUE(!!engine) << llvm::toString(engine.takeError()) << text;
   std::mt19937_64 rng(masterSeed());
   for (size_t c = 0; c < std::size(levels); ++c) {
@@ -453,7 +453,7 @@ func.func @m{0}(%in: memref<?xf32>, %out: memref<?xf32>) attributes {{llvm.emit_
 )",
                           b)
                 .str();
-  auto engine = compileForHost(*ctx, text);
+  auto engine = jitCompile(*ctx, text);
   ASSERT_TRUE(!!engine) << llvm::toString(engine.takeError()) << text;
   std::mt19937_64 rng(masterSeed());
   for (int b : bins) {

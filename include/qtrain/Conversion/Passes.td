@@ -9,7 +9,8 @@ def ConvertQTrainToVector : Pass<"convert-qtrain-to-vector", "mlir::ModuleOp"> {
   let summary = "Lower qtrain ops on tensors to vector, arith, scf and memref code";
   let description = [{
     Replaces every qtrain op by loops over buffers whose element code is
-    vectorised (`vector-width` lanes) and computes exactly the bits of the
+    vectorised (`vector-width` lanes; by default one vector register of
+    the target CPU, see docs/CPULowering.md) and computes exactly the bits of the
     numerics library (docs/Numerics.md): minifloat and integer rounding with
     integer bit operations, stochastic rounding with the library's random
     streams indexed by each element's row-major position. Operands enter
@@ -39,11 +40,24 @@ def ConvertQTrainToVector : Pass<"convert-qtrain-to-vector", "mlir::ModuleOp"> {
     "mlir::vector::VectorDialect"
   ];
   let options = [
-    Option<"vectorWidth", "vector-width", "int64_t", /*default=*/"16",
-           "Lanes of the element code's vectors (16 f32 = one AVX-512 register)">,
-    Option<"tileElements", "tile-elements", "int64_t", /*default=*/"65536",
+    Option<"targetCpu", "target-cpu", "std::string", /*default=*/"\"\"",
+           "LLVM CPU to generate code for (x86-64-v3, znver3, ...); empty or "
+           "'host': this machine">,
+    Option<"targetFeatures", "target-features", "std::string",
+           /*default=*/"\"\"",
+           "Feature changes on top of the CPU's (+avx512f,-fma)">,
+    Option<"vectorWidth", "vector-width", "int64_t", /*default=*/"0",
+           "Lanes of the element code's vectors (0: one vector register of "
+           "f32 on the target)">,
+    Option<"tileElements", "tile-elements", "int64_t",
+           /*default=*/"::qtrain::kDefaultTileElements",
            "Elements per parallel tile of elementwise ops (scf.forall); 0 "
-           "keeps every op on one thread">
+           "keeps every op on one thread">,
+    Option<"gemmRows", "gemm-rows", "int64_t", /*default=*/"0",
+           "Rows of an f32 GEMM register block (0: from the target)">,
+    Option<"gemmVectors", "gemm-vectors", "int64_t", /*default=*/"0",
+           "Column vectors of an f32 GEMM register block (0: from the "
+           "target)">
   ];
 }
 

@@ -3,9 +3,9 @@
 #ifndef QTRAIN_PIPELINES_PIPELINES_H
 #define QTRAIN_PIPELINES_PIPELINES_H
 
-#include "mlir/Pass/PassOptions.h"
+#include "qtrain/Conversion/QTrainToVector/QTrainToVector.h"
 
-#include <string>
+#include "mlir/Pass/PassOptions.h"
 
 namespace mlir {
 class OpPassManager;
@@ -13,26 +13,47 @@ class OpPassManager;
 
 namespace qtrain {
 
+/// The textual options of `qtrain-to-llvm`: those of
+/// convert-qtrain-to-vector, mapped onto QTrainToVectorOptions (which holds
+/// the defaults).
 struct QTrainToLLVMOptions
     : public mlir::PassPipelineOptions<QTrainToLLVMOptions> {
+  Option<std::string> targetCpu{
+      *this, "target-cpu",
+      llvm::cl::desc("LLVM CPU to generate code for (x86-64-v3, znver3, ...); "
+                     "empty or 'host': this machine")};
+  Option<std::string> targetFeatures{
+      *this, "target-features",
+      llvm::cl::desc("Feature changes on top of the CPU's (+avx512f,-fma)")};
   Option<int64_t> vectorWidth{
       *this, "vector-width",
-      llvm::cl::desc("Lanes of the element code's vectors"),
-      llvm::cl::init(16)};
+      llvm::cl::desc("Lanes of the element code's vectors (0: one vector "
+                     "register of f32 on the target)"),
+      llvm::cl::init(QTrainToVectorOptions().vectorWidth)};
   Option<int64_t> tileElements{
       *this, "tile-elements",
       llvm::cl::desc("Elements per parallel tile (0: single-threaded)"),
-      llvm::cl::init(65536)};
-};
+      llvm::cl::init(QTrainToVectorOptions().tileElements)};
+  Option<int64_t> gemmRows{
+      *this, "gemm-rows",
+      llvm::cl::desc("Rows of an f32 GEMM register block (0: from the target)"),
+      llvm::cl::init(QTrainToVectorOptions().gemmRows)};
+  Option<int64_t> gemmVectors{
+      *this, "gemm-vectors",
+      llvm::cl::desc(
+          "Column vectors of an f32 GEMM register block (0: from the target)"),
+      llvm::cl::init(QTrainToVectorOptions().gemmVectors)};
 
-/// The upstream passes that follow convert-qtrain-to-vector, as a textual
-/// pipeline (docs/CPULowering.md lists them).
-std::string qtrainToLLVMPipelineText(const QTrainToLLVMOptions &options);
+  QTrainToVectorOptions toLoweringOptions() const;
+};
 
 /// qtrain on tensors (in func ops) down to the LLVM dialect, ready for
 /// mlir-runner, mlir-translate --mlir-to-llvmir or an ExecutionEngine.
+/// Parallel tiles become OpenMP work-sharing loops: the result calls
+/// libomp (__kmpc_*), which the runner or the JIT must load. The passes
+/// are listed in docs/CPULowering.md.
 void buildQTrainToLLVMPipeline(mlir::OpPassManager &pm,
-                               const QTrainToLLVMOptions &options);
+                               const QTrainToVectorOptions &options);
 
 /// Registers `qtrain-to-llvm` with the pass registry (qtrain-opt).
 void registerQTrainPipelines();

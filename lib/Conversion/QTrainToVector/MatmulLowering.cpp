@@ -10,7 +10,8 @@
 //
 // f32 accumulation with exact products and nearest-even rounding (the
 // default) is the chain of f32 FMAs, RN(P + a * b), so it runs on the FMA
-// units directly, in blocks of 4 rows x 3 vectors of columns.
+// units directly, in register blocks of `gemm-rows` rows x `gemm-vectors`
+// vectors of columns (4 x 3 with 32 vector registers, 6 x 2 with 16).
 //
 // The shared E-DGA threshold couples all outputs of a GEMM after every k
 // step; that path keeps the states in tensors and runs on one thread.
@@ -345,10 +346,10 @@ struct MatmulLowering : OpConversionPattern<MatmulOp> {
       return success();
     }
     bool fma = isFmaChain(spec);
-    // Register blocking of the FMA chains: 4 rows x 3 vectors of columns
-    // (12 accumulators, 7 loads per 12 FMAs).
-    int64_t blockRows = fma ? 4 : 1;
-    int64_t colVecs = fma ? 3 : 1;
+    // Register blocking of the FMA chains, from the target's register file
+    // (CpuTarget.cpp).
+    int64_t blockRows = fma ? options.gemmRows : 1;
+    int64_t colVecs = fma ? options.gemmVectors : 1;
     // Rows per parallel tile: about tileElements outputs, whole row blocks.
     int64_t tileRows = blockRows;
     if (options.tileElements > 0)

@@ -1,6 +1,7 @@
 //===- QTrainToVector.cpp - The convert-qtrain-to-vector pass -------------===//
 
 #include "qtrain/Conversion/Passes.h"
+#include "qtrain/Conversion/QTrainToVector/CpuTarget.h"
 #include "qtrain/Dialect/QTrain/IR/QTrainDialect.h"
 
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
@@ -28,14 +29,16 @@ struct ConvertQTrainToVector
   using Base::Base;
 
   void runOnOperation() override {
-    if (vectorWidth < 1) {
-      getOperation().emitError("vector-width must be at least 1, got ")
-          << static_cast<int64_t>(vectorWidth);
-      return signalPassFailure();
-    }
-    if (tileElements < 0) {
-      getOperation().emitError("tile-elements must not be negative, got ")
-          << static_cast<int64_t>(tileElements);
+    QTrainToVectorOptions given;
+    given.targetCpu = targetCpu;
+    given.targetFeatures = targetFeatures;
+    given.vectorWidth = vectorWidth;
+    given.tileElements = tileElements;
+    given.gemmRows = gemmRows;
+    given.gemmVectors = gemmVectors;
+    auto options = resolveLoweringOptions(given);
+    if (!options) {
+      getOperation().emitError(llvm::toString(options.takeError()));
       return signalPassFailure();
     }
     mlir::MLIRContext *ctx = &getContext();
@@ -51,10 +54,7 @@ struct ConvertQTrainToVector
         [](mlir::Operation *) { return true; });
 
     mlir::RewritePatternSet patterns(ctx);
-    QTrainToVectorOptions options;
-    options.vectorWidth = vectorWidth;
-    options.tileElements = tileElements;
-    populateQTrainToVectorConversionPatterns(patterns, options);
+    populateQTrainToVectorConversionPatterns(patterns, *options);
     if (mlir::failed(mlir::applyPartialConversion(getOperation(), target,
                                                   std::move(patterns))))
       signalPassFailure();

@@ -419,14 +419,7 @@ lowerScaledEncode(OpBuilder &b, Location loc, Value input,
   };
 
   SmallVector<Value> done;
-  // Parallel block tiles end at block boundaries, so the last chunk of a
-  // tile is a masked store next to the next tile's first one. With 32-bit
-  // elements that is safe; with narrower codes (encode to i8) the
-  // differential test saw neighbouring tiles' bytes clobbered, so those
-  // stay on one thread until the cause is understood.
-  bool wideElements = outElem.getIntOrFloatBitWidth() == 32;
-  if (tileElements > 0 && !rowLength && wideElements &&
-      blocksAreRuns(level, inType)) {
+  if (tileElements > 0 && !rowLength && blocksAreRuns(level, inType)) {
     // Parallel tiles of whole blocks. Blocks are row-major runs here, so a
     // range of blocks is one range of the flat tensor.
     size_t k = view.dims.size();

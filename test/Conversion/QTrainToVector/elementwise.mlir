@@ -1,4 +1,6 @@
-// RUN: qtrain-opt %s --convert-qtrain-to-vector="tile-elements=0" --canonicalize --cse | FileCheck %s
+// RUN: qtrain-opt %s --convert-qtrain-to-vector="tile-elements=0 target-cpu=x86-64-v4" --canonicalize --cse | FileCheck %s
+// RUN: qtrain-opt %s --convert-qtrain-to-vector="tile-elements=0 target-cpu=x86-64-v3" --canonicalize --cse | FileCheck %s --check-prefix=AVX2
+// RUN: qtrain-opt %s --convert-qtrain-to-vector="tile-elements=0 target-cpu=x86-64-v4 target-features=-avx512f" --canonicalize --cse | FileCheck %s --check-prefix=AVX2
 // RUN: qtrain-opt %s --convert-qtrain-to-vector="vector-width=4 tile-elements=0" --canonicalize --cse | FileCheck %s --check-prefix=W4
 // RUN: qtrain-opt %s --convert-qtrain-to-vector --canonicalize --cse | FileCheck %s --check-prefix=TILE
 
@@ -12,6 +14,13 @@
 // TILE:   scf.for {{.*}} iter_args(%{{.*}} = %[[SLICE]])
 // TILE:   scf.forall.in_parallel
 // TILE:     tensor.parallel_insert_slice %{{.*}} into %[[OUT]]
+
+// The vector width is one register of f32 on the target: 8 lanes with AVX2
+// (x86-64-v3, or AVX-512 turned off), 16 with AVX-512 (x86-64-v4).
+// AVX2-LABEL: func.func @quantize
+// AVX2: vector.transfer_read %{{.*}} : tensor<?xf32>, vector<8xf32>
+// AVX2-NOT: vector<16xf32>
+// AVX2-LABEL: func.func @
 
 // The tensor is flattened, the loop reads and writes 16 lanes at a time on
 // tensors (one-shot bufferization then writes in place), one masked tail

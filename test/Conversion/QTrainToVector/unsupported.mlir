@@ -1,9 +1,20 @@
 // RUN: qtrain-opt %s --split-input-file --convert-qtrain-to-vector --verify-diagnostics
-// RUN: not qtrain-opt %s --split-input-file --convert-qtrain-to-vector="vector-width=0" 2>&1 | FileCheck %s --check-prefix=WIDTH
+// RUN: not qtrain-opt %s --split-input-file --convert-qtrain-to-vector="vector-width=-1" 2>&1 | FileCheck %s --check-prefix=WIDTH
 // RUN: not qtrain-opt %s --split-input-file --convert-qtrain-to-vector="tile-elements=-1" 2>&1 | FileCheck %s --check-prefix=TILE
+// RUN: not qtrain-opt %s --split-input-file --convert-qtrain-to-vector="gemm-rows=-2" 2>&1 | FileCheck %s --check-prefix=ROWS
+// RUN: not qtrain-opt %s --split-input-file --convert-qtrain-to-vector="target-cpu=pentium9" 2>&1 | FileCheck %s --check-prefix=CPU
+// RUN: not qtrain-opt %s --split-input-file --convert-qtrain-to-vector="target-features=+avx3" 2>&1 | FileCheck %s --check-prefix=FEATURE
+// RUN: not qtrain-opt %s --split-input-file --convert-qtrain-to-vector="target-features=avx2" 2>&1 | FileCheck %s --check-prefix=FEATURE-SIGN
+// RUN: not qtrain-opt %s --split-input-file --qtrain-to-llvm="target-cpu=pentium9" 2>&1 | FileCheck %s --check-prefix=CPU
 
-// WIDTH: error: vector-width must be at least 1, got 0
+// WIDTH: error: vector-width must be at least 0 (0: from the target), got -1
 // TILE: error: tile-elements must not be negative, got -1
+// ROWS: error: gemm-rows must be at least 0 (0: from the target), got -2
+// CPU: error: unknown target CPU 'pentium9'
+// CPU-NOT: not a recognized processor
+// FEATURE: error: bad target feature '+avx3': expected +name or -name
+// FEATURE-NOT: not a recognized feature
+// FEATURE-SIGN: error: bad target feature 'avx2'
 
 // What the CPU lowering does not cover yet fails with the op's location
 // (docs/CPULowering.md lists it).

@@ -2,7 +2,7 @@
 // ties, overflow and subnormals of e4m3fn, with a tail after 16 lanes.
 // RUN: qtrain-opt %s --qtrain-to-llvm | %jit | FileCheck %s
 // RUN: qtrain-opt %s --qtrain-to-llvm="vector-width=4" | %jit | FileCheck %s
-// Parallel tiles of 16 elements on the async runtime give the same bits.
+// Parallel tiles of 16 elements on OpenMP threads give the same bits.
 // RUN: qtrain-opt %s --qtrain-to-llvm="tile-elements=4" | %jit | FileCheck %s
 
 func.func @main() {

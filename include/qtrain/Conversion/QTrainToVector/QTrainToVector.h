@@ -10,6 +10,7 @@
 #define QTRAIN_CONVERSION_QTRAINTOVECTOR_QTRAINTOVECTOR_H
 
 #include <cstdint>
+#include <string>
 
 namespace mlir {
 class RewritePatternSet;
@@ -17,13 +18,30 @@ class RewritePatternSet;
 
 namespace qtrain {
 
+/// Elements per parallel tile unless asked otherwise (ISA-independent: a
+/// tile is a unit of work for a thread, not of a register file).
+inline constexpr int64_t kDefaultTileElements = 65536;
+
+/// The options of the CPU lowering, in one struct: the pass, the
+/// qtrain-to-llvm pipeline and the JIT take this (their textual options
+/// map onto it field by field). Fields left at 0 / empty depend on the ISA
+/// and are filled in from the target by resolveLoweringOptions
+/// (CpuTarget.h); the patterns below take resolved options.
 struct QTrainToVectorOptions {
-  /// Lanes of the element code's vectors.
-  int64_t vectorWidth = 16;
+  /// LLVM CPU name to generate code for; "" or "host": this machine.
+  std::string targetCpu;
+  /// Feature changes on top of the CPU's ("+avx512f,-fma").
+  std::string targetFeatures;
+  /// Lanes of the element code's vectors (0: one register of f32).
+  int64_t vectorWidth = 0;
   /// Elementwise ops over more elements than this are split into tiles of
   /// this many elements that run in parallel (scf.forall); 0 runs every op
   /// on one thread. Results do not depend on it.
-  int64_t tileElements = 65536;
+  int64_t tileElements = kDefaultTileElements;
+  /// Register blocking of f32 GEMM chains: rows, and vectors of columns
+  /// (0: from the target's register file).
+  int64_t gemmRows = 0;
+  int64_t gemmVectors = 0;
 };
 
 /// Quantize, encode and decode of unscaled element formats.
