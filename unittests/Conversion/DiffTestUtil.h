@@ -9,6 +9,7 @@
 #ifndef QTRAIN_UNITTESTS_CONVERSION_DIFFTESTUTIL_H
 #define QTRAIN_UNITTESTS_CONVERSION_DIFFTESTUTIL_H
 
+#include "qtrain/Conversion/QTrainToVector/CpuTarget.h"
 #include "qtrain/ExecutionEngine/Jit.h"
 
 #include "mlir/IR/Attributes.h"
@@ -30,6 +31,20 @@ using qtrain::Memref1D;
 
 template <typename T> Memref1D view(std::vector<T> &v, int64_t count) {
   return memref1D(v.data(), count);
+}
+
+/// The CPUs the differential tests generate code for: the host, and on a
+/// host with AVX-512 also x86-64-v3 (the AVX2 code an AVX2 machine gets by
+/// default, which runs here too), so both ISAs' code paths are checked bit
+/// for bit wherever the tests run on AVX-512.
+inline std::vector<std::string> diffTargets() {
+  std::vector<std::string> targets = {"host"};
+  auto host = resolveCpuTarget("host", "");
+  if (!host)
+    llvm::consumeError(host.takeError());
+  else if (host->vectorBits == 512)
+    targets.push_back("x86-64-v3");
+  return targets;
 }
 
 inline uint64_t masterSeed() {

@@ -220,9 +220,17 @@ TEST_P(MatmulDiff, MatchesLibraryBitForBit) {
   std::string text;
   for (size_t i = 0; i < std::size(kShapes); ++i)
     text += matmulFunction(*ctx, "mm" + std::to_string(i), ac.spec, kShapes[i]);
-  for (int64_t tile : {int64_t(0), int64_t(65536)}) {
+  // One thread and parallel tiles on the host; tiles on the other target.
+  std::vector<std::pair<int64_t, std::string>> runs = {{0, "host"},
+                                                       {65536, "host"}};
+  if (diffTargets().size() > 1)
+    runs.push_back({65536, diffTargets().back()});
+  for (auto [tile, target] : runs) {
+    SCOPED_TRACE("target " + target + ", tile-elements " +
+                 std::to_string(tile));
     JitOptions options;
     options.lowering.tileElements = tile;
+    options.lowering.targetCpu = target;
     auto engine = jitCompile(*ctx, text, options);
     ASSERT_TRUE(!!engine) << llvm::toString(engine.takeError()) << "\n" << text;
     std::mt19937_64 rng(seed);

@@ -228,14 +228,16 @@ std::string describe(mlir::MLIRContext &ctx, const nx::Rounding &r) {
   return print(RoundingAttr::get(&ctx, r));
 }
 
-/// Compiles the format's module with `width` lanes and compares every
-/// function with the library on the format's inputs.
+/// Compiles the format's module for `target` with `width` lanes (0: the
+/// target's) and compares every function with the library on the format's
+/// inputs.
 void checkFormat(const FormatCase &fc, int64_t width,
-                 int64_t tileElements = 65536) {
+                 int64_t tileElements = 65536,
+                 const std::string &target = "host") {
   uint64_t seed = masterSeed();
-  SCOPED_TRACE(llvm::formatv("format {0}, vector width {1}, tiles of {2}, "
-                             "replay with QTRAIN_DIFF_SEED={3}",
-                             fc.name, width, tileElements, seed)
+  SCOPED_TRACE(llvm::formatv("format {0}, target {1}, vector width {2}, "
+                             "tiles of {3}, replay with QTRAIN_DIFF_SEED={4}",
+                             fc.name, target, width, tileElements, seed)
                    .str());
   auto ctx = createJitContext();
   std::vector<nx::Rounding> rs = roundings();
@@ -243,6 +245,7 @@ void checkFormat(const FormatCase &fc, int64_t width,
   JitOptions options;
   options.lowering.vectorWidth = width;
   options.lowering.tileElements = tileElements;
+  options.lowering.targetCpu = target;
   auto engine = jitCompile(*ctx, text, options);
   ASSERT_TRUE(!!engine) << llvm::toString(engine.takeError()) << "\n" << text;
 
@@ -328,7 +331,11 @@ void checkFormat(const FormatCase &fc, int64_t width,
 
 class ElementDiff : public ::testing::TestWithParam<FormatCase> {};
 
-TEST_P(ElementDiff, MatchesLibraryBitForBit) { checkFormat(GetParam(), 16); }
+/// Each target's own code (its vector width and instruction selection).
+TEST_P(ElementDiff, MatchesLibraryBitForBit) {
+  for (const std::string &target : diffTargets())
+    checkFormat(GetParam(), 0, 65536, target);
+}
 
 INSTANTIATE_TEST_SUITE_P(Formats, ElementDiff,
                          ::testing::ValuesIn(formatCases()),
@@ -352,7 +359,7 @@ TEST(ElementDiffTiles, SmallTilesAndOneThread) {
 /// Other vector widths: odd lane counts, a single lane, a width that does
 /// not divide the LFSR lane counts.
 TEST(ElementDiffWidths, OddAndScalarWidths) {
-  for (int64_t width : {1, 3, 8}) {
+  for (int64_t width : {1, 3, 8, 16}) {
     checkFormat({"e4m3fn", *nx::lookupMinifloat("e4m3fn")}, width);
     checkFormat(
         {"int8_frac6", nx::IntegerFormat{8, nx::IntegerEncoding::TwosComplement,

@@ -343,10 +343,16 @@ TEST_P(ScaledDiff, MatchesLibraryBitForBit) {
   std::vector<nx::Rounding> rs = elementRoundings(c);
   std::string text = moduleText(*ctx, c, rs, grids);
   // One tile, and tiles of a few blocks each (parallel block ranges).
-  for (int64_t tile : {int64_t(65536), int64_t(40)}) {
-    SCOPED_TRACE("tile-elements " + std::to_string(tile));
+  std::vector<std::pair<int64_t, std::string>> runs = {{65536, "host"},
+                                                       {40, "host"}};
+  if (diffTargets().size() > 1)
+    runs.push_back({40, diffTargets().back()});
+  for (auto [tile, target] : runs) {
+    SCOPED_TRACE("target " + target + ", tile-elements " +
+                 std::to_string(tile));
     JitOptions options;
     options.lowering.tileElements = tile;
+    options.lowering.targetCpu = target;
     auto engine = jitCompile(*ctx, text, options);
     ASSERT_TRUE(!!engine) << llvm::toString(engine.takeError()) << "\n" << text;
 
