@@ -103,7 +103,7 @@ Value emitInUpperHalfOctave(const ElementBuilder &eb, const F32Fields &p) {
                  eb.ne(eb.band(eb.lshr(p.sig, below), eb.u32(1)), eb.u32(0)));
 }
 
-F32Fields splitF32(const ElementBuilder &eb, Value x) {
+F32Fields splitF32(const ElementBuilder &eb, Value x, bool subnormalTop) {
   F32Fields p;
   Value bits = eb.bitcast(eb.builder().getI32Type(), x);
   p.signBit = eb.lshr(bits, eb.u32(31));
@@ -117,8 +117,22 @@ F32Fields splitF32(const ElementBuilder &eb, Value x) {
   Value subnormal = eb.eq(field, eb.u32(0));
   p.sig = eb.select(subnormal, fraction, eb.bor(fraction, eb.u32(0x800000)));
   p.exp = eb.select(subnormal, eb.s32(-149), eb.sub(field, eb.u32(150)));
-  // floorLog2: an f32 subnormal's leading one is at bit 31 - clz(fraction).
-  p.top = eb.select(subnormal, eb.sub(eb.s32(-149 + 31), eb.ctlz(fraction)),
+  // floorLog2. Callers that do not need it below f32's normal range get
+  // -127 there (every f32 subnormal is below 2^-126).
+  if (!subnormalTop) {
+    p.top = eb.sub(field, eb.u32(127));
+    return p;
+  }
+  // An f32 subnormal's leading one is read off the exponent of the fraction
+  // converted to f32 (exact below 2^24): targets without a vector
+  // count-leading-zeros (AVX2) would expand ctlz into a dozen instructions.
+  // A zero fraction gives -150, as 31 - clz(0) - 149 did.
+  Value asFloat =
+      arith::SIToFPOp::create(eb.builder(), eb.location(), eb.f32(), fraction);
+  Value fractionLog2 = eb.sub(
+      eb.lshr(eb.bitcast(eb.builder().getI32Type(), asFloat), eb.u32(23)),
+      eb.s32(127 + 149));
+  p.top = eb.select(subnormal, eb.smax(fractionLog2, eb.s32(-150)),
                     eb.sub(field, eb.u32(127)));
   return p;
 }
@@ -131,6 +145,49 @@ Value bySign(const ElementBuilder &eb, Value negative, uint32_t pos,
   if (pos == neg)
     return eb.u32(pos);
   return eb.select(negative, eb.u32(neg), eb.u32(pos));
+}
+
+/// The code of a finite value that overflows the format when rounded away
+/// from zero (or to nearest): by the overflow policy.
+uint32_t overflowCodeAwayFromZero(const nx::MinifloatFormat &f, bool negative) {
+  uint32_t sign = negative ? f.signBit() : 0;
+  switch (f.overflow) {
+  case nx::OverflowPolicy::Saturate:
+    return sign | f.maxFiniteMagnitude();
+  case nx::OverflowPolicy::Inf:
+    return sign | (((1u << f.exponentBits) - 1) << f.mantissaBits);
+  case nx::OverflowPolicy::NaN:
+    break;
+  }
+  return f.nanCode(negative);
+}
+
+/// The code of a finite value that overflows the format: for
+/// non-saturating policies IEEE's rule by the rounding direction (a
+/// rounding toward zero gives the largest finite value).
+Value emitOverflowCode(const ElementBuilder &eb, const nx::MinifloatFormat &f,
+                       Value negative, const nx::Rounding &r) {
+  Value big = bySign(eb, negative, overflowCodeAwayFromZero(f, false),
+                     overflowCodeAwayFromZero(f, true));
+  if (f.overflow == nx::OverflowPolicy::Saturate)
+    return big;
+  Value towardZero;
+  switch (r.mode) {
+  case nx::RoundingMode::TowardZero:
+    towardZero = eb.bit(true);
+    break;
+  case nx::RoundingMode::Up:
+    towardZero = negative;
+    break;
+  case nx::RoundingMode::Down:
+    towardZero = eb.lnot(negative);
+    break;
+  default:
+    return big;
+  }
+  Value maxCode = eb.bor(eb.select(negative, eb.u32(f.signBit()), eb.u32(0)),
+                         eb.u32(f.maxFiniteMagnitude()));
+  return eb.select(towardZero, maxCode, big);
 }
 
 /// encodeFinite: the exact value (-1)^negative * sig * 2^exp (sig in i32
@@ -158,32 +215,7 @@ Value emitEncodeFinite(const ElementBuilder &eb, const nx::MinifloatFormat &f,
   Value mag = eb.add(eb.shl(eb.sub(q, eb.s32(emin - m)), eb.u32(m)), kept);
 
   // Overflow: saturate, or IEEE's rule by the rounding direction.
-  Value maxCode = eb.bor(signCode, eb.u32(maxMag));
-  Value overflowCode = maxCode;
-  if (f.overflow != nx::OverflowPolicy::Saturate) {
-    uint32_t posBig = f.overflow == nx::OverflowPolicy::Inf
-                          ? (((1u << f.exponentBits) - 1) << m)
-                          : f.nanCode(false);
-    uint32_t negBig = f.overflow == nx::OverflowPolicy::Inf ? signBit | posBig
-                                                            : f.nanCode(true);
-    Value big = bySign(eb, negative, posBig, negBig);
-    Value towardZero;
-    switch (r.mode) {
-    case nx::RoundingMode::TowardZero:
-      towardZero = eb.bit(true);
-      break;
-    case nx::RoundingMode::Up:
-      towardZero = negative;
-      break;
-    case nx::RoundingMode::Down:
-      towardZero = eb.lnot(negative);
-      break;
-    default:
-      towardZero = eb.bit(false);
-      break;
-    }
-    overflowCode = eb.select(towardZero, maxCode, big);
-  }
+  Value overflowCode = emitOverflowCode(eb, f, negative, r);
   Value finite =
       eb.select(eb.eq(mag, eb.u32(0)), zeroCode, eb.bor(signCode, mag));
   finite = eb.select(eb.ugt(mag, eb.u32(maxMag)), overflowCode, finite);
@@ -207,16 +239,265 @@ SpecialCodes specialCodes(const ElementBuilder &eb,
       bySign(eb, negative, nx::encode(f, 0.0f, ne), nx::encode(f, -0.0f, ne))};
 }
 
+/// The nearest-even fast path (docs/CPULowering.md, "Fast paths"): for a
+/// minifloat whose normal range lies inside f32's normal range, rounding
+/// |x| to m mantissa bits is one integer rounding of its f32 bits at bit
+/// 23 - m (the carry runs into the exponent field as the format's does),
+/// and below the format's smallest normal the rounding to multiples of the
+/// quantum 2^(emin - m) is the hardware's own: |x| + 2^(emin - m + 23) has
+/// that quantum as its ulp. Both give exactly the library's nearest-even
+/// result; neither needs the significand split out.
+struct NearestEvenFast {
+  Value negative, abs, isNaN, isInf;
+  Value small;        ///< |x| below the smallest normal (i1)
+  Value roundedBits;  ///< f32 bits of |x| rounded to m bits (normal range)
+  Value subnormalSum; ///< |x| + 2^(emin - m + 23) (f32, the small range)
+};
+
+bool hasNearestEvenFastPath(const nx::MinifloatFormat &f,
+                            const nx::Rounding &r) {
+  const int m = static_cast<int>(f.mantissaBits);
+  const int emin = f.minNormalExponent();
+  return r.mode == nx::RoundingMode::NearestEven && m <= 22 && emin >= -126 &&
+         emin - m + 23 <= 127 && f.maxExponent() <= 127;
+}
+
+float subnormalMagic(const nx::MinifloatFormat &f) {
+  return std::ldexp(1.0f, f.minNormalExponent() -
+                              static_cast<int>(f.mantissaBits) + 23);
+}
+
+NearestEvenFast splitNearestEven(const ElementBuilder &eb,
+                                 const nx::MinifloatFormat &f, Value x) {
+  OpBuilder &b = eb.builder();
+  const unsigned shift = 23 - f.mantissaBits;
+  NearestEvenFast p;
+  Value bits = eb.bitcast(b.getI32Type(), x);
+  p.negative = eb.slt(bits, eb.s32(0));
+  p.abs = eb.band(bits, eb.u32(0x7fffffff));
+  p.isNaN = eb.ugt(p.abs, eb.u32(0x7f800000));
+  p.isInf = eb.eq(p.abs, eb.u32(0x7f800000));
+  uint32_t minNormalBits = static_cast<uint32_t>(f.minNormalExponent() + 127)
+                           << 23;
+  p.small = eb.ult(p.abs, eb.u32(minNormalBits));
+  // Ties to even: add half - 1, plus the kept significand's lowest bit
+  // (with no mantissa bits the kept significand is the implicit 1: odd).
+  Value odd = f.mantissaBits == 0
+                  ? eb.u32(1)
+                  : eb.band(eb.lshr(p.abs, eb.u32(shift)), eb.u32(1));
+  Value up = eb.add(eb.add(p.abs, eb.u32((1u << (shift - 1)) - 1)), odd);
+  p.roundedBits = eb.band(up, eb.u32(~((1u << shift) - 1)));
+  p.subnormalSum =
+      arith::AddFOp::create(b, eb.location(), eb.bitcast(b.getF32Type(), p.abs),
+                            eb.f32c(subnormalMagic(f)));
+  return p;
+}
+
+Value emitMinifloatEncodeNearestEven(const ElementBuilder &eb,
+                                     const nx::MinifloatFormat &f, Value x) {
+  const int m = static_cast<int>(f.mantissaBits);
+  NearestEvenFast p = splitNearestEven(eb, f, x);
+  SpecialCodes sp = specialCodes(eb, f, p.negative);
+  // Normal range: the f32 exponent field rebiased to the format's.
+  Value normal = eb.sub(eb.lshr(p.roundedBits, eb.u32(23 - m)),
+                        eb.u32(uint32_t(127 - f.bias) << m));
+  // Small range: the count of quanta is the sum's low bits (up to 2^m, the
+  // smallest normal's code); flushed formats keep zero.
+  Value small = eb.u32(0);
+  if (f.subnormals)
+    small = eb.sub(eb.bitcast(eb.builder().getI32Type(), p.subnormalSum),
+                   eb.u32(llvm::bit_cast<uint32_t>(subnormalMagic(f))));
+  Value mag = eb.select(p.small, small, normal);
+  Value signCode = eb.select(p.negative, eb.u32(f.signBit()), eb.u32(0));
+  Value code = eb.select(eb.eq(mag, eb.u32(0)), sp.zero, eb.bor(signCode, mag));
+  code = eb.select(eb.ugt(mag, eb.u32(f.maxFiniteMagnitude())),
+                   bySign(eb, p.negative, overflowCodeAwayFromZero(f, false),
+                          overflowCodeAwayFromZero(f, true)),
+                   code);
+  code = eb.select(p.isInf, sp.inf, code);
+  return eb.select(p.isNaN, sp.nan, code);
+}
+
+/// The stochastic fast path: for a minifloat whose normal range lies inside
+/// f32's (and whose quantum 2^(emin - m) is a normal f32), the library's
+/// rounding of roundShifted is, on normal-range lanes, a truncation of the
+/// f32 bits at bit 23 - m plus the increment at that bit (d, the top k
+/// discarded bits, read off the bits), and on small lanes the same step on
+/// t = |x| / quantum in f32 arithmetic: kept = trunc(t), t - kept exact,
+/// d = trunc((t - kept) * 2^k). Every step is exact, so the result is the
+/// library's bit for bit (docs/CPULowering.md, "Fast paths").
+bool hasStochasticFastPath(const nx::MinifloatFormat &f,
+                           const nx::Rounding &r) {
+  const int m = static_cast<int>(f.mantissaBits);
+  const int emin = f.minNormalExponent();
+  return r.isStochastic() && m <= 22 && emin >= -126 && emin - m >= -126 &&
+         m - emin <= 127 && f.maxExponent() <= 127 &&
+         static_cast<int>(r.roundingBits()) <= 23 - m;
+}
+
+struct StochasticFast {
+  Value negative, isNaN, isInf, small;
+  Value roundedBits; ///< f32 bits of |x| rounded (normal range)
+  Value smallMag;    ///< code magnitude on small lanes (count of quanta)
+};
+
+StochasticFast splitStochastic(const ElementBuilder &eb,
+                               const nx::MinifloatFormat &f,
+                               const nx::Rounding &r, Value x, Value random) {
+  OpBuilder &b = eb.builder();
+  Location loc = eb.location();
+  Type i32 = b.getI32Type();
+  const int m = static_cast<int>(f.mantissaBits);
+  const int emin = f.minNormalExponent();
+  const unsigned shift = 23 - m;
+  const int k = static_cast<int>(r.roundingBits());
+  const int kr = static_cast<int>(r.randomBits);
+  if (k > kr) // as emitRoundShifted: the random bits atop 100..0
+    random = eb.bor(eb.shl(random, eb.u32(k - kr)),
+                    eb.u32(uint32_t(1) << (k - kr - 1)));
+  auto increment = [&](Value d) {
+    Value inc = r.variant == nx::StochasticVariant::Compare
+                    ? eb.ult(random, d)
+                    : eb.uge(eb.add(random, d), eb.u32(uint64_t(1) << k));
+    return eb.zext(i32, inc);
+  };
+
+  StochasticFast p;
+  Value bits = eb.bitcast(i32, x);
+  p.negative = eb.slt(bits, eb.s32(0));
+  Value abs = eb.band(bits, eb.u32(0x7fffffff));
+  p.isNaN = eb.ugt(abs, eb.u32(0x7f800000));
+  p.isInf = eb.eq(abs, eb.u32(0x7f800000));
+  p.small = eb.ult(abs, eb.u32(static_cast<uint32_t>(emin + 127) << 23));
+
+  Value dNormal =
+      eb.band(eb.lshr(abs, eb.u32(shift - k)), eb.u32((uint32_t(1) << k) - 1));
+  p.roundedBits = eb.add(eb.band(abs, eb.u32(~((1u << shift) - 1))),
+                         eb.shl(increment(dNormal), eb.u32(shift)));
+
+  if (!f.subnormals) { // flush before rounding
+    p.smallMag = eb.u32(0);
+    return p;
+  }
+  Value t = arith::MulFOp::create(b, loc, eb.bitcast(b.getF32Type(), abs),
+                                  eb.f32c(std::ldexp(1.0f, m - emin)));
+  Value kept = arith::FPToSIOp::create(b, loc, eb.type(i32), t);
+  Value fraction = arith::SubFOp::create(
+      b, loc, t, arith::SIToFPOp::create(b, loc, eb.f32(), kept));
+  Value dSmall = arith::FPToSIOp::create(
+      b, loc, eb.type(i32),
+      arith::MulFOp::create(b, loc, fraction, eb.f32c(std::ldexp(1.0f, k))));
+  p.smallMag = eb.add(kept, increment(dSmall));
+  return p;
+}
+
+Value emitMinifloatEncodeStochastic(const ElementBuilder &eb,
+                                    const nx::MinifloatFormat &f,
+                                    const nx::Rounding &r, Value x,
+                                    Value random) {
+  const int m = static_cast<int>(f.mantissaBits);
+  StochasticFast p = splitStochastic(eb, f, r, x, random);
+  SpecialCodes sp = specialCodes(eb, f, p.negative);
+  Value normal = eb.sub(eb.lshr(p.roundedBits, eb.u32(23 - m)),
+                        eb.u32(uint32_t(127 - f.bias) << m));
+  Value mag = eb.select(p.small, p.smallMag, normal);
+  Value signCode = eb.select(p.negative, eb.u32(f.signBit()), eb.u32(0));
+  Value code = eb.select(eb.eq(mag, eb.u32(0)), sp.zero, eb.bor(signCode, mag));
+  code = eb.select(eb.ugt(mag, eb.u32(f.maxFiniteMagnitude())),
+                   emitOverflowCode(eb, f, p.negative, r), code);
+  code = eb.select(p.isInf, sp.inf, code);
+  return eb.select(p.isNaN, sp.nan, code);
+}
+
+/// The values of the special, zero and overflowing results, by sign, as
+/// the library decodes them (the fast paths' value side).
+struct SpecialValueBits {
+  uint32_t zero[2], inf[2], nan[2], overflow[2], maxFinite;
+};
+SpecialValueBits specialValueBits(const nx::MinifloatFormat &f) {
+  nx::Rounding ne;
+  auto valueOf = [&](uint32_t code) {
+    return llvm::bit_cast<uint32_t>(nx::decode(f, code));
+  };
+  auto of = [&](float v) { return valueOf(nx::encode(f, v, ne)); };
+  float inf = std::numeric_limits<float>::infinity();
+  float nan = std::numeric_limits<float>::quiet_NaN();
+  return {{of(0.0f), of(-0.0f)},
+          {of(inf), of(-inf)},
+          {of(nan), of(-nan)},
+          {valueOf(overflowCodeAwayFromZero(f, false)),
+           valueOf(overflowCodeAwayFromZero(f, true))},
+          valueOf(f.maxFiniteMagnitude())};
+}
+
+/// The value of a fast path's rounded magnitude `mag` (f32 bits) with the
+/// sign of `x`, and the special cases.
+Value finishFastValue(const ElementBuilder &eb, const nx::MinifloatFormat &f,
+                      Value x, Value negative, Value isNaN, Value isInf,
+                      Value mag) {
+  OpBuilder &b = eb.builder();
+  Type i32 = b.getI32Type();
+  SpecialValueBits v = specialValueBits(f);
+  auto bySignOf = [&](const uint32_t(&pair)[2]) {
+    return bySign(eb, negative, pair[0], pair[1]);
+  };
+  Value signBit = eb.band(eb.bitcast(i32, x), eb.u32(0x80000000u));
+  Value value = eb.bor(mag, signBit);
+  value = eb.select(eb.eq(mag, eb.u32(0)), bySignOf(v.zero), value);
+  value =
+      eb.select(eb.ugt(mag, eb.u32(v.maxFinite)), bySignOf(v.overflow), value);
+  value = eb.select(isInf, bySignOf(v.inf), value);
+  value = eb.select(isNaN, bySignOf(v.nan), value);
+  return eb.bitcast(b.getF32Type(), value);
+}
+
+Value emitMinifloatQuantizeStochastic(const ElementBuilder &eb,
+                                      const nx::MinifloatFormat &f,
+                                      const nx::Rounding &r, Value x,
+                                      Value random) {
+  OpBuilder &b = eb.builder();
+  StochasticFast p = splitStochastic(eb, f, r, x, random);
+  Value smallValue = arith::MulFOp::create(
+      b, eb.location(),
+      arith::SIToFPOp::create(b, eb.location(), eb.f32(), p.smallMag),
+      eb.f32c(std::ldexp(1.0f, f.minNormalExponent() -
+                                   static_cast<int>(f.mantissaBits))));
+  Value mag =
+      eb.select(p.small, eb.bitcast(b.getI32Type(), smallValue), p.roundedBits);
+  return finishFastValue(eb, f, x, p.negative, p.isNaN, p.isInf, mag);
+}
+
 Value emitMinifloatEncode(const ElementBuilder &eb,
                           const nx::MinifloatFormat &f, Value x,
                           const nx::Rounding &r, Value random) {
-  F32Fields p = splitF32(eb, x);
+  if (hasNearestEvenFastPath(f, r))
+    return emitMinifloatEncodeNearestEven(eb, f, x);
+  if (hasStochasticFastPath(f, r))
+    return emitMinifloatEncodeStochastic(eb, f, r, x, random);
+  // The encoder reads floorLog2 only through max(top, emin) and top < emin:
+  // below f32's normal range it needs it only when emin is lower still.
+  F32Fields p = splitF32(eb, x, f.minNormalExponent() < -126);
   SpecialCodes sp = specialCodes(eb, f, p.negative);
   Value code = emitEncodeFinite(eb, f, p.negative, p.sig, p.exp, p.top, r,
                                 random, sp.zero);
   code = eb.select(p.isZero, sp.zero, code);
   code = eb.select(p.isInf, sp.inf, code);
   return eb.select(p.isNaN, sp.nan, code);
+}
+
+/// decode(encode(x)) on the nearest-even fast path, without forming the
+/// code.
+Value emitMinifloatQuantizeNearestEven(const ElementBuilder &eb,
+                                       const nx::MinifloatFormat &f, Value x) {
+  OpBuilder &b = eb.builder();
+  NearestEvenFast p = splitNearestEven(eb, f, x);
+  Value small = eb.u32(0);
+  if (f.subnormals)
+    small = eb.bitcast(b.getI32Type(),
+                       arith::SubFOp::create(b, eb.location(), p.subnormalSum,
+                                             eb.f32c(subnormalMagic(f))));
+  Value mag = eb.select(p.small, small, p.roundedBits);
+  return finishFastValue(eb, f, x, p.negative, p.isNaN, p.isInf, mag);
 }
 
 } // namespace
@@ -420,6 +701,16 @@ Value emitEncode(const ElementBuilder &eb, const nx::ElementFormat &f, Value x,
   if (const nx::MinifloatFormat *mf = f.minifloat())
     return emitMinifloatEncode(eb, *mf, x, r, random);
   return emitIntegerEncode(eb, *f.integer(), x, r, random);
+}
+
+Value emitQuantize(const ElementBuilder &eb, const nx::ElementFormat &f,
+                   Value x, const nx::Rounding &r, Value random) {
+  const nx::MinifloatFormat *mf = f.minifloat();
+  if (mf && hasNearestEvenFastPath(*mf, r))
+    return emitMinifloatQuantizeNearestEven(eb, *mf, x);
+  if (mf && hasStochasticFastPath(*mf, r))
+    return emitMinifloatQuantizeStochastic(eb, *mf, r, x, random);
+  return emitDecode(eb, f, emitEncode(eb, f, x, r, random));
 }
 
 Value emitDecode(const ElementBuilder &eb, const nx::ElementFormat &f,

@@ -32,7 +32,10 @@ struct F32Fields {
   mlir::Value negative, signBit, abs, sig, exp, top;
   mlir::Value isNaN, isInf, isZero;
 };
-F32Fields splitF32(const ElementBuilder &eb, mlir::Value x);
+/// `subnormalTop = false` leaves `top` at -127 for f32 subnormals (cheaper
+/// where the caller only compares it with an exponent of at least -126).
+F32Fields splitF32(const ElementBuilder &eb, mlir::Value x,
+                   bool subnormalTop = true);
 
 /// numerics::inUpperHalfOctave on split finite non-zero lanes (i1): the bit
 /// below the leading one of the significand is set.
@@ -45,6 +48,13 @@ mlir::Value emitPow2(const ElementBuilder &eb, mlir::Value p);
 mlir::Value emitEncode(const ElementBuilder &eb,
                        const numerics::ElementFormat &f, mlir::Value x,
                        const numerics::Rounding &r, mlir::Value random);
+
+/// quantize: emitDecode(emitEncode(...)), or the same bits computed
+/// directly on the f32 lanes where a fast path exists (nearest-even
+/// minifloats inside f32's normal range; docs/CPULowering.md).
+mlir::Value emitQuantize(const ElementBuilder &eb,
+                         const numerics::ElementFormat &f, mlir::Value x,
+                         const numerics::Rounding &r, mlir::Value random);
 
 /// encodeExact: the exact real hi + lo (f64 lanes, lo the TwoSum remainder
 /// of hi or 0) correctly rounded to a minifloat (deterministic modes).

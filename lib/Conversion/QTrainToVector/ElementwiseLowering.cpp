@@ -124,7 +124,7 @@ struct QuantizeLowering : OpConversionPattern<QuantizeOp> {
         seedOrZero(rw, loc, adaptor.getSeed()), adaptor.getRandomData(),
         options.vectorWidth, options.tileElements,
         [&](const ElementBuilder &eb, Value x, Value random) {
-          return emitDecode(eb, *f, emitEncode(eb, *f, x, r, random));
+          return emitQuantize(eb, *f, x, r, random);
         });
     rw.replaceOp(op, result);
     return success();

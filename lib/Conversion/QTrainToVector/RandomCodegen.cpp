@@ -32,11 +32,38 @@ Value high32(const ElementBuilder &eb, Value x64) {
   return low32(eb, eb.lshr(x64, eb.u64(32)));
 }
 
-/// counterHash(seed, index) given the keys of the seed.
+/// counterHash(seed, index) given the keys of the seed and the index's
+/// halves.
+Value counterHash(const ElementBuilder &eb, Value key0, Value key1, Value lo,
+                  Value hi) {
+  Value x = mix32(eb, eb.bxor(lo, key0));
+  return mix32(eb, eb.bxor(eb.bxor(x, key1), hi));
+}
 Value counterHash(const ElementBuilder &eb, Value key0, Value key1,
                   Value index64) {
-  Value x = mix32(eb, eb.bxor(low32(eb, index64), key0));
-  return mix32(eb, eb.bxor(eb.bxor(x, key1), high32(eb, index64)));
+  return counterHash(eb, key0, key1, low32(eb, index64), high32(eb, index64));
+}
+
+/// The halves of the stream indices first + j in i32 lanes, without i64
+/// vectors (which AVX2 splits over two registers and narrows by shuffles):
+/// the high half takes the carry out of the low half's add.
+std::pair<Value, Value> streamIndexHalves(const ElementBuilder &eb,
+                                          Value first) {
+  OpBuilder &b = eb.builder();
+  Value first64 =
+      arith::IndexCastUIOp::create(b, eb.location(), b.getI64Type(), first);
+  ElementBuilder scalar(b, eb.location(), 0);
+  Value lo0 = eb.splat(low32(scalar, first64));
+  Value hi0 = eb.splat(high32(scalar, first64));
+  SmallVector<int32_t> iota(eb.laneCount());
+  for (int64_t j = 0; j < eb.laneCount(); ++j)
+    iota[j] = static_cast<int32_t>(j);
+  auto vt = VectorType::get({eb.laneCount()}, b.getI32Type());
+  Value offsets = arith::ConstantOp::create(
+      b, eb.location(), DenseElementsAttr::get(vt, ArrayRef<int32_t>(iota)));
+  Value lo = eb.add(lo0, offsets);
+  Value carry = eb.zext(b.getI32Type(), eb.ult(lo, lo0));
+  return {lo, eb.add(hi0, carry)};
 }
 
 /// Stream indices first + j as i64 lanes.
@@ -122,8 +149,13 @@ Value RandomCodegen::emit(const ElementBuilder &eb, Value first, Value row,
   const uint32_t kMask = k == 32 ? 0xffffffffu : (1u << k) - 1;
   switch (source.kind) {
   case nx::RandomSourceKind::Counter: {
-    Value h = counterHash(eb, eb.splat(key0), eb.splat(key1),
-                          streamIndices(eb, first));
+    Value h;
+    if (eb.laneCount()) {
+      auto [lo, hi] = streamIndexHalves(eb, first);
+      h = counterHash(eb, eb.splat(key0), eb.splat(key1), lo, hi);
+    } else {
+      h = counterHash(eb, key0, key1, streamIndices(eb, first));
+    }
     return eb.lshr(h, eb.u32(32 - k));
   }
   case nx::RandomSourceKind::Data: {

@@ -392,12 +392,13 @@ lowerScaledEncode(OpBuilder &b, Location loc, Value input,
                                                       eb.splat(blockTotal));
                       Value bits =
                           random ? random->emit(eb, off, row, mask) : Value();
-                      Value code = emitEncode(eb, format.element, y, r, bits);
-                      Value v = code;
-                      if (quantize)
-                        v = arith::MulFOp::create(
-                            cb, cloc, emitDecode(eb, format.element, code),
-                            eb.splat(blockTotal));
+                      Value v =
+                          quantize ? Value(arith::MulFOp::create(
+                                         cb, cloc,
+                                         emitQuantize(eb, format.element, y, r,
+                                                      bits),
+                                         eb.splat(blockTotal)))
+                                   : emitEncode(eb, format.element, y, r, bits);
                       Value local =
                           arith::SubIOp::create(cb, cloc, off, outBase);
                       return writeChunk(eb, narrow(eb, v, outElem), a, local,
