@@ -570,12 +570,128 @@ Value emitMinifloatDecode(const ElementBuilder &eb,
   return eb.bitcast(b.getF32Type(), bits);
 }
 
-Value emitIntegerEncode(const ElementBuilder &eb, const nx::IntegerFormat &f,
-                        Value x, const nx::Rounding &r, Value random) {
-  F32Fields p = splitF32(eb, x);
+/// The code of magnitude `mag` (i32; `tooBig`: beyond every 32-bit range)
+/// with the sign, by the format's overflow rule and encoding.
+Value integerCode(const ElementBuilder &eb, const nx::IntegerFormat &f,
+                  Value negative, Value mag, Value tooBig) {
   const unsigned B = f.bits;
   const uint32_t mask = B == 32 ? 0xffffffffu : (1u << B) - 1;
   const uint32_t low = 1u << (B - 1); // the sign bit, 2^(B-1)
+  if (f.overflow == nx::IntegerOverflow::Wrap) {
+    if (f.encoding == nx::IntegerEncoding::SignMagnitude) {
+      Value m = eb.band(mag, eb.u32(low - 1));
+      Value withSign = eb.land(negative, eb.ne(m, eb.u32(0)));
+      return eb.select(withSign, eb.bor(m, eb.u32(low)), m);
+    }
+    return eb.band(eb.select(negative, eb.sub(eb.u32(0), mag), mag),
+                   eb.u32(mask));
+  }
+  // Clamp the magnitude to the limit of its sign.
+  uint32_t posLimit = static_cast<uint32_t>(f.maxInteger());
+  uint32_t negLimit = static_cast<uint32_t>(-f.minInteger());
+  Value limit = eb.select(negative, eb.u32(negLimit), eb.u32(posLimit));
+  Value over = eb.ugt(mag, limit);
+  if (tooBig)
+    over = eb.lor(tooBig, over);
+  Value m = eb.select(over, limit, mag);
+  if (f.encoding == nx::IntegerEncoding::SignMagnitude)
+    return eb.select(eb.land(negative, eb.ne(m, eb.u32(0))),
+                     eb.bor(m, eb.u32(low)), m);
+  return eb.band(eb.select(negative, eb.sub(eb.u32(0), m), m), eb.u32(mask));
+}
+
+/// The codes of zero, NaN (0) and the infinities, over `code`.
+Value integerSpecials(const ElementBuilder &eb, const nx::IntegerFormat &f,
+                      Value code, Value negative, Value isZeroOrNaN,
+                      Value isInf) {
+  nx::Rounding ne;
+  float inf = std::numeric_limits<float>::infinity();
+  Value infCode =
+      bySign(eb, negative, nx::encode(f, inf, ne), nx::encode(f, -inf, ne));
+  code = eb.select(isZeroOrNaN, eb.u32(0), code);
+  return eb.select(isInf, infCode, code);
+}
+
+/// The integer fast path (saturating formats of at most 24 bits with
+/// F >= 0): t = |x| * 2^F is exact in f32 (or beyond every limit), so
+/// kept = trunc(t) and the fraction t - kept are exact, and every rounding
+/// mode's increment follows from the fraction: nearest from its compare with
+/// 1/2, directed from its sign of zero, stochastic from d = trunc(fraction *
+/// 2^k), the top k discarded bits (docs/CPULowering.md, "Fast paths").
+bool hasIntegerFastPath(const nx::IntegerFormat &f, const nx::Rounding &r) {
+  return f.overflow == nx::IntegerOverflow::Saturate && f.bits <= 24 &&
+         f.fractionBits >= 0 && f.fractionBits <= 100 &&
+         (!r.isStochastic() || r.roundingBits() <= 24);
+}
+
+Value emitIntegerEncodeFast(const ElementBuilder &eb,
+                            const nx::IntegerFormat &f, Value x,
+                            const nx::Rounding &r, Value random) {
+  OpBuilder &b = eb.builder();
+  Location loc = eb.location();
+  Type i32 = b.getI32Type();
+  Value bits = eb.bitcast(i32, x);
+  Value negative = eb.slt(bits, eb.s32(0));
+  Value abs = eb.band(bits, eb.u32(0x7fffffff));
+  Value isNaN = eb.ugt(abs, eb.u32(0x7f800000));
+  Value isInf = eb.eq(abs, eb.u32(0x7f800000));
+  Value isZero = eb.eq(abs, eb.u32(0));
+
+  // t capped at 2^30 (beyond every limit; keeps the conversion defined).
+  Value t = arith::MulFOp::create(b, loc, eb.bitcast(b.getF32Type(), abs),
+                                  eb.f32c(std::ldexp(1.0f, f.fractionBits)));
+  t = arith::MinNumFOp::create(b, loc, t, eb.f32c(std::ldexp(1.0f, 30)));
+  Value kept = arith::FPToSIOp::create(b, loc, eb.type(i32), t);
+  Value fraction = arith::SubFOp::create(
+      b, loc, t, arith::SIToFPOp::create(b, loc, eb.f32(), kept));
+  auto fcmp = [&](arith::CmpFPredicate p, float v) -> Value {
+    return arith::CmpFOp::create(b, loc, p, fraction, eb.f32c(v));
+  };
+  Value inc;
+  switch (r.mode) {
+  case nx::RoundingMode::NearestEven: {
+    Value odd = eb.ne(eb.band(kept, eb.u32(1)), eb.u32(0));
+    inc = eb.lor(fcmp(arith::CmpFPredicate::OGT, 0.5f),
+                 eb.land(fcmp(arith::CmpFPredicate::OEQ, 0.5f), odd));
+    break;
+  }
+  case nx::RoundingMode::NearestAway:
+    inc = fcmp(arith::CmpFPredicate::OGE, 0.5f);
+    break;
+  case nx::RoundingMode::TowardZero:
+    inc = eb.bit(false);
+    break;
+  case nx::RoundingMode::Up:
+    inc = eb.land(eb.lnot(negative), fcmp(arith::CmpFPredicate::ONE, 0.0f));
+    break;
+  case nx::RoundingMode::Down:
+    inc = eb.land(negative, fcmp(arith::CmpFPredicate::ONE, 0.0f));
+    break;
+  case nx::RoundingMode::Stochastic: {
+    const int k = static_cast<int>(r.roundingBits());
+    const int kr = static_cast<int>(r.randomBits);
+    if (k > kr) // as emitRoundShifted: the random bits atop 100..0
+      random = eb.bor(eb.shl(random, eb.u32(k - kr)),
+                      eb.u32(uint32_t(1) << (k - kr - 1)));
+    Value d = arith::FPToSIOp::create(
+        b, loc, eb.type(i32),
+        arith::MulFOp::create(b, loc, fraction, eb.f32c(std::ldexp(1.0f, k))));
+    inc = r.variant == nx::StochasticVariant::Compare
+              ? eb.ult(random, d)
+              : eb.uge(eb.add(random, d), eb.u32(uint64_t(1) << k));
+    break;
+  }
+  }
+  Value mag = eb.add(kept, eb.zext(i32, inc));
+  Value code = integerCode(eb, f, negative, mag, Value());
+  return integerSpecials(eb, f, code, negative, eb.lor(isZero, isNaN), isInf);
+}
+
+Value emitIntegerEncode(const ElementBuilder &eb, const nx::IntegerFormat &f,
+                        Value x, const nx::Rounding &r, Value random) {
+  if (hasIntegerFastPath(f, r))
+    return emitIntegerEncodeFast(eb, f, x, r, random);
+  F32Fields p = splitF32(eb, x);
 
   // |x| * 2^F: rounded when bits are discarded, else shifted left exactly.
   Value shift = eb.sub(eb.s32(-f.fractionBits), p.exp);
@@ -591,36 +707,9 @@ Value emitIntegerEncode(const ElementBuilder &eb, const nx::IntegerFormat &f,
   Value rounding = eb.sgt(shift, eb.s32(0));
   Value mag = eb.select(rounding, rounded, shifted);
   Value tooBig = eb.land(eb.lnot(rounding), wide);
-
-  Value code;
-  if (f.overflow == nx::IntegerOverflow::Wrap) {
-    if (f.encoding == nx::IntegerEncoding::SignMagnitude) {
-      Value m = eb.band(mag, eb.u32(low - 1));
-      Value withSign = eb.land(p.negative, eb.ne(m, eb.u32(0)));
-      code = eb.select(withSign, eb.bor(m, eb.u32(low)), m);
-    } else {
-      code = eb.band(eb.select(p.negative, eb.sub(eb.u32(0), mag), mag),
-                     eb.u32(mask));
-    }
-  } else {
-    // Clamp the magnitude to the limit of its sign.
-    uint32_t posLimit = static_cast<uint32_t>(f.maxInteger());
-    uint32_t negLimit = static_cast<uint32_t>(-f.minInteger());
-    Value limit = eb.select(p.negative, eb.u32(negLimit), eb.u32(posLimit));
-    Value m = eb.select(eb.lor(tooBig, eb.ugt(mag, limit)), limit, mag);
-    if (f.encoding == nx::IntegerEncoding::SignMagnitude)
-      code = eb.select(eb.land(p.negative, eb.ne(m, eb.u32(0))),
-                       eb.bor(m, eb.u32(low)), m);
-    else
-      code =
-          eb.band(eb.select(p.negative, eb.sub(eb.u32(0), m), m), eb.u32(mask));
-  }
-  nx::Rounding ne;
-  float inf = std::numeric_limits<float>::infinity();
-  Value infCode =
-      bySign(eb, p.negative, nx::encode(f, inf, ne), nx::encode(f, -inf, ne));
-  code = eb.select(eb.lor(p.isZero, p.isNaN), eb.u32(0), code);
-  return eb.select(p.isInf, infCode, code);
+  Value code = integerCode(eb, f, p.negative, mag, tooBig);
+  return integerSpecials(eb, f, code, p.negative, eb.lor(p.isZero, p.isNaN),
+                         p.isInf);
 }
 
 Value emitIntegerDecode(const ElementBuilder &eb, const nx::IntegerFormat &f,
