@@ -243,7 +243,12 @@ Value forEachStreamChunk(OpBuilder &b, Location loc, Value count, int64_t lanes,
 
 Value forEachParallelTile(OpBuilder &b, Location loc, Value count, int64_t tile,
                           Value out, TileBody body) {
-  Value tileSize = arith::ConstantIndexOp::create(b, loc, tile);
+  return forEachParallelTile(
+      b, loc, count, arith::ConstantIndexOp::create(b, loc, tile), out, body);
+}
+
+Value forEachParallelTile(OpBuilder &b, Location loc, Value count,
+                          Value tileSize, Value out, TileBody body) {
   Value tiles = arith::CeilDivUIOp::create(b, loc, count, tileSize);
   auto forall = scf::ForallOp::create(b, loc, ArrayRef<OpFoldResult>{tiles},
                                       ValueRange{out}, std::nullopt,

@@ -102,6 +102,10 @@ using TileBody = llvm::function_ref<mlir::Value(
 mlir::Value forEachParallelTile(mlir::OpBuilder &b, mlir::Location loc,
                                 mlir::Value count, int64_t tile,
                                 mlir::Value out, TileBody body);
+/// The same with a tile size computed at run time (at least 1).
+mlir::Value forEachParallelTile(mlir::OpBuilder &b, mlir::Location loc,
+                                mlir::Value count, mlir::Value tile,
+                                mlir::Value out, TileBody body);
 
 /// The exact lower median of |x| over the non-NaN (and with `excludeZeros`
 /// non-zero) elements of the flat tensor (numerics::medianAbs; +0 when there

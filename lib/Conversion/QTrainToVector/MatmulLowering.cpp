@@ -279,6 +279,86 @@ Value canonicalNaN(const ElementBuilder &eb, Value v) {
   return eb.select(isNaN, eb.f32c(std::numeric_limits<float>::quiet_NaN()), v);
 }
 
+/// B ([batch,] K x N, flat) as panels of `colVecs * lanes` columns: panel
+/// (b, s) holds rows 0..K-1 of columns [s * W, s * W + W) of batch b
+/// contiguously ([K][W], zero beyond column N). Panels are packed in
+/// parallel when `parallel`.
+Value packColumnStrips(OpBuilder &b, Location loc, Value flatB, Value batch,
+                       Value k, Value n, Value strips, int64_t colVecs,
+                       int64_t lanes, bool parallel) {
+  int64_t width = colVecs * lanes;
+  Value panelSize = arith::MulIOp::create(
+      b, loc, k, arith::ConstantIndexOp::create(b, loc, width));
+  Value panels = arith::MulIOp::create(b, loc, batch, strips);
+  Value count = arith::MulIOp::create(b, loc, panels, panelSize);
+  Value out = emptyFlat(b, loc, count, ShapedType::kDynamic, b.getF32Type());
+  // Panels [p0, p1) into `acc` (flat offsets from `base`).
+  auto packPanels = [&](OpBuilder &pb, Location pl, Value p0, Value p1,
+                        Value acc, Value base) -> Value {
+    Value one = arith::ConstantIndexOp::create(pb, pl, 1);
+    Value c0 = arith::ConstantIndexOp::create(pb, pl, 0);
+    auto panelLoop = scf::ForOp::create(
+        pb, pl, p0, p1, one, ValueRange{acc},
+        [&](OpBuilder &qb, Location ql, Value p, ValueRange it) {
+          Value bat = arith::DivUIOp::create(qb, ql, p, strips);
+          Value col0 = arith::MulIOp::create(
+              qb, ql, arith::RemUIOp::create(qb, ql, p, strips),
+              arith::ConstantIndexOp::create(qb, ql, width));
+          Value src0 = arith::AddIOp::create(
+              qb, ql,
+              arith::MulIOp::create(qb, ql, bat,
+                                    arith::MulIOp::create(qb, ql, k, n)),
+              col0);
+          Value dst0 = arith::SubIOp::create(
+              qb, ql, arith::MulIOp::create(qb, ql, p, panelSize), base);
+          auto rowLoop = scf::ForOp::create(
+              qb, ql, c0, k, one, ValueRange{it[0]},
+              [&](OpBuilder &rb, Location rl, Value kk, ValueRange it2) {
+                ElementBuilder eb(rb, rl, lanes);
+                Value src = arith::AddIOp::create(
+                    rb, rl, src0, arith::MulIOp::create(rb, rl, kk, n));
+                Value dst = arith::AddIOp::create(
+                    rb, rl, dst0,
+                    arith::MulIOp::create(
+                        rb, rl, kk,
+                        arith::ConstantIndexOp::create(rb, rl, width)));
+                Value a = it2[0];
+                for (int64_t v = 0; v < colVecs; ++v) {
+                  Value dv = arith::ConstantIndexOp::create(rb, rl, v * lanes);
+                  Value colv = arith::AddIOp::create(rb, rl, col0, dv);
+                  Value valid = arith::MaxSIOp::create(
+                      rb, rl, arith::SubIOp::create(rb, rl, n, colv), c0);
+                  Value mask = vector::CreateMaskOp::create(
+                      rb, rl, VectorType::get({lanes}, rb.getI1Type()),
+                      ValueRange{valid});
+                  Value x = readChunk(
+                      eb, flatB, arith::AddIOp::create(rb, rl, src, dv), mask);
+                  a = writeChunk(eb, x, a,
+                                 arith::AddIOp::create(rb, rl, dst, dv),
+                                 Value());
+                }
+                scf::YieldOp::create(rb, rl, a);
+              });
+          scf::YieldOp::create(qb, ql, rowLoop.getResult(0));
+        });
+    return panelLoop.getResult(0);
+  };
+  if (!parallel) {
+    Value c0 = arith::ConstantIndexOp::create(b, loc, 0);
+    return packPanels(b, loc, c0, panels, out, c0);
+  }
+  // One panel per tile (K = 0 leaves no panel to pack and no tile).
+  Value tile = arith::MaxUIOp::create(
+      b, loc, panelSize, arith::ConstantIndexOp::create(b, loc, 1));
+  return forEachParallelTile(
+      b, loc, count, tile, out,
+      [&](OpBuilder &tb, Location tl, Value begin, Value end, Value slice) {
+        Value p0 = arith::DivUIOp::create(tb, tl, begin, tile);
+        Value p1 = arith::DivUIOp::create(tb, tl, end, tile);
+        return packPanels(tb, tl, p0, p1, slice, begin);
+      });
+}
+
 struct MatmulLowering : OpConversionPattern<MatmulOp> {
   MatmulLowering(MLIRContext *ctx, const QTrainToVectorOptions &options)
       : OpConversionPattern(ctx), options(options) {}
@@ -350,6 +430,18 @@ struct MatmulLowering : OpConversionPattern<MatmulOp> {
     // (CpuTarget.cpp).
     int64_t blockRows = fma ? options.gemmRows : 1;
     int64_t colVecs = fma ? options.gemmVectors : 1;
+    // FMA chains read B from a packed copy: strips of `stripWidth` columns
+    // (the last one zero-padded), each a contiguous K x stripWidth panel, so
+    // the k loop streams one panel instead of rows N floats apart (whose
+    // power-of-two strides alias in the caches).
+    int64_t stripWidth = colVecs * lanes;
+    Value strips, packed;
+    if (fma) {
+      strips = arith::CeilDivUIOp::create(
+          rw, loc, n, arith::ConstantIndexOp::create(rw, loc, stripWidth));
+      packed = packColumnStrips(rw, loc, fb.flat, batch, k, n, strips, colVecs,
+                                lanes, options.tileElements > 0);
+    }
     // Rows per parallel tile: about tileElements outputs, whole row blocks.
     int64_t tileRows = blockRows;
     if (options.tileElements > 0)
@@ -362,7 +454,7 @@ struct MatmulLowering : OpConversionPattern<MatmulOp> {
     // starting at flat offset `base`).
     auto emitBlock = [&](OpBuilder &b, Location l, int64_t r, int64_t vecs,
                          Value row0, Value col, Value mask, Value acc,
-                         Value base) {
+                         Value base, bool partialStrip = false) {
       ElementBuilder eb(b, l, lanes);
       Value bat = arith::DivUIOp::create(b, l, row0, m);
       Value bBase =
@@ -388,13 +480,35 @@ struct MatmulLowering : OpConversionPattern<MatmulOp> {
           b, l, c0, k, one, init,
           [&](OpBuilder &lb, Location ll, Value kk, ValueRange iter) {
             ElementBuilder e(lb, ll, lanes);
-            Value bRow = arith::AddIOp::create(
-                lb, ll, bBase, arith::MulIOp::create(lb, ll, kk, n));
             SmallVector<Value> bv;
-            for (int64_t v = 0; v < vecs; ++v)
-              bv.push_back(readChunk(
-                  e, fb.flat,
-                  arith::AddIOp::create(lb, ll, bRow, colOf(lb, ll, v)), mask));
+            if (packed) {
+              // Panel (batch, strip) of [K][stripWidth], row kk.
+              Value strip = arith::DivUIOp::create(
+                  lb, ll, col,
+                  arith::ConstantIndexOp::create(lb, ll, stripWidth));
+              Value panel = arith::AddIOp::create(
+                  lb, ll, arith::MulIOp::create(lb, ll, bat, strips), strip);
+              Value pRow = arith::MulIOp::create(
+                  lb, ll,
+                  arith::AddIOp::create(
+                      lb, ll, arith::MulIOp::create(lb, ll, panel, k), kk),
+                  arith::ConstantIndexOp::create(lb, ll, stripWidth));
+              for (int64_t v = 0; v < vecs; ++v)
+                bv.push_back(readChunk(
+                    e, packed,
+                    arith::AddIOp::create(
+                        lb, ll, pRow,
+                        arith::ConstantIndexOp::create(lb, ll, v * lanes)),
+                    Value()));
+            } else {
+              Value bRow = arith::AddIOp::create(
+                  lb, ll, bBase, arith::MulIOp::create(lb, ll, kk, n));
+              for (int64_t v = 0; v < vecs; ++v)
+                bv.push_back(readChunk(
+                    e, fb.flat,
+                    arith::AddIOp::create(lb, ll, bRow, colOf(lb, ll, v)),
+                    mask));
+            }
             // Static groups close for every output after the same product.
             Value closes;
             if (spec.grouping == nx::Grouping::Static) {
@@ -455,7 +569,14 @@ struct MatmulLowering : OpConversionPattern<MatmulOp> {
               arith::AddIOp::create(b, l, arith::MulIOp::create(b, l, row, n),
                                     colOf(b, l, v)),
               base);
-          acc = writeChunk(eb, result, acc, off, mask);
+          Value writeMask = mask;
+          if (partialStrip) // the columns of this vector below n
+            writeMask = vector::CreateMaskOp::create(
+                b, l, VectorType::get({lanes}, b.getI1Type()),
+                ValueRange{arith::MaxSIOp::create(
+                    b, l, arith::SubIOp::create(b, l, n, colOf(b, l, v)),
+                    arith::ConstantIndexOp::create(b, l, 0))});
+          acc = writeChunk(eb, result, acc, off, writeMask);
         }
       }
       return acc;
@@ -465,7 +586,7 @@ struct MatmulLowering : OpConversionPattern<MatmulOp> {
     // (a block never straddles two batches), then single rows.
     auto emitRowsAt = [&](OpBuilder &cb, Location cl, Value r0, Value r1,
                           int64_t vecs, Value col, Value mask, Value acc,
-                          Value base) -> Value {
+                          Value base, bool partialStrip = false) -> Value {
       Value cR = arith::ConstantIndexOp::create(cb, cl, blockRows);
       Value one = arith::ConstantIndexOp::create(cb, cl, 1);
       Value span = arith::SubIOp::create(cb, cl, r1, r0);
@@ -478,9 +599,9 @@ struct MatmulLowering : OpConversionPattern<MatmulOp> {
         auto loop = scf::ForOp::create(
             sb, sl, from, to, one, ValueRange{a2},
             [&](OpBuilder &lb, Location ll, Value rr, ValueRange it) {
-              scf::YieldOp::create(
-                  lb, ll,
-                  emitBlock(lb, ll, 1, vecs, rr, col, mask, it[0], base));
+              scf::YieldOp::create(lb, ll,
+                                   emitBlock(lb, ll, 1, vecs, rr, col, mask,
+                                             it[0], base, partialStrip));
             });
         return loop.getResult(0);
       };
@@ -499,7 +620,8 @@ struct MatmulLowering : OpConversionPattern<MatmulOp> {
                 [&](OpBuilder &tb, Location tl) {
                   scf::YieldOp::create(tb, tl,
                                        emitBlock(tb, tl, blockRows, vecs, row,
-                                                 col, mask, it[0], base));
+                                                 col, mask, it[0], base,
+                                                 partialStrip));
                 },
                 [&](OpBuilder &fb2, Location fl) {
                   scf::YieldOp::create(
@@ -517,6 +639,32 @@ struct MatmulLowering : OpConversionPattern<MatmulOp> {
     auto emitRows = [&](OpBuilder &b, Location l, Value r0, Value r1, Value acc,
                         Value base) -> Value {
       Value c0 = arith::ConstantIndexOp::create(b, l, 0);
+      if (packed) {
+        // Every strip of the packed B; the last one may end past n.
+        Value width = arith::ConstantIndexOp::create(b, l, stripWidth);
+        auto loop = scf::ForOp::create(
+            b, l, c0, n, width, ValueRange{acc},
+            [&](OpBuilder &sb, Location sl, Value col, ValueRange it) {
+              Value full = arith::CmpIOp::create(
+                  sb, sl, arith::CmpIPredicate::ule,
+                  arith::AddIOp::create(sb, sl, col, width), n);
+              auto sel = scf::IfOp::create(
+                  sb, sl, full,
+                  [&](OpBuilder &tb, Location tl) {
+                    scf::YieldOp::create(tb, tl,
+                                         emitRowsAt(tb, tl, r0, r1, colVecs,
+                                                    col, Value(), it[0], base));
+                  },
+                  [&](OpBuilder &eb2, Location el) {
+                    scf::YieldOp::create(eb2, el,
+                                         emitRowsAt(eb2, el, r0, r1, colVecs,
+                                                    col, Value(), it[0], base,
+                                                    /*partialStrip=*/true));
+                  });
+              scf::YieldOp::create(sb, sl, sel.getResult(0));
+            });
+        return loop.getResult(0);
+      }
       Value step = arith::ConstantIndexOp::create(b, l, colVecs * lanes);
       Value wideEnd = arith::MulIOp::create(
           b, l, arith::DivUIOp::create(b, l, n, step), step);
