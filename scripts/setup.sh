@@ -27,10 +27,14 @@ if ((${#missing[@]})); then
     --no-install-recommends "${missing[@]}"
 fi
 
+# The first configure takes CXXFLAGS/CFLAGS/LDFLAGS from the environment
+# (scripts/sanitize.sh passes sanitizer flags so); QTRAIN_TARGETS limits
+# what is built (default: everything).
 if [ ! -f "$build/build.ninja" ]; then
   cmake -G Ninja -S "$root" -B "$build" \
     -DCMAKE_BUILD_TYPE=Release \
     -DCMAKE_C_COMPILER=gcc -DCMAKE_CXX_COMPILER=g++
 fi
 # Two cores: never more than two jobs.
-ninja -C "$build" -j2
+# shellcheck disable=SC2086
+ninja -C "$build" -j2 ${QTRAIN_TARGETS:-}

@@ -359,6 +359,303 @@ Value packColumnStrips(OpBuilder &b, Location loc, Value flatB, Value batch,
       });
 }
 
+/// The code of one blocked GEMM (every accumulation but the shared E-DGA
+/// threshold): register blocks of rows x column vectors accumulate over k
+/// (emitBlock), row blocks and single rows cover a range of rows for one
+/// column strip (emitRowsAt), strips cover all columns (emitRows), and
+/// parallel tiles of rows cover the result (emitAllRows).
+struct BlockedGemm {
+  nx::AccumulationSpec spec;
+  FlatTensor fa, fb; ///< the operands, flattened ([batch,] M x K, K x N)
+  Value m, k, n;
+  int64_t lanes;
+  bool fma;          ///< f32 FMA chains (isFmaChain)
+  int64_t blockRows; ///< rows of a register block
+  int64_t colVecs;   ///< column vectors of a register block
+  int64_t stripWidth;
+  Value strips, packed; ///< B's packed column panels (FMA chains only)
+  int64_t tileRows;     ///< rows per parallel tile
+  int64_t tileElements;
+
+  /// One block of `r` rows starting at global row `row0` (in one batch)
+  // and `vecs` column chunks from `col` (one chunk, masked when `mask`):
+  // the outputs' accumulation over k, written into `acc` (a flat slice
+  // starting at flat offset `base`).
+  Value emitBlock(OpBuilder &b, Location l, int64_t r, int64_t vecs, Value row0,
+                  Value col, Value mask, Value acc, Value base,
+                  bool partialStrip = false) const {
+    ElementBuilder eb(b, l, lanes);
+    Value bat = arith::DivUIOp::create(b, l, row0, m);
+    Value bBase =
+        arith::MulIOp::create(b, l, bat, arith::MulIOp::create(b, l, k, n));
+    Value c0 = arith::ConstantIndexOp::create(b, l, 0);
+    Value one = arith::ConstantIndexOp::create(b, l, 1);
+    auto colOf = [&](OpBuilder &cb, Location cl, int64_t v) -> Value {
+      return v ? Value(arith::AddIOp::create(
+                     cb, cl, col,
+                     arith::ConstantIndexOp::create(cb, cl, v * lanes)))
+               : col;
+    };
+    unsigned per = fma ? 2 : 4;
+    SmallVector<Value> init;
+    for (int64_t i = 0; i < r * vecs; ++i) {
+      if (fma)
+        init.append({eb.f32c(0.0f), eb.f32c(0.0f)});
+      else
+        init.append({eb.f32c(0.0f), eb.f32c(0.0f), eb.u32(0),
+                     eb.f64c(initialWide(spec))});
+    }
+    auto loop = scf::ForOp::create(
+        b, l, c0, k, one, init,
+        [&](OpBuilder &lb, Location ll, Value kk, ValueRange iter) {
+          ElementBuilder e(lb, ll, lanes);
+          SmallVector<Value> bv;
+          if (packed) {
+            // Panel (batch, strip) of [K][stripWidth], row kk.
+            Value strip = arith::DivUIOp::create(
+                lb, ll, col,
+                arith::ConstantIndexOp::create(lb, ll, stripWidth));
+            Value panel = arith::AddIOp::create(
+                lb, ll, arith::MulIOp::create(lb, ll, bat, strips), strip);
+            Value pRow = arith::MulIOp::create(
+                lb, ll,
+                arith::AddIOp::create(
+                    lb, ll, arith::MulIOp::create(lb, ll, panel, k), kk),
+                arith::ConstantIndexOp::create(lb, ll, stripWidth));
+            for (int64_t v = 0; v < vecs; ++v)
+              bv.push_back(readChunk(
+                  e, packed,
+                  arith::AddIOp::create(
+                      lb, ll, pRow,
+                      arith::ConstantIndexOp::create(lb, ll, v * lanes)),
+                  Value()));
+          } else {
+            Value bRow = arith::AddIOp::create(
+                lb, ll, bBase, arith::MulIOp::create(lb, ll, kk, n));
+            for (int64_t v = 0; v < vecs; ++v)
+              bv.push_back(readChunk(
+                  e, fb.flat,
+                  arith::AddIOp::create(lb, ll, bRow, colOf(lb, ll, v)), mask));
+          }
+          // Static groups close for every output after the same product.
+          Value closes;
+          if (spec.grouping == nx::Grouping::Static) {
+            Value kp1 = arith::AddIOp::create(lb, ll, kk, one);
+            closes = arith::CmpIOp::create(
+                lb, ll, arith::CmpIPredicate::eq,
+                arith::RemUIOp::create(
+                    lb, ll, kp1,
+                    arith::ConstantIndexOp::create(lb, ll, spec.groupSize)),
+                c0);
+          }
+          SmallVector<Value> yields;
+          for (int64_t i = 0; i < r; ++i) {
+            Value row = arith::AddIOp::create(
+                lb, ll, row0, arith::ConstantIndexOp::create(lb, ll, i));
+            Value aOff = arith::AddIOp::create(
+                lb, ll, arith::MulIOp::create(lb, ll, row, k), kk);
+            Value av =
+                e.splat(tensor::ExtractOp::create(lb, ll, fa.flat, aOff));
+            for (int64_t v = 0; v < vecs; ++v) {
+              ValueRange st = iter.slice((i * vecs + v) * per, per);
+              if (fma) {
+                Value g = math::FmaOp::create(lb, ll, av, bv[v], st[1]);
+                Value o = st[0];
+                if (closes) {
+                  Value sum = arith::AddFOp::create(lb, ll, o, g);
+                  o = arith::SelectOp::create(lb, ll, closes, sum, o);
+                  g = arith::SelectOp::create(lb, ll, closes, e.f32c(0.0f), g);
+                }
+                yields.append({o, g});
+              } else {
+                AccState state{st[0], st[1], st[2], st[3]};
+                Value p = emitProduct(e, spec, av, bv[v]);
+                yields.append(emitAdd(e, spec, state, p).values());
+              }
+            }
+          }
+          scf::YieldOp::create(lb, ll, yields);
+        });
+    for (int64_t i = 0; i < r; ++i) {
+      Value row = arith::AddIOp::create(
+          b, l, row0, arith::ConstantIndexOp::create(b, l, i));
+      for (int64_t v = 0; v < vecs; ++v) {
+        ValueRange st = loop.getResults().slice((i * vecs + v) * per, per);
+        Value result;
+        if (spec.grouping == nx::Grouping::None)
+          result = st[1];
+        else if (fma)
+          result = arith::AddFOp::create(b, l, st[0], st[1]);
+        else
+          result = emitAddRounded(eb, spec.outerFormat(), toF64(eb, st[0]),
+                                  spec.fixedPoint ? st[3] : toF64(eb, st[1]),
+                                  spec.rounding);
+        result = canonicalNaN(eb, result);
+        Value off = arith::SubIOp::create(
+            b, l,
+            arith::AddIOp::create(b, l, arith::MulIOp::create(b, l, row, n),
+                                  colOf(b, l, v)),
+            base);
+        Value writeMask = mask;
+        if (partialStrip) // the columns of this vector below n
+          writeMask = vector::CreateMaskOp::create(
+              b, l, VectorType::get({lanes}, b.getI1Type()),
+              ValueRange{arith::MaxSIOp::create(
+                  b, l, arith::SubIOp::create(b, l, n, colOf(b, l, v)),
+                  arith::ConstantIndexOp::create(b, l, 0))});
+        acc = writeChunk(eb, result, acc, off, writeMask);
+      }
+    }
+    return acc;
+  }
+
+  // Rows [r0, r1) for the columns at `col`: blocks of blockRows rows
+  // (a block never straddles two batches), then single rows.
+  Value emitRowsAt(OpBuilder &cb, Location cl, Value r0, Value r1, int64_t vecs,
+                   Value col, Value mask, Value acc, Value base,
+                   bool partialStrip = false) const {
+    Value cR = arith::ConstantIndexOp::create(cb, cl, blockRows);
+    Value one = arith::ConstantIndexOp::create(cb, cl, 1);
+    Value span = arith::SubIOp::create(cb, cl, r1, r0);
+    Value fullEnd = arith::AddIOp::create(
+        cb, cl, r0,
+        arith::MulIOp::create(cb, cl, arith::DivUIOp::create(cb, cl, span, cR),
+                              cR));
+    auto single = [&](OpBuilder &sb, Location sl, Value from, Value to,
+                      Value a2) -> Value {
+      auto loop = scf::ForOp::create(
+          sb, sl, from, to, one, ValueRange{a2},
+          [&](OpBuilder &lb, Location ll, Value rr, ValueRange it) {
+            scf::YieldOp::create(lb, ll,
+                                 emitBlock(lb, ll, 1, vecs, rr, col, mask,
+                                           it[0], base, partialStrip));
+          });
+      return loop.getResult(0);
+    };
+    auto blocks = scf::ForOp::create(
+        cb, cl, r0, fullEnd, cR, ValueRange{acc},
+        [&](OpBuilder &bb, Location bl, Value row, ValueRange it) {
+          Value last = arith::AddIOp::create(
+              bb, bl, row,
+              arith::ConstantIndexOp::create(bb, bl, blockRows - 1));
+          Value same =
+              arith::CmpIOp::create(bb, bl, arith::CmpIPredicate::eq,
+                                    arith::DivUIOp::create(bb, bl, row, m),
+                                    arith::DivUIOp::create(bb, bl, last, m));
+          auto sel = scf::IfOp::create(
+              bb, bl, same,
+              [&](OpBuilder &tb, Location tl) {
+                scf::YieldOp::create(tb, tl,
+                                     emitBlock(tb, tl, blockRows, vecs, row,
+                                               col, mask, it[0], base,
+                                               partialStrip));
+              },
+              [&](OpBuilder &fb2, Location fl) {
+                scf::YieldOp::create(
+                    fb2, fl,
+                    single(fb2, fl, row,
+                           arith::AddIOp::create(fb2, fl, row, cR), it[0]));
+              });
+          scf::YieldOp::create(bb, bl, sel.getResult(0));
+        });
+    return single(cb, cl, fullEnd, r1, blocks.getResult(0));
+  }
+
+  // Rows [r0, r1): super-chunks of colVecs vectors, then single (masked
+  // tail) chunks.
+  Value emitRows(OpBuilder &b, Location l, Value r0, Value r1, Value acc,
+                 Value base) const {
+    Value c0 = arith::ConstantIndexOp::create(b, l, 0);
+    if (packed) {
+      // Every strip of the packed B; the last one may end past n.
+      Value width = arith::ConstantIndexOp::create(b, l, stripWidth);
+      auto loop = scf::ForOp::create(
+          b, l, c0, n, width, ValueRange{acc},
+          [&](OpBuilder &sb, Location sl, Value col, ValueRange it) {
+            Value full = arith::CmpIOp::create(
+                sb, sl, arith::CmpIPredicate::ule,
+                arith::AddIOp::create(sb, sl, col, width), n);
+            auto sel = scf::IfOp::create(
+                sb, sl, full,
+                [&](OpBuilder &tb, Location tl) {
+                  scf::YieldOp::create(tb, tl,
+                                       emitRowsAt(tb, tl, r0, r1, colVecs, col,
+                                                  Value(), it[0], base));
+                },
+                [&](OpBuilder &eb2, Location el) {
+                  scf::YieldOp::create(eb2, el,
+                                       emitRowsAt(eb2, el, r0, r1, colVecs, col,
+                                                  Value(), it[0], base,
+                                                  /*partialStrip=*/true));
+                });
+            scf::YieldOp::create(sb, sl, sel.getResult(0));
+          });
+      return loop.getResult(0);
+    }
+    Value step = arith::ConstantIndexOp::create(b, l, colVecs * lanes);
+    Value wideEnd = arith::MulIOp::create(
+        b, l, arith::DivUIOp::create(b, l, n, step), step);
+    if (colVecs > 1) {
+      auto wide = scf::ForOp::create(
+          b, l, c0, wideEnd, step, ValueRange{acc},
+          [&](OpBuilder &wb, Location wl, Value col, ValueRange it) {
+            scf::YieldOp::create(
+                wb, wl,
+                emitRowsAt(wb, wl, r0, r1, colVecs, col, Value(), it[0], base));
+          });
+      acc = wide.getResult(0);
+    } else {
+      wideEnd = c0;
+    }
+    return forEachChunk(b, l, wideEnd, n, lanes, Value(), acc,
+                        [&](OpBuilder &cb, Location cl, Value col, Value mask,
+                            Value, Value a2) -> Value {
+                          return emitRowsAt(cb, cl, r0, r1, 1, col, mask, a2,
+                                            base);
+                        });
+  }
+
+  /// Every row of the result (`rows` rows into the flat `out`), in
+  /// parallel tiles of whole rows when tileElements > 0.
+  Value emitAllRows(OpBuilder &rw, Location loc, Value rows, Value out) const {
+    Value result;
+    if (tileElements > 0) {
+      // Parallel tiles of whole rows: tile t covers rows [t * R, ...).
+      Value tile = arith::ConstantIndexOp::create(rw, loc, tileRows);
+      Value tiles = arith::CeilDivUIOp::create(rw, loc, rows, tile);
+      auto forall =
+          scf::ForallOp::create(rw, loc, ArrayRef<OpFoldResult>{tiles},
+                                ValueRange{out}, std::nullopt, nullptr);
+      OpBuilder::InsertionGuard guard(rw);
+      rw.setInsertionPoint(forall.getTerminator());
+      Value t = forall.getInductionVars()[0];
+      Value shared = forall.getRegionIterArgs()[0];
+      Value r0 = arith::MulIOp::create(rw, loc, t, tile);
+      Value r1 = arith::MinUIOp::create(
+          rw, loc, arith::AddIOp::create(rw, loc, r0, tile), rows);
+      Value begin = arith::MulIOp::create(rw, loc, r0, n);
+      Value size = arith::MulIOp::create(
+          rw, loc, arith::SubIOp::create(rw, loc, r1, r0), n);
+      auto sliceType =
+          RankedTensorType::get({ShapedType::kDynamic}, rw.getF32Type());
+      SmallVector<OpFoldResult> offsets = {begin}, sizes = {size},
+                                strides = {rw.getIndexAttr(1)};
+      Value slice = tensor::ExtractSliceOp::create(rw, loc, sliceType, shared,
+                                                   offsets, sizes, strides);
+      Value written = emitRows(rw, loc, r0, r1, slice, begin);
+      rw.setInsertionPointToEnd(forall.getTerminator().getBody());
+      tensor::ParallelInsertSliceOp::create(rw, loc, written, shared, offsets,
+                                            sizes, strides);
+      result = forall.getResult(0);
+      rw.setInsertionPointAfter(forall);
+    } else {
+      Value c0 = arith::ConstantIndexOp::create(rw, loc, 0);
+      result = emitRows(rw, loc, c0, rows, out, c0);
+    }
+    return result;
+  }
+};
+
 struct MatmulLowering : OpConversionPattern<MatmulOp> {
   MatmulLowering(MLIRContext *ctx, const QTrainToVectorOptions &options)
       : OpConversionPattern(ctx), options(options) {}
@@ -448,280 +745,11 @@ struct MatmulLowering : OpConversionPattern<MatmulOp> {
       tileRows = std::max<int64_t>(blockRows, options.tileElements / 1024 /
                                                   blockRows * blockRows);
 
-    // One block of `r` rows starting at global row `row0` (in one batch)
-    // and `vecs` column chunks from `col` (one chunk, masked when `mask`):
-    // the outputs' accumulation over k, written into `acc` (a flat slice
-    // starting at flat offset `base`).
-    auto emitBlock = [&](OpBuilder &b, Location l, int64_t r, int64_t vecs,
-                         Value row0, Value col, Value mask, Value acc,
-                         Value base, bool partialStrip = false) {
-      ElementBuilder eb(b, l, lanes);
-      Value bat = arith::DivUIOp::create(b, l, row0, m);
-      Value bBase =
-          arith::MulIOp::create(b, l, bat, arith::MulIOp::create(b, l, k, n));
-      Value c0 = arith::ConstantIndexOp::create(b, l, 0);
-      Value one = arith::ConstantIndexOp::create(b, l, 1);
-      auto colOf = [&](OpBuilder &cb, Location cl, int64_t v) -> Value {
-        return v ? Value(arith::AddIOp::create(
-                       cb, cl, col,
-                       arith::ConstantIndexOp::create(cb, cl, v * lanes)))
-                 : col;
-      };
-      unsigned per = fma ? 2 : 4;
-      SmallVector<Value> init;
-      for (int64_t i = 0; i < r * vecs; ++i) {
-        if (fma)
-          init.append({eb.f32c(0.0f), eb.f32c(0.0f)});
-        else
-          init.append({eb.f32c(0.0f), eb.f32c(0.0f), eb.u32(0),
-                       eb.f64c(initialWide(spec))});
-      }
-      auto loop = scf::ForOp::create(
-          b, l, c0, k, one, init,
-          [&](OpBuilder &lb, Location ll, Value kk, ValueRange iter) {
-            ElementBuilder e(lb, ll, lanes);
-            SmallVector<Value> bv;
-            if (packed) {
-              // Panel (batch, strip) of [K][stripWidth], row kk.
-              Value strip = arith::DivUIOp::create(
-                  lb, ll, col,
-                  arith::ConstantIndexOp::create(lb, ll, stripWidth));
-              Value panel = arith::AddIOp::create(
-                  lb, ll, arith::MulIOp::create(lb, ll, bat, strips), strip);
-              Value pRow = arith::MulIOp::create(
-                  lb, ll,
-                  arith::AddIOp::create(
-                      lb, ll, arith::MulIOp::create(lb, ll, panel, k), kk),
-                  arith::ConstantIndexOp::create(lb, ll, stripWidth));
-              for (int64_t v = 0; v < vecs; ++v)
-                bv.push_back(readChunk(
-                    e, packed,
-                    arith::AddIOp::create(
-                        lb, ll, pRow,
-                        arith::ConstantIndexOp::create(lb, ll, v * lanes)),
-                    Value()));
-            } else {
-              Value bRow = arith::AddIOp::create(
-                  lb, ll, bBase, arith::MulIOp::create(lb, ll, kk, n));
-              for (int64_t v = 0; v < vecs; ++v)
-                bv.push_back(readChunk(
-                    e, fb.flat,
-                    arith::AddIOp::create(lb, ll, bRow, colOf(lb, ll, v)),
-                    mask));
-            }
-            // Static groups close for every output after the same product.
-            Value closes;
-            if (spec.grouping == nx::Grouping::Static) {
-              Value kp1 = arith::AddIOp::create(lb, ll, kk, one);
-              closes = arith::CmpIOp::create(
-                  lb, ll, arith::CmpIPredicate::eq,
-                  arith::RemUIOp::create(
-                      lb, ll, kp1,
-                      arith::ConstantIndexOp::create(lb, ll, spec.groupSize)),
-                  c0);
-            }
-            SmallVector<Value> yields;
-            for (int64_t i = 0; i < r; ++i) {
-              Value row = arith::AddIOp::create(
-                  lb, ll, row0, arith::ConstantIndexOp::create(lb, ll, i));
-              Value aOff = arith::AddIOp::create(
-                  lb, ll, arith::MulIOp::create(lb, ll, row, k), kk);
-              Value av =
-                  e.splat(tensor::ExtractOp::create(lb, ll, fa.flat, aOff));
-              for (int64_t v = 0; v < vecs; ++v) {
-                ValueRange st = iter.slice((i * vecs + v) * per, per);
-                if (fma) {
-                  Value g = math::FmaOp::create(lb, ll, av, bv[v], st[1]);
-                  Value o = st[0];
-                  if (closes) {
-                    Value sum = arith::AddFOp::create(lb, ll, o, g);
-                    o = arith::SelectOp::create(lb, ll, closes, sum, o);
-                    g = arith::SelectOp::create(lb, ll, closes, e.f32c(0.0f),
-                                                g);
-                  }
-                  yields.append({o, g});
-                } else {
-                  AccState state{st[0], st[1], st[2], st[3]};
-                  Value p = emitProduct(e, spec, av, bv[v]);
-                  yields.append(emitAdd(e, spec, state, p).values());
-                }
-              }
-            }
-            scf::YieldOp::create(lb, ll, yields);
-          });
-      for (int64_t i = 0; i < r; ++i) {
-        Value row = arith::AddIOp::create(
-            b, l, row0, arith::ConstantIndexOp::create(b, l, i));
-        for (int64_t v = 0; v < vecs; ++v) {
-          ValueRange st = loop.getResults().slice((i * vecs + v) * per, per);
-          Value result;
-          if (spec.grouping == nx::Grouping::None)
-            result = st[1];
-          else if (fma)
-            result = arith::AddFOp::create(b, l, st[0], st[1]);
-          else
-            result = emitAddRounded(eb, spec.outerFormat(), toF64(eb, st[0]),
-                                    spec.fixedPoint ? st[3] : toF64(eb, st[1]),
-                                    spec.rounding);
-          result = canonicalNaN(eb, result);
-          Value off = arith::SubIOp::create(
-              b, l,
-              arith::AddIOp::create(b, l, arith::MulIOp::create(b, l, row, n),
-                                    colOf(b, l, v)),
-              base);
-          Value writeMask = mask;
-          if (partialStrip) // the columns of this vector below n
-            writeMask = vector::CreateMaskOp::create(
-                b, l, VectorType::get({lanes}, b.getI1Type()),
-                ValueRange{arith::MaxSIOp::create(
-                    b, l, arith::SubIOp::create(b, l, n, colOf(b, l, v)),
-                    arith::ConstantIndexOp::create(b, l, 0))});
-          acc = writeChunk(eb, result, acc, off, writeMask);
-        }
-      }
-      return acc;
-    };
-
-    // Rows [r0, r1) for the columns at `col`: blocks of blockRows rows
-    // (a block never straddles two batches), then single rows.
-    auto emitRowsAt = [&](OpBuilder &cb, Location cl, Value r0, Value r1,
-                          int64_t vecs, Value col, Value mask, Value acc,
-                          Value base, bool partialStrip = false) -> Value {
-      Value cR = arith::ConstantIndexOp::create(cb, cl, blockRows);
-      Value one = arith::ConstantIndexOp::create(cb, cl, 1);
-      Value span = arith::SubIOp::create(cb, cl, r1, r0);
-      Value fullEnd = arith::AddIOp::create(
-          cb, cl, r0,
-          arith::MulIOp::create(cb, cl,
-                                arith::DivUIOp::create(cb, cl, span, cR), cR));
-      auto single = [&](OpBuilder &sb, Location sl, Value from, Value to,
-                        Value a2) -> Value {
-        auto loop = scf::ForOp::create(
-            sb, sl, from, to, one, ValueRange{a2},
-            [&](OpBuilder &lb, Location ll, Value rr, ValueRange it) {
-              scf::YieldOp::create(lb, ll,
-                                   emitBlock(lb, ll, 1, vecs, rr, col, mask,
-                                             it[0], base, partialStrip));
-            });
-        return loop.getResult(0);
-      };
-      auto blocks = scf::ForOp::create(
-          cb, cl, r0, fullEnd, cR, ValueRange{acc},
-          [&](OpBuilder &bb, Location bl, Value row, ValueRange it) {
-            Value last = arith::AddIOp::create(
-                bb, bl, row,
-                arith::ConstantIndexOp::create(bb, bl, blockRows - 1));
-            Value same =
-                arith::CmpIOp::create(bb, bl, arith::CmpIPredicate::eq,
-                                      arith::DivUIOp::create(bb, bl, row, m),
-                                      arith::DivUIOp::create(bb, bl, last, m));
-            auto sel = scf::IfOp::create(
-                bb, bl, same,
-                [&](OpBuilder &tb, Location tl) {
-                  scf::YieldOp::create(tb, tl,
-                                       emitBlock(tb, tl, blockRows, vecs, row,
-                                                 col, mask, it[0], base,
-                                                 partialStrip));
-                },
-                [&](OpBuilder &fb2, Location fl) {
-                  scf::YieldOp::create(
-                      fb2, fl,
-                      single(fb2, fl, row,
-                             arith::AddIOp::create(fb2, fl, row, cR), it[0]));
-                });
-            scf::YieldOp::create(bb, bl, sel.getResult(0));
-          });
-      return single(cb, cl, fullEnd, r1, blocks.getResult(0));
-    };
-
-    // Rows [r0, r1): super-chunks of colVecs vectors, then single (masked
-    // tail) chunks.
-    auto emitRows = [&](OpBuilder &b, Location l, Value r0, Value r1, Value acc,
-                        Value base) -> Value {
-      Value c0 = arith::ConstantIndexOp::create(b, l, 0);
-      if (packed) {
-        // Every strip of the packed B; the last one may end past n.
-        Value width = arith::ConstantIndexOp::create(b, l, stripWidth);
-        auto loop = scf::ForOp::create(
-            b, l, c0, n, width, ValueRange{acc},
-            [&](OpBuilder &sb, Location sl, Value col, ValueRange it) {
-              Value full = arith::CmpIOp::create(
-                  sb, sl, arith::CmpIPredicate::ule,
-                  arith::AddIOp::create(sb, sl, col, width), n);
-              auto sel = scf::IfOp::create(
-                  sb, sl, full,
-                  [&](OpBuilder &tb, Location tl) {
-                    scf::YieldOp::create(tb, tl,
-                                         emitRowsAt(tb, tl, r0, r1, colVecs,
-                                                    col, Value(), it[0], base));
-                  },
-                  [&](OpBuilder &eb2, Location el) {
-                    scf::YieldOp::create(eb2, el,
-                                         emitRowsAt(eb2, el, r0, r1, colVecs,
-                                                    col, Value(), it[0], base,
-                                                    /*partialStrip=*/true));
-                  });
-              scf::YieldOp::create(sb, sl, sel.getResult(0));
-            });
-        return loop.getResult(0);
-      }
-      Value step = arith::ConstantIndexOp::create(b, l, colVecs * lanes);
-      Value wideEnd = arith::MulIOp::create(
-          b, l, arith::DivUIOp::create(b, l, n, step), step);
-      if (colVecs > 1) {
-        auto wide = scf::ForOp::create(
-            b, l, c0, wideEnd, step, ValueRange{acc},
-            [&](OpBuilder &wb, Location wl, Value col, ValueRange it) {
-              scf::YieldOp::create(wb, wl,
-                                   emitRowsAt(wb, wl, r0, r1, colVecs, col,
-                                              Value(), it[0], base));
-            });
-        acc = wide.getResult(0);
-      } else {
-        wideEnd = c0;
-      }
-      return forEachChunk(b, l, wideEnd, n, lanes, Value(), acc,
-                          [&](OpBuilder &cb, Location cl, Value col, Value mask,
-                              Value, Value a2) -> Value {
-                            return emitRowsAt(cb, cl, r0, r1, 1, col, mask, a2,
-                                              base);
-                          });
-    };
-
-    Value result;
-    if (options.tileElements > 0) {
-      // Parallel tiles of whole rows: tile t covers rows [t * R, ...).
-      Value tile = arith::ConstantIndexOp::create(rw, loc, tileRows);
-      Value tiles = arith::CeilDivUIOp::create(rw, loc, rows, tile);
-      auto forall =
-          scf::ForallOp::create(rw, loc, ArrayRef<OpFoldResult>{tiles},
-                                ValueRange{out}, std::nullopt, nullptr);
-      OpBuilder::InsertionGuard guard(rw);
-      rw.setInsertionPoint(forall.getTerminator());
-      Value t = forall.getInductionVars()[0];
-      Value shared = forall.getRegionIterArgs()[0];
-      Value r0 = arith::MulIOp::create(rw, loc, t, tile);
-      Value r1 = arith::MinUIOp::create(
-          rw, loc, arith::AddIOp::create(rw, loc, r0, tile), rows);
-      Value begin = arith::MulIOp::create(rw, loc, r0, n);
-      Value size = arith::MulIOp::create(
-          rw, loc, arith::SubIOp::create(rw, loc, r1, r0), n);
-      auto sliceType =
-          RankedTensorType::get({ShapedType::kDynamic}, rw.getF32Type());
-      SmallVector<OpFoldResult> offsets = {begin}, sizes = {size},
-                                strides = {rw.getIndexAttr(1)};
-      Value slice = tensor::ExtractSliceOp::create(rw, loc, sliceType, shared,
-                                                   offsets, sizes, strides);
-      Value written = emitRows(rw, loc, r0, r1, slice, begin);
-      rw.setInsertionPointToEnd(forall.getTerminator().getBody());
-      tensor::ParallelInsertSliceOp::create(rw, loc, written, shared, offsets,
-                                            sizes, strides);
-      result = forall.getResult(0);
-      rw.setInsertionPointAfter(forall);
-    } else {
-      Value c0 = arith::ConstantIndexOp::create(rw, loc, 0);
-      result = emitRows(rw, loc, c0, rows, out, c0);
-    }
+    BlockedGemm gemm{
+        spec,       fa,     fb,     m,         k,
+        n,          lanes,  fma,    blockRows, colVecs,
+        stripWidth, strips, packed, tileRows,  options.tileElements};
+    Value result = gemm.emitAllRows(rw, loc, rows, out);
     rw.replaceOp(op, reshapeResult(rw, loc, result, cType, batch, m, n));
     return success();
   }

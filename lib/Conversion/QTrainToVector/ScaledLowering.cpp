@@ -270,15 +270,181 @@ struct ScaledResults {
   SmallVector<Value> scales;
 };
 
-/// Encodes `input` (f32-widened on the fly) with `format`. `outType` is the
-/// element result (f32/bf16/f16 values for quantize, codes for encode);
-/// `scaleTypes` the scale results (empty for quantize).
-FailureOr<ScaledResults>
-lowerScaledEncode(OpBuilder &b, Location loc, Value input,
-                  const nx::ScaledFormat &format, const nx::Rounding &r,
-                  Value seed, Value randomData, ValueRange given,
-                  RankedTensorType outType, TypeRange scaleTypes, bool quantize,
-                  int64_t vectorWidth, int64_t tileElements) {
+/// What lowerScaledEncode encodes and how.
+struct ScaledEncodeRequest {
+  Value input; ///< f32, bf16 or f16 values (widened to f32 on the fly)
+  const nx::ScaledFormat &format;
+  const nx::Rounding &rounding; ///< of the elements
+  Value seed, randomData;
+  ValueRange given; ///< the scales of the `given` levels, in level order
+  RankedTensorType outType; ///< values for quantize, codes for encode
+  TypeRange scaleTypes;     ///< the scale results (empty for quantize)
+  bool quantize;
+  int64_t vectorWidth, tileElements;
+};
+
+/// The whole-tensor levels (all but the last): one scale each, pushed to
+/// `results` in storage form for encode. Returns their f32 product (null
+/// when there is none); `givenUsed` counts the given scales read.
+Value emitTensorLevels(OpBuilder &b, Location loc,
+                       const ScaledEncodeRequest &req, const FlatTensor &in,
+                       size_t &givenUsed, ScaledResults &results) {
+  const nx::ScaledFormat &format = req.format;
+  Value total;
+  Value c0 = arith::ConstantIndexOp::create(b, loc, 0);
+  for (size_t l = 0; l + 1 < format.levels.size(); ++l) {
+    const nx::ScaleLevel &level = format.levels[l];
+    Value stat =
+        level.rule == nx::ScaleRule::Given
+            ? firstElement(b, loc, req.given[givenUsed++])
+        : level.rule == nx::ScaleRule::MedianLookup // first level: y = x
+            ? emitMedianAbs(b, loc, in.flat, in.count, level.excludeZeros)
+            : emitBlockAmax(b, loc, in.flat, c0, in.count, total,
+                            canHoldNaN(level.format), req.vectorWidth);
+    Value s = levelScale(b, loc, level, format.element, stat);
+    total = total ? Value(arith::MulFOp::create(b, loc, total, s)) : s;
+    if (!req.quantize) {
+      auto type = llvm::cast<RankedTensorType>(req.scaleTypes[l]);
+      ElementBuilder sb(b, loc, 0);
+      Value code = scaleStorage(b, loc, emitScaleCode(sb, level.format, s),
+                                type.getElementType());
+      results.scales.push_back(
+          tensor::SplatOp::create(b, loc, type, code, ValueRange{}));
+    }
+  }
+  return total;
+}
+
+/// The last level's flat scale codes as the result `type` (its block grid
+/// in the input's rank).
+Value reshapeBlockScales(OpBuilder &b, Location loc, Value flat,
+                         RankedTensorType type, const nx::ScaleLevel &level,
+                         Value input) {
+  if (type.getRank() == 0)
+    return tensor::CollapseShapeOp::create(b, loc, type, flat,
+                                           ArrayRef<ReassociationIndices>{});
+  ReassociationIndices all;
+  SmallVector<OpFoldResult> sizes;
+  // The grid in the tensor's rank: merged dimensions have one block.
+  for (int64_t d = 0; d < type.getRank(); ++d) {
+    all.push_back(d);
+    sizes.push_back(
+        type.isDynamicDim(d)
+            ? OpFoldResult(arith::CeilDivUIOp::create(
+                  b, loc, tensor::DimOp::create(b, loc, input, d),
+                  arith::ConstantIndexOp::create(
+                      b, loc,
+                      std::max<int64_t>(nx::blockSize(level, type.getRank(), d),
+                                        1))))
+            : OpFoldResult(b.getIndexAttr(type.getDimSize(d))));
+  }
+  return tensor::ExpandShapeOp::create(
+      b, loc, type, flat, ArrayRef<ReassociationIndices>{all}, sizes);
+}
+
+/// The blocks [from, to) written into `outAcc` (flat offsets from
+/// `outBase`) and `scaleAcc` (block numbers from `blockBase`); returns both
+/// (or the elements alone without scale codes).
+using BlockRangeFn = llvm::function_ref<SmallVector<Value>(
+    OpBuilder &, Location, Value from, Value to, Value outAcc, Value scaleAcc,
+    Value outBase, Value blockBase)>;
+
+/// All blocks of `view` in parallel tiles of whole blocks (about
+/// `tileElements` elements each, at least one block). The blocks must be
+/// row-major runs, so a range of blocks is one range of the flat tensor.
+SmallVector<Value> emitBlockTiles(OpBuilder &b, Location loc,
+                                  const BlockView &view, int64_t tileElements,
+                                  Value out, Value scaleCodes,
+                                  BlockRangeFn blockLoop) {
+  Value c1 = arith::ConstantIndexOp::create(b, loc, 1);
+  size_t k = view.dims.size();
+  Value inner = view.dims[k - 1], innerBlock = view.blocks[k - 1];
+  Value innerGrid = view.grid[k - 1];
+  auto runBegin = [&](OpBuilder &ob, Location ol, Value blk) -> Value {
+    Value row = arith::DivUIOp::create(ob, ol, blk, innerGrid);
+    Value g = arith::RemUIOp::create(ob, ol, blk, innerGrid);
+    return arith::AddIOp::create(ob, ol,
+                                 arith::MulIOp::create(ob, ol, row, inner),
+                                 arith::MulIOp::create(ob, ol, g, innerBlock));
+  };
+  auto runEnd = [&](OpBuilder &ob, Location ol, Value blk) -> Value {
+    Value row = arith::DivUIOp::create(ob, ol, blk, innerGrid);
+    Value g = arith::RemUIOp::create(ob, ol, blk, innerGrid);
+    Value e = arith::MinUIOp::create(
+        ob, ol,
+        arith::MulIOp::create(ob, ol, arith::AddIOp::create(ob, ol, g, c1),
+                              innerBlock),
+        inner);
+    return arith::AddIOp::create(ob, ol,
+                                 arith::MulIOp::create(ob, ol, row, inner), e);
+  };
+  // About tileElements elements per tile, at least one block.
+  Value perTile = arith::MaxUIOp::create(
+      b, loc,
+      arith::DivUIOp::create(
+          b, loc, arith::ConstantIndexOp::create(b, loc, tileElements),
+          innerBlock),
+      c1);
+  Value tiles = arith::CeilDivUIOp::create(b, loc, view.numBlocks, perTile);
+  SmallVector<Value> shared = {out};
+  if (scaleCodes)
+    shared.push_back(scaleCodes);
+  auto forall = scf::ForallOp::create(b, loc, ArrayRef<OpFoldResult>{tiles},
+                                      shared, std::nullopt, nullptr);
+  {
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPoint(forall.getTerminator());
+    Value t = forall.getInductionVars()[0];
+    Value b0 = arith::MulIOp::create(b, loc, t, perTile);
+    Value b1 = arith::MinUIOp::create(
+        b, loc, arith::AddIOp::create(b, loc, b0, perTile), view.numBlocks);
+    Value start = runBegin(b, loc, b0);
+    Value end = runEnd(b, loc, arith::SubIOp::create(b, loc, b1, c1));
+    auto slice = [&](Value whole, Value offset, Value size) {
+      auto type = RankedTensorType::get(
+          {ShapedType::kDynamic},
+          llvm::cast<RankedTensorType>(whole.getType()).getElementType());
+      return tensor::ExtractSliceOp::create(
+                 b, loc, type, whole, ArrayRef<OpFoldResult>{offset},
+                 ArrayRef<OpFoldResult>{size},
+                 ArrayRef<OpFoldResult>{b.getIndexAttr(1)})
+          .getResult();
+    };
+    Value outSize = arith::SubIOp::create(b, loc, end, start);
+    Value blockCount = arith::SubIOp::create(b, loc, b1, b0);
+    ValueRange args = forall.getRegionIterArgs();
+    Value outSlice = slice(args[0], start, outSize);
+    Value scaleSlice = scaleCodes ? slice(args[1], b0, blockCount) : Value();
+    SmallVector<Value> res =
+        blockLoop(b, loc, b0, b1, outSlice, scaleSlice, start, b0);
+    b.setInsertionPointToEnd(forall.getTerminator().getBody());
+    tensor::ParallelInsertSliceOp::create(
+        b, loc, res[0], args[0], ArrayRef<OpFoldResult>{start},
+        ArrayRef<OpFoldResult>{outSize},
+        ArrayRef<OpFoldResult>{b.getIndexAttr(1)});
+    if (scaleCodes)
+      tensor::ParallelInsertSliceOp::create(
+          b, loc, res[1], args[1], ArrayRef<OpFoldResult>{b0},
+          ArrayRef<OpFoldResult>{blockCount},
+          ArrayRef<OpFoldResult>{b.getIndexAttr(1)});
+  }
+  return forall.getResults();
+}
+
+/// Encodes `req.input` with `req.format`: the whole-tensor levels, then the
+/// last level block by block (in parallel tiles of whole blocks where the
+/// blocks are row-major runs).
+FailureOr<ScaledResults> lowerScaledEncode(OpBuilder &b, Location loc,
+                                           const ScaledEncodeRequest &req) {
+  Value input = req.input;
+  const nx::ScaledFormat &format = req.format;
+  const nx::Rounding &r = req.rounding;
+  Value seed = req.seed, randomData = req.randomData;
+  ValueRange given = req.given;
+  RankedTensorType outType = req.outType;
+  TypeRange scaleTypes = req.scaleTypes;
+  bool quantize = req.quantize;
+  int64_t vectorWidth = req.vectorWidth, tileElements = req.tileElements;
   auto inType = llvm::cast<RankedTensorType>(input.getType());
   FlatTensor in = flatten(b, loc, input);
   Type inElem = getElementTypeOrSelf(input.getType());
@@ -291,28 +457,8 @@ lowerScaledEncode(OpBuilder &b, Location loc, Value input,
   size_t last = format.levels.size() - 1;
 
   // Whole-tensor levels: one scale each; `total` is their f32 product.
-  Value total;
+  Value total = emitTensorLevels(b, loc, req, in, givenUsed, results);
   Value c0 = arith::ConstantIndexOp::create(b, loc, 0);
-  for (size_t l = 0; l < last; ++l) {
-    const nx::ScaleLevel &level = format.levels[l];
-    Value stat =
-        level.rule == nx::ScaleRule::Given
-            ? firstElement(b, loc, given[givenUsed++])
-        : level.rule == nx::ScaleRule::MedianLookup // first level: y = x
-            ? emitMedianAbs(b, loc, in.flat, in.count, level.excludeZeros)
-            : emitBlockAmax(b, loc, in.flat, c0, in.count, total,
-                            canHoldNaN(level.format), vectorWidth);
-    Value s = levelScale(b, loc, level, format.element, stat);
-    total = total ? Value(arith::MulFOp::create(b, loc, total, s)) : s;
-    if (!quantize) {
-      auto type = llvm::cast<RankedTensorType>(scaleTypes[l]);
-      ElementBuilder sb(b, loc, 0);
-      Value code = scaleStorage(b, loc, emitScaleCode(sb, level.format, s),
-                                type.getElementType());
-      results.scales.push_back(
-          tensor::SplatOp::create(b, loc, type, code, ValueRange{}));
-    }
-  }
 
   // The last level, block by block.
   const nx::ScaleLevel &level = format.levels[last];
@@ -421,110 +567,16 @@ lowerScaledEncode(OpBuilder &b, Location loc, Value input,
 
   SmallVector<Value> done;
   if (tileElements > 0 && !rowLength && blocksAreRuns(level, inType)) {
-    // Parallel tiles of whole blocks. Blocks are row-major runs here, so a
-    // range of blocks is one range of the flat tensor.
-    size_t k = view.dims.size();
-    Value inner = view.dims[k - 1], innerBlock = view.blocks[k - 1];
-    Value innerGrid = view.grid[k - 1];
-    auto runBegin = [&](OpBuilder &ob, Location ol, Value blk) -> Value {
-      Value row = arith::DivUIOp::create(ob, ol, blk, innerGrid);
-      Value g = arith::RemUIOp::create(ob, ol, blk, innerGrid);
-      return arith::AddIOp::create(
-          ob, ol, arith::MulIOp::create(ob, ol, row, inner),
-          arith::MulIOp::create(ob, ol, g, innerBlock));
-    };
-    auto runEnd = [&](OpBuilder &ob, Location ol, Value blk) -> Value {
-      Value row = arith::DivUIOp::create(ob, ol, blk, innerGrid);
-      Value g = arith::RemUIOp::create(ob, ol, blk, innerGrid);
-      Value e = arith::MinUIOp::create(
-          ob, ol,
-          arith::MulIOp::create(ob, ol, arith::AddIOp::create(ob, ol, g, c1),
-                                innerBlock),
-          inner);
-      return arith::AddIOp::create(
-          ob, ol, arith::MulIOp::create(ob, ol, row, inner), e);
-    };
-    // About tileElements elements per tile, at least one block.
-    Value perTile = arith::MaxUIOp::create(
-        b, loc,
-        arith::DivUIOp::create(
-            b, loc, arith::ConstantIndexOp::create(b, loc, tileElements),
-            innerBlock),
-        c1);
-    Value tiles = arith::CeilDivUIOp::create(b, loc, view.numBlocks, perTile);
-    SmallVector<Value> shared = {out};
-    if (scaleCodes)
-      shared.push_back(scaleCodes);
-    auto forall = scf::ForallOp::create(b, loc, ArrayRef<OpFoldResult>{tiles},
-                                        shared, std::nullopt, nullptr);
-    {
-      OpBuilder::InsertionGuard guard(b);
-      b.setInsertionPoint(forall.getTerminator());
-      Value t = forall.getInductionVars()[0];
-      Value b0 = arith::MulIOp::create(b, loc, t, perTile);
-      Value b1 = arith::MinUIOp::create(
-          b, loc, arith::AddIOp::create(b, loc, b0, perTile), view.numBlocks);
-      Value start = runBegin(b, loc, b0);
-      Value end = runEnd(b, loc, arith::SubIOp::create(b, loc, b1, c1));
-      auto slice = [&](Value whole, Value offset, Value size) {
-        auto type = RankedTensorType::get(
-            {ShapedType::kDynamic},
-            llvm::cast<RankedTensorType>(whole.getType()).getElementType());
-        return tensor::ExtractSliceOp::create(
-                   b, loc, type, whole, ArrayRef<OpFoldResult>{offset},
-                   ArrayRef<OpFoldResult>{size},
-                   ArrayRef<OpFoldResult>{b.getIndexAttr(1)})
-            .getResult();
-      };
-      Value outSize = arith::SubIOp::create(b, loc, end, start);
-      Value blockCount = arith::SubIOp::create(b, loc, b1, b0);
-      ValueRange args = forall.getRegionIterArgs();
-      Value outSlice = slice(args[0], start, outSize);
-      Value scaleSlice = scaleCodes ? slice(args[1], b0, blockCount) : Value();
-      SmallVector<Value> res =
-          blockLoop(b, loc, b0, b1, outSlice, scaleSlice, start, b0);
-      b.setInsertionPointToEnd(forall.getTerminator().getBody());
-      tensor::ParallelInsertSliceOp::create(
-          b, loc, res[0], args[0], ArrayRef<OpFoldResult>{start},
-          ArrayRef<OpFoldResult>{outSize},
-          ArrayRef<OpFoldResult>{b.getIndexAttr(1)});
-      if (scaleCodes)
-        tensor::ParallelInsertSliceOp::create(
-            b, loc, res[1], args[1], ArrayRef<OpFoldResult>{b0},
-            ArrayRef<OpFoldResult>{blockCount},
-            ArrayRef<OpFoldResult>{b.getIndexAttr(1)});
-    }
-    done = forall.getResults();
+    done =
+        emitBlockTiles(b, loc, view, tileElements, out, scaleCodes, blockLoop);
   } else {
     done = blockLoop(b, loc, c0, view.numBlocks, out, scaleCodes, c0, c0);
   }
   results.elements = unflatten(b, loc, done[0], outType, input);
-  if (scaleCodes) {
-    auto type = llvm::cast<RankedTensorType>(scaleTypes[last]);
-    Value flat = done[1];
-    if (type.getRank() == 0) {
-      results.scales.push_back(tensor::CollapseShapeOp::create(
-          b, loc, type, flat, ArrayRef<ReassociationIndices>{}));
-    } else {
-      ReassociationIndices all;
-      SmallVector<OpFoldResult> sizes;
-      // The grid in the tensor's rank: merged dimensions have one block.
-      for (int64_t d = 0; d < type.getRank(); ++d) {
-        all.push_back(d);
-        sizes.push_back(
-            type.isDynamicDim(d)
-                ? OpFoldResult(arith::CeilDivUIOp::create(
-                      b, loc, tensor::DimOp::create(b, loc, input, d),
-                      arith::ConstantIndexOp::create(
-                          b, loc,
-                          std::max<int64_t>(
-                              nx::blockSize(level, type.getRank(), d), 1))))
-                : OpFoldResult(b.getIndexAttr(type.getDimSize(d))));
-      }
-      results.scales.push_back(tensor::ExpandShapeOp::create(
-          b, loc, type, flat, ArrayRef<ReassociationIndices>{all}, sizes));
-    }
-  }
+  if (scaleCodes)
+    results.scales.push_back(reshapeBlockScales(
+        b, loc, done[1], llvm::cast<RankedTensorType>(scaleTypes[last]), level,
+        input));
   return results;
 }
 
@@ -612,11 +664,18 @@ struct ScaledQuantizeLowering : ScaledPattern<QuantizeOp> {
     std::string why = unsupportedReason(f, op.getType(), &r);
     if (!why.empty())
       return rw.notifyMatchFailure(op, why);
-    FailureOr<ScaledResults> res = lowerScaledEncode(
-        rw, op.getLoc(), adaptor.getInput(), f, r,
-        seedOrZero(rw, op.getLoc(), adaptor.getSeed()), adaptor.getRandomData(),
-        adaptor.getScales(), op.getType(), {},
-        /*quantize=*/true, options.vectorWidth, options.tileElements);
+    ScaledEncodeRequest req{adaptor.getInput(),
+                            f,
+                            r,
+                            seedOrZero(rw, op.getLoc(), adaptor.getSeed()),
+                            adaptor.getRandomData(),
+                            adaptor.getScales(),
+                            op.getType(),
+                            {},
+                            /*quantize=*/true,
+                            options.vectorWidth,
+                            options.tileElements};
+    FailureOr<ScaledResults> res = lowerScaledEncode(rw, op.getLoc(), req);
     if (failed(res))
       return failure();
     rw.replaceOp(op, res->elements);
@@ -636,13 +695,19 @@ struct ScaledEncodeLowering : ScaledPattern<EncodeOp> {
     std::string why = unsupportedReason(f, inType, &r);
     if (!why.empty())
       return rw.notifyMatchFailure(op, why);
-    FailureOr<ScaledResults> res =
-        lowerScaledEncode(rw, op.getLoc(), adaptor.getInput(), f, r,
-                          seedOrZero(rw, op.getLoc(), adaptor.getSeed()),
-                          adaptor.getRandomData(), adaptor.getGivenScales(),
-                          llvm::cast<RankedTensorType>(op.getCodes().getType()),
-                          op.getScales().getTypes(), /*quantize=*/false,
-                          options.vectorWidth, options.tileElements);
+    ScaledEncodeRequest req{
+        adaptor.getInput(),
+        f,
+        r,
+        seedOrZero(rw, op.getLoc(), adaptor.getSeed()),
+        adaptor.getRandomData(),
+        adaptor.getGivenScales(),
+        llvm::cast<RankedTensorType>(op.getCodes().getType()),
+        op.getScales().getTypes(),
+        /*quantize=*/false,
+        options.vectorWidth,
+        options.tileElements};
+    FailureOr<ScaledResults> res = lowerScaledEncode(rw, op.getLoc(), req);
     if (failed(res))
       return failure();
     SmallVector<Value> values = {res->elements};

@@ -49,11 +49,15 @@ void populateQTrainElementwiseToVectorPatterns(
     mlir::RewritePatternSet &patterns, const QTrainToVectorOptions &options);
 
 /// Quantize, encode and decode of scaled formats (whole-tensor levels then
-/// one block level; shared_exponent, amax_to_max and given rules).
+/// one level of any block shape; shared_exponent, amax_to_max and given
+/// rules, median_lookup on a first whole-tensor level).
 void populateQTrainScaledToVectorPatterns(mlir::RewritePatternSet &patterns,
                                           const QTrainToVectorOptions &options);
 
-/// qtrain.matmul with every accumulation except the shared E-DGA threshold.
+/// qtrain.matmul with every accumulation: f32 (FMA chains on packed B
+/// panels), minifloat accumulators with product and outer formats, static
+/// groups, fixed-point group sums, ideal DGA and E-DGA (a shared threshold
+/// on one thread).
 void populateQTrainMatmulToVectorPatterns(mlir::RewritePatternSet &patterns,
                                           const QTrainToVectorOptions &options);
 
