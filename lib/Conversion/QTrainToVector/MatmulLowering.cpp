@@ -55,19 +55,13 @@ bool isFmaChain(const nx::AccumulationSpec &s) {
           s.grouping == nx::Grouping::Static);
 }
 
-/// addRounded(f, a, b, mode) on f64 lanes: the exact sum rounded once to f
-/// (f32 lanes out).
-Value emitAddRounded(const ElementBuilder &eb, const nx::MinifloatFormat &f,
-                     Value a, Value b, nx::RoundingMode mode) {
+/// The exact sum s + err (TwoSum of a and b) rounded once to f, with the
+/// library's signs of an exactly-zero sum and its NaN (f32 lanes out).
+Value emitRoundSumExact(const ElementBuilder &eb, const nx::MinifloatFormat &f,
+                        Value a, Value b, Value s, Value err,
+                        nx::RoundingMode mode) {
   OpBuilder &bld = eb.builder();
   Location loc = eb.location();
-  Value s = arith::AddFOp::create(bld, loc, a, b);
-  Value bb = arith::SubFOp::create(bld, loc, s, a);
-  Value err = arith::AddFOp::create(
-      bld, loc,
-      arith::SubFOp::create(bld, loc, a,
-                            arith::SubFOp::create(bld, loc, s, bb)),
-      arith::SubFOp::create(bld, loc, b, bb));
   Type i64 = bld.getI64Type();
   auto signOf = [&](Value v) {
     return eb.ne(eb.lshr(eb.bitcast(i64, v), eb.u64(63)), eb.u64(0));
@@ -92,6 +86,110 @@ Value emitAddRounded(const ElementBuilder &eb, const nx::MinifloatFormat &f,
   s = eb.select(isNaN, eb.f64c(std::numeric_limits<double>::quiet_NaN()), s);
   nx::Rounding r = nx::Rounding::deterministic(mode);
   return emitDecode(eb, f, emitEncodeExact(eb, f, s, err, r));
+}
+
+/// Whether sums exact in f64 may be rounded to f by emitRoundExactSum.
+bool hasExactSumFastPath(const nx::MinifloatFormat &f, nx::RoundingMode mode) {
+  const int m = static_cast<int>(f.mantissaBits);
+  return mode == nx::RoundingMode::NearestEven && m <= 23 &&
+         f.minNormalExponent() - m >= -149 && f.maxExponent() <= 127;
+}
+
+/// A finite f64 `s` that is the exact sum rounded to nearest-even in f: the
+/// f32-bits fast path of the element code, on f64 bits (rounding at bit
+/// 52 - m; below the smallest normal the hardware's nearest-even add of
+/// 2^(emin - m + 52)), with the library's zeros and overflow values.
+Value emitRoundExactSum(const ElementBuilder &eb, const nx::MinifloatFormat &f,
+                        Value s) {
+  OpBuilder &b = eb.builder();
+  Location loc = eb.location();
+  Type i64 = b.getI64Type();
+  const int m = static_cast<int>(f.mantissaBits);
+  const int emin = f.minNormalExponent();
+  const unsigned shift = 52 - m;
+  Value bits = eb.bitcast(i64, s);
+  Value negative = eb.slt(bits, eb.u64(0));
+  Value abs = eb.band(bits, eb.u64(0x7fffffffffffffffull));
+  Value small = eb.ult(abs, eb.u64(uint64_t(emin + 1023) << 52));
+  Value odd =
+      m == 0 ? eb.u64(1) : eb.band(eb.lshr(abs, eb.u64(shift)), eb.u64(1));
+  Value up = eb.add(eb.add(abs, eb.u64((uint64_t(1) << (shift - 1)) - 1)), odd);
+  Value rounded = eb.band(up, eb.u64(~((uint64_t(1) << shift) - 1)));
+  Value subnormal = eb.u64(0);
+  if (f.subnormals) {
+    double magic = std::ldexp(1.0, emin - m + 52);
+    Value sum = arith::AddFOp::create(b, loc, eb.bitcast(b.getF64Type(), abs),
+                                      eb.f64c(magic));
+    subnormal =
+        eb.bitcast(i64, arith::SubFOp::create(b, loc, sum, eb.f64c(magic)));
+  }
+  Value mag = eb.select(small, subnormal, rounded);
+  auto bitsOf = [](float v) {
+    return llvm::bit_cast<uint64_t>(static_cast<double>(v));
+  };
+  auto bySign = [&](uint64_t pos, uint64_t neg) {
+    return pos == neg ? eb.u64(pos)
+                      : eb.select(negative, eb.u64(neg), eb.u64(pos));
+  };
+  nx::Rounding ne;
+  auto valueOf = [&](uint32_t code) { return bitsOf(nx::decode(f, code)); };
+  uint64_t signBit = uint64_t(1) << 63;
+  Value value = eb.bor(mag, eb.band(bits, eb.u64(signBit)));
+  value = eb.select(eb.eq(mag, eb.u64(0)),
+                    bySign(valueOf(nx::encode(f, 0.0f, ne)),
+                           valueOf(nx::encode(f, -0.0f, ne))),
+                    value);
+  uint32_t posBig = f.overflow == nx::OverflowPolicy::Saturate
+                        ? f.maxFiniteMagnitude()
+                    : f.overflow == nx::OverflowPolicy::Inf
+                        ? ((1u << f.exponentBits) - 1) << m
+                        : f.nanCode(false);
+  uint32_t negBig = f.overflow == nx::OverflowPolicy::NaN
+                        ? f.nanCode(true)
+                        : posBig | f.signBit();
+  value = eb.select(eb.ugt(mag, eb.u64(valueOf(f.maxFiniteMagnitude()))),
+                    bySign(valueOf(posBig), valueOf(negBig)), value);
+  return arith::TruncFOp::create(b, loc, eb.f32(),
+                                 eb.bitcast(b.getF64Type(), value));
+}
+
+/// addRounded(f, a, b, mode) on f64 lanes: the exact sum rounded once to f
+/// (f32 lanes out). When the f64 sum is exact in every lane (TwoSum's error
+/// is zero: always so for FP8 products into FP12, whose exponents span
+/// fewer than 53 bits) and the mode is nearest-even, the rounding is
+/// emitRoundExactSum's handful of operations; otherwise the exact path.
+Value emitAddRounded(const ElementBuilder &eb, const nx::MinifloatFormat &f,
+                     Value a, Value b, nx::RoundingMode mode) {
+  OpBuilder &bld = eb.builder();
+  Location loc = eb.location();
+  Value s = arith::AddFOp::create(bld, loc, a, b);
+  Value bb = arith::SubFOp::create(bld, loc, s, a);
+  Value err = arith::AddFOp::create(
+      bld, loc,
+      arith::SubFOp::create(bld, loc, a,
+                            arith::SubFOp::create(bld, loc, s, bb)),
+      arith::SubFOp::create(bld, loc, b, bb));
+  if (!hasExactSumFastPath(f, mode))
+    return emitRoundSumExact(eb, f, a, b, s, err, mode);
+  // A NaN or infinite sum has a NaN error: the exact path takes it.
+  Value inexact = arith::CmpFOp::create(bld, loc, arith::CmpFPredicate::UNE,
+                                        err, eb.f64c(0.0));
+  Value any = eb.laneCount()
+                  ? Value(vector::ReductionOp::create(
+                        bld, loc, vector::CombiningKind::OR, inexact))
+                  : inexact;
+  auto choice = scf::IfOp::create(
+      bld, loc, any,
+      [&](OpBuilder &tb, Location tl) {
+        ElementBuilder te(tb, tl, eb.laneCount());
+        scf::YieldOp::create(tb, tl,
+                             emitRoundSumExact(te, f, a, b, s, err, mode));
+      },
+      [&](OpBuilder &fb, Location fl) {
+        ElementBuilder fe(fb, fl, eb.laneCount());
+        scf::YieldOp::create(fb, fl, emitRoundExactSum(fe, f, s));
+      });
+  return choice.getResult(0);
 }
 
 Value toF64(const ElementBuilder &eb, Value v) {
@@ -166,6 +264,10 @@ Value emitAddFixed(const ElementBuilder &eb, const nx::IntegerFormat &f,
   return arith::DivFOp::create(b, loc, n, unit);
 }
 
+AccState emitDgaClose(const ElementBuilder &eb,
+                      const nx::AccumulationSpec &spec, const AccState &st,
+                      Value p, Value added, Value enters);
+
 /// One product into the state (library: Contraction::add).
 AccState emitAdd(const ElementBuilder &eb, const nx::AccumulationSpec &spec,
                  const AccState &st, Value p) {
@@ -192,11 +294,27 @@ AccState emitAdd(const ElementBuilder &eb, const nx::AccumulationSpec &spec,
       next.count = eb.select(closes, eb.u32(0), n);
       return next;
     }
-    Value outer = emitAddRounded(eb, o, toF64(eb, st.outer), toF64(eb, added),
-                                 spec.rounding);
-    next.outer = eb.select(closes, outer, st.outer);
-    next.group = eb.select(closes, eb.f32c(0.0f), added);
-    next.count = eb.select(closes, eb.u32(0), n);
+    // Every lane has added as many products: the group closes in all lanes
+    // at once, and only then is the outer add computed.
+    Value closesAll =
+        eb.laneCount() ? Value(vector::ExtractOp::create(b, loc, closes,
+                                                         ArrayRef<int64_t>{0}))
+                       : closes;
+    auto step = scf::IfOp::create(
+        b, loc, closesAll,
+        [&](OpBuilder &tb, Location tl) {
+          ElementBuilder te(tb, tl, eb.laneCount());
+          Value outer = emitAddRounded(te, o, toF64(te, st.outer),
+                                       toF64(te, added), spec.rounding);
+          scf::YieldOp::create(tb, tl,
+                               ValueRange{outer, te.f32c(0.0f), te.u32(0)});
+        },
+        [&](OpBuilder &fb, Location fl) {
+          scf::YieldOp::create(fb, fl, ValueRange{st.outer, added, n});
+        });
+    next.outer = step.getResult(0);
+    next.group = step.getResult(1);
+    next.count = step.getResult(2);
     return next;
   }
   case nx::Grouping::IdealDGA:
@@ -224,7 +342,50 @@ AccState emitAdd(const ElementBuilder &eb, const nx::AccumulationSpec &spec,
                                 eb.f64c(spec.initialThreshold));
       enters = eb.select(poZero, underT0, running);
     }
-    // The group closes: P_O += P_G, the new group starts with p.
+    // Most steps enter the group in every lane; only when some lane's
+    // group closes are the close's adds computed (P_O += P_G, the new group
+    // starts with p).
+    Value closesAny =
+        eb.laneCount()
+            ? Value(vector::ReductionOp::create(
+                  b, loc, vector::CombiningKind::OR, eb.lnot(enters)))
+            : eb.lnot(enters);
+    auto step = scf::IfOp::create(
+        b, loc, closesAny,
+        [&](OpBuilder &tb, Location tl) {
+          ElementBuilder te(tb, tl, eb.laneCount());
+          AccState closed = emitDgaClose(te, spec, st, p, added, enters);
+          scf::YieldOp::create(tb, tl, closed.values());
+        },
+        [&](OpBuilder &fb, Location fl) {
+          ElementBuilder fe(fb, fl, eb.laneCount());
+          scf::YieldOp::create(fb, fl,
+                               ValueRange{st.outer, added,
+                                          fe.add(st.count, fe.u32(1)),
+                                          st.threshold});
+        });
+    next.outer = step.getResult(0);
+    next.group = step.getResult(1);
+    next.count = step.getResult(2);
+    next.threshold = step.getResult(3);
+    return next;
+  }
+  }
+  llvm_unreachable("unknown grouping");
+}
+
+/// The DGA step in lanes where some group closes: lanes that `enters` add
+/// `p` to their group (`added`); the others close theirs into the outer
+/// accumulator and restart with p, with a new threshold.
+AccState emitDgaClose(const ElementBuilder &eb,
+                      const nx::AccumulationSpec &spec, const AccState &st,
+                      Value p, Value added, Value enters) {
+  OpBuilder &b = eb.builder();
+  Location loc = eb.location();
+  const nx::MinifloatFormat &g = spec.accumulator;
+  const nx::MinifloatFormat &o = spec.outerFormat();
+  AccState next = st;
+  {
     Value outer = emitAddRounded(eb, o, toF64(eb, st.outer),
                                  toF64(eb, st.group), spec.rounding);
     Value restart = emitAddRounded(eb, g, eb.f64c(0.0), p, spec.rounding);
@@ -249,10 +410,8 @@ AccState emitAdd(const ElementBuilder &eb, const nx::AccumulationSpec &spec,
     next.count = eb.select(enters, eb.add(st.count, eb.u32(1)), eb.u32(1));
     next.outer = eb.select(enters, st.outer, outer);
     next.threshold = eb.select(enters, st.threshold, threshold);
-    return next;
   }
-  }
-  llvm_unreachable("unknown grouping");
+  return next;
 }
 
 /// The product of f32 lanes, exact in f64 (a NaN is +NaN), rounded to the
