@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The figures of docs/Performance.md: set-up and build, then the CPU
 # lowering's quantize throughput (64M f32) beside memcpy and the library,
-# and 1024^3 GEMMs beside OpenBLAS sgemm. Extra arguments go to both
-# programs (Google Benchmark flags).
+# and 1024^3 GEMMs beside OpenBLAS sgemm, for the host's code and (on an
+# AVX-512 host) AVX2 code. Extra arguments go to every program (Google
+# Benchmark flags, --targets=...).
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -15,3 +16,10 @@ echo "== qtrain-cpu-bench (quantize, 64M f32 elements)"
 "$build/bin/qtrain-cpu-bench" --benchmark_min_time=0.5 "$@"
 echo "== qtrain-gemm-bench (1024 x 1024 x 1024)"
 "$build/bin/qtrain-gemm-bench" --benchmark_min_time=0.5 "$@"
+if grep -qw avx512f /proc/cpuinfo; then
+  # The AVX2 code against OpenBLAS's own AVX2 (Haswell) kernels, as an AVX2
+  # machine would run both (Debian's OpenBLAS picks its kernel at load time).
+  echo "== qtrain-gemm-bench, AVX2 code beside OpenBLAS's Haswell kernels"
+  OPENBLAS_CORETYPE=Haswell "$build/bin/qtrain-gemm-bench" \
+    --targets=x86-64-v3 --benchmark_min_time=0.5 "$@"
+fi
