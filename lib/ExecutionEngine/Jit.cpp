@@ -19,6 +19,7 @@
 #include "llvm/Support/DynamicLibrary.h"
 #include "llvm/TargetParser/Triple.h"
 
+#include <functional>
 #include <mutex>
 
 namespace qtrain {
@@ -99,9 +100,11 @@ jitCompile(mlir::ModuleOp module, const JitOptions &options) {
   if (!machine)
     return machine.takeError();
 
-  mlir::ExecutionEngineOptions engineOptions;
-  engineOptions.transformer =
+  // The options hold a function_ref: the transformer must outlive create().
+  std::function<llvm::Error(llvm::Module *)> transformer =
       mlir::makeOptimizingTransformer(options.optLevel, 0, machine->get());
+  mlir::ExecutionEngineOptions engineOptions;
+  engineOptions.transformer = transformer;
   engineOptions.jitCodeGenOptLevel = llvm::CodeGenOptLevel::Aggressive;
   engineOptions.enableGDBNotificationListener = false;
   engineOptions.enablePerfNotificationListener = false;

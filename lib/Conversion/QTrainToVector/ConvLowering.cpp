@@ -14,6 +14,8 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "ElementBuilder.h"
+
 #include "qtrain/Conversion/QTrainToVector/QTrainToVector.h"
 #include "qtrain/Dialect/QTrain/IR/QTrainOps.h"
 
@@ -26,41 +28,24 @@ using namespace mlir;
 namespace qtrain {
 namespace {
 
-/// Index arithmetic inside tensor.generate bodies.
-struct Ix {
-  OpBuilder &b;
-  Location loc;
-  Value c(int64_t v) const { return arith::ConstantIndexOp::create(b, loc, v); }
-  Value add(Value x, Value y) const {
-    return arith::AddIOp::create(b, loc, x, y);
-  }
-  Value sub(Value x, Value y) const {
-    return arith::SubIOp::create(b, loc, x, y);
-  }
-  Value mul(Value x, Value y) const {
-    return arith::MulIOp::create(b, loc, x, y);
+/// Index arithmetic inside tensor.generate bodies: ElementBuilder's scalar
+/// operations plus index constants, clamping and guarded reads.
+struct Ix : lowering::ElementBuilder {
+  Ix(OpBuilder &b, Location loc) : ElementBuilder(b, loc, /*lanes=*/0) {}
+  Value c(int64_t v) const {
+    return arith::ConstantIndexOp::create(builder(), location(), v);
   }
   Value div(Value x, Value y) const {
-    return arith::DivUIOp::create(b, loc, x, y);
+    return arith::DivUIOp::create(builder(), location(), x, y);
   }
-  Value rem(Value x, Value y) const {
-    return arith::RemUIOp::create(b, loc, x, y);
-  }
-  Value cmp(arith::CmpIPredicate p, Value x, Value y) const {
-    return arith::CmpIOp::create(b, loc, p, x, y);
-  }
-  Value land(Value x, Value y) const {
-    return arith::AndIOp::create(b, loc, x, y);
-  }
+  Value rem(Value x, Value y) const { return urem(x, y); }
   /// x clamped to [0, size - 1] (a safe index for a guarded read).
   Value clamp(Value x, Value size) const {
-    return arith::MinSIOp::create(
-        b, loc, arith::MaxSIOp::create(b, loc, x, c(0)), sub(size, c(1)));
+    return smin(smax(x, c(0)), sub(size, c(1)));
   }
   /// 0 <= x < size.
   Value inRange(Value x, Value size) const {
-    return land(cmp(arith::CmpIPredicate::sge, x, c(0)),
-                cmp(arith::CmpIPredicate::slt, x, size));
+    return land(sge(x, c(0)), slt(x, size));
   }
   /// t[i...] if `valid`, else +0 (the read itself always in bounds).
   Value readOrZero(Value t, ArrayRef<Value> idx, ArrayRef<Value> sizes,
@@ -68,9 +53,8 @@ struct Ix {
     SmallVector<Value> safe;
     for (auto [i, s] : llvm::zip(idx, sizes))
       safe.push_back(clamp(i, s));
-    Value v = tensor::ExtractOp::create(b, loc, t, safe);
-    Value zero = arith::ConstantOp::create(b, loc, b.getF32FloatAttr(0.0f));
-    return arith::SelectOp::create(b, loc, valid, v, zero);
+    Value v = tensor::ExtractOp::create(builder(), location(), t, safe);
+    return select(valid, v, f32c(0.0f));
   }
 };
 
@@ -163,7 +147,7 @@ struct Conv2DLowering : OpConversionPattern<Conv2DOp> {
       a = generate(rw, loc, F, k, [&](const Ix &g, Value f, Value kk) {
         Value c = g.div(kk, KK), r = g.rem(kk, KK);
         return tensor::ExtractOp::create(
-            g.b, g.loc, w, ValueRange{f, c, g.div(r, KW), g.rem(r, KW)});
+            g.builder(), g.location(), w, ValueRange{f, c, g.div(r, KW), g.rem(r, KW)});
       });
       bm = generate(rw, loc, k, cols, [&](const Ix &g, Value kk, Value j) {
         Value c = g.div(kk, KK), r = g.rem(kk, KK);
@@ -179,7 +163,7 @@ struct Conv2DLowering : OpConversionPattern<Conv2DOp> {
       a = generate(rw, loc, C, k, [&](const Ix &g, Value c, Value kk) {
         Value f = g.div(kk, KK), r = g.rem(kk, KK);
         return tensor::ExtractOp::create(
-            g.b, g.loc, w, ValueRange{f, c, g.div(r, KW), g.rem(r, KW)});
+            g.builder(), g.location(), w, ValueRange{f, c, g.div(r, KW), g.rem(r, KW)});
       });
       bm = generate(rw, loc, k, cols, [&](const Ix &g, Value kk, Value j) {
         Value f = g.div(kk, KK), r = g.rem(kk, KK);
@@ -189,8 +173,8 @@ struct Conv2DLowering : OpConversionPattern<Conv2DOp> {
         // dy[n, f, th / sh, tw / sw] when both divide exactly and are in range.
         Value th = g.sub(g.add(h, g.c(pad[0])), g.mul(kh, g.c(dil[0])));
         Value tw = g.sub(g.add(ww, g.c(pad[2])), g.mul(kw, g.c(dil[1])));
-        Value thc = arith::MaxSIOp::create(g.b, g.loc, th, g.c(0));
-        Value twc = arith::MaxSIOp::create(g.b, g.loc, tw, g.c(0));
+        Value thc = g.smax(th, g.c(0));
+        Value twc = g.smax(tw, g.c(0));
         Value oh = g.div(thc, g.c(st[0])), ow = g.div(twc, g.c(st[1]));
         Value exact = g.land(
             g.cmp(arith::CmpIPredicate::eq, g.rem(thc, g.c(st[0])), g.c(0)),
@@ -210,7 +194,7 @@ struct Conv2DLowering : OpConversionPattern<Conv2DOp> {
       a = generate(rw, loc, F, k, [&](const Ix &g, Value f, Value kk) {
         Value n = g.div(kk, P), q = g.rem(kk, P);
         return tensor::ExtractOp::create(
-            g.b, g.loc, dy, ValueRange{n, f, g.div(q, OW), g.rem(q, OW)});
+            g.builder(), g.location(), dy, ValueRange{n, f, g.div(q, OW), g.rem(q, OW)});
       });
       bm = generate(rw, loc, k, cols, [&](const Ix &g, Value kk, Value j) {
         Value n = g.div(kk, P), q = g.rem(kk, P);
