@@ -108,8 +108,12 @@ jitCompile(mlir::ModuleOp module, const JitOptions &options) {
   engineOptions.jitCodeGenOptLevel = llvm::CodeGenOptLevel::Aggressive;
   engineOptions.enableGDBNotificationListener = false;
   engineOptions.enablePerfNotificationListener = false;
-  return mlir::ExecutionEngine::create(module, engineOptions,
-                                       std::move(*machine));
+  auto engine =
+      mlir::ExecutionEngine::create(module, engineOptions, std::move(*machine));
+  if (!engine)
+    return llvm::createStringError(llvm::toString(engine.takeError()) + "\n" +
+                                   diagnostics.str());
+  return std::move(*engine);
 }
 
 llvm::Expected<std::unique_ptr<mlir::ExecutionEngine>>

@@ -369,3 +369,46 @@ TEST(ElementDiffWidths, OddAndScalarWidths) {
 }
 
 } // namespace
+
+namespace {
+
+/// A masked tail of byte codes writes only its lanes: a static tail of one
+/// element (a constant single-lane mask, which LLVM 22's x86 back end stored
+/// as four bytes) must leave the bytes after the tensor untouched, on both
+/// ISAs.
+TEST(ElementDiffTails, ByteCodesStayInBounds) {
+  const char *text = R"(
+func.func @encode(%in: memref<17xf32>, %out: memref<17xi8>)
+    attributes {llvm.emit_c_interface} {
+  %x = bufferization.to_tensor %in restrict : memref<17xf32> to tensor<17xf32>
+  %c = qtrain.encode %x {format = #qtrain.fp<e4m3fn>} : tensor<17xf32> -> tensor<17xi8>
+  bufferization.materialize_in_destination %c in restrict writable %out
+      : (tensor<17xi8>, memref<17xi8>) -> ()
+  return
+}
+)";
+  using EncodeFn = void(Memref1D *, Memref1D *);
+  for (const std::string &target : diffTargets()) {
+    SCOPED_TRACE("target " + target);
+    auto ctx = createJitContext();
+    JitOptions options;
+    options.lowering.targetCpu = target;
+    options.lowering.tileElements = 0;
+    auto engine = jitCompile(*ctx, text, options);
+    ASSERT_TRUE(!!engine) << llvm::toString(engine.takeError());
+    auto fn = lookupCInterface<EncodeFn>(**engine, "encode");
+    ASSERT_TRUE(!!fn) << llvm::toString(fn.takeError());
+    std::vector<float> in(17, 1.5f);
+    std::vector<uint8_t> out(32, 0xAA);
+    Memref1D inD = memref1D(in.data(), 17), outD = memref1D(out.data(), 17);
+    (*fn)(&inD, &outD);
+    uint32_t want =
+        nx::encode(*nx::lookupMinifloat("e4m3fn"), 1.5f, nx::Rounding());
+    for (int i = 0; i < 17; ++i)
+      EXPECT_EQ(out[i], want) << "code " << i;
+    for (int i = 17; i < 32; ++i)
+      EXPECT_EQ(out[i], 0xAA) << "byte " << i << " past the tensor";
+  }
+}
+
+} // namespace

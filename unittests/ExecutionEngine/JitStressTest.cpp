@@ -29,7 +29,10 @@ namespace nx = qtrain::numerics;
 namespace {
 
 constexpr int64_t kElements = 40000; // 20 tiles of 2048
-constexpr int64_t kRows = 64, kCols = 32;
+// MX blocks of 32 and 8 elements per row (a masked partial vector at every
+// block edge), 8 parallel tiles of 64 blocks: byte-wide masked stores meet
+// at tile boundaries.
+constexpr int64_t kRows = 256, kCols = 40;
 constexpr int64_t kM = 37, kK = 29, kN = 53;
 
 const char *kModule = R"(
@@ -49,15 +52,15 @@ func.func @stochastic(%in: memref<?xf32>, %out: memref<?xf32>, %seed: i64)
       : (tensor<?xf32>, memref<?xf32>) -> ()
   return
 }
-func.func @mx(%in: memref<64x32xf32>, %codes: memref<64x32xi8>,
-              %scales: memref<64x1xi8>) attributes {llvm.emit_c_interface} {
-  %x = bufferization.to_tensor %in restrict : memref<64x32xf32> to tensor<64x32xf32>
+func.func @mx(%in: memref<256x40xf32>, %codes: memref<256x40xi8>,
+              %scales: memref<256x2xi8>) attributes {llvm.emit_c_interface} {
+  %x = bufferization.to_tensor %in restrict : memref<256x40xf32> to tensor<256x40xf32>
   %c, %s = qtrain.encode %x {format = #qtrain.scaled<mxfp8_e4m3>}
-      : tensor<64x32xf32> -> tensor<64x32xi8>, tensor<64x1xi8>
+      : tensor<256x40xf32> -> tensor<256x40xi8>, tensor<256x2xi8>
   bufferization.materialize_in_destination %c in restrict writable %codes
-      : (tensor<64x32xi8>, memref<64x32xi8>) -> ()
+      : (tensor<256x40xi8>, memref<256x40xi8>) -> ()
   bufferization.materialize_in_destination %s in restrict writable %scales
-      : (tensor<64x1xi8>, memref<64x1xi8>) -> ()
+      : (tensor<256x2xi8>, memref<256x2xi8>) -> ()
   return
 }
 func.func @gemm(%a: memref<37x29xf32>, %b: memref<29x53xf32>,
@@ -122,7 +125,8 @@ int64_t cycle(uint64_t seed) {
   (**quantize)(&inD, &outD, 0);
   nx::quantize(*nx::lookupMinifloat("e4m3fn"), in, want, nx::Rounding());
   for (int64_t i = 0; i < kElements; ++i)
-    bad += llvm::bit_cast<uint32_t>(out[i]) != llvm::bit_cast<uint32_t>(want[i]);
+    bad +=
+        llvm::bit_cast<uint32_t>(out[i]) != llvm::bit_cast<uint32_t>(want[i]);
 
   int64_t opSeed = static_cast<int64_t>(rng());
   (**stochastic)(&inD, &outD, opSeed);
@@ -130,24 +134,25 @@ int64_t cycle(uint64_t seed) {
   sr.source.seed = static_cast<uint64_t>(opSeed);
   nx::quantize(*nx::lookupMinifloat("e5m2"), in, want, sr);
   for (int64_t i = 0; i < kElements; ++i)
-    bad += llvm::bit_cast<uint32_t>(out[i]) != llvm::bit_cast<uint32_t>(want[i]);
+    bad +=
+        llvm::bit_cast<uint32_t>(out[i]) != llvm::bit_cast<uint32_t>(want[i]);
 
   std::vector<float> block = normal(kRows * kCols, rng);
-  std::vector<uint8_t> codes(kRows * kCols), scales(kRows);
+  std::vector<uint8_t> codes(kRows * kCols), scales(kRows * 2);
   Memref<2> blockD = memrefOf<2>(block.data(), {kRows, kCols}),
             codesD = memrefOf<2>(codes.data(), {kRows, kCols}),
-            scalesD = memrefOf<2>(scales.data(), {kRows, 1});
+            scalesD = memrefOf<2>(scales.data(), {kRows, 2});
   (**mx)(&blockD, &codesD, &scalesD);
   const nx::ScaledPreset *mxfp8 = nx::lookupScaled("mxfp8_e4m3");
-  auto want8 = nx::encodeScaled(mxfp8->format, {kRows, kCols}, block,
-                                mxfp8->rounding);
+  auto want8 =
+      nx::encodeScaled(mxfp8->format, {kRows, kCols}, block, mxfp8->rounding);
   if (!want8) {
     ADD_FAILURE() << llvm::toString(want8.takeError());
     return 1;
   }
   for (int64_t i = 0; i < kRows * kCols; ++i)
     bad += codes[i] != want8->codes[i];
-  for (int64_t i = 0; i < kRows; ++i)
+  for (int64_t i = 0; i < kRows * 2; ++i)
     bad += scales[i] != want8->scales[0].codes[i];
 
   std::vector<float> a = normal(kM * kK, rng), b = normal(kK * kN, rng),

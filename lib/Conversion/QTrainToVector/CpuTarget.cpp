@@ -66,8 +66,10 @@ llvm::Expected<CpuTarget> resolveCpuTarget(llvm::StringRef cpu,
             .str());
   llvm::SmallVector<llvm::StringRef> changes;
   features.split(changes, ',', -1, /*KeepEmpty=*/false);
+  llvm::SmallVector<std::string> trimmed;
   for (llvm::StringRef change : changes) {
     change = change.trim();
+    trimmed.push_back(change.str());
     llvm::StringRef name = change.drop_front();
     bool known = llvm::any_of(
         generic->getAllProcessorFeatures(),
@@ -83,8 +85,9 @@ llvm::Expected<CpuTarget> resolveCpuTarget(llvm::StringRef cpu,
 
   t.cpu = host ? llvm::sys::getHostCPUName().str() : cpu.str();
   std::string all = host ? hostFeatures() : std::string();
-  if (!features.empty())
-    all = all.empty() ? features.str() : all + "," + features.str();
+  std::string asked = llvm::join(trimmed, ",");
+  if (!asked.empty())
+    all = all.empty() ? asked : all + "," + asked;
   t.features = all;
   std::unique_ptr<llvm::MCSubtargetInfo> info(
       target->createMCSubtargetInfo(triple, t.cpu, t.features));

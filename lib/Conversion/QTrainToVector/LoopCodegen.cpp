@@ -114,6 +114,34 @@ Value writeChunk(const ElementBuilder &eb, Value value, Value acc, Value offset,
   Location loc = eb.location();
   if (!eb.laneCount())
     return tensor::InsertOp::create(b, loc, value, acc, offset);
+  Type elem = getElementTypeOrSelf(value.getType());
+  if (mask && elem.getIntOrFloatBitWidth() < 32) {
+    // Masked chunks of elements narrower than 32 bits are written lane by
+    // lane. LLVM 22's x86 back end miscompiles a masked store of a truncated
+    // vector whose mask is a constant single lane: it stores the lane's
+    // untruncated 32 bits (`vmovd`), three bytes past the lane (seen at -O2
+    // with a static tail of one element; in parallel tiles it overwrote the
+    // next tile's first codes, and at a buffer's end it would write past it).
+    for (int64_t lane = 0; lane < eb.laneCount(); ++lane) {
+      Value on =
+          vector::ExtractOp::create(b, loc, mask, ArrayRef<int64_t>{lane});
+      auto write = scf::IfOp::create(
+          b, loc, on,
+          [&](OpBuilder &tb, Location tl) {
+            Value x = vector::ExtractOp::create(tb, tl, value,
+                                                ArrayRef<int64_t>{lane});
+            Value at = arith::AddIOp::create(
+                tb, tl, offset, arith::ConstantIndexOp::create(tb, tl, lane));
+            scf::YieldOp::create(
+                tb, tl, Value(tensor::InsertOp::create(tb, tl, x, acc, at)));
+          },
+          [&](OpBuilder &fb, Location fl) {
+            scf::YieldOp::create(fb, fl, acc);
+          });
+      acc = write.getResult(0);
+    }
+    return acc;
+  }
   AffineMap id = b.getMultiDimIdentityMap(1);
   return vector::TransferWriteOp::create(b, loc, acc.getType(), value, acc,
                                          ValueRange{offset}, id, mask,
