@@ -18,7 +18,7 @@ done
 llvm_lib=/usr/lib/llvm-22/lib
 echo "== examples/cpu/quantized_layer.mlir through qtrain-to-llvm and mlir-runner"
 "$build/bin/qtrain-opt" "$root/examples/cpu/quantized_layer.mlir" --qtrain-to-llvm |
-  /usr/lib/llvm-22/bin/mlir-runner -O3 -e main -entry-point-result=void \
+  /usr/lib/llvm-22/bin/mlir-runner -e main -entry-point-result=void \
     -shared-libs="$llvm_lib/libmlir_runner_utils.so,$llvm_lib/libmlir_c_runner_utils.so,$llvm_lib/libomp.so"
 
 echo "== qtrain-numerics formats"

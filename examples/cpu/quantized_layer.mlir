@@ -4,7 +4,7 @@
 // f32 reference. Run it with:
 //
 //   qtrain-opt examples/cpu/quantized_layer.mlir --qtrain-to-llvm |
-//     mlir-runner -O3 -e main -entry-point-result=void \
+//     mlir-runner -e main -entry-point-result=void \
 //       -shared-libs=<llvm lib>/libmlir_runner_utils.so,<llvm lib>/libmlir_c_runner_utils.so,<llvm lib>/libomp.so
 
 func.func @layer(%a: tensor<4x64xf32>, %w: tensor<64x8xf32>)
