@@ -122,24 +122,31 @@ Value writeChunk(const ElementBuilder &eb, Value value, Value acc, Value offset,
     // untruncated 32 bits (`vmovd`), three bytes past the lane (seen at -O2
     // with a static tail of one element; in parallel tiles it overwrote the
     // next tile's first codes, and at a buffer's end it would write past it).
-    for (int64_t lane = 0; lane < eb.laneCount(); ++lane) {
-      Value on =
-          vector::ExtractOp::create(b, loc, mask, ArrayRef<int64_t>{lane});
-      auto write = scf::IfOp::create(
-          b, loc, on,
-          [&](OpBuilder &tb, Location tl) {
-            Value x = vector::ExtractOp::create(tb, tl, value,
-                                                ArrayRef<int64_t>{lane});
-            Value at = arith::AddIOp::create(
-                tb, tl, offset, arith::ConstantIndexOp::create(tb, tl, lane));
-            scf::YieldOp::create(
-                tb, tl, Value(tensor::InsertOp::create(tb, tl, x, acc, at)));
-          },
-          [&](OpBuilder &fb, Location fl) {
-            scf::YieldOp::create(fb, fl, acc);
-          });
-      acc = write.getResult(0);
-    }
+    // One loop over the lanes (not one branch per lane: the IR stays small).
+    Value c0 = arith::ConstantIndexOp::create(b, loc, 0);
+    Value c1 = arith::ConstantIndexOp::create(b, loc, 1);
+    Value n = arith::ConstantIndexOp::create(b, loc, eb.laneCount());
+    auto lanes = scf::ForOp::create(
+        b, loc, c0, n, c1, ValueRange{acc},
+        [&](OpBuilder &lb, Location ll, Value lane, ValueRange it) {
+          Value on = vector::ExtractOp::create(lb, ll, mask,
+                                               ArrayRef<OpFoldResult>{lane});
+          auto write = scf::IfOp::create(
+              lb, ll, on,
+              [&](OpBuilder &tb, Location tl) {
+                Value x = vector::ExtractOp::create(
+                    tb, tl, value, ArrayRef<OpFoldResult>{lane});
+                Value at = arith::AddIOp::create(tb, tl, offset, lane);
+                scf::YieldOp::create(
+                    tb, tl,
+                    Value(tensor::InsertOp::create(tb, tl, x, it[0], at)));
+              },
+              [&](OpBuilder &fb, Location fl) {
+                scf::YieldOp::create(fb, fl, it[0]);
+              });
+          scf::YieldOp::create(lb, ll, write.getResult(0));
+        });
+    acc = lanes.getResult(0);
     return acc;
   }
   AffineMap id = b.getMultiDimIdentityMap(1);
