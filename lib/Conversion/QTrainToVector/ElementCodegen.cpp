@@ -239,6 +239,43 @@ SpecialCodes specialCodes(const ElementBuilder &eb,
       bySign(eb, negative, nx::encode(f, 0.0f, ne), nx::encode(f, -0.0f, ne))};
 }
 
+/// What both fast paths read off f32 lanes: sign, |x| bits, the special
+/// inputs, and whether |x| is below the format's smallest normal.
+struct FastLanes {
+  Value negative, abs, isNaN, isInf, small;
+};
+FastLanes splitFastLanes(const ElementBuilder &eb, const nx::MinifloatFormat &f,
+                         Value x) {
+  FastLanes p;
+  Value bits = eb.bitcast(eb.builder().getI32Type(), x);
+  p.negative = eb.slt(bits, eb.s32(0));
+  p.abs = eb.band(bits, eb.u32(0x7fffffff));
+  p.isNaN = eb.ugt(p.abs, eb.u32(0x7f800000));
+  p.isInf = eb.eq(p.abs, eb.u32(0x7f800000));
+  p.small = eb.ult(
+      p.abs, eb.u32(static_cast<uint32_t>(f.minNormalExponent() + 127) << 23));
+  return p;
+}
+
+/// The code of a fast path's rounded magnitude: the normal range's f32 bits
+/// rebiased to the format (`smallMag` below its smallest normal), with the
+/// zero, overflow and special codes.
+Value finishFastCode(const ElementBuilder &eb, const nx::MinifloatFormat &f,
+                     Value negative, Value isNaN, Value isInf, Value small,
+                     Value roundedBits, Value smallMag, Value overflowCode) {
+  const int m = static_cast<int>(f.mantissaBits);
+  SpecialCodes sp = specialCodes(eb, f, negative);
+  Value normal = eb.sub(eb.lshr(roundedBits, eb.u32(23 - m)),
+                        eb.u32(uint32_t(127 - f.bias) << m));
+  Value mag = eb.select(small, smallMag, normal);
+  Value signCode = eb.select(negative, eb.u32(f.signBit()), eb.u32(0));
+  Value code = eb.select(eb.eq(mag, eb.u32(0)), sp.zero, eb.bor(signCode, mag));
+  code = eb.select(eb.ugt(mag, eb.u32(f.maxFiniteMagnitude())), overflowCode,
+                   code);
+  code = eb.select(isInf, sp.inf, code);
+  return eb.select(isNaN, sp.nan, code);
+}
+
 /// The nearest-even fast path (docs/CPULowering.md, "Fast paths"): for a
 /// minifloat whose normal range lies inside f32's normal range, rounding
 /// |x| to m mantissa bits is one integer rounding of its f32 bits at bit
@@ -272,14 +309,12 @@ NearestEvenFast splitNearestEven(const ElementBuilder &eb,
   OpBuilder &b = eb.builder();
   const unsigned shift = 23 - f.mantissaBits;
   NearestEvenFast p;
-  Value bits = eb.bitcast(b.getI32Type(), x);
-  p.negative = eb.slt(bits, eb.s32(0));
-  p.abs = eb.band(bits, eb.u32(0x7fffffff));
-  p.isNaN = eb.ugt(p.abs, eb.u32(0x7f800000));
-  p.isInf = eb.eq(p.abs, eb.u32(0x7f800000));
-  uint32_t minNormalBits = static_cast<uint32_t>(f.minNormalExponent() + 127)
-                           << 23;
-  p.small = eb.ult(p.abs, eb.u32(minNormalBits));
+  FastLanes lanes = splitFastLanes(eb, f, x);
+  p.negative = lanes.negative;
+  p.abs = lanes.abs;
+  p.isNaN = lanes.isNaN;
+  p.isInf = lanes.isInf;
+  p.small = lanes.small;
   // Ties to even: add half - 1, plus the kept significand's lowest bit
   // (with no mantissa bits the kept significand is the implicit 1: odd).
   Value odd = f.mantissaBits == 0
@@ -295,27 +330,17 @@ NearestEvenFast splitNearestEven(const ElementBuilder &eb,
 
 Value emitMinifloatEncodeNearestEven(const ElementBuilder &eb,
                                      const nx::MinifloatFormat &f, Value x) {
-  const int m = static_cast<int>(f.mantissaBits);
   NearestEvenFast p = splitNearestEven(eb, f, x);
-  SpecialCodes sp = specialCodes(eb, f, p.negative);
-  // Normal range: the f32 exponent field rebiased to the format's.
-  Value normal = eb.sub(eb.lshr(p.roundedBits, eb.u32(23 - m)),
-                        eb.u32(uint32_t(127 - f.bias) << m));
   // Small range: the count of quanta is the sum's low bits (up to 2^m, the
   // smallest normal's code); flushed formats keep zero.
   Value small = eb.u32(0);
   if (f.subnormals)
     small = eb.sub(eb.bitcast(eb.builder().getI32Type(), p.subnormalSum),
                    eb.u32(llvm::bit_cast<uint32_t>(subnormalMagic(f))));
-  Value mag = eb.select(p.small, small, normal);
-  Value signCode = eb.select(p.negative, eb.u32(f.signBit()), eb.u32(0));
-  Value code = eb.select(eb.eq(mag, eb.u32(0)), sp.zero, eb.bor(signCode, mag));
-  code = eb.select(eb.ugt(mag, eb.u32(f.maxFiniteMagnitude())),
-                   bySign(eb, p.negative, overflowCodeAwayFromZero(f, false),
-                          overflowCodeAwayFromZero(f, true)),
-                   code);
-  code = eb.select(p.isInf, sp.inf, code);
-  return eb.select(p.isNaN, sp.nan, code);
+  Value overflow = bySign(eb, p.negative, overflowCodeAwayFromZero(f, false),
+                          overflowCodeAwayFromZero(f, true));
+  return finishFastCode(eb, f, p.negative, p.isNaN, p.isInf, p.small,
+                        p.roundedBits, small, overflow);
 }
 
 /// The stochastic fast path: for a minifloat whose normal range lies inside
@@ -363,12 +388,12 @@ StochasticFast splitStochastic(const ElementBuilder &eb,
   };
 
   StochasticFast p;
-  Value bits = eb.bitcast(i32, x);
-  p.negative = eb.slt(bits, eb.s32(0));
-  Value abs = eb.band(bits, eb.u32(0x7fffffff));
-  p.isNaN = eb.ugt(abs, eb.u32(0x7f800000));
-  p.isInf = eb.eq(abs, eb.u32(0x7f800000));
-  p.small = eb.ult(abs, eb.u32(static_cast<uint32_t>(emin + 127) << 23));
+  FastLanes lanes = splitFastLanes(eb, f, x);
+  p.negative = lanes.negative;
+  p.isNaN = lanes.isNaN;
+  p.isInf = lanes.isInf;
+  p.small = lanes.small;
+  Value abs = lanes.abs;
 
   Value dNormal =
       eb.band(eb.lshr(abs, eb.u32(shift - k)), eb.u32((uint32_t(1) << k) - 1));
@@ -395,18 +420,10 @@ Value emitMinifloatEncodeStochastic(const ElementBuilder &eb,
                                     const nx::MinifloatFormat &f,
                                     const nx::Rounding &r, Value x,
                                     Value random) {
-  const int m = static_cast<int>(f.mantissaBits);
   StochasticFast p = splitStochastic(eb, f, r, x, random);
-  SpecialCodes sp = specialCodes(eb, f, p.negative);
-  Value normal = eb.sub(eb.lshr(p.roundedBits, eb.u32(23 - m)),
-                        eb.u32(uint32_t(127 - f.bias) << m));
-  Value mag = eb.select(p.small, p.smallMag, normal);
-  Value signCode = eb.select(p.negative, eb.u32(f.signBit()), eb.u32(0));
-  Value code = eb.select(eb.eq(mag, eb.u32(0)), sp.zero, eb.bor(signCode, mag));
-  code = eb.select(eb.ugt(mag, eb.u32(f.maxFiniteMagnitude())),
-                   emitOverflowCode(eb, f, p.negative, r), code);
-  code = eb.select(p.isInf, sp.inf, code);
-  return eb.select(p.isNaN, sp.nan, code);
+  return finishFastCode(eb, f, p.negative, p.isNaN, p.isInf, p.small,
+                        p.roundedBits, p.smallMag,
+                        emitOverflowCode(eb, f, p.negative, r));
 }
 
 /// The values of the special, zero and overflowing results, by sign, as
