@@ -24,17 +24,23 @@
 
 namespace qtrain {
 
-/// Loads the OpenMP runtime into the process once (parallel tiles call
-/// libomp's __kmpc_* entry points); never unloaded, so its worker threads
-/// outlive every engine.
-static llvm::Error loadOpenMPRuntime() {
+/// Loads the runtime libraries that lowered code calls into the process
+/// once: the OpenMP runtime (parallel tiles call libomp's __kmpc_* entry
+/// points) and MLIR's C runner utilities (memrefCopy, for copies of strided
+/// memrefs such as tensor.pad and extract_slice results). Never unloaded,
+/// so libomp's worker threads outlive every engine.
+static llvm::Error loadRuntimeLibraries() {
   static std::once_flag once;
   static std::string error;
   std::call_once(once, [] {
-    if (llvm::sys::DynamicLibrary::LoadLibraryPermanently(QTRAIN_OPENMP_RUNTIME,
-                                                          &error))
-      error = std::string("cannot load the OpenMP runtime ") +
-              QTRAIN_OPENMP_RUNTIME + ": " + error;
+    for (const char *lib : {QTRAIN_OPENMP_RUNTIME, QTRAIN_C_RUNNER_UTILS}) {
+      std::string why;
+      if (llvm::sys::DynamicLibrary::LoadLibraryPermanently(lib, &why)) {
+        error =
+            std::string("cannot load the runtime library ") + lib + ": " + why;
+        return;
+      }
+    }
   });
   if (error.empty())
     return llvm::Error::success();
@@ -71,7 +77,7 @@ private:
 
 llvm::Expected<std::unique_ptr<mlir::ExecutionEngine>>
 jitCompile(mlir::ModuleOp module, const JitOptions &options) {
-  if (auto e = loadOpenMPRuntime())
+  if (auto e = loadRuntimeLibraries())
     return std::move(e);
   auto lowering = resolveLoweringOptions(options.lowering);
   if (!lowering)

@@ -1,0 +1,126 @@
+//===- StepCall.h - Call a JIT-compiled function on host tensors ----------===//
+//
+// Test helper: calls a function on ranked tensors of f32 / i32 through its C
+// interface, with any number of arguments and results (the results come
+// back in a struct of memref descriptors, which the caller frees).
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef QTRAIN_UNITTESTS_MODELS_STEPCALL_H
+#define QTRAIN_UNITTESTS_MODELS_STEPCALL_H
+
+#include "qtrain/ExecutionEngine/Jit.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/BuiltinTypes.h"
+
+#include <cstdlib>
+#include <cstring>
+#include <vector>
+
+namespace qtrain::testing {
+
+/// A row-major host tensor of f32 (or i32 when `isInt`) elements.
+struct HostTensor {
+  std::vector<int64_t> shape;
+  std::vector<float> f32;
+  std::vector<int32_t> i32;
+  bool isInt = false;
+
+  int64_t count() const {
+    int64_t n = 1;
+    for (int64_t d : shape)
+      n *= d;
+    return n;
+  }
+  void *data() { return isInt ? (void *)i32.data() : (void *)f32.data(); }
+
+  static HostTensor zeros(mlir::Type type) {
+    auto t = llvm::cast<mlir::RankedTensorType>(type);
+    HostTensor h;
+    h.shape.assign(t.getShape().begin(), t.getShape().end());
+    h.isInt = t.getElementType().isInteger(32);
+    if (h.isInt)
+      h.i32.assign(h.count(), 0);
+    else
+      h.f32.assign(h.count(), 0.0f);
+    return h;
+  }
+};
+
+/// The signature of `name` in `module` (before lowering), with the C
+/// interface requested.
+inline mlir::FunctionType prepareCall(mlir::ModuleOp module,
+                                      llvm::StringRef name) {
+  auto fn = module.lookupSymbol<mlir::func::FuncOp>(name);
+  fn->setAttr("llvm.emit_c_interface", mlir::UnitAttr::get(fn.getContext()));
+  return fn.getFunctionType();
+}
+
+/// Calls `name` (of signature `type`) on `args`; returns its results.
+inline llvm::Expected<std::vector<HostTensor>>
+callTensors(mlir::ExecutionEngine &engine, llvm::StringRef name,
+            mlir::FunctionType type, std::vector<HostTensor> &args) {
+  // Descriptor words: base, data, offset, sizes[r], strides[r].
+  auto words = [](size_t rank) { return 3 + 2 * rank; };
+  std::vector<std::vector<int64_t>> descriptors;
+  for (HostTensor &a : args) {
+    std::vector<int64_t> d(words(a.shape.size()));
+    d[0] = d[1] = reinterpret_cast<int64_t>(a.data());
+    int64_t stride = 1;
+    for (size_t i = a.shape.size(); i-- > 0;) {
+      d[3 + i] = a.shape[i];
+      d[3 + a.shape.size() + i] = stride;
+      stride *= a.shape[i];
+    }
+    descriptors.push_back(std::move(d));
+  }
+  size_t resultWords = 0;
+  for (mlir::Type t : type.getResults())
+    resultWords += words(llvm::cast<mlir::RankedTensorType>(t).getRank());
+  std::vector<int64_t> results(resultWords);
+
+  void *resultPtr = results.data();
+  std::vector<void *> argPtrs;
+  for (auto &d : descriptors)
+    argPtrs.push_back(d.data());
+  // The C interface takes the results' struct first, then each argument's
+  // descriptor; invokePacked takes the address of each of those pointers.
+  std::vector<void *> packed;
+  if (type.getNumResults() > 0)
+    packed.push_back(&resultPtr);
+  for (void *&p : argPtrs)
+    packed.push_back(&p);
+  if (auto err = engine.invokePacked(("_mlir_ciface_" + name).str(), packed))
+    return std::move(err);
+
+  std::vector<HostTensor> out;
+  size_t at = 0;
+  for (mlir::Type t : type.getResults()) {
+    HostTensor h = HostTensor::zeros(t);
+    size_t rank = h.shape.size();
+    auto *base = reinterpret_cast<void *>(results[at]);
+    auto *data =
+        reinterpret_cast<char *>(results[at + 1]) + results[at + 2] * 4;
+    // Copy element by element with the descriptor's strides.
+    std::vector<int64_t> idx(rank, 0);
+    for (int64_t e = 0; e < h.count(); ++e) {
+      int64_t off = 0, rem = e;
+      for (size_t i = rank; i-- > 0;) {
+        idx[i] = rem % h.shape[i];
+        rem /= h.shape[i];
+        off += idx[i] * results[at + 3 + rank + i];
+      }
+      std::memcpy(h.isInt ? (void *)&h.i32[e] : (void *)&h.f32[e],
+                  data + off * 4, 4);
+    }
+    std::free(base);
+    out.push_back(std::move(h));
+    at += words(rank);
+  }
+  return out;
+}
+
+} // namespace qtrain::testing
+
+#endif // QTRAIN_UNITTESTS_MODELS_STEPCALL_H
