@@ -3,6 +3,7 @@
 #include "qtrain/Pipelines/Pipelines.h"
 
 #include "qtrain/Conversion/Passes.h"
+#include "qtrain/Dialect/QTrain/Transforms/Passes.h"
 
 #include "mlir/Conversion/Passes.h"
 #include "mlir/Dialect/Arith/Transforms/Passes.h"
@@ -32,6 +33,10 @@ QTrainToVectorOptions QTrainToLLVMOptions::toLoweringOptions() const {
 void buildQTrainToLLVMPipeline(mlir::OpPassManager &pm,
                                const QTrainToVectorOptions &options) {
   using namespace mlir;
+  // Composite qtrain ops (conv2d, delayed_scale, zero_setting_error) into
+  // the ops the conversion lowers.
+  pm.addPass(createQTrainDecomposePass());
+
   ConvertQTrainToVectorOptions lowering;
   lowering.targetCpu = options.targetCpu;
   lowering.targetFeatures = options.targetFeatures;
@@ -84,8 +89,8 @@ void registerQTrainPipelines() {
   mlir::PassPipelineRegistration<QTrainToLLVMOptions>(
       "qtrain-to-llvm",
       "Lower a module using qtrain on tensors to the LLVM dialect "
-      "(convert-qtrain-to-vector, one-shot-bufferize, OpenMP for parallel "
-      "tiles, then the upstream conversions to LLVM)",
+      "(qtrain-decompose, convert-qtrain-to-vector, one-shot-bufferize, "
+      "OpenMP for parallel tiles, then the upstream conversions to LLVM)",
       [](mlir::OpPassManager &pm, const QTrainToLLVMOptions &options) {
         buildQTrainToLLVMPipeline(pm, options.toLoweringOptions());
       });

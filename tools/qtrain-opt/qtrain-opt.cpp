@@ -7,6 +7,7 @@
 
 #include "qtrain/Conversion/Passes.h"
 #include "qtrain/Dialect/QTrain/IR/QTrainDialect.h"
+#include "qtrain/Dialect/QTrain/Transforms/Passes.h"
 #include "qtrain/Pipelines/Pipelines.h"
 
 #include "mlir/IR/DialectRegistry.h"
@@ -17,6 +18,7 @@
 
 int main(int argc, char **argv) {
   mlir::registerAllPasses();
+  qtrain::registerQTrainTransformsPasses();
   qtrain::registerQTrainConversionPasses();
   qtrain::registerQTrainPipelines();
 

@@ -29,7 +29,10 @@ def ConvertQTrainToVector : Pass<"convert-qtrain-to-vector", "mlir::ModuleOp"> {
     its stream index, so results do not depend on the tiling or the number
     of threads. `tile-elements=0` keeps every op on one thread.
 
-    An op the lowering does not cover yet is reported with its location and
+    `qtrain.conv2d`, `qtrain.delayed_scale` and `qtrain.zero_setting_error`
+    must have been rewritten by `qtrain-decompose` first (the pipeline runs
+    it): this pass only converts, and reports them at their location. An
+    op the lowering does not cover yet is reported with its location and
     the pass fails.
   }];
   let dependentDialects = [

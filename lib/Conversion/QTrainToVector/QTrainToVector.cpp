@@ -2,7 +2,7 @@
 
 #include "qtrain/Conversion/Passes.h"
 #include "qtrain/Conversion/QTrainToVector/CpuTarget.h"
-#include "qtrain/Dialect/QTrain/IR/QTrainDialect.h"
+#include "qtrain/Dialect/QTrain/IR/QTrainOps.h"
 
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
@@ -18,11 +18,25 @@ void populateQTrainToVectorConversionPatterns(
   populateQTrainElementwiseToVectorPatterns(patterns, options);
   populateQTrainScaledToVectorPatterns(patterns, options);
   populateQTrainMatmulToVectorPatterns(patterns, options);
-  populateQTrainConvToVectorPatterns(patterns, options);
   populateQTrainStatisticsToVectorPatterns(patterns, options);
 }
 
 namespace {
+
+/// Reports every op that qtrain-decompose rewrites (this conversion only
+/// converts), at the op's location.
+mlir::LogicalResult checkDecomposed(mlir::Operation *root) {
+  bool found = false;
+  root->walk([&](mlir::Operation *op) {
+    if (!llvm::isa<Conv2DOp, DelayedScaleOp, ZeroSettingErrorOp>(op))
+      return;
+    op->emitError() << "'" << op->getName()
+                    << "' must be decomposed first: run --qtrain-decompose "
+                       "(the qtrain-to-llvm pipeline does)";
+    found = true;
+  });
+  return mlir::failure(found);
+}
 
 struct ConvertQTrainToVector
     : impl::ConvertQTrainToVectorBase<ConvertQTrainToVector> {
@@ -41,6 +55,8 @@ struct ConvertQTrainToVector
       getOperation().emitError(llvm::toString(options.takeError()));
       return signalPassFailure();
     }
+    if (mlir::failed(checkDecomposed(getOperation())))
+      return signalPassFailure();
     mlir::MLIRContext *ctx = &getContext();
     mlir::ConversionTarget target(*ctx);
     target.addIllegalDialect<QTrainDialect>();

@@ -3,8 +3,9 @@
 // docs/Numerics.md, Statistics: amax (NaN if any element is NaN, else +inf
 // if any is infinite, else max |x|, 0 for an empty tensor) as a vectorised
 // max reduction; the exponent histogram as a scalar counting loop;
-// select_scale with the scale rules of ScaleCodegen; delayed_scale and
-// zero_setting_error through the ops above and quantize.
+// select_scale with the scale rules of ScaleCodegen. (delayed_scale and
+// zero_setting_error are rewritten into these ops and quantize by
+// qtrain-decompose before this conversion.)
 //
 // median: exact by radix selection on the bit patterns of |x|, or the
 // three-pass approximation of adaptive-bias FP8 as scalar loops.
@@ -19,7 +20,6 @@
 #include "qtrain/Dialect/QTrain/IR/QTrainOps.h"
 #include "qtrain/Numerics/Statistics.h"
 
-#include "mlir/Dialect/ControlFlow/IR/ControlFlowOps.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
@@ -531,119 +531,14 @@ struct MedianLowering : OpConversionPattern<MedianOp> {
   }
 };
 
-/// delayed_scale: the new window (tensor.generate), then qtrain.amax and
-/// qtrain.select_scale on it, which their own patterns lower
-/// (numerics::delayedScale).
-struct DelayedScaleLowering : OpConversionPattern<DelayedScaleOp> {
-  using OpConversionPattern::OpConversionPattern;
-  LogicalResult matchAndRewrite(DelayedScaleOp op, OpAdaptor adaptor,
-                                ConversionPatternRewriter &rw) const override {
-    Location loc = op.getLoc();
-    Value history = adaptor.getHistory();
-    auto type = llvm::cast<RankedTensorType>(history.getType());
-    Value c0 = arith::ConstantIndexOp::create(rw, loc, 0);
-    Value c1 = arith::ConstantIndexOp::create(rw, loc, 1);
-    Value length = tensor::DimOp::create(rw, loc, history, c0);
-    cf::AssertOp::create(
-        rw, loc,
-        arith::CmpIOp::create(rw, loc, arith::CmpIPredicate::uge, length, c1),
-        "qtrain.delayed_scale: the amax history is empty");
-    Value amax =
-        tensor::ExtractOp::create(rw, loc, adaptor.getAmax(), ValueRange{});
-    Value last = arith::SubIOp::create(rw, loc, length, c1);
-    SmallVector<Value> dynamic;
-    if (type.isDynamicDim(0))
-      dynamic.push_back(length);
-    Value window = tensor::GenerateOp::create(
-        rw, loc, type, dynamic, [&](OpBuilder &b, Location l, ValueRange i) {
-          Value isLast =
-              arith::CmpIOp::create(b, l, arith::CmpIPredicate::eq, i[0], last);
-          // The next entry (clamped so the read stays in bounds).
-          Value next = arith::MinUIOp::create(
-              b, l, arith::AddIOp::create(b, l, i[0], c1), last);
-          Value older = tensor::ExtractOp::create(b, l, history, next);
-          tensor::YieldOp::create(
-              b, l, arith::SelectOp::create(b, l, isLast, amax, older));
-        });
-    auto scalar = RankedTensorType::get({}, rw.getF32Type());
-    Value stat = AmaxOp::create(rw, loc, scalar, window);
-    Value scale = SelectScaleOp::create(rw, loc, scalar, stat,
-                                        op.getLevelAttr(), op.getElement());
-    rw.replaceOp(op, {scale, window});
-    return success();
-  }
-};
-
-/// zero_setting_error: the op's quantize (lowered by its own pattern), then
-/// a count of the non-zero, non-NaN elements it made zero, over all.
-struct ZeroSettingErrorLowering : OpConversionPattern<ZeroSettingErrorOp> {
-  ZeroSettingErrorLowering(MLIRContext *ctx, const QTrainToVectorOptions &o)
-      : OpConversionPattern(ctx), options(o) {}
-  LogicalResult matchAndRewrite(ZeroSettingErrorOp op, OpAdaptor adaptor,
-                                ConversionPatternRewriter &rw) const override {
-    Location loc = op.getLoc();
-    Value input = adaptor.getInput();
-    Value q =
-        QuantizeOp::create(rw, loc, input.getType(), input,
-                           /*seed=*/Value(), /*random_data=*/Value(),
-                           /*scales=*/ValueRange{}, op.getFormat(),
-                           op.getRoundingAttr(), op.getReductionAxisAttr());
-    FlatTensor x = flatten(rw, loc, input), fq = flatten(rw, loc, q);
-    int64_t lanes = std::max<int64_t>(options.vectorWidth, 1);
-    ElementBuilder outer(rw, loc, lanes);
-    Value c0 = arith::ConstantIndexOp::create(rw, loc, 0);
-    SmallVector<Value> counts = forEachChunkN(
-        rw, loc, c0, x.count, lanes, Value(),
-        ValueRange{outer.u64(0), outer.u64(0)},
-        [&](OpBuilder &b, Location l, Value off, Value mask, Value,
-            ValueRange acc) -> SmallVector<Value> {
-          ElementBuilder eb(b, l, lanes);
-          Value v = readChunk(eb, x.flat, off, mask);
-          Value r = readChunk(eb, fq.flat, off, mask);
-          auto cmp = [&](arith::CmpFPredicate p, Value a, Value c) {
-            return arith::CmpFOp::create(b, l, p, a, c);
-          };
-          // Candidates: v != 0 and not NaN (one ordered compare); flushed:
-          // candidates with q == +-0.
-          Value candidate = cmp(arith::CmpFPredicate::ONE, v, eb.f32c(0));
-          if (mask)
-            candidate = eb.land(candidate, mask);
-          Value flushed =
-              eb.land(candidate, cmp(arith::CmpFPredicate::OEQ, r, eb.f32c(0)));
-          return {eb.add(acc[0], eb.zext(b.getI64Type(), flushed)),
-                  eb.add(acc[1], eb.zext(b.getI64Type(), candidate))};
-        });
-    auto sum = [&](Value v) -> Value {
-      return vector::ReductionOp::create(rw, loc, vector::CombiningKind::ADD,
-                                         v);
-    };
-    // (double)flushed / denominator rounded to f32; 0 for a zero denominator.
-    Value n = op.getAllElements() ? Value(arith::IndexCastUIOp::create(
-                                        rw, loc, rw.getI64Type(), x.count))
-                                  : sum(counts[1]);
-    Value num =
-        arith::UIToFPOp::create(rw, loc, rw.getF64Type(), sum(counts[0]));
-    Value den = arith::UIToFPOp::create(rw, loc, rw.getF64Type(), n);
-    Value ratio = arith::TruncFOp::create(
-        rw, loc, rw.getF32Type(), arith::DivFOp::create(rw, loc, num, den));
-    ElementBuilder s(rw, loc, 0);
-    ratio = s.select(s.eq(n, s.u64(0)), s.f32c(0.0f), ratio);
-    rw.replaceOp(op, scalarTensor(rw, loc, ratio));
-    return success();
-  }
-  QTrainToVectorOptions options;
-};
-
 } // namespace
 
 void populateQTrainStatisticsToVectorPatterns(
     RewritePatternSet &patterns, const QTrainToVectorOptions &options) {
-  patterns.add<AmaxLowering, ZeroSettingErrorLowering>(patterns.getContext(),
-                                                       options);
-  patterns
-      .add<SelectScaleLowering, ExponentHistogramLowering, DelayedScaleLowering,
-           MedianLowering, MedianHistogramLowering, HistogramMedianLowering>(
-          patterns.getContext());
+  patterns.add<AmaxLowering>(patterns.getContext(), options);
+  patterns.add<SelectScaleLowering, ExponentHistogramLowering, MedianLowering,
+               MedianHistogramLowering, HistogramMedianLowering>(
+      patterns.getContext());
 }
 
 } // namespace qtrain

@@ -2,7 +2,8 @@
 //
 // Patterns that lower qtrain ops on tensors to loops over buffers with
 // vectorised element code, bit-exact with the numerics library. Other
-// pipelines add them with populateQTrainToVectorConversionPatterns.
+// pipelines add them with populateQTrainToVectorConversionPatterns, after
+// the qtrain-decompose rewrites.
 //
 //===----------------------------------------------------------------------===//
 
@@ -61,17 +62,15 @@ void populateQTrainScaledToVectorPatterns(mlir::RewritePatternSet &patterns,
 void populateQTrainMatmulToVectorPatterns(mlir::RewritePatternSet &patterns,
                                           const QTrainToVectorOptions &options);
 
-/// qtrain.conv2d (all three kinds) as im2col matrices and a qtrain.matmul.
-void populateQTrainConvToVectorPatterns(mlir::RewritePatternSet &patterns,
-                                        const QTrainToVectorOptions &options);
-
 /// amax, median (exact, approximate, nonzero), exponent_histogram,
-/// median_histogram, histogram_median, select_scale, delayed_scale and
-/// zero_setting_error.
+/// median_histogram, histogram_median and select_scale.
 void populateQTrainStatisticsToVectorPatterns(
     mlir::RewritePatternSet &patterns, const QTrainToVectorOptions &options);
 
-/// Every qtrain op the CPU lowering covers.
+/// Every qtrain op the CPU lowering covers. conv2d, delayed_scale and
+/// zero_setting_error are not among them: populateQTrainDecomposePatterns
+/// (qtrain/Dialect/QTrain/Transforms/Decompose.h) rewrites them into ops
+/// that are, and must run first.
 void populateQTrainToVectorConversionPatterns(
     mlir::RewritePatternSet &patterns, const QTrainToVectorOptions &options);
 

@@ -1,0 +1,502 @@
+//===- Decompose.cpp - The qtrain-decompose pass --------------------------===//
+//
+// Rewrites the qtrain ops that docs/Numerics.md defines through other ops,
+// on tensors, so that every lowering implements only the primitive ones:
+//
+// - conv2d is one gemm on im2col matrices (padding taps are +0 products):
+//
+//     forward          W[F, C*KH*KW]     x col(x)[C*KH*KW, N*OH*OW]
+//     backward_data    W^T[C, F*KH*KW]   x col(dy)[F*KH*KW, N*H*W]
+//     backward_weight  dy[F, N*OH*OW]    x col(x)[N*OH*OW, C*KH*KW]
+//
+//   The matrices are tensor.generate ops, the product a qtrain.matmul with
+//   the op's accumulation, and a last tensor.generate moves it into the
+//   result. numerics::conv2d builds the same matrices; the differential
+//   test compares every bit.
+// - delayed_scale is the new window, qtrain.amax and qtrain.select_scale
+//   (numerics::delayedScale).
+// - zero_setting_error is the op's qtrain.quantize and a linalg.generic
+//   count of the inputs it flushes (numerics::zeroSettingError).
+//
+//===----------------------------------------------------------------------===//
+
+#include "qtrain/Dialect/QTrain/Transforms/Passes.h"
+
+#include "qtrain/Dialect/QTrain/IR/QTrainOps.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/ControlFlow/IR/ControlFlow.h"
+#include "mlir/Dialect/ControlFlow/IR/ControlFlowOps.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/PatternMatch.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+
+namespace qtrain {
+
+#define GEN_PASS_DEF_QTRAINDECOMPOSEPASS
+#include "qtrain/Dialect/QTrain/Transforms/Passes.h.inc"
+
+} // namespace qtrain
+
+using namespace mlir;
+
+namespace qtrain {
+namespace {
+
+//===----------------------------------------------------------------------===//
+// conv2d
+//===----------------------------------------------------------------------===//
+
+/// Index arithmetic (and guarded f32 reads) for the im2col generators.
+class IndexBuilder {
+public:
+  IndexBuilder(OpBuilder &b, Location loc) : b(b), loc(loc) {}
+
+  OpBuilder &builder() const { return b; }
+  Location location() const { return loc; }
+
+  Value c(int64_t v) const { return arith::ConstantIndexOp::create(b, loc, v); }
+  Value add(Value x, Value y) const {
+    return arith::AddIOp::create(b, loc, x, y);
+  }
+  Value sub(Value x, Value y) const {
+    return arith::SubIOp::create(b, loc, x, y);
+  }
+  Value mul(Value x, Value y) const {
+    return arith::MulIOp::create(b, loc, x, y);
+  }
+  Value div(Value x, Value y) const {
+    return arith::DivUIOp::create(b, loc, x, y);
+  }
+  Value rem(Value x, Value y) const {
+    return arith::RemUIOp::create(b, loc, x, y);
+  }
+  Value smax(Value x, Value y) const {
+    return arith::MaxSIOp::create(b, loc, x, y);
+  }
+  Value smin(Value x, Value y) const {
+    return arith::MinSIOp::create(b, loc, x, y);
+  }
+  Value cmp(arith::CmpIPredicate p, Value x, Value y) const {
+    return arith::CmpIOp::create(b, loc, p, x, y);
+  }
+  Value land(Value x, Value y) const {
+    return arith::AndIOp::create(b, loc, x, y);
+  }
+  /// x clamped to [0, size - 1] (a safe index for a guarded read).
+  Value clamp(Value x, Value size) const {
+    return smin(smax(x, c(0)), sub(size, c(1)));
+  }
+  /// 0 <= x < size.
+  Value inRange(Value x, Value size) const {
+    return land(cmp(arith::CmpIPredicate::sge, x, c(0)),
+                cmp(arith::CmpIPredicate::slt, x, size));
+  }
+  Value read(Value t, ValueRange idx) const {
+    return tensor::ExtractOp::create(b, loc, t, idx);
+  }
+  /// t[i...] if `valid`, else +0 (the read itself always in bounds).
+  Value readOrZero(Value t, ArrayRef<Value> idx, ArrayRef<Value> sizes,
+                   Value valid) const {
+    SmallVector<Value> safe;
+    for (auto [i, s] : llvm::zip(idx, sizes))
+      safe.push_back(clamp(i, s));
+    Value zero = arith::ConstantOp::create(b, loc, b.getF32FloatAttr(0.0f));
+    return arith::SelectOp::create(b, loc, valid, read(t, safe), zero);
+  }
+
+private:
+  OpBuilder &b;
+  Location loc;
+};
+
+/// A tensor<?x?xf32> of `rows` x `cols` whose element (i, j) is `body(i, j)`.
+Value generateMatrix(
+    OpBuilder &b, Location loc, Value rows, Value cols,
+    function_ref<Value(const IndexBuilder &, Value, Value)> body) {
+  auto type = RankedTensorType::get(
+      {ShapedType::kDynamic, ShapedType::kDynamic}, b.getF32Type());
+  return tensor::GenerateOp::create(
+      b, loc, type, ValueRange{rows, cols},
+      [&](OpBuilder &gb, Location gl, ValueRange idx) {
+        IndexBuilder g(gb, gl);
+        tensor::YieldOp::create(gb, gl, body(g, idx[0], idx[1]));
+      });
+}
+
+/// Whether the sizes the operands do not give follow from the result type:
+/// backward_data needs the input's H and W in it, backward_weight the
+/// filter's KH and KW (the output extents follow from them; forward's are
+/// computed when dynamic).
+bool hasDecomposableSizes(Conv2DOp op) {
+  RankedTensorType type = op.getType();
+  return op.getKind() == ConvKind::Forward ||
+         (!type.isDynamicDim(2) && !type.isDynamicDim(3));
+}
+
+struct DecomposeConv2D : OpRewritePattern<Conv2DOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(Conv2DOp op,
+                                PatternRewriter &rw) const override {
+    if (!hasDecomposableSizes(op))
+      return rw.notifyMatchFailure(
+          op, "the result leaves an input or filter size dynamic");
+    Location loc = op.getLoc();
+    IndexBuilder ix(rw, loc);
+    Value lhs = op.getLhs(), rhs = op.getRhs();
+    RankedTensorType outType = op.getType();
+    auto dim = [&](Value t, int64_t d) -> Value {
+      return tensor::DimOp::create(rw, loc, t, d);
+    };
+    auto outDim = [&](int64_t d) -> Value {
+      return outType.isDynamicDim(d) ? Value() : ix.c(outType.getDimSize(d));
+    };
+    // The forward convolution's tensors and sizes, whatever the kind.
+    Value x, w, dy;
+    Value N, C, H, W, F, KH, KW, OH, OW;
+    switch (op.getKind()) {
+    case ConvKind::Forward:
+      x = lhs, w = rhs;
+      N = dim(x, 0), C = dim(x, 1), H = dim(x, 2), W = dim(x, 3);
+      F = dim(w, 0), KH = dim(w, 2), KW = dim(w, 3);
+      OH = outDim(2), OW = outDim(3);
+      break;
+    case ConvKind::BackwardData:
+      dy = lhs, w = rhs;
+      N = dim(dy, 0), F = dim(dy, 1), OH = dim(dy, 2), OW = dim(dy, 3);
+      C = dim(w, 1), KH = dim(w, 2), KW = dim(w, 3);
+      H = outDim(2), W = outDim(3);
+      break;
+    case ConvKind::BackwardWeight:
+      x = lhs, dy = rhs;
+      N = dim(x, 0), C = dim(x, 1), H = dim(x, 2), W = dim(x, 3);
+      F = dim(dy, 1), OH = dim(dy, 2), OW = dim(dy, 3);
+      KH = outDim(2), KW = outDim(3);
+      break;
+    }
+    ArrayRef<int64_t> st = op.getStrides(), pad = op.getPadding(),
+                      dil = op.getDilations();
+    // Output extents the result type leaves dynamic:
+    // (in + pa + pb - d * (k - 1) - 1) / s + 1.
+    auto extent = [&](Value in, int64_t pa, int64_t pb, Value k, int64_t d,
+                      int64_t s) {
+      Value span = ix.sub(ix.add(in, ix.c(pa + pb)),
+                          ix.add(ix.mul(ix.c(d), ix.sub(k, ix.c(1))), ix.c(1)));
+      return ix.add(ix.div(span, ix.c(s)), ix.c(1));
+    };
+    if (!OH)
+      OH = extent(H, pad[0], pad[1], KH, dil[0], st[0]);
+    if (!OW)
+      OW = extent(W, pad[2], pad[3], KW, dil[1], st[1]);
+
+    Value KK = ix.mul(KH, KW);
+    // x[n, c, oh * sh - pt + kh * dh, ow * sw - pl + kw * dw], +0 outside.
+    auto tap = [&](const IndexBuilder &g, Value n, Value c, Value oh, Value ow,
+                   Value kh, Value kw) {
+      Value h = g.add(g.sub(g.mul(oh, g.c(st[0])), g.c(pad[0])),
+                      g.mul(kh, g.c(dil[0])));
+      Value ww = g.add(g.sub(g.mul(ow, g.c(st[1])), g.c(pad[2])),
+                       g.mul(kw, g.c(dil[1])));
+      Value valid = g.land(g.inRange(h, H), g.inRange(ww, W));
+      return g.readOrZero(x, {n, c, h, ww}, {N, C, H, W}, valid);
+    };
+    Value a, bm, rows;
+    switch (op.getKind()) {
+    case ConvKind::Forward: {
+      rows = F;
+      Value k = ix.mul(C, KK), cols = ix.mul(N, ix.mul(OH, OW));
+      a = generateMatrix(rw, loc, F, k,
+                         [&](const IndexBuilder &g, Value f, Value kk) {
+                           Value c = g.div(kk, KK), r = g.rem(kk, KK);
+                           return g.read(w, {f, c, g.div(r, KW), g.rem(r, KW)});
+                         });
+      bm = generateMatrix(
+          rw, loc, k, cols, [&](const IndexBuilder &g, Value kk, Value j) {
+            Value c = g.div(kk, KK), r = g.rem(kk, KK);
+            Value P = g.mul(OH, OW), n = g.div(j, P), q = g.rem(j, P);
+            return tap(g, n, c, g.div(q, OW), g.rem(q, OW), g.div(r, KW),
+                       g.rem(r, KW));
+          });
+      break;
+    }
+    case ConvKind::BackwardData: {
+      rows = C;
+      Value k = ix.mul(F, KK), cols = ix.mul(N, ix.mul(H, W));
+      a = generateMatrix(rw, loc, C, k,
+                         [&](const IndexBuilder &g, Value c, Value kk) {
+                           Value f = g.div(kk, KK), r = g.rem(kk, KK);
+                           return g.read(w, {f, c, g.div(r, KW), g.rem(r, KW)});
+                         });
+      bm = generateMatrix(
+          rw, loc, k, cols, [&](const IndexBuilder &g, Value kk, Value j) {
+            using P = arith::CmpIPredicate;
+            Value f = g.div(kk, KK), r = g.rem(kk, KK);
+            Value kh = g.div(r, KW), kw = g.rem(r, KW);
+            Value HW = g.mul(H, W), n = g.div(j, HW), q = g.rem(j, HW);
+            Value h = g.div(q, W), ww = g.rem(q, W);
+            // dy[n, f, th / sh, tw / sw] when both divide exactly and are
+            // in range.
+            Value th = g.sub(g.add(h, g.c(pad[0])), g.mul(kh, g.c(dil[0])));
+            Value tw = g.sub(g.add(ww, g.c(pad[2])), g.mul(kw, g.c(dil[1])));
+            Value thc = g.smax(th, g.c(0));
+            Value twc = g.smax(tw, g.c(0));
+            Value oh = g.div(thc, g.c(st[0])), ow = g.div(twc, g.c(st[1]));
+            Value exact = g.land(g.cmp(P::eq, g.rem(thc, g.c(st[0])), g.c(0)),
+                                 g.cmp(P::eq, g.rem(twc, g.c(st[1])), g.c(0)));
+            Value valid = g.land(
+                g.land(g.cmp(P::sge, th, g.c(0)), g.cmp(P::sge, tw, g.c(0))),
+                g.land(exact,
+                       g.land(g.cmp(P::slt, oh, OH), g.cmp(P::slt, ow, OW))));
+            return g.readOrZero(dy, {n, f, oh, ow}, {N, F, OH, OW}, valid);
+          });
+      break;
+    }
+    case ConvKind::BackwardWeight: {
+      rows = F;
+      Value P = ix.mul(OH, OW), k = ix.mul(N, P), cols = ix.mul(C, KK);
+      a = generateMatrix(
+          rw, loc, F, k, [&](const IndexBuilder &g, Value f, Value kk) {
+            Value n = g.div(kk, P), q = g.rem(kk, P);
+            return g.read(dy, {n, f, g.div(q, OW), g.rem(q, OW)});
+          });
+      bm = generateMatrix(rw, loc, k, cols,
+                          [&](const IndexBuilder &g, Value kk, Value j) {
+                            Value n = g.div(kk, P), q = g.rem(kk, P);
+                            Value c = g.div(j, KK), r = g.rem(j, KK);
+                            return tap(g, n, c, g.div(q, OW), g.rem(q, OW),
+                                       g.div(r, KW), g.rem(r, KW));
+                          });
+      break;
+    }
+    }
+    auto productType = RankedTensorType::get(
+        {ShapedType::kDynamic, ShapedType::kDynamic}, rw.getF32Type());
+    Value product =
+        MatmulOp::create(rw, loc, productType, a, bm,
+                         /*transpose_a=*/false,
+                         /*transpose_b=*/false, op.getAccumulationAttr());
+    Value result;
+    if (op.getKind() == ConvKind::BackwardWeight) {
+      // [F, C*KH*KW] is the filter gradient's row-major layout.
+      result = tensor::GenerateOp::create(
+          rw, loc, outType, ValueRange{},
+          [&](OpBuilder &gb, Location gl, ValueRange idx) {
+            IndexBuilder g(gb, gl);
+            Value j =
+                g.add(g.mul(g.add(g.mul(idx[1], KH), idx[2]), KW), idx[3]);
+            tensor::YieldOp::create(gb, gl, g.read(product, {idx[0], j}));
+          });
+    } else {
+      // [M, N * P] -> [N, M, P1, P2].
+      bool forward = op.getKind() == ConvKind::Forward;
+      Value sizes[4] = {N, rows, forward ? OH : H, forward ? OW : W};
+      SmallVector<Value> dynamic;
+      for (int64_t d = 0; d < 4; ++d)
+        if (outType.isDynamicDim(d))
+          dynamic.push_back(sizes[d]);
+      Value P2 = sizes[3], P = ix.mul(sizes[2], sizes[3]);
+      result = tensor::GenerateOp::create(
+          rw, loc, outType, dynamic,
+          [&](OpBuilder &gb, Location gl, ValueRange idx) {
+            IndexBuilder g(gb, gl);
+            Value j = g.add(g.mul(idx[0], P), g.add(g.mul(idx[2], P2), idx[3]));
+            tensor::YieldOp::create(gb, gl, g.read(product, {idx[1], j}));
+          });
+    }
+    rw.replaceOp(op, result);
+    return success();
+  }
+};
+
+//===----------------------------------------------------------------------===//
+// delayed_scale
+//===----------------------------------------------------------------------===//
+
+/// The window without its oldest entry and with `amax` appended, then
+/// qtrain.amax and qtrain.select_scale on it (numerics::delayedScale).
+struct DecomposeDelayedScale : OpRewritePattern<DelayedScaleOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(DelayedScaleOp op,
+                                PatternRewriter &rw) const override {
+    Location loc = op.getLoc();
+    Value history = op.getHistory();
+    auto type = llvm::cast<RankedTensorType>(history.getType());
+    Value c0 = arith::ConstantIndexOp::create(rw, loc, 0);
+    Value c1 = arith::ConstantIndexOp::create(rw, loc, 1);
+    Value length = tensor::DimOp::create(rw, loc, history, c0);
+    cf::AssertOp::create(
+        rw, loc,
+        arith::CmpIOp::create(rw, loc, arith::CmpIPredicate::uge, length, c1),
+        "qtrain.delayed_scale: the amax history is empty");
+    Value amax = tensor::ExtractOp::create(rw, loc, op.getAmax(), ValueRange{});
+    Value last = arith::SubIOp::create(rw, loc, length, c1);
+    SmallVector<Value> dynamic;
+    if (type.isDynamicDim(0))
+      dynamic.push_back(length);
+    Value window = tensor::GenerateOp::create(
+        rw, loc, type, dynamic, [&](OpBuilder &b, Location l, ValueRange i) {
+          Value isLast =
+              arith::CmpIOp::create(b, l, arith::CmpIPredicate::eq, i[0], last);
+          // The next entry (clamped so the read stays in bounds).
+          Value next = arith::MinUIOp::create(
+              b, l, arith::AddIOp::create(b, l, i[0], c1), last);
+          Value older = tensor::ExtractOp::create(b, l, history, next);
+          tensor::YieldOp::create(
+              b, l, arith::SelectOp::create(b, l, isLast, amax, older));
+        });
+    auto scalar = RankedTensorType::get({}, rw.getF32Type());
+    Value stat = AmaxOp::create(rw, loc, scalar, window);
+    Value scale = SelectScaleOp::create(rw, loc, scalar, stat,
+                                        op.getLevelAttr(), op.getElement());
+    rw.replaceOp(op, {scale, window});
+    return success();
+  }
+};
+
+//===----------------------------------------------------------------------===//
+// zero_setting_error
+//===----------------------------------------------------------------------===//
+
+/// The op's qtrain.quantize, then a linalg.generic over every element that
+/// counts in i64 the candidates (non-zero, non-NaN inputs) and the flushed
+/// ones (candidates that quantize to +-0), and flushed / denominator in
+/// f64 rounded to f32, 0 for a zero denominator (numerics::zseRatio). The
+/// denominator is the candidates, or every element with `all_elements`.
+struct DecomposeZeroSettingError : OpRewritePattern<ZeroSettingErrorOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(ZeroSettingErrorOp op,
+                                PatternRewriter &rw) const override {
+    Location loc = op.getLoc();
+    Value input = op.getInput();
+    auto type = llvm::cast<RankedTensorType>(input.getType());
+    Value quantized =
+        QuantizeOp::create(rw, loc, type, input,
+                           /*seed=*/Value(), /*random_data=*/Value(),
+                           /*scales=*/ValueRange{}, op.getFormat(),
+                           op.getRoundingAttr(), op.getReductionAxisAttr());
+
+    // One 0-d i64 accumulator per count, each its own buffer.
+    bool allElements = op.getAllElements();
+    unsigned numCounts = allElements ? 1 : 2;
+    Type i64 = rw.getI64Type();
+    auto countType = RankedTensorType::get({}, i64);
+    Value zero = arith::ConstantOp::create(rw, loc, rw.getI64IntegerAttr(0));
+    SmallVector<Value> inits;
+    for (unsigned i = 0; i < numCounts; ++i) {
+      Value empty = tensor::EmptyOp::create(rw, loc, countType.getShape(), i64);
+      inits.push_back(linalg::FillOp::create(rw, loc, zero, empty).result());
+    }
+    int64_t rank = type.getRank();
+    MLIRContext *ctx = rw.getContext();
+    AffineMap element = AffineMap::getMultiDimIdentityMap(rank, ctx);
+    SmallVector<AffineMap> maps(2, element);
+    maps.append(numCounts, AffineMap::get(rank, 0, ctx));
+    SmallVector<utils::IteratorType> iterators(rank,
+                                               utils::IteratorType::reduction);
+    auto counts = linalg::GenericOp::create(
+        rw, loc, SmallVector<Type>(numCounts, countType),
+        ValueRange{input, quantized}, inits, maps, iterators,
+        [&](OpBuilder &b, Location l, ValueRange args) {
+          Value zeroF32 =
+              arith::ConstantOp::create(b, l, b.getF32FloatAttr(0.0f));
+          // x != 0 and not NaN (one ordered compare).
+          Value candidate = arith::CmpFOp::create(
+              b, l, arith::CmpFPredicate::ONE, args[0], zeroF32);
+          Value flushed = arith::AndIOp::create(
+              b, l, candidate,
+              arith::CmpFOp::create(b, l, arith::CmpFPredicate::OEQ, args[1],
+                                    zeroF32));
+          auto count = [&](Value acc, Value bit) -> Value {
+            return arith::AddIOp::create(
+                b, l, acc, arith::ExtUIOp::create(b, l, i64, bit));
+          };
+          SmallVector<Value> next = {count(args[2], flushed)};
+          if (!allElements)
+            next.push_back(count(args[3], candidate));
+          linalg::YieldOp::create(b, l, next);
+        });
+
+    Value flushed =
+        tensor::ExtractOp::create(rw, loc, counts.getResult(0), ValueRange{});
+    Value denominator;
+    if (!allElements) {
+      denominator =
+          tensor::ExtractOp::create(rw, loc, counts.getResult(1), ValueRange{});
+    } else if (type.hasStaticShape()) {
+      denominator = arith::ConstantOp::create(
+          rw, loc, rw.getI64IntegerAttr(type.getNumElements()));
+    } else {
+      Value elements = arith::ConstantIndexOp::create(rw, loc, 1);
+      for (int64_t d = 0; d < rank; ++d)
+        elements = arith::MulIOp::create(
+            rw, loc, elements, tensor::DimOp::create(rw, loc, input, d));
+      denominator = arith::IndexCastUIOp::create(rw, loc, i64, elements);
+    }
+    Type f64 = rw.getF64Type();
+    Value num = arith::UIToFPOp::create(rw, loc, f64, flushed);
+    Value den = arith::UIToFPOp::create(rw, loc, f64, denominator);
+    Value ratio = arith::TruncFOp::create(
+        rw, loc, rw.getF32Type(), arith::DivFOp::create(rw, loc, num, den));
+    Value noneCounted = arith::CmpIOp::create(rw, loc, arith::CmpIPredicate::eq,
+                                              denominator, zero);
+    ratio = arith::SelectOp::create(
+        rw, loc, noneCounted,
+        arith::ConstantOp::create(rw, loc, rw.getF32FloatAttr(0.0f)), ratio);
+    rw.replaceOp(op, tensor::FromElementsOp::create(rw, loc, op.getType(),
+                                                    ValueRange{ratio}));
+    return success();
+  }
+};
+
+//===----------------------------------------------------------------------===//
+// The pass
+//===----------------------------------------------------------------------===//
+
+struct QTrainDecomposePass
+    : impl::QTrainDecomposePassBase<QTrainDecomposePass> {
+  using Base::Base;
+
+  void runOnOperation() override {
+    RewritePatternSet patterns(&getContext());
+    populateQTrainDecomposePatterns(patterns);
+    // Only the rewrites: no folding (constant operands of qtrain ops would
+    // fold through the library and skip the lowering), no constant
+    // hoisting, no region simplification.
+    GreedyRewriteConfig config;
+    config.enableFolding(false)
+        .enableConstantCSE(false)
+        .setRegionSimplificationLevel(GreedySimplifyRegionLevel::Disabled);
+    if (failed(applyPatternsGreedily(getOperation(), std::move(patterns),
+                                     config))) {
+      getOperation()->emitError("qtrain-decompose did not converge");
+      return signalPassFailure();
+    }
+    // What the patterns could not rewrite.
+    bool left = false;
+    getOperation()->walk([&](Conv2DOp op) {
+      bool data = op.getKind() == ConvKind::BackwardData;
+      op.emitError() << "cannot decompose '" << op->getName() << "': a "
+                     << stringifyConvKind(op.getKind())
+                     << " convolution needs the "
+                     << (data ? "input's H and W" : "filter's KH and KW")
+                     << " static in its result type, got " << op.getType();
+      left = true;
+    });
+    if (left)
+      signalPassFailure();
+  }
+};
+
+} // namespace
+
+void populateQTrainDecomposePatterns(RewritePatternSet &patterns) {
+  patterns
+      .add<DecomposeConv2D, DecomposeDelayedScale, DecomposeZeroSettingError>(
+          patterns.getContext());
+}
+
+} // namespace qtrain
