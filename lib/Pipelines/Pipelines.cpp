@@ -85,7 +85,29 @@ void buildQTrainToLLVMPipeline(mlir::OpPassManager &pm,
   pm.addPass(createReconcileUnrealizedCastsPass());
 }
 
+void buildQTrainQuantizePipeline(mlir::OpPassManager &pm,
+                                 llvm::StringRef recipe) {
+  using namespace mlir;
+  pm.addNestedPass<func::FuncOp>(createQTrainInferRolesPass());
+  QTrainAssignPrecisionPassOptions precision;
+  precision.recipe = recipe.str();
+  pm.addPass(createQTrainAssignPrecisionPass(precision));
+  QTrainAssignAccumulationPassOptions accumulation;
+  accumulation.recipe = recipe.str();
+  pm.addPass(createQTrainAssignAccumulationPass(accumulation));
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createCSEPass());
+}
+
 void registerQTrainPipelines() {
+  mlir::PassPipelineRegistration<QTrainQuantizeOptions>(
+      "qtrain-quantize",
+      "Quantize a training step as a recipe says (qtrain-infer-roles, "
+      "qtrain-assign-precision, qtrain-assign-accumulation, canonicalize, "
+      "cse)",
+      [](mlir::OpPassManager &pm, const QTrainQuantizeOptions &options) {
+        buildQTrainQuantizePipeline(pm, options.recipe);
+      });
   mlir::PassPipelineRegistration<QTrainToLLVMOptions>(
       "qtrain-to-llvm",
       "Lower a module using qtrain on tensors to the LLVM dialect "

@@ -57,8 +57,11 @@ cl::list<int64_t> inputShape("input-shape",
                              cl::desc("lenet, resnet: C,H,W of an image "
                                       "(default 1,28,28)"),
                              cl::CommaSeparated);
-cl::opt<bool> debugInfo("mlir-print-debuginfo",
-                        cl::desc("Print the locations (layer names)"));
+cl::opt<bool> debugInfo(
+    "mlir-print-debuginfo",
+    cl::desc("Print the locations, which name the layers that recipes "
+             "match (default on; =false for bare IR)"),
+    cl::init(true));
 } // namespace
 
 int main(int argc, char **argv) {

@@ -20,12 +20,15 @@
 
 namespace qtrain::testing {
 
-/// A row-major host tensor of f32 (or i32 when `isInt`) elements.
+/// A row-major host tensor of f32 (or i32 when `isInt`) elements, or an i64
+/// scalar (`isScalar`, a seed argument).
 struct HostTensor {
   std::vector<int64_t> shape;
   std::vector<float> f32;
   std::vector<int32_t> i32;
   bool isInt = false;
+  bool isScalar = false;
+  int64_t scalar = 0;
 
   int64_t count() const {
     int64_t n = 1;
@@ -36,8 +39,12 @@ struct HostTensor {
   void *data() { return isInt ? (void *)i32.data() : (void *)f32.data(); }
 
   static HostTensor zeros(mlir::Type type) {
-    auto t = llvm::cast<mlir::RankedTensorType>(type);
     HostTensor h;
+    if (type.isInteger(64)) {
+      h.isScalar = true;
+      return h;
+    }
+    auto t = llvm::cast<mlir::RankedTensorType>(type);
     h.shape.assign(t.getShape().begin(), t.getShape().end());
     h.isInt = t.getElementType().isInteger(32);
     if (h.isInt)
@@ -65,6 +72,10 @@ callTensors(mlir::ExecutionEngine &engine, llvm::StringRef name,
   auto words = [](size_t rank) { return 3 + 2 * rank; };
   std::vector<std::vector<int64_t>> descriptors;
   for (HostTensor &a : args) {
+    if (a.isScalar) {
+      descriptors.emplace_back();
+      continue;
+    }
     std::vector<int64_t> d(words(a.shape.size()));
     d[0] = d[1] = reinterpret_cast<int64_t>(a.data());
     int64_t stride = 1;
@@ -81,16 +92,18 @@ callTensors(mlir::ExecutionEngine &engine, llvm::StringRef name,
   std::vector<int64_t> results(resultWords);
 
   void *resultPtr = results.data();
+  // A tensor is passed as a pointer to its descriptor, a scalar by value.
   std::vector<void *> argPtrs;
-  for (auto &d : descriptors)
-    argPtrs.push_back(d.data());
+  for (size_t i = 0; i < args.size(); ++i)
+    argPtrs.push_back(args[i].isScalar ? (void *)&args[i].scalar
+                                       : (void *)descriptors[i].data());
   // The C interface takes the results' struct first, then each argument's
   // descriptor; invokePacked takes the address of each of those pointers.
   std::vector<void *> packed;
   if (type.getNumResults() > 0)
     packed.push_back(&resultPtr);
-  for (void *&p : argPtrs)
-    packed.push_back(&p);
+  for (size_t i = 0; i < args.size(); ++i)
+    packed.push_back(args[i].isScalar ? argPtrs[i] : (void *)&argPtrs[i]);
   if (auto err = engine.invokePacked(("_mlir_ciface_" + name).str(), packed))
     return std::move(err);
 

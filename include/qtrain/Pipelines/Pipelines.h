@@ -55,7 +55,25 @@ struct QTrainToLLVMOptions
 void buildQTrainToLLVMPipeline(mlir::OpPassManager &pm,
                                const QTrainToVectorOptions &options);
 
-/// Registers `qtrain-to-llvm` with the pass registry (qtrain-opt).
+/// The textual options of `qtrain-quantize`.
+struct QTrainQuantizeOptions
+    : public mlir::PassPipelineOptions<QTrainQuantizeOptions> {
+  Option<std::string> recipe{
+      *this, "recipe",
+      llvm::cl::desc("A bundled recipe's name (fp32, mxfp8, flexblock, ...) "
+                     "or the path of a recipe file"),
+      llvm::cl::init("fp32")};
+};
+
+/// A training step in upstream MLIR to qtrain contractions with the
+/// precision and accumulation `recipe` gives each (layer, role, GEMM):
+/// qtrain-infer-roles, qtrain-assign-precision, qtrain-assign-accumulation,
+/// then canonicalize and cse. Compose with buildQTrainToLLVMPipeline.
+void buildQTrainQuantizePipeline(mlir::OpPassManager &pm,
+                                 llvm::StringRef recipe);
+
+/// Registers `qtrain-to-llvm` and `qtrain-quantize` with the pass registry
+/// (qtrain-opt).
 void registerQTrainPipelines();
 
 } // namespace qtrain

@@ -88,4 +88,141 @@ def QTrainDecomposePass : Pass<"qtrain-decompose"> {
   ];
 }
 
+def QTrainInferRolesPass : Pass<"qtrain-infer-roles", "mlir::func::FuncOp"> {
+  let summary = "Mark each contraction of a training step with its GEMM and "
+                "the roles of its operands";
+  let description = [{
+    Finds the contractions of a training step (docs/TrainingSteps.md:
+    `linalg.matmul` in its plain and transposed forms,
+    `linalg.conv_2d_nchw_fchw` and the two `linalg.generic` forms of the
+    backward convolutions) and sets on each `qtrain.gemm`
+    (`#qtrain.conv_kind<forward | backward_data | backward_weight>`) and
+    `qtrain.operand_roles` (the roles of its two inputs, in operand order:
+    `"A"`, `"W"` or `"E"`; the result of a backward_weight GEMM is G).
+
+    The roles come from the step's dataflow, so a step written by hand
+    without any qtrain attribute works too:
+    - parameters are arguments with `qtrain.role = "weight"`, or, without a
+      role attribute, arguments whose updated value is returned and that
+      reach a contraction operand (through pads, reshapes, slices and
+      transposes). Updated arguments without a role attribute get one:
+      `"weight"` when the loss depends on them (biases too), else
+      `"optimizer_state"`;
+    - the forward pass is what the loss depends on (the result with
+      `qtrain.role = "loss"`, else the only rank-0 f32 result that updates
+      no argument);
+    - forward contractions have one parameter operand (W) and an activation
+      (A); backward contractions with a parameter operand take an error (E)
+      and are backward_data; backward contractions without one take an
+      activation and an error and are backward_weight.
+
+    A contraction whose roles do not follow (two parameters, none in a
+    forward contraction, a convolution form that contradicts the dataflow,
+    no loss) gets a remark at its location and no attribute: never a guess.
+
+    Before (`qtrain-model mlp`, one layer):
+    ```mlir
+    %y = linalg.matmul ins(%x, %w : tensor<2x4xf32>, tensor<4x3xf32>)
+           outs(%zero : tensor<2x3xf32>) -> tensor<2x3xf32> loc("fc1")
+    ```
+    After:
+    ```mlir
+    %y = linalg.matmul {qtrain.gemm = #qtrain.conv_kind<forward>,
+                        qtrain.operand_roles = ["A", "W"]}
+           ins(%x, %w : tensor<2x4xf32>, tensor<4x3xf32>)
+           outs(%zero : tensor<2x3xf32>) -> tensor<2x3xf32> loc("fc1")
+    ```
+  }];
+  let dependentDialects = ["::qtrain::QTrainDialect"];
+}
+
+def QTrainAssignPrecisionPass
+    : Pass<"qtrain-assign-precision", "mlir::ModuleOp"> {
+  let summary = "Quantize the operands of each marked contraction as a "
+                "recipe says";
+  let description = [{
+    Rewrites every contraction marked by `qtrain-infer-roles` into a
+    `qtrain.matmul` (keeping the transposes) or a `qtrain.conv2d` of the
+    matching kind, and quantizes each operand with the format and rounding
+    of the recipe's rule for (layer, role, GEMM) (docs/Recipes.md); the
+    layer is the name of the op's location. The result of a backward_weight
+    GEMM (G) is quantized by the G rule. Each `qtrain.quantize` gets the
+    operand's reduction axis as `reduction_axis` (block formats' blocks run
+    along it) and the discardable attributes `qtrain.role` and
+    `qtrain.layer`.
+
+    - A `tensor.pad` by zeros of a convolution's input moves into the
+      `qtrain.conv2d`'s `padding`, so formats see the unpadded tensor. The
+      backward data form's gradient operand must be the gradient padded by
+      the kernel size - 1 (the form of docs/TrainingSteps.md).
+    - Stochastic rounding needs seeds: the first stochastic quantize adds an
+      `i64` argument with `qtrain.role = "seed"` at the end of the function;
+      quantize site `n` (in program order) uses `seed + n * 2^40`.
+    - Accumulation is left to `qtrain-assign-accumulation` (no attribute:
+      f32); scaling to `qtrain-insert-scaling`.
+
+    Contractions that accumulate into a non-zero output stay in f32 with a
+    remark. A recipe that cannot be loaded is an error.
+
+    Before (marked by qtrain-infer-roles):
+    ```mlir
+    %y = linalg.matmul {qtrain.gemm = #qtrain.conv_kind<forward>,
+                        qtrain.operand_roles = ["A", "W"]}
+           ins(%x, %w : tensor<2x4xf32>, tensor<4x3xf32>)
+           outs(%zero : tensor<2x3xf32>) -> tensor<2x3xf32> loc("fc1")
+    ```
+    After, with `recipe=mxfp8`:
+    ```mlir
+    %xq = qtrain.quantize %x {format = #qtrain.scaled<mxfp8_e4m3>,
+            qtrain.layer = "fc1", qtrain.role = "A", reduction_axis = 1 : i64}
+          : tensor<2x4xf32>
+    %wq = qtrain.quantize %w {format = #qtrain.scaled<mxfp8_e4m3>,
+            qtrain.layer = "fc1", qtrain.role = "W", reduction_axis = 0 : i64}
+          : tensor<4x3xf32>
+    %y = qtrain.matmul %xq, %wq {qtrain.gemm = #qtrain.conv_kind<forward>}
+          : tensor<2x4xf32>, tensor<4x3xf32> -> tensor<2x3xf32>
+    ```
+  }];
+  let options = [
+    Option<"recipe", "recipe", "std::string", /*default=*/"\"fp32\"",
+           "A bundled recipe's name (fp32, fp8-hybrid, mxfp8, ...) or the "
+           "path of a recipe file">
+  ];
+  let dependentDialects = ["mlir::arith::ArithDialect", "::qtrain::QTrainDialect"];
+}
+
+def QTrainAssignAccumulationPass
+    : Pass<"qtrain-assign-accumulation", "mlir::ModuleOp"> {
+  let summary = "Set the accumulation of each qtrain contraction as a recipe "
+                "says";
+  let description = [{
+    Sets the `accumulation` attribute of every `qtrain.matmul` with a
+    `qtrain.gemm` attribute and every `qtrain.conv2d` to the recipe's
+    accumulation for (layer, GEMM) (docs/Recipes.md): f32 (the attribute is
+    left out), or a `#qtrain.accum` with its accumulator, grouping and
+    rounding. Contractions that already have an `accumulation` keep it.
+
+    The recipe's `"auto"` accumulation (a grouping chosen from the
+    reduction length and the accumulator's mantissa width) is not
+    implemented yet: the pass reports it at the contraction and fails.
+
+    Before:
+    ```mlir
+    %y = qtrain.matmul %a, %w {qtrain.gemm = #qtrain.conv_kind<forward>}
+        : tensor<2x4xf32>, tensor<4x3xf32> -> tensor<2x3xf32> loc("fc1")
+    ```
+    After, with `recipe=fp12-edga`:
+    ```mlir
+    %y = qtrain.matmul %a, %w {
+          accumulation = #qtrain.accum<#qtrain.fp<fp12_dga>, efficient_dga>,
+          qtrain.gemm = #qtrain.conv_kind<forward>}
+        : tensor<2x4xf32>, tensor<4x3xf32> -> tensor<2x3xf32> loc("fc1")
+    ```
+  }];
+  let options = [
+    Option<"recipe", "recipe", "std::string", /*default=*/"\"fp32\"",
+           "A bundled recipe's name or the path of a recipe file">
+  ];
+}
+
 #endif // QTRAIN_DIALECT_QTRAIN_TRANSFORMS_PASSES_TD

@@ -1,0 +1,70 @@
+//===- Contractions.h - The GEMMs of a training step and their roles -*- C++
+//-*-//
+//
+// What qtrain's recipe passes share: which upstream ops are the
+// contractions of a training step (docs/TrainingSteps.md fixes the forms),
+// the attributes qtrain-infer-roles leaves on them, and the layer an op
+// belongs to.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef QTRAIN_DIALECT_QTRAIN_TRANSFORMS_CONTRACTIONS_H
+#define QTRAIN_DIALECT_QTRAIN_TRANSFORMS_CONTRACTIONS_H
+
+#include "qtrain/Dialect/QTrain/IR/QTrainAttrs.h"
+
+#include "mlir/IR/Location.h"
+#include "mlir/IR/Operation.h"
+#include "mlir/IR/Value.h"
+
+#include <optional>
+#include <string>
+
+namespace qtrain {
+
+/// Set by qtrain-infer-roles on each contraction: which GEMM of the step it
+/// is (#qtrain.conv_kind<forward | backward_data | backward_weight>) ...
+inline constexpr llvm::StringLiteral kGemmAttr = "qtrain.gemm";
+/// ... and the role of each of its two operands, in operand order: an
+/// array of "A", "W" and "E" (the result of a backward_weight GEMM is G).
+inline constexpr llvm::StringLiteral kOperandRolesAttr = "qtrain.operand_roles";
+
+/// The contraction forms of a training step.
+enum class ContractionForm {
+  /// linalg.matmul with the plain, transposed-A or transposed-B maps.
+  Matmul,
+  /// linalg.conv_2d_nchw_fchw, unit strides and dilations.
+  ConvForward,
+  /// The linalg.generic "conv2d backward data" form (docs/TrainingSteps.md).
+  ConvBackwardData,
+  /// The linalg.generic "conv2d backward weight" form.
+  ConvBackwardWeight,
+};
+
+/// A matched contraction: two operands, one zero-initialised output.
+struct Contraction {
+  mlir::Operation *op = nullptr;
+  ContractionForm form = ContractionForm::Matmul;
+  mlir::Value lhs, rhs, init;
+  /// Which of the linalg op's two inputs is `lhs` (the other is `rhs`): 1
+  /// for the backward-weight form, whose first input is the gradient.
+  unsigned lhsInput = 0;
+  bool transposeA = false, transposeB = false; ///< Matmul only
+  /// The operand's dimension that the contraction reduces (a quantize's
+  /// `reduction_axis`).
+  int64_t lhsReductionAxis = 0, rhsReductionAxis = 0;
+};
+
+/// `op` as a contraction of a supported form, or nullopt.
+std::optional<Contraction> matchContraction(mlir::Operation *op);
+
+/// Whether `v` is a linalg.fill of +0.0 (or a constant of zeros).
+bool isZeroTensor(mlir::Value v);
+
+/// The layer a location names: a NameLoc's name, or the first one inside a
+/// fused or call-site location; empty when there is none.
+std::string layerOf(mlir::Location loc);
+
+} // namespace qtrain
+
+#endif // QTRAIN_DIALECT_QTRAIN_TRANSFORMS_CONTRACTIONS_H

@@ -1,0 +1,187 @@
+//===- RecipeTrainingTest.cpp - Each bundled recipe trains the MLP --------===//
+//
+// The generated MLP step (16-32-4, batch 8, SGD momentum 0.9, lr 0.05),
+// quantized by a bundled recipe (qtrain-quantize) and lowered to the CPU
+// (qtrain-to-llvm), runs 30 steps over a fixed synthetic data set of four
+// separable classes. The loss must fall: the mean of the last 5 steps'
+// losses below 60% of the first 5 steps'. A recipe with a wrong error
+// format (every E rounded to a 2-bit integer, so every gradient is zero)
+// must not pass the same check.
+//
+//===----------------------------------------------------------------------===//
+
+#include "StepCall.h"
+
+#include "qtrain/Models/Models.h"
+#include "qtrain/Pipelines/Pipelines.h"
+#include "qtrain/Recipes/Recipe.h"
+
+#include "mlir/Pass/PassManager.h"
+
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <random>
+
+using namespace mlir;
+using namespace qtrain;
+using namespace qtrain::models;
+using qtrain::testing::HostTensor;
+
+namespace {
+
+constexpr int kSteps = 30;
+constexpr int kWindow = 5;
+constexpr double kRequiredDrop = 0.6;
+
+/// The losses of kSteps steps of the MLP quantized by `recipe`, or an
+/// error (a recipe the passes cannot apply).
+llvm::Expected<std::vector<float>> train(llvm::StringRef recipe) {
+  auto ctx = createJitContext();
+  MlpOptions o;
+  o.inputs = 16;
+  o.hidden = {32};
+  o.step.batch = 8;
+  o.step.classes = 4;
+  o.step.momentum = 0.9;
+  auto built = buildMlp(*ctx, o);
+  if (!built)
+    return built.takeError();
+  OwningOpRef<ModuleOp> module = std::move(*built);
+
+  std::string diagnostics;
+  {
+    llvm::raw_string_ostream os(diagnostics);
+    ScopedDiagnosticHandler handler(ctx.get(), [&](Diagnostic &d) {
+      os << d << "\n";
+      return success();
+    });
+    PassManager pm(ctx.get());
+    buildQTrainQuantizePipeline(pm, recipe);
+    if (failed(pm.run(*module)))
+      return llvm::createStringError(diagnostics);
+  }
+  auto fn = module->lookupSymbol<func::FuncOp>(kTrainStep);
+  FunctionType type = qtrain::testing::prepareCall(*module, kTrainStep);
+  // Arguments: data, labels, lr, parameters, velocities (and a seed when
+  // the recipe rounds stochastically).
+  std::mt19937 rng(1);
+  std::uniform_real_distribution<float> unit(-1.0f, 1.0f);
+  std::vector<HostTensor> args;
+  int seedArg = -1;
+  for (unsigned i = 0; i < type.getNumInputs(); ++i) {
+    HostTensor t = HostTensor::zeros(type.getInput(i));
+    auto role = fn.getArgAttrOfType<StringAttr>(i, kRoleAttr).getValue();
+    if (role == "weight") {
+      auto fanIn = fn.getArgAttrOfType<IntegerAttr>(i, kFanInAttr).getInt();
+      bool bias =
+          fn.getArgAttrOfType<StringAttr>(i, kInitAttr).getValue() == "zeros";
+      for (auto &v : t.f32)
+        v = bias ? 0.0f : unit(rng) * std::sqrt(6.0f / fanIn);
+    } else if (role == "hyperparameter") {
+      t.f32[0] = 0.05f;
+    } else if (role == "seed") {
+      seedArg = i;
+    }
+    args.push_back(std::move(t));
+  }
+  // Lowering replaces the func ops: their attributes are read above.
+  auto engine = jitCompile(*module);
+  if (!engine)
+    return engine.takeError();
+  // Four classes around the corners of a 16-dimensional cube.
+  std::vector<std::vector<float>> centres(4, std::vector<float>(16));
+  for (auto &c : centres)
+    for (auto &v : c)
+      v = unit(rng) > 0 ? 1.0f : -1.0f;
+  std::vector<float> losses;
+  for (int s = 0; s < kSteps; ++s) {
+    for (int b = 0; b < 8; ++b) {
+      int label = (s * 8 + b) % 4;
+      args[1].i32[b] = label;
+      for (int j = 0; j < 16; ++j)
+        args[0].f32[b * 16 + j] = centres[label][j] + 0.5f * unit(rng);
+    }
+    if (seedArg >= 0)
+      args[seedArg].scalar = s; // a new stream every step
+    auto out = qtrain::testing::callTensors(**engine, kTrainStep, type, args);
+    if (!out)
+      return out.takeError();
+    // Thread the parameters and velocities into the next step.
+    size_t state = out->size() - 1;
+    for (size_t k = 0; k < state; ++k)
+      args[3 + k] = std::move((*out)[k]);
+    losses.push_back(out->back().f32[0]);
+  }
+  return losses;
+}
+
+double mean(const std::vector<float> &v, size_t from, size_t n) {
+  double s = 0;
+  for (size_t i = from; i < from + n; ++i)
+    s += v[i];
+  return s / n;
+}
+
+bool lossFalls(const std::vector<float> &losses, std::string &summary) {
+  double first = mean(losses, 0, kWindow);
+  double last = mean(losses, losses.size() - kWindow, kWindow);
+  summary = "first " + std::to_string(first) + ", last " + std::to_string(last);
+  return std::isfinite(last) && last < kRequiredDrop * first;
+}
+
+class RecipeTraining : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(RecipeTraining, LossFalls) {
+  auto losses = train(GetParam());
+  if (!losses) {
+    std::string why = llvm::toString(losses.takeError());
+    // Recipes that need passes this build lacks are reported, not hidden.
+    if (why.find("not implemented yet") != std::string::npos)
+      GTEST_SKIP() << why;
+    FAIL() << why;
+  }
+  std::string summary;
+  EXPECT_TRUE(lossFalls(*losses, summary)) << GetParam() << ": " << summary;
+  std::cout << GetParam() << ": " << summary << "\n";
+}
+
+INSTANTIATE_TEST_SUITE_P(Bundled, RecipeTraining, ::testing::ValuesIn([] {
+                           std::vector<std::string> names;
+                           for (llvm::StringRef n :
+                                recipes::bundledRecipeNames())
+                             names.push_back(n.str());
+                           return names;
+                         }()),
+                         [](const auto &info) {
+                           std::string name = info.param;
+                           for (char &c : name)
+                             if (!std::isalnum(static_cast<unsigned char>(c)))
+                               c = '_';
+                           return name;
+                         });
+
+// The check must be able to fail: errors rounded to a 2-bit integer are all
+// zero, so nothing learns.
+TEST(RecipeTrainingSelfTest, WrongErrorFormatDoesNotTrain) {
+  llvm::SmallString<128> path;
+  ASSERT_FALSE(
+      llvm::sys::fs::createTemporaryFile("broken-recipe", "json", path));
+  {
+    std::error_code ec;
+    llvm::raw_fd_ostream os(path, ec);
+    ASSERT_FALSE(ec);
+    os << R"({"recipe": "broken", "comment": "test: zero errors",
+              "roles": {"E": {"format": "#qtrain.int<s2>"}}})";
+  }
+  auto losses = train(path);
+  llvm::sys::fs::remove(path);
+  ASSERT_TRUE(static_cast<bool>(losses)) << llvm::toString(losses.takeError());
+  std::string summary;
+  EXPECT_FALSE(lossFalls(*losses, summary)) << summary;
+}
+
+} // namespace
