@@ -220,12 +220,20 @@ private:
     fn.setArgAttrs(1, argAttrs(b, "label", nullptr));
     fn.setArgAttrs(2, argAttrs(b, "hyperparameter", nullptr));
     size_t np = params.size();
+    // A result that is an argument's next value says which (qtrain.updates).
+    auto updates = [&](DictionaryAttr attrs, unsigned arg) {
+      NamedAttrList list(attrs);
+      list.set(kUpdatesAttr, b.getI64IntegerAttr(arg));
+      return list.getDictionary(b.getContext());
+    };
     for (size_t i = 0; i < np; ++i) {
       fn.setArgAttrs(3 + i, argAttrs(b, "weight", &params[i]));
-      fn.setResultAttrs(i, argAttrs(b, "weight", &params[i]));
+      fn.setResultAttrs(i, updates(argAttrs(b, "weight", &params[i]), 3 + i));
       if (momentum) {
         fn.setArgAttrs(3 + np + i, argAttrs(b, "optimizer_state", &params[i]));
-        fn.setResultAttrs(np + i, argAttrs(b, "optimizer_state", &params[i]));
+        fn.setResultAttrs(
+            np + i,
+            updates(argAttrs(b, "optimizer_state", &params[i]), 3 + np + i));
       }
     }
     fn.setResultAttrs(results.size() - 1,

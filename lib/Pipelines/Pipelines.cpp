@@ -92,6 +92,9 @@ void buildQTrainQuantizePipeline(mlir::OpPassManager &pm,
   QTrainAssignPrecisionPassOptions precision;
   precision.recipe = recipe.str();
   pm.addPass(createQTrainAssignPrecisionPass(precision));
+  QTrainInsertScalingPassOptions scaling;
+  scaling.recipe = recipe.str();
+  pm.addPass(createQTrainInsertScalingPass(scaling));
   QTrainAssignAccumulationPassOptions accumulation;
   accumulation.recipe = recipe.str();
   pm.addPass(createQTrainAssignAccumulationPass(accumulation));
@@ -103,8 +106,8 @@ void registerQTrainPipelines() {
   mlir::PassPipelineRegistration<QTrainQuantizeOptions>(
       "qtrain-quantize",
       "Quantize a training step as a recipe says (qtrain-infer-roles, "
-      "qtrain-assign-precision, qtrain-assign-accumulation, canonicalize, "
-      "cse)",
+      "qtrain-assign-precision, qtrain-insert-scaling, "
+      "qtrain-assign-accumulation, canonicalize, cse)",
       [](mlir::OpPassManager &pm, const QTrainQuantizeOptions &options) {
         buildQTrainQuantizePipeline(pm, options.recipe);
       });

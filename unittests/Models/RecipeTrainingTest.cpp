@@ -3,7 +3,9 @@
 // The generated MLP step (16-32-4, batch 8, SGD momentum 0.9, lr 0.05),
 // quantized by a bundled recipe (qtrain-quantize) and lowered to the CPU
 // (qtrain-to-llvm), runs 30 steps over a fixed synthetic data set of four
-// separable classes. The loss must fall: the mean of the last 5 steps'
+// separable classes, threading every result that updates an argument
+// (qtrain.updates: parameters, velocities, amax histories) into the next
+// step. The loss must fall: the mean of the last 5 steps'
 // losses below 60% of the first 5 steps'. A recipe with a wrong error
 // format (every E rounded to a 2-bit integer, so every gradient is zero)
 // must not pass the same check.
@@ -88,6 +90,16 @@ llvm::Expected<std::vector<float>> train(llvm::StringRef recipe) {
     }
     args.push_back(std::move(t));
   }
+  // State: result j is the next value of argument updates[j].
+  std::vector<int64_t> updates(type.getNumResults(), -1);
+  unsigned lossResult = 0;
+  for (unsigned j = 0; j < type.getNumResults(); ++j) {
+    if (auto a = fn.getResultAttrOfType<IntegerAttr>(j, kUpdatesAttr))
+      updates[j] = a.getInt();
+    if (auto role = fn.getResultAttrOfType<StringAttr>(j, kRoleAttr))
+      if (role.getValue() == "loss")
+        lossResult = j;
+  }
   // Lowering replaces the func ops: their attributes are read above.
   auto engine = jitCompile(*module);
   if (!engine)
@@ -110,11 +122,12 @@ llvm::Expected<std::vector<float>> train(llvm::StringRef recipe) {
     auto out = qtrain::testing::callTensors(**engine, kTrainStep, type, args);
     if (!out)
       return out.takeError();
-    // Thread the parameters and velocities into the next step.
-    size_t state = out->size() - 1;
-    for (size_t k = 0; k < state; ++k)
-      args[3 + k] = std::move((*out)[k]);
-    losses.push_back(out->back().f32[0]);
+    // Thread the parameters, velocities and amax histories into the next
+    // step.
+    for (size_t j = 0; j < out->size(); ++j)
+      if (updates[j] >= 0)
+        args[updates[j]] = std::move((*out)[j]);
+    losses.push_back((*out)[lossResult].f32[0]);
   }
   return losses;
 }

@@ -18,6 +18,8 @@
 #ifndef QTRAIN_MODELS_MODELS_H
 #define QTRAIN_MODELS_MODELS_H
 
+#include "qtrain/Dialect/QTrain/IR/StepAttributes.h"
+
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/OwningOpRef.h"
 
@@ -37,15 +39,12 @@ namespace qtrain::models {
 /// Names shared by the builders, the passes and the runner.
 inline constexpr llvm::StringLiteral kTrainStep = "train_step";
 inline constexpr llvm::StringLiteral kPredict = "predict";
-/// Argument attribute: "input", "label", "hyperparameter", "weight" (every
-/// trained parameter, biases included) or "optimizer_state".
-inline constexpr llvm::StringLiteral kRoleAttr = "qtrain.role";
-/// Argument attribute of parameters and their optimizer state: the layer.
-inline constexpr llvm::StringLiteral kLayerAttr = "qtrain.layer";
-/// Argument attribute of parameters: how a runner initialises them
-/// ("kaiming_uniform" with `qtrain.fan_in`, or "zeros").
-inline constexpr llvm::StringLiteral kInitAttr = "qtrain.init";
-inline constexpr llvm::StringLiteral kFanInAttr = "qtrain.fan_in";
+/// The argument and result attributes (qtrain.role, qtrain.layer, ...).
+using qtrain::kFanInAttr;
+using qtrain::kInitAttr;
+using qtrain::kLayerAttr;
+using qtrain::kRoleAttr;
+using qtrain::kUpdatesAttr;
 
 enum class Loss { CrossEntropy, MeanSquaredError };
 

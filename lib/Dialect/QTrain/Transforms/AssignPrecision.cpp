@@ -63,17 +63,9 @@ public:
   /// passes that follow (qtrain-insert-scaling).
   FailureOr<Value> quantize(OpBuilder &b, Location loc, Value v,
                             const RoleRule &rule, Role role, StringRef layer,
-                            int64_t reductionAxis) {
+                            ConvKindAttr gemm, int64_t reductionAxis) {
     if (!rule.isQuantized())
       return v;
-    if (rule.scaling.kind != recipes::ScalingKind::None) {
-      emitError(loc) << "qtrain-assign-precision: recipe '" << recipe.name
-                     << "' scales " << recipes::roleName(role) << " by "
-                     << recipes::scalingKindName(rule.scaling.kind)
-                     << ", which needs qtrain-insert-scaling (not "
-                        "implemented yet)";
-      return failure();
-    }
     numerics::Rounding rounding = rule.getRounding();
     Value seed;
     if (rounding.mode == numerics::RoundingMode::Stochastic) {
@@ -90,9 +82,11 @@ public:
         b, loc, v.getType(), v, seed, /*random_data=*/Value(),
         /*scales=*/ValueRange{}, rule.format, rule.rounding,
         b.getI64IntegerAttr(reductionAxis));
-    q->setAttr("qtrain.role", b.getStringAttr(recipes::roleName(role)));
+    q->setAttr(kRoleAttr, b.getStringAttr(recipes::roleName(role)));
     if (!layer.empty())
-      q->setAttr("qtrain.layer", b.getStringAttr(layer));
+      q->setAttr(kLayerAttr, b.getStringAttr(layer));
+    if (gemm)
+      q->setAttr(kGemmAttr, gemm);
     return q.getResult();
   }
 
@@ -106,7 +100,7 @@ private:
       Type i64 = b.getI64Type();
       (void)fn.insertArgument(index, i64,
                               b.getDictionaryAttr(b.getNamedAttr(
-                                  "qtrain.role", b.getStringAttr("seed"))),
+                                  kRoleAttr, b.getStringAttr("seed"))),
                               NameLoc::get(b.getStringAttr("seed")));
       seedArg = fn.getArgument(index);
     }
@@ -215,12 +209,12 @@ struct AssignPrecisionPass
     }
     FailureOr<Value> lq =
         quantizer.quantize(b, loc, lhs, r.rule(layer, lhsRole, gemm), lhsRole,
-                           layer, c.lhsReductionAxis);
+                           layer, gemmAttr, c.lhsReductionAxis);
     if (failed(lq))
       return failure();
     FailureOr<Value> rq =
         quantizer.quantize(b, loc, rhs, r.rule(layer, rhsRole, gemm), rhsRole,
-                           layer, c.rhsReductionAxis);
+                           layer, gemmAttr, c.rhsReductionAxis);
     if (failed(rq))
       return failure();
 
@@ -241,7 +235,8 @@ struct AssignPrecisionPass
     if (gemm == ConvKind::BackwardWeight) {
       FailureOr<Value> g =
           quantizer.quantize(b, loc, result, r.rule(layer, Role::Gradient),
-                             Role::Gradient, layer, /*reductionAxis=*/0);
+                             Role::Gradient, layer, /*gemm=*/nullptr,
+                             /*reductionAxis=*/0);
       if (failed(g))
         return failure();
       result = *g;

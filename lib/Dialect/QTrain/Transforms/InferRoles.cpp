@@ -39,8 +39,6 @@ using namespace mlir;
 namespace qtrain {
 namespace {
 
-constexpr llvm::StringLiteral kRoleAttr = "qtrain.role";
-
 /// `v` through ops that only move or reshape it (padding, reshapes,
 /// transposes, slices, casts).
 Value stripViews(Value v) {

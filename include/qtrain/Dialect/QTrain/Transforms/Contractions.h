@@ -12,6 +12,7 @@
 #define QTRAIN_DIALECT_QTRAIN_TRANSFORMS_CONTRACTIONS_H
 
 #include "qtrain/Dialect/QTrain/IR/QTrainAttrs.h"
+#include "qtrain/Dialect/QTrain/IR/StepAttributes.h"
 
 #include "mlir/IR/Location.h"
 #include "mlir/IR/Operation.h"
@@ -21,13 +22,6 @@
 #include <string>
 
 namespace qtrain {
-
-/// Set by qtrain-infer-roles on each contraction: which GEMM of the step it
-/// is (#qtrain.conv_kind<forward | backward_data | backward_weight>) ...
-inline constexpr llvm::StringLiteral kGemmAttr = "qtrain.gemm";
-/// ... and the role of each of its two operands, in operand order: an
-/// array of "A", "W" and "E" (the result of a backward_weight GEMM is G).
-inline constexpr llvm::StringLiteral kOperandRolesAttr = "qtrain.operand_roles";
 
 /// The contraction forms of a training step.
 enum class ContractionForm {

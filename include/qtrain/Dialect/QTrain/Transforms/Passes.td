@@ -159,7 +159,10 @@ def QTrainAssignPrecisionPass
       `i64` argument with `qtrain.role = "seed"` at the end of the function;
       quantize site `n` (in program order) uses `seed + n * 2^40`.
     - Accumulation is left to `qtrain-assign-accumulation` (no attribute:
-      f32); scaling to `qtrain-insert-scaling`.
+      f32); per-tensor scaling to `qtrain-insert-scaling`, which finds the
+      quantize ops by their `qtrain.role` / `qtrain.layer` / `qtrain.gemm`
+      attributes. Run both (the `qtrain-quantize` pipeline does): this pass
+      alone quantizes without the recipe's scaling.
 
     Contractions that accumulate into a non-zero output stay in f32 with a
     remark. A recipe that cannot be loaded is an error.
@@ -174,11 +177,11 @@ def QTrainAssignPrecisionPass
     After, with `recipe=mxfp8`:
     ```mlir
     %xq = qtrain.quantize %x {format = #qtrain.scaled<mxfp8_e4m3>,
-            qtrain.layer = "fc1", qtrain.role = "A", reduction_axis = 1 : i64}
-          : tensor<2x4xf32>
+            qtrain.gemm = #qtrain.conv_kind<forward>, qtrain.layer = "fc1",
+            qtrain.role = "A", reduction_axis = 1 : i64} : tensor<2x4xf32>
     %wq = qtrain.quantize %w {format = #qtrain.scaled<mxfp8_e4m3>,
-            qtrain.layer = "fc1", qtrain.role = "W", reduction_axis = 0 : i64}
-          : tensor<4x3xf32>
+            qtrain.gemm = #qtrain.conv_kind<forward>, qtrain.layer = "fc1",
+            qtrain.role = "W", reduction_axis = 0 : i64} : tensor<4x3xf32>
     %y = qtrain.matmul %xq, %wq {qtrain.gemm = #qtrain.conv_kind<forward>}
           : tensor<2x4xf32>, tensor<4x3xf32> -> tensor<2x3xf32>
     ```
@@ -189,6 +192,59 @@ def QTrainAssignPrecisionPass
            "path of a recipe file">
   ];
   let dependentDialects = ["mlir::arith::ArithDialect", "::qtrain::QTrainDialect"];
+}
+
+def QTrainInsertScalingPass : Pass<"qtrain-insert-scaling", "mlir::ModuleOp"> {
+  let summary = "Add the per-tensor scaling a recipe gives each role";
+  let description = [{
+    Visits the `qtrain.quantize` ops that `qtrain-assign-precision` made
+    (they carry `qtrain.role`, `qtrain.layer` and, for GEMM operands,
+    `qtrain.gemm`) and applies the recipe rule's `scaling`
+    (docs/Recipes.md):
+
+    - `current_amax`: the format becomes a scaled format with one
+      whole-tensor f32 level whose rule is `amax_to_max` with the recipe's
+      `margin`: the scale is computed from this tensor, this step.
+    - `delayed_amax`: the scale comes from a history of amaxes (Micikevicius
+      et al.'s delayed scaling): `qtrain.amax` of the tensor, then
+      `qtrain.delayed_scale` over the history with the same level, and the
+      quantize takes that scale through a `given` level. The history is
+      state: a new `tensor<Hxf32>` argument (`qtrain.role =
+      "amax_history"`, `qtrain.tensor_role`, `qtrain.layer`) at the end of
+      the function, and a new result with the same attributes plus
+      `qtrain.updates = <the argument's index>`, which the caller threads
+      into the next step. A history of zeros is the start: the window always
+      holds the current amax, so the first step scales by it.
+    - `adaptive_bias` is not implemented yet: the pass reports it at the
+      quantize and fails.
+
+    Before (`recipe=fp8-hybrid`, W of layer fc1):
+    ```mlir
+    %wq = qtrain.quantize %w {format = #qtrain.fp<e4m3fn>,
+            qtrain.gemm = #qtrain.conv_kind<forward>, qtrain.layer = "fc1",
+            qtrain.role = "W", reduction_axis = 0 : i64} : tensor<4x8xf32>
+    ```
+    After:
+    ```mlir
+    %a = qtrain.amax %w : tensor<4x8xf32> -> tensor<f32>
+    %s, %h1 = qtrain.delayed_scale %a, %h0 {
+        element = #qtrain.fp<e4m3fn>,
+        level = #qtrain.scale_level<tensor, f32, amax_to_max>}
+        : tensor<f32>, tensor<16xf32>
+    %wq = qtrain.quantize %w scales(%s : tensor<f32>) {
+            format = #qtrain.scaled<#qtrain.fp<e4m3fn>,
+                                    [#qtrain.scale_level<tensor, f32, given>]>,
+            qtrain.gemm = #qtrain.conv_kind<forward>, qtrain.layer = "fc1",
+            qtrain.role = "W", reduction_axis = 0 : i64} : tensor<4x8xf32>
+    ...
+    return ..., %h1 : ..., tensor<16xf32>
+    ```
+  }];
+  let options = [
+    Option<"recipe", "recipe", "std::string", /*default=*/"\"fp32\"",
+           "The recipe qtrain-assign-precision used (name or path)">
+  ];
+  let dependentDialects = ["::qtrain::QTrainDialect"];
 }
 
 def QTrainAssignAccumulationPass
