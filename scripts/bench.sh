@@ -23,3 +23,6 @@ if grep -qw avx512f /proc/cpuinfo; then
   OPENBLAS_CORETYPE=Haswell "$build/bin/qtrain-gemm-bench" \
     --targets=x86-64-v3 --benchmark_min_time=0.5 "$@"
 fi
+
+echo "== qtrain-pass-bench (compile time of the recipe passes)"
+"$build/bin/qtrain-pass-bench"

@@ -21,6 +21,17 @@ echo "== examples/cpu/quantized_layer.mlir through qtrain-to-llvm and mlir-runne
   /usr/lib/llvm-22/bin/mlir-runner -e main -entry-point-result=void \
     -shared-libs="$llvm_lib/libmlir_runner_utils.so,$llvm_lib/libmlir_c_runner_utils.so,$llvm_lib/libomp.so"
 
+echo "== a training step: qtrain-model mlp, qtrain-quantize{recipe=fp8-hybrid}, qtrain-to-llvm"
+step_dir="$(mktemp -d)"
+trap 'rm -rf "$step_dir"' EXIT
+"$build/bin/qtrain-model" mlp --hidden=256,128 --batch=64 -o "$step_dir/mlp.mlir"
+"$build/bin/qtrain-opt" "$step_dir/mlp.mlir" --qtrain-quantize=recipe=fp8-hybrid \
+  -o "$step_dir/mlp-fp8.mlir"
+echo "qtrain ops in the quantized step:"
+grep -oE '= qtrain\.[a-z_0-9]+' "$step_dir/mlp-fp8.mlir" | sort | uniq -c
+"$build/bin/qtrain-opt" "$step_dir/mlp-fp8.mlir" --qtrain-to-llvm -o "$step_dir/mlp-fp8-llvm.mlir"
+echo "lowered: $(grep -c 'llvm.func @' "$step_dir/mlp-fp8-llvm.mlir") LLVM functions"
+
 echo "== qtrain-numerics formats"
 "$build/bin/qtrain-numerics" formats
 echo "== qtrain-numerics demo"

@@ -23,6 +23,15 @@ tool_dirs = [config.qtrain_tools_dir, config.llvm_tools_dir]
 tools = ["qtrain-opt", "qtrain-numerics", "qtrain-model"]
 llvm_config.add_tool_substitutions(tools, tool_dirs)
 
+# test/Plugin: libQTrainPlugin.so in Debian's upstream mlir-opt.
+llvm_config.add_tool_substitutions(["mlir-opt"], [config.llvm_tools_dir])
+config.substitutions.append(
+    ("%qtrain_plugin", os.path.join(config.qtrain_obj_root, "lib", "libQTrainPlugin.so")))
+# Instrumented builds (scripts/sanitize.sh): their libraries cannot load into
+# uninstrumented upstream tools.
+if "-fsanitize=" in config.qtrain_cxx_flags:
+    config.available_features.add("sanitizer")
+
 # JIT integration tests run the lowered module with mlir-runner, the runner
 # utilities (printMemrefF32, ...) and the OpenMP runtime (parallel tiles),
 # at mlir-runner's default optimisation level.

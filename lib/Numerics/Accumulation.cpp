@@ -8,6 +8,7 @@
 
 #include "Detail.h"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <random>
@@ -348,6 +349,29 @@ Expected<double> meanRelativeDotError(const AccumulationSpec &spec,
     total += std::fabs(cantFail(dot(a, b, spec)) - exact) / std::fabs(exact);
   }
   return total / trials;
+}
+
+AutoGrouping chooseAutoGrouping(int64_t k, const MinifloatFormat &accumulator,
+                                double tolerance) {
+  // docs/Numerics.md, "Choosing a static group size", derives each step.
+  AutoGrouping choice;
+  const int p = static_cast<int>(accumulator.mantissaBits) + 1;
+  const double kk = static_cast<double>(std::max<int64_t>(k, 0));
+  choice.sequentialError = std::ldexp(1.0, -p) * std::sqrt(kk) / 3.0;
+  const double swamp = std::ldexp(1.0, std::min(p, 62)); // products per sum
+  if (k <= 2 || (choice.sequentialError <= tolerance && kk <= swamp))
+    return choice;
+  // The optimum for linearly growing sums, kept where neither the groups
+  // nor the outer sum of K / Ng group sums swamp; sqrt(K) when both cannot
+  // be avoided.
+  double size = std::cbrt(kk * kk / 2.0);
+  const double lo = kk / swamp, hi = swamp;
+  size = lo <= hi ? std::clamp(size, lo, hi) : std::sqrt(kk);
+  int64_t pow2 = int64_t(1)
+                 << std::clamp<long>(std::lround(std::log2(size)), 1, 30);
+  choice.grouping = Grouping::Static;
+  choice.groupSize = static_cast<unsigned>(std::min<int64_t>(pow2, k));
+  return choice;
 }
 
 namespace {

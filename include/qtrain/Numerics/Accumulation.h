@@ -128,6 +128,23 @@ llvm::Expected<double> meanRelativeDotError(const AccumulationSpec &spec,
                                             int length, int trials,
                                             uint64_t seed);
 
+/// The grouping of a recipe's "auto" accumulation for `k` products summed
+/// into `accumulator` with p = mantissa bits + 1 significant bits
+/// (docs/Numerics.md, "Choosing a static group size", derives it): no
+/// grouping when the modelled rms relative error of sequential
+/// accumulation, 2^-p sqrt(k) / 3, is at most `tolerance` and k <= 2^p (no
+/// swamping even when the products share a sign); otherwise static groups
+/// of the power of two nearest (k^2 / 2)^(1/3) clamped to [k / 2^p, 2^p]
+/// (sqrt(k) when that range is empty), at least 2 and at most k.
+struct AutoGrouping {
+  Grouping grouping = Grouping::None;
+  unsigned groupSize = 0; ///< Static only.
+  /// 2^-p sqrt(k) / 3: the modelled error of no grouping.
+  double sequentialError = 0;
+};
+AutoGrouping chooseAutoGrouping(int64_t k, const MinifloatFormat &accumulator,
+                                double tolerance);
+
 llvm::StringRef stringifyGrouping(Grouping g);
 llvm::StringRef stringifyDgaCount(DgaCount c);
 std::optional<DgaCount> parseDgaCount(llvm::StringRef s);

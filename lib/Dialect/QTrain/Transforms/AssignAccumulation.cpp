@@ -22,6 +22,31 @@ using namespace mlir;
 namespace qtrain {
 namespace {
 
+/// The number of products each output of a contraction sums (K), or
+/// nullopt when it is not static.
+std::optional<int64_t> reductionLength(Operation *op) {
+  auto dims = [](Value v) {
+    return llvm::cast<RankedTensorType>(v.getType()).getShape();
+  };
+  int64_t k = 1;
+  if (auto mm = llvm::dyn_cast<MatmulOp>(op)) {
+    ArrayRef<int64_t> a = dims(mm.getLhs());
+    k = a[a.size() - (mm.getTransposeA() ? 2 : 1)];
+  } else {
+    auto conv = llvm::cast<Conv2DOp>(op);
+    ArrayRef<int64_t> r = dims(conv.getRhs());
+    // forward: C*KH*KW of the filter; backward_data: F*KH*KW of the filter;
+    // backward_weight: N*OH*OW of the output gradient.
+    k = (conv.getKind() == ConvKind::Forward ? r[1] : r[0]) * r[2] * r[3];
+    for (int64_t d : r)
+      if (ShapedType::isDynamic(d))
+        return std::nullopt;
+  }
+  if (ShapedType::isDynamic(k))
+    return std::nullopt;
+  return k;
+}
+
 struct AssignAccumulationPass
     : public impl::QTrainAssignAccumulationPassBase<AssignAccumulationPass> {
   using Base::Base;
@@ -41,11 +66,24 @@ struct AssignAccumulationPass
         return success();
       const recipes::AccumulationRule &rule =
           r.accumulation(layerOf(op->getLoc()), gemm);
-      if (rule.automatic)
-        return op->emitError("qtrain-assign-accumulation: recipe '")
-               << r.name
-               << "' asks for \"auto\" accumulation, which is not "
-                  "implemented yet";
+      if (rule.automatic) {
+        std::optional<int64_t> k = reductionLength(op);
+        if (!k)
+          return op->emitError("qtrain-assign-accumulation: \"auto\" "
+                               "accumulation needs a static reduction length");
+        numerics::AccumulationSpec spec =
+            rule.attr ? rule.attr.getSpec() : numerics::AccumulationSpec();
+        numerics::AutoGrouping choice =
+            numerics::chooseAutoGrouping(*k, spec.accumulator, autoTolerance);
+        spec.grouping = choice.grouping;
+        if (choice.grouping == numerics::Grouping::Static)
+          spec.groupSize = choice.groupSize;
+        if (spec == numerics::AccumulationSpec())
+          return success(); // f32, no grouping: no attribute
+        op->setAttr("accumulation",
+                    AccumulationAttr::get(op->getContext(), spec));
+        return success();
+      }
       if (rule.attr)
         op->setAttr("accumulation", rule.attr);
       return success();

@@ -62,6 +62,7 @@ struct InsertScalingPass
 
   LogicalResult runOnFunction(const recipes::Recipe &r, func::FuncOp fn) {
     SmallVector<QuantizeOp> tagged;
+    SmallVector<DelayedSite> delayed;
     fn.walk([&](QuantizeOp q) {
       if (q->hasAttr(kRoleAttr))
         tagged.push_back(q);
@@ -94,8 +95,7 @@ struct InsertScalingPass
             /*rounding=*/nullptr));
         break;
       case ScalingKind::DelayedAmax:
-        if (failed(delayedScaling(fn, q, rule, layer)))
-          return failure();
+        delayed.push_back({q, &rule, layer.str()});
         break;
       case ScalingKind::AdaptiveBias:
         return q.emitError("qtrain-insert-scaling: recipe '")
@@ -103,38 +103,75 @@ struct InsertScalingPass
                << " by adaptive_bias, which is not implemented yet";
       }
     }
+    return delayedScaling(fn, delayed);
+  }
+
+  /// A quantize that takes a delayed scale.
+  struct DelayedSite {
+    mutable QuantizeOp q; // op handles' accessors are not const
+    const recipes::RoleRule *rule;
+    std::string layer;
+  };
+
+  /// For every site: amax, delayed_scale over a new history argument
+  /// (returned updated), and the quantize on the given scale. The
+  /// arguments and results are added in one batch each (adding them one
+  /// by one rewrites the function type every time: quadratic).
+  LogicalResult delayedScaling(func::FuncOp fn, ArrayRef<DelayedSite> sites) {
+    if (sites.empty())
+      return success();
+    MLIRContext *ctx = fn.getContext();
+    Builder b(ctx);
+    unsigned firstArg = fn.getNumArguments();
+    SmallVector<unsigned> argIndices(sites.size(), firstArg);
+    SmallVector<Type> types;
+    SmallVector<DictionaryAttr> argAttrs, resultAttrs;
+    SmallVector<Location> locs;
+    for (auto [i, site] : llvm::enumerate(sites)) {
+      types.push_back(
+          RankedTensorType::get({site.rule->scaling.history}, b.getF32Type()));
+      SmallVector<NamedAttribute> attrs = {
+          b.getNamedAttr(kRoleAttr, b.getStringAttr("amax_history")),
+          b.getNamedAttr("qtrain.tensor_role", site.q->getAttr(kRoleAttr))};
+      if (!site.layer.empty())
+        attrs.push_back(
+            b.getNamedAttr(kLayerAttr, b.getStringAttr(site.layer)));
+      argAttrs.push_back(b.getDictionaryAttr(attrs));
+      attrs.push_back(
+          b.getNamedAttr(kUpdatesAttr, b.getI64IntegerAttr(firstArg + i)));
+      resultAttrs.push_back(b.getDictionaryAttr(attrs));
+      locs.push_back(site.q.getLoc());
+    }
+    if (failed(fn.insertArguments(argIndices, types, argAttrs, locs)))
+      return fn.emitError("qtrain-insert-scaling: cannot add arguments");
+    SmallVector<Value> newHistories;
+    for (auto [i, site] : llvm::enumerate(sites))
+      newHistories.push_back(rewriteSite(site, fn.getArgument(firstArg + i)));
+    unsigned firstResult = fn.getNumResults();
+    SmallVector<unsigned> resultIndices(sites.size(), firstResult);
+    if (failed(fn.insertResults(resultIndices, types, resultAttrs)))
+      return fn.emitError("qtrain-insert-scaling: cannot add results");
+    auto ret = llvm::cast<func::ReturnOp>(fn.getBody().back().getTerminator());
+    ret->insertOperands(firstResult, newHistories);
     return success();
   }
 
-  /// amax, delayed_scale over a new history argument (returned updated), and
-  /// the quantize on the given scale.
-  LogicalResult delayedScaling(func::FuncOp fn, QuantizeOp q,
-                               const recipes::RoleRule &rule, StringRef layer) {
-    MLIRContext *ctx = fn.getContext();
+  /// The site's quantize on a delayed scale from `history`; returns the new
+  /// history.
+  Value rewriteSite(const DelayedSite &site, Value history) {
+    QuantizeOp q = site.q;
+    MLIRContext *ctx = q.getContext();
     OpBuilder b(q);
     Location loc = q.getLoc();
-    auto historyType =
-        RankedTensorType::get({rule.scaling.history}, b.getF32Type());
     auto scalar = RankedTensorType::get({}, b.getF32Type());
-    // The history: argument i and the result that updates it.
-    unsigned argIndex = fn.getNumArguments();
-    SmallVector<NamedAttribute> attrs = {
-        b.getNamedAttr(kRoleAttr, b.getStringAttr("amax_history")),
-        b.getNamedAttr("qtrain.tensor_role", q->getAttr(kRoleAttr))};
-    if (!layer.empty())
-      attrs.push_back(b.getNamedAttr(kLayerAttr, b.getStringAttr(layer)));
-    if (failed(fn.insertArgument(argIndex, historyType,
-                                 b.getDictionaryAttr(attrs), loc)))
-      return q.emitError("qtrain-insert-scaling: cannot add an argument");
-    Value history = fn.getArgument(argIndex);
-
     Value amax = AmaxOp::create(b, loc, scalar, q.getInput());
     ScaleLevelAttr level =
-        tensorLevel(ctx, nx::ScaleRule::AmaxToMax, rule.scaling.margin);
-    auto delayed = DelayedScaleOp::create(b, loc, scalar, historyType, amax,
-                                          history, level, rule.format);
+        tensorLevel(ctx, nx::ScaleRule::AmaxToMax, site.rule->scaling.margin);
+    auto delayed =
+        DelayedScaleOp::create(b, loc, scalar, history.getType(), amax, history,
+                               level, site.rule->format);
     auto format = ScaledFormatAttr::get(
-        ctx, rule.format, {tensorLevel(ctx, nx::ScaleRule::Given, 0)},
+        ctx, site.rule->format, {tensorLevel(ctx, nx::ScaleRule::Given, 0)},
         /*rounding=*/nullptr);
     auto scaled = QuantizeOp::create(
         b, loc, q.getType(), q.getInput(), q.getSeed(), q.getRandomData(),
@@ -143,18 +180,7 @@ struct InsertScalingPass
     scaled->setDiscardableAttrs(q->getDiscardableAttrDictionary());
     q.replaceAllUsesWith(scaled.getResult());
     q.erase();
-
-    // The new history is a result that updates the argument.
-    auto ret = llvm::cast<func::ReturnOp>(fn.getBody().back().getTerminator());
-    unsigned resultIndex = fn.getNumResults();
-    SmallVector<NamedAttribute> resultAttrs(attrs);
-    resultAttrs.push_back(
-        b.getNamedAttr(kUpdatesAttr, b.getI64IntegerAttr(argIndex)));
-    if (failed(fn.insertResult(resultIndex, historyType,
-                               b.getDictionaryAttr(resultAttrs))))
-      return q.emitError("qtrain-insert-scaling: cannot add a result");
-    ret->insertOperands(resultIndex, delayed.getNewHistory());
-    return success();
+    return delayed.getNewHistory();
   }
 };
 

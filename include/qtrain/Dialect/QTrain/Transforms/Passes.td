@@ -258,9 +258,15 @@ def QTrainAssignAccumulationPass
     left out), or a `#qtrain.accum` with its accumulator, grouping and
     rounding. Contractions that already have an `accumulation` keep it.
 
-    The recipe's `"auto"` accumulation (a grouping chosen from the
-    reduction length and the accumulator's mantissa width) is not
-    implemented yet: the pass reports it at the contraction and fails.
+    The recipe's `"auto"` accumulation takes the recipe's accumulator
+    (f32 when it names none) and chooses its grouping from the reduction
+    length K and the accumulator's mantissa bits m
+    (`numerics::chooseAutoGrouping`; the error model and its measurement
+    are in docs/Numerics.md, "Choosing a static group size"): no grouping
+    when `2^-(m+1) sqrt(K/3) <= auto-tolerance` and `K <= 2^(m+1)`, else
+    static groups of the power of two nearest `sqrt(K)`. K is A's columns
+    for a matmul (rows with `transpose_a`), C*KH*KW, F*KH*KW or N*OH*OW for
+    the three convolution kinds; it must be static.
 
     Before:
     ```mlir
@@ -277,7 +283,10 @@ def QTrainAssignAccumulationPass
   }];
   let options = [
     Option<"recipe", "recipe", "std::string", /*default=*/"\"fp32\"",
-           "A bundled recipe's name or the path of a recipe file">
+           "A bundled recipe's name or the path of a recipe file">,
+    Option<"autoTolerance", "auto-tolerance", "double", /*default=*/"1e-3",
+           "\"auto\": the modelled rms relative error of sequential "
+           "accumulation below which no grouping is used">
   ];
 }
 
