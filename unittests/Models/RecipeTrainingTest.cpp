@@ -177,21 +177,59 @@ INSTANTIATE_TEST_SUITE_P(Bundled, RecipeTraining, ::testing::ValuesIn([] {
                            return name;
                          });
 
-// The check must be able to fail: errors rounded to a 2-bit integer are all
-// zero, so nothing learns.
-TEST(RecipeTrainingSelfTest, WrongErrorFormatDoesNotTrain) {
+/// Writes `json` to a temporary recipe file, trains with it, removes it.
+llvm::Expected<std::vector<float>> trainWithRecipeText(llvm::StringRef json) {
   llvm::SmallString<128> path;
-  ASSERT_FALSE(
-      llvm::sys::fs::createTemporaryFile("broken-recipe", "json", path));
+  if (auto ec = llvm::sys::fs::createTemporaryFile("recipe", "json", path))
+    return llvm::errorCodeToError(ec);
   {
     std::error_code ec;
     llvm::raw_fd_ostream os(path, ec);
-    ASSERT_FALSE(ec);
-    os << R"({"recipe": "broken", "comment": "test: zero errors",
-              "roles": {"E": {"format": "#qtrain.int<s2>"}}})";
+    if (ec)
+      return llvm::errorCodeToError(ec);
+    os << json;
   }
   auto losses = train(path);
   llvm::sys::fs::remove(path);
+  return losses;
+}
+
+// Adaptive bias past its warm-up (the bundled abfp8 warms up for 100 steps,
+// longer than the test): 5 f32 steps that gather the medians, then E5M2 with
+// the frozen per-role biases. The loss must fall, the warm-up must be f32
+// training bit for bit, and later steps must differ from it (the
+// quantization is on).
+TEST(RecipeTrainingAdaptiveBias, TrainsPastTheWarmup) {
+  std::string rule = R"({"format": "#qtrain.fp<e5m2, specials = none, )"
+                     R"(subnormals = false, overflow = saturate>", )"
+                     R"("scaling": {"kind": "adaptive_bias", )"
+                     R"("warmup_steps": 5}})";
+  std::string json = R"({"recipe": "abfp8-short", "comment": "test", )"
+                     R"("roles": {"W": )" +
+                     rule + R"(, "A": )" + rule + R"(, "E": )" + rule +
+                     R"(, "G": )" + rule + "}}";
+  auto adaptive = trainWithRecipeText(json);
+  ASSERT_TRUE(static_cast<bool>(adaptive))
+      << llvm::toString(adaptive.takeError());
+  auto f32 = train("fp32");
+  ASSERT_TRUE(static_cast<bool>(f32)) << llvm::toString(f32.takeError());
+  std::string summary;
+  EXPECT_TRUE(lossFalls(*adaptive, summary)) << summary;
+  std::cout << "abfp8, 5 warm-up steps: " << summary << "\n";
+  for (int s = 0; s < 5; ++s)
+    EXPECT_EQ((*adaptive)[s], (*f32)[s]) << "warm-up step " << s;
+  int differ = 0;
+  for (int s = 6; s < kSteps; ++s)
+    differ += (*adaptive)[s] != (*f32)[s];
+  EXPECT_GT(differ, 0) << "no step after the warm-up was quantized";
+}
+
+// The check must be able to fail: errors rounded to a 2-bit integer are all
+// zero, so nothing learns.
+TEST(RecipeTrainingSelfTest, WrongErrorFormatDoesNotTrain) {
+  auto losses = trainWithRecipeText(
+      R"({"recipe": "broken", "comment": "test: zero errors",
+          "roles": {"E": {"format": "#qtrain.int<s2>"}}})");
   ASSERT_TRUE(static_cast<bool>(losses)) << llvm::toString(losses.takeError());
   std::string summary;
   EXPECT_FALSE(lossFalls(*losses, summary)) << summary;

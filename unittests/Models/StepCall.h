@@ -20,13 +20,15 @@
 
 namespace qtrain::testing {
 
-/// A row-major host tensor of f32 (or i32 when `isInt`) elements, or an i64
-/// scalar (`isScalar`, a seed argument).
+/// A row-major host tensor of f32 (or i32 when `isInt`, i64 when `isI64`)
+/// elements, or an i64 scalar (`isScalar`, a seed argument).
 struct HostTensor {
   std::vector<int64_t> shape;
   std::vector<float> f32;
   std::vector<int32_t> i32;
+  std::vector<int64_t> i64;
   bool isInt = false;
+  bool isI64 = false;
   bool isScalar = false;
   int64_t scalar = 0;
 
@@ -36,7 +38,12 @@ struct HostTensor {
       n *= d;
     return n;
   }
-  void *data() { return isInt ? (void *)i32.data() : (void *)f32.data(); }
+  void *data() {
+    return isI64   ? (void *)i64.data()
+           : isInt ? (void *)i32.data()
+                   : (void *)f32.data();
+  }
+  size_t elementBytes() const { return isI64 ? 8 : 4; }
 
   static HostTensor zeros(mlir::Type type) {
     HostTensor h;
@@ -47,7 +54,10 @@ struct HostTensor {
     auto t = llvm::cast<mlir::RankedTensorType>(type);
     h.shape.assign(t.getShape().begin(), t.getShape().end());
     h.isInt = t.getElementType().isInteger(32);
-    if (h.isInt)
+    h.isI64 = t.getElementType().isInteger(64);
+    if (h.isI64)
+      h.i64.assign(h.count(), 0);
+    else if (h.isInt)
       h.i32.assign(h.count(), 0);
     else
       h.f32.assign(h.count(), 0.0f);
@@ -113,8 +123,9 @@ callTensors(mlir::ExecutionEngine &engine, llvm::StringRef name,
     HostTensor h = HostTensor::zeros(t);
     size_t rank = h.shape.size();
     auto *base = reinterpret_cast<void *>(results[at]);
+    size_t bytes = h.elementBytes();
     auto *data =
-        reinterpret_cast<char *>(results[at + 1]) + results[at + 2] * 4;
+        reinterpret_cast<char *>(results[at + 1]) + results[at + 2] * bytes;
     // Copy element by element with the descriptor's strides.
     std::vector<int64_t> idx(rank, 0);
     for (int64_t e = 0; e < h.count(); ++e) {
@@ -124,8 +135,8 @@ callTensors(mlir::ExecutionEngine &engine, llvm::StringRef name,
         rem /= h.shape[i];
         off += idx[i] * results[at + 3 + rank + i];
       }
-      std::memcpy(h.isInt ? (void *)&h.i32[e] : (void *)&h.f32[e],
-                  data + off * 4, 4);
+      std::memcpy(static_cast<char *>(h.data()) + e * bytes, data + off * bytes,
+                  bytes);
     }
     std::free(base);
     out.push_back(std::move(h));

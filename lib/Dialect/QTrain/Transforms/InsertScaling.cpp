@@ -21,7 +21,12 @@
 #include "qtrain/Dialect/QTrain/Transforms/Passes.h"
 #include "qtrain/Recipes/Recipe.h"
 
+#include "qtrain/Numerics/Presets.h"
+#include "qtrain/Numerics/Statistics.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
 
 namespace qtrain {
 #define GEN_PASS_DEF_QTRAININSERTSCALINGPASS
@@ -63,6 +68,7 @@ struct InsertScalingPass
   LogicalResult runOnFunction(const recipes::Recipe &r, func::FuncOp fn) {
     SmallVector<QuantizeOp> tagged;
     SmallVector<DelayedSite> delayed;
+    SmallVector<AdaptiveSite> adaptive;
     fn.walk([&](QuantizeOp q) {
       if (q->hasAttr(kRoleAttr))
         tagged.push_back(q);
@@ -98,12 +104,169 @@ struct InsertScalingPass
         delayed.push_back({q, &rule, layer.str()});
         break;
       case ScalingKind::AdaptiveBias:
-        return q.emitError("qtrain-insert-scaling: recipe '")
-               << r.name << "' scales " << roleName.getValue()
-               << " by adaptive_bias, which is not implemented yet";
+        adaptive.push_back({q, &rule, *role});
+        break;
       }
     }
-    return delayedScaling(fn, delayed);
+    if (failed(delayedScaling(fn, delayed)))
+      return failure();
+    return adaptiveBias(fn, adaptive);
+  }
+
+  /// A quantize whose role's bias adapts.
+  struct AdaptiveSite {
+    mutable QuantizeOp q;
+    const recipes::RoleRule *rule;
+    Role role;
+  };
+
+  /// Adaptive-bias FP8 (docs/Passes.md): one bias (a median_lookup scale)
+  /// per role, shared by all layers, from a median histogram of every
+  /// tensor of the role during the f32 warm-up (and `freezeAfter` steps
+  /// more), then frozen. State: a step counter, and per role the histogram
+  /// and the scale; the quantize uses the scale of the statistics up to the
+  /// previous step.
+  LogicalResult adaptiveBias(func::FuncOp fn, ArrayRef<AdaptiveSite> sites) {
+    if (sites.empty())
+      return success();
+    MLIRContext *ctx = fn.getContext();
+    // One rule per role: the bias is shared by every layer.
+    SmallVector<Role> roles;
+    llvm::DenseMap<unsigned, const recipes::RoleRule *> ruleOf;
+    for (const AdaptiveSite &s : sites) {
+      auto [it, inserted] = ruleOf.try_emplace(unsigned(s.role), s.rule);
+      if (inserted) {
+        roles.push_back(s.role);
+      } else if (it->second->format != s.rule->format ||
+                 it->second->scaling != s.rule->scaling) {
+        return s.q.emitError("qtrain-insert-scaling: adaptive_bias shares "
+                             "one bias per role across layers, so every ")
+               << recipes::roleName(s.role)
+               << " needs the same format and scaling";
+      }
+    }
+    const recipes::Scaling &scaling = sites.front().rule->scaling;
+    for (const AdaptiveSite &s : sites)
+      if (s.rule->scaling.warmupSteps != scaling.warmupSteps ||
+          s.rule->scaling.freezeAfter != scaling.freezeAfter)
+        return s.q.emitError("qtrain-insert-scaling: adaptive_bias roles "
+                             "share one step counter: give every role the "
+                             "same warmup_steps and freeze_after");
+
+    Builder b(ctx);
+    auto i64 = b.getI64Type();
+    auto counterType = RankedTensorType::get({}, i64);
+    auto histType = RankedTensorType::get(
+        {int64_t(numerics::median_histogram::kBins)}, i64);
+    auto scalar = RankedTensorType::get({}, b.getF32Type());
+    // Arguments: the step counter, then (histogram, scale) per role.
+    unsigned first = fn.getNumArguments();
+    SmallVector<Type> types = {counterType};
+    SmallVector<DictionaryAttr> attrs = {b.getDictionaryAttr(
+        b.getNamedAttr(kRoleAttr, b.getStringAttr("step")))};
+    for (Role role : roles) {
+      for (auto [type, name] :
+           {std::pair<Type, StringRef>{histType, "median_histogram"},
+            {scalar, "adaptive_scale"}}) {
+        types.push_back(type);
+        attrs.push_back(b.getDictionaryAttr(
+            {b.getNamedAttr(kRoleAttr, b.getStringAttr(name)),
+             b.getNamedAttr("qtrain.tensor_role",
+                            b.getStringAttr(recipes::roleName(role)))}));
+      }
+    }
+    SmallVector<unsigned> indices(types.size(), first);
+    SmallVector<Location> locs(types.size(), fn.getLoc());
+    if (failed(fn.insertArguments(indices, types, attrs, locs)))
+      return fn.emitError("qtrain-insert-scaling: cannot add arguments");
+
+    Block &entry = fn.getBody().front();
+    OpBuilder eb = OpBuilder::atBlockBegin(&entry);
+    Location loc = fn.getLoc();
+    Value counter = fn.getArgument(first);
+    Value step = tensor::ExtractOp::create(eb, loc, counter, ValueRange{});
+    auto constant = [&](int64_t v) -> Value {
+      return arith::ConstantOp::create(eb, loc, eb.getI64IntegerAttr(v));
+    };
+    Value inWarmup = arith::CmpIOp::create(eb, loc, arith::CmpIPredicate::slt,
+                                           step, constant(scaling.warmupSteps));
+    Value gathering =
+        scaling.freezeAfter
+            ? Value(arith::CmpIOp::create(
+                  eb, loc, arith::CmpIPredicate::slt, step,
+                  constant(scaling.warmupSteps + *scaling.freezeAfter)))
+            : Value(arith::ConstantOp::create(eb, loc, eb.getBoolAttr(true)));
+
+    // Each site: add the tensor to its role's histogram; quantize with the
+    // role's scale (a given e8m0 level), or pass the tensor through during
+    // the warm-up.
+    const numerics::ScaledPreset *preset = numerics::lookupScaled("abfp8_e5m2");
+    const numerics::ScaleLevel &median = preset->format.levels.front();
+    ScaleLevelAttr medianLevel = ScaleLevelAttr::get(
+        ctx, median.blockShape, median.format, median.rule, median.margin,
+        median.medianExponent, median.excludeZeros, median.axisBlock);
+    ScaleLevelAttr givenLevel = ScaleLevelAttr::get(
+        ctx, {}, median.format, nx::ScaleRule::Given, 0, 0, false, 0);
+    llvm::DenseMap<unsigned, Value> histogram;
+    llvm::DenseMap<unsigned, unsigned> argOf; // role -> its histogram arg
+    for (auto [i, role] : llvm::enumerate(roles)) {
+      argOf[unsigned(role)] = first + 1 + 2 * i;
+      histogram[unsigned(role)] = fn.getArgument(first + 1 + 2 * i);
+    }
+    for (const AdaptiveSite &s : sites) {
+      QuantizeOp q = s.q;
+      OpBuilder qb(q);
+      Location ql = q.getLoc();
+      unsigned r = unsigned(s.role);
+      histogram[r] = MedianHistogramOp::create(qb, ql, histType, q.getInput(),
+                                               histogram[r]);
+      Value scale = fn.getArgument(argOf[r] + 1);
+      auto format = ScaledFormatAttr::get(ctx, s.rule->format, {givenLevel},
+                                          /*rounding=*/nullptr);
+      auto scaled =
+          QuantizeOp::create(qb, ql, q.getType(), q.getInput(), q.getSeed(),
+                             q.getRandomData(), ValueRange{scale}, format,
+                             q.getRoundingAttr(), q.getReductionAxisAttr());
+      scaled->setDiscardableAttrs(q->getDiscardableAttrDictionary());
+      Value out = arith::SelectOp::create(qb, ql, inWarmup, q.getInput(),
+                                          scaled.getResult());
+      q.replaceAllUsesWith(out);
+      q.erase();
+    }
+
+    // Results: the next counter, and per role the histogram (while
+    // gathering) and the scale of everything gathered so far.
+    auto ret = llvm::cast<func::ReturnOp>(entry.getTerminator());
+    OpBuilder rb(ret);
+    Value next = arith::AddIOp::create(
+        rb, loc, step,
+        arith::ConstantOp::create(rb, loc, rb.getI64IntegerAttr(1)));
+    SmallVector<Value> results = {
+        tensor::FromElementsOp::create(rb, loc, counterType, ValueRange{next})};
+    for (Role role : roles) {
+      unsigned arg = argOf[unsigned(role)];
+      Value hist = arith::SelectOp::create(
+          rb, loc, gathering, histogram[unsigned(role)], fn.getArgument(arg));
+      Value med =
+          HistogramMedianOp::create(rb, loc, scalar, hist, rb.getUnitAttr());
+      Value now = SelectScaleOp::create(rb, loc, scalar, med, medianLevel,
+                                        ruleOf[unsigned(role)]->format);
+      results.push_back(hist);
+      results.push_back(arith::SelectOp::create(rb, loc, gathering, now,
+                                                fn.getArgument(arg + 1)));
+    }
+    SmallVector<DictionaryAttr> resultAttrs;
+    for (unsigned i = 0; i < types.size(); ++i) {
+      NamedAttrList list(attrs[i]);
+      list.set(kUpdatesAttr, b.getI64IntegerAttr(first + i));
+      resultAttrs.push_back(list.getDictionary(ctx));
+    }
+    unsigned firstResult = fn.getNumResults();
+    SmallVector<unsigned> resultIndices(types.size(), firstResult);
+    if (failed(fn.insertResults(resultIndices, types, resultAttrs)))
+      return fn.emitError("qtrain-insert-scaling: cannot add results");
+    ret->insertOperands(firstResult, results);
+    return success();
   }
 
   /// A quantize that takes a delayed scale.

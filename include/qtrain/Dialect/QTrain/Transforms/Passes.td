@@ -215,8 +215,21 @@ def QTrainInsertScalingPass : Pass<"qtrain-insert-scaling", "mlir::ModuleOp"> {
       `qtrain.updates = <the argument's index>`, which the caller threads
       into the next step. A history of zeros is the start: the window always
       holds the current amax, so the first step scales by it.
-    - `adaptive_bias` is not implemented yet: the pass reports it at the
-      quantize and fails.
+    - `adaptive_bias` (Hassani Sadi et al.'s adaptive-bias FP8): one bias
+      per role (W, A, E, G) shared by every layer, as the
+      `abfp8_e5m2` preset's `median_lookup` scale (an e8m0 power of two) of
+      the median of the non-zero |x| of every tensor of the role. New state:
+      a step counter (`tensor<i64>`, `qtrain.role = "step"`) and per role a
+      `qtrain.median_histogram` (`tensor<557xi64>`, `"median_histogram"`)
+      and the scale (`tensor<f32>`, `"adaptive_scale"`), each returned as
+      its next value (`qtrain.updates`); start all at zero. For
+      `warmup_steps` steps every tensor of the role passes through in f32
+      while the histogram gathers it; the histogram keeps gathering
+      `freeze_after` steps more (forever when `"never"`), and the scale
+      follows it; then both freeze. A quantize uses the scale of the
+      statistics up to the previous step (the histogram of this step is
+      only complete at its end). Every site of a role must have the same
+      format and scaling.
 
     Before (`recipe=fp8-hybrid`, W of layer fc1):
     ```mlir
@@ -244,7 +257,8 @@ def QTrainInsertScalingPass : Pass<"qtrain-insert-scaling", "mlir::ModuleOp"> {
     Option<"recipe", "recipe", "std::string", /*default=*/"\"fp32\"",
            "The recipe qtrain-assign-precision used (name or path)">
   ];
-  let dependentDialects = ["::qtrain::QTrainDialect"];
+  let dependentDialects = ["::qtrain::QTrainDialect", "mlir::arith::ArithDialect",
+                           "mlir::tensor::TensorDialect"];
 }
 
 def QTrainAssignAccumulationPass
