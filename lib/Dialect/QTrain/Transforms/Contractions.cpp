@@ -61,6 +61,64 @@ std::optional<Contraction> matchMatmul(linalg::MatmulOp op) {
   return c;
 }
 
+std::optional<Contraction> matchBatchMatmul(linalg::BatchMatmulOp op) {
+  if (op.getInputs().size() != 2 || op.getOutputs().size() != 1 ||
+      op->getNumResults() != 1)
+    return std::nullopt;
+  Contraction c;
+  c.op = op;
+  c.lhs = op.getInputs()[0];
+  c.rhs = op.getInputs()[1];
+  c.init = op.getOutputs()[0];
+  if (llvm::isa<linalg::BatchMatmulTransposeAOp>(op.getOperation()))
+    c.transposeA = true;
+  else if (llvm::isa<linalg::BatchMatmulTransposeBOp>(op.getOperation()))
+    c.transposeB = true;
+  else if (op.hasUserDefinedMaps())
+    return std::nullopt;
+  c.lhsReductionAxis = c.transposeA ? 1 : 2;
+  c.rhsReductionAxis = c.transposeB ? 2 : 1;
+  return c;
+}
+
+/// A linalg.generic that is a matmul: loops (m, n, k), `out += a * b`, and
+/// the plain, transposed-A or transposed-B maps.
+std::optional<Contraction> matchGenericMatmul(linalg::GenericOp op) {
+  using utils::IteratorType;
+  if (op.getNumDpsInputs() != 2 || op.getNumDpsInits() != 1 ||
+      op.getNumLoops() != 3 || op->getNumResults() != 1 ||
+      !isMultiplyAccumulate(op))
+    return std::nullopt;
+  auto its = op.getIteratorTypesArray();
+  if (its[0] != IteratorType::parallel || its[1] != IteratorType::parallel ||
+      its[2] != IteratorType::reduction)
+    return std::nullopt;
+  MLIRContext *ctx = op.getContext();
+  auto map = [&](unsigned i, unsigned j) {
+    return AffineMap::get(
+        3, 0, {getAffineDimExpr(i, ctx), getAffineDimExpr(j, ctx)}, ctx);
+  };
+  SmallVector<AffineMap> maps = op.getIndexingMapsArray();
+  if (maps[2] != map(0, 1))
+    return std::nullopt;
+  Contraction c;
+  c.op = op;
+  c.lhs = op.getDpsInputs()[0];
+  c.rhs = op.getDpsInputs()[1];
+  c.init = op.getDpsInits()[0];
+  if (maps[0] == map(0, 2) && maps[1] == map(2, 1)) {
+  } else if (maps[0] == map(2, 0) && maps[1] == map(2, 1)) {
+    c.transposeA = true;
+  } else if (maps[0] == map(0, 2) && maps[1] == map(1, 2)) {
+    c.transposeB = true;
+  } else {
+    return std::nullopt;
+  }
+  c.lhsReductionAxis = c.transposeA ? 0 : 1;
+  c.rhsReductionAxis = c.transposeB ? 1 : 0;
+  return c;
+}
+
 std::optional<Contraction> matchConv(linalg::Conv2DNchwFchwOp op) {
   if (op.getInputs().size() != 2 || op->getNumResults() != 1 ||
       !allOnes(op.getStrides()) || !allOnes(op.getDilations()))
@@ -135,10 +193,13 @@ std::optional<Contraction> matchContraction(Operation *op) {
   std::optional<Contraction> c;
   if (auto mm = llvm::dyn_cast<linalg::MatmulOp>(op))
     c = matchMatmul(mm);
+  else if (auto bmm = llvm::dyn_cast<linalg::BatchMatmulOp>(op))
+    c = matchBatchMatmul(bmm);
   else if (auto conv = llvm::dyn_cast<linalg::Conv2DNchwFchwOp>(op))
     c = matchConv(conv);
   else if (auto generic = llvm::dyn_cast<linalg::GenericOp>(op))
-    c = matchConvBackward(generic);
+    c = generic.getNumLoops() == 3 ? matchGenericMatmul(generic)
+                                   : matchConvBackward(generic);
   if (!c || !isF32Tensor(c->lhs) || !isF32Tensor(c->rhs) ||
       !isF32Tensor(op->getResult(0)))
     return std::nullopt;

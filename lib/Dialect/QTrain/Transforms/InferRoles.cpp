@@ -25,6 +25,7 @@
 #include "qtrain/Dialect/QTrain/Transforms/Passes.h"
 
 #include "mlir/Analysis/SliceAnalysis.h"
+#include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
@@ -205,8 +206,24 @@ struct InferRolesPass : public impl::QTrainInferRolesPassBase<InferRolesPass> {
     func::FuncOp fn = getOperation();
     SmallVector<Contraction> contractions;
     fn.walk([&](Operation *op) {
-      if (auto c = matchContraction(op))
+      if (auto c = matchContraction(op)) {
         contractions.push_back(*c);
+        return;
+      }
+      // A contraction of a form the passes do not know stays f32: say so.
+      // (Pooling is a convolution without products.)
+      auto linalgOp = llvm::dyn_cast<linalg::LinalgOp>(op);
+      auto multiplies = [&] {
+        return llvm::any_of(
+            linalgOp.getBlock()->getOperations(),
+            [](Operation &o) { return llvm::isa<arith::MulFOp>(o); });
+      };
+      if (linalgOp &&
+          (linalg::isaContractionOpInterface(linalgOp) ||
+           (linalg::isaConvolutionOpInterface(linalgOp) && multiplies())))
+        op->emitRemark("qtrain-infer-roles: not a contraction form the "
+                       "recipe passes support (docs/TrainingSteps.md); it "
+                       "stays f32");
     });
     if (contractions.empty())
       return;

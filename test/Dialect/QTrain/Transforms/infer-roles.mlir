@@ -137,3 +137,25 @@ func.func @no_loss(%x: tensor<2x4xf32>, %w: tensor<4x3xf32>) -> tensor<4x3xf32> 
   } -> tensor<4x3xf32>
   return %w1 : tensor<4x3xf32>
 }
+
+// -----
+
+// A strided convolution is not a supported form: a remark that it stays
+// f32 (pooling, a convolution without products, gets none).
+// CHECK-LABEL: func.func @strided
+// CHECK-NOT: qtrain.gemm
+func.func @strided(%x: tensor<1x1x6x6xf32>, %w: tensor<1x1x3x3xf32> {qtrain.role = "weight"}) -> (tensor<1x1x2x2xf32>, tensor<1x1x3x3xf32>) {
+  %c0 = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<1x1x2x2xf32>
+  %z = linalg.fill ins(%c0 : f32) outs(%e : tensor<1x1x2x2xf32>) -> tensor<1x1x2x2xf32>
+  // expected-remark @below {{qtrain-infer-roles: not a contraction form the recipe passes support (docs/TrainingSteps.md); it stays f32}}
+  %y = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<2> : tensor<2xi64>}
+      ins(%x, %w : tensor<1x1x6x6xf32>, tensor<1x1x3x3xf32>) outs(%z : tensor<1x1x2x2xf32>) -> tensor<1x1x2x2xf32>
+  %ninf = arith.constant 0xFF800000 : f32
+  %e3 = tensor.empty() : tensor<1x1x3x3xf32>
+  %m = linalg.fill ins(%ninf : f32) outs(%e3 : tensor<1x1x3x3xf32>) -> tensor<1x1x3x3xf32>
+  %win = tensor.empty() : tensor<2x2xf32>
+  %p = linalg.pooling_nchw_max {dilations = dense<1> : tensor<2xi64>, strides = dense<2> : tensor<2xi64>}
+      ins(%x, %win : tensor<1x1x6x6xf32>, tensor<2x2xf32>) outs(%m : tensor<1x1x3x3xf32>) -> tensor<1x1x3x3xf32>
+  return %y, %p : tensor<1x1x2x2xf32>, tensor<1x1x3x3xf32>
+}

@@ -25,7 +25,9 @@ namespace qtrain {
 
 /// The contraction forms of a training step.
 enum class ContractionForm {
-  /// linalg.matmul with the plain, transposed-A or transposed-B maps.
+  /// linalg.matmul or linalg.batch_matmul with the plain, transposed-A or
+  /// transposed-B maps, or the linalg.generic with those maps (loops m, n,
+  /// k and a multiply-accumulate body).
   Matmul,
   /// linalg.conv_2d_nchw_fchw, unit strides and dilations.
   ConvForward,

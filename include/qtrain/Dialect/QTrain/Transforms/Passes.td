@@ -93,7 +93,8 @@ def QTrainInferRolesPass : Pass<"qtrain-infer-roles", "mlir::func::FuncOp"> {
                 "the roles of its operands";
   let description = [{
     Finds the contractions of a training step (docs/TrainingSteps.md:
-    `linalg.matmul` in its plain and transposed forms,
+    `linalg.matmul` and `linalg.batch_matmul` in their plain and transposed
+    forms, the `linalg.generic` with matmul maps,
     `linalg.conv_2d_nchw_fchw` and the two `linalg.generic` forms of the
     backward convolutions) and sets on each `qtrain.gemm`
     (`#qtrain.conv_kind<forward | backward_data | backward_weight>`) and
@@ -116,6 +117,8 @@ def QTrainInferRolesPass : Pass<"qtrain-infer-roles", "mlir::func::FuncOp"> {
       and are backward_data; backward contractions without one take an
       activation and an error and are backward_weight.
 
+    Other linalg contractions and convolutions (a strided convolution, a
+    matmul with broadcast maps) get a remark that they stay f32.
     A contraction whose roles do not follow (two parameters, none in a
     forward contraction, a convolution form that contradicts the dataflow,
     no loss) gets a remark at its location and no attribute: never a guess.
