@@ -95,6 +95,9 @@ void buildQTrainQuantizePipeline(mlir::OpPassManager &pm,
   QTrainInsertScalingPassOptions scaling;
   scaling.recipe = recipe.str();
   pm.addPass(createQTrainInsertScalingPass(scaling));
+  QTrainDynamicPrecisionPassOptions dynamic;
+  dynamic.recipe = recipe.str();
+  pm.addPass(createQTrainDynamicPrecisionPass(dynamic));
   QTrainAssignAccumulationPassOptions accumulation;
   accumulation.recipe = recipe.str();
   pm.addPass(createQTrainAssignAccumulationPass(accumulation));
@@ -107,7 +110,8 @@ void registerQTrainPipelines() {
       "qtrain-quantize",
       "Quantize a training step as a recipe says (qtrain-infer-roles, "
       "qtrain-assign-precision, qtrain-insert-scaling, "
-      "qtrain-assign-accumulation, canonicalize, cse)",
+      "qtrain-dynamic-precision, qtrain-assign-accumulation, canonicalize, "
+      "cse)",
       [](mlir::OpPassManager &pm, const QTrainQuantizeOptions &options) {
         buildQTrainQuantizePipeline(pm, options.recipe);
       });

@@ -40,8 +40,11 @@ constexpr int kWindow = 5;
 constexpr double kRequiredDrop = 0.6;
 
 /// The losses of kSteps steps of the MLP quantized by `recipe`, or an
-/// error (a recipe the passes cannot apply).
-llvm::Expected<std::vector<float>> train(llvm::StringRef recipe) {
+/// error (a recipe the passes cannot apply). With `modes`, also each step's
+/// precision modes (qtrain-dynamic-precision's "precision_mode" results).
+llvm::Expected<std::vector<float>>
+train(llvm::StringRef recipe,
+      std::vector<std::vector<int64_t>> *modes = nullptr) {
   auto ctx = createJitContext();
   MlpOptions o;
   o.inputs = 16;
@@ -93,7 +96,11 @@ llvm::Expected<std::vector<float>> train(llvm::StringRef recipe) {
   // State: result j is the next value of argument updates[j].
   std::vector<int64_t> updates(type.getNumResults(), -1);
   unsigned lossResult = 0;
+  std::vector<unsigned> modeResults;
   for (unsigned j = 0; j < type.getNumResults(); ++j) {
+    if (auto role = fn.getResultAttrOfType<StringAttr>(j, kRoleAttr))
+      if (role.getValue() == "precision_mode")
+        modeResults.push_back(j);
     if (auto a = fn.getResultAttrOfType<IntegerAttr>(j, kUpdatesAttr))
       updates[j] = a.getInt();
     if (auto role = fn.getResultAttrOfType<StringAttr>(j, kRoleAttr))
@@ -128,6 +135,11 @@ llvm::Expected<std::vector<float>> train(llvm::StringRef recipe) {
       if (updates[j] >= 0)
         args[updates[j]] = std::move((*out)[j]);
     losses.push_back((*out)[lossResult].f32[0]);
+    if (modes) {
+      modes->emplace_back();
+      for (unsigned j : modeResults) // threaded above: read the argument
+        modes->back().push_back(args[updates[j]].i64[0]);
+    }
   }
   return losses;
 }
@@ -178,7 +190,9 @@ INSTANTIATE_TEST_SUITE_P(Bundled, RecipeTraining, ::testing::ValuesIn([] {
                          });
 
 /// Writes `json` to a temporary recipe file, trains with it, removes it.
-llvm::Expected<std::vector<float>> trainWithRecipeText(llvm::StringRef json) {
+llvm::Expected<std::vector<float>>
+trainWithRecipeText(llvm::StringRef json,
+                    std::vector<std::vector<int64_t>> *modes = nullptr) {
   llvm::SmallString<128> path;
   if (auto ec = llvm::sys::fs::createTemporaryFile("recipe", "json", path))
     return llvm::errorCodeToError(ec);
@@ -189,9 +203,51 @@ llvm::Expected<std::vector<float>> trainWithRecipeText(llvm::StringRef json) {
       return llvm::errorCodeToError(ec);
     os << json;
   }
-  auto losses = train(path);
+  auto losses = train(path, modes);
   llvm::sys::fs::remove(path);
   return losses;
+}
+
+// Dynamic precision moves the modes as its rule says. With a period of 2
+// steps and low = 0.99 every period's mean ZSE is below `low`, so every
+// controlled (layer, role) steps one rung down (FB16 -> FB12) at the end of
+// step 2 (index 1) and stays on the last rung. With low = 0 and high =
+// 1e-6, a (layer, role) whose tensors lose any element to zero climbs to
+// FB24.
+TEST(RecipeTrainingDynamicPrecision, ModesFollowTheZeroSettingError) {
+  auto recipe = [](const char *low, const char *high) {
+    return std::string(R"({"recipe": "dyn", "comment": "test", "roles": {)"
+                       R"("W": {"format": "#qtrain.scaled<fb16>"},)"
+                       R"("A": {"format": "#qtrain.scaled<fb16>"},)"
+                       R"("E": {"format": "#qtrain.scaled<fb16>"}},)"
+                       R"("dynamic_precision": {"period": 2, "low": )") +
+           low + R"(, "high": )" + high +
+           R"(, "ladder": ["#qtrain.scaled<fb24>", "#qtrain.scaled<fb16>", )"
+           R"("#qtrain.scaled<fb12>"], "roles": ["W", "A", "E"]}})";
+  };
+  std::vector<std::vector<int64_t>> modes;
+  auto down = trainWithRecipeText(recipe("0.99", "1.0"), &modes);
+  ASSERT_TRUE(static_cast<bool>(down)) << llvm::toString(down.takeError());
+  ASSERT_EQ(modes.size(), size_t(kSteps));
+  ASSERT_FALSE(modes[0].empty());
+  for (int64_t m : modes[0])
+    EXPECT_EQ(m, 0) << "before the first period ends";
+  for (int64_t m : modes[1])
+    EXPECT_EQ(m, 1) << "FB16 -> FB12 at the end of the first period";
+  for (int64_t m : modes.back())
+    EXPECT_EQ(m, 1) << "FB12 is the last rung";
+  std::string summary;
+  EXPECT_TRUE(lossFalls(*down, summary)) << summary;
+
+  modes.clear();
+  auto up = trainWithRecipeText(recipe("0.0", "0.000001"), &modes);
+  ASSERT_TRUE(static_cast<bool>(up)) << llvm::toString(up.takeError());
+  int climbed = 0;
+  for (int64_t m : modes.back()) {
+    EXPECT_GE(m, -1);
+    climbed += m == -1; // FB24
+  }
+  EXPECT_GT(climbed, 0) << "no (layer, role) with flushed elements climbed";
 }
 
 // Adaptive bias past its warm-up (the bundled abfp8 warms up for 100 steps,

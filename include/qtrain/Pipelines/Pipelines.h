@@ -68,7 +68,8 @@ struct QTrainQuantizeOptions
 /// A training step in upstream MLIR to qtrain contractions with the
 /// precision and accumulation `recipe` gives each (layer, role, GEMM):
 /// qtrain-infer-roles, qtrain-assign-precision, qtrain-insert-scaling,
-/// qtrain-assign-accumulation, then canonicalize and cse. Compose with
+/// qtrain-dynamic-precision, qtrain-assign-accumulation, then canonicalize
+/// and cse. Compose with
 /// buildQTrainToLLVMPipeline.
 void buildQTrainQuantizePipeline(mlir::OpPassManager &pm,
                                  llvm::StringRef recipe);

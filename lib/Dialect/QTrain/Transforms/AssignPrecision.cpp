@@ -130,13 +130,6 @@ struct AssignPrecisionPass
           << llvm::toString(loaded.takeError());
       return signalPassFailure();
     }
-    if (loaded->dynamicPrecision) {
-      module.emitError("qtrain-assign-precision: recipe '")
-          << loaded->name
-          << "' uses dynamic precision, which needs "
-             "qtrain-dynamic-precision (not implemented yet)";
-      return signalPassFailure();
-    }
     for (auto fn : module.getOps<func::FuncOp>())
       if (failed(runOnFunction(*loaded, fn)))
         return signalPassFailure();

@@ -264,6 +264,54 @@ def QTrainInsertScalingPass : Pass<"qtrain-insert-scaling", "mlir::ModuleOp"> {
                            "mlir::tensor::TensorDialect"];
 }
 
+def QTrainDynamicPrecisionPass
+    : Pass<"qtrain-dynamic-precision", "mlir::ModuleOp"> {
+  let summary = "FlexBlock's dynamic precision control as IR run every step";
+  let description = [{
+    For every (layer, role) a recipe's `dynamic_precision` controls
+    (docs/Recipes.md), the `qtrain.quantize` ops that
+    `qtrain-assign-precision` tagged with that layer and role choose their
+    format from the mode ladder at run time: an `scf.index_switch` on the
+    current rung quantizes in that rung's format and measures the
+    `qtrain.zero_setting_error` (ZSE) of the tensor in it. At the end of the
+    step the mean ZSE of the group's tensors is added to a period sum; at
+    the end of each period (every `period` steps, counted from the step
+    counter) the period's mean below `low` extends a streak of low periods,
+    above `high` a streak of high ones, anything else ends the streak; a
+    streak of `hysteresis` periods moves the rung one step down the ladder
+    (less precision) or up (more precision), within the ladder, and starts
+    over.
+
+    State, all arguments with a matching result (`qtrain.updates`), all
+    starting at zero: a step counter (`tensor<i64>`, `qtrain.role =
+    "step"`, shared with and advanced by `qtrain-insert-scaling`'s when it
+    made one), and per (layer, role) the mode as an offset from the
+    starting rung (`"precision_mode"`, so that zero is the recipe's format),
+    the period's ZSE sum (`"zse_sum"`) and the streak (`"zse_streak"`,
+    positive for low periods, negative for high ones), each with
+    `qtrain.tensor_role` and `qtrain.layer`. A runner reads the modes from
+    the results to trace them, and passes a step's modes to `@predict`'s
+    own `precision_mode` arguments to evaluate in the same precision.
+
+    ```mlir
+    %mode = tensor.extract %mode_arg[] : tensor<i64>
+    %rung = arith.addi %c1_i64, %mode : i64      // FB16 is rung 1
+    %i = arith.index_cast %rung : i64 to index
+    %q, %zse = scf.index_switch %i -> tensor<64x32xf32>, tensor<f32>
+    case 0 { ... qtrain.quantize %x {format = #qtrain.scaled<fb24>} ...
+             ... qtrain.zero_setting_error %x {format = #qtrain.scaled<fb24>} ... }
+    case 1 { ... fb16 ... }
+    default { ... fb12 ... }
+    ```
+  }];
+  let options = [
+    Option<"recipe", "recipe", "std::string", /*default=*/"\"fp32\"",
+           "The recipe qtrain-assign-precision used (name or path)">
+  ];
+  let dependentDialects = ["::qtrain::QTrainDialect", "mlir::arith::ArithDialect",
+                           "mlir::scf::SCFDialect", "mlir::tensor::TensorDialect"];
+}
+
 def QTrainAssignAccumulationPass
     : Pass<"qtrain-assign-accumulation", "mlir::ModuleOp"> {
   let summary = "Set the accumulation of each qtrain contraction as a recipe "
