@@ -35,12 +35,12 @@ std::optional<int64_t> reductionLength(Operation *op) {
   } else {
     auto conv = llvm::cast<Conv2DOp>(op);
     ArrayRef<int64_t> r = dims(conv.getRhs());
-    // forward: C*KH*KW of the filter; backward_data: F*KH*KW of the filter;
-    // backward_weight: N*OH*OW of the output gradient.
-    k = (conv.getKind() == ConvKind::Forward ? r[1] : r[0]) * r[2] * r[3];
     for (int64_t d : r)
       if (ShapedType::isDynamic(d))
         return std::nullopt;
+    // forward: C*KH*KW of the filter; backward_data: F*KH*KW of the filter;
+    // backward_weight: N*OH*OW of the output gradient.
+    k = (conv.getKind() == ConvKind::Forward ? r[1] : r[0]) * r[2] * r[3];
   }
   if (ShapedType::isDynamic(k))
     return std::nullopt;

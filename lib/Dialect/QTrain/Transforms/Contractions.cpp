@@ -5,6 +5,7 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/IR/Matchers.h"
+#include "mlir/Interfaces/FunctionInterfaces.h"
 
 using namespace mlir;
 
@@ -215,6 +216,17 @@ bool isZeroTensor(Value v) {
   DenseFPElementsAttr dense;
   return matchPattern(v, m_Constant(&dense)) && dense.isSplat() &&
          dense.getSplatValue<APFloat>().isPosZero();
+}
+
+bool isTrainingStep(Operation *op) {
+  auto fn = llvm::dyn_cast<FunctionOpInterface>(op);
+  if (!fn)
+    return false;
+  for (unsigned j = 0; j < fn.getNumResults(); ++j)
+    if (auto role = fn.getResultAttrOfType<StringAttr>(j, kRoleAttr))
+      if (role.getValue() == "loss")
+        return true;
+  return false;
 }
 
 std::string layerOf(Location loc) {

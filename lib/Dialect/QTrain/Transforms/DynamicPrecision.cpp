@@ -95,6 +95,8 @@ struct DynamicPrecisionPass
                              "format is not on the recipe's ladder (run "
                              "qtrain-assign-precision with the same recipe)");
 
+    // A prediction only reads the modes (the training step's).
+    const bool training = isTrainingStep(fn);
     MLIRContext *ctx = fn.getContext();
     Builder b(ctx);
     Type i64 = b.getI64Type(), f32 = b.getF32Type();
@@ -110,7 +112,7 @@ struct DynamicPrecisionPass
       if (auto role = fn.getArgAttrOfType<StringAttr>(i, kRoleAttr))
         if (role.getValue() == "step")
           stepArg = i;
-    bool ownsStep = !stepArg;
+    bool ownsStep = training && !stepArg;
     unsigned first = fn.getNumArguments();
     SmallVector<Type> types;
     SmallVector<DictionaryAttr> attrs;
@@ -121,8 +123,7 @@ struct DynamicPrecisionPass
         list.push_back(b.getNamedAttr(
             "qtrain.tensor_role", b.getStringAttr(recipes::roleName(g->role))));
         if (!g->layer.empty())
-          list.push_back(
-              b.getNamedAttr(kLayerAttr, b.getStringAttr(g->layer)));
+          list.push_back(b.getNamedAttr(kLayerAttr, b.getStringAttr(g->layer)));
       }
       return b.getDictionaryAttr(list);
     };
@@ -133,9 +134,12 @@ struct DynamicPrecisionPass
     }
     for (Group &g : groups) {
       g.modeArg = first + types.size();
-      types.append({i64Tensor, f32Tensor, i64Tensor});
-      attrs.append({stateAttrs("precision_mode", &g),
-                    stateAttrs("zse_sum", &g), stateAttrs("zse_streak", &g)});
+      types.push_back(i64Tensor);
+      attrs.push_back(stateAttrs("precision_mode", &g));
+      if (training) {
+        types.append({f32Tensor, i64Tensor});
+        attrs.append({stateAttrs("zse_sum", &g), stateAttrs("zse_streak", &g)});
+      }
     }
     SmallVector<unsigned> indices(types.size(), first);
     SmallVector<Location> locs(types.size(), fn.getLoc());
@@ -155,45 +159,52 @@ struct DynamicPrecisionPass
     auto f32c = [&](OpBuilder &ob, double v) -> Value {
       return arith::ConstantOp::create(ob, loc, ob.getF32FloatAttr(v));
     };
-    Value step = extract(eb, *stepArg);
+    Value step = training ? extract(eb, *stepArg) : Value();
     int64_t rungs = dp.ladder.size();
 
     // Each site: one case per rung (the last one the default).
     for (Group &g : groups) {
       Value rung = arith::AddIOp::create(eb, loc, i64c(eb, g.start),
                                          extract(eb, g.modeArg));
-      Value index = arith::IndexCastOp::create(eb, loc, eb.getIndexType(),
-                                               rung);
+      Value index =
+          arith::IndexCastOp::create(eb, loc, eb.getIndexType(), rung);
       SmallVector<int64_t> cases;
       for (int64_t k = 0; k + 1 < rungs; ++k)
         cases.push_back(k);
       for (QuantizeOp q : g.sites) {
         OpBuilder qb(q);
         Location ql = q.getLoc();
-        auto sw = scf::IndexSwitchOp::create(
-            qb, ql, TypeRange{q.getType(), f32Tensor}, index, cases,
-            cases.size());
+        SmallVector<Type> switchTypes = {q.getType()};
+        if (training)
+          switchTypes.push_back(f32Tensor);
+        auto sw = scf::IndexSwitchOp::create(qb, ql, switchTypes, index, cases,
+                                             cases.size());
         auto fill = [&](Region &region, FormatAttrInterface format) {
           OpBuilder rb = OpBuilder::atBlockBegin(&region.emplaceBlock());
-          auto nq = QuantizeOp::create(
-              rb, ql, q.getType(), q.getInput(), q.getSeed(),
-              q.getRandomData(), q.getScales(), format, q.getRoundingAttr(),
-              q.getReductionAxisAttr());
+          auto nq =
+              QuantizeOp::create(rb, ql, q.getType(), q.getInput(), q.getSeed(),
+                                 q.getRandomData(), q.getScales(), format,
+                                 q.getRoundingAttr(), q.getReductionAxisAttr());
           nq->setDiscardableAttrs(q->getDiscardableAttrDictionary());
-          Value zse = ZeroSettingErrorOp::create(
-              rb, ql, f32Tensor, q.getInput(), format, q.getRoundingAttr(),
-              dp.allElements ? rb.getUnitAttr() : nullptr,
-              q.getReductionAxisAttr());
-          scf::YieldOp::create(rb, ql, ValueRange{nq.getResult(), zse});
+          SmallVector<Value> yields = {nq.getResult()};
+          if (training)
+            yields.push_back(ZeroSettingErrorOp::create(
+                rb, ql, f32Tensor, q.getInput(), format, q.getRoundingAttr(),
+                dp.allElements ? rb.getUnitAttr() : nullptr,
+                q.getReductionAxisAttr()));
+          scf::YieldOp::create(rb, ql, yields);
         };
         for (int64_t k = 0; k + 1 < rungs; ++k)
           fill(sw.getCaseRegions()[k], dp.ladder[k]);
         fill(sw.getDefaultRegion(), dp.ladder[rungs - 1]);
         q.replaceAllUsesWith(sw.getResult(0));
         q.erase();
-        g.errors.push_back(sw.getResult(1));
+        if (training)
+          g.errors.push_back(sw.getResult(1));
       }
     }
+    if (!training)
+      return success();
 
     // The update at the end of the step.
     auto ret = llvm::cast<func::ReturnOp>(entry.getTerminator());
@@ -220,9 +231,10 @@ struct DynamicPrecisionPass
             rb, loc, mean, tensor::ExtractOp::create(rb, loc, e, ValueRange{}));
       mean = arith::DivFOp::create(rb, loc, mean,
                                    f32c(rb, double(g.errors.size())));
-      Value sum = arith::AddFOp::create(rb, loc, extract(rb, g.modeArg + 1),
-                                        mean);
-      Value avg = arith::DivFOp::create(rb, loc, sum, f32c(rb, double(dp.period)));
+      Value sum =
+          arith::AddFOp::create(rb, loc, extract(rb, g.modeArg + 1), mean);
+      Value avg =
+          arith::DivFOp::create(rb, loc, sum, f32c(rb, double(dp.period)));
       Value below = arith::CmpFOp::create(rb, loc, arith::CmpFPredicate::OLT,
                                           avg, f32c(rb, dp.low));
       Value above = arith::CmpFOp::create(rb, loc, arith::CmpFPredicate::OGT,
@@ -255,8 +267,8 @@ struct DynamicPrecisionPass
           rb, loc, arith::MaxSIOp::create(rb, loc, moved, lo), hi);
       results.push_back(toTensor(select(change, moved, offset)));
       results.push_back(toTensor(select(periodEnd, f32c(rb, 0.0), sum)));
-      results.push_back(toTensor(
-          select(periodEnd, select(change, zero, longer), streak)));
+      results.push_back(
+          toTensor(select(periodEnd, select(change, zero, longer), streak)));
     }
     SmallVector<DictionaryAttr> resultAttrs;
     for (unsigned i = 0; i < types.size(); ++i) {

@@ -89,7 +89,8 @@ public:
     for (const Contraction &c : contractions)
       for (Value v : {c.lhs, c.rhs})
         if (auto arg = llvm::dyn_cast<BlockArgument>(stripViews(v)))
-          operandArgs.insert(arg.getArgNumber());
+          if (arg.getOwner() == &fn.getBody().front())
+            operandArgs.insert(arg.getArgNumber());
     parameter.assign(fn.getNumArguments(), false);
     for (unsigned i = 0; i < fn.getNumArguments(); ++i) {
       if (auto role = fn.getArgAttrOfType<StringAttr>(i, kRoleAttr))
@@ -101,8 +102,14 @@ public:
     Value loss;
     for (unsigned j = 0; j < fn.getNumResults(); ++j)
       if (auto role = fn.getResultAttrOfType<StringAttr>(j, kRoleAttr))
-        if (role.getValue() == "loss")
+        if (role.getValue() == "loss") {
+          if (loss) {
+            why = "two results are marked qtrain.role = \"loss\"";
+            return false;
+          }
           loss = ret.getOperand(j);
+          lossResult = j;
+        }
     if (!loss) {
       for (Value r : ret.getOperands()) {
         auto t = llvm::dyn_cast<RankedTensorType>(r.getType());
@@ -115,6 +122,7 @@ public:
           return false;
         }
         loss = r;
+        lossResult = llvm::find(ret.getOperands(), r) - ret.operand_begin();
       }
     }
     if (!loss) {
@@ -151,9 +159,13 @@ public:
   }
   bool isForwardOp(Operation *op) const { return forwardOps.contains(op); }
 
-  /// Marks the arguments the analysis classified without a role attribute.
+  /// Marks the arguments the analysis classified without a role attribute,
+  /// and the loss result (the passes after this one tell a training step
+  /// from a prediction by it).
   void markArguments() {
     Builder b(fn.getContext());
+    if (lossResult && !fn.getResultAttr(*lossResult, kRoleAttr))
+      fn.setResultAttr(*lossResult, kRoleAttr, b.getStringAttr("loss"));
     for (unsigned i = 0; i < fn.getNumArguments(); ++i) {
       if (fn.getArgAttr(i, kRoleAttr) || !updated[i])
         continue;
@@ -182,6 +194,7 @@ private:
   }
 
   mutable func::FuncOp fn; // op handles' accessors are not const
+  std::optional<unsigned> lossResult;
   std::vector<bool> updated, parameter;
   llvm::DenseSet<Operation *> forwardOps;
 };
@@ -227,6 +240,17 @@ struct InferRolesPass : public impl::QTrainInferRolesPassBase<InferRolesPass> {
     });
     if (contractions.empty())
       return;
+    // Contractions nested in regions (loops) are outside the dataflow the
+    // analysis follows.
+    llvm::erase_if(contractions, [&](const Contraction &c) {
+      if (c.op->getBlock() == &fn.getBody().front())
+        return false;
+      c.op->emitRemark("qtrain-infer-roles: cannot resolve the roles of "
+                       "a contraction inside a region; it stays f32");
+      return true;
+    });
+    if (contractions.empty())
+      return;
     StepAnalysis step(fn);
     std::string why;
     if (!step.analyze(contractions, why)) {
@@ -257,6 +281,14 @@ struct InferRolesPass : public impl::QTrainInferRolesPassBase<InferRolesPass> {
         roles[0] = param[0] ? "W" : "A";
         roles[1] = param[1] ? "W" : "A";
       } else if (param[0] != param[1]) {
+        // The other operand must be an error: a forward value here is a
+        // contraction the loss does not depend on (an unused head), not a
+        // backward one.
+        if (step.isForwardValue(param[0] ? in[1] : in[0])) {
+          unresolved("a contraction the loss does not depend on, with a "
+                     "parameter and a forward value");
+          continue;
+        }
         kind = ConvKind::BackwardData;
         roles[0] = param[0] ? "W" : "E";
         roles[1] = param[1] ? "W" : "E";

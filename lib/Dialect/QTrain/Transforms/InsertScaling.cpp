@@ -153,6 +153,7 @@ struct InsertScalingPass
                              "share one step counter: give every role the "
                              "same warmup_steps and freeze_after");
 
+    const bool training = isTrainingStep(fn);
     Builder b(ctx);
     auto i64 = b.getI64Type();
     auto counterType = RankedTensorType::get({}, i64);
@@ -218,8 +219,9 @@ struct InsertScalingPass
       OpBuilder qb(q);
       Location ql = q.getLoc();
       unsigned r = unsigned(s.role);
-      histogram[r] = MedianHistogramOp::create(qb, ql, histType, q.getInput(),
-                                               histogram[r]);
+      if (training)
+        histogram[r] = MedianHistogramOp::create(qb, ql, histType, q.getInput(),
+                                                 histogram[r]);
       Value scale = fn.getArgument(argOf[r] + 1);
       auto format = ScaledFormatAttr::get(ctx, s.rule->format, {givenLevel},
                                           /*rounding=*/nullptr);
@@ -234,6 +236,9 @@ struct InsertScalingPass
       q.erase();
     }
 
+    // A prediction reads the state and keeps it.
+    if (!training)
+      return success();
     // Results: the next counter, and per role the histogram (while
     // gathering) and the scale of everything gathered so far.
     auto ret = llvm::cast<func::ReturnOp>(entry.getTerminator());
@@ -310,6 +315,8 @@ struct InsertScalingPass
     SmallVector<Value> newHistories;
     for (auto [i, site] : llvm::enumerate(sites))
       newHistories.push_back(rewriteSite(site, fn.getArgument(firstArg + i)));
+    if (!isTrainingStep(fn))
+      return success(); // a prediction reads the histories, keeps them
     unsigned firstResult = fn.getNumResults();
     SmallVector<unsigned> resultIndices(sites.size(), firstResult);
     if (failed(fn.insertResults(resultIndices, types, resultAttrs)))

@@ -159,3 +159,34 @@ func.func @strided(%x: tensor<1x1x6x6xf32>, %w: tensor<1x1x3x3xf32> {qtrain.role
       ins(%x, %win : tensor<1x1x6x6xf32>, tensor<2x2xf32>) outs(%m : tensor<1x1x3x3xf32>) -> tensor<1x1x3x3xf32>
   return %y, %p : tensor<1x1x2x2xf32>, tensor<1x1x3x3xf32>
 }
+
+// -----
+
+// A contraction with a parameter whose result the loss does not use (an
+// unused head) is not a backward one: a remark, no guess.
+func.func @unused_head(%x: tensor<2x4xf32>, %w: tensor<4x3xf32> {qtrain.role = "weight"})
+    -> (tensor<2x3xf32>, tensor<f32> {qtrain.role = "loss"}) {
+  %c0 = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<2x3xf32>
+  %z = linalg.fill ins(%c0 : f32) outs(%e : tensor<2x3xf32>) -> tensor<2x3xf32>
+  // expected-remark @below {{qtrain-infer-roles: cannot resolve the roles of this contraction: a contraction the loss does not depend on, with a parameter and a forward value}}
+  %y = linalg.matmul ins(%x, %w : tensor<2x4xf32>, tensor<4x3xf32>) outs(%z : tensor<2x3xf32>) -> tensor<2x3xf32>
+  %e0 = tensor.empty() : tensor<f32>
+  %l = linalg.fill ins(%c0 : f32) outs(%e0 : tensor<f32>) -> tensor<f32>
+  return %y, %l : tensor<2x3xf32>, tensor<f32>
+}
+
+// -----
+
+// Two results marked as the loss: a remark on each contraction.
+func.func @two_losses(%x: tensor<2x4xf32>, %w: tensor<4x3xf32> {qtrain.role = "weight"})
+    -> (tensor<f32> {qtrain.role = "loss"}, tensor<f32> {qtrain.role = "loss"}) {
+  %c0 = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<2x3xf32>
+  %z = linalg.fill ins(%c0 : f32) outs(%e : tensor<2x3xf32>) -> tensor<2x3xf32>
+  // expected-remark @below {{qtrain-infer-roles: no roles: two results are marked qtrain.role = "loss"}}
+  %y = linalg.matmul ins(%x, %w : tensor<2x4xf32>, tensor<4x3xf32>) outs(%z : tensor<2x3xf32>) -> tensor<2x3xf32>
+  %e0 = tensor.empty() : tensor<f32>
+  %l = linalg.fill ins(%c0 : f32) outs(%e0 : tensor<f32>) -> tensor<f32>
+  return %l, %l : tensor<f32>, tensor<f32>
+}

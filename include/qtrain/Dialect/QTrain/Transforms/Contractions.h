@@ -61,6 +61,12 @@ bool isZeroTensor(mlir::Value v);
 /// fused or call-site location; empty when there is none.
 std::string layerOf(mlir::Location loc);
 
+/// Whether `fn` (a func.func) is a training step: one of its results is
+/// marked qtrain.role = "loss" (qtrain-infer-roles marks the one it finds).
+/// The state the recipe passes add to a function that is not (a
+/// prediction) is read-only: arguments without results, no statistics.
+bool isTrainingStep(mlir::Operation *fn);
+
 } // namespace qtrain
 
 #endif // QTRAIN_DIALECT_QTRAIN_TRANSFORMS_CONTRACTIONS_H

@@ -218,6 +218,11 @@ def QTrainInsertScalingPass : Pass<"qtrain-insert-scaling", "mlir::ModuleOp"> {
       `qtrain.updates = <the argument's index>`, which the caller threads
       into the next step. A history of zeros is the start: the window always
       holds the current amax, so the first step scales by it.
+    In a function that is not a training step (no result marked
+    `qtrain.role = "loss"`, e.g. `@predict`) the state is read-only:
+    arguments without results, no histogram gathering; the caller passes
+    the training step's state.
+
     - `adaptive_bias` (Hassani Sadi et al.'s adaptive-bias FP8): one bias
       per role (W, A, E, G) shared by every layer, as the
       `abfp8_e5m2` preset's `median_lookup` scale (an e8m0 power of two) of
@@ -291,7 +296,9 @@ def QTrainDynamicPrecisionPass
     positive for low periods, negative for high ones), each with
     `qtrain.tensor_role` and `qtrain.layer`. A runner reads the modes from
     the results to trace them, and passes a step's modes to `@predict`'s
-    own `precision_mode` arguments to evaluate in the same precision.
+    `precision_mode` arguments to evaluate in the same precision (in a
+    function that is not a training step only the modes are added, as
+    read-only arguments, and no error is measured).
 
     ```mlir
     %mode = tensor.extract %mode_arg[] : tensor<i64>
