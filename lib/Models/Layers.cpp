@@ -236,20 +236,56 @@ public:
             .getResult(0);
     return output;
   }
+  /// The gradient goes to the first input (in row-major window order) equal
+  /// to its window's maximum, as PyTorch routes it: ties (likely once the
+  /// inputs are quantized to a coarse grid) do not multiply it.
   Value backward(StepBuilder &sb, Value dy, ArrayRef<Value>,
                  SmallVectorImpl<Value> &, bool) override {
     ImplicitLocOpBuilder &b = sb.builder();
     auto d = [&](unsigned i) { return b.getAffineDimExpr(i); };
     AffineMap window =
         sb.map(4, {d(0), d(1), d(2).floorDiv(2), d(3).floorDiv(2)});
+    // The window's first three inputs, (0, 0), (0, 1) and (1, 0).
+    auto corner = [&](int64_t r, int64_t c) {
+      return sb.map(
+          4, {d(0), d(1), d(2).floorDiv(2) * 2 + r, d(3).floorDiv(2) * 2 + c});
+    };
     return sb.generic(
-        StepBuilder::shapeOf(input), ValueRange{input, output, dy},
-        {sb.identity(4), window, window, sb.identity(4)},
+        StepBuilder::shapeOf(input),
+        ValueRange{input, output, dy, input, input, input},
+        {sb.identity(4), window, window, corner(0, 0), corner(0, 1),
+         corner(1, 0), sb.identity(4)},
         {kPar, kPar, kPar, kPar},
         [&](ImplicitLocOpBuilder &ib, ValueRange a) -> Value {
-          Value isMax =
-              arith::CmpFOp::create(ib, arith::CmpFPredicate::OEQ, a[0], a[1]);
-          return arith::SelectOp::create(ib, isMax, a[2], sb.constant(0.0));
+          auto eq = [&](Value x, Value y) -> Value {
+            return arith::CmpFOp::create(ib, arith::CmpFPredicate::OEQ, x, y);
+          };
+          // This input's place in its window: 2 * (h mod 2) + (w mod 2).
+          auto parity = [&](unsigned dim) -> Value {
+            Value i = linalg::IndexOp::create(ib, dim);
+            Value two = arith::ConstantIndexOp::create(ib, 2);
+            return arith::RemUIOp::create(ib, i, two);
+          };
+          Value place = arith::AddIOp::create(
+              ib,
+              arith::MulIOp::create(ib, parity(2),
+                                    arith::ConstantIndexOp::create(ib, 2)),
+              parity(3));
+          // A maximum at an earlier place of the window takes the gradient.
+          Value earlier = arith::ConstantIntOp::create(ib, 0, 1);
+          for (int64_t k = 0; k < 3; ++k) {
+            Value before =
+                arith::CmpIOp::create(ib, arith::CmpIPredicate::ugt, place,
+                                      arith::ConstantIndexOp::create(ib, k));
+            earlier = arith::OrIOp::create(
+                ib, earlier,
+                arith::AndIOp::create(ib, before, eq(a[3 + k], a[1])));
+          }
+          Value first = arith::AndIOp::create(
+              ib, eq(a[0], a[1]),
+              arith::XOrIOp::create(ib, earlier,
+                                    arith::ConstantIntOp::create(ib, 1, 1)));
+          return arith::SelectOp::create(ib, first, a[2], sb.constant(0.0));
         });
   }
 

@@ -280,6 +280,36 @@ TEST(TrainStep, SgdWithMomentumAndWeightDecay) {
   }
 }
 
+// Max pooling routes a window's gradient to one maximum on ties (quantized
+// activations tie often). With conv1's weights zero its outputs are its
+// bias everywhere: every pooling window is a four-way tie, and shifting the
+// bias keeps it one, so the loss is smooth in the bias and central
+// differences give its gradient. Routing to every tied input would give
+// four times that.
+TEST(GradientCheckTies, MaxPoolRoutesEachWindowOnce) {
+  Step step(convNet(false, 1, 12, 12), plainSgd(), /*seed=*/5);
+  ASSERT_EQ(step.error, "");
+  HostTensor &weight = step.args[step.parameters[0]];
+  HostTensor &bias = step.args[step.parameters[1]];
+  for (float &v : weight.f32)
+    v = 0.0f;
+  for (float &v : bias.f32)
+    v = 0.5f;
+  auto g = analyticGradients(step);
+  for (int64_t i = 0; i < bias.count(); ++i) {
+    const float h = 1e-3f;
+    bias.f32[i] = 0.5f + h;
+    double up = step.loss();
+    bias.f32[i] = 0.5f - h;
+    double down = step.loss();
+    bias.f32[i] = 0.5f;
+    double numeric = (up - down) / (2.0 * h);
+    EXPECT_NEAR(g[1][i], numeric,
+                kAbsTolerance + kRelTolerance * std::fabs(numeric))
+        << "conv1 bias " << i;
+  }
+}
+
 TEST(TrainStep, BadOptionsAreErrors) {
   auto ctx = createJitContext();
   StepOptions o = plainSgd();
