@@ -8,6 +8,7 @@
 #include "qtrain/Dialect/QTrain/IR/QTrainOps.h"
 #include "qtrain/Dialect/QTrain/Transforms/Contractions.h"
 #include "qtrain/Dialect/QTrain/Transforms/Passes.h"
+#include "qtrain/Dialect/QTrain/Transforms/StepState.h"
 #include "qtrain/Recipes/Recipe.h"
 
 #include "mlir/IR/BuiltinOps.h"
@@ -53,12 +54,10 @@ struct AssignAccumulationPass
 
   void runOnOperation() override {
     ModuleOp module = getOperation();
-    auto loaded = recipes::loadRecipe(recipe, getContext());
-    if (!loaded) {
-      module.emitError("qtrain-assign-accumulation: ")
-          << llvm::toString(loaded.takeError());
+    FailureOr<recipes::Recipe> loaded =
+        loadRecipeFor(module, "qtrain-assign-accumulation", recipe);
+    if (failed(loaded))
       return signalPassFailure();
-    }
     const recipes::Recipe &r = *loaded;
     auto assign = [&](Operation *op, ConvKind gemm,
                       AccumulationAttr current) -> LogicalResult {

@@ -12,6 +12,7 @@
 #include "qtrain/Dialect/QTrain/IR/QTrainOps.h"
 #include "qtrain/Dialect/QTrain/Transforms/Contractions.h"
 #include "qtrain/Dialect/QTrain/Transforms/Passes.h"
+#include "qtrain/Dialect/QTrain/Transforms/StepState.h"
 #include "qtrain/Recipes/Recipe.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -124,12 +125,10 @@ struct AssignPrecisionPass
 
   void runOnOperation() override {
     ModuleOp module = getOperation();
-    auto loaded = recipes::loadRecipe(recipe, getContext());
-    if (!loaded) {
-      module.emitError("qtrain-assign-precision: ")
-          << llvm::toString(loaded.takeError());
+    FailureOr<recipes::Recipe> loaded =
+        loadRecipeFor(module, "qtrain-assign-precision", recipe);
+    if (failed(loaded))
       return signalPassFailure();
-    }
     for (auto fn : module.getOps<func::FuncOp>())
       if (failed(runOnFunction(*loaded, fn)))
         return signalPassFailure();

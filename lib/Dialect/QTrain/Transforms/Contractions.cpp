@@ -42,7 +42,10 @@ bool isMultiplyAccumulate(linalg::GenericOp op) {
   return mulOk && addOk;
 }
 
-std::optional<Contraction> matchMatmul(linalg::MatmulOp op) {
+/// linalg.matmul (rank 2) or linalg.batch_matmul (rank 3, batch first) with
+/// the default, transposed-A (`TransposeA`) or transposed-B maps.
+template <typename TransposeA, typename TransposeB, typename Op>
+std::optional<Contraction> matchNamedMatmul(Op op, int64_t batchDims) {
   if (op.getInputs().size() != 2 || op.getOutputs().size() != 1 ||
       op->getNumResults() != 1)
     return std::nullopt;
@@ -51,34 +54,14 @@ std::optional<Contraction> matchMatmul(linalg::MatmulOp op) {
   c.lhs = op.getInputs()[0];
   c.rhs = op.getInputs()[1];
   c.init = op.getOutputs()[0];
-  if (llvm::isa<linalg::MatmulTransposeAOp>(op.getOperation()))
+  if (llvm::isa<TransposeA>(op.getOperation()))
     c.transposeA = true;
-  else if (llvm::isa<linalg::MatmulTransposeBOp>(op.getOperation()))
+  else if (llvm::isa<TransposeB>(op.getOperation()))
     c.transposeB = true;
   else if (op.hasUserDefinedMaps())
     return std::nullopt;
-  c.lhsReductionAxis = c.transposeA ? 0 : 1;
-  c.rhsReductionAxis = c.transposeB ? 1 : 0;
-  return c;
-}
-
-std::optional<Contraction> matchBatchMatmul(linalg::BatchMatmulOp op) {
-  if (op.getInputs().size() != 2 || op.getOutputs().size() != 1 ||
-      op->getNumResults() != 1)
-    return std::nullopt;
-  Contraction c;
-  c.op = op;
-  c.lhs = op.getInputs()[0];
-  c.rhs = op.getInputs()[1];
-  c.init = op.getOutputs()[0];
-  if (llvm::isa<linalg::BatchMatmulTransposeAOp>(op.getOperation()))
-    c.transposeA = true;
-  else if (llvm::isa<linalg::BatchMatmulTransposeBOp>(op.getOperation()))
-    c.transposeB = true;
-  else if (op.hasUserDefinedMaps())
-    return std::nullopt;
-  c.lhsReductionAxis = c.transposeA ? 1 : 2;
-  c.rhsReductionAxis = c.transposeB ? 2 : 1;
+  c.lhsReductionAxis = batchDims + (c.transposeA ? 0 : 1);
+  c.rhsReductionAxis = batchDims + (c.transposeB ? 1 : 0);
   return c;
 }
 
@@ -193,9 +176,11 @@ std::optional<Contraction> matchConvBackward(linalg::GenericOp op) {
 std::optional<Contraction> matchContraction(Operation *op) {
   std::optional<Contraction> c;
   if (auto mm = llvm::dyn_cast<linalg::MatmulOp>(op))
-    c = matchMatmul(mm);
+    c = matchNamedMatmul<linalg::MatmulTransposeAOp,
+                         linalg::MatmulTransposeBOp>(mm, 0);
   else if (auto bmm = llvm::dyn_cast<linalg::BatchMatmulOp>(op))
-    c = matchBatchMatmul(bmm);
+    c = matchNamedMatmul<linalg::BatchMatmulTransposeAOp,
+                         linalg::BatchMatmulTransposeBOp>(bmm, 1);
   else if (auto conv = llvm::dyn_cast<linalg::Conv2DNchwFchwOp>(op))
     c = matchConv(conv);
   else if (auto generic = llvm::dyn_cast<linalg::GenericOp>(op))

@@ -14,6 +14,7 @@
 #include "qtrain/Dialect/QTrain/IR/QTrainOps.h"
 #include "qtrain/Dialect/QTrain/Transforms/Contractions.h"
 #include "qtrain/Dialect/QTrain/Transforms/Passes.h"
+#include "qtrain/Dialect/QTrain/Transforms/StepState.h"
 #include "qtrain/Recipes/Recipe.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -49,12 +50,10 @@ struct DynamicPrecisionPass
 
   void runOnOperation() override {
     ModuleOp module = getOperation();
-    auto loaded = recipes::loadRecipe(recipe, getContext());
-    if (!loaded) {
-      module.emitError("qtrain-dynamic-precision: ")
-          << llvm::toString(loaded.takeError());
+    FailureOr<recipes::Recipe> loaded =
+        loadRecipeFor(module, "qtrain-dynamic-precision", recipe);
+    if (failed(loaded))
       return signalPassFailure();
-    }
     if (!loaded->dynamicPrecision)
       return;
     for (auto fn : module.getOps<func::FuncOp>())
@@ -141,9 +140,7 @@ struct DynamicPrecisionPass
         attrs.append({stateAttrs("zse_sum", &g), stateAttrs("zse_streak", &g)});
       }
     }
-    SmallVector<unsigned> indices(types.size(), first);
-    SmallVector<Location> locs(types.size(), fn.getLoc());
-    if (failed(fn.insertArguments(indices, types, attrs, locs)))
+    if (failed(appendStateArguments(fn, types, attrs)))
       return fn.emitError("qtrain-dynamic-precision: cannot add arguments");
 
     Block &entry = fn.getBody().front();
@@ -270,17 +267,8 @@ struct DynamicPrecisionPass
       results.push_back(
           toTensor(select(periodEnd, select(change, zero, longer), streak)));
     }
-    SmallVector<DictionaryAttr> resultAttrs;
-    for (unsigned i = 0; i < types.size(); ++i) {
-      NamedAttrList list(attrs[i]);
-      list.set(kUpdatesAttr, b.getI64IntegerAttr(first + i));
-      resultAttrs.push_back(list.getDictionary(ctx));
-    }
-    unsigned firstResult = fn.getNumResults();
-    SmallVector<unsigned> resultIndices(types.size(), firstResult);
-    if (failed(fn.insertResults(resultIndices, types, resultAttrs)))
+    if (failed(appendStateResults(fn, first, results)))
       return fn.emitError("qtrain-dynamic-precision: cannot add results");
-    ret->insertOperands(firstResult, results);
     return success();
   }
 };

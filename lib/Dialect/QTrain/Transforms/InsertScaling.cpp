@@ -19,6 +19,7 @@
 #include "qtrain/Dialect/QTrain/IR/QTrainOps.h"
 #include "qtrain/Dialect/QTrain/Transforms/Contractions.h"
 #include "qtrain/Dialect/QTrain/Transforms/Passes.h"
+#include "qtrain/Dialect/QTrain/Transforms/StepState.h"
 #include "qtrain/Recipes/Recipe.h"
 
 #include "qtrain/Numerics/Presets.h"
@@ -54,12 +55,10 @@ struct InsertScalingPass
 
   void runOnOperation() override {
     ModuleOp module = getOperation();
-    auto loaded = recipes::loadRecipe(recipe, getContext());
-    if (!loaded) {
-      module.emitError("qtrain-insert-scaling: ")
-          << llvm::toString(loaded.takeError());
+    FailureOr<recipes::Recipe> loaded =
+        loadRecipeFor(module, "qtrain-insert-scaling", recipe);
+    if (failed(loaded))
       return signalPassFailure();
-    }
     for (auto fn : module.getOps<func::FuncOp>())
       if (failed(runOnFunction(*loaded, fn)))
         return signalPassFailure();
@@ -176,9 +175,7 @@ struct InsertScalingPass
                             b.getStringAttr(recipes::roleName(role)))}));
       }
     }
-    SmallVector<unsigned> indices(types.size(), first);
-    SmallVector<Location> locs(types.size(), fn.getLoc());
-    if (failed(fn.insertArguments(indices, types, attrs, locs)))
+    if (failed(appendStateArguments(fn, types, attrs)))
       return fn.emitError("qtrain-insert-scaling: cannot add arguments");
 
     Block &entry = fn.getBody().front();
@@ -201,7 +198,19 @@ struct InsertScalingPass
     // Each site: add the tensor to its role's histogram; quantize with the
     // role's scale (a given e8m0 level), or pass the tensor through during
     // the warm-up.
+    // The median_lookup level of the abfp8_e5m2 preset (median_exponent 1)
+    // is the one the technique specifies, for its E5M2 element format only.
     const numerics::ScaledPreset *preset = numerics::lookupScaled("abfp8_e5m2");
+    const numerics::MinifloatFormat &e5m2 = *preset->format.element.minifloat();
+    for (const AdaptiveSite &s : sites) {
+      auto fp = llvm::dyn_cast<FloatFormatAttr>(s.rule->format);
+      if (!fp || fp.getFormat() != e5m2)
+        return s.q.emitError("qtrain-insert-scaling: adaptive_bias is "
+                             "defined for adaptive-bias FP8's element format "
+                             "(#qtrain.fp<e5m2, specials = none, subnormals = "
+                             "false, overflow = saturate>)");
+    }
+    llvm::DenseSet<std::pair<unsigned, Value>> gathered;
     const numerics::ScaleLevel &median = preset->format.levels.front();
     ScaleLevelAttr medianLevel = ScaleLevelAttr::get(
         ctx, median.blockShape, median.format, median.rule, median.margin,
@@ -219,7 +228,8 @@ struct InsertScalingPass
       OpBuilder qb(q);
       Location ql = q.getLoc();
       unsigned r = unsigned(s.role);
-      if (training)
+      // A tensor that feeds two GEMMs (W, A and E mostly do) counts once.
+      if (training && gathered.insert({r, q.getInput()}).second)
         histogram[r] = MedianHistogramOp::create(qb, ql, histType, q.getInput(),
                                                  histogram[r]);
       Value scale = fn.getArgument(argOf[r] + 1);
@@ -260,17 +270,8 @@ struct InsertScalingPass
       results.push_back(arith::SelectOp::create(rb, loc, gathering, now,
                                                 fn.getArgument(arg + 1)));
     }
-    SmallVector<DictionaryAttr> resultAttrs;
-    for (unsigned i = 0; i < types.size(); ++i) {
-      NamedAttrList list(attrs[i]);
-      list.set(kUpdatesAttr, b.getI64IntegerAttr(first + i));
-      resultAttrs.push_back(list.getDictionary(ctx));
-    }
-    unsigned firstResult = fn.getNumResults();
-    SmallVector<unsigned> resultIndices(types.size(), firstResult);
-    if (failed(fn.insertResults(resultIndices, types, resultAttrs)))
+    if (failed(appendStateResults(fn, first, results)))
       return fn.emitError("qtrain-insert-scaling: cannot add results");
-    ret->insertOperands(firstResult, results);
     return success();
   }
 
@@ -288,41 +289,29 @@ struct InsertScalingPass
   LogicalResult delayedScaling(func::FuncOp fn, ArrayRef<DelayedSite> sites) {
     if (sites.empty())
       return success();
-    MLIRContext *ctx = fn.getContext();
-    Builder b(ctx);
-    unsigned firstArg = fn.getNumArguments();
-    SmallVector<unsigned> argIndices(sites.size(), firstArg);
+    Builder b(fn.getContext());
     SmallVector<Type> types;
-    SmallVector<DictionaryAttr> argAttrs, resultAttrs;
-    SmallVector<Location> locs;
-    for (auto [i, site] : llvm::enumerate(sites)) {
+    SmallVector<DictionaryAttr> attrs;
+    for (const DelayedSite &site : sites) {
       types.push_back(
           RankedTensorType::get({site.rule->scaling.history}, b.getF32Type()));
-      SmallVector<NamedAttribute> attrs = {
+      SmallVector<NamedAttribute> list = {
           b.getNamedAttr(kRoleAttr, b.getStringAttr("amax_history")),
           b.getNamedAttr("qtrain.tensor_role", site.q->getAttr(kRoleAttr))};
       if (!site.layer.empty())
-        attrs.push_back(
-            b.getNamedAttr(kLayerAttr, b.getStringAttr(site.layer)));
-      argAttrs.push_back(b.getDictionaryAttr(attrs));
-      attrs.push_back(
-          b.getNamedAttr(kUpdatesAttr, b.getI64IntegerAttr(firstArg + i)));
-      resultAttrs.push_back(b.getDictionaryAttr(attrs));
-      locs.push_back(site.q.getLoc());
+        list.push_back(b.getNamedAttr(kLayerAttr, b.getStringAttr(site.layer)));
+      attrs.push_back(b.getDictionaryAttr(list));
     }
-    if (failed(fn.insertArguments(argIndices, types, argAttrs, locs)))
+    FailureOr<unsigned> first = appendStateArguments(fn, types, attrs);
+    if (failed(first))
       return fn.emitError("qtrain-insert-scaling: cannot add arguments");
     SmallVector<Value> newHistories;
     for (auto [i, site] : llvm::enumerate(sites))
-      newHistories.push_back(rewriteSite(site, fn.getArgument(firstArg + i)));
+      newHistories.push_back(rewriteSite(site, fn.getArgument(*first + i)));
     if (!isTrainingStep(fn))
       return success(); // a prediction reads the histories, keeps them
-    unsigned firstResult = fn.getNumResults();
-    SmallVector<unsigned> resultIndices(sites.size(), firstResult);
-    if (failed(fn.insertResults(resultIndices, types, resultAttrs)))
+    if (failed(appendStateResults(fn, *first, newHistories)))
       return fn.emitError("qtrain-insert-scaling: cannot add results");
-    auto ret = llvm::cast<func::ReturnOp>(fn.getBody().back().getTerminator());
-    ret->insertOperands(firstResult, newHistories);
     return success();
   }
 

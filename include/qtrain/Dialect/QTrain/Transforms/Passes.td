@@ -226,7 +226,10 @@ def QTrainInsertScalingPass : Pass<"qtrain-insert-scaling", "mlir::ModuleOp"> {
     - `adaptive_bias` (Hassani Sadi et al.'s adaptive-bias FP8): one bias
       per role (W, A, E, G) shared by every layer, as the
       `abfp8_e5m2` preset's `median_lookup` scale (an e8m0 power of two) of
-      the median of the non-zero |x| of every tensor of the role. New state:
+      the median of the non-zero |x| of every tensor of the role (each
+      tensor once, even when it feeds two GEMMs), for the technique's
+      element format (E5M2, bias 15, no specials or subnormals,
+      saturating; other formats are an error). New state:
       a step counter (`tensor<i64>`, `qtrain.role = "step"`) and per role a
       `qtrain.median_histogram` (`tensor<557xi64>`, `"median_histogram"`)
       and the scale (`tensor<f32>`, `"adaptive_scale"`), each returned as
