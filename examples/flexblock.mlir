@@ -18,10 +18,9 @@
 // [N, C, H, W] (on activations the [c, 3, 3] block covers c channels of a
 // 3x3 patch; partial blocks at the edges count as blocks).
 //
-// The simulator truncates (round toward zero). A preset names the format
-// only, not its rounding: without a `rounding` attribute qtrain.quantize
-// rounds to nearest even, so every FlexBlock op spells out
-// rounding = #qtrain.rounding<toward_zero>.
+// The simulator truncates (round toward zero). The fb presets carry that
+// rounding, so qtrain.quantize truncates without a `rounding` attribute;
+// the ops below spell it out anyway, to show it.
 //
 // Modes may differ per GEMM: FB12LG16 runs the forward GEMM (W, A) and the
 // weight-update GEMM (E, A) in FB12 and the backward, "local gradient" GEMM
