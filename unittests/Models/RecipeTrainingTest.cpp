@@ -26,6 +26,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <functional>
 #include <random>
 
 using namespace mlir;
@@ -39,22 +40,46 @@ constexpr int kSteps = 30;
 constexpr int kWindow = 5;
 constexpr double kRequiredDrop = 0.6;
 
-/// The losses of kSteps steps of the MLP quantized by `recipe`, or an
+/// A training step to run: the MLP 16-32-4 unless a test gives another
+/// network (its examples hold `features` values).
+using ModelFactory =
+    std::function<llvm::Expected<OwningOpRef<ModuleOp>>(MLIRContext &)>;
+struct Model {
+  ModelFactory build;
+  int features;
+};
+
+StepOptions testStep() {
+  StepOptions s;
+  s.batch = 8;
+  s.classes = 4;
+  s.momentum = 0.9;
+  return s;
+}
+
+Model mlp() {
+  return {[](MLIRContext &ctx) {
+            MlpOptions o;
+            o.inputs = 16;
+            o.hidden = {32};
+            o.step = testStep();
+            return buildMlp(ctx, o);
+          },
+          16};
+}
+
+/// The losses of kSteps steps of `model` quantized by `recipe`, or an
 /// error (a recipe the passes cannot apply). With `modes`, also each step's
 /// precision modes (qtrain-dynamic-precision's "precision_mode" results).
 llvm::Expected<std::vector<float>>
 train(llvm::StringRef recipe,
-      std::vector<std::vector<int64_t>> *modes = nullptr) {
+      std::vector<std::vector<int64_t>> *modes = nullptr,
+      const Model &model = mlp()) {
   auto ctx = createJitContext();
-  MlpOptions o;
-  o.inputs = 16;
-  o.hidden = {32};
-  o.step.batch = 8;
-  o.step.classes = 4;
-  o.step.momentum = 0.9;
-  auto built = buildMlp(*ctx, o);
+  auto built = model.build(*ctx);
   if (!built)
     return built.takeError();
+  const int features = model.features;
   OwningOpRef<ModuleOp> module = std::move(*built);
 
   // The recipe must apply everywhere: a remark (a contraction left in f32,
@@ -121,7 +146,7 @@ train(llvm::StringRef recipe,
   if (!engine)
     return engine.takeError();
   // Four classes around the corners of a 16-dimensional cube.
-  std::vector<std::vector<float>> centres(4, std::vector<float>(16));
+  std::vector<std::vector<float>> centres(4, std::vector<float>(features));
   for (auto &c : centres)
     for (auto &v : c)
       v = unit(rng) > 0 ? 1.0f : -1.0f;
@@ -130,8 +155,8 @@ train(llvm::StringRef recipe,
     for (int b = 0; b < 8; ++b) {
       int label = (s * 8 + b) % 4;
       args[1].i32[b] = label;
-      for (int j = 0; j < 16; ++j)
-        args[0].f32[b * 16 + j] = centres[label][j] + 0.5f * unit(rng);
+      for (int j = 0; j < features; ++j)
+        args[0].f32[b * features + j] = centres[label][j] + 0.5f * unit(rng);
     }
     if (seedArg >= 0)
       args[seedArg].scalar = s; // a new stream every step
@@ -289,6 +314,30 @@ TEST(RecipeTrainingAdaptiveBias, TrainsPastTheWarmup) {
   for (int s = 6; s < kSteps; ++s)
     differ += (*adaptive)[s] != (*f32)[s];
   EXPECT_GT(differ, 0) << "no step after the warm-up was quantized";
+}
+
+// The convolutional networks train under a block-scaled recipe too: every
+// convolution form (forward, and the two backward generics) becomes a
+// quantized qtrain.conv2d, is decomposed and lowered, and the loss falls.
+TEST(RecipeTrainingConvNets, LeNetAndResNetTrainWithMxfp8) {
+  for (bool residual : {false, true}) {
+    Model net{[residual](MLIRContext &ctx) {
+                ConvNetOptions o;
+                o.step = testStep();
+                o.channels = 1;
+                o.height = o.width = 12;
+                return residual ? buildResNet(ctx, o) : buildLeNet(ctx, o);
+              },
+              144};
+    auto losses = train("mxfp8", nullptr, net);
+    ASSERT_TRUE(static_cast<bool>(losses))
+        << llvm::toString(losses.takeError());
+    std::string summary;
+    EXPECT_TRUE(lossFalls(*losses, summary))
+        << (residual ? "resnet" : "lenet") << ": " << summary;
+    std::cout << (residual ? "resnet" : "lenet") << " mxfp8: " << summary
+              << "\n";
+  }
 }
 
 // The check must be able to fail: errors rounded to a 2-bit integer are all
