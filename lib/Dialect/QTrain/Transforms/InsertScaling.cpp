@@ -86,9 +86,10 @@ struct InsertScalingPass
           gemm ? r.rule(layer, *role, gemm.getValue()) : r.rule(layer, *role);
       if (rule.format != q.getFormat())
         return q.emitError("qtrain-insert-scaling: the quantize's format is "
-                           "not recipe '")
-               << r.name << "''s for this role: run it with the recipe "
-               << "qtrain-assign-precision used";
+                           "not the one recipe '")
+               << r.name
+               << "' gives this role: run the pass with the recipe "
+                  "qtrain-assign-precision used";
       switch (rule.scaling.kind) {
       case ScalingKind::None:
         break;
