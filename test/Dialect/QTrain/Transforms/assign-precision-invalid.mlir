@@ -1,4 +1,4 @@
-// RUN: qtrain-opt %s --qtrain-assign-precision=recipe=mxfp8 --verify-diagnostics
+// RUN: qtrain-opt %s --split-input-file --qtrain-assign-precision=recipe=mxfp8 --verify-diagnostics
 
 // Roles that qtrain-infer-roles would not write.
 func.func @bad_roles(%x: tensor<2x4xf32>, %w: tensor<4x3xf32>) -> tensor<2x3xf32> {
@@ -10,6 +10,8 @@ func.func @bad_roles(%x: tensor<2x4xf32>, %w: tensor<4x3xf32>) -> tensor<2x3xf32
       ins(%x, %w : tensor<2x4xf32>, tensor<4x3xf32>) outs(%z : tensor<2x3xf32>) -> tensor<2x3xf32>
   return %y : tensor<2x3xf32>
 }
+
+// -----
 
 // A contraction that accumulates into a non-zero output keeps f32, with a
 // remark (qtrain.matmul starts from zero).
