@@ -129,6 +129,19 @@ bool MinifloatFormat::isInfCode(uint32_t code) const {
                                                           << mantissaBits;
 }
 
+uint32_t MinifloatFormat::overflowCode(bool negative) const {
+  uint32_t sign = negative ? signBit() : 0;
+  switch (overflow) {
+  case OverflowPolicy::Saturate:
+    return sign | maxFiniteMagnitude();
+  case OverflowPolicy::Inf:
+    return sign | (((1u << exponentBits) - 1) << mantissaBits);
+  case OverflowPolicy::NaN:
+    break;
+  }
+  return nanCode(negative);
+}
+
 uint32_t MinifloatFormat::nanCode(bool negative) const {
   assert(hasNaN() && "format has no NaN");
   uint32_t sign = negative ? signBit() : 0;
@@ -198,13 +211,9 @@ uint32_t encodeFinite(const MinifloatFormat &f, bool negative, uint64_t sig,
   // carries into the exponent field by itself.
   uint64_t mag = (uint64_t(q - (emin - m)) << m) + kept;
   uint32_t sign = negative ? f.signBit() : 0;
-  if (mag > f.maxFiniteMagnitude()) {
-    if (f.overflow == OverflowPolicy::Saturate || roundsTowardZero(r, negative))
-      return sign | f.maxFiniteMagnitude();
-    if (f.overflow == OverflowPolicy::Inf)
-      return sign | (((1u << f.exponentBits) - 1) << f.mantissaBits);
-    return f.nanCode(negative);
-  }
+  if (mag > f.maxFiniteMagnitude())
+    return roundsTowardZero(r, negative) ? sign | f.maxFiniteMagnitude()
+                                         : f.overflowCode(negative);
   if (mag == 0)
     return zeroCode(f, negative);
   return sign | static_cast<uint32_t>(mag);

@@ -87,6 +87,10 @@ struct MinifloatFormat {
   bool isInfCode(uint32_t code) const;
   /// The canonical NaN code (sign ignored for FNUZ). Requires hasNaN().
   uint32_t nanCode(bool negative) const;
+  /// The code of a finite value too large for the format when it rounds
+  /// away from zero (or to nearest), by the overflow policy: the largest
+  /// finite value, infinity or NaN, with the value's sign.
+  uint32_t overflowCode(bool negative) const;
 
   bool operator==(const MinifloatFormat &o) const {
     return sameEncoding(o) && overflow == o.overflow;

@@ -147,28 +147,12 @@ Value bySign(const ElementBuilder &eb, Value negative, uint32_t pos,
   return eb.select(negative, eb.u32(neg), eb.u32(pos));
 }
 
-/// The code of a finite value that overflows the format when rounded away
-/// from zero (or to nearest): by the overflow policy.
-uint32_t overflowCodeAwayFromZero(const nx::MinifloatFormat &f, bool negative) {
-  uint32_t sign = negative ? f.signBit() : 0;
-  switch (f.overflow) {
-  case nx::OverflowPolicy::Saturate:
-    return sign | f.maxFiniteMagnitude();
-  case nx::OverflowPolicy::Inf:
-    return sign | (((1u << f.exponentBits) - 1) << f.mantissaBits);
-  case nx::OverflowPolicy::NaN:
-    break;
-  }
-  return f.nanCode(negative);
-}
-
 /// The code of a finite value that overflows the format: for
 /// non-saturating policies IEEE's rule by the rounding direction (a
 /// rounding toward zero gives the largest finite value).
 Value emitOverflowCode(const ElementBuilder &eb, const nx::MinifloatFormat &f,
                        Value negative, const nx::Rounding &r) {
-  Value big = bySign(eb, negative, overflowCodeAwayFromZero(f, false),
-                     overflowCodeAwayFromZero(f, true));
+  Value big = bySign(eb, negative, f.overflowCode(false), f.overflowCode(true));
   if (f.overflow == nx::OverflowPolicy::Saturate)
     return big;
   Value towardZero;
@@ -337,8 +321,8 @@ Value emitMinifloatEncodeNearestEven(const ElementBuilder &eb,
   if (f.subnormals)
     small = eb.sub(eb.bitcast(eb.builder().getI32Type(), p.subnormalSum),
                    eb.u32(llvm::bit_cast<uint32_t>(subnormalMagic(f))));
-  Value overflow = bySign(eb, p.negative, overflowCodeAwayFromZero(f, false),
-                          overflowCodeAwayFromZero(f, true));
+  Value overflow =
+      bySign(eb, p.negative, f.overflowCode(false), f.overflowCode(true));
   return finishFastCode(eb, f, p.negative, p.isNaN, p.isInf, p.small,
                         p.roundedBits, small, overflow);
 }
@@ -442,8 +426,7 @@ SpecialValueBits specialValueBits(const nx::MinifloatFormat &f) {
   return {{of(0.0f), of(-0.0f)},
           {of(inf), of(-inf)},
           {of(nan), of(-nan)},
-          {valueOf(overflowCodeAwayFromZero(f, false)),
-           valueOf(overflowCodeAwayFromZero(f, true))},
+          {valueOf(f.overflowCode(false)), valueOf(f.overflowCode(true))},
           valueOf(f.maxFiniteMagnitude())};
 }
 

@@ -139,16 +139,10 @@ Value emitRoundExactSum(const ElementBuilder &eb, const nx::MinifloatFormat &f,
                     bySign(valueOf(nx::encode(f, 0.0f, ne)),
                            valueOf(nx::encode(f, -0.0f, ne))),
                     value);
-  uint32_t posBig = f.overflow == nx::OverflowPolicy::Saturate
-                        ? f.maxFiniteMagnitude()
-                    : f.overflow == nx::OverflowPolicy::Inf
-                        ? ((1u << f.exponentBits) - 1) << m
-                        : f.nanCode(false);
-  uint32_t negBig = f.overflow == nx::OverflowPolicy::NaN
-                        ? f.nanCode(true)
-                        : posBig | f.signBit();
-  value = eb.select(eb.ugt(mag, eb.u64(valueOf(f.maxFiniteMagnitude()))),
-                    bySign(valueOf(posBig), valueOf(negBig)), value);
+  value = eb.select(
+      eb.ugt(mag, eb.u64(valueOf(f.maxFiniteMagnitude()))),
+      bySign(valueOf(f.overflowCode(false)), valueOf(f.overflowCode(true))),
+      value);
   return arith::TruncFOp::create(b, loc, eb.f32(),
                                  eb.bitcast(b.getF64Type(), value));
 }
