@@ -14,7 +14,10 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "StepCall.h"
+#include "qtrain/ExecutionEngine/Jit.h"
+#include "qtrain/Train/StepCall.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
 
 #include "qtrain/Models/Models.h"
 
@@ -29,7 +32,7 @@
 using namespace mlir;
 using namespace qtrain;
 using namespace qtrain::models;
-using qtrain::testing::HostTensor;
+using qtrain::train::HostTensor;
 
 namespace {
 
@@ -58,7 +61,7 @@ public:
       return;
     }
     module = std::move(*built);
-    type = qtrain::testing::prepareCall(*module, kTrainStep);
+    type = qtrain::train::prepareCall(*module, kTrainStep);
     auto fn = module->lookupSymbol<func::FuncOp>(kTrainStep);
     std::mt19937 rng(seed);
     std::uniform_real_distribution<float> unit(-1.0f, 1.0f);
@@ -96,7 +99,7 @@ public:
   }
 
   std::vector<HostTensor> run() {
-    auto out = qtrain::testing::callTensors(*engine, kTrainStep, type, args);
+    auto out = qtrain::train::callTensors(*engine, kTrainStep, type, args);
     if (!out) {
       ADD_FAILURE() << llvm::toString(out.takeError());
       return {};

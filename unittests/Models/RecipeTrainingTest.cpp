@@ -12,7 +12,10 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "StepCall.h"
+#include "qtrain/ExecutionEngine/Jit.h"
+#include "qtrain/Train/StepCall.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
 
 #include "qtrain/Models/Models.h"
 #include "qtrain/Pipelines/Pipelines.h"
@@ -32,7 +35,7 @@
 using namespace mlir;
 using namespace qtrain;
 using namespace qtrain::models;
-using qtrain::testing::HostTensor;
+using qtrain::train::HostTensor;
 
 namespace {
 
@@ -104,7 +107,7 @@ train(llvm::StringRef recipe,
   if (recipe != "fp32" && quantizeOps == 0)
     return llvm::createStringError("the recipe quantized nothing");
   auto fn = module->lookupSymbol<func::FuncOp>(kTrainStep);
-  FunctionType type = qtrain::testing::prepareCall(*module, kTrainStep);
+  FunctionType type = qtrain::train::prepareCall(*module, kTrainStep);
   // Arguments: data, labels, lr, parameters, velocities (and a seed when
   // the recipe rounds stochastically).
   std::mt19937 rng(1);
@@ -160,7 +163,7 @@ train(llvm::StringRef recipe,
     }
     if (seedArg >= 0)
       args[seedArg].scalar = s; // a new stream every step
-    auto out = qtrain::testing::callTensors(**engine, kTrainStep, type, args);
+    auto out = qtrain::train::callTensors(**engine, kTrainStep, type, args);
     if (!out)
       return out.takeError();
     // Thread the parameters, velocities and amax histories into the next
