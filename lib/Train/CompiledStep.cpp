@@ -298,12 +298,14 @@ std::vector<HostTensor> CompiledStep::initialArguments(uint64_t runSeed) const {
 }
 
 Expected<float> CompiledStep::step(std::vector<HostTensor> &args) {
-  auto out = callTensors(*engine_, models::kTrainStep, trainType_, args);
+  // Each updated argument receives its next value in place.
+  std::vector<HostTensor *> into(resultUpdates_.size(), nullptr);
+  for (unsigned j = 0; j < resultUpdates_.size(); ++j)
+    if (resultUpdates_[j])
+      into[j] = &args[*resultUpdates_[j]];
+  auto out = callTensors(*engine_, models::kTrainStep, trainType_, args, into);
   if (!out)
     return out.takeError();
-  for (unsigned j = 0; j < out->size(); ++j)
-    if (resultUpdates_[j])
-      args[*resultUpdates_[j]] = std::move((*out)[j]);
   return (*out)[lossResult_].f32[0];
 }
 

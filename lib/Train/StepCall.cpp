@@ -49,7 +49,8 @@ FunctionType prepareCall(ModuleOp module, llvm::StringRef name) {
 
 llvm::Expected<std::vector<HostTensor>>
 callTensors(ExecutionEngine &engine, llvm::StringRef name, FunctionType type,
-            std::vector<HostTensor> &args) {
+            std::vector<HostTensor> &args,
+            llvm::ArrayRef<HostTensor *> into) {
   // Descriptor words: base, data, offset, sizes[r], strides[r].
   auto words = [](size_t rank) { return 3 + 2 * rank; };
   std::vector<std::vector<int64_t>> descriptors;
@@ -94,11 +95,28 @@ callTensors(ExecutionEngine &engine, llvm::StringRef name, FunctionType type,
   // distinct allocation once, never an argument's.
   std::vector<HostTensor> out;
   std::vector<void *> toFree;
+  auto aliasesArgument = [&](void *base) {
+    for (const HostTensor &a : args)
+      if (!a.isScalar && a.data() == base)
+        return true;
+    return false;
+  };
+  // Results are copied straight into their destinations unless one of them
+  // is an argument's buffer (which such a copy could overwrite first).
+  bool inPlace = true;
+  for (size_t j = 0, at = 0; j < type.getNumResults(); ++j) {
+    inPlace &= !aliasesArgument(reinterpret_cast<void *>(results[at]));
+    at += words(llvm::cast<RankedTensorType>(type.getResult(j)).getRank());
+  }
   size_t at = 0;
   for (Type t : type.getResults()) {
-    HostTensor h = HostTensor::zeros(t);
-    size_t rank = h.shape.size();
     auto *base = reinterpret_cast<void *>(results[at]);
+    bool isArgument = aliasesArgument(base);
+    size_t index = out.size();
+    HostTensor *target =
+        inPlace && index < into.size() ? into[index] : nullptr;
+    HostTensor h = target ? std::move(*target) : HostTensor::zeros(t);
+    size_t rank = h.shape.size();
     size_t bytes = h.elementBytes();
     auto *data =
         reinterpret_cast<char *>(results[at + 1]) + results[at + 2] * bytes;
@@ -107,7 +125,7 @@ callTensors(ExecutionEngine &engine, llvm::StringRef name, FunctionType type,
     for (int64_t i = rank, expect = 1; i-- > 0; expect *= h.shape[i])
       contiguous &= h.shape[i] == 1 || strides[i] == expect;
     if (contiguous) {
-      std::memcpy(h.data(), data, h.count() * bytes);
+      std::memmove(h.data(), data, h.count() * bytes);
     } else {
       std::vector<int64_t> idx(rank, 0);
       for (int64_t e = 0; e < h.count(); ++e) {
@@ -121,17 +139,25 @@ callTensors(ExecutionEngine &engine, llvm::StringRef name, FunctionType type,
                     data + off * bytes, bytes);
       }
     }
-    bool isArgument = false;
-    for (const HostTensor &a : args)
-      isArgument |= !a.isScalar && a.data() == base;
     if (!isArgument && std::find(toFree.begin(), toFree.end(), base) ==
                            toFree.end())
       toFree.push_back(base);
-    out.push_back(std::move(h));
+    if (target) {
+      *target = std::move(h);
+      out.emplace_back(); // moved into its destination
+    } else {
+      out.push_back(std::move(h));
+    }
     at += words(rank);
   }
   for (void *p : toFree)
     std::free(p);
+  if (!inPlace)
+    for (size_t j = 0; j < into.size() && j < out.size(); ++j)
+      if (into[j]) {
+        *into[j] = std::move(out[j]);
+        out[j] = HostTensor();
+      }
   return out;
 }
 

@@ -59,9 +59,13 @@ bool isHostType(mlir::Type type);
 mlir::FunctionType prepareCall(mlir::ModuleOp module, llvm::StringRef name);
 
 /// Calls `name` (of signature `type`) on `args`; returns its results.
+/// Result j is copied into `*into[j]` instead when that is given (a tensor
+/// of the result's type, e.g. the argument it updates; no allocation), and
+/// the returned entry is then empty.
 llvm::Expected<std::vector<HostTensor>>
 callTensors(mlir::ExecutionEngine &engine, llvm::StringRef name,
-            mlir::FunctionType type, std::vector<HostTensor> &args);
+            mlir::FunctionType type, std::vector<HostTensor> &args,
+            llvm::ArrayRef<HostTensor *> into = {});
 
 } // namespace qtrain::train
 

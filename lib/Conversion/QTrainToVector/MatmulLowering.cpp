@@ -40,6 +40,12 @@ namespace nx = qtrain::numerics;
 namespace qtrain {
 namespace {
 
+/// Multiply-adds of a parallel GEMM tile per element of an elementwise tile
+/// (--tile-elements): the default 65536 makes tiles of about 1 M
+/// multiply-adds, some 50 to 100 microseconds of one core's f32 FMA chains,
+/// well above OpenMP's fork-join cost.
+constexpr int64_t kTileMacsPerElement = 16;
+
 using namespace lowering;
 
 /// The f32 format (the default accumulator).
@@ -892,11 +898,25 @@ struct MatmulLowering : OpConversionPattern<MatmulOp> {
       packed = packColumnStrips(rw, loc, fb.flat, batch, k, n, strips, colVecs,
                                 lanes, options.tileElements > 0);
     }
-    // Rows per parallel tile: about tileElements outputs, whole row blocks.
+    // Rows per parallel tile, whole row blocks. With static N and K a tile
+    // is about tileElements * kTileMacsPerElement multiply-adds, so that a
+    // GEMM of few rows but long ones (a training step's forward and
+    // backward-data GEMMs: M = the batch) is still split between threads;
+    // otherwise about tileElements / 1024 rows.
     int64_t tileRows = blockRows;
-    if (options.tileElements > 0)
-      tileRows = std::max<int64_t>(blockRows, options.tileElements / 1024 /
-                                                  blockRows * blockRows);
+    if (options.tileElements > 0) {
+      int64_t rowsWanted = options.tileElements / 1024;
+      auto aType = llvm::cast<RankedTensorType>(a.getType());
+      auto bType = llvm::cast<RankedTensorType>(bm.getType());
+      int64_t staticK = aType.getDimSize(rank - 1);
+      int64_t staticN = bType.getDimSize(rank - 1);
+      if (!ShapedType::isDynamic(staticK) && !ShapedType::isDynamic(staticN) &&
+          staticK * staticN > 0)
+        rowsWanted = options.tileElements * kTileMacsPerElement /
+                     (staticK * staticN);
+      tileRows =
+          std::max<int64_t>(blockRows, rowsWanted / blockRows * blockRows);
+    }
 
     BlockedGemm gemm{
         spec,       fa,     fb,     m,         k,
