@@ -20,7 +20,7 @@ llvm_config.use_default_substitutions()
 llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
 
 tool_dirs = [config.qtrain_tools_dir, config.llvm_tools_dir]
-tools = ["qtrain-opt", "qtrain-numerics", "qtrain-model"]
+tools = ["qtrain-opt", "qtrain-numerics", "qtrain-model", "qtrain-train"]
 llvm_config.add_tool_substitutions(tools, tool_dirs)
 
 # test/Plugin: libQTrainPlugin.so in Debian's upstream mlir-opt.
@@ -41,3 +41,7 @@ runner_libs = ",".join(
                 "libomp.so"])
 config.substitutions.append(
     ("%jit", "mlir-runner -e main -entry-point-result=void -shared-libs=" + runner_libs))
+
+# test/qtrain-train: Fashion-MNIST as Debian's dataset-fashion-mnist
+# installs it (./scripts/setup.sh does).
+config.substitutions.append(("%fmnist", "/usr/share/datasets/fashion-mnist"))

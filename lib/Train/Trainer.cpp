@@ -38,12 +38,19 @@ llvm::Error checkSameConfig(const json::Object &saved,
   std::string diff;
   auto note = [&](llvm::StringRef key, const json::Value *a,
                   const json::Value *b) {
-    std::string as = "(none)", bs = "(none)";
-    if (a)
-      llvm::raw_string_ostream(as) << *a;
-    if (b)
-      llvm::raw_string_ostream(bs) << *b;
-    diff += ("\n  " + key + ": checkpoint " + as + ", now " + bs).str();
+    auto show = [](const json::Value *v) {
+      if (!v)
+        return std::string("(none)");
+      std::string s;
+      llvm::raw_string_ostream os(s);
+      if (v->kind() == json::Value::Number && !v->getAsInteger())
+        os << llvm::format("%g", *v->getAsNumber());
+      else
+        os << *v;
+      return s;
+    };
+    diff += ("\n  " + key + ": checkpoint " + show(a) + ", now " + show(b))
+                .str();
   };
   for (const auto &kv : saved) {
     const json::Value *other = now.get(kv.first);
