@@ -149,7 +149,9 @@ def main():
     if args.csv:
         csv_file = open(args.csv, "w", newline="")
         writer = csv.writer(csv_file)
-        writer.writerow(["epoch", "steps", "train_loss", "test_loss", "test_accuracy",
+        # The columns of qtrain-train's CSV, so that one plot takes both.
+        writer.writerow(["epoch", "steps", "learning_rate", "train_loss", "test_loss",
+                         "test_accuracy",
                          "epoch_seconds", "steps_per_second"])
 
     total_steps, total_seconds = 0, 0.0
@@ -178,7 +180,8 @@ def main():
         print(f"epoch {epoch}/{args.epochs} train_loss={train_loss:.4f} test_loss={test_loss:.4f} "
               f"test_accuracy={test_acc:.2f}% steps_per_second={sps:.1f}", flush=True)
         if writer:
-            writer.writerow([epoch, steps_per_epoch, f"{train_loss:.6f}", f"{test_loss:.6f}",
+            writer.writerow([epoch, steps_per_epoch, args.lr, f"{train_loss:.6f}",
+                             f"{test_loss:.6f}",
                              f"{test_acc:.2f}", f"{seconds:.4f}", f"{sps:.2f}"])
             csv_file.flush()
     if writer:

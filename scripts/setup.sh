@@ -11,6 +11,7 @@ packages=(
   llvm-22-dev libmlir-22-dev mlir-22-tools llvm-22-tools
   libgtest-dev libbenchmark-dev libopenblas-dev libomp-22-dev
   cmake ninja-build mold g++ python3
+  zlib1g-dev dataset-fashion-mnist gnuplot-nox
 )
 
 missing=()

@@ -6,6 +6,7 @@
 #include "llvm/ADT/Twine.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/FileUtilities.h"
+#include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Program.h"
 #include "llvm/Support/raw_ostream.h"
 
@@ -67,13 +68,25 @@ llvm::Error plotCurves(llvm::ArrayRef<PlotRun> runs, llvm::StringRef png,
     plotColumns({6});
     os << "unset multiplot\n";
   }
+  // gnuplot's warnings (a one-epoch run's empty x range) are kept out of
+  // the run's output; its messages are shown when it fails.
+  llvm::SmallString<128> log;
+  if (std::error_code ec =
+          llvm::sys::fs::createTemporaryFile("qtrain-plot", "log", log))
+    return error("cannot create a log file: " + ec.message());
+  llvm::FileRemover logRemover(log);
   std::string message;
   llvm::StringRef argv[] = {*gnuplot, script};
-  int rc = llvm::sys::ExecuteAndWait(*gnuplot, argv, std::nullopt, {}, 0, 0,
-                                     &message);
-  if (rc != 0)
-    return error("gnuplot failed" + (message.empty() ? "" : ": " + message) +
-                 " (exit " + Twine(rc) + ")");
+  std::optional<llvm::StringRef> redirects[] = {std::nullopt, llvm::StringRef(log),
+                                                llvm::StringRef(log)};
+  int rc = llvm::sys::ExecuteAndWait(*gnuplot, argv, std::nullopt, redirects,
+                                     0, 0, &message);
+  if (rc != 0) {
+    auto output = llvm::MemoryBuffer::getFile(log);
+    return error("gnuplot failed (exit " + Twine(rc) + ")" +
+                 (message.empty() ? "" : ": " + message) +
+                 (output ? "\n" + (*output)->getBuffer() : ""));
+  }
   return llvm::Error::success();
 }
 
