@@ -113,7 +113,7 @@ jitCompile(mlir::ModuleOp module, const JitOptions &options) {
   engineOptions.transformer = transformer;
   engineOptions.jitCodeGenOptLevel = llvm::CodeGenOptLevel::Aggressive;
   engineOptions.enableGDBNotificationListener = false;
-  engineOptions.enablePerfNotificationListener = getenv("QTRAIN_JIT_PERF") != nullptr;
+  engineOptions.enablePerfNotificationListener = false;
   auto engine =
       mlir::ExecutionEngine::create(module, engineOptions, std::move(*machine));
   if (!engine)

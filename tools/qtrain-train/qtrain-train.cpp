@@ -118,6 +118,10 @@ cl::opt<std::string> targetCpu("target-cpu",
 cl::opt<std::string> targetFeatures(
     "target-features", cl::desc("Feature changes for the JIT (+avx512f)"),
     cl::cat(category));
+cl::opt<int64_t> tileElements(
+    "tile-elements",
+    cl::desc("Elements per parallel tile of the CPU code (0: one thread)"),
+    cl::init(qtrain::QTrainToVectorOptions().tileElements), cl::cat(category));
 cl::opt<ProgressStyle> progressStyle(
     "progress", cl::desc("Progress output"),
     cl::values(clEnumValN(ProgressStyle::Auto, "auto",
@@ -274,6 +278,7 @@ int main(int argc, char **argv) {
   qtrain::JitOptions jit;
   jit.lowering.targetCpu = targetCpu;
   jit.lowering.targetFeatures = targetFeatures;
+  jit.lowering.tileElements = tileElements;
 
   struct Finished {
     std::string recipe;
