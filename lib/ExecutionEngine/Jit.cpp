@@ -114,8 +114,14 @@ jitCompile(mlir::ModuleOp module, const JitOptions &options) {
   engineOptions.jitCodeGenOptLevel = llvm::CodeGenOptLevel::Aggressive;
   engineOptions.enableGDBNotificationListener = false;
   engineOptions.enablePerfNotificationListener = false;
+  engineOptions.enableObjectDump = getenv("QTRAIN_JIT_OBJECT") != nullptr;
   auto engine =
       mlir::ExecutionEngine::create(module, engineOptions, std::move(*machine));
+  if (engine && getenv("QTRAIN_JIT_OBJECT")) {
+    (*engine)->dumpToObjectFile(getenv("QTRAIN_JIT_OBJECT"));
+    auto addr = (*engine)->lookup("train_step");
+    if (addr) fprintf(stderr, "train_step at %p\n", *addr); else llvm::consumeError(addr.takeError());
+  }
   if (!engine)
     return llvm::createStringError(llvm::toString(engine.takeError()) + "\n" +
                                    diagnostics.str());

@@ -101,13 +101,19 @@ callTensors(ExecutionEngine &engine, llvm::StringRef name, FunctionType type,
         return true;
     return false;
   };
-  // Results are copied straight into their destinations unless one of them
-  // is an argument's buffer (which such a copy could overwrite first).
+  // Results go straight into their destinations unless one of them is an
+  // argument's buffer (which such a copy could overwrite first). A result
+  // whose buffer no argument and no other result shares is adopted.
   bool inPlace = true;
+  std::vector<void *> bases;
   for (size_t j = 0, at = 0; j < type.getNumResults(); ++j) {
-    inPlace &= !aliasesArgument(reinterpret_cast<void *>(results[at]));
+    bases.push_back(reinterpret_cast<void *>(results[at]));
+    inPlace &= !aliasesArgument(bases.back());
     at += words(llvm::cast<RankedTensorType>(type.getResult(j)).getRank());
   }
+  auto shared = [&](void *base) {
+    return std::count(bases.begin(), bases.end(), base) > 1;
+  };
   size_t at = 0;
   for (Type t : type.getResults()) {
     auto *base = reinterpret_cast<void *>(results[at]);
@@ -115,7 +121,33 @@ callTensors(ExecutionEngine &engine, llvm::StringRef name, FunctionType type,
     size_t index = out.size();
     HostTensor *target =
         inPlace && index < into.size() ? into[index] : nullptr;
-    HostTensor h = target ? std::move(*target) : HostTensor::zeros(t);
+    if (target && !shared(base)) {
+      // Adopt the buffer: the elements start at the descriptor's data
+      // pointer plus its offset; the allocation is freed from its base.
+      auto rt = llvm::cast<RankedTensorType>(t);
+      size_t rank = rt.getRank();
+      HostTensor h = HostTensor::zeros(t); // shape and element type only
+      h.f32.clear();
+      h.i32.clear();
+      h.i64.clear();
+      const int64_t *strides = &results[at + 3 + rank];
+      bool contiguous = true;
+      for (int64_t i = rank, expect = 1; i-- > 0; expect *= h.shape[i])
+        contiguous &= h.shape[i] == 1 || strides[i] == expect;
+      if (contiguous) {
+        char *data = reinterpret_cast<char *>(results[at + 1]) +
+                     results[at + 2] * h.elementBytes();
+        h.external = std::shared_ptr<void>(data, [base](void *) {
+          std::free(base);
+        });
+        *target = std::move(h);
+        out.emplace_back();
+        at += words(rank);
+        continue;
+      }
+    }
+    HostTensor h = target && !target->external ? std::move(*target)
+                                                 : HostTensor::zeros(t);
     size_t rank = h.shape.size();
     size_t bytes = h.elementBytes();
     auto *data =

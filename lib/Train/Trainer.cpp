@@ -365,7 +365,7 @@ llvm::Expected<RunResult> train(CompiledStep &step, const Dataset &trainSet,
     r.epochSeconds = pos.epochSeconds;
     r.stepsPerSecond = double(stepsPerEpoch) / pos.epochSeconds;
     for (unsigned i : modes)
-      r.modes.push_back(args[i].i64[0]);
+      r.modes.push_back(args[i].values<int64_t>()[0]);
     progress.epoch(r);
     state.history.push_back(r);
     pos.epoch += 1;

@@ -27,6 +27,10 @@
 #include "llvm/Support/WithColor.h"
 #include "llvm/Support/xxhash.h"
 
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
+
 using namespace llvm;
 using namespace qtrain::train;
 namespace json = llvm::json;
@@ -196,6 +200,14 @@ int describeCheckpoint(StringRef path) {
 
 int main(int argc, char **argv) {
   InitLLVM init(argc, argv);
+#ifdef __GLIBC__
+  // The compiled step allocates and frees the same large buffers every
+  // step. glibc serves blocks above its mmap threshold with fresh mappings
+  // (a page fault and a zeroed page per 4 KiB, every step) and trims freed
+  // heap back to the system; keeping them in the heap recycles them.
+  mallopt(M_MMAP_THRESHOLD, 1 << 30);
+  mallopt(M_TRIM_THRESHOLD, 1 << 30);
+#endif
   cl::HideUnrelatedOptions(category);
   cl::ParseCommandLineOptions(argc, argv,
                               "qtrain-train: train a network on "

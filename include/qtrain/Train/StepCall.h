@@ -16,12 +16,16 @@
 #include "llvm/Support/Error.h"
 
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 namespace qtrain::train {
 
 /// A row-major host tensor of f32 (or i32 when `isInt`, i64 when `isI64`)
-/// elements, or an i64 scalar (`isScalar`, a seed argument).
+/// elements, or an i64 scalar (`isScalar`, a seed argument). The elements
+/// live in the vector of their type, or, for a result adopted from the
+/// compiled code (callTensors' `into`), in that code's buffer (`external`,
+/// shared and freed with the last copy); data() and values() serve both.
 struct HostTensor {
   std::vector<int64_t> shape;
   std::vector<float> f32;
@@ -31,6 +35,7 @@ struct HostTensor {
   bool isI64 = false;
   bool isScalar = false;
   int64_t scalar = 0;
+  std::shared_ptr<void> external;
 
   int64_t count() const {
     int64_t n = 1;
@@ -39,9 +44,15 @@ struct HostTensor {
     return n;
   }
   void *data() {
-    return isI64   ? (void *)i64.data()
-           : isInt ? (void *)i32.data()
-                   : (void *)f32.data();
+    return external ? external.get()
+           : isI64  ? (void *)i64.data()
+           : isInt  ? (void *)i32.data()
+                    : (void *)f32.data();
+  }
+  /// The elements as T (float, int32_t or int64_t, as the type says).
+  template <typename T> T *values() { return static_cast<T *>(data()); }
+  template <typename T> const T *values() const {
+    return static_cast<const T *>(data());
   }
   const void *data() const { return const_cast<HostTensor *>(this)->data(); }
   size_t elementBytes() const { return isI64 ? 8 : 4; }
@@ -59,9 +70,10 @@ bool isHostType(mlir::Type type);
 mlir::FunctionType prepareCall(mlir::ModuleOp module, llvm::StringRef name);
 
 /// Calls `name` (of signature `type`) on `args`; returns its results.
-/// Result j is copied into `*into[j]` instead when that is given (a tensor
-/// of the result's type, e.g. the argument it updates; no allocation), and
-/// the returned entry is then empty.
+/// Result j goes into `*into[j]` instead when that is given (e.g. the
+/// argument it updates), and the returned entry is then empty: the tensor
+/// adopts the compiled code's buffer (no copy) unless that buffer is also
+/// an argument's or another result's, when the elements are copied.
 llvm::Expected<std::vector<HostTensor>>
 callTensors(mlir::ExecutionEngine &engine, llvm::StringRef name,
             mlir::FunctionType type, std::vector<HostTensor> &args,
