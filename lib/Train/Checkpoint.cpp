@@ -61,7 +61,8 @@ llvm::Error writeCheckpoint(llvm::StringRef path, const Checkpoint &c) {
                                    {"test_accuracy", r.testAccuracy},
                                    {"epoch_seconds", r.epochSeconds},
                                    {"steps_per_second", r.stepsPerSecond},
-                                   {"modes", toJson(r.modes)}});
+                                   {"modes", toJson(r.modes)},
+                                   {"angles", json::Array(r.angles)}});
   json::Array tensors;
   for (const CheckpointTensor &t : c.tensors)
     tensors.push_back(json::Object{{"argument", int64_t(t.argument)},
@@ -163,6 +164,15 @@ llvm::Expected<Checkpoint> readCheckpoint(llvm::StringRef path) {
         !number(*o, "steps_per_second", r.stepsPerSecond) ||
         !fromJson(o->get("modes"), r.modes))
       return bad(path, "incomplete history entry");
+    const json::Array *angles = o->getArray("angles");
+    if (!angles)
+      return bad(path, "incomplete history entry");
+    for (const json::Value &a : *angles) {
+      auto d = a.getAsNumber();
+      if (!d)
+        return bad(path, "a gradient angle that is not a number");
+      r.angles.push_back(*d);
+    }
     c.history.push_back(std::move(r));
   }
   size_t at = 16 + length;

@@ -2,6 +2,7 @@
 
 #include "qtrain/Train/Trainer.h"
 
+#include "qtrain/Train/GradientAngle.h"
 #include "qtrain/Train/RunRandom.h"
 
 #include "llvm/ADT/Twine.h"
@@ -169,6 +170,21 @@ llvm::Error writeCsv(const TrainOptions &options,
       *os << r.epoch;
       for (int64_t m : r.modes)
         *os << "," << m;
+      *os << "\n";
+    }
+  }
+  if (!options.anglesCsvPath.empty() && options.angleReference) {
+    std::unique_ptr<llvm::raw_fd_ostream> os;
+    if (auto err = open(options.anglesCsvPath, os))
+      return err;
+    *os << "epoch";
+    for (const std::string &name : parameterNames(step))
+      *os << "," << name;
+    *os << "\n";
+    for (const EpochRecord &r : history) {
+      *os << r.epoch;
+      for (double a : r.angles)
+        *os << llvm::format(",%.6g", a);
       *os << "\n";
     }
   }
@@ -366,6 +382,22 @@ llvm::Expected<RunResult> train(CompiledStep &step, const Dataset &trainSet,
     r.stepsPerSecond = double(stepsPerEpoch) / pos.epochSeconds;
     for (unsigned i : modes)
       r.modes.push_back(args[i].values<int64_t>()[0]);
+    if (options.angleReference) {
+      std::vector<HostTensor> probe = args;
+      HostTensor &x = probe[step.inputArgument()];
+      HostTensor &y = probe[step.labelArgument()];
+      std::memcpy(x.f32.data(), trainSet.images.data(),
+                  batch * features * sizeof(float));
+      std::copy(trainSet.labels.begin(), trainSet.labels.begin() + batch,
+                y.i32.begin());
+      if (auto s = step.seedArgument())
+        probe[*s].scalar = int64_t(
+            streamBits(options.seed, RunStream::Rounding, pos.globalStep, 0));
+      auto angles = gradientAngles(step, *options.angleReference, probe);
+      if (!angles)
+        return angles.takeError();
+      r.angles = std::move(*angles);
+    }
     progress.epoch(r);
     state.history.push_back(r);
     pos.epoch += 1;

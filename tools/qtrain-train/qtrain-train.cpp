@@ -152,6 +152,13 @@ cl::opt<std::string>
              cl::desc("Print a checkpoint's position, history and a hash "
                       "of each tensor, then exit"),
              cl::cat(category));
+cl::opt<std::string> angleReference(
+    "gradient-angle-vs",
+    cl::desc("After every epoch, the angle between each parameter's "
+             "gradient and the one this recipe computes from the same "
+             "state and batch (e.g. the same formats with f32 "
+             "accumulation); written to <run>-angles.csv"),
+    cl::cat(category));
 cl::opt<bool> dumpQuantized("dump-quantized",
                             cl::desc("Write each run's quantized step to "
                                      "--out"),
@@ -343,7 +350,8 @@ int main(int argc, char **argv) {
                         {"lr_gamma", lrGamma.getValue()},
                         {"epochs", epochs.getValue()},
                         {"train_limit", trainLimit.getValue()},
-                        {"test_limit", testLimit.getValue()}};
+                        {"test_limit", testLimit.getValue()},
+                        {"gradient_angle_vs", angleReference.getValue()}};
 
     TrainOptions options;
     options.epochs = epochs;
@@ -360,6 +368,16 @@ int main(int argc, char **argv) {
     options.csvPath = path(".csv");
     options.modesCsvPath = path("-modes.csv");
     options.label = recipeStem;
+
+    std::unique_ptr<CompiledStep> reference;
+    if (!angleReference.empty()) {
+      auto r = CompiledStep::create(source, angleReference, jit);
+      if (!r)
+        return fail("--gradient-angle-vs: " + toString(r.takeError()));
+      reference = std::move(*r);
+      options.angleReference = reference.get();
+      options.anglesCsvPath = path("-angles.csv");
+    }
 
     std::optional<Checkpoint> checkpoint;
     if (resume) {

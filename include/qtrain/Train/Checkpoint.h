@@ -33,6 +33,8 @@ struct EpochRecord {
   /// The precision modes at the epoch's end (dynamic precision), in the
   /// order of CompiledStep::modeArguments.
   std::vector<int64_t> modes;
+  /// With a gradient-angle reference: the angle (degrees) per parameter.
+  std::vector<double> angles;
 };
 
 /// Where a run is: `epoch` (0-based) is in progress and its first

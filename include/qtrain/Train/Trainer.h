@@ -53,6 +53,12 @@ struct TrainOptions {
   std::string csvPath, modesCsvPath;
   /// A short name of the run for the progress output.
   std::string label;
+  /// After every epoch, the angle between the weight gradients of the step
+  /// and of `angleReference` (another recipe's compilation of the same
+  /// step) on the training set's first batch (GradientAngle.h), into the
+  /// history and `anglesCsvPath`.
+  CompiledStep *angleReference = nullptr;
+  std::string anglesCsvPath;
 };
 
 struct RunResult {
