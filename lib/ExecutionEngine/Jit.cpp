@@ -6,6 +6,7 @@
 #include "qtrain/Dialect/QTrain/IR/QTrainDialect.h"
 #include "qtrain/Pipelines/Pipelines.h"
 
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/ExecutionEngine/OptUtils.h"
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/InitAllDialects.h"
@@ -114,17 +115,22 @@ jitCompile(mlir::ModuleOp module, const JitOptions &options) {
   engineOptions.jitCodeGenOptLevel = llvm::CodeGenOptLevel::Aggressive;
   engineOptions.enableGDBNotificationListener = false;
   engineOptions.enablePerfNotificationListener = false;
-  engineOptions.enableObjectDump = getenv("QTRAIN_JIT_OBJECT") != nullptr;
   auto engine =
       mlir::ExecutionEngine::create(module, engineOptions, std::move(*machine));
-  if (engine && getenv("QTRAIN_JIT_OBJECT")) {
-    (*engine)->dumpToObjectFile(getenv("QTRAIN_JIT_OBJECT"));
-    auto addr = (*engine)->lookup("train_step");
-    if (addr) fprintf(stderr, "train_step at %p\n", *addr); else llvm::consumeError(addr.takeError());
-  }
   if (!engine)
     return llvm::createStringError(llvm::toString(engine.takeError()) + "\n" +
                                    diagnostics.str());
+  // Generate the machine code now: the JIT would otherwise compile the
+  // module at the first call, inside whatever that call's caller times.
+  // One lookup materializes the whole module.
+  for (auto fn : module.getOps<mlir::LLVM::LLVMFuncOp>()) {
+    if (fn.isExternal())
+      continue;
+    auto address = (*engine)->lookup(fn.getName());
+    if (!address)
+      return address.takeError();
+    break;
+  }
   return std::move(*engine);
 }
 

@@ -38,7 +38,8 @@ struct JitOptions {
   unsigned optLevel = 3;
 };
 
-/// Lowers `module` in place with qtrain-to-llvm and compiles it. Errors
+/// Lowers `module` in place with qtrain-to-llvm and compiles it to machine
+/// code (now, not at the first call). Errors
 /// carry the diagnostics (lowering failures, a bad target).
 ///
 /// Parallel tiles run on OpenMP (libomp, loaded once for the process). A
