@@ -299,8 +299,15 @@ class Job:
 
 
 def make_jobs(manifest, opts):
+    only = getattr(opts, "network", None) or []
+    known = [n for n, _ in manifest.networks]
+    for name in only:
+        if name not in known:
+            die("--network %s: the manifest's networks are %s"
+                % (name, ", ".join(known)))
     return [Job(net, args, r, s, opts, manifest)
             for net, args in manifest.networks
+            if not only or net in only
             for r in manifest.recipes
             for s in manifest.seeds]
 
@@ -801,6 +808,10 @@ def main(argv):
                         metavar="ARG",
                         help="one more qtrain-train argument for every job "
                              "(repeatable), after the manifest's qtrain_args")
+    common.add_argument("--network", action="append", default=[],
+                        metavar="NAME",
+                        help="only this network's jobs (repeatable; "
+                             "default: all)")
     build = os.environ.get("QTRAIN_BUILD_DIR", os.path.join(ROOT, "build"))
     common.add_argument("--qtrain-train",
                         default=os.path.join(build, "bin", "qtrain-train"),
