@@ -27,6 +27,7 @@
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 
 namespace qtrain {
@@ -230,9 +231,23 @@ struct InsertScalingPass
       Location ql = q.getLoc();
       unsigned r = unsigned(s.role);
       // A tensor that feeds two GEMMs (W, A and E mostly do) counts once.
-      if (training && gathered.insert({r, q.getInput()}).second)
-        histogram[r] = MedianHistogramOp::create(qb, ql, histType, q.getInput(),
-                                                 histogram[r]);
+      // Only while gathering: after the freeze the histogram is dead weight
+      // (a pass over the tensor per site and step).
+      if (training && gathered.insert({r, q.getInput()}).second) {
+        Value input = q.getInput(), previous = histogram[r];
+        histogram[r] =
+            scf::IfOp::create(
+                qb, ql, gathering,
+                [&](OpBuilder &b, Location l) {
+                  Value h = MedianHistogramOp::create(b, l, histType, input,
+                                                      previous);
+                  scf::YieldOp::create(b, l, h);
+                },
+                [&](OpBuilder &b, Location l) {
+                  scf::YieldOp::create(b, l, previous);
+                })
+                .getResult(0);
+      }
       Value scale = fn.getArgument(argOf[r] + 1);
       auto format = ScaledFormatAttr::get(ctx, s.rule->format, {givenLevel},
                                           /*rounding=*/nullptr);

@@ -269,7 +269,7 @@ def QTrainInsertScalingPass : Pass<"qtrain-insert-scaling", "mlir::ModuleOp"> {
            "The recipe qtrain-assign-precision used (name or path)">
   ];
   let dependentDialects = ["::qtrain::QTrainDialect", "mlir::arith::ArithDialect",
-                           "mlir::tensor::TensorDialect"];
+                           "mlir::scf::SCFDialect", "mlir::tensor::TensorDialect"];
 }
 
 def QTrainDynamicPrecisionPass
