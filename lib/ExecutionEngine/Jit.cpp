@@ -115,6 +115,11 @@ jitCompile(mlir::ModuleOp module, const JitOptions &options) {
   engineOptions.jitCodeGenOptLevel = llvm::CodeGenOptLevel::Aggressive;
   engineOptions.enableGDBNotificationListener = false;
   engineOptions.enablePerfNotificationListener = false;
+  // Profiling aid (docs/CPULowering.md): QTRAIN_JIT_OBJECT=FILE writes the
+  // machine code as an object file and prints where its first function
+  // was loaded, to map perf's [JIT] addresses to the disassembly.
+  const char *objectPath = getenv("QTRAIN_JIT_OBJECT");
+  engineOptions.enableObjectDump = objectPath != nullptr;
   auto engine =
       mlir::ExecutionEngine::create(module, engineOptions, std::move(*machine));
   if (!engine)
@@ -129,6 +134,11 @@ jitCompile(mlir::ModuleOp module, const JitOptions &options) {
     auto address = (*engine)->lookup(fn.getName());
     if (!address)
       return address.takeError();
+    if (objectPath) {
+      (*engine)->dumpToObjectFile(objectPath);
+      llvm::errs() << "qtrain: JIT object in " << objectPath << "; @"
+                   << fn.getName() << " at " << *address << "\n";
+    }
     break;
   }
   return std::move(*engine);
