@@ -101,7 +101,7 @@ Expected<Dataset> readIdxSplit(StringRef dir, StringRef split, int64_t limit,
   for (int64_t i = 0; i < data.count; ++i) {
     uint8_t label = labels->payload[i];
     if (label >= classes)
-      return fileError(labelsPath, Twine("label ") + Twine(label) +
+      return fileError(labelsPath, Twine("label ") + Twine(unsigned(label)) +
                                        " of example " + Twine(i) +
                                        " is not below the " + Twine(classes) +
                                        " classes");
