@@ -3,6 +3,7 @@
 #include "LoopCodegen.h"
 
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
@@ -312,6 +313,20 @@ Value forEachParallelTile(OpBuilder &b, Location loc, Value count,
 
 Value seedOrZero(OpBuilder &b, Location loc, Value seed) {
   return seed ? seed : arith::ConstantIntOp::create(b, loc, 0, 64);
+}
+
+Value transposeTrailing(OpBuilder &b, Location loc, Value t) {
+  auto type = llvm::cast<RankedTensorType>(t.getType());
+  int64_t rank = type.getRank();
+  SmallVector<int64_t> perm;
+  for (int64_t d = 0; d < rank; ++d)
+    perm.push_back(d);
+  std::swap(perm[rank - 1], perm[rank - 2]);
+  SmallVector<OpFoldResult> sizes;
+  for (int64_t d : perm)
+    sizes.push_back(tensor::getMixedSize(b, loc, t, d));
+  Value init = tensor::EmptyOp::create(b, loc, sizes, type.getElementType());
+  return linalg::TransposeOp::create(b, loc, t, init, perm).getResult()[0];
 }
 
 } // namespace qtrain::lowering

@@ -114,6 +114,11 @@ mlir::Value emitMedianAbs(mlir::OpBuilder &b, mlir::Location loc,
                           mlir::Value flat, mlir::Value count,
                           bool excludeZeros);
 
+/// `t` (rank >= 2) with its two trailing dimensions swapped
+/// (linalg.transpose into a new tensor).
+mlir::Value transposeTrailing(mlir::OpBuilder &b, mlir::Location loc,
+                              mlir::Value t);
+
 /// The seed as i64 (0 without a seed operand).
 mlir::Value seedOrZero(mlir::OpBuilder &b, mlir::Location loc,
                        mlir::Value seed);

@@ -819,20 +819,6 @@ struct MatmulLowering : OpConversionPattern<MatmulOp> {
   MatmulLowering(MLIRContext *ctx, const QTrainToVectorOptions &options)
       : OpConversionPattern(ctx), options(options) {}
 
-  /// `t` with its two trailing dimensions swapped (linalg.transpose).
-  Value transposed(OpBuilder &b, Location loc, Value t) const {
-    auto type = llvm::cast<RankedTensorType>(t.getType());
-    int64_t rank = type.getRank();
-    SmallVector<int64_t> perm;
-    for (int64_t d = 0; d < rank; ++d)
-      perm.push_back(d);
-    std::swap(perm[rank - 1], perm[rank - 2]);
-    SmallVector<OpFoldResult> sizes;
-    for (int64_t d : perm)
-      sizes.push_back(tensor::getMixedSize(b, loc, t, d));
-    Value init = tensor::EmptyOp::create(b, loc, sizes, type.getElementType());
-    return linalg::TransposeOp::create(b, loc, t, init, perm).getResult()[0];
-  }
 
   LogicalResult matchAndRewrite(MatmulOp op, OpAdaptor adaptor,
                                 ConversionPatternRewriter &rw) const override {
@@ -844,9 +830,9 @@ struct MatmulLowering : OpConversionPattern<MatmulOp> {
     int64_t rank = cType.getRank();
     Value a = adaptor.getLhs(), bm = adaptor.getRhs();
     if (op.getTransposeA())
-      a = transposed(rw, loc, a);
+      a = transposeTrailing(rw, loc, a);
     if (op.getTransposeB())
-      bm = transposed(rw, loc, bm);
+      bm = transposeTrailing(rw, loc, bm);
 
     // Sizes: batch (1 for rank 2), M, K, N; K must agree at run time.
     auto dim = [&](Value t, int64_t d) -> Value {

@@ -11,6 +11,10 @@
 // that every block covers are merged first, so a FlexBlock [c, 3, 3] block
 // of a [N, C, 3, 3] tensor is one contiguous run of c * 9 elements.
 //
+// A quantize of a matrix whose blocks run down its columns (an operand
+// reduced along axis 0) with deterministic rounding quantizes the transpose
+// instead, whose blocks are rows, and transposes back.
+//
 // median_lookup (adaptive-bias FP8) is lowered for a first, whole-tensor
 // level (the exact median of |x| by radix selection).
 //
@@ -647,6 +651,35 @@ Value lowerScaledDecode(OpBuilder &b, Location loc, Value codes,
   return unflatten(b, loc, blocks.getResult(0), outType, codes);
 }
 
+/// `format` for the transpose of a rank-2 tensor: every level's block
+/// shape with its two dimensions swapped.
+nx::ScaledFormat transposedFormat(nx::ScaledFormat format) {
+  for (nx::ScaleLevel &level : format.levels) {
+    if (level.blockShape.empty())
+      continue;
+    while (level.blockShape.size() < 2)
+      level.blockShape.insert(level.blockShape.begin(), 1);
+    std::swap(level.blockShape[0], level.blockShape[1]);
+  }
+  return format;
+}
+
+/// Whether a quantize is better done on the transpose: blocks down the
+/// columns of a matrix (a GEMM operand reduced along axis 0) are walked as
+/// one-element runs, the transpose's blocks are rows. Only when nothing
+/// depends on an element's position but its block: deterministic rounding,
+/// and no given per-block scales (whose order would change).
+bool quantizeTransposed(const nx::ScaledFormat &f, RankedTensorType type,
+                        const nx::Rounding &r) {
+  if (type.getRank() != 2 || r.isStochastic() ||
+      f.levels.back().rule == nx::ScaleRule::Given ||
+      blocksAreRuns(f.levels.back(), type))
+    return false;
+  auto t = RankedTensorType::get({type.getDimSize(1), type.getDimSize(0)},
+                                 type.getElementType());
+  return blocksAreRuns(transposedFormat(f).levels.back(), t);
+}
+
 template <typename Op> struct ScaledPattern : OpConversionPattern<Op> {
   ScaledPattern(MLIRContext *ctx, const QTrainToVectorOptions &options)
       : OpConversionPattern<Op>(ctx), options(options) {}
@@ -664,13 +697,23 @@ struct ScaledQuantizeLowering : ScaledPattern<QuantizeOp> {
     std::string why = unsupportedReason(f, op.getType(), &r);
     if (!why.empty())
       return rw.notifyMatchFailure(op, why);
-    ScaledEncodeRequest req{adaptor.getInput(),
+    // Blocks down a matrix's columns: quantize the transpose (the same
+    // blocks as rows, so the same scales and values) and transpose back.
+    bool transpose = quantizeTransposed(f, op.getType(), r);
+    Value input = adaptor.getInput();
+    RankedTensorType outType = op.getType();
+    if (transpose) {
+      input = transposeTrailing(rw, op.getLoc(), input);
+      outType = llvm::cast<RankedTensorType>(input.getType());
+      f = transposedFormat(f);
+    }
+    ScaledEncodeRequest req{input,
                             f,
                             r,
                             seedOrZero(rw, op.getLoc(), adaptor.getSeed()),
                             adaptor.getRandomData(),
                             adaptor.getScales(),
-                            op.getType(),
+                            outType,
                             {},
                             /*quantize=*/true,
                             options.vectorWidth,
@@ -678,7 +721,10 @@ struct ScaledQuantizeLowering : ScaledPattern<QuantizeOp> {
     FailureOr<ScaledResults> res = lowerScaledEncode(rw, op.getLoc(), req);
     if (failed(res))
       return failure();
-    rw.replaceOp(op, res->elements);
+    Value result = res->elements;
+    if (transpose)
+      result = transposeTrailing(rw, op.getLoc(), result);
+    rw.replaceOp(op, result);
     return success();
   }
 };
