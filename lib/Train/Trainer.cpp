@@ -412,8 +412,17 @@ llvm::Expected<RunResult> train(CompiledStep &step, const Dataset &trainSet,
       break;
   }
   result.history = state.history;
+  // A resumed run that had nothing left to do reports its history's speed.
+  double historySeconds = 0;
+  int64_t historySteps = 0;
+  for (const EpochRecord &r : state.history) {
+    historySeconds += r.epochSeconds;
+    historySteps += r.steps;
+  }
   result.stepsPerSecond =
-      secondsThisProcess > 0 ? stepsThisProcess / secondsThisProcess : 0;
+      secondsThisProcess > 0 ? stepsThisProcess / secondsThisProcess
+      : historySeconds > 0   ? historySteps / historySeconds
+                             : 0;
   return result;
 }
 
