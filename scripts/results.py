@@ -70,7 +70,7 @@ def q(word):
 
 TOP_KEYS = {"comment": str, "title": str, "networks": list, "seeds": list,
             "epochs": int, "qtrain_args": list, "recipes": list,
-            "claims": list, "slurm": dict}
+            "claims": list, "slurm": dict, "gradient_angles": dict}
 CLAIM_KEYS = {"id": str, "technique": str, "claim": str, "published": str,
               "recipe": str, "baseline": str, "rule": str,
               "threshold": (int, float), "trace": bool, "tried": str}
@@ -225,6 +225,28 @@ class Manifest:
             self.recipes.append(r)
         self.recipe = {r.id: r for r in self.recipes}
 
+        # The DGA paper's metric: these recipes' runs also measure the angle
+        # between their weight gradients and the reference's
+        # (qtrain-train --gradient-angle-vs).
+        angles = data.get("gradient_angles", {})
+        check_keys(angles, {"reference": str, "recipes": list},
+                   "gradient_angles.", ("reference", "recipes")
+                   if angles else ())
+        self.angle_reference = None
+        self.angle_recipes = set()
+        if angles:
+            try:
+                self.angle_reference = Recipe(angles["reference"], self.dir)
+            except ManifestError as e:
+                raise ManifestError("gradient_angles.reference: %s" % e)
+            for name in self._strings(angles["recipes"],
+                                      "gradient_angles.recipes"):
+                if name not in self.recipe:
+                    raise ManifestError(
+                        "gradient_angles.recipes: '%s' is not one of the "
+                        "manifest's recipes" % name)
+                self.angle_recipes.add(name)
+
         self.claims = []
         claim_ids = set()
         for i, claim in enumerate(data["claims"]):
@@ -285,13 +307,19 @@ class Job:
         self.csv = os.path.join(self.out, self.name + ".csv")
         self.ckpt = os.path.join(self.out, self.name + ".ckpt")
         self.modes = os.path.join(self.out, self.name + "-modes.csv")
+        self.angles = os.path.join(self.out, self.name + "-angles.csv")
+        angle_args = []
+        if recipe.id in manifest.angle_recipes:
+            angle_args = ["--gradient-angle-vs="
+                          + manifest.angle_reference.argument()]
         self.argv = ([rel(opts.qtrain_train), network,
                       "--recipe=" + recipe.argument(),
                       "--seed=%d" % seed,
                       "--epochs=%d" % self.epochs,
                       "--out=" + rel(self.out),
                       "--progress=quiet", "--plot=false"]
-                     + manifest.qtrain_args + net_args + opts.qtrain_arg)
+                     + angle_args + manifest.qtrain_args + net_args
+                     + opts.qtrain_arg)
 
     def command(self, resume=False):
         return " ".join(q(a) for a in self.argv + (["--resume"] if resume
@@ -757,6 +785,50 @@ def cmd_report(manifest, opts):
             for net in nets:
                 for job in stats[(net, r.id)].jobs:
                     md += mode_trace(job, rj, out_dir)
+
+    # Gradient angles.
+    if manifest.angle_recipes:
+        md += ["## Gradient angles", "",
+               "The DGA paper's error metric in the runs: after each epoch, "
+               "the angle (degrees) between the weight gradients a recipe "
+               "computes and those of `%s` from the same state, batch and "
+               "seed (`qtrain-train --gradient-angle-vs`, "
+               "[Runner.md](Runner.md#gradient-angles---gradient-angle-vs)). "
+               "Per parameter: the mean over the epochs and seeds "
+               "finished." % manifest.angle_reference.id, ""]
+        for net in nets:
+            rows, header = [], None
+            for r in manifest.recipes:
+                if r.id not in manifest.angle_recipes:
+                    continue
+                sums, n = None, 0
+                for job in stats[(net, r.id)].jobs:
+                    try:
+                        with open(job.angles) as f:
+                            table = list(csv.reader(f))
+                    except OSError:
+                        continue
+                    if len(table) < 2:
+                        continue
+                    header = table[0][1:]
+                    for row in table[1:]:
+                        values = [float(v) for v in row[1:]]
+                        sums = values if sums is None else [
+                            a + b for a, b in zip(sums, values)]
+                        n += 1
+                rows.append((r.id, None if sums is None else
+                             [v / n for v in sums], n))
+            if header is None:
+                md += ["%s: no angles measured yet." % net, ""]
+                continue
+            md += ["%s:" % net, "",
+                   "| Recipe | " + " | ".join(header) + " | epochs |",
+                   "|---|" + "---|" * (len(header) + 1)]
+            for rid, means, n in rows:
+                md.append("| %s | %s | %d |" % (
+                    rid, " | ".join("%.2f" % v for v in means) if means
+                    else " | ".join("—" for _ in header), n))
+            md.append("")
 
     # Accuracy per recipe.
     md += ["## Test accuracy per recipe", "",
