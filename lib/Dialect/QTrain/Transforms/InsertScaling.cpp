@@ -251,14 +251,23 @@ struct InsertScalingPass
       Value scale = fn.getArgument(argOf[r] + 1);
       auto format = ScaledFormatAttr::get(ctx, s.rule->format, {givenLevel},
                                           /*rounding=*/nullptr);
-      auto scaled =
-          QuantizeOp::create(qb, ql, q.getType(), q.getInput(), q.getSeed(),
-                             q.getRandomData(), ValueRange{scale}, format,
-                             q.getRoundingAttr(), q.getReductionAxisAttr());
-      scaled->setDiscardableAttrs(q->getDiscardableAttrDictionary());
-      Value out = arith::SelectOp::create(qb, ql, inWarmup, q.getInput(),
-                                          scaled.getResult());
-      q.replaceAllUsesWith(out);
+      // The tensor itself during the warm-up, else its quantization: one
+      // branch runs (a select would quantize during the warm-up too and
+      // pass over both tensors after it).
+      auto chosen = scf::IfOp::create(
+          qb, ql, inWarmup,
+          [&](OpBuilder &b, Location l) {
+            scf::YieldOp::create(b, l, q.getInput());
+          },
+          [&](OpBuilder &b, Location l) {
+            auto scaled = QuantizeOp::create(
+                b, l, q.getType(), q.getInput(), q.getSeed(),
+                q.getRandomData(), ValueRange{scale}, format,
+                q.getRoundingAttr(), q.getReductionAxisAttr());
+            scaled->setDiscardableAttrs(q->getDiscardableAttrDictionary());
+            scf::YieldOp::create(b, l, scaled.getResult());
+          });
+      q.replaceAllUsesWith(chosen.getResult(0));
       q.erase();
     }
 
