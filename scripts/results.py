@@ -822,7 +822,7 @@ def cmd_report(manifest, opts):
                 md += ["%s: no angles measured yet." % net, ""]
                 continue
             md += ["%s:" % net, "",
-                   "| Recipe | " + " | ".join(header) + " | epochs |",
+                   "| Recipe | " + " | ".join(header) + " | epochs x seeds |",
                    "|---|" + "---|" * (len(header) + 1)]
             for rid, means, n in rows:
                 md.append("| %s | %s | %d |" % (
