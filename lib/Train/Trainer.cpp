@@ -14,6 +14,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstring>
+#include <limits>
 
 using llvm::Twine;
 namespace json = llvm::json;
@@ -79,8 +80,10 @@ public:
                    : ProgressStyle::Lines;
   }
 
+  /// `accuracy`: the last finished epoch's test accuracy (NaN before the
+  /// first), shown beside the running loss.
   void step(int64_t epoch, int64_t done, int64_t total, double loss,
-            double stepsPerSecond) {
+            double stepsPerSecond, double accuracy) {
     if (style_ == ProgressStyle::Lines && options_.logEvery > 0 &&
         done % options_.logEvery == 0) {
       llvm::outs() << prefix() << "epoch " << epoch + 1 << "/"
@@ -101,9 +104,10 @@ public:
     bar.resize(kWidth, '.');
     llvm::outs() << "\r" << prefix() << "epoch " << epoch + 1 << "/"
                  << options_.epochs << " [" << bar << "] " << done << "/"
-                 << total
-                 << llvm::format(" loss %.4f %.1f steps/s", loss,
-                                 stepsPerSecond);
+                 << total << llvm::format(" loss %.4f", loss);
+    if (!std::isnan(accuracy))
+      llvm::outs() << llvm::format(" test_accuracy %.2f%%", accuracy);
+    llvm::outs() << llvm::format(" %.1f steps/s", stepsPerSecond);
     llvm::outs().flush();
     drawn_ = true;
   }
@@ -349,7 +353,10 @@ llvm::Expected<RunResult> train(CompiledStep &step, const Dataset &trainSet,
       ++stepsThisProcess;
       progress.step(pos.epoch, pos.stepInEpoch + 1, stepsPerEpoch,
                     pos.epochLossSum / double(pos.stepInEpoch + 1),
-                    (pos.stepInEpoch + 1) / pos.epochSeconds);
+                    (pos.stepInEpoch + 1) / pos.epochSeconds,
+                    state.history.empty()
+                        ? std::numeric_limits<double>::quiet_NaN()
+                        : state.history.back().testAccuracy);
       bool stop = options.stopAfter > 0 && pos.globalStep >= options.stopAfter;
       bool periodic = options.checkpointEvery > 0 &&
                       pos.globalStep % options.checkpointEvery == 0;
