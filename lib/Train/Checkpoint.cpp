@@ -18,9 +18,9 @@ constexpr char kMagic[8] = {'Q', 'T', 'R', 'A', 'I', 'N', 'C', 'K'};
 constexpr int64_t kVersion = 1;
 
 llvm::Error bad(llvm::StringRef path, const Twine &msg) {
-  return llvm::createStringError(llvm::inconvertibleErrorCode(),
-                                 (path + ": not a valid checkpoint: " + msg)
-                                     .str());
+  return llvm::createStringError(
+      llvm::inconvertibleErrorCode(),
+      (path + ": not a valid checkpoint: " + msg).str());
 }
 
 const char *typeName(const HostTensor &t) {
@@ -72,17 +72,17 @@ llvm::Error writeCheckpoint(llvm::StringRef path, const Checkpoint &c) {
                                    {"shape", toJson(t.value.shape)},
                                    {"bytes", int64_t(t.value.bytes())}});
   const RunPosition &p = c.position;
-  json::Object root{{"format", "qtrain-checkpoint"},
-                    {"version", kVersion},
-                    {"config", json::Object(c.config)},
-                    {"position",
-                     json::Object{{"epoch", p.epoch},
-                                  {"step_in_epoch", p.stepInEpoch},
-                                  {"global_step", p.globalStep},
-                                  {"epoch_loss_sum", p.epochLossSum},
-                                  {"epoch_seconds", p.epochSeconds}}},
-                    {"history", std::move(history)},
-                    {"tensors", std::move(tensors)}};
+  json::Object root{
+      {"format", "qtrain-checkpoint"},
+      {"version", kVersion},
+      {"config", json::Object(c.config)},
+      {"position", json::Object{{"epoch", p.epoch},
+                                {"step_in_epoch", p.stepInEpoch},
+                                {"global_step", p.globalStep},
+                                {"epoch_loss_sum", p.epochLossSum},
+                                {"epoch_seconds", p.epochSeconds}}},
+      {"history", std::move(history)},
+      {"tensors", std::move(tensors)}};
   std::string text;
   llvm::raw_string_ostream(text) << json::Value(std::move(root));
   uint8_t length[8];
@@ -93,10 +93,8 @@ llvm::Error writeCheckpoint(llvm::StringRef path, const Checkpoint &c) {
       {length, 8},
       {reinterpret_cast<const uint8_t *>(text.data()), text.size()}};
   for (const CheckpointTensor &t : c.tensors)
-    parts.push_back({static_cast<const uint8_t *>(
-                         t.value.isScalar ? (const void *)&t.value.scalar
-                                          : t.value.data()),
-                     t.value.bytes()});
+    parts.push_back(
+        {static_cast<const uint8_t *>(t.value.data()), t.value.bytes()});
   return writeGzipFile(path, parts);
 }
 
@@ -120,10 +118,9 @@ llvm::Expected<Checkpoint> readCheckpoint(llvm::StringRef path) {
   if (!root || root->getString("format") != "qtrain-checkpoint")
     return bad(path, "not a qtrain checkpoint");
   if (root->getInteger("version") != kVersion)
-    return bad(path, "version " +
-                         Twine(root->getInteger("version").value_or(-1)) +
-                         " (this qtrain reads version " + Twine(kVersion) +
-                         ")");
+    return bad(path,
+               "version " + Twine(root->getInteger("version").value_or(-1)) +
+                   " (this qtrain reads version " + Twine(kVersion) + ")");
   Checkpoint c;
   const json::Object *config = root->getObject("config");
   const json::Object *position = root->getObject("position");
@@ -211,8 +208,7 @@ llvm::Expected<Checkpoint> readCheckpoint(llvm::StringRef path) {
       h.i32.resize(h.count());
     else if (!h.isScalar)
       h.f32.resize(h.count());
-    std::memcpy(h.isScalar ? (void *)&h.scalar : h.data(), b.data() + at,
-                size);
+    std::memcpy(h.data(), b.data() + at, size);
     at += size;
     c.tensors.push_back(std::move(t));
   }

@@ -29,10 +29,6 @@ using llvm::Twine;
 namespace qtrain::train {
 namespace {
 
-llvm::Error error(const Twine &msg) {
-  return createStringError(llvm::inconvertibleErrorCode(), msg.str());
-}
-
 std::string stringAttr(DictionaryAttr attrs, llvm::StringRef name) {
   if (!attrs)
     return "";
@@ -53,10 +49,11 @@ Expected<OwningOpRef<ModuleOp>> buildNamedModel(MLIRContext &context,
     return models::buildMlp(context, o);
   }
   if (name != "lenet" && name != "resnet")
-    return error("'" + name +
-                 "' is neither a model (mlp, lenet, resnet) nor a .mlir file");
+    return llvm::createStringError(
+        "'" + name +
+        "' is neither a model (mlp, lenet, resnet) nor a .mlir file");
   if (!source.hidden.empty())
-    return error("--hidden is for mlp");
+    return llvm::createStringError("--hidden is for mlp");
   models::ConvNetOptions o;
   o.step = source.step;
   o.channels = source.channels;
@@ -90,7 +87,8 @@ CompiledStep::create(const StepSource &source, llvm::StringRef recipe,
     module = parseSourceFile<ModuleOp>(source.modelOrFile, sourceMgr,
                                        ParserConfig(&context));
     if (!module)
-      return error("cannot read the training step " + source.modelOrFile);
+      return llvm::createStringError("cannot read the training step " +
+                                     source.modelOrFile);
   } else {
     auto built = buildNamedModel(context, source);
     if (!built)
@@ -101,8 +99,9 @@ CompiledStep::create(const StepSource &source, llvm::StringRef recipe,
   PassManager pm(&context);
   buildQTrainQuantizePipeline(pm, recipe);
   if (failed(pm.run(*module)))
-    return error("the recipe '" + recipe + "' does not apply to " +
-                 source.modelOrFile + " (diagnostics above)");
+    return llvm::createStringError("the recipe '" + recipe +
+                                   "' does not apply to " + source.modelOrFile +
+                                   " (diagnostics above)");
   {
     llvm::raw_string_ostream os(step->quantizedText_);
     OpPrintingFlags flags;
@@ -115,9 +114,9 @@ CompiledStep::create(const StepSource &source, llvm::StringRef recipe,
   if (!engine)
     return engine.takeError();
   step->engine_ = std::move(*engine);
-  step->compileSeconds_ = std::chrono::duration<double>(
-                              std::chrono::steady_clock::now() - start)
-                              .count();
+  step->compileSeconds_ =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
+          .count();
   return step;
 }
 
@@ -125,8 +124,8 @@ llvm::Error CompiledStep::bind(ModuleOp module) {
   auto train = module.lookupSymbol<func::FuncOp>(models::kTrainStep);
   auto predict = module.lookupSymbol<func::FuncOp>(models::kPredict);
   if (!train || !predict)
-    return error("the module needs @train_step and @predict "
-                 "(docs/TrainingSteps.md)");
+    return llvm::createStringError("the module needs @train_step and @predict "
+                                   "(docs/TrainingSteps.md)");
   trainType_ = prepareCall(module, models::kTrainStep);
   predictType_ = prepareCall(module, models::kPredict);
 
@@ -139,8 +138,9 @@ llvm::Error CompiledStep::bind(ModuleOp module) {
     StepArgument a;
     a.type = trainType_.getInput(i);
     if (!isHostType(a.type))
-      return error(where(train, i, false) +
-                   " is not a static tensor of f32, i32 or i64, or an i64");
+      return llvm::createStringError(
+          where(train, i, false) +
+          " is not a static tensor of f32, i32 or i64, or an i64");
     DictionaryAttr attrs = train.getArgAttrDict(i);
     a.role = stringAttr(attrs, kRoleAttr);
     a.tensorRole = stringAttr(attrs, "qtrain.tensor_role");
@@ -162,29 +162,34 @@ llvm::Error CompiledStep::bind(ModuleOp module) {
   label_ = find("label", 1);
   lr_ = find("hyperparameter", 2);
   if (args_.size() < 3)
-    return error("@train_step takes at least the examples, the labels and "
-                 "the learning rate");
+    return llvm::createStringError(
+        "@train_step takes at least the examples, the labels and "
+        "the learning rate");
   auto inputType = llvm::dyn_cast<RankedTensorType>(args_[input_].type);
   auto labelType = llvm::dyn_cast<RankedTensorType>(args_[label_].type);
   auto lrType = llvm::dyn_cast<RankedTensorType>(args_[lr_].type);
   if (!inputType || !inputType.getElementType().isF32() ||
       inputType.getRank() < 2)
-    return error(where(train, input_, false) +
-                 " (the examples) must be a tensor<N x ... x f32>");
+    return llvm::createStringError(
+        where(train, input_, false) +
+        " (the examples) must be a tensor<N x ... x f32>");
   if (!labelType || labelType.getRank() != 1 ||
       !labelType.getElementType().isInteger(32) ||
       labelType.getDimSize(0) != inputType.getDimSize(0))
-    return error(where(train, label_, false) +
-                 " (the labels) must be a tensor<N x i32> with N the batch");
+    return llvm::createStringError(
+        where(train, label_, false) +
+        " (the labels) must be a tensor<N x i32> with N the batch");
   if (!lrType || lrType.getRank() != 0 || !lrType.getElementType().isF32())
-    return error(where(train, lr_, false) +
-                 " (the learning rate) must be a tensor<f32>");
+    return llvm::createStringError(
+        where(train, lr_, false) +
+        " (the learning rate) must be a tensor<f32>");
   batch_ = inputType.getDimSize(0);
   features_ = inputType.getNumElements() / batch_;
   for (unsigned i = 0; i < args_.size(); ++i)
     if (args_[i].role == "seed") {
       if (!args_[i].type.isInteger(64))
-        return error(where(train, i, false) + " (the seed) must be an i64");
+        return llvm::createStringError(where(train, i, false) +
+                                       " (the seed) must be an i64");
       seed_ = i;
     }
 
@@ -196,9 +201,10 @@ llvm::Error CompiledStep::bind(ModuleOp module) {
       int64_t i = u.getInt();
       if (i < 0 || i >= int64_t(args_.size()) ||
           args_[i].type != trainType_.getResult(j) || args_[i].updatedBy)
-        return error(where(train, j, true) + " updates argument " + Twine(i) +
-                     ", which does not exist, has another type or is "
-                     "updated twice");
+        return llvm::createStringError(
+            where(train, j, true) + " updates argument " + Twine(i) +
+            ", which does not exist, has another type or is "
+            "updated twice");
       resultUpdates_[j] = i;
       args_[i].updatedBy = j;
       continue;
@@ -207,30 +213,35 @@ llvm::Error CompiledStep::bind(ModuleOp module) {
     if (role && role.getValue() == "loss") {
       auto t = llvm::dyn_cast<RankedTensorType>(trainType_.getResult(j));
       if (!t || t.getRank() != 0 || !t.getElementType().isF32())
-        return error(where(train, j, true) + " (the loss) must be a "
-                                             "tensor<f32>");
+        return llvm::createStringError(where(train, j, true) +
+                                       " (the loss) must be a "
+                                       "tensor<f32>");
       loss = j;
       continue;
     }
-    return error(where(train, j, true) +
-                 " is neither the loss (qtrain.role = \"loss\") nor an "
-                 "argument's next value (qtrain.updates): the runner cannot "
-                 "thread it");
+    return llvm::createStringError(
+        where(train, j, true) +
+        " is neither the loss (qtrain.role = \"loss\") nor an "
+        "argument's next value (qtrain.updates): the runner cannot "
+        "thread it");
   }
   if (!loss)
-    return error("@train_step has no result marked qtrain.role = \"loss\"");
+    return llvm::createStringError(
+        "@train_step has no result marked qtrain.role = \"loss\"");
   lossResult_ = *loss;
   for (unsigned i = 0; i < args_.size(); ++i) {
     const StepArgument &a = args_[i];
     if (a.role == "weight" && !a.updatedBy)
-      return error(where(train, i, false) +
-                   " is a weight that no result updates");
+      return llvm::createStringError(where(train, i, false) +
+                                     " is a weight that no result updates");
     if (a.role == "weight" && a.init != "zeros" && a.init != "kaiming_uniform")
-      return error(where(train, i, false) + " has qtrain.init = \"" + a.init +
-                   "\" (the runner knows \"kaiming_uniform\" and \"zeros\")");
+      return llvm::createStringError(
+          where(train, i, false) + " has qtrain.init = \"" + a.init +
+          "\" (the runner knows \"kaiming_uniform\" and \"zeros\")");
     if (a.role == "weight" && a.init == "kaiming_uniform" && a.fanIn <= 0)
-      return error(where(train, i, false) +
-                   " needs a positive qtrain.fan_in for kaiming_uniform");
+      return llvm::createStringError(
+          where(train, i, false) +
+          " needs a positive qtrain.fan_in for kaiming_uniform");
   }
 
   // Predict: the examples, then state read from train_step's arguments with
@@ -245,16 +256,17 @@ llvm::Error CompiledStep::bind(ModuleOp module) {
       byKey;
   for (unsigned i = 0; i < args_.size(); ++i)
     if (i != input_ && i != label_ && i != lr_)
-      byKey[key(args_[i].role, args_[i].tensorRole, args_[i].layer)]
-          .push_back(i);
+      byKey[key(args_[i].role, args_[i].tensorRole, args_[i].layer)].push_back(
+          i);
   std::map<std::tuple<std::string, std::string, std::string>, unsigned> used;
   for (unsigned i = 0; i < predictType_.getNumInputs(); ++i) {
     DictionaryAttr attrs = predict.getArgAttrDict(i);
     std::string role = stringAttr(attrs, kRoleAttr);
     if (i == 0) { // the examples, by the convention of TrainingSteps.md
       if (predictType_.getInput(i) != args_[input_].type)
-        return error(where(predict, i, false) +
-                     " (the examples) differs in type from @train_step's");
+        return llvm::createStringError(
+            where(predict, i, false) +
+            " (the examples) differs in type from @train_step's");
       predictSources_.push_back(input_);
       continue;
     }
@@ -264,17 +276,19 @@ llvm::Error CompiledStep::bind(ModuleOp module) {
     auto it = byKey.find(k);
     if (it == byKey.end() || n >= it->second.size() ||
         args_[it->second[n]].type != predictType_.getInput(i))
-      return error(where(predict, i, false) + " (role \"" + role +
-                   "\") matches no @train_step argument of the same role, "
-                   "layer and type");
+      return llvm::createStringError(
+          where(predict, i, false) + " (role \"" + role +
+          "\") matches no @train_step argument of the same role, "
+          "layer and type");
     predictSources_.push_back(it->second[n]);
   }
   if (predictType_.getNumResults() != 1)
-    return error("@predict must return the logits only");
+    return llvm::createStringError("@predict must return the logits only");
   auto logits = llvm::dyn_cast<RankedTensorType>(predictType_.getResult(0));
   if (!logits || logits.getRank() != 2 || logits.getDimSize(0) != batch_ ||
       !logits.getElementType().isF32())
-    return error("@predict must return tensor<batch x classes x f32>");
+    return llvm::createStringError(
+        "@predict must return tensor<batch x classes x f32>");
   classes_ = logits.getDimSize(1);
   return llvm::Error::success();
 }

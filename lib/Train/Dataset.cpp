@@ -13,7 +13,6 @@
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/Path.h"
 
-
 using llvm::createStringError;
 using llvm::Expected;
 using llvm::StringRef;

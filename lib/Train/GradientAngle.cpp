@@ -101,9 +101,8 @@ std::vector<std::string> parameterNames(const CompiledStep &step) {
   for (const StepArgument &a : step.arguments()) {
     if (a.role != "weight")
       continue;
-    std::string name =
-        (a.layer.empty() ? "param" : a.layer) + "." +
-        (a.init == "zeros" ? "bias" : "weight");
+    std::string name = (a.layer.empty() ? "param" : a.layer) + "." +
+                       (a.init == "zeros" ? "bias" : "weight");
     unsigned k = seen[name]++;
     names.push_back(k ? name + "." + std::to_string(k) : name);
   }

@@ -44,8 +44,8 @@ llvm::Expected<std::vector<uint8_t>> readGzipFile(llvm::StringRef path) {
   // gzread also returns 0 at a premature end; gzerror tells which.
   const char *msg = gzerror(file.get(), &code);
   if (code != Z_OK && code != Z_STREAM_END)
-    return fileError(path, Twine("corrupt or truncated gzip data (") + msg +
-                               ")");
+    return fileError(path,
+                     Twine("corrupt or truncated gzip data (") + msg + ")");
   return bytes;
 }
 

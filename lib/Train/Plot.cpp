@@ -14,10 +14,6 @@ using llvm::Twine;
 
 namespace qtrain::train {
 namespace {
-llvm::Error error(const Twine &msg) {
-  return llvm::createStringError(llvm::inconvertibleErrorCode(), msg.str());
-}
-
 /// A gnuplot string literal.
 std::string quoted(llvm::StringRef s) {
   std::string out = "'";
@@ -31,13 +27,15 @@ llvm::Error plotCurves(llvm::ArrayRef<PlotRun> runs, llvm::StringRef png,
                        llvm::StringRef title) {
   auto gnuplot = llvm::sys::findProgramByName("gnuplot");
   if (!gnuplot)
-    return error("gnuplot not found (Debian's gnuplot-nox; "
-                 "./scripts/setup.sh installs it): no plot drawn");
+    return llvm::createStringError(
+        "gnuplot not found (Debian's gnuplot-nox; "
+        "./scripts/setup.sh installs it): no plot drawn");
   llvm::SmallString<128> script;
   int fd;
   if (std::error_code ec =
           llvm::sys::fs::createTemporaryFile("qtrain-plot", "gp", fd, script))
-    return error("cannot create a gnuplot script: " + ec.message());
+    return llvm::createStringError("cannot create a gnuplot script: " +
+                                   ec.message());
   llvm::FileRemover remover(script);
   {
     llvm::raw_fd_ostream os(fd, /*shouldClose=*/true);
@@ -57,9 +55,8 @@ llvm::Error plotCurves(llvm::ArrayRef<PlotRun> runs, llvm::StringRef png,
           bool dashed = c == 4;
           os << (r || c != *columns.begin() ? ", " : "")
              << quoted(runs[r].csvPath) << " using 1:" << c
-             << " with linespoints lc " << r + 1 << " dt "
-             << (dashed ? 2 : 1) << " title "
-             << (dashed ? "''" : quoted(runs[r].label));
+             << " with linespoints lc " << r + 1 << " dt " << (dashed ? 2 : 1)
+             << " title " << (dashed ? "''" : quoted(runs[r].label));
         }
       os << "\n";
     };
@@ -73,19 +70,20 @@ llvm::Error plotCurves(llvm::ArrayRef<PlotRun> runs, llvm::StringRef png,
   llvm::SmallString<128> log;
   if (std::error_code ec =
           llvm::sys::fs::createTemporaryFile("qtrain-plot", "log", log))
-    return error("cannot create a log file: " + ec.message());
+    return llvm::createStringError("cannot create a log file: " + ec.message());
   llvm::FileRemover logRemover(log);
   std::string message;
   llvm::StringRef argv[] = {*gnuplot, script};
-  std::optional<llvm::StringRef> redirects[] = {std::nullopt, llvm::StringRef(log),
-                                                llvm::StringRef(log)};
-  int rc = llvm::sys::ExecuteAndWait(*gnuplot, argv, std::nullopt, redirects,
-                                     0, 0, &message);
+  std::optional<llvm::StringRef> redirects[] = {
+      std::nullopt, llvm::StringRef(log), llvm::StringRef(log)};
+  int rc = llvm::sys::ExecuteAndWait(*gnuplot, argv, std::nullopt, redirects, 0,
+                                     0, &message);
   if (rc != 0) {
     auto output = llvm::MemoryBuffer::getFile(log);
-    return error("gnuplot failed (exit " + Twine(rc) + ")" +
-                 (message.empty() ? "" : ": " + message) +
-                 (output ? "\n" + (*output)->getBuffer() : ""));
+    return llvm::createStringError(
+        "gnuplot failed (exit " + Twine(rc) + ")" +
+        (message.empty() ? "" : ": " + message) +
+        (output ? "\n" + (*output)->getBuffer() : ""));
   }
   return llvm::Error::success();
 }

@@ -33,6 +33,10 @@ float streamSymmetricUnit(uint64_t runSeed, RunStream stream, uint64_t key,
   return float(bits) * 0x1p-23f - 1.0f;
 }
 
+int64_t roundingSeed(uint64_t runSeed, uint64_t globalStep) {
+  return int64_t(streamBits(runSeed, RunStream::Rounding, globalStep, 0));
+}
+
 std::vector<int64_t> shuffledOrder(uint64_t runSeed, uint64_t epoch,
                                    int64_t count) {
   std::vector<int64_t> order(count);

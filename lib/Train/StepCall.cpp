@@ -49,8 +49,7 @@ FunctionType prepareCall(ModuleOp module, llvm::StringRef name) {
 
 llvm::Expected<std::vector<HostTensor>>
 callTensors(ExecutionEngine &engine, llvm::StringRef name, FunctionType type,
-            std::vector<HostTensor> &args,
-            llvm::ArrayRef<HostTensor *> into) {
+            std::vector<HostTensor> &args, llvm::ArrayRef<HostTensor *> into) {
   // Descriptor words: base, data, offset, sizes[r], strides[r].
   auto words = [](size_t rank) { return 3 + 2 * rank; };
   std::vector<std::vector<int64_t>> descriptors;
@@ -119,8 +118,7 @@ callTensors(ExecutionEngine &engine, llvm::StringRef name, FunctionType type,
     auto *base = reinterpret_cast<void *>(results[at]);
     bool isArgument = aliasesArgument(base);
     size_t index = out.size();
-    HostTensor *target =
-        inPlace && index < into.size() ? into[index] : nullptr;
+    HostTensor *target = inPlace && index < into.size() ? into[index] : nullptr;
     if (target && !shared(base)) {
       // Adopt the buffer: the elements start at the descriptor's data
       // pointer plus its offset; the allocation is freed from its base.
@@ -137,17 +135,16 @@ callTensors(ExecutionEngine &engine, llvm::StringRef name, FunctionType type,
       if (contiguous) {
         char *data = reinterpret_cast<char *>(results[at + 1]) +
                      results[at + 2] * h.elementBytes();
-        h.external = std::shared_ptr<void>(data, [base](void *) {
-          std::free(base);
-        });
+        h.external =
+            std::shared_ptr<void>(data, [base](void *) { std::free(base); });
         *target = std::move(h);
         out.emplace_back();
         at += words(rank);
         continue;
       }
     }
-    HostTensor h = target && !target->external ? std::move(*target)
-                                                 : HostTensor::zeros(t);
+    HostTensor h =
+        target && !target->external ? std::move(*target) : HostTensor::zeros(t);
     size_t rank = h.shape.size();
     size_t bytes = h.elementBytes();
     auto *data =
@@ -171,8 +168,8 @@ callTensors(ExecutionEngine &engine, llvm::StringRef name, FunctionType type,
                     data + off * bytes, bytes);
       }
     }
-    if (!isArgument && std::find(toFree.begin(), toFree.end(), base) ==
-                           toFree.end())
+    if (!isArgument &&
+        std::find(toFree.begin(), toFree.end(), base) == toFree.end())
       toFree.push_back(base);
     if (target) {
       *target = std::move(h);

@@ -24,10 +24,6 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-llvm::Error error(const Twine &msg) {
-  return llvm::createStringError(llvm::inconvertibleErrorCode(), msg.str());
-}
-
 /// Keys of the configuration that a resumed run may change.
 bool mayChangeOnResume(llvm::StringRef key, const json::Object &config) {
   if (key == "epochs")
@@ -51,22 +47,22 @@ llvm::Error checkSameConfig(const json::Object &saved,
         os << *v;
       return s;
     };
-    diff += ("\n  " + key + ": checkpoint " + show(a) + ", now " + show(b))
-                .str();
+    diff +=
+        ("\n  " + key + ": checkpoint " + show(a) + ", now " + show(b)).str();
   };
   for (const auto &kv : saved) {
     const json::Value *other = now.get(kv.first);
-    if ((!other || *other != kv.second) &&
-        !mayChangeOnResume(kv.first, now))
+    if ((!other || *other != kv.second) && !mayChangeOnResume(kv.first, now))
       note(kv.first, &kv.second, other);
   }
   for (const auto &kv : now)
     if (!saved.get(kv.first))
       note(kv.first, nullptr, &kv.second);
   if (!diff.empty())
-    return error("the checkpoint was written by a run of another "
-                 "configuration:" +
-                 diff);
+    return llvm::createStringError(
+        "the checkpoint was written by a run of another "
+        "configuration:" +
+        diff);
   return llvm::Error::success();
 }
 
@@ -145,7 +141,7 @@ llvm::Error writeCsv(const TrainOptions &options,
     std::error_code ec;
     os = std::make_unique<llvm::raw_fd_ostream>(path, ec);
     if (ec)
-      return error(path + ": " + ec.message());
+      return llvm::createStringError(path + ": " + ec.message());
     return llvm::Error::success();
   };
   if (!options.csvPath.empty()) {
@@ -263,13 +259,14 @@ llvm::Expected<RunResult> train(CompiledStep &step, const Dataset &trainSet,
                                 const Checkpoint *resume) {
   const int64_t batch = step.batch(), features = step.features();
   if (trainSet.features() != features || testSet.features() != features)
-    return error("the step takes " + Twine(features) +
-                 " values per example, the data has " +
-                 Twine(trainSet.features()));
+    return llvm::createStringError("the step takes " + Twine(features) +
+                                   " values per example, the data has " +
+                                   Twine(trainSet.features()));
   const int64_t stepsPerEpoch = trainSet.count / batch;
   if (stepsPerEpoch == 0)
-    return error("the training set (" + Twine(trainSet.count) +
-                 " examples) holds no full batch of " + Twine(batch));
+    return llvm::createStringError(
+        "the training set (" + Twine(trainSet.count) +
+        " examples) holds no full batch of " + Twine(batch));
 
   std::vector<HostTensor> args = step.initialArguments(options.seed);
   Checkpoint state;
@@ -279,19 +276,20 @@ llvm::Expected<RunResult> train(CompiledStep &step, const Dataset &trainSet,
       return std::move(err);
     std::vector<unsigned> wanted = step.stateArguments();
     if (resume->tensors.size() != wanted.size())
-      return error("the checkpoint holds " + Twine(resume->tensors.size()) +
-                   " tensors, the step has " + Twine(wanted.size()) +
-                   " state arguments");
+      return llvm::createStringError("the checkpoint holds " +
+                                     Twine(resume->tensors.size()) +
+                                     " tensors, the step has " +
+                                     Twine(wanted.size()) + " state arguments");
     for (size_t k = 0; k < wanted.size(); ++k) {
       const CheckpointTensor &t = resume->tensors[k];
       HostTensor &into = args[wanted[k]];
       if (t.argument != wanted[k] || t.value.shape != into.shape ||
           t.value.isInt != into.isInt || t.value.isI64 != into.isI64 ||
           t.value.isScalar != into.isScalar)
-        return error("checkpoint tensor " + Twine(k) + " (argument " +
-                     Twine(t.argument) +
-                     ") does not match the step's state argument " +
-                     Twine(wanted[k]));
+        return llvm::createStringError(
+            "checkpoint tensor " + Twine(k) + " (argument " +
+            Twine(t.argument) + ") does not match the step's state argument " +
+            Twine(wanted[k]));
       into = t.value;
     }
     state.position = resume->position;
@@ -303,8 +301,8 @@ llvm::Expected<RunResult> train(CompiledStep &step, const Dataset &trainSet,
       return llvm::Error::success();
     state.tensors.clear();
     for (unsigned i : step.stateArguments())
-      state.tensors.push_back({i, step.arguments()[i].role,
-                               step.arguments()[i].layer, args[i]});
+      state.tensors.push_back(
+          {i, step.arguments()[i].role, step.arguments()[i].layer, args[i]});
     llvm::Error err = writeCheckpoint(options.checkpointPath, state);
     state.tensors.clear();
     return err;
@@ -319,9 +317,8 @@ llvm::Expected<RunResult> train(CompiledStep &step, const Dataset &trainSet,
   while (pos.epoch < options.epochs) {
     std::vector<int64_t> order =
         shuffledOrder(options.seed, pos.epoch, trainSet.count);
-    const double lrEpochStart =
-        learningRateAt(options, pos.epoch, pos.epoch * stepsPerEpoch,
-                       stepsPerEpoch);
+    const double lrEpochStart = learningRateAt(
+        options, pos.epoch, pos.epoch * stepsPerEpoch, stepsPerEpoch);
     for (; pos.stepInEpoch < stepsPerEpoch; ++pos.stepInEpoch) {
       auto start = Clock::now();
       HostTensor &x = args[step.inputArgument()];
@@ -332,18 +329,18 @@ llvm::Expected<RunResult> train(CompiledStep &step, const Dataset &trainSet,
                     features * sizeof(float));
         y.i32[b] = trainSet.labels[e];
       }
-      args[step.learningRateArgument()].f32[0] = float(learningRateAt(
-          options, pos.epoch, pos.globalStep, stepsPerEpoch));
+      args[step.learningRateArgument()].f32[0] = float(
+          learningRateAt(options, pos.epoch, pos.globalStep, stepsPerEpoch));
       if (auto s = step.seedArgument())
-        args[*s].scalar = int64_t(
-            streamBits(options.seed, RunStream::Rounding, pos.globalStep, 0));
+        args[*s].scalar = roundingSeed(options.seed, pos.globalStep);
       auto loss = step.step(args);
       if (!loss)
         return loss.takeError();
       if (!std::isfinite(*loss))
-        return error("the loss is " + Twine(std::to_string(*loss)) + " at step " +
-                     Twine(pos.globalStep) + " (epoch " + Twine(pos.epoch + 1) +
-                     "): training diverged");
+        return llvm::createStringError(
+            "the loss is " + Twine(std::to_string(*loss)) + " at step " +
+            Twine(pos.globalStep) + " (epoch " + Twine(pos.epoch + 1) +
+            "): training diverged");
       double seconds =
           std::chrono::duration<double>(Clock::now() - start).count();
       pos.epochLossSum += *loss;
@@ -398,8 +395,7 @@ llvm::Expected<RunResult> train(CompiledStep &step, const Dataset &trainSet,
       std::copy(trainSet.labels.begin(), trainSet.labels.begin() + batch,
                 y.i32.begin());
       if (auto s = step.seedArgument())
-        probe[*s].scalar = int64_t(
-            streamBits(options.seed, RunStream::Rounding, pos.globalStep, 0));
+        probe[*s].scalar = roundingSeed(options.seed, pos.globalStep);
       auto angles = gradientAngles(step, *options.angleReference, probe);
       if (!angles)
         return angles.takeError();
@@ -426,10 +422,10 @@ llvm::Expected<RunResult> train(CompiledStep &step, const Dataset &trainSet,
     historySeconds += r.epochSeconds;
     historySteps += r.steps;
   }
-  result.stepsPerSecond =
-      secondsThisProcess > 0 ? stepsThisProcess / secondsThisProcess
-      : historySeconds > 0   ? historySteps / historySeconds
-                             : 0;
+  result.stepsPerSecond = secondsThisProcess > 0
+                              ? stepsThisProcess / secondsThisProcess
+                          : historySeconds > 0 ? historySteps / historySeconds
+                                               : 0;
   return result;
 }
 

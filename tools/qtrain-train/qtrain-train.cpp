@@ -38,9 +38,10 @@ namespace json = llvm::json;
 namespace {
 cl::OptionCategory category("qtrain-train options");
 
-cl::opt<std::string> input(cl::Positional, cl::desc("<model: mlp | lenet | "
-                                                    "resnet, or a .mlir "
-                                                    "training step>"),
+cl::opt<std::string> input(cl::Positional,
+                           cl::desc("<model: mlp | lenet | "
+                                    "resnet, or a .mlir "
+                                    "training step>"),
                            cl::cat(category));
 cl::list<std::string> recipes(
     "recipe",
@@ -86,7 +87,8 @@ cl::opt<uint64_t> seed("seed",
                        cl::desc("Seeds every random choice: initialisation, "
                                 "shuffling, stochastic rounding"),
                        cl::init(1), cl::cat(category));
-cl::opt<std::string> dataDir("data", cl::desc("Directory of the gzip IDX files"),
+cl::opt<std::string> dataDir("data",
+                             cl::desc("Directory of the gzip IDX files"),
                              cl::init(kDefaultDataDir.str()),
                              cl::cat(category));
 cl::opt<int64_t> trainLimit("train-limit",
@@ -119,9 +121,10 @@ cl::opt<std::string> targetCpu("target-cpu",
                                cl::desc("LLVM CPU for the JIT (default: "
                                         "this machine; e.g. x86-64-v3)"),
                                cl::cat(category));
-cl::opt<std::string> targetFeatures(
-    "target-features", cl::desc("Feature changes for the JIT (+avx512f)"),
-    cl::cat(category));
+cl::opt<std::string>
+    targetFeatures("target-features",
+                   cl::desc("Feature changes for the JIT (+avx512f)"),
+                   cl::cat(category));
 cl::opt<int64_t> tileElements(
     "tile-elements",
     cl::desc("Elements per parallel tile of the CPU code (0: one thread)"),
@@ -190,14 +193,10 @@ int describeCheckpoint(StringRef path) {
   }
   for (const CheckpointTensor &t : c->tensors) {
     const HostTensor &h = t.value;
-    ArrayRef<uint8_t> bytes(
-        static_cast<const uint8_t *>(h.isScalar ? (const void *)&h.scalar
-                                                : h.data()),
-        h.bytes());
+    ArrayRef<uint8_t> bytes(static_cast<const uint8_t *>(h.data()), h.bytes());
     outs() << "argument " << t.argument << " " << t.role
            << (t.layer.empty() ? "" : " " + t.layer) << " ["
-           << join(map_range(h.shape, [](int64_t d) { return itostr(d); }),
-                   "x")
+           << join(map_range(h.shape, [](int64_t d) { return itostr(d); }), "x")
            << "] " << format_hex(xxh3_64bits(bytes), 18) << "\n";
   }
   return 0;
@@ -273,9 +272,8 @@ int main(int argc, char **argv) {
         {"loss", loss.getNumOccurrences()}};
     for (auto [name, occurrences] : modelOptions)
       if (occurrences)
-        return fail("--" + name +
-                    " is for models; the training step file " + input +
-                    " fixes its own");
+        return fail("--" + name + " is for models; the training step file " +
+                    input + " fixes its own");
     auto buffer = MemoryBuffer::getFile(input);
     if (!buffer)
       return fail(input + ": " + buffer.getError().message());
@@ -330,28 +328,27 @@ int main(int argc, char **argv) {
       os << (*step)->quantizedModule() << "\n";
     }
 
-    json::Object config{{"source", input.getValue()},
-                        {"source_hash", sourceHash},
-                        {"recipe", recipe},
-                        {"batch", (*step)->batch()},
-                        {"momentum", momentum.getValue()},
-                        {"weight_decay", weightDecay.getValue()},
-                        {"hidden", json::Array(std::vector<int64_t>(
-                                       hidden.begin(), hidden.end()))},
-                        {"loss", int64_t(loss.getValue())},
-                        {"seed", int64_t(seed.getValue())},
-                        {"lr", lr.getValue()},
-                        {"lr_schedule", schedule == LrSchedule::Constant
-                                            ? "constant"
-                                        : schedule == LrSchedule::Step
-                                            ? "step"
-                                            : "cosine"},
-                        {"lr_step_epochs", lrStepEpochs.getValue()},
-                        {"lr_gamma", lrGamma.getValue()},
-                        {"epochs", epochs.getValue()},
-                        {"train_limit", trainLimit.getValue()},
-                        {"test_limit", testLimit.getValue()},
-                        {"gradient_angle_vs", angleReference.getValue()}};
+    json::Object config{
+        {"source", input.getValue()},
+        {"source_hash", sourceHash},
+        {"recipe", recipe},
+        {"batch", (*step)->batch()},
+        {"momentum", momentum.getValue()},
+        {"weight_decay", weightDecay.getValue()},
+        {"hidden",
+         json::Array(std::vector<int64_t>(hidden.begin(), hidden.end()))},
+        {"loss", int64_t(loss.getValue())},
+        {"seed", int64_t(seed.getValue())},
+        {"lr", lr.getValue()},
+        {"lr_schedule", schedule == LrSchedule::Constant ? "constant"
+                        : schedule == LrSchedule::Step   ? "step"
+                                                         : "cosine"},
+        {"lr_step_epochs", lrStepEpochs.getValue()},
+        {"lr_gamma", lrGamma.getValue()},
+        {"epochs", epochs.getValue()},
+        {"train_limit", trainLimit.getValue()},
+        {"test_limit", testLimit.getValue()},
+        {"gradient_angle_vs", angleReference.getValue()}};
 
     TrainOptions options;
     options.epochs = epochs;
@@ -384,8 +381,8 @@ int main(int argc, char **argv) {
       auto c = readCheckpoint(options.checkpointPath);
       if (!c)
         return fail(toString(c.takeError()) + " (--resume reads the "
-                                               "checkpoint of the same run "
-                                               "in --out)");
+                                              "checkpoint of the same run "
+                                              "in --out)");
       checkpoint = std::move(*c);
     }
     auto result = train(**step, *trainSet, *testSet, options, config,
@@ -403,8 +400,8 @@ int main(int argc, char **argv) {
 
   if (plot && !plotRuns.empty()) {
     std::string png = outDir + "/" + modelStem + "-s" + utostr(seed) + ".png";
-    if (auto err = plotCurves(plotRuns, png, modelStem + ", seed " +
-                                                 utostr(seed)))
+    if (auto err =
+            plotCurves(plotRuns, png, modelStem + ", seed " + utostr(seed)))
       WithColor::warning(errs(), "qtrain-train")
           << toString(std::move(err)) << "\n";
     else if (progressStyle != ProgressStyle::Quiet)
@@ -433,8 +430,7 @@ int main(int argc, char **argv) {
            << " epochs=" << f.result.history.size() << " steps=" << steps
            << format(" test_accuracy=%.2f test_loss=%.4f "
                      "steps_per_second=%.1f\n",
-                     last.testAccuracy, last.testLoss,
-                     f.result.stepsPerSecond);
+                     last.testAccuracy, last.testLoss, f.result.stepsPerSecond);
   }
   return 0;
 }

@@ -1,4 +1,5 @@
-//===- CheckpointTest.cpp - Checkpoints round-trip and refuse damage --------===//
+//===- CheckpointTest.cpp - Checkpoints round-trip and refuse damage
+//--------===//
 
 #include "qtrain/Train/Checkpoint.h"
 
@@ -77,9 +78,7 @@ TEST(Checkpoint, RoundTripsBitForBit) {
     EXPECT_EQ(back->tensors[k].argument, c.tensors[k].argument);
     EXPECT_EQ(a.shape, b.shape);
     ASSERT_EQ(a.bytes(), b.bytes());
-    const void *pa = a.isScalar ? (const void *)&a.scalar : a.data();
-    const void *pb = b.isScalar ? (const void *)&b.scalar : b.data();
-    EXPECT_EQ(std::memcmp(pa, pb, a.bytes()), 0) << "tensor " << k;
+    EXPECT_EQ(std::memcmp(a.data(), b.data(), a.bytes()), 0) << "tensor " << k;
   }
   llvm::sys::fs::remove(path);
 }

@@ -1,4 +1,5 @@
-//===- DatasetTest.cpp - IDX files: what is read, what is refused ----------===//
+//===- DatasetTest.cpp - IDX files: what is read, what is refused
+//----------===//
 
 #include "qtrain/Train/Dataset.h"
 
@@ -66,9 +67,9 @@ TEST_F(IdxDir, ReadsImagesAndLabels) {
 
 TEST_F(IdxDir, RefusesWhatIsNotAnImageSet) {
   write("a.gz", idx(0x0D, {4}, 16)); // floats
-  EXPECT_NE(error(readIdxFile(path("a.gz")).takeError())
-                .find("only unsigned bytes"),
-            std::string::npos);
+  EXPECT_NE(
+      error(readIdxFile(path("a.gz")).takeError()).find("only unsigned bytes"),
+      std::string::npos);
   write("b.gz", idx(8, {2, 2}, 3)); // one byte short
   EXPECT_NE(error(readIdxFile(path("b.gz")).takeError())
                 .find("IDX payload of 3 bytes, the header says 4"),

@@ -1,4 +1,5 @@
-//===- RunRandomTest.cpp - A run's random streams ---------------------------===//
+//===- RunRandomTest.cpp - A run's random streams
+//---------------------------===//
 
 #include "qtrain/Train/RunRandom.h"
 
@@ -61,7 +62,8 @@ TEST(RunRandom, StreamsAreIndependentOfEachOther) {
             streamSeed(1, RunStream::Shuffle, 0));
   EXPECT_NE(streamSeed(1, RunStream::Rounding, 5),
             streamSeed(1, RunStream::Rounding, 6));
-  EXPECT_NE(streamSeed(1, RunStream::Init, 2), streamSeed(2, RunStream::Init, 2));
+  EXPECT_NE(streamSeed(1, RunStream::Init, 2),
+            streamSeed(2, RunStream::Init, 2));
   EXPECT_EQ(streamBits(9, RunStream::Rounding, 4, 0),
             streamBits(9, RunStream::Rounding, 4, 0));
 }

@@ -44,9 +44,8 @@ llvm::Expected<IdxFile> readIdxFile(llvm::StringRef path);
 /// Reads `<dir>/<split>-images-idx3-ubyte.gz` and
 /// `<dir>/<split>-labels-idx1-ubyte.gz` (split: "train" or "t10k"); keeps the
 /// first `limit` examples when `limit` > 0. `classes` bounds the labels.
-llvm::Expected<Dataset> readIdxSplit(llvm::StringRef dir,
-                                     llvm::StringRef split, int64_t limit = 0,
-                                     int64_t classes = 10);
+llvm::Expected<Dataset> readIdxSplit(llvm::StringRef dir, llvm::StringRef split,
+                                     int64_t limit = 0, int64_t classes = 10);
 
 } // namespace qtrain::train
 

@@ -1,4 +1,5 @@
-//===- GradientAngle.h - Weight-gradient angles between two steps -*- C++ -*-===//
+//===- GradientAngle.h - Weight-gradient angles between two steps -*- C++
+//-*-===//
 //
 // The DGA paper's error metric in a training run: the angle between the
 // weight gradients that two compilations of a step (two recipes, e.g. FP12

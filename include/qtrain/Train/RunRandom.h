@@ -32,6 +32,11 @@ uint32_t streamBits(uint64_t runSeed, RunStream stream, uint64_t key,
 float streamSymmetricUnit(uint64_t runSeed, RunStream stream, uint64_t key,
                           uint64_t index);
 
+/// The stochastic-rounding seed of step `globalStep` (the step's i64
+/// argument; its quantize sites add n * 2^40): 32 bits of the rounding
+/// stream.
+int64_t roundingSeed(uint64_t runSeed, uint64_t globalStep);
+
 /// The order of `count` examples in `epoch` (Fisher-Yates).
 std::vector<int64_t> shuffledOrder(uint64_t runSeed, uint64_t epoch,
                                    int64_t count);

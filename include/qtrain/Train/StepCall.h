@@ -1,4 +1,5 @@
-//===- StepCall.h - Call a JIT-compiled function on host tensors -*- C++ -*-===//
+//===- StepCall.h - Call a JIT-compiled function on host tensors -*- C++
+//-*-===//
 //
 // Calls a function of ranked tensors of f32 / i32 / i64 (and i64 scalars)
 // through its C interface, with any number of arguments and results. The
@@ -43,11 +44,13 @@ struct HostTensor {
       n *= d;
     return n;
   }
+  /// The elements' bytes (`bytes()` of them); a scalar's value.
   void *data() {
-    return external ? external.get()
-           : isI64  ? (void *)i64.data()
-           : isInt  ? (void *)i32.data()
-                    : (void *)f32.data();
+    return isScalar   ? (void *)&scalar
+           : external ? external.get()
+           : isI64    ? (void *)i64.data()
+           : isInt    ? (void *)i32.data()
+                      : (void *)f32.data();
   }
   /// The elements as T (float, int32_t or int64_t, as the type says).
   template <typename T> T *values() { return static_cast<T *>(data()); }
