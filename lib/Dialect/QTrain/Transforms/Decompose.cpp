@@ -9,9 +9,10 @@
 //     backward_data    W^T[C, F*KH*KW]   x col(dy)[F*KH*KW, N*H*W]
 //     backward_weight  dy[F, N*OH*OW]    x col(x)[N*OH*OW, C*KH*KW]
 //
-//   The matrices are tensor.generate ops, the product a qtrain.matmul with
-//   the op's accumulation, and a last tensor.generate moves it into the
-//   result. numerics::conv2d builds the same matrices; the differential
+//   The matrices are tensor.generate ops over the multi-indices of their
+//   rows and columns (rank 4 to 6), collapsed to two dimensions; the
+//   product is a qtrain.matmul with the op's accumulation, and a last
+//   tensor.generate moves it into the result. numerics::conv2d builds the same matrices; the differential
 //   test compares every bit.
 // - delayed_scale is the new window, qtrain.amax and qtrain.select_scale
 //   (numerics::delayedScale).
@@ -111,18 +112,31 @@ private:
   Location loc;
 };
 
-/// A tensor<?x?xf32> of `rows` x `cols` whose element (i, j) is `body(i, j)`.
+/// A tensor<?x?xf32> whose rows are the row-major multi-indices of
+/// `rowSizes` and whose columns those of `colSizes`; the element at row
+/// (r...) and column (c...) is `body(r..., c...)`. It is generated at the
+/// full rank and collapsed to two dimensions, so no index is recovered by
+/// division and the innermost loop walks the last column index.
 Value generateMatrix(
-    OpBuilder &b, Location loc, Value rows, Value cols,
-    function_ref<Value(const IndexBuilder &, Value, Value)> body) {
-  auto type = RankedTensorType::get(
-      {ShapedType::kDynamic, ShapedType::kDynamic}, b.getF32Type());
-  return tensor::GenerateOp::create(
-      b, loc, type, ValueRange{rows, cols},
-      [&](OpBuilder &gb, Location gl, ValueRange idx) {
+    OpBuilder &b, Location loc, ArrayRef<Value> rowSizes,
+    ArrayRef<Value> colSizes,
+    function_ref<Value(const IndexBuilder &, ValueRange, ValueRange)> body) {
+  SmallVector<Value> sizes(rowSizes);
+  llvm::append_range(sizes, colSizes);
+  SmallVector<int64_t> shape(sizes.size(), ShapedType::kDynamic);
+  auto type = RankedTensorType::get(shape, b.getF32Type());
+  size_t rows = rowSizes.size();
+  Value full = tensor::GenerateOp::create(
+      b, loc, type, sizes, [&](OpBuilder &gb, Location gl, ValueRange idx) {
         IndexBuilder g(gb, gl);
-        tensor::YieldOp::create(gb, gl, body(g, idx[0], idx[1]));
+        tensor::YieldOp::create(
+            gb, gl, body(g, idx.take_front(rows), idx.drop_front(rows)));
       });
+  ReassociationIndices rowDims, colDims;
+  for (size_t d = 0; d < sizes.size(); ++d)
+    (d < rows ? rowDims : colDims).push_back(d);
+  return tensor::CollapseShapeOp::create(
+      b, loc, full, ArrayRef<ReassociationIndices>{rowDims, colDims});
 }
 
 /// Whether the sizes the operands do not give follow from the result type:
@@ -191,7 +205,6 @@ struct DecomposeConv2D : OpRewritePattern<Conv2DOp> {
     if (!OW)
       OW = extent(W, pad[2], pad[3], KW, dil[1], st[1]);
 
-    Value KK = ix.mul(KH, KW);
     // x[n, c, oh * sh - pt + kh * dh, ow * sw - pl + kw * dw], +0 outside.
     auto tap = [&](const IndexBuilder &g, Value n, Value c, Value oh, Value ow,
                    Value kh, Value kw) {
@@ -202,42 +215,43 @@ struct DecomposeConv2D : OpRewritePattern<Conv2DOp> {
       Value valid = g.land(g.inRange(h, H), g.inRange(ww, W));
       return g.readOrZero(x, {n, c, h, ww}, {N, C, H, W}, valid);
     };
+    // Each matrix is generated over the multi-indices that name its rows
+    // and columns (generateMatrix); the comments give them.
     Value a, bm, rows;
     switch (op.getKind()) {
     case ConvKind::Forward: {
       rows = F;
-      Value k = ix.mul(C, KK), cols = ix.mul(N, ix.mul(OH, OW));
-      a = generateMatrix(rw, loc, F, k,
-                         [&](const IndexBuilder &g, Value f, Value kk) {
-                           Value c = g.div(kk, KK), r = g.rem(kk, KK);
-                           return g.read(w, {f, c, g.div(r, KW), g.rem(r, KW)});
-                         });
+      // a[f, (c, kh, kw)] = w[f, c, kh, kw]
+      a = generateMatrix(
+          rw, loc, {F}, {C, KH, KW},
+          [&](const IndexBuilder &g, ValueRange r, ValueRange k) {
+            return g.read(w, {r[0], k[0], k[1], k[2]});
+          });
+      // bm[(c, kh, kw), (n, oh, ow)] = tap
       bm = generateMatrix(
-          rw, loc, k, cols, [&](const IndexBuilder &g, Value kk, Value j) {
-            Value c = g.div(kk, KK), r = g.rem(kk, KK);
-            Value P = g.mul(OH, OW), n = g.div(j, P), q = g.rem(j, P);
-            return tap(g, n, c, g.div(q, OW), g.rem(q, OW), g.div(r, KW),
-                       g.rem(r, KW));
+          rw, loc, {C, KH, KW}, {N, OH, OW},
+          [&](const IndexBuilder &g, ValueRange k, ValueRange j) {
+            return tap(g, j[0], k[0], j[1], j[2], k[1], k[2]);
           });
       break;
     }
     case ConvKind::BackwardData: {
       rows = C;
-      Value k = ix.mul(F, KK), cols = ix.mul(N, ix.mul(H, W));
-      a = generateMatrix(rw, loc, C, k,
-                         [&](const IndexBuilder &g, Value c, Value kk) {
-                           Value f = g.div(kk, KK), r = g.rem(kk, KK);
-                           return g.read(w, {f, c, g.div(r, KW), g.rem(r, KW)});
-                         });
+      // a[c, (f, kh, kw)] = w[f, c, kh, kw]
+      a = generateMatrix(
+          rw, loc, {C}, {F, KH, KW},
+          [&](const IndexBuilder &g, ValueRange r, ValueRange k) {
+            return g.read(w, {k[0], r[0], k[1], k[2]});
+          });
+      // bm[(f, kh, kw), (n, h, w)] = dy[n, f, th / sh, tw / sw] with
+      // th = h + pt - kh * dh (tw alike) when both divide exactly and are
+      // in range, else +0.
       bm = generateMatrix(
-          rw, loc, k, cols, [&](const IndexBuilder &g, Value kk, Value j) {
+          rw, loc, {F, KH, KW}, {N, H, W},
+          [&](const IndexBuilder &g, ValueRange k, ValueRange j) {
             using P = arith::CmpIPredicate;
-            Value f = g.div(kk, KK), r = g.rem(kk, KK);
-            Value kh = g.div(r, KW), kw = g.rem(r, KW);
-            Value HW = g.mul(H, W), n = g.div(j, HW), q = g.rem(j, HW);
-            Value h = g.div(q, W), ww = g.rem(q, W);
-            // dy[n, f, th / sh, tw / sw] when both divide exactly and are
-            // in range.
+            Value f = k[0], kh = k[1], kw = k[2];
+            Value n = j[0], h = j[1], ww = j[2];
             Value th = g.sub(g.add(h, g.c(pad[0])), g.mul(kh, g.c(dil[0])));
             Value tw = g.sub(g.add(ww, g.c(pad[2])), g.mul(kw, g.c(dil[1])));
             Value thc = g.smax(th, g.c(0));
@@ -255,19 +269,18 @@ struct DecomposeConv2D : OpRewritePattern<Conv2DOp> {
     }
     case ConvKind::BackwardWeight: {
       rows = F;
-      Value P = ix.mul(OH, OW), k = ix.mul(N, P), cols = ix.mul(C, KK);
+      // a[f, (n, oh, ow)] = dy[n, f, oh, ow]
       a = generateMatrix(
-          rw, loc, F, k, [&](const IndexBuilder &g, Value f, Value kk) {
-            Value n = g.div(kk, P), q = g.rem(kk, P);
-            return g.read(dy, {n, f, g.div(q, OW), g.rem(q, OW)});
+          rw, loc, {F}, {N, OH, OW},
+          [&](const IndexBuilder &g, ValueRange r, ValueRange k) {
+            return g.read(dy, {k[0], r[0], k[1], k[2]});
           });
-      bm = generateMatrix(rw, loc, k, cols,
-                          [&](const IndexBuilder &g, Value kk, Value j) {
-                            Value n = g.div(kk, P), q = g.rem(kk, P);
-                            Value c = g.div(j, KK), r = g.rem(j, KK);
-                            return tap(g, n, c, g.div(q, OW), g.rem(q, OW),
-                                       g.div(r, KW), g.rem(r, KW));
-                          });
+      // bm[(n, oh, ow), (c, kh, kw)] = tap
+      bm = generateMatrix(
+          rw, loc, {N, OH, OW}, {C, KH, KW},
+          [&](const IndexBuilder &g, ValueRange k, ValueRange j) {
+            return tap(g, k[0], j[0], k[1], k[2], j[1], j[2]);
+          });
       break;
     }
     }

@@ -1,21 +1,24 @@
 // RUN: qtrain-opt %s --split-input-file --qtrain-decompose | FileCheck %s
 
-// conv2d: im2col matrices (tensor.generate), one qtrain.matmul with the op's
+// conv2d: im2col matrices (tensor.generate over the multi-indices of rows
+// and columns, collapsed to two dimensions), one qtrain.matmul with the op's
 // accumulation, and the product moved into the NCHW result.
 
 // CHECK-LABEL: func.func @conv_forward
 // CHECK-SAME: (%[[X:.*]]: tensor<2x3x8x8xf32>, %[[W:.*]]: tensor<4x3x3x3xf32>)
 // CHECK-NOT: qtrain.conv2d
 // The filter as W[F, C*KH*KW].
-// CHECK: %[[A:.*]] = tensor.generate
+// CHECK: %[[WG:.*]] = tensor.generate
 // CHECK: tensor.extract %[[W]]
-// CHECK: } : tensor<?x?xf32>
-// col(x)[C*KH*KW, N*OH*OW]: guarded reads of x, +0 outside.
-// CHECK: %[[B:.*]] = tensor.generate
+// CHECK: } : tensor<?x?x?x?xf32>
+// CHECK: %[[A:.*]] = tensor.collapse_shape %[[WG]] {{\[\[}}0], [1, 2, 3]] : tensor<?x?x?x?xf32> into tensor<?x?xf32>
+// col(x)[(C, KH, KW), (N, OH, OW)]: guarded reads of x, +0 outside.
+// CHECK: %[[XG:.*]] = tensor.generate
 // CHECK: %[[ZERO:.*]] = arith.constant 0.000000e+00 : f32
 // CHECK: %[[TAP:.*]] = tensor.extract %[[X]]
 // CHECK: arith.select %{{.*}}, %[[TAP]], %[[ZERO]] : f32
-// CHECK: } : tensor<?x?xf32>
+// CHECK: } : tensor<?x?x?x?x?x?xf32>
+// CHECK: %[[B:.*]] = tensor.collapse_shape %[[XG]] {{\[\[}}0, 1, 2], [3, 4, 5]] : tensor<?x?x?x?x?x?xf32> into tensor<?x?xf32>
 // CHECK: %[[P:.*]] = qtrain.matmul %[[A]], %[[B]] {accumulation = #qtrain.accum<#qtrain.fp<fp12_dga>, efficient_dga>} : tensor<?x?xf32>, tensor<?x?xf32> -> tensor<?x?xf32>
 // CHECK: %[[Y:.*]] = tensor.generate {
 // CHECK: tensor.extract %[[P]]
@@ -52,10 +55,14 @@ func.func @conv_forward_dynamic(%x: tensor<?x3x?x?xf32>, %w: tensor<4x3x3x3xf32>
 // CHECK-LABEL: func.func @conv_backward_data
 // CHECK-SAME: (%[[DY:.*]]: tensor<2x4x4x4xf32>, %[[W:.*]]: tensor<4x3x3x3xf32>)
 // CHECK-NOT: qtrain.conv2d
-// CHECK: %[[A:.*]] = tensor.generate
+// CHECK: tensor.generate
 // CHECK: tensor.extract %[[W]]
-// CHECK: %[[B:.*]] = tensor.generate
+// CHECK: } : tensor<?x?x?x?xf32>
+// CHECK: %[[A:.*]] = tensor.collapse_shape %{{.*}} {{\[\[}}0], [1, 2, 3]]
+// CHECK: tensor.generate
 // CHECK: tensor.extract %[[DY]]
+// CHECK: } : tensor<?x?x?x?x?x?xf32>
+// CHECK: %[[B:.*]] = tensor.collapse_shape %{{.*}} {{\[\[}}0, 1, 2], [3, 4, 5]]
 // CHECK: %[[P:.*]] = qtrain.matmul %[[A]], %[[B]] : tensor<?x?xf32>, tensor<?x?xf32> -> tensor<?x?xf32>
 // CHECK: %[[Y:.*]] = tensor.generate {
 // CHECK: } : tensor<2x3x8x8xf32>
@@ -75,10 +82,14 @@ func.func @conv_backward_data(%dy: tensor<2x4x4x4xf32>, %w: tensor<4x3x3x3xf32>)
 // CHECK-LABEL: func.func @conv_backward_weight
 // CHECK-SAME: (%[[X:.*]]: tensor<2x3x8x8xf32>, %[[DY:.*]]: tensor<2x4x4x4xf32>)
 // CHECK-NOT: qtrain.conv2d
-// CHECK: %[[A:.*]] = tensor.generate
+// CHECK: tensor.generate
 // CHECK: tensor.extract %[[DY]]
-// CHECK: %[[B:.*]] = tensor.generate
+// CHECK: } : tensor<?x?x?x?xf32>
+// CHECK: %[[A:.*]] = tensor.collapse_shape %{{.*}} {{\[\[}}0], [1, 2, 3]]
+// CHECK: tensor.generate
 // CHECK: tensor.extract %[[X]]
+// CHECK: } : tensor<?x?x?x?x?x?xf32>
+// CHECK: %[[B:.*]] = tensor.collapse_shape %{{.*}} {{\[\[}}0, 1, 2], [3, 4, 5]]
 // CHECK: %[[P:.*]] = qtrain.matmul %[[A]], %[[B]] {accumulation = #qtrain.accum<#qtrain.fp<fp16_dga>, static, group = 16>} : tensor<?x?xf32>, tensor<?x?xf32> -> tensor<?x?xf32>
 // CHECK: %[[Y:.*]] = tensor.generate {
 // CHECK: tensor.extract %[[P]]
