@@ -333,10 +333,17 @@ def make_jobs(manifest, opts):
         if name not in known:
             die("--network %s: the manifest's networks are %s"
                 % (name, ", ".join(known)))
+    recipes = getattr(opts, "recipe", None) or []
+    ids = [r.id for r in manifest.recipes]
+    for name in recipes:
+        if name not in ids:
+            die("--recipe %s: the manifest's recipes are %s"
+                % (name, ", ".join(ids)))
     return [Job(net, args, r, s, opts, manifest)
             for net, args in manifest.networks
             if not only or net in only
             for r in manifest.recipes
+            if not recipes or r.id in recipes
             for s in manifest.seeds]
 
 
@@ -884,6 +891,10 @@ def main(argv):
                         metavar="NAME",
                         help="only this network's jobs (repeatable; "
                              "default: all)")
+    common.add_argument("--recipe", action="append", default=[],
+                        metavar="ID",
+                        help="only this recipe's jobs, by its id in the "
+                             "run names (repeatable; default: all)")
     build = os.environ.get("QTRAIN_BUILD_DIR", os.path.join(ROOT, "build"))
     common.add_argument("--qtrain-train",
                         default=os.path.join(build, "bin", "qtrain-train"),

@@ -4,7 +4,9 @@
 // accumulators, product formats, static groups, ideal DGA with both counts,
 // efficient DGA, outer formats, every deterministic rounding) on shapes with
 // column and row tails, transposed and batched operands, with and without
-// NaN, infinities and subnormals, against numerics::gemm bit for bit.
+// NaN, infinities and subnormals, against numerics::gemm bit for bit. The
+// operands take each path of emulated accumulation: the f32 fast path
+// alone, the fast path with blocks recomputed exactly, the exact path.
 // QTRAIN_DIFF_SEED replays a run.
 //
 //===----------------------------------------------------------------------===//
@@ -158,13 +160,51 @@ std::string matmulFunction(mlir::MLIRContext &ctx, const std::string &name,
   return text;
 }
 
-/// Operands on the e4m3fn grid with a positive mean (sums grow, groups
-/// close), plus zeros, subnormal products and (with `specials`) NaN and
-/// infinities.
-std::vector<float> operand(int64_t n, std::mt19937_64 &rng, bool specials) {
+/// The operands a case runs on.
+enum class Operands {
+  /// e4m3fn values in [0.25, 4] and zeros: every f32 product and every f32
+  /// sum of them (FP12 or FP16 values below 2^11 plus products whose last
+  /// bit is at least 2^-11) is exact, so the f32 fast path of emulated
+  /// accumulation computes every block without falling back.
+  Moderate,
+  /// e4m3fn values with a positive mean (sums grow, groups close), zeros,
+  /// and values of 2^-20 x an e4m3fn value, whose products with large ones
+  /// make some f32 sums inexact: the fast path falls back per block.
+  Fp8,
+  /// Fp8 plus 2^-100 (the fast path's operand check fails: the exact path
+  /// runs), NaN and infinities.
+  Specials,
+};
+
+const char *operandsName(Operands o) {
+  switch (o) {
+  case Operands::Moderate:
+    return "moderate";
+  case Operands::Fp8:
+    return "fp8";
+  case Operands::Specials:
+    return "specials";
+  }
+  return "?";
+}
+
+std::vector<float> operand(int64_t n, std::mt19937_64 &rng, Operands kind) {
   nx::MinifloatFormat e4m3 = *nx::lookupMinifloat("e4m3fn");
-  std::uniform_real_distribution<float> u(-0.3f, 1.0f);
   std::vector<float> v(n);
+  if (kind == Operands::Moderate) {
+    std::uniform_real_distribution<float> u(0.25f, 4.0f);
+    for (float &x : v) {
+      x = nx::quantize(e4m3, u(rng), nx::Rounding());
+      uint64_t r = rng() % 17;
+      if (r == 0)
+        x = 0.0f;
+      else if (r == 1)
+        x = -x;
+    }
+    return v;
+  }
+  std::uniform_real_distribution<float> u(-0.3f, 1.0f);
+  bool specials = kind == Operands::Specials;
   for (float &x : v) {
     x = nx::quantize(e4m3, u(rng) * 4, nx::Rounding());
     uint64_t r = rng() % 53;
@@ -173,7 +213,7 @@ std::vector<float> operand(int64_t n, std::mt19937_64 &rng, bool specials) {
     else if (r == 1)
       x = -0.0f;
     else if (r == 2)
-      x = std::ldexp(1.0f, -100);
+      x = specials ? std::ldexp(1.0f, -100) : std::ldexp(x, -20);
     else if (specials && r == 3)
       x = std::numeric_limits<float>::infinity();
     else if (specials && r == 4)
@@ -236,10 +276,11 @@ TEST_P(MatmulDiff, MatchesLibraryBitForBit) {
     std::mt19937_64 rng(seed);
     for (size_t i = 0; i < std::size(kShapes); ++i) {
       const Shape &s = kShapes[i];
-      for (bool specials : {false, true}) {
+      for (Operands kind :
+           {Operands::Moderate, Operands::Fp8, Operands::Specials}) {
         int64_t batches = std::max<int64_t>(s.batch, 1);
-        std::vector<float> a = operand(batches * s.m * s.k, rng, specials);
-        std::vector<float> b = operand(batches * s.k * s.n, rng, specials);
+        std::vector<float> a = operand(batches * s.m * s.k, rng, kind);
+        std::vector<float> b = operand(batches * s.k * s.n, rng, kind);
         std::vector<float> want = reference(a, b, s, ac.spec);
         std::vector<float> got(want.size());
         auto fn =
@@ -253,10 +294,10 @@ TEST_P(MatmulDiff, MatchesLibraryBitForBit) {
           if (llvm::bit_cast<uint32_t>(got[j]) !=
                   llvm::bit_cast<uint32_t>(want[j]) &&
               ++bad <= 5)
-            ADD_FAILURE() << "shape " << i << (specials ? " with NaN/Inf" : "")
-                          << " tiles " << tile << ": output " << j << " = "
+            ADD_FAILURE() << "shape " << i << " " << operandsName(kind)
+                          << " operands, tiles " << tile << ": output " << j << " = "
                           << got[j] << " want " << want[j];
-        EXPECT_EQ(bad, 0) << "shape " << i;
+        EXPECT_EQ(bad, 0) << "shape " << i << " " << operandsName(kind);
       }
     }
   }

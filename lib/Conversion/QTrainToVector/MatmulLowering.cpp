@@ -101,56 +101,66 @@ bool hasExactSumFastPath(const nx::MinifloatFormat &f, nx::RoundingMode mode) {
          f.minNormalExponent() - m >= -149 && f.maxExponent() <= 127;
 }
 
-/// A finite f64 `s` that is the exact sum rounded to nearest-even in f: the
-/// f32-bits fast path of the element code, on f64 bits (rounding at bit
-/// 52 - m; below the smallest normal the hardware's nearest-even add of
-/// 2^(emin - m + 52)), with the library's zeros and overflow values.
+/// A finite f64 or f32 `s` that is the exact sum rounded to nearest-even in
+/// f: the f32-bits fast path of the element code, on the bits of s's type
+/// (rounding at bit P - m, P the type's mantissa bits; below the smallest
+/// normal the hardware's nearest-even add of 2^(emin - m + P)), with the
+/// library's zeros and overflow values (f32 lanes out).
 Value emitRoundExactSum(const ElementBuilder &eb, const nx::MinifloatFormat &f,
                         Value s) {
   OpBuilder &b = eb.builder();
   Location loc = eb.location();
-  Type i64 = b.getI64Type();
+  const bool wide = getElementTypeOrSelf(s.getType()).isF64();
+  Type bitsType = wide ? b.getI64Type() : b.getI32Type();
+  Type floatType = wide ? b.getF64Type() : b.getF32Type();
+  const int precision = wide ? 52 : 23;
+  const int bias = wide ? 1023 : 127;
+  auto u = [&](uint64_t v) { return wide ? eb.u64(v) : eb.u32(v); };
+  auto bitsOf = [&](double v) -> uint64_t {
+    return wide ? llvm::bit_cast<uint64_t>(v)
+                : llvm::bit_cast<uint32_t>(static_cast<float>(v));
+  };
+  const uint64_t signBit = uint64_t(1) << (wide ? 63 : 31);
   const int m = static_cast<int>(f.mantissaBits);
   const int emin = f.minNormalExponent();
-  const unsigned shift = 52 - m;
-  Value bits = eb.bitcast(i64, s);
-  Value negative = eb.slt(bits, eb.u64(0));
-  Value abs = eb.band(bits, eb.u64(0x7fffffffffffffffull));
-  Value small = eb.ult(abs, eb.u64(uint64_t(emin + 1023) << 52));
-  Value odd =
-      m == 0 ? eb.u64(1) : eb.band(eb.lshr(abs, eb.u64(shift)), eb.u64(1));
-  Value up = eb.add(eb.add(abs, eb.u64((uint64_t(1) << (shift - 1)) - 1)), odd);
-  Value rounded = eb.band(up, eb.u64(~((uint64_t(1) << shift) - 1)));
-  Value subnormal = eb.u64(0);
+  const unsigned shift = precision - m;
+  Value bits = eb.bitcast(bitsType, s);
+  Value negative = eb.ne(eb.band(bits, u(signBit)), u(0));
+  Value abs = eb.band(bits, u(signBit - 1));
+  Value small = eb.ult(abs, u(uint64_t(emin + bias) << precision));
+  Value odd = m == 0 ? u(1) : eb.band(eb.lshr(abs, u(shift)), u(1));
+  Value up = eb.add(eb.add(abs, u((uint64_t(1) << (shift - 1)) - 1)), odd);
+  Value rounded = eb.band(up, u(~((uint64_t(1) << shift) - 1) & (signBit - 1)));
+  Value subnormal = u(0);
   if (f.subnormals) {
-    double magic = std::ldexp(1.0, emin - m + 52);
-    Value sum = arith::AddFOp::create(b, loc, eb.bitcast(b.getF64Type(), abs),
-                                      eb.f64c(magic));
-    subnormal =
-        eb.bitcast(i64, arith::SubFOp::create(b, loc, sum, eb.f64c(magic)));
+    Value magic =
+        eb.constant(floatType, b.getFloatAttr(floatType, std::ldexp(
+                                                             1.0, emin - m +
+                                                                      precision)));
+    Value sum =
+        arith::AddFOp::create(b, loc, eb.bitcast(floatType, abs), magic);
+    subnormal = eb.bitcast(bitsType, arith::SubFOp::create(b, loc, sum, magic));
   }
   Value mag = eb.select(small, subnormal, rounded);
-  auto bitsOf = [](float v) {
-    return llvm::bit_cast<uint64_t>(static_cast<double>(v));
-  };
   auto bySign = [&](uint64_t pos, uint64_t neg) {
-    return pos == neg ? eb.u64(pos)
-                      : eb.select(negative, eb.u64(neg), eb.u64(pos));
+    return pos == neg ? u(pos) : eb.select(negative, u(neg), u(pos));
   };
   nx::Rounding ne;
-  auto valueOf = [&](uint32_t code) { return bitsOf(nx::decode(f, code)); };
-  uint64_t signBit = uint64_t(1) << 63;
-  Value value = eb.bor(mag, eb.band(bits, eb.u64(signBit)));
-  value = eb.select(eb.eq(mag, eb.u64(0)),
+  auto valueOf = [&](uint32_t code) {
+    return bitsOf(static_cast<double>(nx::decode(f, code)));
+  };
+  Value value = eb.bor(mag, eb.band(bits, u(signBit)));
+  value = eb.select(eb.eq(mag, u(0)),
                     bySign(valueOf(nx::encode(f, 0.0f, ne)),
                            valueOf(nx::encode(f, -0.0f, ne))),
                     value);
   value = eb.select(
-      eb.ugt(mag, eb.u64(valueOf(f.maxFiniteMagnitude()))),
+      eb.ugt(mag, u(valueOf(f.maxFiniteMagnitude()))),
       bySign(valueOf(f.overflowCode(false)), valueOf(f.overflowCode(true))),
       value);
-  return arith::TruncFOp::create(b, loc, eb.f32(),
-                                 eb.bitcast(b.getF64Type(), value));
+  Value result = eb.bitcast(floatType, value);
+  return wide ? Value(arith::TruncFOp::create(b, loc, eb.f32(), result))
+              : result;
 }
 
 /// addRounded(f, a, b, mode) on f64 lanes: the exact sum rounded once to f
@@ -438,6 +448,106 @@ Value canonicalNaN(const ElementBuilder &eb, Value v) {
   return eb.select(isNaN, eb.f32c(std::numeric_limits<float>::quiet_NaN()), v);
 }
 
+//===----------------------------------------------------------------------===//
+// The f32 fast path of emulated accumulation
+//===----------------------------------------------------------------------===//
+//
+// The exact path above adds in f64 lanes and decides per product whether
+// the sum was exact. The fast path adds in f32 lanes (twice as many per
+// register), with no branch per product: it assumes that every f32 product
+// and every f32 sum is exact, records in a flag the lanes where a sum was
+// not (TwoSum's error is non-zero, or the sum is not finite), and the block
+// is recomputed by the exact path when the flag is set at its end. The
+// products are exact by a check of the operands before the GEMM
+// (emitProductsExact): at most 12 significant bits each and exponents far
+// from f32's range ends, so that every product has at most 24 bits and is
+// normal. Where both hold, an f32 sum that is exact rounds to the same
+// value as the exact sum, so the fast path's bits are the exact path's.
+
+/// Whether sums rounded to f can be computed from exact f32 sums: f32
+/// itself (the hardware's add) or a format emitRoundExactSum rounds on f32
+/// bits.
+bool hasF32SumPath(const nx::MinifloatFormat &f) {
+  return isF32(f) || hasExactSumFastPath(f, nx::RoundingMode::NearestEven);
+}
+
+/// Accumulation the fast path computes (every kind but the FMA chains, the
+/// product formats, fixed-point groups, ideal DGA and shared thresholds).
+bool hasFastPath(const nx::AccumulationSpec &s) {
+  if (isFmaChain(s) || s.product || s.fixedPoint ||
+      s.rounding != nx::RoundingMode::NearestEven ||
+      !hasF32SumPath(s.accumulator) || !hasF32SumPath(s.outerFormat()))
+    return false;
+  switch (s.grouping) {
+  case nx::Grouping::None:
+  case nx::Grouping::Static:
+    return true;
+  case nx::Grouping::EfficientDGA:
+    return !s.sharedThreshold &&
+           static_cast<double>(static_cast<float>(s.initialThreshold)) ==
+               s.initialThreshold;
+  case nx::Grouping::IdealDGA:
+    return false;
+  }
+  llvm_unreachable("unknown grouping");
+}
+
+/// x + y rounded once to f (numerics addRounded, nearest-even) on f32
+/// lanes, and the lanes where the f32 sum was not exact or not finite
+/// (there the value is not the library's).
+std::pair<Value, Value> emitAddFast(const ElementBuilder &eb,
+                                    const nx::MinifloatFormat &f, Value x,
+                                    Value y) {
+  OpBuilder &b = eb.builder();
+  Location loc = eb.location();
+  Value s = arith::AddFOp::create(b, loc, x, y);
+  if (isF32(f)) {
+    // The hardware's add is the correctly rounded one; s - s is NaN for
+    // an infinite or NaN sum.
+    Value bad =
+        arith::CmpFOp::create(b, loc, arith::CmpFPredicate::UNE,
+                              arith::SubFOp::create(b, loc, s, s), eb.f32c(0));
+    return {s, bad};
+  }
+  // TwoSum's error (NaN when s is not finite).
+  Value bb = arith::SubFOp::create(b, loc, s, x);
+  Value err = arith::AddFOp::create(
+      b, loc,
+      arith::SubFOp::create(b, loc, x, arith::SubFOp::create(b, loc, s, bb)),
+      arith::SubFOp::create(b, loc, y, bb));
+  Value bad = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::UNE, err,
+                                    eb.f32c(0));
+  return {emitRoundExactSum(eb, f, s), bad};
+}
+
+/// Whether every element of the flat f32 tensor is +-0 or has at most 12
+/// significant bits and an exponent in [-62, 62]: then the f32 product of
+/// two of them is exact and normal.
+Value emitProductsExact(OpBuilder &b, Location loc, Value flat, Value count,
+                        int64_t lanes) {
+  ElementBuilder eb(b, loc, lanes);
+  Value c0 = arith::ConstantIndexOp::create(b, loc, 0);
+  Value bad = forEachChunk(
+      b, loc, c0, count, lanes, Value(), eb.bit(false),
+      [&](OpBuilder &cb, Location cl, Value off, Value mask, Value,
+          Value acc) -> Value {
+        ElementBuilder e(cb, cl, lanes);
+        Value bits = e.bitcast(cb.getI32Type(), readChunk(e, flat, off, mask));
+        Value abs = e.band(bits, e.u32(0x7fffffffu));
+        Value exponent = e.lshr(abs, e.u32(23));
+        Value fits = e.land(
+            e.land(e.uge(exponent, e.u32(127 - 62)),
+                   e.ule(exponent, e.u32(127 + 62))),
+            e.eq(e.band(abs, e.u32(0xfffu)), e.u32(0)));
+        Value ok = e.lor(e.eq(abs, e.u32(0)), fits);
+        return e.lor(acc, e.lnot(ok));
+      });
+  if (lanes)
+    bad = vector::ReductionOp::create(b, loc, vector::CombiningKind::OR, bad);
+  return arith::XOrIOp::create(
+      b, loc, bad, arith::ConstantIntOp::create(b, loc, 1, 1));
+}
+
 /// B ([batch,] K x N, flat) as panels of `colVecs * lanes` columns: panel
 /// (b, s) holds rows 0..K-1 of columns [s * W, s * W + W) of batch b
 /// contiguously ([K][W], zero beyond column N). Panels are packed in
@@ -532,17 +642,65 @@ struct BlockedGemm {
   int64_t blockRows; ///< rows of a register block
   int64_t colVecs;   ///< column vectors of a register block
   int64_t stripWidth;
-  Value strips, packed; ///< B's packed column panels (FMA chains only)
+  Value strips, packed; ///< B's packed column panels (FMA chains, fast path)
   int64_t tileRows;     ///< rows per parallel tile
   int64_t tileElements;
+  bool fast = false; ///< the f32 fast path, with the exact path as fallback
+  Value exactProducts; ///< fast: whether the operands passed the check
+
+  /// The packed panel row of B holding column `col`'s strip at row `kk`.
+  Value panelRow(OpBuilder &lb, Location ll, Value bat, Value col,
+                 Value kk) const {
+    Value strip = arith::DivUIOp::create(
+        lb, ll, col, arith::ConstantIndexOp::create(lb, ll, stripWidth));
+    Value panel = arith::AddIOp::create(
+        lb, ll, arith::MulIOp::create(lb, ll, bat, strips), strip);
+    return arith::MulIOp::create(
+        lb, ll,
+        arith::AddIOp::create(lb, ll, arith::MulIOp::create(lb, ll, panel, k),
+                              kk),
+        arith::ConstantIndexOp::create(lb, ll, stripWidth));
+  }
 
   /// One block of `r` rows starting at global row `row0` (in one batch)
   // and `vecs` column chunks from `col` (one chunk, masked when `mask`):
   // the outputs' accumulation over k, written into `acc` (a flat slice
-  // starting at flat offset `base`).
+  // starting at flat offset `base`). The fast path's block is recomputed by
+  // the exact path when some f32 sum of it was not exact.
   Value emitBlock(OpBuilder &b, Location l, int64_t r, int64_t vecs, Value row0,
                   Value col, Value mask, Value acc, Value base,
                   bool partialStrip = false) const {
+    SmallVector<Value> sums;
+    if (fast) {
+      auto exact = [&](OpBuilder &tb, Location tl) {
+        scf::YieldOp::create(tb, tl,
+                             emitSums(tb, tl, r, vecs, row0, col, mask));
+      };
+      auto choice = scf::IfOp::create(
+          b, l, exactProducts,
+          [&](OpBuilder &fb2, Location fl) {
+            auto [fastSums, inexact] =
+                emitFastSums(fb2, fl, r, vecs, row0, col);
+            auto fallback = scf::IfOp::create(
+                fb2, fl, inexact, exact, [&](OpBuilder &tb, Location tl) {
+                  scf::YieldOp::create(tb, tl, fastSums);
+                });
+            scf::YieldOp::create(fb2, fl, fallback.getResults());
+          },
+          exact);
+      llvm::append_range(sums, choice.getResults());
+    } else {
+      sums = emitSums(b, l, r, vecs, row0, col, mask);
+    }
+    return writeSums(b, l, sums, r, vecs, row0, col, mask, acc, base,
+                     partialStrip);
+  }
+
+  /// The block's results (r x vecs chunks, row-major) by the exact path or
+  /// the FMA chains.
+  SmallVector<Value> emitSums(OpBuilder &b, Location l, int64_t r,
+                              int64_t vecs, Value row0, Value col,
+                              Value mask) const {
     ElementBuilder eb(b, l, lanes);
     Value bat = arith::DivUIOp::create(b, l, row0, m);
     Value bBase =
@@ -571,16 +729,7 @@ struct BlockedGemm {
           SmallVector<Value> bv;
           if (packed) {
             // Panel (batch, strip) of [K][stripWidth], row kk.
-            Value strip = arith::DivUIOp::create(
-                lb, ll, col,
-                arith::ConstantIndexOp::create(lb, ll, stripWidth));
-            Value panel = arith::AddIOp::create(
-                lb, ll, arith::MulIOp::create(lb, ll, bat, strips), strip);
-            Value pRow = arith::MulIOp::create(
-                lb, ll,
-                arith::AddIOp::create(
-                    lb, ll, arith::MulIOp::create(lb, ll, panel, k), kk),
-                arith::ConstantIndexOp::create(lb, ll, stripWidth));
+            Value pRow = panelRow(lb, ll, bat, col, kk);
             for (int64_t v = 0; v < vecs; ++v)
               bv.push_back(readChunk(
                   e, packed,
@@ -635,32 +784,207 @@ struct BlockedGemm {
           }
           scf::YieldOp::create(lb, ll, yields);
         });
+    SmallVector<Value> sums;
+    for (int64_t i = 0; i < r * vecs; ++i) {
+      ValueRange st = loop.getResults().slice(i * per, per);
+      Value result;
+      if (spec.grouping == nx::Grouping::None)
+        result = st[1];
+      else if (fma)
+        result = arith::AddFOp::create(b, l, st[0], st[1]);
+      else
+        result = emitAddRounded(eb, spec.outerFormat(), toF64(eb, st[0]),
+                                spec.fixedPoint ? st[3] : toF64(eb, st[1]),
+                                spec.rounding);
+      sums.push_back(canonicalNaN(eb, result));
+    }
+    return sums;
+  }
+
+  /// The fast path's results for the block (hasFastPath; B packed, the
+  /// operands passed emitProductsExact) and whether some f32 sum of the
+  /// block was not exact (then the results are not the library's).
+  std::pair<SmallVector<Value>, Value>
+  emitFastSums(OpBuilder &b, Location l, int64_t r, int64_t vecs, Value row0,
+               Value col) const {
+    ElementBuilder eb(b, l, lanes);
+    const nx::MinifloatFormat &g = spec.accumulator;
+    const nx::MinifloatFormat &o = spec.outerFormat();
+    const bool dga = spec.grouping == nx::Grouping::EfficientDGA;
+    const int64_t per = dga ? 3 : 2; // P_O, P_G[, T]
+    const int64_t outputs = r * vecs;
+    Value bat = arith::DivUIOp::create(b, l, row0, m);
+    Value one = arith::ConstantIndexOp::create(b, l, 1);
+    auto index = [](OpBuilder &ib, Location il, int64_t v) -> Value {
+      return arith::ConstantIndexOp::create(ib, il, v);
+    };
+    SmallVector<Value> init;
+    for (int64_t j = 0; j < outputs; ++j) {
+      init.append({eb.f32c(0.0f), eb.f32c(0.0f)});
+      if (dga)
+        init.push_back(eb.f32c(static_cast<float>(spec.initialThreshold)));
+    }
+    init.push_back(eb.bit(false)); // lanes with an inexact f32 sum
+    // The products kk in [from, to) into the state.
+    auto accumulate = [&](OpBuilder &ob, Location ol, Value from, Value to,
+                          ValueRange state) -> SmallVector<Value> {
+      auto loop = scf::ForOp::create(
+          ob, ol, from, to, one, state,
+          [&](OpBuilder &lb, Location ll, Value kk, ValueRange iter) {
+            ElementBuilder e(lb, ll, lanes);
+            Value pRow = panelRow(lb, ll, bat, col, kk);
+            SmallVector<Value> bv;
+            for (int64_t v = 0; v < vecs; ++v)
+              bv.push_back(readChunk(
+                  e, packed,
+                  arith::AddIOp::create(lb, ll, pRow, index(lb, ll, v * lanes)),
+                  Value()));
+            SmallVector<Value> next(iter.begin(), iter.end());
+            Value flag = iter.back();
+            for (int64_t i = 0; i < r; ++i) {
+              Value row = arith::AddIOp::create(lb, ll, row0, index(lb, ll, i));
+              Value aOff = arith::AddIOp::create(
+                  lb, ll, arith::MulIOp::create(lb, ll, row, k), kk);
+              Value av =
+                  e.splat(tensor::ExtractOp::create(lb, ll, fa.flat, aOff));
+              for (int64_t v = 0; v < vecs; ++v) {
+                int64_t j = i * vecs + v;
+                Value outer = iter[j * per], group = iter[j * per + 1];
+                Value p = arith::MulFOp::create(lb, ll, av, bv[v]);
+                auto [sum, bad] = emitAddFast(e, g, group, p);
+                flag = e.lor(flag, bad);
+                if (!dga) {
+                  next[j * per + 1] = sum;
+                  continue;
+                }
+                // E-DGA: p enters the group while |P_G| < T. Only when
+                // some lane of the vector closes its group are the close's
+                // adds computed: P_O += P_G, the group restarts with p, and
+                // T = 2^-c |P_O| (exact in f32 unless below its normal
+                // range).
+                Value threshold = iter[j * per + 2];
+                Value enters = arith::CmpFOp::create(
+                    lb, ll, arith::CmpFPredicate::OLT,
+                    math::AbsFOp::create(lb, ll, group), threshold);
+                Value closes = e.lnot(enters);
+                Value any = lanes ? Value(vector::ReductionOp::create(
+                                        lb, ll, vector::CombiningKind::OR,
+                                        closes))
+                                  : closes;
+                auto step = scf::IfOp::create(
+                    lb, ll, any,
+                    [&](OpBuilder &tb, Location tl) {
+                      ElementBuilder te(tb, tl, lanes);
+                      auto [po, badO] = emitAddFast(te, o, outer, group);
+                      // +0 + p is exact (and +0 for p = -0).
+                      Value restart =
+                          arith::AddFOp::create(tb, tl, te.f32c(0.0f), p);
+                      if (!isF32(g))
+                        restart = emitRoundExactSum(te, g, restart);
+                      Value t = arith::MulFOp::create(
+                          tb, tl, math::AbsFOp::create(tb, tl, po),
+                          te.f32c(std::ldexp(1.0f, -spec.shiftC)));
+                      Value tiny = te.land(
+                          arith::CmpFOp::create(tb, tl,
+                                                arith::CmpFPredicate::ONE, t,
+                                                te.f32c(0.0f)),
+                          arith::CmpFOp::create(
+                              tb, tl, arith::CmpFPredicate::OLT, t,
+                              te.f32c(std::numeric_limits<float>::min())));
+                      Value fl =
+                          te.lor(flag, te.land(closes, te.lor(badO, tiny)));
+                      scf::YieldOp::create(
+                          tb, tl,
+                          ValueRange{te.select(enters, outer, po),
+                                     te.select(enters, sum, restart),
+                                     te.select(enters, threshold, t), fl});
+                    },
+                    [&](OpBuilder &fb2, Location fl2) {
+                      scf::YieldOp::create(
+                          fb2, fl2, ValueRange{outer, sum, threshold, flag});
+                    });
+                next[j * per] = step.getResult(0);
+                next[j * per + 1] = step.getResult(1);
+                next[j * per + 2] = step.getResult(2);
+                flag = step.getResult(3);
+              }
+            }
+            next.back() = flag;
+            scf::YieldOp::create(lb, ll, next);
+          });
+      return SmallVector<Value>(loop.getResults());
+    };
+    Value c0 = arith::ConstantIndexOp::create(b, l, 0);
+    SmallVector<Value> state;
+    if (spec.grouping == nx::Grouping::Static) {
+      // Whole groups, each closed into P_O (P_G restarts at +0), then the
+      // last partial group.
+      Value size = index(b, l, spec.groupSize);
+      Value whole = arith::MulIOp::create(
+          b, l, arith::DivUIOp::create(b, l, k, size), size);
+      auto groups = scf::ForOp::create(
+          b, l, c0, whole, size, init,
+          [&](OpBuilder &gb, Location gl, Value k0, ValueRange it) {
+            ElementBuilder ge(gb, gl, lanes);
+            SmallVector<Value> st = accumulate(
+                gb, gl, k0, arith::AddIOp::create(gb, gl, k0, size), it);
+            Value fl = st.back();
+            for (int64_t j = 0; j < outputs; ++j) {
+              auto [po, bad] = emitAddFast(ge, o, st[j * per], st[j * per + 1]);
+              st[j * per] = po;
+              st[j * per + 1] = ge.f32c(0.0f);
+              fl = ge.lor(fl, bad);
+            }
+            st.back() = fl;
+            scf::YieldOp::create(gb, gl, st);
+          });
+      state = accumulate(b, l, whole, k, groups.getResults());
+    } else {
+      state = accumulate(b, l, c0, k, init);
+    }
+    Value flag = state.back();
+    SmallVector<Value> sums;
+    for (int64_t j = 0; j < outputs; ++j) {
+      Value result = state[j * per + 1];
+      if (spec.grouping != nx::Grouping::None) {
+        auto [sum, bad] = emitAddFast(eb, o, state[j * per], result);
+        result = sum;
+        flag = eb.lor(flag, bad);
+      }
+      sums.push_back(canonicalNaN(eb, result));
+    }
+    Value inexact = lanes ? Value(vector::ReductionOp::create(
+                                b, l, vector::CombiningKind::OR, flag))
+                          : flag;
+    return {sums, inexact};
+  }
+
+  /// Writes the block's results into `acc` (see emitBlock).
+  Value writeSums(OpBuilder &b, Location l, ArrayRef<Value> sums, int64_t r,
+                  int64_t vecs, Value row0, Value col, Value mask, Value acc,
+                  Value base, bool partialStrip) const {
+    ElementBuilder eb(b, l, lanes);
+    auto colOf = [&](int64_t v) -> Value {
+      return v ? Value(arith::AddIOp::create(
+                     b, l, col, arith::ConstantIndexOp::create(b, l, v * lanes)))
+               : col;
+    };
     for (int64_t i = 0; i < r; ++i) {
       Value row = arith::AddIOp::create(
           b, l, row0, arith::ConstantIndexOp::create(b, l, i));
       for (int64_t v = 0; v < vecs; ++v) {
-        ValueRange st = loop.getResults().slice((i * vecs + v) * per, per);
-        Value result;
-        if (spec.grouping == nx::Grouping::None)
-          result = st[1];
-        else if (fma)
-          result = arith::AddFOp::create(b, l, st[0], st[1]);
-        else
-          result = emitAddRounded(eb, spec.outerFormat(), toF64(eb, st[0]),
-                                  spec.fixedPoint ? st[3] : toF64(eb, st[1]),
-                                  spec.rounding);
-        result = canonicalNaN(eb, result);
+        Value result = sums[i * vecs + v];
         Value off = arith::SubIOp::create(
             b, l,
             arith::AddIOp::create(b, l, arith::MulIOp::create(b, l, row, n),
-                                  colOf(b, l, v)),
+                                  colOf(v)),
             base);
         Value writeMask = mask;
         if (partialStrip) // the columns of this vector below n
           writeMask = vector::CreateMaskOp::create(
               b, l, VectorType::get({lanes}, b.getI1Type()),
               ValueRange{arith::MaxSIOp::create(
-                  b, l, arith::SubIOp::create(b, l, n, colOf(b, l, v)),
+                  b, l, arith::SubIOp::create(b, l, n, colOf(v)),
                   arith::ConstantIndexOp::create(b, l, 0))});
         acc = writeChunk(eb, result, acc, off, writeMask);
       }
@@ -867,48 +1191,77 @@ struct MatmulLowering : OpConversionPattern<MatmulOp> {
       rw.replaceOp(op, reshapeResult(rw, loc, flat, cType, batch, m, n));
       return success();
     }
-    bool fma = isFmaChain(spec);
-    // Register blocking of the FMA chains, from the target's register file
-    // (CpuTarget.cpp).
-    int64_t blockRows = fma ? options.gemmRows : 1;
-    int64_t colVecs = fma ? options.gemmVectors : 1;
-    // FMA chains read B from a packed copy: strips of `stripWidth` columns
-    // (the last one zero-padded), each a contiguous K x stripWidth panel, so
-    // the k loop streams one panel instead of rows N floats apart (whose
-    // power-of-two strides alias in the caches).
-    int64_t stripWidth = colVecs * lanes;
-    Value strips, packed;
-    if (fma) {
-      strips = arith::CeilDivUIOp::create(
-          rw, loc, n, arith::ConstantIndexOp::create(rw, loc, stripWidth));
-      packed = packColumnStrips(rw, loc, fb.flat, batch, k, n, strips, colVecs,
-                                lanes, options.tileElements > 0);
-    }
-    // Rows per parallel tile, whole row blocks. With static N and K a tile
-    // is about tileElements * kTileMacsPerElement multiply-adds, so that a
-    // GEMM of few rows but long ones (a training step's forward and
-    // backward-data GEMMs: M = the batch) is still split between threads;
-    // otherwise about tileElements / 1024 rows.
-    int64_t tileRows = blockRows;
-    if (options.tileElements > 0) {
-      int64_t rowsWanted = options.tileElements / 1024;
-      auto aType = llvm::cast<RankedTensorType>(a.getType());
-      auto bType = llvm::cast<RankedTensorType>(bm.getType());
-      int64_t staticK = aType.getDimSize(rank - 1);
-      int64_t staticN = bType.getDimSize(rank - 1);
-      if (!ShapedType::isDynamic(staticK) && !ShapedType::isDynamic(staticN) &&
-          staticK * staticN > 0)
-        rowsWanted = options.tileElements * kTileMacsPerElement /
-                     (staticK * staticN);
-      tileRows =
-          std::max<int64_t>(blockRows, rowsWanted / blockRows * blockRows);
-    }
-
-    BlockedGemm gemm{
-        spec,       fa,     fb,     m,         k,
-        n,          lanes,  fma,    blockRows, colVecs,
-        stripWidth, strips, packed, tileRows,  options.tileElements};
-    Value result = gemm.emitAllRows(rw, loc, rows, out);
+    // The GEMM of one kind of kernel: the FMA chains, the f32 fast path of
+    // emulated accumulation, or the exact path (register blocks of one
+    // vector, B read in place).
+    enum class Kernel { Fma, Fast, Exact };
+    auto emitGemm = [&](Kernel kernel, Value exactProducts) -> Value {
+      // Register blocks from the target's register file (CpuTarget.cpp).
+      // The fast path keeps two or three vectors of state per output and
+      // needs about as many temporaries: half the FMA block's rows, one
+      // vector fewer.
+      int64_t blockRows = 1, colVecs = 1;
+      if (kernel == Kernel::Fma) {
+        blockRows = options.gemmRows;
+        colVecs = options.gemmVectors;
+      } else if (kernel == Kernel::Fast) {
+        blockRows = std::max<int64_t>(1, options.gemmRows / 2);
+        colVecs = std::max<int64_t>(1, options.gemmVectors - 1);
+      }
+      // The FMA chains and the fast path read B from a packed copy: strips
+      // of `stripWidth` columns (the last one zero-padded), each a
+      // contiguous K x stripWidth panel, so the k loop streams one panel
+      // instead of rows N floats apart (whose power-of-two strides alias
+      // in the caches).
+      int64_t stripWidth = colVecs * lanes;
+      Value strips, packed;
+      if (kernel != Kernel::Exact) {
+        strips = arith::CeilDivUIOp::create(
+            rw, loc, n, arith::ConstantIndexOp::create(rw, loc, stripWidth));
+        packed = packColumnStrips(rw, loc, fb.flat, batch, k, n, strips,
+                                  colVecs, lanes, options.tileElements > 0);
+      }
+      // Rows per parallel tile, whole row blocks. With static N and K a
+      // tile is about tileElements * kTileMacsPerElement multiply-adds, so
+      // that a GEMM of few rows but long ones (a training step's forward
+      // and backward-data GEMMs: M = the batch) is still split between
+      // threads; otherwise about tileElements / 1024 rows.
+      int64_t tileRows = blockRows;
+      if (options.tileElements > 0) {
+        int64_t rowsWanted = options.tileElements / 1024;
+        auto aType = llvm::cast<RankedTensorType>(a.getType());
+        auto bType = llvm::cast<RankedTensorType>(bm.getType());
+        int64_t staticK = aType.getDimSize(rank - 1);
+        int64_t staticN = bType.getDimSize(rank - 1);
+        if (!ShapedType::isDynamic(staticK) &&
+            !ShapedType::isDynamic(staticN) && staticK * staticN > 0)
+          rowsWanted = options.tileElements * kTileMacsPerElement /
+                       (staticK * staticN);
+        tileRows =
+            std::max<int64_t>(blockRows, rowsWanted / blockRows * blockRows);
+      }
+      BlockedGemm gemm{spec,       fa,     fb,
+                       m,          k,      n,
+                       lanes,      kernel == Kernel::Fma,
+                       blockRows,  colVecs,
+                       stripWidth, strips, packed,
+                       tileRows,   options.tileElements,
+                       kernel == Kernel::Fast, exactProducts};
+      return gemm.emitAllRows(rw, loc, rows, out);
+    };
+    Value result;
+    if (isFmaChain(spec))
+      result = emitGemm(Kernel::Fma, Value());
+    else if (hasFastPath(spec))
+      // The fast path needs exact f32 products: operands that pass
+      // emitProductsExact (the exact path runs otherwise).
+      result = emitGemm(
+          Kernel::Fast,
+          arith::AndIOp::create(
+              rw, loc, emitProductsExact(rw, loc, fa.flat, fa.count, lanes),
+              emitProductsExact(rw, loc, fb.flat, fb.count, lanes)));
+    else
+      result = emitGemm(Kernel::Exact, Value());
     rw.replaceOp(op, reshapeResult(rw, loc, result, cType, batch, m, n));
     return success();
   }
