@@ -295,8 +295,8 @@ TEST_P(MatmulDiff, MatchesLibraryBitForBit) {
                   llvm::bit_cast<uint32_t>(want[j]) &&
               ++bad <= 5)
             ADD_FAILURE() << "shape " << i << " " << operandsName(kind)
-                          << " operands, tiles " << tile << ": output " << j << " = "
-                          << got[j] << " want " << want[j];
+                          << " operands, tiles " << tile << ": output " << j
+                          << " = " << got[j] << " want " << want[j];
         EXPECT_EQ(bad, 0) << "shape " << i << " " << operandsName(kind);
       }
     }

@@ -133,10 +133,9 @@ Value emitRoundExactSum(const ElementBuilder &eb, const nx::MinifloatFormat &f,
   Value rounded = eb.band(up, u(~((uint64_t(1) << shift) - 1) & (signBit - 1)));
   Value subnormal = u(0);
   if (f.subnormals) {
-    Value magic =
-        eb.constant(floatType, b.getFloatAttr(floatType, std::ldexp(
-                                                             1.0, emin - m +
-                                                                      precision)));
+    Value magic = eb.constant(
+        floatType,
+        b.getFloatAttr(floatType, std::ldexp(1.0, emin - m + precision)));
     Value sum =
         arith::AddFOp::create(b, loc, eb.bitcast(floatType, abs), magic);
     subnormal = eb.bitcast(bitsType, arith::SubFOp::create(b, loc, sum, magic));
@@ -515,8 +514,8 @@ std::pair<Value, Value> emitAddFast(const ElementBuilder &eb,
       b, loc,
       arith::SubFOp::create(b, loc, x, arith::SubFOp::create(b, loc, s, bb)),
       arith::SubFOp::create(b, loc, y, bb));
-  Value bad = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::UNE, err,
-                                    eb.f32c(0));
+  Value bad =
+      arith::CmpFOp::create(b, loc, arith::CmpFPredicate::UNE, err, eb.f32c(0));
   return {emitRoundExactSum(eb, f, s), bad};
 }
 
@@ -535,17 +534,16 @@ Value emitProductsExact(OpBuilder &b, Location loc, Value flat, Value count,
         Value bits = e.bitcast(cb.getI32Type(), readChunk(e, flat, off, mask));
         Value abs = e.band(bits, e.u32(0x7fffffffu));
         Value exponent = e.lshr(abs, e.u32(23));
-        Value fits = e.land(
-            e.land(e.uge(exponent, e.u32(127 - 62)),
-                   e.ule(exponent, e.u32(127 + 62))),
-            e.eq(e.band(abs, e.u32(0xfffu)), e.u32(0)));
+        Value fits = e.land(e.land(e.uge(exponent, e.u32(127 - 62)),
+                                   e.ule(exponent, e.u32(127 + 62))),
+                            e.eq(e.band(abs, e.u32(0xfffu)), e.u32(0)));
         Value ok = e.lor(e.eq(abs, e.u32(0)), fits);
         return e.lor(acc, e.lnot(ok));
       });
   if (lanes)
     bad = vector::ReductionOp::create(b, loc, vector::CombiningKind::OR, bad);
-  return arith::XOrIOp::create(
-      b, loc, bad, arith::ConstantIntOp::create(b, loc, 1, 1));
+  return arith::XOrIOp::create(b, loc, bad,
+                               arith::ConstantIntOp::create(b, loc, 1, 1));
 }
 
 /// B ([batch,] K x N, flat) as panels of `colVecs * lanes` columns: panel
@@ -645,7 +643,7 @@ struct BlockedGemm {
   Value strips, packed; ///< B's packed column panels (FMA chains, fast path)
   int64_t tileRows;     ///< rows per parallel tile
   int64_t tileElements;
-  bool fast = false; ///< the f32 fast path, with the exact path as fallback
+  bool fast = false;   ///< the f32 fast path, with the exact path as fallback
   Value exactProducts; ///< fast: whether the operands passed the check
 
   /// The packed panel row of B holding column `col`'s strip at row `kk`.
@@ -698,9 +696,8 @@ struct BlockedGemm {
 
   /// The block's results (r x vecs chunks, row-major) by the exact path or
   /// the FMA chains.
-  SmallVector<Value> emitSums(OpBuilder &b, Location l, int64_t r,
-                              int64_t vecs, Value row0, Value col,
-                              Value mask) const {
+  SmallVector<Value> emitSums(OpBuilder &b, Location l, int64_t r, int64_t vecs,
+                              Value row0, Value col, Value mask) const {
     ElementBuilder eb(b, l, lanes);
     Value bat = arith::DivUIOp::create(b, l, row0, m);
     Value bBase =
@@ -804,9 +801,10 @@ struct BlockedGemm {
   /// The fast path's results for the block (hasFastPath; B packed, the
   /// operands passed emitProductsExact) and whether some f32 sum of the
   /// block was not exact (then the results are not the library's).
-  std::pair<SmallVector<Value>, Value>
-  emitFastSums(OpBuilder &b, Location l, int64_t r, int64_t vecs, Value row0,
-               Value col) const {
+  std::pair<SmallVector<Value>, Value> emitFastSums(OpBuilder &b, Location l,
+                                                    int64_t r, int64_t vecs,
+                                                    Value row0,
+                                                    Value col) const {
     ElementBuilder eb(b, l, lanes);
     const nx::MinifloatFormat &g = spec.accumulator;
     const nx::MinifloatFormat &o = spec.outerFormat();
@@ -867,10 +865,10 @@ struct BlockedGemm {
                     lb, ll, arith::CmpFPredicate::OLT,
                     math::AbsFOp::create(lb, ll, group), threshold);
                 Value closes = e.lnot(enters);
-                Value any = lanes ? Value(vector::ReductionOp::create(
-                                        lb, ll, vector::CombiningKind::OR,
-                                        closes))
-                                  : closes;
+                Value any =
+                    lanes ? Value(vector::ReductionOp::create(
+                                lb, ll, vector::CombiningKind::OR, closes))
+                          : closes;
                 auto step = scf::IfOp::create(
                     lb, ll, any,
                     [&](OpBuilder &tb, Location tl) {
@@ -966,7 +964,8 @@ struct BlockedGemm {
     ElementBuilder eb(b, l, lanes);
     auto colOf = [&](int64_t v) -> Value {
       return v ? Value(arith::AddIOp::create(
-                     b, l, col, arith::ConstantIndexOp::create(b, l, v * lanes)))
+                     b, l, col,
+                     arith::ConstantIndexOp::create(b, l, v * lanes)))
                : col;
     };
     for (int64_t i = 0; i < r; ++i) {
@@ -1143,7 +1142,6 @@ struct MatmulLowering : OpConversionPattern<MatmulOp> {
   MatmulLowering(MLIRContext *ctx, const QTrainToVectorOptions &options)
       : OpConversionPattern(ctx), options(options) {}
 
-
   LogicalResult matchAndRewrite(MatmulOp op, OpAdaptor adaptor,
                                 ConversionPatternRewriter &rw) const override {
     nx::AccumulationSpec spec;
@@ -1235,18 +1233,28 @@ struct MatmulLowering : OpConversionPattern<MatmulOp> {
         int64_t staticN = bType.getDimSize(rank - 1);
         if (!ShapedType::isDynamic(staticK) &&
             !ShapedType::isDynamic(staticN) && staticK * staticN > 0)
-          rowsWanted = options.tileElements * kTileMacsPerElement /
-                       (staticK * staticN);
+          rowsWanted =
+              options.tileElements * kTileMacsPerElement / (staticK * staticN);
         tileRows =
             std::max<int64_t>(blockRows, rowsWanted / blockRows * blockRows);
       }
-      BlockedGemm gemm{spec,       fa,     fb,
-                       m,          k,      n,
-                       lanes,      kernel == Kernel::Fma,
-                       blockRows,  colVecs,
-                       stripWidth, strips, packed,
-                       tileRows,   options.tileElements,
-                       kernel == Kernel::Fast, exactProducts};
+      BlockedGemm gemm{spec,
+                       fa,
+                       fb,
+                       m,
+                       k,
+                       n,
+                       lanes,
+                       kernel == Kernel::Fma,
+                       blockRows,
+                       colVecs,
+                       stripWidth,
+                       strips,
+                       packed,
+                       tileRows,
+                       options.tileElements,
+                       kernel == Kernel::Fast,
+                       exactProducts};
       return gemm.emitAllRows(rw, loc, rows, out);
     };
     Value result;

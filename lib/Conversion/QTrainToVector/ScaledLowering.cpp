@@ -527,34 +527,69 @@ FailureOr<ScaledResults> lowerScaledEncode(OpBuilder &b, Location loc,
           Value blockTotal =
               total ? Value(arith::MulFOp::create(nb, nloc, total, s)) : s;
 
-          // The block's elements.
-          Value written = forEachRunOfBlock(
-              nb, nloc, view, block, iter[0],
-              [&](OpBuilder &rb, Location rloc, Value begin, Value end,
-                  Value acc) -> Value {
-                return forEachChunkInRows(
-                    rb, rloc, begin, end, lanes, rowLength, acc,
-                    [&](OpBuilder &cb, Location cloc, Value off, Value mask,
-                        Value row, Value a) -> Value {
-                      ElementBuilder eb(cb, cloc, lanes);
-                      Value x = widen(eb, readChunk(eb, in.flat, off, mask));
-                      Value y = arith::DivFOp::create(cb, cloc, x,
-                                                      eb.splat(blockTotal));
-                      Value bits =
-                          random ? random->emit(eb, off, row, mask) : Value();
-                      Value v =
-                          quantize ? Value(arith::MulFOp::create(
-                                         cb, cloc,
-                                         emitQuantize(eb, format.element, y, r,
-                                                      bits),
-                                         eb.splat(blockTotal)))
-                                   : emitEncode(eb, format.element, y, r, bits);
-                      Value local =
-                          arith::SubIOp::create(cb, cloc, off, outBase);
-                      return writeChunk(eb, narrow(eb, v, outElem), a, local,
-                                        mask);
-                    });
-              });
+          // The block's elements, x / blockTotal each. When blockTotal is a
+          // normal power of two (MX, BFP and FlexBlock scales) its
+          // reciprocal is exact, and x times it is the same correctly
+          // rounded quotient without a vector division.
+          auto elements = [&](OpBuilder &ob, Location ol,
+                              bool byReciprocal) -> Value {
+            Value factor = blockTotal;
+            if (byReciprocal)
+              factor = arith::DivFOp::create(
+                  ob, ol,
+                  arith::ConstantOp::create(ob, ol, ob.getF32FloatAttr(1.0f)),
+                  blockTotal);
+            return forEachRunOfBlock(
+                ob, ol, view, block, iter[0],
+                [&](OpBuilder &rb, Location rloc, Value begin, Value end,
+                    Value acc) -> Value {
+                  return forEachChunkInRows(
+                      rb, rloc, begin, end, lanes, rowLength, acc,
+                      [&](OpBuilder &cb, Location cloc, Value off, Value mask,
+                          Value row, Value a) -> Value {
+                        ElementBuilder eb(cb, cloc, lanes);
+                        Value x = widen(eb, readChunk(eb, in.flat, off, mask));
+                        Value y = byReciprocal
+                                      ? Value(arith::MulFOp::create(
+                                            cb, cloc, x, eb.splat(factor)))
+                                      : Value(arith::DivFOp::create(
+                                            cb, cloc, x, eb.splat(factor)));
+                        Value bits =
+                            random ? random->emit(eb, off, row, mask) : Value();
+                        Value v =
+                            quantize
+                                ? Value(arith::MulFOp::create(
+                                      cb, cloc,
+                                      emitQuantize(eb, format.element, y, r,
+                                                   bits),
+                                      eb.splat(blockTotal)))
+                                : emitEncode(eb, format.element, y, r, bits);
+                        Value local =
+                            arith::SubIOp::create(cb, cloc, off, outBase);
+                        return writeChunk(eb, narrow(eb, v, outElem), a, local,
+                                          mask);
+                      });
+                });
+          };
+          ElementBuilder scalar(nb, nloc, 0);
+          Value totalBits = scalar.bitcast(nb.getI32Type(), blockTotal);
+          Value field = scalar.band(scalar.lshr(totalBits, scalar.u32(23)),
+                                    scalar.u32(0xff));
+          Value powerOfTwo = scalar.land(
+              scalar.eq(scalar.band(totalBits, scalar.u32(0x7fffff)),
+                        scalar.u32(0)),
+              scalar.land(scalar.uge(field, scalar.u32(1)),
+                          scalar.ule(field, scalar.u32(254))));
+          Value written =
+              scf::IfOp::create(
+                  nb, nloc, powerOfTwo,
+                  [&](OpBuilder &tb, Location tl) {
+                    scf::YieldOp::create(tb, tl, elements(tb, tl, true));
+                  },
+                  [&](OpBuilder &eb2, Location el) {
+                    scf::YieldOp::create(eb2, el, elements(eb2, el, false));
+                  })
+                  .getResult(0);
           SmallVector<Value> yields = {written};
           if (iter.size() > 1) {
             ElementBuilder sb(nb, nloc, 0);

@@ -12,8 +12,8 @@
 //   The matrices are tensor.generate ops over the multi-indices of their
 //   rows and columns (rank 4 to 6), collapsed to two dimensions; the
 //   product is a qtrain.matmul with the op's accumulation, and a last
-//   tensor.generate moves it into the result. numerics::conv2d builds the same matrices; the differential
-//   test compares every bit.
+//   tensor.generate moves it into the result. numerics::conv2d builds the same
+//   matrices; the differential test compares every bit.
 // - delayed_scale is the new window, qtrain.amax and qtrain.select_scale
 //   (numerics::delayedScale).
 // - zero_setting_error is the op's qtrain.quantize and a linalg.generic
