@@ -21,12 +21,7 @@ namespace qtrain {
 
 QTrainToVectorOptions QTrainToLLVMOptions::toLoweringOptions() const {
   QTrainToVectorOptions o;
-  o.targetCpu = targetCpu;
-  o.targetFeatures = targetFeatures;
-  o.vectorWidth = vectorWidth;
-  o.tileElements = tileElements;
-  o.gemmRows = gemmRows;
-  o.gemmVectors = gemmVectors;
+  copyLoweringOptions(o, *this);
   return o;
 }
 
@@ -38,12 +33,7 @@ void buildQTrainToLLVMPipeline(mlir::OpPassManager &pm,
   pm.addPass(createQTrainDecomposePass());
 
   ConvertQTrainToVectorOptions lowering;
-  lowering.targetCpu = options.targetCpu;
-  lowering.targetFeatures = options.targetFeatures;
-  lowering.vectorWidth = options.vectorWidth;
-  lowering.tileElements = options.tileElements;
-  lowering.gemmRows = options.gemmRows;
-  lowering.gemmVectors = options.gemmVectors;
+  copyLoweringOptions(lowering, options);
   pm.addPass(createConvertQTrainToVector(lowering));
 
   // Tensors to buffers.

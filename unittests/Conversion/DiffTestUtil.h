@@ -23,6 +23,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace qtrain::difftest {
@@ -45,6 +46,18 @@ inline std::vector<std::string> diffTargets() {
   else if (host->vectorBits == 512)
     targets.push_back("x86-64-v3");
   return targets;
+}
+
+/// The (tile-elements, target) pairs a differential test compiles for:
+/// both tile sizes on the host, the second also on the other target of
+/// diffTargets() when there is one.
+inline std::vector<std::pair<int64_t, std::string>>
+diffRuns(int64_t firstTile, int64_t secondTile) {
+  std::vector<std::pair<int64_t, std::string>> runs = {{firstTile, "host"},
+                                                       {secondTile, "host"}};
+  if (diffTargets().size() > 1)
+    runs.push_back({secondTile, diffTargets().back()});
+  return runs;
 }
 
 inline uint64_t masterSeed() {

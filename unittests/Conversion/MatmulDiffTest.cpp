@@ -261,11 +261,7 @@ TEST_P(MatmulDiff, MatchesLibraryBitForBit) {
   for (size_t i = 0; i < std::size(kShapes); ++i)
     text += matmulFunction(*ctx, "mm" + std::to_string(i), ac.spec, kShapes[i]);
   // One thread and parallel tiles on the host; tiles on the other target.
-  std::vector<std::pair<int64_t, std::string>> runs = {{0, "host"},
-                                                       {65536, "host"}};
-  if (diffTargets().size() > 1)
-    runs.push_back({65536, diffTargets().back()});
-  for (auto [tile, target] : runs) {
+  for (auto [tile, target] : diffRuns(0, 65536)) {
     SCOPED_TRACE("target " + target + ", tile-elements " +
                  std::to_string(tile));
     JitOptions options;

@@ -343,11 +343,7 @@ TEST_P(ScaledDiff, MatchesLibraryBitForBit) {
   std::vector<nx::Rounding> rs = elementRoundings(c);
   std::string text = moduleText(*ctx, c, rs, grids);
   // One tile, and tiles of a few blocks each (parallel block ranges).
-  std::vector<std::pair<int64_t, std::string>> runs = {{65536, "host"},
-                                                       {40, "host"}};
-  if (diffTargets().size() > 1)
-    runs.push_back({40, diffTargets().back()});
-  for (auto [tile, target] : runs) {
+  for (auto [tile, target] : diffRuns(65536, 40)) {
     SCOPED_TRACE("target " + target + ", tile-elements " +
                  std::to_string(tile));
     JitOptions options;

@@ -410,26 +410,6 @@ Value emitMinifloatEncodeStochastic(const ElementBuilder &eb,
                         emitOverflowCode(eb, f, p.negative, r));
 }
 
-/// The values of the special, zero and overflowing results, by sign, as
-/// the library decodes them (the fast paths' value side).
-struct SpecialValueBits {
-  uint32_t zero[2], inf[2], nan[2], overflow[2], maxFinite;
-};
-SpecialValueBits specialValueBits(const nx::MinifloatFormat &f) {
-  nx::Rounding ne;
-  auto valueOf = [&](uint32_t code) {
-    return llvm::bit_cast<uint32_t>(nx::decode(f, code));
-  };
-  auto of = [&](float v) { return valueOf(nx::encode(f, v, ne)); };
-  float inf = std::numeric_limits<float>::infinity();
-  float nan = std::numeric_limits<float>::quiet_NaN();
-  return {{of(0.0f), of(-0.0f)},
-          {of(inf), of(-inf)},
-          {of(nan), of(-nan)},
-          {valueOf(f.overflowCode(false)), valueOf(f.overflowCode(true))},
-          valueOf(f.maxFiniteMagnitude())};
-}
-
 /// The value of a fast path's rounded magnitude `mag` (f32 bits) with the
 /// sign of `x`, and the special cases.
 Value finishFastValue(const ElementBuilder &eb, const nx::MinifloatFormat &f,
@@ -807,6 +787,21 @@ Value emitDecode(const ElementBuilder &eb, const nx::ElementFormat &f,
   if (const nx::MinifloatFormat *mf = f.minifloat())
     return emitMinifloatDecode(eb, *mf, code);
   return emitIntegerDecode(eb, *f.integer(), code);
+}
+
+SpecialValueBits specialValueBits(const nx::MinifloatFormat &f) {
+  nx::Rounding ne;
+  auto valueOf = [&](uint32_t code) {
+    return llvm::bit_cast<uint32_t>(nx::decode(f, code));
+  };
+  auto of = [&](float v) { return valueOf(nx::encode(f, v, ne)); };
+  float inf = std::numeric_limits<float>::infinity();
+  float nan = std::numeric_limits<float>::quiet_NaN();
+  return {{of(0.0f), of(-0.0f)},
+          {of(inf), of(-inf)},
+          {of(nan), of(-nan)},
+          {valueOf(f.overflowCode(false)), valueOf(f.overflowCode(true))},
+          valueOf(f.maxFiniteMagnitude())};
 }
 
 } // namespace qtrain::lowering

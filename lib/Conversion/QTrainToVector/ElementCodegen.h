@@ -62,6 +62,14 @@ mlir::Value emitEncodeExact(const ElementBuilder &eb,
                             const numerics::MinifloatFormat &f, mlir::Value hi,
                             mlir::Value lo, const numerics::Rounding &r);
 
+/// The values (f32 bits, [0] positive, [1] negative) of the zero, infinite,
+/// NaN and overflowing results of rounding to f, as the library decodes
+/// them, and f's largest finite magnitude: the value side of the fast paths.
+struct SpecialValueBits {
+  uint32_t zero[2], inf[2], nan[2], overflow[2], maxFinite;
+};
+SpecialValueBits specialValueBits(const numerics::MinifloatFormat &f);
+
 /// i32 code (bits above the format's width are ignored) -> f32.
 mlir::Value emitDecode(const ElementBuilder &eb,
                        const numerics::ElementFormat &f, mlir::Value code);

@@ -141,22 +141,19 @@ Value emitRoundExactSum(const ElementBuilder &eb, const nx::MinifloatFormat &f,
     subnormal = eb.bitcast(bitsType, arith::SubFOp::create(b, loc, sum, magic));
   }
   Value mag = eb.select(small, subnormal, rounded);
-  auto bySign = [&](uint64_t pos, uint64_t neg) {
+  // The library's zeros and overflow values (specialValueBits, as s's type).
+  SpecialValueBits v = specialValueBits(f);
+  auto bits32 = [&](uint32_t b32) {
+    return bitsOf(static_cast<double>(llvm::bit_cast<float>(b32)));
+  };
+  auto bySign = [&](const uint32_t(&pair)[2]) {
+    uint64_t pos = bits32(pair[0]), neg = bits32(pair[1]);
     return pos == neg ? u(pos) : eb.select(negative, u(neg), u(pos));
   };
-  nx::Rounding ne;
-  auto valueOf = [&](uint32_t code) {
-    return bitsOf(static_cast<double>(nx::decode(f, code)));
-  };
   Value value = eb.bor(mag, eb.band(bits, u(signBit)));
-  value = eb.select(eb.eq(mag, u(0)),
-                    bySign(valueOf(nx::encode(f, 0.0f, ne)),
-                           valueOf(nx::encode(f, -0.0f, ne))),
-                    value);
-  value = eb.select(
-      eb.ugt(mag, u(valueOf(f.maxFiniteMagnitude()))),
-      bySign(valueOf(f.overflowCode(false)), valueOf(f.overflowCode(true))),
-      value);
+  value = eb.select(eb.eq(mag, u(0)), bySign(v.zero), value);
+  value =
+      eb.select(eb.ugt(mag, u(bits32(v.maxFinite))), bySign(v.overflow), value);
   Value result = eb.bitcast(floatType, value);
   return wide ? Value(arith::TruncFOp::create(b, loc, eb.f32(), result))
               : result;
@@ -649,15 +646,18 @@ struct BlockedGemm {
   /// The packed panel row of B holding column `col`'s strip at row `kk`.
   Value panelRow(OpBuilder &lb, Location ll, Value bat, Value col,
                  Value kk) const {
-    Value strip = arith::DivUIOp::create(
-        lb, ll, col, arith::ConstantIndexOp::create(lb, ll, stripWidth));
+    Value width = arith::ConstantIndexOp::create(lb, ll, stripWidth);
+    Value strip = arith::DivUIOp::create(lb, ll, col, width);
     Value panel = arith::AddIOp::create(
         lb, ll, arith::MulIOp::create(lb, ll, bat, strips), strip);
-    return arith::MulIOp::create(
+    Value rowStart = arith::MulIOp::create(
         lb, ll,
         arith::AddIOp::create(lb, ll, arith::MulIOp::create(lb, ll, panel, k),
                               kk),
-        arith::ConstantIndexOp::create(lb, ll, stripWidth));
+        width);
+    // `col` may lie inside its strip (the fast path's fallback).
+    return arith::AddIOp::create(lb, ll, rowStart,
+                                 arith::RemUIOp::create(lb, ll, col, width));
   }
 
   /// One block of `r` rows starting at global row `row0` (in one batch)
@@ -668,30 +668,66 @@ struct BlockedGemm {
   Value emitBlock(OpBuilder &b, Location l, int64_t r, int64_t vecs, Value row0,
                   Value col, Value mask, Value acc, Value base,
                   bool partialStrip = false) const {
-    SmallVector<Value> sums;
-    if (fast) {
-      auto exact = [&](OpBuilder &tb, Location tl) {
-        scf::YieldOp::create(tb, tl,
-                             emitSums(tb, tl, r, vecs, row0, col, mask));
-      };
-      auto choice = scf::IfOp::create(
-          b, l, exactProducts,
-          [&](OpBuilder &fb2, Location fl) {
-            auto [fastSums, inexact] =
-                emitFastSums(fb2, fl, r, vecs, row0, col);
-            auto fallback = scf::IfOp::create(
-                fb2, fl, inexact, exact, [&](OpBuilder &tb, Location tl) {
-                  scf::YieldOp::create(tb, tl, fastSums);
-                });
-            scf::YieldOp::create(fb2, fl, fallback.getResults());
-          },
-          exact);
-      llvm::append_range(sums, choice.getResults());
-    } else {
-      sums = emitSums(b, l, r, vecs, row0, col, mask);
-    }
-    return writeSums(b, l, sums, r, vecs, row0, col, mask, acc, base,
-                     partialStrip);
+    if (!fast)
+      return writeSums(b, l, emitSums(b, l, r, vecs, row0, col, mask), r, vecs,
+                       row0, col, mask, acc, base, partialStrip);
+    // The fast path's sums, and whether the exact path must compute the
+    // block instead: the operands failed the check, or some f32 sum was
+    // inexact.
+    SmallVector<Type> types(r * vecs, VectorType::get({lanes}, b.getF32Type()));
+    types.push_back(b.getI1Type());
+    auto attempt = scf::IfOp::create(
+        b, l, exactProducts,
+        [&](OpBuilder &tb, Location tl) {
+          auto [sums, inexact] = emitFastSums(tb, tl, r, vecs, row0, col);
+          sums.push_back(inexact);
+          scf::YieldOp::create(tb, tl, sums);
+        },
+        [&](OpBuilder &eb2, Location el) {
+          ElementBuilder e(eb2, el, lanes);
+          SmallVector<Value> none(r * vecs, e.f32c(0.0f));
+          none.push_back(arith::ConstantIntOp::create(eb2, el, 1, 1));
+          scf::YieldOp::create(eb2, el, none);
+        });
+    SmallVector<Value> sums(attempt.getResults().drop_back());
+    auto written = scf::IfOp::create(
+        b, l, attempt.getResults().back(),
+        [&](OpBuilder &tb, Location tl) {
+          // The exact path, one output vector at a time (loops, so that its
+          // code is emitted once per block shape).
+          Value one = arith::ConstantIndexOp::create(tb, tl, 1);
+          Value c0 = arith::ConstantIndexOp::create(tb, tl, 0);
+          auto rowsLoop = scf::ForOp::create(
+              tb, tl, c0, arith::ConstantIndexOp::create(tb, tl, r), one,
+              ValueRange{acc},
+              [&](OpBuilder &rb, Location rl, Value i, ValueRange ri) {
+                auto vecLoop = scf::ForOp::create(
+                    rb, rl, c0, arith::ConstantIndexOp::create(rb, rl, vecs),
+                    one, ri,
+                    [&](OpBuilder &vb, Location vl, Value v, ValueRange vi) {
+                      Value row = arith::AddIOp::create(vb, vl, row0, i);
+                      Value c = arith::AddIOp::create(
+                          vb, vl, col,
+                          arith::MulIOp::create(
+                              vb, vl, v,
+                              arith::ConstantIndexOp::create(vb, vl, lanes)));
+                      SmallVector<Value> one1 =
+                          emitSums(vb, vl, 1, 1, row, c, Value());
+                      scf::YieldOp::create(vb, vl,
+                                           writeSums(vb, vl, one1, 1, 1, row, c,
+                                                     Value(), vi[0], base,
+                                                     partialStrip));
+                    });
+                scf::YieldOp::create(rb, rl, vecLoop.getResults());
+              });
+          scf::YieldOp::create(tb, tl, rowsLoop.getResults());
+        },
+        [&](OpBuilder &eb2, Location el) {
+          scf::YieldOp::create(eb2, el,
+                               writeSums(eb2, el, sums, r, vecs, row0, col,
+                                         Value(), acc, base, partialStrip));
+        });
+    return written.getResult(0);
   }
 
   /// The block's results (r x vecs chunks, row-major) by the exact path or

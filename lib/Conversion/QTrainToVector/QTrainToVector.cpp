@@ -43,6 +43,8 @@ struct ConvertQTrainToVector
   using Base::Base;
 
   void runOnOperation() override {
+    // The pass's options are protected members: copyLoweringOptions cannot
+    // read them.
     QTrainToVectorOptions given;
     given.targetCpu = targetCpu;
     given.targetFeatures = targetFeatures;

@@ -45,6 +45,19 @@ struct QTrainToVectorOptions {
   int64_t gemmVectors = 0;
 };
 
+/// Copies the lowering options between the structs that carry them
+/// (QTrainToVectorOptions, the pass's and the qtrain-to-llvm pipeline's
+/// options, whose fields have the same names): the one list of fields.
+template <typename To, typename From>
+void copyLoweringOptions(To &to, const From &from) {
+  to.targetCpu = from.targetCpu;
+  to.targetFeatures = from.targetFeatures;
+  to.vectorWidth = from.vectorWidth;
+  to.tileElements = from.tileElements;
+  to.gemmRows = from.gemmRows;
+  to.gemmVectors = from.gemmVectors;
+}
+
 /// Quantize, encode and decode of unscaled element formats.
 void populateQTrainElementwiseToVectorPatterns(
     mlir::RewritePatternSet &patterns, const QTrainToVectorOptions &options);
