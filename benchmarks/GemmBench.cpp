@@ -125,8 +125,9 @@ int main(int argc, char **argv) {
   double flops = 2.0 * n * n * n;
   llvm::outs() << llvm::formatv(
       "{0} x {0} x {0} GEMM; flops/s count 2 n^3; OpenBLAS {1} with {2} "
-      "threads\n",
-      n, OPENBLAS_VERSION, openblas_get_num_threads());
+      "threads, {3} kernels\n",
+      n, OPENBLAS_VERSION, openblas_get_num_threads(),
+      openblas_get_corename());
   llvm::outs().flush();
 
   const char *blasName = "OpenBLAS sgemm (f32)";
