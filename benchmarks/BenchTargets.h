@@ -34,7 +34,8 @@ struct BenchTarget {
 /// optionally ":+feature;-feature"). By default the host, and on a host
 /// with AVX-512 also x86-64-v3 (AVX2 + FMA, the code an AVX2 machine
 /// gets), so one run measures both ISAs. `--vector-width=`,
-/// `--tile-elements=`, `--gemm-rows=` and `--gemm-vectors=` apply to all.
+/// `--tile-elements=`, `--gemm-rows=`, `--gemm-vectors=`, `--emulated-rows=`
+/// and `--emulated-vectors=` apply to all.
 /// Prints one header line per target; exits with a message on a bad one.
 inline std::vector<BenchTarget> targetsOption(int argc, char **argv) {
   QTrainToVectorOptions base;
@@ -51,6 +52,8 @@ inline std::vector<BenchTarget> targetsOption(int argc, char **argv) {
     value("--tile-elements=", base.tileElements);
     value("--gemm-rows=", base.gemmRows);
     value("--gemm-vectors=", base.gemmVectors);
+    value("--emulated-rows=", base.emulatedRows);
+    value("--emulated-vectors=", base.emulatedVectors);
   }
   if (list.empty()) {
     auto host = resolveCpuTarget("host", "");
@@ -84,10 +87,12 @@ inline std::vector<BenchTarget> targetsOption(int argc, char **argv) {
     t.options.lowering = *resolved;
     t.cpu = *cpuTarget;
     llvm::outs() << llvm::formatv(
-        "target [{0}]: {1}; vector width {2}, GEMM register block {3} x {4}, "
-        "parallel tiles of {5} elements\n",
+        "target [{0}]: {1}; vector width {2}, GEMM register blocks {3} x {4} "
+        "(f32 chains) and {5} x {6} (emulated accumulation), parallel tiles "
+        "of {7} elements\n",
         t.label, t.cpu.describe(), t.options.lowering.vectorWidth,
         t.options.lowering.gemmRows, t.options.lowering.gemmVectors,
+        t.options.lowering.emulatedRows, t.options.lowering.emulatedVectors,
         t.options.lowering.tileElements);
     targets.push_back(std::move(t));
   }

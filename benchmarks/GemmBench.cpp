@@ -12,6 +12,7 @@
 //
 //   qtrain-gemm-bench [--size=N] [--targets=host,x86-64-v3]
 //                     [--gemm-rows=R] [--gemm-vectors=V]
+//                     [--emulated-rows=R] [--emulated-vectors=V]
 //                     [--benchmark_min_time=SECONDS]
 //
 // A closing table gives each GEMM's time as a multiple of sgemm's.
@@ -126,8 +127,7 @@ int main(int argc, char **argv) {
   llvm::outs() << llvm::formatv(
       "{0} x {0} x {0} GEMM; flops/s count 2 n^3; OpenBLAS {1} with {2} "
       "threads, {3} kernels\n",
-      n, OPENBLAS_VERSION, openblas_get_num_threads(),
-      openblas_get_corename());
+      n, OPENBLAS_VERSION, openblas_get_num_threads(), openblas_get_corename());
   llvm::outs().flush();
 
   const char *blasName = "OpenBLAS sgemm (f32)";

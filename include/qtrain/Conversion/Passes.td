@@ -60,7 +60,14 @@ def ConvertQTrainToVector : Pass<"convert-qtrain-to-vector", "mlir::ModuleOp"> {
            "Rows of an f32 GEMM register block (0: from the target)">,
     Option<"gemmVectors", "gemm-vectors", "int64_t", /*default=*/"0",
            "Column vectors of an f32 GEMM register block (0: from the "
-           "target)">
+           "target)">,
+    Option<"emulatedRows", "emulated-rows", "int64_t", /*default=*/"0",
+           "Rows of a register block of emulated accumulation's f32 fast "
+           "path (0: from the target)">,
+    Option<"emulatedVectors", "emulated-vectors", "int64_t",
+           /*default=*/"0",
+           "Column vectors of a register block of emulated accumulation's "
+           "f32 fast path (0: from the target)">
   ];
 }
 

@@ -43,6 +43,16 @@ struct QTrainToLLVMOptions
       llvm::cl::desc(
           "Column vectors of an f32 GEMM register block (0: from the target)"),
       llvm::cl::init(QTrainToVectorOptions().gemmVectors)};
+  Option<int64_t> emulatedRows{
+      *this, "emulated-rows",
+      llvm::cl::desc("Rows of a register block of emulated accumulation's "
+                     "f32 fast path (0: from the target)"),
+      llvm::cl::init(QTrainToVectorOptions().emulatedRows)};
+  Option<int64_t> emulatedVectors{
+      *this, "emulated-vectors",
+      llvm::cl::desc("Column vectors of a register block of emulated "
+                     "accumulation's f32 fast path (0: from the target)"),
+      llvm::cl::init(QTrainToVectorOptions().emulatedVectors)};
 
   QTrainToVectorOptions toLoweringOptions() const;
 };

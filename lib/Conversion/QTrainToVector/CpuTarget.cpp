@@ -125,12 +125,22 @@ QTrainToVectorOptions withTargetDefaults(QTrainToVectorOptions options,
     options.vectorWidth = std::max<unsigned>(target.vectorBits / 32, 1);
   // GEMM register blocking: rows x vectors accumulators, plus one register
   // per column vector of B and one broadcast of A must fit in the register
-  // file. 32 registers: 4 x 3 (12 + 3 + 1 = 16, loads 7 per 12 FMAs);
-  // 16 registers: 6 x 2 (12 + 2 + 1 = 15, loads 8 per 12 FMAs).
+  // file. 32 registers: 12 x 2 (24 + 2 + 1 = 27, 2 loads of B per 24 FMAs);
+  // 16 registers: 6 x 2 (12 + 2 + 1 = 15, 2 per 12). Few loads of B per
+  // FMA matter most: its packed strip streams from L2 for every row block
+  // (Emerald Rapids: 4 x 3, 3 loads per 12 FMAs, ran at 2.3x sgemm's time,
+  // 12 x 2 at 1.3x; docs/Performance.md).
   if (options.gemmRows == 0)
-    options.gemmRows = target.vectorRegisters >= 32 ? 4 : 6;
+    options.gemmRows = target.vectorRegisters >= 32 ? 12 : 6;
   if (options.gemmVectors == 0)
-    options.gemmVectors = target.vectorRegisters >= 32 ? 3 : 2;
+    options.gemmVectors = 2;
+  // The fast path of emulated accumulation keeps two or three vectors of
+  // state per output and needs about as many temporaries (measured on
+  // AVX-512: 2 x 2 beat 3 x 2, 4 x 2 and 6 x 1 for E-DGA).
+  if (options.emulatedRows == 0)
+    options.emulatedRows = target.vectorRegisters >= 32 ? 2 : 3;
+  if (options.emulatedVectors == 0)
+    options.emulatedVectors = target.vectorRegisters >= 32 ? 2 : 1;
   return options;
 }
 
@@ -150,6 +160,10 @@ resolveLoweringOptions(const QTrainToVectorOptions &options) {
   if (auto e = check(options.gemmRows, "gemm-rows", 0))
     return std::move(e);
   if (auto e = check(options.gemmVectors, "gemm-vectors", 0))
+    return std::move(e);
+  if (auto e = check(options.emulatedRows, "emulated-rows", 0))
+    return std::move(e);
+  if (auto e = check(options.emulatedVectors, "emulated-vectors", 0))
     return std::move(e);
   if (options.tileElements < 0)
     return llvm::createStringError(

@@ -1231,16 +1231,13 @@ struct MatmulLowering : OpConversionPattern<MatmulOp> {
     enum class Kernel { Fma, Fast, Exact };
     auto emitGemm = [&](Kernel kernel, Value exactProducts) -> Value {
       // Register blocks from the target's register file (CpuTarget.cpp).
-      // The fast path keeps two or three vectors of state per output and
-      // needs about as many temporaries: half the FMA block's rows, one
-      // vector fewer.
       int64_t blockRows = 1, colVecs = 1;
       if (kernel == Kernel::Fma) {
         blockRows = options.gemmRows;
         colVecs = options.gemmVectors;
       } else if (kernel == Kernel::Fast) {
-        blockRows = std::max<int64_t>(1, options.gemmRows / 2);
-        colVecs = std::max<int64_t>(1, options.gemmVectors - 1);
+        blockRows = options.emulatedRows;
+        colVecs = options.emulatedVectors;
       }
       // The FMA chains and the fast path read B from a packed copy: strips
       // of `stripWidth` columns (the last one zero-padded), each a

@@ -52,6 +52,8 @@ struct ConvertQTrainToVector
     given.tileElements = tileElements;
     given.gemmRows = gemmRows;
     given.gemmVectors = gemmVectors;
+    given.emulatedRows = emulatedRows;
+    given.emulatedVectors = emulatedVectors;
     auto options = resolveLoweringOptions(given);
     if (!options) {
       getOperation().emitError(llvm::toString(options.takeError()));

@@ -43,6 +43,10 @@ struct QTrainToVectorOptions {
   /// (0: from the target's register file).
   int64_t gemmRows = 0;
   int64_t gemmVectors = 0;
+  /// Register blocking of emulated accumulation's f32 fast path, whose
+  /// outputs carry two or three vectors of state (0: from the target).
+  int64_t emulatedRows = 0;
+  int64_t emulatedVectors = 0;
 };
 
 /// Copies the lowering options between the structs that carry them
@@ -56,6 +60,8 @@ void copyLoweringOptions(To &to, const From &from) {
   to.tileElements = from.tileElements;
   to.gemmRows = from.gemmRows;
   to.gemmVectors = from.gemmVectors;
+  to.emulatedRows = from.emulatedRows;
+  to.emulatedVectors = from.emulatedVectors;
 }
 
 /// Quantize, encode and decode of unscaled element formats.
