@@ -125,9 +125,9 @@ const Shape kShapes[] = {
     {0, 9, 64, 33, true, false},
     {0, 6, 20, 17, false, true},
     {2, 5, 33, 18, false, false},
-    // Wide column blocks, row blocks (12 rows with AVX-512, 6 with AVX2)
-    // and the rest; row blocks across batches.
-    {0, 27, 29, 100, false, false},
+    // Wide column blocks; row blocks (12 rows with AVX-512, 6 with AVX2),
+    // tail blocks (4, 3) and single rows; row blocks across batches.
+    {0, 29, 29, 100, false, false},
     {3, 10, 13, 50, false, true},
 };
 

@@ -1027,18 +1027,13 @@ struct BlockedGemm {
     return acc;
   }
 
-  // Rows [r0, r1) for the columns at `col`: blocks of blockRows rows
-  // (a block never straddles two batches), then single rows.
+  // Rows [r0, r1) for the columns at `col`: blocks of blockRows rows, then
+  // (fewer than blockRows left) blocks of tailRows(), then single rows. A
+  // block never straddles two batches: such rows go one by one.
   Value emitRowsAt(OpBuilder &cb, Location cl, Value r0, Value r1, int64_t vecs,
                    Value col, Value mask, Value acc, Value base,
                    bool partialStrip = false) const {
-    Value cR = arith::ConstantIndexOp::create(cb, cl, blockRows);
     Value one = arith::ConstantIndexOp::create(cb, cl, 1);
-    Value span = arith::SubIOp::create(cb, cl, r1, r0);
-    Value fullEnd = arith::AddIOp::create(
-        cb, cl, r0,
-        arith::MulIOp::create(cb, cl, arith::DivUIOp::create(cb, cl, span, cR),
-                              cR));
     auto single = [&](OpBuilder &sb, Location sl, Value from, Value to,
                       Value a2) -> Value {
       auto loop = scf::ForOp::create(
@@ -1050,33 +1045,57 @@ struct BlockedGemm {
           });
       return loop.getResult(0);
     };
-    auto blocks = scf::ForOp::create(
-        cb, cl, r0, fullEnd, cR, ValueRange{acc},
-        [&](OpBuilder &bb, Location bl, Value row, ValueRange it) {
-          Value last = arith::AddIOp::create(
-              bb, bl, row,
-              arith::ConstantIndexOp::create(bb, bl, blockRows - 1));
-          Value same =
-              arith::CmpIOp::create(bb, bl, arith::CmpIPredicate::eq,
-                                    arith::DivUIOp::create(bb, bl, row, m),
-                                    arith::DivUIOp::create(bb, bl, last, m));
-          auto sel = scf::IfOp::create(
-              bb, bl, same,
-              [&](OpBuilder &tb, Location tl) {
-                scf::YieldOp::create(tb, tl,
-                                     emitBlock(tb, tl, blockRows, vecs, row,
-                                               col, mask, it[0], base,
-                                               partialStrip));
-              },
-              [&](OpBuilder &fb2, Location fl) {
-                scf::YieldOp::create(
-                    fb2, fl,
-                    single(fb2, fl, row,
-                           arith::AddIOp::create(fb2, fl, row, cR), it[0]));
-              });
-          scf::YieldOp::create(bb, bl, sel.getResult(0));
-        });
-    return single(cb, cl, fullEnd, r1, blocks.getResult(0));
+    // Blocks of `rows` rows from `from` while they fit before r1; returns
+    // the result and where the next kind of block starts.
+    auto blocksOf = [&](int64_t rows, Value from,
+                        Value a2) -> std::pair<Value, Value> {
+      Value cR = arith::ConstantIndexOp::create(cb, cl, rows);
+      Value span = arith::SubIOp::create(cb, cl, r1, from);
+      Value end = arith::AddIOp::create(
+          cb, cl, from,
+          arith::MulIOp::create(
+              cb, cl, arith::DivUIOp::create(cb, cl, span, cR), cR));
+      auto blocks = scf::ForOp::create(
+          cb, cl, from, end, cR, ValueRange{a2},
+          [&](OpBuilder &bb, Location bl, Value row, ValueRange it) {
+            Value last = arith::AddIOp::create(
+                bb, bl, row, arith::ConstantIndexOp::create(bb, bl, rows - 1));
+            Value same = arith::CmpIOp::create(
+                bb, bl, arith::CmpIPredicate::eq,
+                arith::DivUIOp::create(bb, bl, row, m),
+                arith::DivUIOp::create(bb, bl, last, m));
+            auto sel = scf::IfOp::create(
+                bb, bl, same,
+                [&](OpBuilder &tb, Location tl) {
+                  scf::YieldOp::create(tb, tl,
+                                       emitBlock(tb, tl, rows, vecs, row, col,
+                                                 mask, it[0], base,
+                                                 partialStrip));
+                },
+                [&](OpBuilder &fb2, Location fl) {
+                  scf::YieldOp::create(
+                      fb2, fl,
+                      single(fb2, fl, row,
+                             arith::AddIOp::create(fb2, fl, row, cR), it[0]));
+                });
+            scf::YieldOp::create(bb, bl, sel.getResult(0));
+          });
+      return {blocks.getResult(0), end};
+    };
+    Value from = r0;
+    for (int64_t rows : {blockRows, tailRows()}) {
+      if (rows <= 1)
+        continue;
+      std::tie(acc, from) = blocksOf(rows, from, acc);
+    }
+    return single(cb, cl, from, r1, acc);
+  }
+
+  /// Rows of the blocks after the full ones: a block of a few rows keeps
+  /// most of the register reuse that single rows lose (a training step's
+  /// GEMMs have M = 64 or 784 rows: 4 left after blocks of 12).
+  int64_t tailRows() const {
+    return blockRows > 4 ? std::min<int64_t>(4, blockRows / 2) : 1;
   }
 
   // Rows [r0, r1): super-chunks of colVecs vectors, then single (masked
