@@ -118,15 +118,26 @@ double exactDot(llvm::ArrayRef<float> a, llvm::ArrayRef<float> b);
 /// when exactly one is; NaN when an element is NaN.
 double vectorAngle(llvm::ArrayRef<double> a, llvm::ArrayRef<double> b);
 
+/// The operands of meanRelativeDotError, one per regime of partial sums.
+enum class DotOperands {
+  /// a from [0, 1), b from [-0.2, 0.8): the positive mean makes partial sums
+  /// grow linearly, the regime where swamping appears. The error is
+  /// relative to |exact|.
+  PositiveMean,
+  /// a and b from [-1, 1): partial sums grow as a random walk. The exact
+  /// dot may be near zero, so the error is relative to the products' norm
+  /// sqrt(sum (a[i] b[i])^2), the size the sum has on average.
+  ZeroMean,
+};
+
 /// A reproducible accuracy study: the mean relative error |dot - exact| /
-/// |exact| over `trials` dot products of length `length`, operands drawn
-/// uniformly from [0, 1) (a) and [-0.2, 0.8) (b), rounded to `operand`
-/// with nearest-even. The positive mean makes partial sums grow linearly,
-/// the regime where swamping appears.
-llvm::Expected<double> meanRelativeDotError(const AccumulationSpec &spec,
-                                            const MinifloatFormat &operand,
-                                            int length, int trials,
-                                            uint64_t seed);
+/// scale over `trials` dot products of length `length`, operands drawn
+/// uniformly as `operands` says and rounded to `operand` with nearest-even.
+llvm::Expected<double>
+meanRelativeDotError(const AccumulationSpec &spec,
+                     const MinifloatFormat &operand, int length, int trials,
+                     uint64_t seed,
+                     DotOperands operands = DotOperands::PositiveMean);
 
 /// The grouping of a recipe's "auto" accumulation for `k` products summed
 /// into `accumulator` with p = mantissa bits + 1 significant bits
@@ -134,8 +145,10 @@ llvm::Expected<double> meanRelativeDotError(const AccumulationSpec &spec,
 /// grouping when the modelled rms relative error of sequential
 /// accumulation, 2^-p sqrt(k) / 3, is at most `tolerance` and k <= 2^p (no
 /// swamping even when the products share a sign); otherwise static groups
-/// of the power of two nearest (k^2 / 2)^(1/3) clamped to [k / 2^p, 2^p]
-/// (sqrt(k) when that range is empty), at least 2 and at most k.
+/// of the power of two nearest k^(7/12) / 2^(1/6), the geometric mean of
+/// the optima for linearly growing sums, (k^2 / 2)^(1/3), and for
+/// random-walk sums, sqrt(k), clamped to [k / 2^p, 2^p] (sqrt(k) when that
+/// range is empty), at least 2 and at most k.
 struct AutoGrouping {
   Grouping grouping = Grouping::None;
   unsigned groupSize = 0; ///< Static only.

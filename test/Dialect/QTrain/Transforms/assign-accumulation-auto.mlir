@@ -4,21 +4,22 @@
 // "auto": the grouping follows the reduction length K and the
 // accumulator's mantissa (docs/Numerics.md, "Choosing a static group
 // size"): FP12 (6 mantissa bits) always groups, by the power of two nearest
-// (K^2/2)^(1/3) within [K / 2^7, 2^7]; f16 leaves short sums ungrouped;
+// (in log2) K^(7/12) / 2^(1/6) within [K / 2^7, 2^7]; f16 leaves short sums
+// ungrouped;
 // f32 never groups.
 
 // CHECK-LABEL: func.func @lengths
 // K = 4: groups of 2.
 // CHECK: qtrain.matmul %arg0, %arg1 {accumulation = #qtrain.accum<#qtrain.fp<fp12_dga>, static, group = 2>
-// K = 1024 (rows of A with transpose_a): 80.6, groups of 64.
+// K = 1024 (rows of A with transpose_a): 50.8, groups of 64.
 // CHECK: qtrain.matmul %arg2, %arg3 {accumulation = #qtrain.accum<#qtrain.fp<fp12_dga>, static, group = 64>
-// Convolution, forward: K = C*KH*KW = 16*3*3 = 144: 21.8, groups of 16.
+// Convolution, forward: K = C*KH*KW = 16*3*3 = 144: 16.2, groups of 16.
 // CHECK: qtrain.conv2d %arg4, %arg5 {accumulation = #qtrain.accum<#qtrain.fp<fp12_dga>, static, group = 16>
-// backward_weight: K = N*OH*OW = 2*6*6 = 72: 13.7, groups of 16.
-// CHECK: qtrain.conv2d %arg4, %arg6 {accumulation = #qtrain.accum<#qtrain.fp<fp12_dga>, static, group = 16>
+// backward_weight: K = N*OH*OW = 2*6*6 = 72: 10.8, groups of 8.
+// CHECK: qtrain.conv2d %arg4, %arg6 {accumulation = #qtrain.accum<#qtrain.fp<fp12_dga>, static, group = 8>
 // f16 (11 significant bits) at K = 4: 2^-11 sqrt(4) / 3 < 1e-3, no grouping.
 // CHECK: qtrain.matmul %arg0, %arg1 {accumulation = #qtrain.accum<#qtrain.fp<f16>>
-// f16 at K = 1024: 80.6, groups of 64.
+// f16 at K = 1024: 50.8, groups of 64.
 // CHECK: qtrain.matmul %arg2, %arg3 {accumulation = #qtrain.accum<#qtrain.fp<f16>, static, group = 64>
 
 // F32-LABEL: func.func @lengths
