@@ -493,6 +493,91 @@ FailureOr<ScaledResults> lowerScaledEncode(OpBuilder &b, Location loc,
   int64_t rowLength = random ? random->rowLength() : 0;
 
   Value c1 = arith::ConstantIndexOp::create(b, loc, 1);
+  // The amax of `block` (the statistic of amax rules).
+  auto blockAmax = [&](OpBuilder &nb, Location nloc, Value block) -> Value {
+    ElementBuilder sb(nb, nloc, 0);
+    return forEachRunOfBlock(nb, nloc, view, block, sb.f32c(0.0f),
+                             [&](OpBuilder &rb, Location rloc, Value begin,
+                                 Value end, Value a) -> Value {
+                               Value m = emitBlockAmax(
+                                   rb, rloc, in.flat, begin, end, total,
+                                   canHoldNaN(level.format), vectorWidth);
+                               return arith::MaximumFOp::create(rb, rloc, a, m);
+                             });
+  };
+  // The elements of `block`, x / blockTotal each, written into `acc` (flat
+  // offsets from `outBase`).
+  auto encodeBlock = [&](OpBuilder &nb, Location nloc, Value block,
+                         Value blockTotal, Value acc, Value outBase) -> Value {
+    // When blockTotal is a normal power of two (MX, BFP and FlexBlock
+    // scales) its reciprocal is exact, and x times it is the same correctly
+    // rounded quotient without a vector division.
+    auto elements = [&](OpBuilder &ob, Location ol, bool byReciprocal) {
+      Value factor = blockTotal;
+      if (byReciprocal)
+        factor = arith::DivFOp::create(
+            ob, ol, arith::ConstantOp::create(ob, ol, ob.getF32FloatAttr(1.0f)),
+            blockTotal);
+      return forEachRunOfBlock(
+          ob, ol, view, block, acc,
+          [&](OpBuilder &rb, Location rloc, Value begin, Value end,
+              Value runAcc) -> Value {
+            return forEachChunkInRows(
+                rb, rloc, begin, end, lanes, rowLength, runAcc,
+                [&](OpBuilder &cb, Location cloc, Value off, Value mask,
+                    Value row, Value a) -> Value {
+                  ElementBuilder eb(cb, cloc, lanes);
+                  Value x = widen(eb, readChunk(eb, in.flat, off, mask));
+                  Value y = byReciprocal ? Value(arith::MulFOp::create(
+                                               cb, cloc, x, eb.splat(factor)))
+                                         : Value(arith::DivFOp::create(
+                                               cb, cloc, x, eb.splat(factor)));
+                  Value bits =
+                      random ? random->emit(eb, off, row, mask) : Value();
+                  Value v =
+                      quantize
+                          ? Value(arith::MulFOp::create(
+                                cb, cloc,
+                                emitQuantize(eb, format.element, y, r, bits),
+                                eb.splat(blockTotal)))
+                          : emitEncode(eb, format.element, y, r, bits);
+                  Value local = arith::SubIOp::create(cb, cloc, off, outBase);
+                  return writeChunk(eb, narrow(eb, v, outElem), a, local, mask);
+                });
+          });
+    };
+    ElementBuilder scalar(nb, nloc, 0);
+    Value totalBits = scalar.bitcast(nb.getI32Type(), blockTotal);
+    Value field =
+        scalar.band(scalar.lshr(totalBits, scalar.u32(23)), scalar.u32(0xff));
+    Value powerOfTwo = scalar.land(
+        scalar.eq(scalar.band(totalBits, scalar.u32(0x7fffff)), scalar.u32(0)),
+        scalar.land(scalar.uge(field, scalar.u32(1)),
+                    scalar.ule(field, scalar.u32(254))));
+    return scf::IfOp::create(
+               nb, nloc, powerOfTwo,
+               [&](OpBuilder &tb, Location tl) {
+                 scf::YieldOp::create(tb, tl, elements(tb, tl, true));
+               },
+               [&](OpBuilder &eb2, Location el) {
+                 scf::YieldOp::create(eb2, el, elements(eb2, el, false));
+               })
+        .getResult(0);
+  };
+  // A block's scale code in storage form at its place in `scaleAcc`.
+  auto insertCode = [&](OpBuilder &nb, Location nloc, Value code,
+                        Value scaleAcc, Value block, Value blockBase) {
+    return tensor::InsertOp::create(
+               nb, nloc, scaleStorage(nb, nloc, code, scaleElem), scaleAcc,
+               ValueRange{arith::SubIOp::create(nb, nloc, block, blockBase)})
+        .getResult();
+  };
+  // Amax rules on vector code take the scales of `lanes` blocks at a time
+  // in vector lanes: the scalar scale code per block (some 40 operations
+  // on the chain from a block's amax to its elements) was half of MXFP8's
+  // time (docs/Performance.md).
+  bool groupScales = lanes > 1 && !givenLast && !medianLast;
+
   // Blocks [from, to) written into `outAcc` (flat offsets from `outBase`)
   // and `scaleAcc` (block numbers from `blockBase`).
   auto blockLoop = [&](OpBuilder &lb, Location ll, Value from, Value to,
@@ -501,103 +586,78 @@ FailureOr<ScaledResults> lowerScaledEncode(OpBuilder &b, Location loc,
     SmallVector<Value> init = {outAcc};
     if (scaleAcc)
       init.push_back(scaleAcc);
+    if (groupScales) {
+      Value group = arith::ConstantIndexOp::create(lb, ll, lanes);
+      Value span = arith::SubIOp::create(lb, ll, to, from);
+      Value groupsEnd = arith::AddIOp::create(
+          lb, ll, from,
+          arith::MulIOp::create(
+              lb, ll, arith::DivUIOp::create(lb, ll, span, group), group));
+      auto groups = scf::ForOp::create(
+          lb, ll, from, groupsEnd, group, init,
+          [&](OpBuilder &gb, Location gl, Value first, ValueRange iter) {
+            ElementBuilder vb(gb, gl, lanes);
+            Value c0g = arith::ConstantIndexOp::create(gb, gl, 0);
+            auto amaxes = scf::ForOp::create(
+                gb, gl, c0g, group, c1, ValueRange{vb.f32c(0.0f)},
+                [&](OpBuilder &ab, Location al, Value j, ValueRange v) {
+                  Value a = blockAmax(ab, al,
+                                      arith::AddIOp::create(ab, al, first, j));
+                  scf::YieldOp::create(
+                      ab, al,
+                      ValueRange{vector::InsertOp::create(ab, al, a, v[0],
+                                                          OpFoldResult(j))
+                                     .getResult()});
+                });
+            Value s = emitScaleFromAmax(vb, level, format.element,
+                                        amaxes.getResult(0));
+            Value totals =
+                total ? Value(arith::MulFOp::create(gb, gl, s, vb.splat(total)))
+                      : s;
+            Value codes =
+                iter.size() > 1 ? emitScaleCode(vb, level.format, s) : Value();
+            auto each = scf::ForOp::create(
+                gb, gl, c0g, group, c1, iter,
+                [&](OpBuilder &eb2, Location el, Value j, ValueRange it) {
+                  Value block = arith::AddIOp::create(eb2, el, first, j);
+                  Value blockTotal = vector::ExtractOp::create(eb2, el, totals,
+                                                               OpFoldResult(j));
+                  SmallVector<Value> yields = {
+                      encodeBlock(eb2, el, block, blockTotal, it[0], outBase)};
+                  if (it.size() > 1)
+                    yields.push_back(
+                        insertCode(eb2, el,
+                                   vector::ExtractOp::create(eb2, el, codes,
+                                                             OpFoldResult(j)),
+                                   it[1], block, blockBase));
+                  scf::YieldOp::create(eb2, el, yields);
+                });
+            scf::YieldOp::create(gb, gl, each.getResults());
+          });
+      init = groups.getResults();
+      from = groupsEnd;
+    }
+    // One block at a time (every block, or those after the groups).
     auto blocks = scf::ForOp::create(
         lb, ll, from, to, c1, init,
         [&](OpBuilder &nb, Location nloc, Value block, ValueRange iter) {
-          // The block's scale.
           Value stat;
-          if (givenLast) {
+          if (givenLast)
             stat = tensor::ExtractOp::create(nb, nloc, givenLast, block);
-          } else if (medianLast) {
+          else if (medianLast)
             stat = medianLast;
-          } else {
-            ElementBuilder sb(nb, nloc, 0);
-            Value amax = sb.f32c(0.0f);
-            stat = forEachRunOfBlock(
-                nb, nloc, view, block, amax,
-                [&](OpBuilder &rb, Location rloc, Value begin, Value end,
-                    Value a) -> Value {
-                  Value m =
-                      emitBlockAmax(rb, rloc, in.flat, begin, end, total,
-                                    canHoldNaN(level.format), vectorWidth);
-                  return arith::MaximumFOp::create(rb, rloc, a, m);
-                });
-          }
+          else
+            stat = blockAmax(nb, nloc, block);
           Value s = levelScale(nb, nloc, level, format.element, stat);
           Value blockTotal =
               total ? Value(arith::MulFOp::create(nb, nloc, total, s)) : s;
-
-          // The block's elements, x / blockTotal each. When blockTotal is a
-          // normal power of two (MX, BFP and FlexBlock scales) its
-          // reciprocal is exact, and x times it is the same correctly
-          // rounded quotient without a vector division.
-          auto elements = [&](OpBuilder &ob, Location ol,
-                              bool byReciprocal) -> Value {
-            Value factor = blockTotal;
-            if (byReciprocal)
-              factor = arith::DivFOp::create(
-                  ob, ol,
-                  arith::ConstantOp::create(ob, ol, ob.getF32FloatAttr(1.0f)),
-                  blockTotal);
-            return forEachRunOfBlock(
-                ob, ol, view, block, iter[0],
-                [&](OpBuilder &rb, Location rloc, Value begin, Value end,
-                    Value acc) -> Value {
-                  return forEachChunkInRows(
-                      rb, rloc, begin, end, lanes, rowLength, acc,
-                      [&](OpBuilder &cb, Location cloc, Value off, Value mask,
-                          Value row, Value a) -> Value {
-                        ElementBuilder eb(cb, cloc, lanes);
-                        Value x = widen(eb, readChunk(eb, in.flat, off, mask));
-                        Value y = byReciprocal
-                                      ? Value(arith::MulFOp::create(
-                                            cb, cloc, x, eb.splat(factor)))
-                                      : Value(arith::DivFOp::create(
-                                            cb, cloc, x, eb.splat(factor)));
-                        Value bits =
-                            random ? random->emit(eb, off, row, mask) : Value();
-                        Value v =
-                            quantize
-                                ? Value(arith::MulFOp::create(
-                                      cb, cloc,
-                                      emitQuantize(eb, format.element, y, r,
-                                                   bits),
-                                      eb.splat(blockTotal)))
-                                : emitEncode(eb, format.element, y, r, bits);
-                        Value local =
-                            arith::SubIOp::create(cb, cloc, off, outBase);
-                        return writeChunk(eb, narrow(eb, v, outElem), a, local,
-                                          mask);
-                      });
-                });
-          };
-          ElementBuilder scalar(nb, nloc, 0);
-          Value totalBits = scalar.bitcast(nb.getI32Type(), blockTotal);
-          Value field = scalar.band(scalar.lshr(totalBits, scalar.u32(23)),
-                                    scalar.u32(0xff));
-          Value powerOfTwo = scalar.land(
-              scalar.eq(scalar.band(totalBits, scalar.u32(0x7fffff)),
-                        scalar.u32(0)),
-              scalar.land(scalar.uge(field, scalar.u32(1)),
-                          scalar.ule(field, scalar.u32(254))));
-          Value written =
-              scf::IfOp::create(
-                  nb, nloc, powerOfTwo,
-                  [&](OpBuilder &tb, Location tl) {
-                    scf::YieldOp::create(tb, tl, elements(tb, tl, true));
-                  },
-                  [&](OpBuilder &eb2, Location el) {
-                    scf::YieldOp::create(eb2, el, elements(eb2, el, false));
-                  })
-                  .getResult(0);
-          SmallVector<Value> yields = {written};
+          SmallVector<Value> yields = {
+              encodeBlock(nb, nloc, block, blockTotal, iter[0], outBase)};
           if (iter.size() > 1) {
             ElementBuilder sb(nb, nloc, 0);
-            Value code = scaleStorage(
-                nb, nloc, emitScaleCode(sb, level.format, s), scaleElem);
-            yields.push_back(tensor::InsertOp::create(
-                nb, nloc, code, iter[1],
-                ValueRange{arith::SubIOp::create(nb, nloc, block, blockBase)}));
+            yields.push_back(insertCode(nb, nloc,
+                                        emitScaleCode(sb, level.format, s),
+                                        iter[1], block, blockBase));
           }
           scf::YieldOp::create(nb, nloc, yields);
         });
