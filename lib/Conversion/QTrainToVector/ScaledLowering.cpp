@@ -204,14 +204,15 @@ int64_t statLanes(int64_t vectorWidth) {
 }
 
 /// amax over [begin, end) of the residuals RN(x / divisor) (divisor null:
-/// x itself): finite |y| only; a non-finite y makes it NaN when the scale
-/// format can hold NaN and is ignored otherwise.
+/// x itself): finite |y| only; a non-finite y makes it NaN (+qNaN) when the
+/// scale format can hold NaN and is ignored otherwise.
 Value emitBlockAmax(OpBuilder &b, Location loc, Value flatIn, Value begin,
                     Value end, Value divisor, bool nanBlocks,
                     int64_t vectorWidth) {
   int64_t lanes = statLanes(vectorWidth);
   ElementBuilder outer(b, loc, lanes);
   Value init = outer.f32c(0.0f);
+  const float qNaN = std::numeric_limits<float>::quiet_NaN();
   Value acc = forEachChunk(
       b, loc, begin, end, lanes, Value(), init,
       [&](OpBuilder &nb, Location nloc, Value off, Value mask, Value,
@@ -220,22 +221,26 @@ Value emitBlockAmax(OpBuilder &b, Location loc, Value flatIn, Value begin,
         Value y = widen(eb, readChunk(eb, flatIn, off, mask));
         if (divisor)
           y = arith::DivFOp::create(nb, nloc, y, eb.splat(divisor));
-        Value mag = math::AbsFOp::create(nb, nloc, y);
-        F32Fields p = splitF32(eb, y);
-        Value nonFinite = eb.lor(p.isNaN, p.isInf);
-        Value special = nanBlocks
-                            ? eb.f32c(std::numeric_limits<float>::quiet_NaN())
-                            : eb.f32c(0.0f);
-        Value c = eb.select(nonFinite, special, mag);
+        Value c = math::AbsFOp::create(nb, nloc, y);
+        // With NaN blocks, |y| itself: maximumf propagates a NaN, and an
+        // infinity is the largest value; both become +qNaN once, below.
+        if (!nanBlocks) {
+          F32Fields p = splitF32(eb, y);
+          c = eb.select(eb.lor(p.isNaN, p.isInf), eb.f32c(0.0f), c);
+        }
         if (mask)
           c = eb.select(mask, c, eb.f32c(0.0f));
-        // maximumf propagates NaN: one NaN lane makes the block NaN.
         return arith::MaximumFOp::create(nb, nloc, a, c);
       });
-  if (lanes == 0)
-    return acc;
-  return vector::ReductionOp::create(b, loc, vector::CombiningKind::MAXIMUMF,
-                                     acc);
+  Value amax = acc;
+  if (lanes != 0)
+    amax = vector::ReductionOp::create(b, loc, vector::CombiningKind::MAXIMUMF,
+                                       acc);
+  if (!nanBlocks)
+    return amax;
+  ElementBuilder sb(b, loc, 0);
+  F32Fields p = splitF32(sb, amax);
+  return sb.select(sb.lor(p.isNaN, p.isInf), sb.f32c(qNaN), amax);
 }
 
 /// The scalar scale of a whole-tensor level, or of one block, from its
@@ -598,38 +603,44 @@ FailureOr<ScaledResults> lowerScaledEncode(OpBuilder &b, Location loc,
           [&](OpBuilder &gb, Location gl, Value first, ValueRange iter) {
             ElementBuilder vb(gb, gl, lanes);
             Value c0g = arith::ConstantIndexOp::create(gb, gl, 0);
-            auto amaxes = scf::ForOp::create(
-                gb, gl, c0g, group, c1, ValueRange{vb.f32c(0.0f)},
-                [&](OpBuilder &ab, Location al, Value j, ValueRange v) {
-                  Value a = blockAmax(ab, al,
-                                      arith::AddIOp::create(ab, al, first, j));
-                  scf::YieldOp::create(
-                      ab, al,
-                      ValueRange{vector::InsertOp::create(ab, al, a, v[0],
-                                                          OpFoldResult(j))
-                                     .getResult()});
-                });
-            Value s = emitScaleFromAmax(vb, level, format.element,
-                                        amaxes.getResult(0));
+            // The group's amaxes at static lanes (a dynamic lane of a
+            // vector goes through memory), the scales in vector lanes, then
+            // the divisors and codes through a small buffer that the
+            // blocks below read one scalar each.
+            Value amaxes = vb.f32c(0.0f);
+            for (int64_t j = 0; j < lanes; ++j) {
+              Value block = arith::AddIOp::create(
+                  gb, gl, first, arith::ConstantIndexOp::create(gb, gl, j));
+              amaxes = vector::InsertOp::create(
+                  gb, gl, blockAmax(gb, gl, block), amaxes, j);
+            }
+            Value s = emitScaleFromAmax(vb, level, format.element, amaxes);
             Value totals =
                 total ? Value(arith::MulFOp::create(gb, gl, s, vb.splat(total)))
                       : s;
-            Value codes =
-                iter.size() > 1 ? emitScaleCode(vb, level.format, s) : Value();
+            auto spill = [&](Value v) -> Value {
+              Value buffer =
+                  tensor::EmptyOp::create(gb, gl, ArrayRef<int64_t>{lanes},
+                                          getElementTypeOrSelf(v.getType()));
+              return writeChunk(vb, v, buffer, c0g, Value());
+            };
+            Value totalsBuf = spill(totals);
+            Value codesBuf = iter.size() > 1
+                                 ? spill(emitScaleCode(vb, level.format, s))
+                                 : Value();
             auto each = scf::ForOp::create(
                 gb, gl, c0g, group, c1, iter,
                 [&](OpBuilder &eb2, Location el, Value j, ValueRange it) {
                   Value block = arith::AddIOp::create(eb2, el, first, j);
-                  Value blockTotal = vector::ExtractOp::create(eb2, el, totals,
-                                                               OpFoldResult(j));
+                  Value blockTotal =
+                      tensor::ExtractOp::create(eb2, el, totalsBuf, j);
                   SmallVector<Value> yields = {
                       encodeBlock(eb2, el, block, blockTotal, it[0], outBase)};
                   if (it.size() > 1)
-                    yields.push_back(
-                        insertCode(eb2, el,
-                                   vector::ExtractOp::create(eb2, el, codes,
-                                                             OpFoldResult(j)),
-                                   it[1], block, blockBase));
+                    yields.push_back(insertCode(
+                        eb2, el,
+                        tensor::ExtractOp::create(eb2, el, codesBuf, j), it[1],
+                        block, blockBase));
                   scf::YieldOp::create(eb2, el, yields);
                 });
             scf::YieldOp::create(gb, gl, each.getResults());
