@@ -17,6 +17,7 @@ set(QTRAIN_INSTALL_PACKAGE_DIR ${QTRAIN_INSTALL_LIBDIR}/cmake/qtrain)
 
 set(QTRAIN_INSTALLED_LIBRARIES
   QTrainNumerics
+  QTrainAccelISA
   QTrainDialect
   QTrainRecipes
   QTrainTransforms
@@ -47,7 +48,7 @@ install(TARGETS QTrainPlugin EXPORT QTrainTargets
 # Public headers, ODS sources and the generated declarations.
 install(DIRECTORY ${PROJECT_SOURCE_DIR}/include/qtrain
   DESTINATION include
-  FILES_MATCHING PATTERN "*.h" PATTERN "*.td")
+  FILES_MATCHING PATTERN "*.h" PATTERN "*.td" PATTERN "*.def")
 install(DIRECTORY ${PROJECT_BINARY_DIR}/include/qtrain
   DESTINATION include
   FILES_MATCHING PATTERN "*.h.inc"
