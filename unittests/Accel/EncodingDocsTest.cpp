@@ -9,6 +9,7 @@
 
 #include "qtrain/Accel/ISA.h"
 
+#include "llvm/ADT/SmallVector.h"
 #include "llvm/Support/MemoryBuffer.h"
 
 #include "gtest/gtest.h"
@@ -31,10 +32,25 @@ TEST(AccelEncodingDocs, PageHoldsTheGeneratedBlock) {
   ASSERT_LT(end, text.size());
   ASSERT_EQ(text[end], '\n');
   StringRef block = text.slice(begin, end + 1);
-  EXPECT_EQ(block.str(), generateEncodingDocs())
-      << "docs/Accelerator.md's encoding tables differ from "
-         "Instructions.def: replace the block with the output of "
-         "`qtrain-asm --gen-encoding-docs`";
+  std::string generated = generateEncodingDocs();
+  if (block != generated) {
+    // Name the first line that differs rather than print both blocks.
+    SmallVector<StringRef> have, want;
+    block.split(have, '\n');
+    StringRef(generated).split(want, '\n');
+    size_t line = 0;
+    while (line < have.size() && line < want.size() && have[line] == want[line])
+      ++line;
+    size_t pageLine = text.take_front(begin).count('\n') + line + 1;
+    ADD_FAILURE() << "docs/Accelerator.md's encoding tables differ from "
+                     "Instructions.def (replace the block with the output of "
+                     "`qtrain-asm --gen-encoding-docs`); first difference at "
+                     "line "
+                  << pageLine << ":\n  page:      "
+                  << (line < have.size() ? have[line].str() : "(end)")
+                  << "\n  generated: "
+                  << (line < want.size() ? want[line].str() : "(end)");
+  }
   // The markers occur once.
   EXPECT_EQ(text.find(getEncodingDocsBeginMarker(), begin + 1),
             StringRef::npos);
