@@ -373,4 +373,25 @@ TEST(AccelDecodeErrors, EveryByteCorruptionIsAnErrorOrALegalInstruction) {
   }
 }
 
+TEST(AccelDecodeErrors, RandomBytesAreDecodedOrRejected) {
+  std::mt19937_64 rng(123);
+  for (int n = 0; n < 2000; ++n) {
+    std::vector<uint8_t> bytes(rng() % 80);
+    for (uint8_t &b : bytes)
+      b = static_cast<uint8_t>(rng());
+    // Mostly valid opcodes, so that decoding gets past the first check.
+    for (size_t i = 0; i < bytes.size(); i += kWordBytes)
+      bytes[i] = (bytes[i] & 0xF0) | (rng() % 9);
+    Expected<std::vector<Instruction>> insts = decodeStream(bytes);
+    if (!insts) {
+      std::string message = toString(insts.takeError());
+      EXPECT_TRUE(message.rfind("instruction ", 0) == 0 ||
+                  message.rfind("the stream ", 0) == 0)
+          << message;
+      continue;
+    }
+    EXPECT_EQ(encodeStream(*insts), bytes);
+  }
+}
+
 } // namespace
