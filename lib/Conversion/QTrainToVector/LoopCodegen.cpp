@@ -93,6 +93,16 @@ static TypedAttr zeroAttr(OpBuilder &b, Type elem) {
 
 /// Reads `eb.laneCount()` elements (or one) of a flat tensor at `offset`,
 /// masked when `mask`.
+Value wholeStepsEnd(OpBuilder &b, Location loc, Value begin, Value end,
+                    int64_t step) {
+  Value cStep = arith::ConstantIndexOp::create(b, loc, step);
+  Value length = arith::SubIOp::create(b, loc, end, begin);
+  return arith::AddIOp::create(
+      b, loc, begin,
+      arith::MulIOp::create(
+          b, loc, arith::DivUIOp::create(b, loc, length, cStep), cStep));
+}
+
 Value readChunk(const ElementBuilder &eb, Value flat, Value offset,
                 Value mask) {
   OpBuilder &b = eb.builder();
@@ -192,11 +202,7 @@ SmallVector<Value> forEachChunkN(OpBuilder &b, Location loc, Value begin,
                                  ValueRange acc, ChunkBodyN body) {
   int64_t step = std::max<int64_t>(lanes, 1);
   Value cStep = arith::ConstantIndexOp::create(b, loc, step);
-  Value length = arith::SubIOp::create(b, loc, end, begin);
-  Value fullEnd = arith::AddIOp::create(
-      b, loc, begin,
-      arith::MulIOp::create(
-          b, loc, arith::DivUIOp::create(b, loc, length, cStep), cStep));
+  Value fullEnd = wholeStepsEnd(b, loc, begin, end, step);
   auto loop = scf::ForOp::create(
       b, loc, begin, fullEnd, cStep, acc,
       [&](OpBuilder &nb, Location nloc, Value off, ValueRange iter) {

@@ -43,6 +43,11 @@ mlir::Value emptyFlat(mlir::OpBuilder &b, mlir::Location loc, mlir::Value count,
 mlir::Value flatBuffer(mlir::OpBuilder &b, mlir::Location loc,
                        mlir::Value tensor);
 
+/// begin + (end - begin) / step * step: where the whole steps of `step`
+/// from `begin` end before `end` (the rest is a tail).
+mlir::Value wholeStepsEnd(mlir::OpBuilder &b, mlir::Location loc,
+                          mlir::Value begin, mlir::Value end, int64_t step);
+
 /// Reads `eb.laneCount()` elements (or one) at `offset`, masked when `mask`.
 mlir::Value readChunk(const ElementBuilder &eb, mlir::Value flat,
                       mlir::Value offset, mlir::Value mask);

@@ -1050,20 +1050,16 @@ struct BlockedGemm {
     auto blocksOf = [&](int64_t rows, Value from,
                         Value a2) -> std::pair<Value, Value> {
       Value cR = arith::ConstantIndexOp::create(cb, cl, rows);
-      Value span = arith::SubIOp::create(cb, cl, r1, from);
-      Value end = arith::AddIOp::create(
-          cb, cl, from,
-          arith::MulIOp::create(
-              cb, cl, arith::DivUIOp::create(cb, cl, span, cR), cR));
+      Value end = wholeStepsEnd(cb, cl, from, r1, rows);
       auto blocks = scf::ForOp::create(
           cb, cl, from, end, cR, ValueRange{a2},
           [&](OpBuilder &bb, Location bl, Value row, ValueRange it) {
             Value last = arith::AddIOp::create(
                 bb, bl, row, arith::ConstantIndexOp::create(bb, bl, rows - 1));
-            Value same = arith::CmpIOp::create(
-                bb, bl, arith::CmpIPredicate::eq,
-                arith::DivUIOp::create(bb, bl, row, m),
-                arith::DivUIOp::create(bb, bl, last, m));
+            Value same =
+                arith::CmpIOp::create(bb, bl, arith::CmpIPredicate::eq,
+                                      arith::DivUIOp::create(bb, bl, row, m),
+                                      arith::DivUIOp::create(bb, bl, last, m));
             auto sel = scf::IfOp::create(
                 bb, bl, same,
                 [&](OpBuilder &tb, Location tl) {

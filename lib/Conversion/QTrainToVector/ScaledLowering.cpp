@@ -593,11 +593,7 @@ FailureOr<ScaledResults> lowerScaledEncode(OpBuilder &b, Location loc,
       init.push_back(scaleAcc);
     if (groupScales) {
       Value group = arith::ConstantIndexOp::create(lb, ll, lanes);
-      Value span = arith::SubIOp::create(lb, ll, to, from);
-      Value groupsEnd = arith::AddIOp::create(
-          lb, ll, from,
-          arith::MulIOp::create(
-              lb, ll, arith::DivUIOp::create(lb, ll, span, group), group));
+      Value groupsEnd = wholeStepsEnd(lb, ll, from, to, lanes);
       auto groups = scf::ForOp::create(
           lb, ll, from, groupsEnd, group, init,
           [&](OpBuilder &gb, Location gl, Value first, ValueRange iter) {
