@@ -23,6 +23,7 @@
 
 using namespace mlir;
 using llvm::createStringError;
+using llvm::Error;
 using llvm::Expected;
 using llvm::Twine;
 
@@ -48,10 +49,6 @@ Expected<OwningOpRef<ModuleOp>> buildNamedModel(MLIRContext &context,
       o.hidden = source.hidden;
     return models::buildMlp(context, o);
   }
-  if (name != "lenet" && name != "resnet")
-    return llvm::createStringError(
-        "'" + name +
-        "' is neither a model (mlp, lenet, resnet) nor a .mlir file");
   if (!source.hidden.empty())
     return llvm::createStringError("--hidden is for mlp");
   models::ConvNetOptions o;
@@ -66,8 +63,16 @@ Expected<OwningOpRef<ModuleOp>> buildNamedModel(MLIRContext &context,
 } // namespace
 
 bool StepSource::isFile() const {
-  return llvm::StringRef(modelOrFile).ends_with(".mlir") ||
-         llvm::sys::fs::exists(modelOrFile);
+  return !llvm::is_contained({"mlp", "lenet", "resnet"},
+                             llvm::StringRef(modelOrFile));
+}
+
+Error StepSource::verify() const {
+  if (isFile() && !llvm::sys::fs::is_regular_file(modelOrFile))
+    return llvm::createStringError(
+        "'" + modelOrFile +
+        "' is neither a model (mlp, lenet, resnet) nor a .mlir file");
+  return Error::success();
 }
 
 Expected<std::unique_ptr<CompiledStep>>
@@ -83,6 +88,8 @@ CompiledStep::create(const StepSource &source, llvm::StringRef recipe,
   SourceMgrDiagnosticHandler handler(sourceMgr, &context, llvm::errs());
 
   OwningOpRef<ModuleOp> module;
+  if (Error e = source.verify())
+    return std::move(e);
   if (source.isFile()) {
     module = parseSourceFile<ModuleOp>(source.modelOrFile, sourceMgr,
                                        ParserConfig(&context));

@@ -263,6 +263,8 @@ int main(int argc, char **argv) {
   source.step.loss = loss;
   source.hidden.assign(hidden.begin(), hidden.end());
   std::string sourceHash;
+  if (Error e = source.verify())
+    return fail(toString(std::move(e)));
   if (source.isFile()) {
     std::pair<StringRef, unsigned> modelOptions[] = {
         {"batch", batch.getNumOccurrences()},

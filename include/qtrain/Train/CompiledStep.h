@@ -28,7 +28,9 @@ namespace qtrain::train {
 
 /// Where the step comes from: a model name that qtrain-model knows (built
 /// with `step`, `hidden` and the data's image shape) or a `.mlir` file
-/// (which fixes its own batch, optimizer and shapes).
+/// (which fixes its own batch, optimizer and shapes). A model name always
+/// means the model, even when a file or folder of that name exists (write
+/// `./mlp` for such a file); anything else is a file.
 struct StepSource {
   std::string modelOrFile;
   models::StepOptions step;
@@ -36,6 +38,8 @@ struct StepSource {
   int64_t channels = 1, height = 28, width = 28;
 
   bool isFile() const;
+  /// An error when the source is neither a model name nor a regular file.
+  llvm::Error verify() const;
 };
 
 /// One argument of @train_step as the runner sees it.
