@@ -80,15 +80,6 @@ float addRounded(const MinifloatFormat &f, double a, double b,
 
 namespace {
 
-/// The state of one output's accumulation.
-struct Accumulator {
-  float outer = 0;  // P_O
-  float group = 0;  // P_G (a float accumulator)
-  unsigned n = 0;   // products in the current group
-  double threshold; // T (DGA)
-  double fixed = 0; // P_G of a fixed-point accumulator, exactly
-};
-
 /// x rounded to an integer in `mode` (x an f64; exact).
 double roundToInteger(double x, RoundingMode mode) {
   switch (mode) {
@@ -135,109 +126,113 @@ double addFixed(const IntegerFormat &f, double sum, double p,
   return n / unit;
 }
 
-class Contraction {
-public:
-  explicit Contraction(const AccumulationSpec &spec) : spec(spec) {}
+/// The open group's sum P_G, exactly.
+double groupSum(const AccumulationSpec &spec, const AccumulatorState &acc) {
+  return spec.fixedPoint ? acc.fixed : acc.group;
+}
 
-  Accumulator start() const { return {0, 0, 0, spec.initialThreshold}; }
-
-  double product(float a, float b) const {
-    double p = static_cast<double>(a) * b; // exact: 24 + 24 bits
-    if (std::isnan(p)) // NaN operands, 0 * inf: the positive quiet NaN
-      p = std::numeric_limits<double>::quiet_NaN();
-    if (!spec.product)
-      return p;
-    return decode(*spec.product,
-                  encodeExact(*spec.product, p, 0,
-                              Rounding::deterministic(spec.rounding)));
+/// Whether the next product joins the open group (else the group closes).
+bool entersGroup(const AccumulationSpec &spec, const AccumulatorState &acc,
+                 double t) {
+  if (spec.grouping == Grouping::IdealDGA &&
+      spec.dgaCount == DgaCount::Running) {
+    // While P_O is zero (no close yet, or groups that cancel) the model's
+    // threshold is 0: T0 decides instead.
+    if (acc.outer == 0)
+      return std::fabs(acc.group) < spec.initialThreshold;
+    // |P_G| < sqrt(3 P_O^2 / (2 n)) as n * P_G^2 < 1.5 * P_O^2, with n
+    // the open group's count; every step is an IEEE f64 operation, so the
+    // lowering reproduces it.
+    double pg = acc.group, po = acc.outer;
+    return static_cast<double>(acc.count) * (pg * pg) < 1.5 * (po * po);
   }
+  return std::fabs(acc.group) < t;
+}
 
-  /// Adds one product; `sharedT` is the shared E-DGA threshold. Returns
-  /// true when a group closed.
-  bool add(Accumulator &acc, double p, double sharedT) const {
-    const MinifloatFormat &g = spec.accumulator;
-    switch (spec.grouping) {
-    case Grouping::None:
-      acc.group = addRounded(g, acc.group, p, spec.rounding);
-      return false;
-    case Grouping::Static:
-      if (spec.fixedPoint)
-        acc.fixed = addFixed(*spec.fixedPoint, acc.fixed, p, spec.rounding);
-      else
-        acc.group = addRounded(g, acc.group, p, spec.rounding);
-      if (++acc.n == spec.groupSize) {
-        closeGroup(acc);
-        acc.group = 0;
-        acc.fixed = 0;
-        acc.n = 0;
-        return true;
-      }
-      return false;
-    case Grouping::IdealDGA:
-    case Grouping::EfficientDGA: {
-      double t = spec.grouping == Grouping::EfficientDGA && spec.sharedThreshold
-                     ? sharedT
-                     : acc.threshold;
-      if (entersGroup(acc, t)) {
-        acc.group = addRounded(g, acc.group, p, spec.rounding);
-        ++acc.n;
-        return false;
-      }
-      unsigned closedCount = acc.n;
-      closeGroup(acc);
-      acc.group = addRounded(g, 0.0, p, spec.rounding);
-      acc.n = 1;
-      double po = acc.outer;
-      double n = spec.dgaCount == DgaCount::AfterReset
-                     ? acc.n
-                     : std::max(closedCount, 1u);
-      acc.threshold = spec.grouping == Grouping::IdealDGA
-                          ? std::sqrt(3 * po * po / (2.0 * n))
-                          : std::ldexp(std::fabs(po), -spec.shiftC);
-      return true;
-    }
-    }
-    llvm_unreachable("unknown grouping");
-  }
-
-  float finish(const Accumulator &acc) const {
-    if (spec.grouping == Grouping::None)
-      return acc.group;
-    return addRounded(spec.outerFormat(), acc.outer, groupSum(acc),
-                      spec.rounding);
-  }
-
-private:
-  double groupSum(const Accumulator &acc) const {
-    return spec.fixedPoint ? acc.fixed : acc.group;
-  }
-
-  /// Whether the next product joins the open group (else the group closes).
-  bool entersGroup(const Accumulator &acc, double t) const {
-    if (spec.grouping == Grouping::IdealDGA &&
-        spec.dgaCount == DgaCount::Running) {
-      // While P_O is zero (no close yet, or groups that cancel) the model's
-      // threshold is 0: T0 decides instead.
-      if (acc.outer == 0)
-        return std::fabs(acc.group) < spec.initialThreshold;
-      // |P_G| < sqrt(3 P_O^2 / (2 n)) as n * P_G^2 < 1.5 * P_O^2, with n
-      // the open group's count; every step is an IEEE f64 operation, so the
-      // lowering reproduces it.
-      double pg = acc.group, po = acc.outer;
-      return static_cast<double>(acc.n) * (pg * pg) < 1.5 * (po * po);
-    }
-    return std::fabs(acc.group) < t;
-  }
-
-  void closeGroup(Accumulator &acc) const {
-    acc.outer =
-        addRounded(spec.outerFormat(), acc.outer, groupSum(acc), spec.rounding);
-  }
-
-  const AccumulationSpec &spec;
-};
+/// P_O = O(P_O + P_G).
+void closeGroup(const AccumulationSpec &spec, AccumulatorState &acc) {
+  acc.outer = addRounded(spec.outerFormat(), acc.outer, groupSum(spec, acc),
+                         spec.rounding);
+}
 
 } // namespace
+
+AccumulatorState AccumulationUnit::start() const {
+  AccumulatorState s;
+  s.threshold = spec.initialThreshold;
+  return s;
+}
+
+double AccumulationUnit::product(float a, float b) const {
+  double p = static_cast<double>(a) * b; // exact: 24 + 24 bits
+  if (std::isnan(p)) // NaN operands, 0 * inf: the positive quiet NaN
+    p = std::numeric_limits<double>::quiet_NaN();
+  if (!spec.product)
+    return p;
+  return decode(
+      *spec.product,
+      encodeExact(*spec.product, p, 0, Rounding::deterministic(spec.rounding)));
+}
+
+bool AccumulationUnit::add(AccumulatorState &acc, double p,
+                           double sharedT) const {
+  const MinifloatFormat &g = spec.accumulator;
+  switch (spec.grouping) {
+  case Grouping::None:
+    acc.group = addRounded(g, acc.group, p, spec.rounding);
+    return false;
+  case Grouping::Static:
+    if (spec.fixedPoint)
+      acc.fixed = addFixed(*spec.fixedPoint, acc.fixed, p, spec.rounding);
+    else
+      acc.group = addRounded(g, acc.group, p, spec.rounding);
+    if (++acc.count == spec.groupSize) {
+      closeGroup(spec, acc);
+      acc.group = 0;
+      acc.fixed = 0;
+      acc.count = 0;
+      return true;
+    }
+    return false;
+  case Grouping::IdealDGA:
+  case Grouping::EfficientDGA: {
+    double t = usesSharedThreshold() ? sharedT : acc.threshold;
+    if (entersGroup(spec, acc, t)) {
+      acc.group = addRounded(g, acc.group, p, spec.rounding);
+      ++acc.count;
+      return false;
+    }
+    unsigned closedCount = acc.count;
+    closeGroup(spec, acc);
+    acc.group = addRounded(g, 0.0, p, spec.rounding);
+    acc.count = 1;
+    double po = acc.outer;
+    double n = spec.dgaCount == DgaCount::AfterReset
+                   ? acc.count
+                   : std::max(closedCount, 1u);
+    acc.threshold = spec.grouping == Grouping::IdealDGA
+                        ? std::sqrt(3 * po * po / (2.0 * n))
+                        : std::ldexp(std::fabs(po), -spec.shiftC);
+    return true;
+  }
+  }
+  llvm_unreachable("unknown grouping");
+}
+
+float AccumulationUnit::finish(const AccumulatorState &acc) const {
+  if (spec.grouping == Grouping::None)
+    return acc.group;
+  return addRounded(spec.outerFormat(), acc.outer, groupSum(spec, acc),
+                    spec.rounding);
+}
+
+double
+AccumulationUnit::sharedThreshold(ArrayRef<AccumulatorState> states) const {
+  double sum = 0;
+  for (const AccumulatorState &s : states)
+    sum += std::fabs(s.outer);
+  return std::ldexp(sum / states.size(), -spec.shiftC);
+}
 
 Error gemm(ArrayRef<float> a, ArrayRef<float> b, MutableArrayRef<float> c,
            int64_t m, int64_t n, int64_t k, const AccumulationSpec &spec) {
@@ -250,25 +245,20 @@ Error gemm(ArrayRef<float> a, ArrayRef<float> b, MutableArrayRef<float> c,
         "%zu and %zu",
         (long long)m, (long long)n, (long long)k, (long long)(m * k),
         (long long)(k * n), (long long)(m * n), a.size(), b.size(), c.size());
-  Contraction op(spec);
-  std::vector<Accumulator> acc(m * n, op.start());
-  double sharedT = spec.initialThreshold;
+  const AccumulationUnit unit(spec);
+  std::vector<AccumulatorState> acc(m * n, unit.start());
+  double sharedT = unit.initialSharedThreshold();
   for (int64_t kk = 0; kk < k; ++kk) {
     bool closed = false;
     for (int64_t i = 0; i < m; ++i)
       for (int64_t j = 0; j < n; ++j)
-        closed |= op.add(acc[i * n + j],
-                         op.product(a[i * k + kk], b[kk * n + j]), sharedT);
-    if (closed && spec.grouping == Grouping::EfficientDGA &&
-        spec.sharedThreshold) {
-      double sum = 0;
-      for (const Accumulator &s : acc)
-        sum += std::fabs(s.outer);
-      sharedT = std::ldexp(sum / acc.size(), -spec.shiftC);
-    }
+        closed |= unit.add(acc[i * n + j],
+                           unit.product(a[i * k + kk], b[kk * n + j]), sharedT);
+    if (closed && unit.usesSharedThreshold())
+      sharedT = unit.sharedThreshold(acc);
   }
   for (int64_t i = 0; i < m * n; ++i)
-    c[i] = op.finish(acc[i]);
+    c[i] = unit.finish(acc[i]);
   return Error::success();
 }
 

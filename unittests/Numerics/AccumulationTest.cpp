@@ -5,9 +5,13 @@
 
 #include "gtest/gtest.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <limits>
 #include <random>
+#include <string>
+#include <vector>
 
 using namespace llvm;
 using namespace qtrain::numerics;
@@ -351,6 +355,253 @@ TEST(AutoGrouping, NoGroupingWhereSequentialIsAccurate) {
   EXPECT_EQ(chooseAutoGrouping(2048, fp12, 1e-3).groupSize, 64u);
   EXPECT_EQ(chooseAutoGrouping(8192, fp12, 1e-3).groupSize, 128u);
   EXPECT_EQ(chooseAutoGrouping(65536, fp12, 1e-3).groupSize, 256u);
+}
+
+} // namespace
+
+namespace {
+
+// The stepwise interface (AccumulationUnit) is what a functional model calls:
+// each output's state is started, its products are added in increasing k
+// (in any number of pieces, with the outputs visited in any order within a k
+// step), and finished; a shared E-DGA threshold is recomputed from all
+// states, row-major, after each k step in which a group closed. That must be
+// gemm's and dot's result bit for bit, for every grouping.
+
+/// The specs of every grouping the library supports: no grouping, static
+/// groups, ideal DGA with each count rule, E-DGA per output and shared,
+/// fixed-point groups (saturating, wrapping), product formats, outer formats
+/// and each deterministic rounding mode.
+std::vector<std::pair<std::string, AccumulationSpec>> everyGrouping() {
+  std::vector<std::pair<std::string, AccumulationSpec>> specs;
+  auto add = [&](std::string name, AccumulationSpec s) {
+    EXPECT_FALSE(errorToBool(s.verify())) << name;
+    specs.push_back({std::move(name), s});
+  };
+  add("f32_none", AccumulationSpec());
+  AccumulationSpec s = spec("fp12_dga", Grouping::None);
+  add("fp12_none", s);
+  s.product = *lookupMinifloat("e5m2");
+  s.rounding = RoundingMode::TowardZero;
+  add("fp12_none_e5m2_products_toward_zero", s);
+  for (unsigned g : {1u, 5u, 16u}) {
+    s = spec("fp12_dga", Grouping::Static);
+    s.groupSize = g;
+    add("fp12_static" + std::to_string(g), s);
+  }
+  s = spec("e5m2", Grouping::Static);
+  s.groupSize = 4;
+  s.outer = *lookupMinifloat("bf16");
+  s.rounding = RoundingMode::Up;
+  add("e5m2_static4_bf16_outer_up", s);
+  for (DgaCount count :
+       {DgaCount::Running, DgaCount::ClosedGroup, DgaCount::AfterReset})
+    for (double t0 : {1.0, 0.0}) {
+      s = spec("fp12_dga", Grouping::IdealDGA);
+      s.dgaCount = count;
+      s.initialThreshold = t0;
+      add("fp12_ideal_" + stringifyDgaCount(count).str() + "_t0_" +
+              std::to_string(int(t0)),
+          s);
+    }
+  s = spec("fp16_dga", Grouping::IdealDGA);
+  s.outer = MinifloatFormat();
+  s.product = *lookupMinifloat("bf16");
+  s.rounding = RoundingMode::NearestAway;
+  add("fp16_ideal_f32_outer_bf16_products_away", s);
+  for (bool shared : {false, true})
+    for (int c : {4, 0, -2}) {
+      s = spec("fp12_dga", Grouping::EfficientDGA);
+      s.sharedThreshold = shared;
+      s.shiftC = c;
+      s.initialThreshold = 0.5;
+      add(std::string("fp12_edga_") + (shared ? "shared" : "own") + "_c" +
+              std::to_string(c),
+          s);
+    }
+  s = spec("e4m3", Grouping::EfficientDGA);
+  s.sharedThreshold = true;
+  s.outer = *lookupMinifloat("fp16_dga");
+  s.rounding = RoundingMode::Down;
+  add("e4m3_edga_shared_fp16_outer_down", s);
+  s = AccumulationSpec();
+  s.grouping = Grouping::Static;
+  s.groupSize = 3;
+  s.fixedPoint = IntegerFormat{16, IntegerEncoding::TwosComplement, 10,
+                               IntegerOverflow::Saturate};
+  add("fixed16_f10_sat_static3", s);
+  s.fixedPoint = IntegerFormat{12, IntegerEncoding::TwosComplement, 6,
+                               IntegerOverflow::Wrap};
+  s.groupSize = 5;
+  s.rounding = RoundingMode::Down;
+  s.outer = *lookupMinifloat("bf16");
+  s.product = *lookupMinifloat("e4m3fn");
+  add("fixed12_f6_wrap_static5_down_bf16_outer_e4m3fn_products", s);
+  return specs;
+}
+
+/// Operands from a seeded stream: mostly values of a few magnitudes, and
+/// with `specialRate` > 0 that share of NaN, infinities, zeros of both signs,
+/// subnormals and huge values.
+std::vector<float> operands(size_t n, std::mt19937_64 &rng,
+                            double specialRate) {
+  std::uniform_real_distribution<double> u(0, 1);
+  std::vector<float> v(n);
+  for (float &x : v) {
+    double r = u(rng);
+    float sign = u(rng) < 0.3 ? -1.0f : 1.0f;
+    if (r < specialRate) {
+      switch (rng() % 7) {
+      case 0:
+        x = NAN;
+        break;
+      case 1:
+        x = sign * INFINITY;
+        break;
+      case 2:
+        x = sign * 0.0f;
+        break;
+      case 3:
+        x = sign * std::numeric_limits<float>::denorm_min() *
+            float(1 + rng() % 1000);
+        break;
+      case 4:
+        x = sign * std::numeric_limits<float>::min() * 0.75f;
+        break;
+      case 5:
+        x = sign * 3e38f;
+        break;
+      default:
+        x = sign * std::ldexp(float(u(rng)), -140);
+      }
+    } else {
+      x = sign * std::ldexp(float(u(rng)), int(rng() % 9) - 4);
+    }
+  }
+  return v;
+}
+
+/// gemm's contraction through the stepwise interface, the way a functional
+/// model with K tiles would run it: the k range in tiles of `tile`, each
+/// tile visiting the outputs in reverse order (column-major when not
+/// shared), and the shared threshold carried between tiles.
+std::vector<float> stepwise(const AccumulationSpec &spec, ArrayRef<float> a,
+                            ArrayRef<float> b, int64_t m, int64_t n, int64_t k,
+                            int64_t tile) {
+  const AccumulationUnit unit(spec);
+  std::vector<AccumulatorState> states(m * n);
+  for (AccumulatorState &s : states)
+    s = unit.start();
+  double sharedT = unit.initialSharedThreshold();
+  for (int64_t k0 = 0; k0 < k; k0 += tile) {
+    int64_t k1 = std::min(k, k0 + tile);
+    if (unit.usesSharedThreshold()) {
+      // Lockstep over k; within a step any order of outputs.
+      for (int64_t kk = k0; kk < k1; ++kk) {
+        bool closed = false;
+        for (int64_t o = m * n - 1; o >= 0; --o)
+          closed |= unit.add(states[o],
+                             unit.product(a[o / n * k + kk], b[kk * n + o % n]),
+                             sharedT);
+        if (closed)
+          sharedT = unit.sharedThreshold(states);
+      }
+    } else {
+      // Outputs are independent: each runs through the whole tile.
+      for (int64_t j = n - 1; j >= 0; --j)
+        for (int64_t i = m - 1; i >= 0; --i)
+          for (int64_t kk = k0; kk < k1; ++kk)
+            unit.add(states[i * n + j],
+                     unit.product(a[i * k + kk], b[kk * n + j]),
+                     /*sharedT=*/std::numeric_limits<double>::quiet_NaN());
+    }
+  }
+  std::vector<float> c(m * n);
+  for (int64_t o = 0; o < m * n; ++o)
+    c[o] = unit.finish(states[o]);
+  return c;
+}
+
+TEST(AccumulationUnit, StepwiseEqualsGemmAndDotForEveryGrouping) {
+  std::mt19937_64 rng(2024);
+  struct Shape {
+    int64_t m, n, k, tile;
+  } shapes[] = {{1, 1, 0, 1},   {2, 3, 0, 4},   {1, 1, 1, 1},   {1, 1, 37, 5},
+                {3, 4, 64, 64}, {4, 2, 100, 7}, {2, 5, 33, 32}, {0, 3, 5, 2}};
+  unsigned nanOutputs = 0, outputs = 0;
+  for (const auto &[name, sp] : everyGrouping())
+    for (const Shape &sh : shapes)
+      for (double specialRate : {0.0, 0.02, 0.2}) {
+        std::vector<float> a = operands(sh.m * sh.k, rng, specialRate);
+        std::vector<float> b = operands(sh.k * sh.n, rng, specialRate);
+        std::vector<float> c(sh.m * sh.n);
+        ASSERT_FALSE(errorToBool(gemm(a, b, c, sh.m, sh.n, sh.k, sp)));
+        std::vector<float> got = stepwise(sp, a, b, sh.m, sh.n, sh.k, sh.tile);
+        for (int64_t o = 0; o < sh.m * sh.n; ++o) {
+          ASSERT_EQ(bit_cast<uint32_t>(got[o]), bit_cast<uint32_t>(c[o]))
+              << name << " " << sh.m << "x" << sh.n << "x" << sh.k
+              << " specials " << specialRate << " output " << o << ": "
+              << got[o] << " vs " << c[o];
+          ++outputs;
+          nanOutputs += std::isnan(c[o]);
+          if (sp.sharedThreshold)
+            continue;
+          // Per-output thresholds: every output is also a dot product.
+          std::vector<float> col(sh.k);
+          for (int64_t kk = 0; kk < sh.k; ++kk)
+            col[kk] = b[kk * sh.n + o % sh.n];
+          float d = cantFail(
+              dot(ArrayRef<float>(a).slice(o / sh.n * sh.k, sh.k), col, sp));
+          ASSERT_EQ(bit_cast<uint32_t>(d), bit_cast<uint32_t>(c[o]))
+              << name << " dot of output " << o;
+        }
+      }
+  // The specials reach the outputs, and not every output is NaN.
+  EXPECT_GT(nanOutputs, outputs / 20);
+  EXPECT_LT(nanOutputs, outputs / 2);
+}
+
+TEST(AccumulationUnit, AddReportsClosesAndStartFinishGiveZero) {
+  // No grouping never closes; static groups close every groupSize products.
+  AccumulationSpec none = spec("fp12_dga", Grouping::None);
+  AccumulationUnit u(none);
+  AccumulatorState s = u.start();
+  for (int i = 0; i < 40; ++i)
+    EXPECT_FALSE(u.add(s, u.product(1.0f, 0.5f), 0));
+  EXPECT_EQ(u.finish(s), 20.0f);
+  AccumulationSpec st = spec("fp12_dga", Grouping::Static);
+  st.groupSize = 3;
+  AccumulationUnit us(st);
+  s = us.start();
+  for (int i = 1; i <= 10; ++i)
+    EXPECT_EQ(us.add(s, us.product(1.0f, 1.0f), 0), i % 3 == 0) << i;
+  EXPECT_EQ(s.outer, 9.0f);
+  EXPECT_EQ(s.group, 1.0f);
+  EXPECT_EQ(s.count, 1u);
+  EXPECT_EQ(us.finish(s), 10.0f);
+  // An empty contraction is +0 for every grouping.
+  for (const auto &[name, sp] : everyGrouping()) {
+    AccumulationUnit unit(sp);
+    float z = unit.finish(unit.start());
+    EXPECT_EQ(bit_cast<uint32_t>(z), 0u) << name;
+  }
+  // E-DGA's first close with a shared threshold: T0 = 0.5 closes the group
+  // once |P_G| reaches it; the shared threshold is then the mean |P_O| of
+  // all states times 2^-c.
+  AccumulationSpec e = spec("fp12_dga", Grouping::EfficientDGA);
+  e.sharedThreshold = true;
+  e.shiftC = 2;
+  e.initialThreshold = 0.5;
+  AccumulationUnit ue(e);
+  ASSERT_TRUE(ue.usesSharedThreshold());
+  EXPECT_EQ(ue.initialSharedThreshold(), 0.5);
+  std::vector<AccumulatorState> states(2, ue.start());
+  EXPECT_FALSE(ue.add(states[0], 0.75, 0.5)); // P_G = 0 < 0.5: enters
+  EXPECT_TRUE(ue.add(states[0], 1.0, 0.5));   // 0.75 >= 0.5: closes
+  EXPECT_EQ(states[0].outer, 0.75f);
+  EXPECT_EQ(ue.sharedThreshold(states), std::ldexp(0.75 / 2, -2));
+  EXPECT_FALSE(AccumulationUnit(spec("fp12_dga", Grouping::EfficientDGA))
+                   .usesSharedThreshold());
 }
 
 } // namespace

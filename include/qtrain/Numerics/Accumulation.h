@@ -92,6 +92,64 @@ struct AccumulationSpec {
 float addRounded(const MinifloatFormat &f, double a, double b,
                  RoundingMode mode);
 
+/// The state of one output's accumulation (docs/Numerics.md, "Grouping, per
+/// output"). Plain data: a functional model keeps one per output between
+/// instructions; only an AccumulationUnit of the same spec reads or writes it.
+struct AccumulatorState {
+  float outer = 0;      ///< P_O.
+  float group = 0;      ///< P_G of a float group accumulator.
+  unsigned count = 0;   ///< n: products in the open group.
+  double threshold = 0; ///< T: the output's own DGA threshold.
+  double fixed = 0;     ///< P_G of a fixed-point accumulator, N * 2^-F exactly.
+};
+
+/// One contraction's accumulation, step by step: the one definition that
+/// gemm, dot (and so conv2d) are loops over, exposed so that a functional
+/// model can run an output's products through it in its own order of
+/// instructions and get gemm's bits. For each output: `s = start()`, then for
+/// k = 0, 1, ...: `add(s, product(a_k, b_k), sharedT)`; the result is
+/// `finish(s)`. With a shared E-DGA threshold (usesSharedThreshold()) all
+/// outputs advance over k in lockstep, sharedT starts at
+/// initialSharedThreshold(), and after each k step in which any add returned
+/// true it becomes sharedThreshold(all states, row-major); otherwise sharedT
+/// is not read.
+///
+/// The members are defined in the library (built with -ffp-contract=off):
+/// call them, do not copy them into code compiled with other flags.
+class AccumulationUnit {
+public:
+  /// `spec` must verify (gemm and dot check; other callers call verify()).
+  explicit AccumulationUnit(const AccumulationSpec &spec) : spec(spec) {}
+
+  const AccumulationSpec &getSpec() const { return spec; }
+
+  /// The state before the first product: P_O = P_G = 0, n = 0, T = T0.
+  AccumulatorState start() const;
+  /// The product of two f32 operands: exact in f64 (a NaN product is the
+  /// positive quiet NaN), or rounded once to the product format.
+  double product(float a, float b) const;
+  /// Adds one product to `state`; `sharedT` is the shared E-DGA threshold
+  /// (not read by other groupings). Returns true when a group closed (static
+  /// groups and DGA; never for no grouping).
+  bool add(AccumulatorState &state, double p, double sharedT) const;
+  /// The output's value: P_G without grouping, else O(P_O + P_G).
+  float finish(const AccumulatorState &state) const;
+
+  /// Whether the spec is E-DGA with one threshold for the whole contraction.
+  bool usesSharedThreshold() const {
+    return spec.grouping == Grouping::EfficientDGA && spec.sharedThreshold;
+  }
+  /// The shared threshold before the first close: T0.
+  double initialSharedThreshold() const { return spec.initialThreshold; }
+  /// The shared E-DGA threshold after a k step in which a group closed:
+  /// ldexp(sum of |P_O| over `states` in order, in f64, / states.size(), -c).
+  /// `states` are all outputs of the contraction, row-major; not empty.
+  double sharedThreshold(llvm::ArrayRef<AccumulatorState> states) const;
+
+private:
+  AccumulationSpec spec;
+};
+
 /// dot(a, b) under `spec`; an error when the spec does not verify or the
 /// lengths differ.
 llvm::Expected<float> dot(llvm::ArrayRef<float> a, llvm::ArrayRef<float> b,
