@@ -12,6 +12,7 @@
 
 #include <cmath>
 #include <limits>
+#include <memory>
 
 using namespace llvm;
 
@@ -116,10 +117,6 @@ float exponentScale(const ScaleFormat &f, int e) {
 
 float unitScale(const ScaleFormat &f) { return exponentScale(f, 0); }
 
-bool canHoldNaN(const ScaleFormat &f) {
-  return f.kind == ScaleKind::F32 || f.hasNaN;
-}
-
 /// For each element (row-major), the row-major index of its block.
 std::vector<uint32_t> blockIndexOfElements(const ScaleLevel &level,
                                            ArrayRef<int64_t> shape,
@@ -148,8 +145,8 @@ float toScaleFormat(const ScaleFormat &f, float scale) {
   // A scale is positive and finite; anything else is invalid and becomes NaN
   // (ScaleLevel::verify keeps formats without a NaN code away from here).
   if (!(scale > 0) || std::isinf(scale))
-    return canHoldNaN(f) ? std::numeric_limits<float>::quiet_NaN()
-                         : decodeScale(f, 0);
+    return f.canHoldNaN() ? std::numeric_limits<float>::quiet_NaN()
+                          : decodeScale(f, 0);
   if (f.kind == ScaleKind::F32)
     return scale;
   return decodeScale(f, encodeScale(f, scale, RoundingMode::Up));
@@ -159,8 +156,8 @@ float scaleFromAmax(const ScaleLevel &level, const ElementFormat &element,
                     float a) {
   const ScaleFormat &f = level.format;
   if (std::isnan(a) || std::isinf(a))
-    return canHoldNaN(f) ? std::numeric_limits<float>::quiet_NaN()
-                         : unitScale(f);
+    return f.canHoldNaN() ? std::numeric_limits<float>::quiet_NaN()
+                          : unitScale(f);
   switch (level.rule) {
   case ScaleRule::SharedExponent:
     if (a == 0)
@@ -206,6 +203,23 @@ float delayedScale(const ScaleLevel &level, const ElementFormat &element,
   std::copy(history.begin() + 1, history.end(), newHistory.begin());
   newHistory.back() = a;
   return scaleFromAmax(level, element, amax(newHistory));
+}
+
+float blockScale(const ScaleLevel &level, const ElementFormat &element,
+                 ArrayRef<float> residuals) {
+  switch (level.rule) {
+  case ScaleRule::SharedExponent:
+  case ScaleRule::AmaxToMax: {
+    AmaxStatistic s;
+    s.add(residuals);
+    return scaleFromAmax(level, element, s.blockStatistic(level.format));
+  }
+  case ScaleRule::MedianLookup:
+    return scaleFromMedian(level, medianAbs(residuals, level.excludeZeros));
+  case ScaleRule::Given:
+    break;
+  }
+  llvm_unreachable("a given scale is not computed from the residuals");
 }
 
 float scaleFromMedian(const ScaleLevel &level, float median) {
@@ -270,29 +284,38 @@ Expected<ScaledTensor> encodeScaled(const ScaledFormat &unresolved,
                                  numBlocks);
       for (size_t b = 0; b < numBlocks; ++b)
         scales.values[b] = toScaleFormat(level.format, g[b]);
-    } else if (level.rule == ScaleRule::MedianLookup) {
-      std::vector<std::vector<float>> members(numBlocks);
-      for (size_t i = 0; i < in.size(); ++i)
-        members[blockOf[i]].push_back(in[i] / total[i]);
+    } else {
+      // Each block's residuals, gathered block after block, then one
+      // blockScale per block. Blocks that are row-major runs in order (e.g.
+      // blocks along the innermost dimension) are in place already; others
+      // are gathered by a counting sort.
+      std::vector<size_t> begin(numBlocks + 1, in.size());
+      std::unique_ptr<float[]> residuals(new float[in.size()]);
+      bool inPlace = true;
+      for (size_t i = 0; i < in.size(); ++i) {
+        residuals[i] = in[i] / total[i];
+        if (i == 0 ? blockOf[0] == 0 : blockOf[i] == blockOf[i - 1] + 1)
+          begin[blockOf[i]] = i;
+        else if (i == 0 || blockOf[i] != blockOf[i - 1])
+          inPlace = false;
+      }
+      if (!inPlace) {
+        std::fill(begin.begin(), begin.end(), 0);
+        for (uint32_t b : blockOf)
+          ++begin[b + 1];
+        for (size_t b = 0; b < numBlocks; ++b)
+          begin[b + 1] += begin[b];
+        std::unique_ptr<float[]> sorted(new float[in.size()]);
+        std::vector<size_t> next(begin.begin(), begin.end() - 1);
+        for (size_t i = 0; i < in.size(); ++i)
+          sorted[next[blockOf[i]]++] = residuals[i];
+        residuals = std::move(sorted);
+      }
+      ArrayRef<float> all(residuals.get(), in.size());
       for (size_t b = 0; b < numBlocks; ++b)
         scales.values[b] =
-            scaleFromMedian(level, medianAbs(members[b], level.excludeZeros));
-    } else {
-      std::vector<float> blockAmax(numBlocks, 0.0f);
-      std::vector<bool> nonFinite(numBlocks, false);
-      for (size_t i = 0; i < in.size(); ++i) {
-        float y = in[i] / total[i];
-        if (std::isfinite(y))
-          blockAmax[blockOf[i]] = std::max(blockAmax[blockOf[i]], std::fabs(y));
-        else
-          nonFinite[blockOf[i]] = true;
-      }
-      for (size_t b = 0; b < numBlocks; ++b) {
-        float a = nonFinite[b] && canHoldNaN(level.format)
-                      ? std::numeric_limits<float>::quiet_NaN()
-                      : blockAmax[b];
-        scales.values[b] = scaleFromAmax(level, format.element, a);
-      }
+            blockScale(level, format.element,
+                       all.slice(begin[b], begin[b + 1] - begin[b]));
     }
 
     scales.codes.resize(numBlocks);

@@ -24,17 +24,9 @@ int floorLog2(float x) {
 }
 
 float amax(ArrayRef<float> x) {
-  float m = 0.0f;
-  bool inf = false;
-  for (float v : x) {
-    if (std::isnan(v))
-      return std::numeric_limits<float>::quiet_NaN();
-    if (std::isinf(v))
-      inf = true;
-    else
-      m = std::max(m, std::fabs(v));
-  }
-  return inf ? std::numeric_limits<float>::infinity() : m;
+  AmaxStatistic s;
+  s.add(x);
+  return s.amax();
 }
 
 namespace {
@@ -103,28 +95,13 @@ float medianAbsApprox(ArrayRef<float> x, unsigned bins, bool excludeZeros) {
   return static_cast<float>(lo2 + (pick2 + 0.5) * width2);
 }
 
-namespace {
-/// flushed / denominator, the non-zero non-NaN inputs `x` and the quantized
-/// values `q` deciding both.
-double zseRatio(ArrayRef<float> x, llvm::function_ref<float(size_t)> q,
-                ZseDenominator denominator) {
-  uint64_t flushed = 0, candidates = 0;
-  for (size_t i = 0; i < x.size(); ++i) {
-    if (x[i] == 0 || std::isnan(x[i]))
-      continue;
-    ++candidates;
-    flushed += q(i) == 0;
-  }
-  uint64_t n = denominator == ZseDenominator::All ? x.size() : candidates;
-  return n ? static_cast<double>(flushed) / n : 0.0;
-}
-} // namespace
-
 double zeroSettingError(ArrayRef<float> x, const ElementFormat &f,
                         const Rounding &r, ZseDenominator denominator) {
   assert(!r.isStochastic() && "zero-setting error uses deterministic modes");
-  return zseRatio(
-      x, [&](size_t i) { return f.quantize(x[i], r); }, denominator);
+  ZeroSettingCounts counts;
+  for (float v : x) // a non-candidate's (zero, NaN) value is not read
+    counts.add(v, v == 0 || std::isnan(v) ? 0.0f : f.quantize(v, r));
+  return counts.ratio(denominator);
 }
 
 Expected<double> zeroSettingError(const ScaledFormat &f,
@@ -135,8 +112,10 @@ Expected<double> zeroSettingError(const ScaledFormat &f,
   std::vector<float> q(x.size());
   if (Error e = quantizeScaled(f, shape, x, q, r))
     return std::move(e);
-  return zseRatio(
-      x, [&](size_t i) { return q[i]; }, denominator);
+  ZeroSettingCounts counts;
+  for (size_t i = 0; i < x.size(); ++i)
+    counts.add(x[i], q[i]);
+  return counts.ratio(denominator);
 }
 
 ExponentHistogram exponentHistogram(ArrayRef<float> x) {

@@ -5,8 +5,12 @@
 
 #include "gtest/gtest.h"
 
+#include <algorithm>
 #include <cmath>
+#include <limits>
 #include <random>
+#include <string>
+#include <vector>
 
 using namespace llvm;
 using namespace qtrain::numerics;
@@ -468,6 +472,124 @@ TEST(FlexBlock, RankTwoOperandsGetTheSameBitsPerBlockAlongTheReductionAxis) {
   for (int64_t i = 0; i < k; ++i)
     for (int64_t j = 0; j < n; ++j)
       ASSERT_EQ(q[i * n + j], qt[j * k + i]) << i << " " << j;
+}
+
+bool sameFloat(float a, float b) {
+  return bit_cast<uint32_t>(a) == bit_cast<uint32_t>(b) ||
+         (std::isnan(a) && std::isnan(b));
+}
+
+// blockScale is the statistic and rule encodeScaled applies to one block: on
+// each level, the residuals of a block (x / the previous levels' scales, by
+// the test's own block indexing, shuffled) give the scale encodeScaled
+// stored, and decoding with those scales gives decodeScaled's values.
+TEST(ScaledFormat, BlockScaleIsTheScaleEncodeScaledUses) {
+  struct Case {
+    std::string name;
+    ScaledFormat format;
+  };
+  std::vector<Case> cases;
+  for (const ScaledPreset &p : scaledPresets())
+    cases.push_back({p.name.str(), p.format});
+  // Blocks that are not row-major runs (the counting-sort path), a
+  // power-of-two scale without NaN (non-finite residuals do not count), and
+  // a median level under an amax level.
+  ScaledFormat twoD{ElementFormat(*lookupMinifloat("e4m3fn")), {}};
+  ScaleLevel l2;
+  l2.blockShape = {3, 4};
+  l2.format = ScaleFormat::e8m0();
+  twoD.levels.push_back(l2);
+  cases.push_back({"blocks_3x4_e8m0", twoD});
+  ScaleLevel noNaN = l2;
+  noNaN.format = ScaleFormat::powerOfTwo(4, 8, false);
+  noNaN.rule = ScaleRule::AmaxToMax;
+  noNaN.margin = 1;
+  cases.push_back(
+      {"blocks_3x4_pow2_no_nan",
+       ScaledFormat{ElementFormat(*lookupMinifloat("e5m2")), {noNaN}}});
+  ScaleLevel tensor;
+  tensor.format = ScaleFormat::f32();
+  tensor.rule = ScaleRule::AmaxToMax;
+  ScaleLevel median;
+  median.blockShape = {1, 8};
+  median.format = ScaleFormat::e8m0();
+  median.rule = ScaleRule::MedianLookup;
+  median.medianExponent = 2;
+  median.excludeZeros = true;
+  cases.push_back({"tensor_then_median_blocks",
+                   ScaledFormat{ElementFormat(*lookupMinifloat("e4m3fn")),
+                                {tensor, median}}});
+
+  std::mt19937_64 rng(41);
+  std::uniform_real_distribution<double> u(0, 1);
+  const std::vector<int64_t> shapes[] = {{2, 48, 3, 3}, {7, 70}, {67}};
+  unsigned checked = 0, nanScales = 0;
+  for (const Case &c : cases)
+    for (const std::vector<int64_t> &shape : shapes)
+      for (double specialRate : {0.0, 0.03}) {
+        int64_t n = 1;
+        for (int64_t d : shape)
+          n *= d;
+        std::vector<float> x(n);
+        for (float &v : x) {
+          v = float(u(rng) - 0.3) * std::ldexp(1.0f, int(rng() % 12) - 6);
+          if (u(rng) < specialRate) {
+            const float specials[] = {
+                NAN,  INFINITY, -INFINITY,
+                0.0f, -0.0f,    std::numeric_limits<float>::denorm_min() * 7};
+            v = specials[rng() % 6];
+          }
+        }
+        Expected<ScaledFormat> format = resolveBlocks(c.format, shape.size());
+        ASSERT_TRUE(bool(format));
+        Expected<ScaledTensor> t = encodeScaled(c.format, shape, x, Rounding());
+        if (!t) { // e.g. a block shape of higher rank than the tensor
+          consumeError(t.takeError());
+          continue;
+        }
+        std::vector<float> total(n, 1.0f);
+        for (size_t l = 0; l < format->levels.size(); ++l) {
+          const ScaleLevel &level = format->levels[l];
+          const LevelScales &scales = t->scales[l];
+          // The block of each element, by its multi-index.
+          std::vector<std::vector<float>> residuals(scales.values.size());
+          std::vector<size_t> blockOf(n);
+          for (int64_t i = 0; i < n; ++i) {
+            int64_t rest = i, block = 0, stride = 1;
+            for (size_t d = shape.size(); d-- > 0;) {
+              int64_t size = blockSize(level, shape.size(), d);
+              if (size == -1)
+                size = shape[d];
+              block += (rest % shape[d]) / size * stride;
+              stride *= scales.grid[d];
+              rest /= shape[d];
+            }
+            blockOf[i] = block;
+            residuals[block].push_back(x[i] / total[i]);
+          }
+          std::vector<float> mine(residuals.size());
+          for (size_t b = 0; b < residuals.size(); ++b) {
+            std::shuffle(residuals[b].begin(), residuals[b].end(), rng);
+            mine[b] = blockScale(level, format->element, residuals[b]);
+            ASSERT_TRUE(sameFloat(mine[b], scales.values[b]))
+                << c.name << " level " << l << " block " << b << ": " << mine[b]
+                << " vs " << scales.values[b];
+            ++checked;
+            nanScales += std::isnan(mine[b]);
+          }
+          for (int64_t i = 0; i < n; ++i)
+            total[i] *= mine[blockOf[i]];
+        }
+        // Decoding with the blockScale scales is decodeScaled.
+        std::vector<float> out(n);
+        ASSERT_FALSE(errorToBool(decodeScaled(c.format, shape, *t, out)));
+        for (int64_t i = 0; i < n; ++i)
+          ASSERT_TRUE(
+              sameFloat(out[i], format->element.decode(t->codes[i]) * total[i]))
+              << c.name << " element " << i;
+      }
+  EXPECT_GT(checked, 1000u);
+  EXPECT_GT(nanScales, 10u);
 }
 
 } // namespace

@@ -5,8 +5,11 @@
 
 #include "gtest/gtest.h"
 
+#include <algorithm>
 #include <cmath>
+#include <limits>
 #include <random>
+#include <vector>
 
 using namespace llvm;
 using namespace qtrain::numerics;
@@ -233,6 +236,138 @@ TEST(Statistics, BiasPhases) {
   EXPECT_EQ(biasPhase(3, 3), BiasPhase::Freeze);
   EXPECT_EQ(biasPhase(4, 3), BiasPhase::Frozen);
   EXPECT_EQ(biasPhase(0, 0), BiasPhase::Freeze);
+}
+
+/// Values of every class for the mergeable statistics: normal values of
+/// many magnitudes, both zeros, subnormals, the largest finite values,
+/// infinities and NaN (each special with probability `specialRate`).
+std::vector<float> mixedValues(size_t n, std::mt19937_64 &rng,
+                               double specialRate) {
+  std::uniform_real_distribution<double> u(0, 1);
+  std::vector<float> v(n);
+  for (float &x : v) {
+    float sign = u(rng) < 0.5 ? -1.0f : 1.0f;
+    if (u(rng) >= specialRate) {
+      x = sign * std::ldexp(float(u(rng)), int(rng() % 40) - 30);
+      continue;
+    }
+    switch (rng() % 6) {
+    case 0:
+      x = NAN;
+      break;
+    case 1:
+      x = sign * INFINITY;
+      break;
+    case 2:
+      x = sign * 0.0f;
+      break;
+    case 3:
+      x = sign * std::numeric_limits<float>::denorm_min() *
+          float(1 + rng() % 100);
+      break;
+    case 4:
+      x = sign * std::numeric_limits<float>::max();
+      break;
+    default:
+      x = sign * 1e-3f;
+    }
+  }
+  return v;
+}
+
+bool sameAmax(const AmaxStatistic &a, const AmaxStatistic &b) {
+  return bit_cast<uint32_t>(a.maxFinite) == bit_cast<uint32_t>(b.maxFinite) &&
+         a.anyNaN == b.anyNaN && a.anyInf == b.anyInf;
+}
+
+// Statistics gathered in pieces (tile by tile, in any order) and merged are
+// the whole tensor's: the accelerator's statistics registers rely on it.
+TEST(Statistics, MergedAmaxStatisticsEqualTheWhole) {
+  std::mt19937_64 rng(31);
+  for (int trial = 0; trial < 300; ++trial) {
+    double rate = trial % 3 == 0 ? 0.0 : trial % 3 == 1 ? 0.01 : 0.3;
+    std::vector<float> x = mixedValues(rng() % 200, rng, rate);
+    AmaxStatistic whole;
+    for (float v : x)
+      whole.add(v);
+    AmaxStatistic bulk;
+    bulk.add(x);
+    ASSERT_TRUE(sameAmax(whole, bulk)) << trial;
+    // numerics::amax is the statistic's amax().
+    float a = amax(x);
+    ASSERT_EQ(bit_cast<uint32_t>(a), bit_cast<uint32_t>(whole.amax())) << trial;
+    // Split at random points; merge the pieces in a random order.
+    std::vector<size_t> cuts = {0, x.size()};
+    for (int c = rng() % 5; c > 0; --c)
+      cuts.push_back(x.empty() ? 0 : rng() % (x.size() + 1));
+    std::sort(cuts.begin(), cuts.end());
+    std::vector<AmaxStatistic> pieces;
+    for (size_t c = 0; c + 1 < cuts.size(); ++c) {
+      AmaxStatistic p;
+      p.add(ArrayRef<float>(x).slice(cuts[c], cuts[c + 1] - cuts[c]));
+      pieces.push_back(p);
+    }
+    std::shuffle(pieces.begin(), pieces.end(), rng);
+    AmaxStatistic merged;
+    for (const AmaxStatistic &p : pieces)
+      merged.merge(p);
+    ASSERT_TRUE(sameAmax(whole, merged)) << trial;
+    // The block statistic: NaN for a block with a non-finite element when
+    // the scale format has a NaN scale, else the finite maximum.
+    bool nonFinite = whole.anyNaN || whole.anyInf;
+    for (ScaleFormat f : {ScaleFormat::f32(), ScaleFormat::e8m0(),
+                          ScaleFormat::powerOfTwo(3, 7, false)}) {
+      float b = merged.blockStatistic(f);
+      if (nonFinite && f.canHoldNaN())
+        ASSERT_TRUE(std::isnan(b)) << trial;
+      else
+        ASSERT_EQ(bit_cast<uint32_t>(b), bit_cast<uint32_t>(whole.maxFinite))
+            << trial;
+    }
+  }
+  AmaxStatistic s;
+  EXPECT_EQ(s.amax(), 0.0f);
+  s.add({-2.0f, INFINITY, 1.0f});
+  EXPECT_EQ(s.maxFinite, 2.0f);
+  EXPECT_EQ(s.amax(), INFINITY);
+  EXPECT_EQ(s.blockStatistic(ScaleFormat::powerOfTwo(3, 7, false)), 2.0f);
+  s.add(NAN);
+  EXPECT_TRUE(std::isnan(s.amax()));
+}
+
+TEST(Statistics, MergedZeroSettingCountsEqualTheWhole) {
+  std::mt19937_64 rng(32);
+  ElementFormat fp8 = *lookupMinifloat("e4m3fn");
+  for (int trial = 0; trial < 200; ++trial) {
+    std::vector<float> x = mixedValues(rng() % 150, rng, 0.2);
+    ZeroSettingCounts whole;
+    for (float v : x)
+      whole.add(v, fp8.quantize(v, Rounding()));
+    EXPECT_EQ(whole.elements, x.size());
+    for (ZseDenominator d : {ZseDenominator::NonZero, ZseDenominator::All})
+      ASSERT_EQ(whole.ratio(d), zeroSettingError(x, fp8, Rounding(), d))
+          << trial;
+    size_t cut = x.empty() ? 0 : rng() % (x.size() + 1);
+    ZeroSettingCounts head, tail;
+    for (size_t i = 0; i < x.size(); ++i)
+      (i < cut ? head : tail).add(x[i], fp8.quantize(x[i], Rounding()));
+    tail.merge(head);
+    ASSERT_EQ(tail.candidates, whole.candidates) << trial;
+    ASSERT_EQ(tail.flushed, whole.flushed) << trial;
+    ASSERT_EQ(tail.elements, whole.elements) << trial;
+  }
+  // The counts by hand: 0 and NaN are no candidates; 1e-4 flushes.
+  ZeroSettingCounts c;
+  c.add(0.0f, 0.0f);
+  c.add(NAN, NAN);
+  c.add(1e-4f, 0.0f);
+  c.add(1.0f, 1.0f);
+  EXPECT_EQ(c.elements, 4u);
+  EXPECT_EQ(c.candidates, 2u);
+  EXPECT_EQ(c.flushed, 1u);
+  EXPECT_EQ(c.ratio(ZseDenominator::NonZero), 0.5);
+  EXPECT_EQ(c.ratio(ZseDenominator::All), 0.25);
+  EXPECT_EQ(ZeroSettingCounts().ratio(ZseDenominator::NonZero), 0.0);
 }
 
 } // namespace

@@ -32,6 +32,8 @@ struct ScaleFormat {
   int minExponent() const { return -bias; }
   int maxExponent() const;
   uint32_t nanCode() const { return (1u << bits) - 1; }
+  /// Whether the format has a NaN scale (f32, or a power of two with one).
+  bool canHoldNaN() const { return kind == ScaleKind::F32 || hasNaN; }
 
   bool operator==(const ScaleFormat &o) const {
     return kind == o.kind &&

@@ -109,6 +109,16 @@ blockGrid(const ScaleLevel &level, llvm::ArrayRef<int64_t> shape);
 float scaleFromAmax(const ScaleLevel &level, const ElementFormat &element,
                     float amax);
 float scaleFromMedian(const ScaleLevel &level, float median);
+/// The scale encodeScaled gives one block of `level` from the block's
+/// residuals (each element's RN_f32(x / product of the scales of the levels
+/// before), in any order): for SharedExponent and AmaxToMax,
+/// scaleFromAmax of the block's amax statistic (AmaxStatistic's
+/// blockStatistic: the largest finite |r|, NaN when a residual is not finite
+/// and the scale format has a NaN scale); for MedianLookup,
+/// scaleFromMedian of medianAbs(residuals, excludeZeros). A Given level's
+/// scales come from the caller (toScaleFormat), not from its residuals.
+float blockScale(const ScaleLevel &level, const ElementFormat &element,
+                 llvm::ArrayRef<float> residuals);
 /// A given scale on the level's scale format: a positive finite scale is
 /// rounded up to the next power of two (PowerOfTwo, overflow gives NaN) or
 /// kept (F32); zero, negative, infinite and NaN scales are invalid and give

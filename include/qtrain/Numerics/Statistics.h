@@ -13,12 +13,61 @@
 
 #include "llvm/ADT/ArrayRef.h"
 
+#include <algorithm>
 #include <array>
+#include <cmath>
+#include <cstdint>
+#include <limits>
 
 namespace qtrain::numerics {
 
+/// The amax of a tensor as a mergeable summary: the largest finite |x| and
+/// whether a NaN or an infinity was seen. Elements can be added in any order
+/// and summaries of parts merged in any order: the result is the whole
+/// tensor's (every field is a maximum or an or).
+struct AmaxStatistic {
+  float maxFinite = 0.0f; ///< max |x| over the finite elements; 0 if none.
+  bool anyNaN = false;
+  bool anyInf = false;
+
+  void add(float x) {
+    float a = std::fabs(x);
+    if (a <= std::numeric_limits<float>::max()) // finite: one branch
+      maxFinite = std::max(maxFinite, a);
+    else if (std::isnan(x))
+      anyNaN = true;
+    else
+      anyInf = true;
+  }
+  void add(llvm::ArrayRef<float> x) {
+    for (float v : x)
+      add(v);
+  }
+  void merge(const AmaxStatistic &o) {
+    maxFinite = std::max(maxFinite, o.maxFinite);
+    anyNaN |= o.anyNaN;
+    anyInf |= o.anyInf;
+  }
+  /// The tensor statistic of numerics::amax: NaN if a NaN was seen, else
+  /// +inf if an infinity was, else maxFinite.
+  float amax() const {
+    if (anyNaN)
+      return std::numeric_limits<float>::quiet_NaN();
+    return anyInf ? std::numeric_limits<float>::infinity() : maxFinite;
+  }
+  /// The statistic an amax rule reads for one block (encodeScaled,
+  /// blockScale): NaN when an element is not finite and `scaleFormat` has a
+  /// NaN scale, else maxFinite (non-finite elements then do not count).
+  float blockStatistic(const ScaleFormat &scaleFormat) const {
+    if ((anyNaN || anyInf) && scaleFormat.canHoldNaN())
+      return std::numeric_limits<float>::quiet_NaN();
+    return maxFinite;
+  }
+};
+
 /// max |x| over the finite elements; NaN if any element is NaN, +inf if any
-/// is infinite and none is NaN; 0 for an empty tensor.
+/// is infinite and none is NaN; 0 for an empty tensor
+/// (AmaxStatistic::amax() of all elements).
 float amax(llvm::ArrayRef<float> x);
 
 /// The lower median of |x| (element of rank floor((n-1)/2) in increasing
@@ -42,9 +91,37 @@ float medianAbsApprox(llvm::ArrayRef<float> x, unsigned bins = 20,
 /// move the statistic) or all elements.
 enum class ZseDenominator : uint8_t { NonZero, All };
 
+/// The counts of the zero-setting error, mergeable like AmaxStatistic: each
+/// element adds its input x and its quantized value.
+struct ZeroSettingCounts {
+  uint64_t candidates = 0; ///< Inputs that could flush: non-zero, not NaN.
+  uint64_t flushed = 0;    ///< Candidates whose quantized value is +-0.
+  uint64_t elements = 0;   ///< All inputs.
+
+  void add(float x, float quantized) {
+    ++elements;
+    if (x == 0 || std::isnan(x))
+      return;
+    ++candidates;
+    flushed += quantized == 0;
+  }
+  void merge(const ZeroSettingCounts &o) {
+    candidates += o.candidates;
+    flushed += o.flushed;
+    elements += o.elements;
+  }
+  /// flushed / (candidates, or elements with ZseDenominator::All) in f64; 0
+  /// when the denominator is 0.
+  double ratio(ZseDenominator denominator) const {
+    uint64_t n = denominator == ZseDenominator::All ? elements : candidates;
+    return n ? static_cast<double>(flushed) / n : 0.0;
+  }
+};
+
 /// Zero-setting error: the number of elements that are non-zero (and not
 /// NaN) but quantize to zero under `f` and `r` (deterministic modes only),
-/// divided as `denominator` says; 0 when the denominator is 0.
+/// divided as `denominator` says; 0 when the denominator is 0
+/// (ZeroSettingCounts of every element, ratio(denominator)).
 double zeroSettingError(llvm::ArrayRef<float> x, const ElementFormat &f,
                         const Rounding &r,
                         ZseDenominator denominator = ZseDenominator::NonZero);
