@@ -163,7 +163,15 @@ AccumulatorState AccumulationUnit::start() const {
   return s;
 }
 
-double AccumulationUnit::product(float a, float b) const {
+// gemm's loop inlines product and add, as it did when they were private to
+// this file; other files call the out-of-line definitions. (GCC warns that an
+// always_inline function with external linkage might not be inlinable: within
+// this file it is.)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wattributes"
+#define QTRAIN_INLINE_STEP __attribute__((always_inline))
+
+QTRAIN_INLINE_STEP double AccumulationUnit::product(float a, float b) const {
   double p = static_cast<double>(a) * b; // exact: 24 + 24 bits
   if (std::isnan(p)) // NaN operands, 0 * inf: the positive quiet NaN
     p = std::numeric_limits<double>::quiet_NaN();
@@ -174,8 +182,8 @@ double AccumulationUnit::product(float a, float b) const {
       encodeExact(*spec.product, p, 0, Rounding::deterministic(spec.rounding)));
 }
 
-bool AccumulationUnit::add(AccumulatorState &acc, double p,
-                           double sharedT) const {
+QTRAIN_INLINE_STEP bool AccumulationUnit::add(AccumulatorState &acc, double p,
+                                              double sharedT) const {
   const MinifloatFormat &g = spec.accumulator;
   switch (spec.grouping) {
   case Grouping::None:
@@ -218,6 +226,9 @@ bool AccumulationUnit::add(AccumulatorState &acc, double p,
   }
   llvm_unreachable("unknown grouping");
 }
+
+#undef QTRAIN_INLINE_STEP
+#pragma GCC diagnostic pop
 
 float AccumulationUnit::finish(const AccumulatorState &acc) const {
   if (spec.grouping == Grouping::None)
