@@ -6,6 +6,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "qtrain/Conversion/Passes.h"
+#include "qtrain/Dialect/Accel/IR/AccelDialect.h"
 #include "qtrain/Dialect/QTrain/IR/QTrainDialect.h"
 #include "qtrain/Dialect/QTrain/Transforms/Passes.h"
 #include "qtrain/Pipelines/Pipelines.h"
@@ -25,7 +26,7 @@ int main(int argc, char **argv) {
   mlir::DialectRegistry registry;
   mlir::registerAllDialects(registry);
   mlir::registerAllExtensions(registry);
-  registry.insert<qtrain::QTrainDialect>();
+  registry.insert<qtrain::QTrainDialect, qtrain::accel::ir::AccelDialect>();
 
   return mlir::asMainReturnCode(
       mlir::MlirOptMain(argc, argv, "qtrain optimizer driver\n", registry));

@@ -1,0 +1,312 @@
+//===- AccelOps.cpp - accel operations ------------------------------------===//
+//
+// Everything an instruction op does beyond its generated declaration is
+// generic over the encoding tables of the encoding library (QTrainAccelISA):
+// the custom assembly, the field-range verifier, and the conversions to and
+// from qtrain::accel::Instruction. Adding a field or an instruction to
+// Instructions.def changes the dialect without touching this file.
+//
+//===----------------------------------------------------------------------===//
+
+#include "qtrain/Dialect/Accel/IR/AccelOps.h"
+
+#include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/BuiltinTypes.h"
+#include "mlir/IR/OpImplementation.h"
+
+#include "llvm/ADT/SmallVector.h"
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/Support/Format.h"
+
+using namespace mlir;
+using namespace qtrain::accel;
+using namespace qtrain::accel::ir;
+
+#include "qtrain/Dialect/Accel/IR/AccelEnums.cpp.inc"
+
+#define GET_OP_CLASSES
+#include "qtrain/Dialect/Accel/IR/AccelOps.cpp.inc"
+
+namespace {
+
+/// The enum cases of `f` inside its legal range, as the assembly names them.
+std::string legalCases(const FieldInfo &f) {
+  SmallVector<StringRef> names;
+  for (const EnumCaseInfo &c : getEnumCases(f.enumName))
+    if (c.value >= static_cast<uint64_t>(f.min) &&
+        c.value <= static_cast<uint64_t>(f.max))
+      names.push_back(c.text);
+  return llvm::join(names, ", ");
+}
+
+std::string legalRange(const FieldInfo &f) {
+  if (f.kind == FieldKind::Enum)
+    return legalCases(f);
+  if (f.min == f.max)
+    return std::to_string(f.min);
+  return std::to_string(f.min) + ".." + std::to_string(f.max);
+}
+
+/// The attribute a field's value is stored in.
+Attribute fieldAttr(MLIRContext *ctx, const FieldInfo &f, uint64_t value) {
+  if (f.kind == FieldKind::Flag)
+    return value ? UnitAttr::get(ctx) : Attribute();
+  return IntegerAttr::get(IntegerType::get(ctx, 64), APInt(64, value));
+}
+
+/// Parses the value of a non-flag field after its `=`.
+ParseResult parseFieldValue(OpAsmParser &parser, const FieldInfo &f,
+                            uint64_t &value) {
+  SMLoc loc = parser.getCurrentLocation();
+  if (f.kind == FieldKind::Enum) {
+    StringRef text;
+    if (parser.parseOptionalKeyword(&text))
+      return parser.emitError(loc, "field '")
+             << f.name << "' takes one of " << legalCases(f);
+    const EnumCaseInfo *c = lookupEnumCase(f.enumName, text);
+    if (!c)
+      return parser.emitError(loc, "field '")
+             << f.name << "' takes one of " << legalCases(f) << ", not '"
+             << text << "'";
+    value = c->value;
+    return success();
+  }
+
+  APInt literal;
+  OptionalParseResult parsed = parser.parseOptionalInteger(literal);
+  if (!parsed.has_value())
+    return parser.emitError(loc, "field '") << f.name << "' takes an integer";
+  if (failed(*parsed))
+    return failure();
+  bool negative = literal.isNegative();
+  std::string text = llvm::toString(literal, 10, /*Signed=*/true);
+  if (negative ? literal.getSignificantBits() > 64
+               : literal.getActiveBits() > 64)
+    return parser.emitError(loc, "field '")
+           << f.name << "' is " << text << ", beyond 64 bits";
+  if (negative && f.kind == FieldKind::UInt)
+    return parser.emitError(loc, "field '")
+           << f.name << "' is " << text << ", legal " << legalRange(f);
+  if (f.kind == FieldKind::SInt && !negative && literal.getActiveBits() > 63)
+    return parser.emitError(loc, "field '")
+           << f.name << "' is " << text << ", legal " << legalRange(f);
+  value = negative ? static_cast<uint64_t>(literal.getSExtValue())
+                   : literal.getZExtValue();
+  if (f.kind == FieldKind::Bits && negative) {
+    // A negative integer is its two's complement pattern in the width, as
+    // the assembler takes it.
+    int64_t low = f.width >= 64 ? INT64_MIN : -(int64_t(1) << (f.width - 1));
+    if (literal.getSExtValue() < low)
+      return parser.emitError(loc, "field '")
+             << f.name << "' is " << text << ", legal any " << f.width
+             << "-bit pattern";
+    if (f.width < 64)
+      value &= (uint64_t(1) << f.width) - 1;
+  }
+  return success();
+}
+
+} // namespace
+
+namespace qtrain::accel::ir {
+
+std::optional<InstructionKind> getInstructionKind(Operation *op) {
+  if (!op || op->getDialect() == nullptr ||
+      op->getDialect()->getNamespace() != AccelDialect::getDialectNamespace())
+    return std::nullopt;
+  return lookupMnemonic(op->getName().stripDialect());
+}
+
+FailureOr<Instruction> toInstruction(Operation *op) {
+  std::optional<InstructionKind> kind = getInstructionKind(op);
+  if (!kind)
+    return op->emitOpError("is not an accel instruction");
+  Instruction inst = Instruction::make(*kind);
+  ArrayRef<FieldInfo> fields = inst.info().fields;
+  for (unsigned i = 0; i < fields.size(); ++i) {
+    const FieldInfo &f = fields[i];
+    if (!f.isWritten())
+      continue;
+    Attribute attr = op->getAttr(f.name);
+    if (f.kind == FieldKind::Flag) {
+      if (attr && !isa<UnitAttr>(attr))
+        return op->emitOpError("flag '") << f.name << "' is not a unit";
+      inst.values[i] = attr ? 1 : 0;
+      continue;
+    }
+    if (!attr)
+      return op->emitOpError("field '") << f.name << "' is missing";
+    auto integer = dyn_cast<IntegerAttr>(attr);
+    if (!integer || integer.getValue().getBitWidth() > 64)
+      return op->emitOpError("field '")
+             << f.name << "' is not a 64-bit integer attribute";
+    inst.values[i] = integer.getValue().getZExtValue();
+    if (f.kind == FieldKind::SInt)
+      inst.values[i] = static_cast<uint64_t>(integer.getValue().getSExtValue());
+  }
+  return inst;
+}
+
+Operation *createInstructionOp(OpBuilder &builder, Location loc,
+                               const Instruction &inst) {
+  const InstructionInfo &info = inst.info();
+  OperationState state(
+      loc, (AccelDialect::getDialectNamespace() + "." + info.mnemonic).str());
+  for (unsigned i = 0; i < info.fields.size(); ++i) {
+    const FieldInfo &f = info.fields[i];
+    if (!f.isWritten())
+      continue;
+    if (Attribute attr = fieldAttr(builder.getContext(), f, inst.values[i]))
+      state.addAttribute(f.name, attr);
+  }
+  return builder.create(state);
+}
+
+ParseResult parseInstructionOp(OpAsmParser &parser, OperationState &result,
+                               InstructionKind kind) {
+  const InstructionInfo &info = getInstructionInfo(kind);
+  SMLoc opLoc = parser.getNameLoc();
+  SmallVector<bool> given(info.fields.size(), false);
+  SmallVector<uint64_t> values(info.fields.size(), 0);
+
+  bool hasFields = llvm::any_of(
+      info.fields, [](const FieldInfo &f) { return f.isWritten(); });
+  if (hasFields) {
+    do {
+      SMLoc loc = parser.getCurrentLocation();
+      StringRef name;
+      if (parser.parseKeyword(&name))
+        return failure();
+      std::optional<unsigned> index = lookupField(kind, name);
+      if (!index || !info.fields[*index].isWritten())
+        return parser.emitError(loc, "'")
+               << info.mnemonic << "' has no field '" << name << "'";
+      const FieldInfo &f = info.fields[*index];
+      if (given[*index])
+        return parser.emitError(loc, "field '") << name << "' is given twice";
+      given[*index] = true;
+      if (f.kind == FieldKind::Flag) {
+        if (succeeded(parser.parseOptionalEqual()))
+          return parser.emitError(loc, "flag '")
+                 << name
+                 << "' takes no value: write it to set it, leave it out to "
+                    "clear it";
+        values[*index] = 1;
+        continue;
+      }
+      if (parser.parseEqual() || parseFieldValue(parser, f, values[*index]))
+        return failure();
+    } while (succeeded(parser.parseOptionalComma()));
+  }
+
+  MLIRContext *ctx = parser.getContext();
+  for (unsigned i = 0; i < info.fields.size(); ++i) {
+    const FieldInfo &f = info.fields[i];
+    if (!f.isWritten())
+      continue;
+    if (f.kind != FieldKind::Flag && !given[i])
+      return parser.emitError(opLoc, "'")
+             << info.mnemonic << "' needs field '" << f.name << "'";
+    if (Attribute attr = fieldAttr(ctx, f, values[i]))
+      result.addAttribute(f.name, attr);
+  }
+  return parser.parseOptionalAttrDict(result.attributes);
+}
+
+void printInstructionOp(OpAsmPrinter &printer, Operation *op) {
+  std::optional<InstructionKind> kind = getInstructionKind(op);
+  if (!kind)
+    return;
+  const InstructionInfo &info = getInstructionInfo(*kind);
+  SmallVector<StringRef> elided;
+  bool first = true;
+  for (const FieldInfo &f : info.fields) {
+    if (!f.isWritten())
+      continue;
+    elided.push_back(f.name);
+    Attribute attr = op->getAttr(f.name);
+    if (!attr)
+      continue;
+    if (f.kind == FieldKind::Flag) {
+      printer << (first ? " " : ", ") << f.name;
+      first = false;
+      continue;
+    }
+    auto integer = dyn_cast<IntegerAttr>(attr);
+    if (!integer)
+      continue;
+    printer << (first ? " " : ", ") << f.name << " = ";
+    first = false;
+    const APInt &v = integer.getValue();
+    switch (f.kind) {
+    case FieldKind::SInt:
+      printer << v.getSExtValue();
+      break;
+    case FieldKind::Bits:
+      printer << llvm::format_hex(v.getZExtValue(), 2 + (f.width + 3) / 4);
+      break;
+    case FieldKind::Enum:
+      if (const EnumCaseInfo *c =
+              lookupEnumCase(f.enumName, v.getZExtValue())) {
+        printer << c->text;
+        break;
+      }
+      printer << v.getZExtValue();
+      break;
+    default:
+      printer << v.getZExtValue();
+      break;
+    }
+  }
+  printer.printOptionalAttrDict(op->getAttrs(), elided);
+}
+
+LogicalResult verifyInstructionOp(Operation *op) {
+  FailureOr<Instruction> inst = toInstruction(op);
+  if (failed(inst))
+    return failure();
+  // Enum values with a case but outside the field's legal subset are named,
+  // as the assembler names them; every other range error is the encoding
+  // library's (`field 'm' is 0, legal 1..4095`).
+  ArrayRef<FieldInfo> fields = inst->info().fields;
+  for (unsigned i = 0; i < fields.size(); ++i) {
+    const FieldInfo &f = fields[i];
+    if (f.kind != FieldKind::Enum || f.isLegal(inst->values[i]))
+      continue;
+    if (const EnumCaseInfo *c = lookupEnumCase(f.enumName, inst->values[i]))
+      return op->emitOpError("field '")
+             << f.name << "' is " << c->text << ", legal " << legalCases(f);
+  }
+  if (llvm::Error err = verifyFields(*inst))
+    return op->emitOpError(llvm::toString(std::move(err)));
+  return success();
+}
+
+} // namespace qtrain::accel::ir
+
+//===----------------------------------------------------------------------===//
+// ProgramOp
+//===----------------------------------------------------------------------===//
+
+void ProgramOp::build(OpBuilder &builder, OperationState &state) {
+  Region *body = state.addRegion();
+  body->push_back(new Block);
+}
+
+LogicalResult ProgramOp::verifyRegions() {
+  Operation *finish = nullptr;
+  for (Operation &op : getBody().front()) {
+    if (!getInstructionKind(&op))
+      return op.emitOpError("is not an accel instruction: an accel.program "
+                            "holds only instruction ops");
+    if (finish) {
+      InFlightDiagnostic diag =
+          op.emitOpError("follows accel.finish: the stream ends there");
+      diag.attachNote(finish->getLoc()) << "the finish";
+      return diag;
+    }
+    if (isa<FinishOp>(op))
+      finish = &op;
+  }
+  return success();
+}
