@@ -250,9 +250,11 @@ void printInstruction(llvm::raw_ostream &os, const Instruction &inst);
 std::string printInstruction(const Instruction &inst);
 
 /// Parses assembly text, one instruction per line. Errors are rendered as
-/// `BUFFER:LINE:COL: error: MESSAGE` followed by the line and a caret.
+/// `BUFFER:LINE:COL: error: MESSAGE` followed by the line and a caret. When
+/// `lines` is given, it receives the 1-based line of each instruction.
 llvm::Expected<std::vector<Instruction>>
-parseAssembly(llvm::StringRef text, llvm::StringRef bufferName = "<buffer>");
+parseAssembly(llvm::StringRef text, llvm::StringRef bufferName = "<buffer>",
+              std::vector<unsigned> *lines = nullptr);
 
 //===----------------------------------------------------------------------===//
 // Documentation

@@ -67,10 +67,10 @@ public:
                           SMLoc());
   }
 
-  Expected<std::vector<Instruction>> parse() {
+  Expected<std::vector<Instruction>> parse(std::vector<unsigned> *lines) {
     std::vector<Instruction> insts;
     StringRef rest = sm.getMemoryBuffer(sm.getMainFileID())->getBuffer();
-    while (!rest.empty()) {
+    for (unsigned lineNumber = 1; !rest.empty(); ++lineNumber) {
       auto [line, next] = rest.split('\n');
       rest = next;
       line = line.take_until([](char c) { return c == '#'; });
@@ -82,6 +82,8 @@ public:
       if (!inst)
         return inst.takeError();
       insts.push_back(*inst);
+      if (lines)
+        lines->push_back(lineNumber);
     }
     return insts;
   }
@@ -235,8 +237,9 @@ private:
 } // namespace
 
 Expected<std::vector<Instruction>> parseAssembly(StringRef text,
-                                                 StringRef bufferName) {
-  return Parser(text, bufferName).parse();
+                                                 StringRef bufferName,
+                                                 std::vector<unsigned> *lines) {
+  return Parser(text, bufferName).parse(lines);
 }
 
 } // namespace qtrain::accel
