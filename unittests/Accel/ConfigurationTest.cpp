@@ -93,23 +93,4 @@ TEST(Configuration, UnmappedFormatsAreErrors) {
             std::string::npos);
 }
 
-TEST(Configuration, WidthsAndModes) {
-  auto e4m3 = numerics::ElementFormat(*numerics::lookupMinifloat("e4m3fn"));
-  EXPECT_EQ(codeWidth(e4m3), 8u);
-  EXPECT_EQ(neededGemmMode(e4m3), GemmMode::M4);
-  auto f16 = numerics::ElementFormat(*numerics::lookupMinifloat("f16"));
-  EXPECT_EQ(codeWidth(f16), 16u);
-  EXPECT_EQ(neededGemmMode(f16), GemmMode::M16);
-  auto f32 = numerics::ElementFormat(numerics::MinifloatFormat());
-  EXPECT_EQ(codeWidth(f32), 32u);
-  EXPECT_EQ(neededGemmMode(f32), GemmMode::F32);
-  numerics::IntegerFormat sm5;
-  sm5.bits = 5;
-  sm5.encoding = numerics::IntegerEncoding::SignMagnitude;
-  EXPECT_EQ(codeWidth(numerics::ElementFormat(sm5)), 8u);
-  EXPECT_EQ(neededGemmMode(numerics::ElementFormat(sm5)), GemmMode::M4);
-  numerics::IntegerFormat int8;
-  EXPECT_EQ(neededGemmMode(numerics::ElementFormat(int8)), GemmMode::M8);
-}
-
 } // namespace

@@ -5,8 +5,8 @@
 // configuration (docs/Accelerator.md, "Configuration" and "Scratchpads"):
 // a ScaledFormat and its placement as the three words of a format entry, a
 // Rounding as a rounding entry, an AccumulationSpec as an accumulation
-// entry, and the lane widths and multiplier mode a format implies. The
-// compiler writes configuration with it; the functional model reads the
+// entry (the lane widths and multiplier mode a format implies are in
+// Layout.h). The compiler writes configuration with it; the functional model reads the
 // same fields back, so the field meanings live in this one place.
 //
 //===----------------------------------------------------------------------===//
@@ -23,15 +23,6 @@
 #include <array>
 
 namespace qtrain::accel {
-
-/// cw(F): the smallest of 4, 8, 16, 32 bits that holds an element code.
-unsigned codeWidth(const numerics::ElementFormat &element);
-
-/// The significand bits a multiplier needs for `element` (m + 1 for a
-/// minifloat, magnitude bits for an integer) and the smallest GemmMode whose
-/// multiplier holds them (`need(F)` of docs/Accelerator.md, GEMM).
-unsigned significandBits(const numerics::ElementFormat &element);
-uint64_t neededGemmMode(const numerics::ElementFormat &element);
 
 /// Where a format entry's blocks and scales are, besides the format itself.
 struct FormatPlacement {

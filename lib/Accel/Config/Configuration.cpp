@@ -116,32 +116,6 @@ bool isWholeTensor(const ScaleLevel &level) {
 
 } // namespace
 
-unsigned codeWidth(const ElementFormat &element) {
-  unsigned bits = element.bitWidth();
-  for (unsigned w : {4u, 8u, 16u})
-    if (bits <= w)
-      return w;
-  return 32;
-}
-
-unsigned significandBits(const ElementFormat &element) {
-  if (const MinifloatFormat *mf = element.minifloat())
-    return mf->mantissaBits + 1;
-  const IntegerFormat *i = element.integer();
-  return i->encoding == IntegerEncoding::Unsigned ? i->bits : i->bits - 1;
-}
-
-uint64_t neededGemmMode(const ElementFormat &element) {
-  unsigned bits = significandBits(element);
-  if (bits <= 4)
-    return GemmMode::M4;
-  if (bits <= 8)
-    return GemmMode::M8;
-  if (bits <= 16)
-    return GemmMode::M16;
-  return GemmMode::F32;
-}
-
 Expected<std::array<Instruction, 3>>
 configureFormat(unsigned entry, const ScaledFormat &format,
                 const FormatPlacement &placement) {
