@@ -15,6 +15,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "qtrain/Conversion/Passes.h"
+#include "qtrain/Dialect/Accel/IR/AccelDialect.h"
 #include "qtrain/Dialect/QTrain/IR/QTrainDialect.h"
 #include "qtrain/Dialect/QTrain/Transforms/Passes.h"
 #include "qtrain/Pipelines/Pipelines.h"
@@ -46,11 +47,13 @@ void registerQTrainPassesOnce() {
 
 extern "C" LLVM_ATTRIBUTE_WEAK LLVM_ALWAYS_EXPORT mlir::DialectPluginLibraryInfo
 mlirGetDialectPluginInfo() {
-  return {MLIR_PLUGIN_API_VERSION, "QTrain", LLVM_VERSION_STRING,
-          [](mlir::DialectRegistry *registry) {
-            registry->insert<qtrain::QTrainDialect>();
-            registerQTrainPassesOnce();
-          }};
+  return {
+      MLIR_PLUGIN_API_VERSION, "QTrain", LLVM_VERSION_STRING,
+      [](mlir::DialectRegistry *registry) {
+        registry
+            ->insert<qtrain::QTrainDialect, qtrain::accel::ir::AccelDialect>();
+        registerQTrainPassesOnce();
+      }};
 }
 
 extern "C" LLVM_ATTRIBUTE_WEAK LLVM_ALWAYS_EXPORT mlir::PassPluginLibraryInfo

@@ -4,6 +4,7 @@
 #define QTRAIN_CONVERSION_PASSES_H
 
 #include "qtrain/Conversion/QTrainToVector/QTrainToVector.h"
+#include "qtrain/Dialect/Accel/IR/AccelDialect.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"

@@ -71,4 +71,48 @@ def ConvertQTrainToVector : Pass<"convert-qtrain-to-vector", "mlir::ModuleOp"> {
   ];
 }
 
+def ConvertQTrainToAccel : Pass<"convert-qtrain-to-accel", "mlir::ModuleOp"> {
+  let summary = "Map a function of qtrain ops to an accel.program";
+  let description = [{
+    Replaces one function (option `function`; by default the module's only
+    function with a body) by an `accel.program`: the instruction stream of
+    the qtrain accelerator (docs/Accelerator.md, "The compiler side") that
+    computes the same bits as the CPU lowering. Every argument, result and
+    intermediate tensor gets a 64-byte aligned DRAM region, listed in the
+    program's `accel.buffers` manifest (name, role, address, bytes, shape,
+    element type), which `qtrain-sim` uses to place inputs and read outputs.
+
+    `qtrain.matmul` is tiled to the scratchpads and the accumulator memory
+    of the machine description (option `machine`, a JSON file; empty: the
+    bundled default), with its operands' `qtrain.quantize` fused into the
+    LOADs, double-buffered scratchpad and ACC halves, and the dependency
+    tokens between the load, compute and store queues inserted from the
+    memories each instruction reads and writes. `tile-m`, `tile-n` and
+    `tile-k` override the tile sizes; results do not depend on them.
+
+    What cannot be mapped is reported at the op's location as
+    `cannot map 'OP' to the accelerator: REASON`, and the pass fails.
+
+    ```
+    qtrain-opt --convert-qtrain-to-accel="tile-k=64" step.mlir | qtrain-translate --accel-to-binary -o step.bin
+    ```
+  }];
+  let dependentDialects = ["::qtrain::accel::ir::AccelDialect"];
+  let options = [
+    Option<"machine", "machine", "std::string", /*default=*/"\"\"",
+           "Machine description (JSON, docs/Accelerator.md); empty: the "
+           "bundled default">,
+    Option<"function", "function", "std::string", /*default=*/"\"\"",
+           "The function to map; empty: the module's only function with a "
+           "body">,
+    Option<"tileM", "tile-m", "int64_t", /*default=*/"0",
+           "Output rows per tile (0: as large as the memories allow)">,
+    Option<"tileN", "tile-n", "int64_t", /*default=*/"0",
+           "Output columns per tile (0: as large as the memories allow)">,
+    Option<"tileK", "tile-k", "int64_t", /*default=*/"0",
+           "Reduction length per tile (0: as large as the memories allow; "
+           "rounded down to whole blocks)">
+  ];
+}
+
 #endif // QTRAIN_CONVERSION_PASSES_TD

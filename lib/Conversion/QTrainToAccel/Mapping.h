@@ -1,0 +1,54 @@
+//===- Mapping.h - qtrain ops to accel instructions -------------*- C++ -*-===//
+//
+// The op-level mappings of convert-qtrain-to-accel (docs/Accelerator.md,
+// "The compiler side"): operand analysis shared by them, the tiled GEMM of
+// qtrain.matmul, and tensors moved through the accumulator memory (a
+// quantize that does not feed a contraction, a copy).
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef QTRAIN_LIB_CONVERSION_QTRAINTOACCEL_MAPPING_H
+#define QTRAIN_LIB_CONVERSION_QTRAINTOACCEL_MAPPING_H
+
+#include "ProgramEmitter.h"
+
+#include "qtrain/Dialect/QTrain/IR/QTrainOps.h"
+
+namespace qtrain::accel {
+
+/// `cannot map 'OP' to the accelerator: ` at op's location.
+mlir::InFlightDiagnostic cannotMap(mlir::Operation *op);
+
+/// The tile sizes the user asked for (0: chosen by the mapping).
+struct TileOptions {
+  int64_t m = 0, n = 0, k = 0;
+};
+
+/// A tensor as a transfer reads it: a DRAM buffer and, when the tensor is a
+/// qtrain.quantize result, the format and rounding the transfer applies.
+struct ConvertedTensor {
+  unsigned buffer = 0;
+  /// f32 itself (e8m23, IEEE specials) unless the tensor is quantized.
+  numerics::ScaledFormat format{numerics::MinifloatFormat(), {}};
+  numerics::Rounding rounding;
+  mlir::Value seed; ///< Stochastic rounding only.
+};
+
+/// `value` as a transfer reads it, or an error at `user`.
+mlir::FailureOr<ConvertedTensor> analyzeTensor(ProgramEmitter &emitter,
+                                               mlir::Value value,
+                                               mlir::Operation *user);
+
+/// Every instruction of `op`; its result's buffer must exist.
+mlir::LogicalResult mapMatmul(ProgramEmitter &emitter, MatmulOp op,
+                              const TileOptions &tiles);
+
+/// Writes `source` (converted as analyzeTensor says) to buffer `target`
+/// through the accumulator memory: LOADs to ACC, STOREs of the raw values.
+mlir::LogicalResult mapThroughAcc(ProgramEmitter &emitter, mlir::Operation *op,
+                                  const ConvertedTensor &source,
+                                  unsigned target);
+
+} // namespace qtrain::accel
+
+#endif // QTRAIN_LIB_CONVERSION_QTRAINTOACCEL_MAPPING_H

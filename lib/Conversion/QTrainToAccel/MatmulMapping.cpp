@@ -1,0 +1,313 @@
+//===- MatmulMapping.cpp - qtrain.matmul as tiled GEMMs -------------------===//
+//
+// docs/Accelerator.md, "The compiler side", Contractions: output tiles
+// Mt x Nt, reduction tiles Kt, each operand tile LOADed (with its
+// quantize fused) into a scratchpad half, GEMMs accumulating the K-tiles
+// of an output tile in increasing order into an ACC half, a STORE of the
+// finished tile. Halves alternate, so loads of the next step overlap the
+// current GEMM; the token planner orders the rest.
+//
+//===----------------------------------------------------------------------===//
+
+#include "Mapping.h"
+
+#include "qtrain/Accel/Layout.h"
+
+#include "mlir/IR/BuiltinTypes.h"
+
+#include "llvm/Support/MathExtras.h"
+
+#include <numeric>
+
+using namespace mlir;
+
+namespace qtrain::accel {
+
+namespace {
+
+/// The block level of a format (the one level that is not whole-tensor).
+const numerics::ScaleLevel *blockLevelOf(const numerics::ScaledFormat &f) {
+  for (const numerics::ScaleLevel &level : f.levels)
+    if (!level.blockShape.empty() || level.axisBlock != 0)
+      return &level;
+  return nullptr;
+}
+
+/// One GEMM operand: how its K-vectors are read from DRAM and laid out.
+struct OperandPlan {
+  ConvertedTensor tensor;
+  int64_t strideY = 0, strideX = 0; ///< DRAM elements per step of y, x.
+  int64_t extentY = 0, extentX = 0; ///< Rows (M or N) and K.
+  int64_t blockY = 1, blockX = 1;   ///< Block extents along y and x.
+  bool hasBlock = false;
+  LaneLayout lanes;
+  FormatPlacement placement;
+  unsigned formatEntry = 0;
+  std::optional<unsigned> seedReg;
+};
+
+/// Plans an operand stored as a rank-2 tensor of `shape`, whose y (output
+/// rows or columns) is dimension `yDim` and x (the reduction) the other.
+FailureOr<OperandPlan> planOperand(ProgramEmitter &emitter, MatmulOp op,
+                                   Value value, unsigned yDim,
+                                   const ScratchpadDesc &sp) {
+  FailureOr<ConvertedTensor> tensor = analyzeTensor(emitter, value, op);
+  if (failed(tensor))
+    return failure();
+  OperandPlan plan;
+  plan.tensor = *tensor;
+  auto shape = cast<RankedTensorType>(value.getType()).getShape();
+  unsigned xDim = 1 - yDim;
+  plan.extentY = shape[yDim];
+  plan.extentX = shape[xDim];
+  int64_t rowStride[2] = {shape[1], 1};
+  plan.strideY = rowStride[yDim];
+  plan.strideX = rowStride[xDim];
+
+  const numerics::ScaledFormat &format = plan.tensor.format;
+  for (const numerics::ScaleLevel &level : format.levels)
+    if (level.blockShape.empty() && level.axisBlock == 0)
+      return cannotMap(op) << "operand formats with a whole-tensor scale "
+                              "level are not mapped yet (they need the "
+                              "vector unit's select_scale)";
+  const numerics::ScaleLevel *block = blockLevelOf(format);
+  if (block) {
+    plan.hasBlock = true;
+    auto extent = [&](unsigned d) {
+      int64_t b = numerics::blockSize(*block, 2, d);
+      return b < 0 || b > shape[d] ? shape[d] : b;
+    };
+    plan.blockY = extent(yDim);
+    plan.blockX = extent(xDim);
+  }
+  // Plain lanes when every scale group of a K-vector's rows lies in one
+  // block: blocks along K of whole groups, or one block over all of K.
+  const numerics::ScaleFormat *scale = block ? &block->format : nullptr;
+  plan.lanes = laneLayout(format.element, scale, /*paired=*/false, sp.rowBytes);
+  bool plain = !block || plan.blockX >= plan.extentX ||
+               plan.blockX % plan.lanes.groupLanes == 0;
+  if (!plain)
+    plan.lanes =
+        laneLayout(format.element, scale, /*paired=*/true, sp.rowBytes);
+  plan.placement.layout = plain ? SpLayout::Plain : SpLayout::Paired;
+  plan.placement.blockZ = 1;
+  plan.placement.blockY = plan.blockY;
+  plan.placement.blockX = plan.blockX;
+  return plan;
+}
+
+/// Configures an operand's seed, rounding and format entries.
+LogicalResult configureOperand(ProgramEmitter &emitter, OperandPlan &plan) {
+  unsigned seedReg = 0;
+  if (plan.tensor.rounding.mode == numerics::RoundingMode::Stochastic) {
+    FailureOr<unsigned> reg = emitter.useSeed(plan.tensor.seed);
+    if (failed(reg))
+      return failure();
+    plan.seedReg = seedReg = *reg;
+  }
+  FailureOr<unsigned> rounding =
+      emitter.useRounding(plan.tensor.rounding, seedReg);
+  if (failed(rounding))
+    return failure();
+  plan.placement.roundingEntry = *rounding;
+  FailureOr<unsigned> entry =
+      emitter.useFormat(plan.tensor.format, plan.placement);
+  if (failed(entry))
+    return failure();
+  plan.formatEntry = *entry;
+  return success();
+}
+
+/// Rounds `tile` down to a multiple of `block`, unless it covers `extent`.
+int64_t alignToBlocks(int64_t tile, int64_t block, int64_t extent) {
+  if (tile >= extent)
+    return extent;
+  return tile / block * block;
+}
+
+/// The LOAD of rows [y0, y0 + ny) and K-range [k0, k0 + nk) of an operand
+/// into scratchpad rows from `row`, one K-vector every `rowsPerVector`.
+void loadOperandTile(ProgramEmitter &emitter, const OperandPlan &plan,
+                     uint64_t dst, Resource::Kind spKind, unsigned half,
+                     uint64_t row, uint64_t rowsPerVector, int64_t y0,
+                     int64_t ny, int64_t k0, int64_t nk) {
+  TransferStrides strides;
+  strides.dramY = plan.strideY;
+  strides.dramX = plan.strideX;
+  strides.chipY = rowsPerVector * plan.lanes.lanesPerRow;
+  strides.chipX = 1;
+  unsigned td = emitter.useTransfer(strides);
+  int64_t origin = y0 * plan.strideY + k0 * plan.strideX;
+  SmallVector<Access> accesses = {{{Resource::Dram, plan.tensor.buffer}, false},
+                                  {{spKind, half}, true}};
+  if (plan.seedReg) {
+    emitter.useStream(origin, plan.strideY, plan.strideX);
+    accesses.push_back({{Resource::Seed, *plan.seedReg}, false});
+  }
+  Instruction load(InstructionKind::Load);
+  load.set("dst", dst);
+  load.set("format", plan.formatEntry);
+  load.set("td", td);
+  load.set("layout", DramLayout::F32);
+  load.set("dram_addr",
+           emitter.getBuffer(plan.tensor.buffer).address + 4 * origin);
+  load.set("chip_row", row);
+  load.set("size_z", 1);
+  load.set("size_y", ny);
+  load.set("size_x", nk);
+  emitter.emitQueued(load, accesses);
+}
+
+} // namespace
+
+LogicalResult mapMatmul(ProgramEmitter &emitter, MatmulOp op,
+                        const TileOptions &options) {
+  auto resultType = cast<RankedTensorType>(op.getType());
+  if (resultType.getRank() != 2)
+    return cannotMap(op) << "batched matmuls are not mapped yet";
+  const MachineDescription &machine = emitter.getMachine();
+  numerics::AccumulationSpec spec;
+  if (auto attr = op.getAccumulationAttr())
+    spec = attr.getSpec();
+  bool shared =
+      spec.grouping == numerics::Grouping::EfficientDGA && spec.sharedThreshold;
+
+  // A is M x K (K x M stored when transposed); B holds W's columns: y = j.
+  FailureOr<OperandPlan> a = planOperand(
+      emitter, op, op.getLhs(), op.getTransposeA() ? 1 : 0, machine.inputSp);
+  if (failed(a))
+    return failure();
+  FailureOr<OperandPlan> b = planOperand(
+      emitter, op, op.getRhs(), op.getTransposeB() ? 0 : 1, machine.weightSp);
+  if (failed(b))
+    return failure();
+  int64_t M = a->extentY, N = b->extentY, K = a->extentX;
+  if (M == 0 || N == 0)
+    return success(); // an empty result: nothing to compute or store
+  if (K == 0)
+    return cannotMap(op) << "a matmul with an empty reduction is not mapped "
+                            "yet (its result is all zeros)";
+
+  // Tiles (docs/Accelerator.md, Contractions, step 2).
+  int64_t halfIn = machine.inputSp.rows / 2, halfW = machine.weightSp.rows / 2;
+  int64_t halfAcc = machine.acc.entries / 2;
+  if (halfIn == 0 || halfW == 0 || halfAcc == 0)
+    return cannotMap(op) << "the machine's scratchpads and ACC must have at "
+                            "least two rows / entries (double buffering)";
+  int64_t la = a->lanes.lanesPerRow, lb = b->lanes.lanesPerRow;
+  int64_t blockK = 1;
+  if (a->hasBlock && a->blockX < K)
+    blockK = std::lcm(blockK, a->blockX);
+  if (b->hasBlock && b->blockX < K)
+    blockK = std::lcm(blockK, b->blockX);
+  int64_t kt = std::min(
+      {K, int64_t(65535), 255 * la, 255 * lb, halfIn * la, halfW * lb});
+  if (options.k > 0)
+    kt = std::min(kt, options.k);
+  kt = alignToBlocks(kt, blockK, K);
+  if (kt == 0)
+    return cannotMap(op) << "a block of " << blockK
+                         << " elements along the reduction does not fit a "
+                            "scratchpad tile";
+  int64_t rowsA = llvm::divideCeil(kt, la), rowsB = llvm::divideCeil(kt, lb);
+  int64_t mt = std::min({M, int64_t(4095), halfIn / rowsA});
+  int64_t nt = std::min({N, int64_t(4095), halfW / rowsB});
+  if (shared) {
+    if (mt < M || nt < N || M * N > int64_t(machine.acc.entries))
+      return cannotMap(op) << "a shared E-DGA contraction's " << M << " x " << N
+                           << " outputs must fit one GEMM and the ACC ("
+                           << machine.acc.entries
+                           << " entries, scratchpad halves of " << halfIn
+                           << " and " << halfW << " rows)";
+  } else {
+    if (options.m > 0)
+      mt = std::min(mt, options.m);
+    if (options.n > 0)
+      nt = std::min(nt, options.n);
+    while (mt * nt > halfAcc) {
+      if (mt >= nt)
+        mt = std::max<int64_t>(1, halfAcc / nt);
+      else
+        nt = std::max<int64_t>(1, halfAcc / mt);
+    }
+    if (a->hasBlock)
+      mt = alignToBlocks(mt, a->blockY, M);
+    if (b->hasBlock)
+      nt = alignToBlocks(nt, b->blockY, N);
+    if (mt == 0 || nt == 0)
+      return cannotMap(op) << "the operands' blocks along the output rows or "
+                              "columns do not fit an ACC half";
+  }
+
+  if (failed(configureOperand(emitter, *a)) ||
+      failed(configureOperand(emitter, *b)))
+    return failure();
+  FailureOr<unsigned> accum = emitter.useAccumulation(spec);
+  if (failed(accum))
+    return failure();
+  uint64_t modeA = neededGemmMode(a->tensor.format.element);
+  uint64_t modeB = neededGemmMode(b->tensor.format.element);
+  if (modeA == kNoGemmMode || modeB == kNoGemmMode)
+    return cannotMap(op) << "an operand's significand is wider than the f32 "
+                            "multiplier's 24 bits";
+  uint64_t mode = std::max(modeA, modeB);
+  std::optional<unsigned> result = emitter.lookupBuffer(op.getResult());
+  assert(result && "the caller allocates the result");
+  uint64_t resultAddress = emitter.getBuffer(*result).address;
+
+  for (int64_t i0 = 0; i0 < M; i0 += mt) {
+    int64_t m = std::min(mt, M - i0);
+    for (int64_t j0 = 0; j0 < N; j0 += nt) {
+      int64_t n = std::min(nt, N - j0);
+      unsigned accHalf = shared ? 0 : emitter.nextAccHalf();
+      uint64_t accBase = accHalf * halfAcc;
+      for (int64_t k0 = 0; k0 < K; k0 += kt) {
+        int64_t k = std::min(kt, K - k0);
+        unsigned spHalf = emitter.nextSpHalf();
+        loadOperandTile(emitter, *a, LoadDst::SpInput, Resource::SpInput,
+                        spHalf, spHalf * halfIn, rowsA, i0, m, k0, k);
+        loadOperandTile(emitter, *b, LoadDst::SpWeight, Resource::SpWeight,
+                        spHalf, spHalf * halfW, rowsB, j0, n, k0, k);
+        Instruction gemm(InstructionKind::Gemm);
+        gemm.set("format_a", a->formatEntry);
+        gemm.set("format_b", b->formatEntry);
+        gemm.set("accum", *accum);
+        gemm.set("mode", mode);
+        gemm.set("init", k0 == 0);
+        gemm.set("finish", k0 + k == K);
+        gemm.set("a_row", spHalf * halfIn);
+        gemm.set("a_rows_per_vector", rowsA);
+        gemm.set("b_row", spHalf * halfW);
+        gemm.set("b_rows_per_vector", rowsB);
+        gemm.set("acc_entry", accBase);
+        gemm.set("m", m);
+        gemm.set("n", n);
+        gemm.set("k", k);
+        SmallVector<Access> accesses = {{{Resource::SpInput, spHalf}, false},
+                                        {{Resource::SpWeight, spHalf}, false},
+                                        {{Resource::Acc, accHalf}, true}};
+        if (shared)
+          accesses.push_back({{Resource::Threshold, 0}, true});
+        emitter.emitQueued(gemm, accesses);
+      }
+      TransferStrides strides;
+      strides.dramY = N;
+      strides.dramX = 1;
+      strides.chipY = n;
+      strides.chipX = 1;
+      Instruction store(InstructionKind::Store);
+      store.set("td", emitter.useTransfer(strides));
+      store.set("layout", DramLayout::Raw32);
+      store.set("dram_addr", resultAddress + 4 * (i0 * N + j0));
+      store.set("acc_entry", accBase);
+      store.set("size_z", 1);
+      store.set("size_y", m);
+      store.set("size_x", n);
+      emitter.emitQueued(store, {{{Resource::Acc, accHalf}, false},
+                                 {{Resource::Dram, *result}, true}});
+    }
+  }
+  return success();
+}
+
+} // namespace qtrain::accel

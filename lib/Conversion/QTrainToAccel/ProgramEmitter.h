@@ -1,0 +1,123 @@
+//===- ProgramEmitter.h - Building an accel.program -------------*- C++ -*-===//
+//
+// The state of one program being emitted: the machine description, the DRAM
+// buffers and their manifest, the configuration registers' contents (so a
+// cfg.* word is written only when a register must change, to the least
+// recently used entry), the seed registers, and the token planner that
+// orders the queued instructions.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef QTRAIN_LIB_CONVERSION_QTRAINTOACCEL_PROGRAMEMITTER_H
+#define QTRAIN_LIB_CONVERSION_QTRAINTOACCEL_PROGRAMEMITTER_H
+
+#include "TokenPlanner.h"
+
+#include "qtrain/Accel/Configuration.h"
+#include "qtrain/Accel/Machine.h"
+#include "qtrain/Dialect/Accel/IR/AccelOps.h"
+
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/Value.h"
+
+#include "llvm/ADT/DenseMap.h"
+
+#include <string>
+#include <vector>
+
+namespace qtrain::accel {
+
+/// A DRAM region of the program's manifest.
+struct Buffer {
+  std::string name;
+  std::string role; ///< "input", "output" or "intermediate".
+  uint64_t address = 0, bytes = 0;
+  llvm::SmallVector<int64_t> shape;
+  mlir::Type elementType;
+};
+
+/// The strides of a transfer descriptor (both words).
+struct TransferStrides {
+  int64_t dramZ = 0, dramY = 0, dramX = 0;
+  uint64_t chipZ = 0, chipY = 0, chipX = 0;
+};
+
+class ProgramEmitter {
+public:
+  ProgramEmitter(ir::ProgramOp program, const MachineDescription &machine);
+
+  const MachineDescription &getMachine() const { return machine; }
+
+  /// Instructions are located at `loc` until the next call.
+  void setLocation(mlir::Location l) { loc = l; }
+  mlir::Location getLocation() const { return loc; }
+
+  /// A new 64-byte aligned DRAM region for `value` (a ranked tensor or an
+  /// i64 seed); fails at `loc` when DRAM is too small.
+  mlir::FailureOr<unsigned> allocate(mlir::Value value, llvm::StringRef name,
+                                     llvm::StringRef role);
+  /// The buffer holding `value`, if any.
+  std::optional<unsigned> lookupBuffer(mlir::Value value) const;
+  const Buffer &getBuffer(unsigned id) const { return buffers[id]; }
+  /// Records `value` as also living in buffer `id` (a result that is an
+  /// existing buffer).
+  void alias(mlir::Value value, unsigned id) { bufferOf[value] = id; }
+
+  /// Configuration: the entry or register holding the given contents,
+  /// writing its cfg.* words first when none does.
+  mlir::FailureOr<unsigned> useRounding(const numerics::Rounding &rounding,
+                                        unsigned seedReg);
+  mlir::FailureOr<unsigned> useFormat(const numerics::ScaledFormat &format,
+                                      const FormatPlacement &placement);
+  mlir::FailureOr<unsigned>
+  useAccumulation(const numerics::AccumulationSpec &spec);
+  unsigned useTransfer(const TransferStrides &strides);
+  /// Sets the stream register (stochastic rounding's element indices).
+  void useStream(uint64_t base, uint64_t strideY, uint64_t strideX);
+
+  /// The seed register holding `seed` (an i64 function argument with a DRAM
+  /// buffer, or a constant), loading it first when none does.
+  mlir::FailureOr<unsigned> useSeed(mlir::Value seed);
+
+  /// The scratchpad half of the next GEMM step and the ACC half of the next
+  /// output tile: each alternates, so consecutive steps double-buffer.
+  unsigned nextSpHalf() { return spSteps++ % 2; }
+  unsigned nextAccHalf() { return accTiles++ % 2; }
+
+  /// Emits a queued instruction, ordered after every conflicting access.
+  mlir::Operation *emitQueued(const Instruction &inst,
+                              llvm::ArrayRef<Access> accesses);
+  /// Emits the final `finish` and the manifest.
+  void finish();
+
+private:
+  mlir::Operation *create(const Instruction &inst);
+  /// An entry of a table of `size` entries holding `words` (their own entry
+  /// field cleared in the key), least recently used first.
+  unsigned useEntry(std::vector<std::string> &table,
+                    std::vector<uint64_t> &lastUse, const std::string &key,
+                    bool &fresh);
+
+  ir::ProgramOp program;
+  const MachineDescription &machine;
+  mlir::OpBuilder builder;
+  mlir::Location loc;
+  TokenPlanner planner;
+
+  std::vector<Buffer> buffers;
+  llvm::DenseMap<mlir::Value, unsigned> bufferOf;
+  uint64_t dramEnd = 0;
+
+  uint64_t useClock = 0;
+  std::vector<std::string> formatKeys, roundingKeys, accumKeys, transferKeys;
+  std::vector<uint64_t> formatUse, roundingUse, accumUse, transferUse;
+  std::optional<std::array<uint64_t, 3>> stream;
+  uint64_t streamBase = 0;
+  llvm::DenseMap<mlir::Value, unsigned> seedRegOf;
+  unsigned nextSeedReg = 0;
+  unsigned spSteps = 0, accTiles = 0;
+};
+
+} // namespace qtrain::accel
+
+#endif // QTRAIN_LIB_CONVERSION_QTRAINTOACCEL_PROGRAMEMITTER_H

@@ -1,0 +1,223 @@
+//===- QTrainToAccel.cpp - convert-qtrain-to-accel ------------------------===//
+//
+// Maps one function to an accel.program (docs/Accelerator.md, "The compiler
+// side"): DRAM buffers for its arguments, results and intermediate
+// tensors, then each op in order. A qtrain.quantize feeding a matmul is
+// fused into the matmul's LOADs; one whose value is needed in DRAM (a
+// result, an operand of something else) is also written there through the
+// ACC.
+//
+//===----------------------------------------------------------------------===//
+
+#include "Mapping.h"
+
+#include "qtrain/Conversion/Passes.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/BuiltinOps.h"
+
+namespace qtrain {
+#define GEN_PASS_DEF_CONVERTQTRAINTOACCEL
+#include "qtrain/Conversion/Passes.h.inc"
+} // namespace qtrain
+
+using namespace mlir;
+using namespace qtrain;
+using namespace qtrain::accel;
+
+namespace {
+
+/// Whether every use of `value` is a matmul operand (so a quantize
+/// producing it is fused and never stored).
+bool onlyFeedsContractions(Value value) {
+  return llvm::all_of(value.getUsers(),
+                      [](Operation *user) { return isa<MatmulOp>(user); });
+}
+
+/// Whether every use of `value` is the seed of a quantize or the seed
+/// arithmetic leading to one (folded into reg.load's immediate).
+bool onlySeeds(Value value) {
+  return llvm::all_of(value.getUses(), [](OpOperand &use) {
+    if (auto q = dyn_cast<QuantizeOp>(use.getOwner()))
+      return use.get() == q.getSeed();
+    if (auto add = dyn_cast<arith::AddIOp>(use.getOwner()))
+      return onlySeeds(add.getResult());
+    return false;
+  });
+}
+
+struct ConvertQTrainToAccel
+    : qtrain::impl::ConvertQTrainToAccelBase<ConvertQTrainToAccel> {
+  using Base::Base;
+
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    func::FuncOp func = findFunction(module);
+    if (!func)
+      return signalPassFailure();
+
+    MachineDescription machineDesc = getDefaultMachine();
+    if (!machine.empty()) {
+      llvm::Expected<MachineDescription> loaded =
+          loadMachineDescription(machine);
+      if (!loaded) {
+        module.emitError() << llvm::toString(loaded.takeError());
+        return signalPassFailure();
+      }
+      machineDesc = *loaded;
+    }
+
+    OpBuilder builder(func);
+    auto program = ir::ProgramOp::create(builder, func.getLoc());
+    program->setAttr("accel.function", builder.getStringAttr(func.getName()));
+    ProgramEmitter emitter(program, machineDesc);
+    if (failed(mapFunction(func, emitter))) {
+      program.erase();
+      return signalPassFailure();
+    }
+    emitter.setLocation(func.getLoc());
+    emitter.finish();
+    func.erase();
+  }
+
+  func::FuncOp findFunction(ModuleOp module) {
+    SmallVector<func::FuncOp> candidates;
+    for (auto f : module.getOps<func::FuncOp>())
+      if (!f.isExternal() && (function.empty() || f.getName() == function))
+        candidates.push_back(f);
+    if (candidates.size() == 1)
+      return candidates.front();
+    if (candidates.empty()) {
+      module.emitError() << "convert-qtrain-to-accel: "
+                         << (function.empty()
+                                 ? std::string("no function with a body")
+                                 : "no function named '" + function + "'");
+      return nullptr;
+    }
+    InFlightDiagnostic diag =
+        module.emitError() << "convert-qtrain-to-accel: " << candidates.size()
+                           << " functions with a body; choose one with "
+                              "the 'function' option";
+    return nullptr;
+  }
+
+  LogicalResult mapFunction(func::FuncOp func, ProgramEmitter &emitter) {
+    if (!func.getBody().hasOneBlock())
+      return func.emitError() << "cannot map '" << func.getName()
+                              << "' to the accelerator: run-time control flow "
+                                 "(more than one block)";
+    Block &body = func.getBody().front();
+    for (BlockArgument arg : body.getArguments()) {
+      Type type = arg.getType();
+      auto tensor = dyn_cast<RankedTensorType>(type);
+      bool supported = (tensor && tensor.hasStaticShape() &&
+                        (tensor.getElementType().isF32() ||
+                         tensor.getElementType().isInteger(32))) ||
+                       type.isInteger(64);
+      if (!supported)
+        return emitError(arg.getLoc())
+               << "cannot map argument " << arg.getArgNumber()
+               << " to the accelerator: arguments are static f32 or i32 "
+                  "tensors or i64 seeds, not "
+               << type;
+      if (failed(emitter.allocate(
+              arg, "arg" + std::to_string(arg.getArgNumber()), "input")))
+        return failure();
+    }
+
+    // Results computed by mapped ops go straight to their output buffers.
+    auto ret = cast<func::ReturnOp>(body.getTerminator());
+    for (auto [i, value] : llvm::enumerate(ret.getOperands()))
+      if (!isa<BlockArgument>(value) && !emitter.lookupBuffer(value)) {
+        auto tensor = dyn_cast<RankedTensorType>(value.getType());
+        if (!tensor || !tensor.hasStaticShape())
+          return ret.emitError()
+                 << "cannot map the function's result " << i
+                 << " to the accelerator: results are static tensors";
+        if (failed(emitter.allocate(value, "result" + std::to_string(i),
+                                    "output")))
+          return failure();
+      }
+
+    TileOptions tiles{tileM, tileN, tileK};
+    for (Operation &op : body.without_terminator()) {
+      emitter.setLocation(op.getLoc());
+      if (failed(mapOp(&op, emitter, tiles)))
+        return failure();
+    }
+
+    // Results that are arguments (or returned twice) get copies.
+    emitter.setLocation(ret.getLoc());
+    for (auto [i, value] : llvm::enumerate(ret.getOperands())) {
+      bool needsCopy = isa<BlockArgument>(value);
+      for (unsigned j = 0; j < i; ++j)
+        needsCopy |= ret.getOperand(j) == value;
+      if (!needsCopy)
+        continue;
+      std::optional<unsigned> source = emitter.lookupBuffer(value);
+      if (!source || !isa<RankedTensorType>(value.getType()))
+        return ret.emitError() << "cannot map the function's result " << i
+                               << " to the accelerator: not a tensor in DRAM";
+      // The copy's buffer is allocated for a fresh value name: the result.
+      FailureOr<unsigned> target = allocateCopy(emitter, value, i);
+      if (failed(target))
+        return failure();
+      ConvertedTensor tensor;
+      tensor.buffer = *source;
+      tensor.format = numerics::ScaledFormat{numerics::MinifloatFormat(), {}};
+      tensor.rounding = numerics::Rounding::nearestEven();
+      if (cast<RankedTensorType>(value.getType()).getElementType().isF32()) {
+        if (failed(mapThroughAcc(emitter, ret, tensor, *target)))
+          return failure();
+      } else {
+        return ret.emitError() << "cannot map the function's result " << i
+                               << " to the accelerator: returning an i32 "
+                                  "argument is not mapped yet";
+      }
+    }
+    return success();
+  }
+
+  FailureOr<unsigned> allocateCopy(ProgramEmitter &emitter, Value value,
+                                   unsigned index) {
+    // allocate() records the value's buffer; keep the source's mapping.
+    std::optional<unsigned> source = emitter.lookupBuffer(value);
+    FailureOr<unsigned> target =
+        emitter.allocate(value, "result" + std::to_string(index), "output");
+    if (succeeded(target) && source)
+      emitter.alias(value, *source);
+    return target;
+  }
+
+  LogicalResult mapOp(Operation *op, ProgramEmitter &emitter,
+                      const TileOptions &tiles) {
+    if (auto matmul = dyn_cast<MatmulOp>(op)) {
+      if (!emitter.lookupBuffer(matmul.getResult()) &&
+          failed(
+              emitter.allocate(matmul.getResult(), "matmul", "intermediate")))
+        return failure();
+      return mapMatmul(emitter, matmul, tiles);
+    }
+    if (auto quantize = dyn_cast<QuantizeOp>(op)) {
+      if (onlyFeedsContractions(quantize.getResult()))
+        return success(); // fused into the contractions' LOADs
+      FailureOr<ConvertedTensor> tensor =
+          analyzeTensor(emitter, quantize.getResult(), op);
+      if (failed(tensor))
+        return failure();
+      if (!emitter.lookupBuffer(quantize.getResult()) &&
+          failed(emitter.allocate(quantize.getResult(), "quantize",
+                                  "intermediate")))
+        return failure();
+      return mapThroughAcc(emitter, op, *tensor,
+                           *emitter.lookupBuffer(quantize.getResult()));
+    }
+    if (isa<arith::ConstantOp, arith::AddIOp>(op) &&
+        op->getResult(0).getType().isInteger(64) && onlySeeds(op->getResult(0)))
+      return success(); // folded into the seeds' reg.load
+    return cannotMap(op) << "no mapping for this op yet";
+  }
+};
+
+} // namespace

@@ -1,0 +1,55 @@
+// What the conversion cannot map is reported at the op's location.
+// RUN: qtrain-opt %s --split-input-file --convert-qtrain-to-accel --verify-diagnostics
+
+func.func @unmapped(%x: tensor<4x4xf32>) -> tensor<4x4xf32> {
+  // expected-error @below {{cannot map 'qtrain.amax' to the accelerator: no mapping for this op yet}}
+  %m = qtrain.amax %x : tensor<4x4xf32> -> tensor<f32>
+  %y = qtrain.matmul %x, %x : tensor<4x4xf32>, tensor<4x4xf32> -> tensor<4x4xf32>
+  return %y : tensor<4x4xf32>
+}
+
+// -----
+
+func.func @batched(%a: tensor<2x4x8xf32>, %b: tensor<2x8x4xf32>) -> tensor<2x4x4xf32> {
+  // expected-error @below {{cannot map 'qtrain.matmul' to the accelerator: batched matmuls are not mapped yet}}
+  %y = qtrain.matmul %a, %b : tensor<2x4x8xf32>, tensor<2x8x4xf32> -> tensor<2x4x4xf32>
+  return %y : tensor<2x4x4xf32>
+}
+
+// -----
+
+func.func @tensor_level(%a: tensor<4x8xf32>, %b: tensor<8x4xf32>) -> tensor<4x4xf32> {
+  %qa = qtrain.quantize %a {format = #qtrain.scaled<fp8_e4m3_tensor>} : tensor<4x8xf32>
+  // expected-error @below {{whole-tensor scale level are not mapped yet}}
+  %y = qtrain.matmul %qa, %b : tensor<4x8xf32>, tensor<8x4xf32> -> tensor<4x4xf32>
+  return %y : tensor<4x4xf32>
+}
+
+// -----
+
+// expected-error @below {{cannot map argument 0 to the accelerator: arguments are static f32 or i32 tensors or i64 seeds, not 'tensor<?x4xf32>'}}
+func.func @dynamic(%a: tensor<?x4xf32>) -> tensor<?x4xf32> {
+  return %a : tensor<?x4xf32>
+}
+
+// -----
+
+func.func @seed(%a: tensor<4x8xf32>, %b: tensor<8x4xf32>, %s: i64) -> tensor<4x4xf32> {
+  // expected-error @below {{cannot map 'arith.muli' to the accelerator: no mapping for this op yet}}
+  %s2 = arith.muli %s, %s : i64
+  %qa = qtrain.quantize %a seed(%s2) {format = #qtrain.fp<e5m2>, rounding = #qtrain.rounding<stochastic, bits = 3>} : tensor<4x8xf32>
+  %y = qtrain.matmul %qa, %b : tensor<4x8xf32>, tensor<8x4xf32> -> tensor<4x4xf32>
+  return %y : tensor<4x4xf32>
+}
+
+// -----
+
+// expected-error @below {{convert-qtrain-to-accel: 2 functions with a body; choose one with the 'function' option}}
+module {
+  func.func @f() {
+    return
+  }
+  func.func @g() {
+    return
+  }
+}

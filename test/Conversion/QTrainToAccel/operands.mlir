@@ -1,0 +1,55 @@
+// Operand layouts: transposed storage, blocks across K-vectors (paired
+// lanes), unquantized f32 operands (mode f32), stochastic rounding (a seed
+// register and stream indices).
+// RUN: qtrain-opt %s --split-input-file --convert-qtrain-to-accel="tile-m=8" | FileCheck %s
+
+// CHECK-LABEL: accel.program attributes
+// CHECK-SAME: accel.function = "transposed"
+// A^T stored as K x M = 64 x 8: y = i has stride 1, x = kk stride 8.
+// CHECK: accel.cfg.td_dram td = 0, dram_stride_z = 0, dram_stride_y = 1, dram_stride_x = 8
+// W^T stored as N x K = 4 x 64: y = j stride 64, x = kk stride 1.
+// CHECK: accel.cfg.td_dram td = 1, dram_stride_z = 0, dram_stride_y = 64, dram_stride_x = 1
+// f32 operands need the f32 multiplier; their lanes are 32 bits (16 per row).
+// CHECK: accel.gemm {{.*}} mode = f32, init, finish, {{.*}} a_rows_per_vector = 4, {{.*}} b_rows_per_vector = 4, acc_entry = 0, m = 8, n = 4, k = 64
+func.func @transposed(%at: tensor<64x8xf32>, %wt: tensor<4x64xf32>) -> tensor<8x4xf32> {
+  %y = qtrain.matmul %at, %wt {transpose_a, transpose_b} : tensor<64x8xf32>, tensor<4x64xf32> -> tensor<8x4xf32>
+  return %y : tensor<8x4xf32>
+}
+
+// -----
+
+// MX blocks run along W's last dimension (N): across the K-vectors of B,
+// so B's lanes are paired (8-bit code + 8-bit scale = 16 bits, 32 a row).
+// CHECK-LABEL: accel.program attributes
+// CHECK-SAME: accel.function = "paired"
+// CHECK: accel.cfg.element entry = 1, {{.*}} layout = paired,
+// CHECK: accel.cfg.block_level entry = 1, present, {{.*}} block_z = 1, block_y = 32, block_x = 1
+// CHECK: accel.gemm {{.*}} mode = f32, {{.*}} a_rows_per_vector = 3, {{.*}} b_rows_per_vector = 2, {{.*}} m = 8, n = 64, k = 48
+func.func @paired(%a: tensor<8x48xf32>, %w: tensor<48x64xf32>) -> tensor<8x64xf32> {
+  %qw = qtrain.quantize %w {format = #qtrain.scaled<mxfp8_e4m3>} : tensor<48x64xf32>
+  %y = qtrain.matmul %a, %qw : tensor<8x48xf32>, tensor<48x64xf32> -> tensor<8x64xf32>
+  return %y : tensor<8x64xf32>
+}
+
+// -----
+
+// The seed argument (arg1) is at DRAM 1024; the site's offset is the
+// reg.load's immediate.
+// CHECK-LABEL: accel.program attributes
+// CHECK-SAME: {address = 1024 : i64, bytes = 8 : i64, name = "arg1", role = "input", shape = array<i64>, type = i64}
+// CHECK-SAME: accel.function = "stochastic"
+// CHECK: accel.reg.load regfile = seed, reg = 0, part = none, from_dram, dram_addr = 1024, imm = 0x0000010000000000
+// CHECK: accel.cfg.rounding entry = 0, mode = stochastic, random_bits = 3, {{.*}} source = counter, seed_reg = 0,
+// CHECK: accel.cfg.element entry = 0, kind = minifloat, rounding = 0, {{.*}} mf_exponent_bits = 5, mf_mantissa_bits = 2,
+// Stream indices are the elements' row-major positions in the tensor.
+// CHECK: accel.cfg.stream index_base = 0, index_stride_z = 0, index_stride_y = 16, index_stride_x = 1
+// CHECK-NEXT: accel.load dst = sp_input,
+// CHECK: accel.cfg.stream index_base = 128, index_stride_z = 0, index_stride_y = 16, index_stride_x = 1
+// CHECK-NEXT: accel.load dst = sp_input, {{.*}} dram_addr = 512,
+func.func @stochastic(%a: tensor<16x16xf32>, %seed: i64, %w: tensor<16x8xf32>) -> tensor<16x8xf32> {
+  %c = arith.constant 1099511627776 : i64
+  %s = arith.addi %seed, %c : i64
+  %qa = qtrain.quantize %a seed(%s) {format = #qtrain.fp<e5m2>, rounding = #qtrain.rounding<stochastic, bits = 3>} : tensor<16x16xf32>
+  %y = qtrain.matmul %qa, %w : tensor<16x16xf32>, tensor<16x8xf32> -> tensor<16x8xf32>
+  return %y : tensor<16x8xf32>
+}
