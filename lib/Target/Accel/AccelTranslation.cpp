@@ -9,6 +9,8 @@
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/Tools/mlir-translate/Translation.h"
 
+#include "llvm/Support/FormatVariadic.h"
+#include "llvm/Support/JSON.h"
 #include "llvm/Support/SourceMgr.h"
 
 using namespace mlir;
@@ -124,6 +126,46 @@ OwningOpRef<Operation *> importBinary(llvm::SourceMgr &sourceMgr,
   return importProgram(context, *insts, locs);
 }
 
+/// The program's `accel.buffers` manifest as JSON (docs/Accelerator.md,
+/// "Running on qtrain-sim").
+LogicalResult exportManifest(Operation *op, raw_ostream &os) {
+  FailureOr<ir::ProgramOp> program = findProgram(op);
+  if (failed(program))
+    return failure();
+  auto buffers = (*program)->getAttrOfType<ArrayAttr>("accel.buffers");
+  if (!buffers)
+    return program->emitError("the program has no accel.buffers manifest "
+                              "(convert-qtrain-to-accel writes one)");
+  llvm::json::Array entries;
+  for (Attribute attr : buffers) {
+    auto dict = dyn_cast<DictionaryAttr>(attr);
+    auto name = dict ? dict.getAs<StringAttr>("name") : nullptr;
+    auto role = dict ? dict.getAs<StringAttr>("role") : nullptr;
+    auto address = dict ? dict.getAs<IntegerAttr>("address") : nullptr;
+    auto bytes = dict ? dict.getAs<IntegerAttr>("bytes") : nullptr;
+    auto shape = dict ? dict.getAs<DenseI64ArrayAttr>("shape") : nullptr;
+    auto type = dict ? dict.getAs<TypeAttr>("type") : nullptr;
+    if (!name || !role || !address || !bytes || !shape || !type)
+      return program->emitError("malformed accel.buffers entry ")
+             << attr << ": needs name, role, address, bytes, shape, type";
+    std::string typeText;
+    llvm::raw_string_ostream typeOs(typeText);
+    type.getValue().print(typeOs);
+    entries.push_back(
+        llvm::json::Object{{"name", name.getValue()},
+                           {"role", role.getValue()},
+                           {"address", address.getInt()},
+                           {"bytes", bytes.getInt()},
+                           {"shape", llvm::json::Array(shape.asArrayRef())},
+                           {"type", typeText}});
+  }
+  llvm::json::Object manifest{{"buffers", std::move(entries)}};
+  if (auto function = (*program)->getAttrOfType<StringAttr>("accel.function"))
+    manifest["function"] = function.getValue();
+  os << llvm::formatv("{0:2}", llvm::json::Value(std::move(manifest))) << "\n";
+  return success();
+}
+
 void registerDialect(DialectRegistry &registry) {
   registry.insert<ir::AccelDialect>();
 }
@@ -143,6 +185,9 @@ void registerAccelTranslations() {
         return exportToStream(op, os, /*binary=*/true);
       },
       registerDialect);
+  TranslateFromMLIRRegistration toManifest(
+      "accel-to-manifest", "the program's DRAM buffers (accel.buffers) as JSON",
+      exportManifest, registerDialect);
   TranslateToMLIRRegistration fromAsm(
       "asm-to-accel", "text assembly to an accel.program",
       [](llvm::SourceMgr &sourceMgr, MLIRContext *context) {
