@@ -118,11 +118,17 @@ LogicalResult configureOperand(ProgramEmitter &emitter, OperandPlan &plan) {
   return success();
 }
 
-/// Rounds `tile` down to a multiple of `block`, unless it covers `extent`.
-int64_t alignToBlocks(int64_t tile, int64_t block, int64_t extent) {
+/// Rounds `tile` down to a multiple of `block`, unless it covers `extent`;
+/// a tile below one block takes one block when that is within `limit`, and
+/// 0 means no tile fits.
+int64_t alignToBlocks(int64_t tile, int64_t block, int64_t extent,
+                      int64_t limit) {
   if (tile >= extent)
     return extent;
-  return tile / block * block;
+  int64_t aligned = tile / block * block;
+  if (aligned == 0 && block <= limit)
+    return block;
+  return aligned;
 }
 
 /// The LOAD of rows [y0, y0 + ny) and K-range [k0, k0 + nk) of an operand
@@ -202,9 +208,10 @@ LogicalResult mapMatmul(ProgramEmitter &emitter, MatmulOp op,
     blockK = std::lcm(blockK, b->blockX);
   int64_t kt = std::min(
       {K, int64_t(65535), 255 * la, 255 * lb, halfIn * la, halfW * lb});
+  int64_t ktLimit = kt;
   if (options.k > 0)
     kt = std::min(kt, options.k);
-  kt = alignToBlocks(kt, blockK, K);
+  kt = alignToBlocks(kt, blockK, K, ktLimit);
   if (kt == 0)
     return cannotMap(op) << "a block of " << blockK
                          << " elements along the reduction does not fit a "
@@ -220,6 +227,7 @@ LogicalResult mapMatmul(ProgramEmitter &emitter, MatmulOp op,
                            << " entries, scratchpad halves of " << halfIn
                            << " and " << halfW << " rows)";
   } else {
+    int64_t mtLimit = mt, ntLimit = nt;
     if (options.m > 0)
       mt = std::min(mt, options.m);
     if (options.n > 0)
@@ -231,10 +239,10 @@ LogicalResult mapMatmul(ProgramEmitter &emitter, MatmulOp op,
         nt = std::max<int64_t>(1, halfAcc / mt);
     }
     if (a->hasBlock)
-      mt = alignToBlocks(mt, a->blockY, M);
-    if (b->hasBlock)
-      nt = alignToBlocks(nt, b->blockY, N);
-    if (mt == 0 || nt == 0)
+      mt = alignToBlocks(mt, a->blockY, M, std::min(mtLimit, halfAcc / nt));
+    if (b->hasBlock && mt > 0)
+      nt = alignToBlocks(nt, b->blockY, N, std::min(ntLimit, halfAcc / mt));
+    if (mt == 0 || nt == 0 || mt * nt > halfAcc)
       return cannotMap(op) << "the operands' blocks along the output rows or "
                               "columns do not fit an ACC half";
   }
