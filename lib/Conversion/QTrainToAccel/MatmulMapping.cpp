@@ -38,6 +38,7 @@ struct OperandPlan {
   ConvertedTensor tensor;
   int64_t strideY = 0, strideX = 0; ///< DRAM elements per step of y, x.
   int64_t extentY = 0, extentX = 0; ///< Rows (M or N) and K.
+  int64_t batchStride = 0;          ///< DRAM elements per batch (rank 3).
   int64_t blockY = 1, blockX = 1;   ///< Block extents along y and x.
   bool hasBlock = false;
   LaneLayout lanes;
@@ -46,8 +47,9 @@ struct OperandPlan {
   std::optional<unsigned> seedReg;
 };
 
-/// Plans an operand stored as a rank-2 tensor of `shape`, whose y (output
-/// rows or columns) is dimension `yDim` and x (the reduction) the other.
+/// Plans an operand stored as a rank-2 tensor (or a batch of them, batch
+/// first), whose y (output rows or columns) is trailing dimension `yDim`
+/// and x (the reduction) the other.
 FailureOr<OperandPlan> planOperand(ProgramEmitter &emitter, MatmulOp op,
                                    Value value, unsigned yDim,
                                    const ScratchpadDesc &sp) {
@@ -57,12 +59,15 @@ FailureOr<OperandPlan> planOperand(ProgramEmitter &emitter, MatmulOp op,
   OperandPlan plan;
   plan.tensor = *tensor;
   auto shape = cast<RankedTensorType>(value.getType()).getShape();
+  size_t rank = shape.size();
+  unsigned lead = rank - 2;
   unsigned xDim = 1 - yDim;
-  plan.extentY = shape[yDim];
-  plan.extentX = shape[xDim];
-  int64_t rowStride[2] = {shape[1], 1};
+  plan.extentY = shape[lead + yDim];
+  plan.extentX = shape[lead + xDim];
+  int64_t rowStride[2] = {shape[rank - 1], 1};
   plan.strideY = rowStride[yDim];
   plan.strideX = rowStride[xDim];
+  plan.batchStride = rank == 3 ? shape[1] * shape[2] : 0;
 
   const numerics::ScaledFormat &format = plan.tensor.format;
   for (const numerics::ScaleLevel &level : format.levels)
@@ -73,9 +78,12 @@ FailureOr<OperandPlan> planOperand(ProgramEmitter &emitter, MatmulOp op,
   const numerics::ScaleLevel *block = blockLevelOf(format);
   if (block) {
     plan.hasBlock = true;
+    if (rank == 3 && shape[0] > 1 && numerics::blockSize(*block, 3, 0) != 1)
+      return cannotMap(op) << "blocks spanning the batch dimension are not "
+                              "mapped yet";
     auto extent = [&](unsigned d) {
-      int64_t b = numerics::blockSize(*block, 2, d);
-      return b < 0 || b > shape[d] ? shape[d] : b;
+      int64_t b = numerics::blockSize(*block, rank, lead + d);
+      return b < 0 || b > shape[lead + d] ? shape[lead + d] : b;
     };
     plan.blockY = extent(yDim);
     plan.blockX = extent(xDim);
@@ -135,15 +143,16 @@ int64_t alignToBlocks(int64_t tile, int64_t block, int64_t extent,
 /// into scratchpad rows from `row`, one K-vector every `rowsPerVector`.
 void loadOperandTile(ProgramEmitter &emitter, const OperandPlan &plan,
                      uint64_t dst, Resource::Kind spKind, unsigned half,
-                     uint64_t row, uint64_t rowsPerVector, int64_t y0,
-                     int64_t ny, int64_t k0, int64_t nk) {
+                     uint64_t row, uint64_t rowsPerVector, int64_t batch,
+                     int64_t y0, int64_t ny, int64_t k0, int64_t nk) {
   TransferStrides strides;
   strides.dramY = plan.strideY;
   strides.dramX = plan.strideX;
   strides.chipY = rowsPerVector * plan.lanes.lanesPerRow;
   strides.chipX = 1;
   unsigned td = emitter.useTransfer(strides);
-  int64_t origin = y0 * plan.strideY + k0 * plan.strideX;
+  int64_t origin =
+      batch * plan.batchStride + y0 * plan.strideY + k0 * plan.strideX;
   SmallVector<Access> accesses = {{{Resource::Dram, plan.tensor.buffer}, false},
                                   {{spKind, half}, true}};
   if (plan.seedReg) {
@@ -169,14 +178,16 @@ void loadOperandTile(ProgramEmitter &emitter, const OperandPlan &plan,
 LogicalResult mapMatmul(ProgramEmitter &emitter, MatmulOp op,
                         const TileOptions &options) {
   auto resultType = cast<RankedTensorType>(op.getType());
-  if (resultType.getRank() != 2)
-    return cannotMap(op) << "batched matmuls are not mapped yet";
+  int64_t batches = resultType.getRank() == 3 ? resultType.getShape()[0] : 1;
   const MachineDescription &machine = emitter.getMachine();
   numerics::AccumulationSpec spec;
   if (auto attr = op.getAccumulationAttr())
     spec = attr.getSpec();
   bool shared =
       spec.grouping == numerics::Grouping::EfficientDGA && spec.sharedThreshold;
+  if (shared && batches > 1)
+    return cannotMap(op) << "a batched matmul with a shared E-DGA threshold "
+                            "is not mapped yet";
 
   // A is M x K (K x M stored when transposed); B holds W's columns: y = j.
   FailureOr<OperandPlan> a = planOperand(
@@ -263,58 +274,60 @@ LogicalResult mapMatmul(ProgramEmitter &emitter, MatmulOp op,
   assert(result && "the caller allocates the result");
   uint64_t resultAddress = emitter.getBuffer(*result).address;
 
-  for (int64_t i0 = 0; i0 < M; i0 += mt) {
-    int64_t m = std::min(mt, M - i0);
-    for (int64_t j0 = 0; j0 < N; j0 += nt) {
-      int64_t n = std::min(nt, N - j0);
-      unsigned accHalf = shared ? 0 : emitter.nextAccHalf();
-      uint64_t accBase = accHalf * halfAcc;
-      for (int64_t k0 = 0; k0 < K; k0 += kt) {
-        int64_t k = std::min(kt, K - k0);
-        unsigned spHalf = emitter.nextSpHalf();
-        loadOperandTile(emitter, *a, LoadDst::SpInput, Resource::SpInput,
-                        spHalf, spHalf * halfIn, rowsA, i0, m, k0, k);
-        loadOperandTile(emitter, *b, LoadDst::SpWeight, Resource::SpWeight,
-                        spHalf, spHalf * halfW, rowsB, j0, n, k0, k);
-        Instruction gemm(InstructionKind::Gemm);
-        gemm.set("format_a", a->formatEntry);
-        gemm.set("format_b", b->formatEntry);
-        gemm.set("accum", *accum);
-        gemm.set("mode", mode);
-        gemm.set("init", k0 == 0);
-        gemm.set("finish", k0 + k == K);
-        gemm.set("a_row", spHalf * halfIn);
-        gemm.set("a_rows_per_vector", rowsA);
-        gemm.set("b_row", spHalf * halfW);
-        gemm.set("b_rows_per_vector", rowsB);
-        gemm.set("acc_entry", accBase);
-        gemm.set("m", m);
-        gemm.set("n", n);
-        gemm.set("k", k);
-        SmallVector<Access> accesses = {{{Resource::SpInput, spHalf}, false},
-                                        {{Resource::SpWeight, spHalf}, false},
-                                        {{Resource::Acc, accHalf}, true}};
-        if (shared)
-          accesses.push_back({{Resource::Threshold, 0}, true});
-        emitter.emitQueued(gemm, accesses);
+  for (int64_t batch = 0; batch < batches; ++batch)
+    for (int64_t i0 = 0; i0 < M; i0 += mt) {
+      int64_t m = std::min(mt, M - i0);
+      for (int64_t j0 = 0; j0 < N; j0 += nt) {
+        int64_t n = std::min(nt, N - j0);
+        unsigned accHalf = shared ? 0 : emitter.nextAccHalf();
+        uint64_t accBase = accHalf * halfAcc;
+        for (int64_t k0 = 0; k0 < K; k0 += kt) {
+          int64_t k = std::min(kt, K - k0);
+          unsigned spHalf = emitter.nextSpHalf();
+          loadOperandTile(emitter, *a, LoadDst::SpInput, Resource::SpInput,
+                          spHalf, spHalf * halfIn, rowsA, batch, i0, m, k0, k);
+          loadOperandTile(emitter, *b, LoadDst::SpWeight, Resource::SpWeight,
+                          spHalf, spHalf * halfW, rowsB, batch, j0, n, k0, k);
+          Instruction gemm(InstructionKind::Gemm);
+          gemm.set("format_a", a->formatEntry);
+          gemm.set("format_b", b->formatEntry);
+          gemm.set("accum", *accum);
+          gemm.set("mode", mode);
+          gemm.set("init", k0 == 0);
+          gemm.set("finish", k0 + k == K);
+          gemm.set("a_row", spHalf * halfIn);
+          gemm.set("a_rows_per_vector", rowsA);
+          gemm.set("b_row", spHalf * halfW);
+          gemm.set("b_rows_per_vector", rowsB);
+          gemm.set("acc_entry", accBase);
+          gemm.set("m", m);
+          gemm.set("n", n);
+          gemm.set("k", k);
+          SmallVector<Access> accesses = {{{Resource::SpInput, spHalf}, false},
+                                          {{Resource::SpWeight, spHalf}, false},
+                                          {{Resource::Acc, accHalf}, true}};
+          if (shared)
+            accesses.push_back({{Resource::Threshold, 0}, true});
+          emitter.emitQueued(gemm, accesses);
+        }
+        TransferStrides strides;
+        strides.dramY = N;
+        strides.dramX = 1;
+        strides.chipY = n;
+        strides.chipX = 1;
+        Instruction store(InstructionKind::Store);
+        store.set("td", emitter.useTransfer(strides));
+        store.set("layout", DramLayout::Raw32);
+        store.set("dram_addr",
+                  resultAddress + 4 * (batch * M * N + i0 * N + j0));
+        store.set("acc_entry", accBase);
+        store.set("size_z", 1);
+        store.set("size_y", m);
+        store.set("size_x", n);
+        emitter.emitQueued(store, {{{Resource::Acc, accHalf}, false},
+                                   {{Resource::Dram, *result}, true}});
       }
-      TransferStrides strides;
-      strides.dramY = N;
-      strides.dramX = 1;
-      strides.chipY = n;
-      strides.chipX = 1;
-      Instruction store(InstructionKind::Store);
-      store.set("td", emitter.useTransfer(strides));
-      store.set("layout", DramLayout::Raw32);
-      store.set("dram_addr", resultAddress + 4 * (i0 * N + j0));
-      store.set("acc_entry", accBase);
-      store.set("size_z", 1);
-      store.set("size_y", m);
-      store.set("size_x", n);
-      emitter.emitQueued(store, {{{Resource::Acc, accHalf}, false},
-                                 {{Resource::Dram, *result}, true}});
     }
-  }
   return success();
 }
 

@@ -10,9 +10,9 @@ func.func @unmapped(%x: tensor<4x4xf32>) -> tensor<4x4xf32> {
 
 // -----
 
-func.func @batched(%a: tensor<2x4x8xf32>, %b: tensor<2x8x4xf32>) -> tensor<2x4x4xf32> {
-  // expected-error @below {{cannot map 'qtrain.matmul' to the accelerator: batched matmuls are not mapped yet}}
-  %y = qtrain.matmul %a, %b : tensor<2x4x8xf32>, tensor<2x8x4xf32> -> tensor<2x4x4xf32>
+func.func @batched_shared(%a: tensor<2x4x8xf32>, %b: tensor<2x8x4xf32>) -> tensor<2x4x4xf32> {
+  // expected-error @below {{cannot map 'qtrain.matmul' to the accelerator: a batched matmul with a shared E-DGA threshold is not mapped yet}}
+  %y = qtrain.matmul %a, %b {accumulation = #qtrain.accum<#qtrain.fp<fp12_dga>, efficient_dga, shared>} : tensor<2x4x8xf32>, tensor<2x8x4xf32> -> tensor<2x4x4xf32>
   return %y : tensor<2x4x4xf32>
 }
 

@@ -53,3 +53,18 @@ func.func @stochastic(%a: tensor<16x16xf32>, %seed: i64, %w: tensor<16x8xf32>) -
   %y = qtrain.matmul %qa, %w : tensor<16x16xf32>, tensor<16x8xf32> -> tensor<16x8xf32>
   return %y : tensor<16x8xf32>
 }
+
+// -----
+
+// A batched matmul: one tiled GEMM loop per batch, at the batch's offsets.
+// CHECK-LABEL: accel.program attributes
+// CHECK-SAME: accel.function = "batched"
+// CHECK: accel.load dst = sp_input, {{.*}} dram_addr = 0, {{.*}} size_y = 3, size_x = 8
+// CHECK: accel.store {{.*}} dram_addr = 448, {{.*}} size_y = 3, size_x = 4
+// CHECK: accel.load {{.*}}dst = sp_input, {{.*}} dram_addr = 96, {{.*}} size_y = 3, size_x = 8
+// CHECK: accel.load {{.*}}dst = sp_weight, {{.*}} dram_addr = 320, {{.*}} size_y = 4, size_x = 8
+// CHECK: accel.store {{.*}} dram_addr = 496, {{.*}} size_y = 3, size_x = 4
+func.func @batched(%a: tensor<2x3x8xf32>, %b: tensor<2x8x4xf32>) -> tensor<2x3x4xf32> {
+  %y = qtrain.matmul %a, %b : tensor<2x3x8xf32>, tensor<2x8x4xf32> -> tensor<2x3x4xf32>
+  return %y : tensor<2x3x4xf32>
+}
