@@ -14,6 +14,8 @@
 
 #include "qtrain/Dialect/QTrain/IR/QTrainOps.h"
 
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+
 namespace qtrain::accel {
 
 /// `cannot map 'OP' to the accelerator: ` at op's location.
@@ -48,6 +50,14 @@ mlir::LogicalResult mapMatmul(ProgramEmitter &emitter, MatmulOp op,
 mlir::LogicalResult mapThroughAcc(ProgramEmitter &emitter, mlir::Operation *op,
                                   const ConvertedTensor &source,
                                   unsigned target);
+
+/// A linalg.generic of at most three loops on the vector unit; its result's
+/// buffer must exist.
+mlir::LogicalResult mapGeneric(ProgramEmitter &emitter,
+                               mlir::linalg::GenericOp op);
+
+/// A linalg.fill of a constant written to its result's buffer.
+mlir::LogicalResult mapFill(ProgramEmitter &emitter, mlir::linalg::FillOp op);
 
 } // namespace qtrain::accel
 

@@ -38,9 +38,10 @@ ProgramEmitter::ProgramEmitter(ir::ProgramOp program,
     : program(program), machine(machine), builder(program.getContext()),
       loc(program.getLoc()), formatKeys(kFormatEntries),
       roundingKeys(kRoundingEntries), accumKeys(kAccumEntries),
-      transferKeys(kTransferDescriptors), formatUse(kFormatEntries),
-      roundingUse(kRoundingEntries), accumUse(kAccumEntries),
-      transferUse(kTransferDescriptors) {
+      transferKeys(kTransferDescriptors), viewKeys(kViewRegisters),
+      formatUse(kFormatEntries), roundingUse(kRoundingEntries),
+      accumUse(kAccumEntries), transferUse(kTransferDescriptors),
+      viewUse(kViewRegisters) {
   builder.setInsertionPointToEnd(&program.getBody().front());
 }
 
@@ -174,6 +175,24 @@ unsigned ProgramEmitter::useTransfer(const TransferStrides &s) {
       create(word);
     }
   return td;
+}
+
+unsigned ProgramEmitter::useView(const std::array<int64_t, 3> &sizes,
+                                 const std::array<int64_t, 3> &strides) {
+  Instruction word(InstructionKind::ConfigView);
+  word.set("size_z", sizes[0]);
+  word.set("stride_z", strides[0]);
+  word.set("size_y", sizes[1]);
+  word.set("stride_y", strides[1]);
+  word.set("size_x", sizes[2]);
+  word.set("stride_x", strides[2]);
+  bool fresh;
+  unsigned view = useEntry(viewKeys, viewUse, keyOf(word, "view"), fresh);
+  if (fresh) {
+    word.set("view", view);
+    create(word);
+  }
+  return view;
 }
 
 void ProgramEmitter::useStream(uint64_t base, uint64_t strideY,

@@ -72,6 +72,9 @@ public:
   mlir::FailureOr<unsigned>
   useAccumulation(const numerics::AccumulationSpec &spec);
   unsigned useTransfer(const TransferStrides &strides);
+  /// A view register with these sizes and strides (z, y, x).
+  unsigned useView(const std::array<int64_t, 3> &sizes,
+                   const std::array<int64_t, 3> &strides);
   /// Sets the stream register (stochastic rounding's element indices).
   void useStream(uint64_t base, uint64_t strideY, uint64_t strideX);
 
@@ -109,8 +112,9 @@ private:
   uint64_t dramEnd = 0;
 
   uint64_t useClock = 0;
-  std::vector<std::string> formatKeys, roundingKeys, accumKeys, transferKeys;
-  std::vector<uint64_t> formatUse, roundingUse, accumUse, transferUse;
+  std::vector<std::string> formatKeys, roundingKeys, accumKeys, transferKeys,
+      viewKeys;
+  std::vector<uint64_t> formatUse, roundingUse, accumUse, transferUse, viewUse;
   std::optional<std::array<uint64_t, 3>> stream;
   uint64_t streamBase = 0;
   llvm::DenseMap<mlir::Value, unsigned> seedRegOf;

@@ -15,6 +15,8 @@
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/BuiltinOps.h"
 
 namespace qtrain {
@@ -33,6 +35,15 @@ namespace {
 bool onlyFeedsContractions(Value value) {
   return llvm::all_of(value.getUsers(),
                       [](Operation *user) { return isa<MatmulOp>(user); });
+}
+
+/// Whether every use of `value` (a constant fill) is the destination of a
+/// linalg.generic, which initializes its output tile with a VECTOR fill.
+bool onlyInitializesGenerics(Value value) {
+  return llvm::all_of(value.getUses(), [](OpOperand &use) {
+    auto generic = dyn_cast<linalg::GenericOp>(use.getOwner());
+    return generic && generic.isDpsInit(&use);
+  });
 }
 
 /// Whether every use of `value` is the seed of a quantize or the seed
@@ -213,6 +224,27 @@ struct ConvertQTrainToAccel
       return mapThroughAcc(emitter, op, *tensor,
                            *emitter.lookupBuffer(quantize.getResult()));
     }
+    if (auto generic = dyn_cast<linalg::GenericOp>(op)) {
+      if (!emitter.lookupBuffer(generic->getResult(0)) &&
+          generic->getNumResults() == 1 &&
+          failed(emitter.allocate(generic->getResult(0), "generic",
+                                  "intermediate")))
+        return failure();
+      return mapGeneric(emitter, generic);
+    }
+    if (auto fill = dyn_cast<linalg::FillOp>(op)) {
+      if (onlyInitializesGenerics(fill.getResult(0)))
+        return success(); // a VECTOR fill where a generic reads it
+      if (!emitter.lookupBuffer(fill.getResult(0)) &&
+          failed(emitter.allocate(fill.getResult(0), "fill", "intermediate")))
+        return failure();
+      return mapFill(emitter, fill);
+    }
+    if (isa<tensor::EmptyOp>(op))
+      return success(); // only ever a destination
+    if (isa<arith::ConstantOp>(op) &&
+        !isa<TensorType>(op->getResult(0).getType()))
+      return success(); // an immediate where it is used
     if (isa<arith::ConstantOp, arith::AddIOp>(op) &&
         op->getResult(0).getType().isInteger(64) && onlySeeds(op->getResult(0)))
       return success(); // folded into the seeds' reg.load

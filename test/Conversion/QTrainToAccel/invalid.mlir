@@ -53,3 +53,32 @@ module {
     return
   }
 }
+
+// -----
+
+#map4 = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>
+func.func @four_loops(%x: tensor<2x2x2x2xf32>) -> tensor<2x2x2x2xf32> {
+  %e = tensor.empty() : tensor<2x2x2x2xf32>
+  // expected-error @below {{cannot map 'linalg.generic' to the accelerator: more than three loops (4) do not fit the vector unit's 3-D views}}
+  %y = linalg.generic {indexing_maps = [#map4, #map4], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%x : tensor<2x2x2x2xf32>) outs(%e : tensor<2x2x2x2xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %n = arith.negf %in : f32
+    linalg.yield %n : f32
+  } -> tensor<2x2x2x2xf32>
+  return %y : tensor<2x2x2x2xf32>
+}
+
+// -----
+
+#id = affine_map<(d0) -> (d0)>
+func.func @f64_body(%x: tensor<4xf32>) -> tensor<4xf32> {
+  %e = tensor.empty() : tensor<4xf32>
+  %y = linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel"]} ins(%x : tensor<4xf32>) outs(%e : tensor<4xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    // expected-error @below {{cannot map 'arith.extf' to the accelerator: only f32, i32, i1 and index values are mapped}}
+    %d = arith.extf %in : f32 to f64
+    %t = arith.truncf %d : f64 to f32
+    linalg.yield %t : f32
+  } -> tensor<4xf32>
+  return %y : tensor<4xf32>
+}

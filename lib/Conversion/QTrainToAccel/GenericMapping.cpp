@@ -1,0 +1,585 @@
+//===- GenericMapping.cpp - linalg.generic and fill on the vector unit ----===//
+//
+// docs/Accelerator.md, "The compiler side", Other ops: a linalg.generic of
+// at most three loops runs on the vector unit, one VECTOR per op of its
+// body over ACC views, tile by tile along its first loop: LOADs of the
+// inputs' tiles (raw 32 bits, so values and NaN payloads arrive unchanged),
+// the body, a copy into the output's tile, a STORE. An indexing map is a
+// view: loop d's stride is the stride of the tensor dimension the map
+// sends it to, 0 when it does not (broadcast). A reduction runs the body
+// once per reduced position in lexicographic order, on the slice of the
+// iteration space at that position, and copies the yielded value into the
+// output before the next position: the scalar loop's order, for any body.
+//
+//===----------------------------------------------------------------------===//
+
+#include "Mapping.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/BuiltinTypes.h"
+
+#include "llvm/ADT/TypeSwitch.h"
+#include "llvm/ADT/bit.h"
+
+using namespace mlir;
+
+namespace qtrain::accel {
+
+namespace {
+
+using Dims = std::array<int64_t, 3>;
+
+int64_t product(const Dims &d) { return d[0] * d[1] * d[2]; }
+
+/// Row-major strides of a shape padded to three dimensions.
+Dims rowMajor(const Dims &shape) { return {shape[1] * shape[2], shape[2], 1}; }
+
+/// An ACC view: entry of position (0, 0, 0) and strides over the loops
+/// (padded to three, leading loops of extent 1).
+struct View {
+  int64_t base = 0;
+  Dims strides = {0, 0, 0};
+};
+
+/// A body value: a view, or an immediate (a constant's 32 bits).
+struct Value32 {
+  std::optional<View> view;
+  uint32_t imm = 0;
+};
+
+/// The 32 bits of a constant of type f32, i32, i1 or index.
+std::optional<uint32_t> constantBits(mlir::Value v) {
+  auto c = v.getDefiningOp<arith::ConstantOp>();
+  if (!c)
+    return std::nullopt;
+  if (auto f = dyn_cast<FloatAttr>(c.getValue())) {
+    if (!f.getType().isF32())
+      return std::nullopt;
+    return llvm::bit_cast<uint32_t>(f.getValue().convertToFloat());
+  }
+  if (auto i = dyn_cast<IntegerAttr>(c.getValue())) {
+    Type t = i.getType();
+    if (t.isInteger(1) || t.isInteger(32) || t.isIndex())
+      return static_cast<uint32_t>(i.getValue().getSExtValue());
+  }
+  return std::nullopt;
+}
+
+/// One operand tensor's tile: its shape padded to three dimensions, where
+/// it lives in the ACC and how the loops index it.
+struct TileRegion {
+  Dims shape = {1, 1, 1};
+  int64_t base = 0;
+  View view;
+};
+
+class GenericMapper {
+public:
+  GenericMapper(ProgramEmitter &emitter, linalg::GenericOp op)
+      : emitter(emitter), op(op) {}
+
+  LogicalResult map();
+
+private:
+  LogicalResult check();
+  /// The tile of operand `operand` when loop 0 covers [t0, t0 + t).
+  TileRegion region(OpOperand &operand, int64_t t, int64_t &next);
+  void loadTile(OpOperand &operand, const TileRegion &r, int64_t t0,
+                unsigned half);
+  void storeTile(const TileRegion &r, int64_t t0, unsigned half);
+  LogicalResult evaluateBody(const Dims &sizes, const Dims &origin,
+                             const DenseMap<mlir::Value, View> &args,
+                             const View &out, unsigned half,
+                             std::vector<int64_t> &temps);
+  void vector(uint64_t opcode, const Dims &sizes, const View &dst,
+              const Value32 &src1, const Value32 &src2, uint64_t aux, bool swap,
+              unsigned half);
+
+  ProgramEmitter &emitter;
+  linalg::GenericOp op;
+  unsigned loops = 0, pad = 0;
+  Dims extents = {1, 1, 1};
+  std::vector<bool> reduced; ///< Per view dimension.
+  /// The current tile's loop extents and origin in the iteration space.
+  Dims extentsOfTile = {1, 1, 1}, tileOrigin = {0, 0, 0};
+};
+
+LogicalResult GenericMapper::check() {
+  if (op.getNumDpsInits() != 1)
+    return cannotMap(op) << "generics with several outputs are not mapped "
+                            "yet";
+  loops = op.getNumLoops();
+  if (loops > 3)
+    return cannotMap(op) << "more than three loops (" << loops
+                         << ") do not fit the vector unit's 3-D views";
+  pad = 3 - loops;
+  SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+  reduced.assign(3, false);
+  for (unsigned d = 0; d < loops; ++d) {
+    if (ShapedType::isDynamic(ranges[d]))
+      return cannotMap(op) << "dynamic shapes";
+    extents[pad + d] = ranges[d];
+    reduced[pad + d] =
+        op.getIteratorTypesArray()[d] == utils::IteratorType::reduction;
+  }
+  for (OpOperand &operand : op->getOpOperands()) {
+    auto type = dyn_cast<RankedTensorType>(operand.get().getType());
+    if (!type)
+      return cannotMap(op) << "scalar operands are not mapped yet";
+    Type e = type.getElementType();
+    if (!e.isF32() && !e.isInteger(32))
+      return cannotMap(op) << "only f32 and i32 tensors are mapped, not "
+                           << type;
+    if (type.getRank() > 3)
+      return cannotMap(op) << "operands of rank above 3 are not mapped yet";
+    AffineMap map = op.getMatchingIndexingMap(&operand);
+    if (!map.isProjectedPermutation(/*allowZeroInResults=*/false))
+      return cannotMap(op) << "indexing map " << AffineMapAttr::get(map)
+                           << " is not a projected permutation";
+    if (!op.isDpsInit(&operand) && !emitter.lookupBuffer(operand.get()))
+      return cannotMap(op) << "an input is not in DRAM (computed by an op "
+                              "the conversion did not map)";
+  }
+  return success();
+}
+
+TileRegion GenericMapper::region(OpOperand &operand, int64_t t, int64_t &next) {
+  TileRegion r;
+  auto type = cast<RankedTensorType>(operand.get().getType());
+  AffineMap map = op.getMatchingIndexingMap(&operand);
+  unsigned rank = type.getRank(), rpad = 3 - rank;
+  for (unsigned j = 0; j < rank; ++j) {
+    unsigned d = cast<AffineDimExpr>(map.getResult(j)).getPosition();
+    r.shape[rpad + j] = d == 0 && loops > 0 ? t : type.getShape()[j];
+  }
+  r.base = next;
+  next += product(r.shape);
+  Dims strides = rowMajor(r.shape);
+  r.view.base = r.base;
+  for (unsigned j = 0; j < rank; ++j) {
+    unsigned d = cast<AffineDimExpr>(map.getResult(j)).getPosition();
+    r.view.strides[pad + d] = strides[rpad + j];
+  }
+  return r;
+}
+
+void GenericMapper::loadTile(OpOperand &operand, const TileRegion &r,
+                             int64_t t0, unsigned half) {
+  unsigned buffer = *emitter.lookupBuffer(operand.get());
+  auto type = cast<RankedTensorType>(operand.get().getType());
+  AffineMap map = op.getMatchingIndexingMap(&operand);
+  unsigned rank = type.getRank(), rpad = 3 - rank;
+  Dims full = {1, 1, 1};
+  for (unsigned j = 0; j < rank; ++j)
+    full[rpad + j] = type.getShape()[j];
+  Dims dramStrides = rowMajor(full);
+  int64_t origin = 0;
+  for (unsigned j = 0; j < rank; ++j)
+    if (cast<AffineDimExpr>(map.getResult(j)).getPosition() == 0 && loops)
+      origin += t0 * dramStrides[rpad + j];
+  Dims chip = rowMajor(r.shape);
+  TransferStrides strides;
+  strides.dramZ = dramStrides[0];
+  strides.dramY = dramStrides[1];
+  strides.dramX = dramStrides[2];
+  strides.chipZ = chip[0];
+  strides.chipY = chip[1];
+  strides.chipX = chip[2];
+  Instruction load(InstructionKind::Load);
+  load.set("dst", LoadDst::Acc);
+  load.set("td", emitter.useTransfer(strides));
+  load.set("layout", DramLayout::Raw32);
+  load.set("dram_addr", emitter.getBuffer(buffer).address + 4 * origin);
+  load.set("chip_row", r.base);
+  load.set("size_z", r.shape[0]);
+  load.set("size_y", r.shape[1]);
+  load.set("size_x", r.shape[2]);
+  emitter.emitQueued(
+      load, {{{Resource::Dram, buffer}, false}, {{Resource::Acc, half}, true}});
+}
+
+void GenericMapper::storeTile(const TileRegion &r, int64_t t0, unsigned half) {
+  OpOperand &init = op.getDpsInitsMutable()[0];
+  unsigned buffer = *emitter.lookupBuffer(op->getResult(0));
+  auto type = cast<RankedTensorType>(op->getResult(0).getType());
+  AffineMap map = op.getMatchingIndexingMap(&init);
+  unsigned rank = type.getRank(), rpad = 3 - rank;
+  Dims full = {1, 1, 1};
+  for (unsigned j = 0; j < rank; ++j)
+    full[rpad + j] = type.getShape()[j];
+  Dims dramStrides = rowMajor(full);
+  int64_t origin = 0;
+  for (unsigned j = 0; j < rank; ++j)
+    if (cast<AffineDimExpr>(map.getResult(j)).getPosition() == 0 && loops)
+      origin += t0 * dramStrides[rpad + j];
+  Dims chip = rowMajor(r.shape);
+  TransferStrides strides;
+  strides.dramZ = dramStrides[0];
+  strides.dramY = dramStrides[1];
+  strides.dramX = dramStrides[2];
+  strides.chipZ = chip[0];
+  strides.chipY = chip[1];
+  strides.chipX = chip[2];
+  Instruction store(InstructionKind::Store);
+  store.set("td", emitter.useTransfer(strides));
+  store.set("layout", DramLayout::Raw32);
+  store.set("dram_addr", emitter.getBuffer(buffer).address + 4 * origin);
+  store.set("acc_entry", r.base);
+  store.set("size_z", r.shape[0]);
+  store.set("size_y", r.shape[1]);
+  store.set("size_x", r.shape[2]);
+  emitter.emitQueued(store, {{{Resource::Acc, half}, false},
+                             {{Resource::Dram, buffer}, true}});
+}
+
+void GenericMapper::vector(uint64_t opcode, const Dims &sizes, const View &dst,
+                           const Value32 &src1, const Value32 &src2,
+                           uint64_t aux, bool swap, unsigned half) {
+  Instruction v(InstructionKind::Vector);
+  v.set("op", opcode);
+  v.set("aux", aux);
+  v.set("swap", swap);
+  unsigned dstView = emitter.useView(sizes, dst.strides);
+  v.set("dst_view", dstView);
+  v.set("dst_entry", dst.base);
+  auto place = [&](const Value32 &s, StringRef viewField,
+                   StringRef entryField) {
+    if (s.view) {
+      v.set(viewField, emitter.useView(sizes, s.view->strides));
+      v.set(entryField, s.view->base);
+    } else {
+      v.set(viewField, dstView);
+      v.set(entryField, dst.base);
+    }
+  };
+  place(src1, "src1_view", "src1_entry");
+  if (src2.view) {
+    place(src2, "src2_view", "src2_entry");
+  } else {
+    v.set("src2_view", dstView);
+    v.set("src2_entry", dst.base);
+    v.set("src2_imm", 1);
+    v.set("imm", src2.imm);
+  }
+  emitter.emitQueued(v, {{{Resource::Acc, half}, true}});
+}
+
+/// The VECTOR operation of a binary arith op, if it has one.
+std::optional<uint64_t> binaryOpcode(Operation *op) {
+  return llvm::TypeSwitch<Operation *, std::optional<uint64_t>>(op)
+      .Case([](arith::AddFOp) { return VectorOp::AddF; })
+      .Case([](arith::SubFOp) { return VectorOp::SubF; })
+      .Case([](arith::MulFOp) { return VectorOp::MulF; })
+      .Case([](arith::DivFOp) { return VectorOp::DivF; })
+      .Case([](arith::MaximumFOp) { return VectorOp::MaximumF; })
+      .Case([](arith::MinimumFOp) { return VectorOp::MinimumF; })
+      .Case([](arith::AddIOp) { return VectorOp::AddI; })
+      .Case([](arith::SubIOp) { return VectorOp::SubI; })
+      .Case([](arith::MulIOp) { return VectorOp::MulI; })
+      .Case([](arith::RemUIOp) { return VectorOp::RemUI; })
+      .Case([](arith::AndIOp) { return VectorOp::AndI; })
+      .Case([](arith::OrIOp) { return VectorOp::OrI; })
+      .Case([](arith::XOrIOp) { return VectorOp::XOrI; })
+      .Case([](arith::CmpFOp) { return VectorOp::CmpF; })
+      .Case([](arith::CmpIOp) { return VectorOp::CmpI; })
+      .Default([](Operation *) { return std::nullopt; });
+}
+
+std::optional<uint64_t> unaryOpcode(Operation *op) {
+  return llvm::TypeSwitch<Operation *, std::optional<uint64_t>>(op)
+      .Case([](arith::NegFOp) { return VectorOp::NegF; })
+      .Case([](math::AbsFOp) { return VectorOp::AbsF; })
+      .Case([](math::SqrtOp) { return VectorOp::Sqrt; })
+      .Case([](math::ExpOp) { return VectorOp::Exp; })
+      .Case([](math::LogOp) { return VectorOp::Log; })
+      .Case([](arith::SIToFPOp) { return VectorOp::SIToFP; })
+      .Default([](Operation *) { return std::nullopt; });
+}
+
+bool isMappedType(Type t) {
+  return t.isF32() || t.isInteger(32) || t.isInteger(1) || t.isIndex();
+}
+
+LogicalResult
+GenericMapper::evaluateBody(const Dims &sizes, const Dims &origin,
+                            const DenseMap<mlir::Value, View> &args,
+                            const View &out, unsigned half,
+                            std::vector<int64_t> &temps) {
+  Block &body = op.getRegion().front();
+  DenseMap<mlir::Value, Value32> values;
+  for (auto [value, view] : args)
+    values[value] = Value32{view, 0};
+  auto lookup = [&](mlir::Value v) -> FailureOr<Value32> {
+    auto it = values.find(v);
+    if (it != values.end())
+      return it->second;
+    if (std::optional<uint32_t> bits = constantBits(v))
+      return Value32{std::nullopt, *bits};
+    return cannotMap(op) << "a value from outside the body that is not a "
+                            "constant";
+  };
+  // The slice's offset into a full-tile temporary.
+  Dims tempStrides = rowMajor(extentsOfTile);
+  int64_t sliceOffset = 0;
+  for (unsigned v = 0; v < 3; ++v)
+    sliceOffset += origin[v] * tempStrides[v];
+  unsigned next = 0;
+  for (Operation &inner : body.without_terminator()) {
+    if (inner.getNumResults() != 1 ||
+        !isMappedType(inner.getResult(0).getType()))
+      return cannotMap(&inner) << "only f32, i32, i1 and index values are "
+                                  "mapped";
+    if (isa<arith::ConstantOp>(inner))
+      continue; // an immediate where it is used
+    if (isa<arith::IndexCastOp>(inner)) {
+      FailureOr<Value32> in = lookup(inner.getOperand(0));
+      if (failed(in))
+        return failure();
+      values[inner.getResult(0)] = *in; // index and i32 are both 32 bits
+      continue;
+    }
+    View dst;
+    dst.base = temps[next++] + sliceOffset;
+    dst.strides = tempStrides;
+    if (auto index = dyn_cast<linalg::IndexOp>(inner)) {
+      unsigned v = pad + index.getDim();
+      vector(VectorOp::Index, sizes, dst, Value32{dst, 0},
+             Value32{std::nullopt,
+                     static_cast<uint32_t>(origin[v] + tileOrigin[v])},
+             /*aux=*/v, false, half);
+    } else if (auto select = dyn_cast<arith::SelectOp>(inner)) {
+      FailureOr<Value32> c = lookup(select.getCondition());
+      FailureOr<Value32> t = lookup(select.getTrueValue());
+      FailureOr<Value32> f = lookup(select.getFalseValue());
+      if (failed(c) || failed(t) || failed(f))
+        return failure();
+      if (!c->view)
+        return cannotMap(&inner) << "a select on a constant condition";
+      // dst := false value; dst = cond ? true value : dst.
+      if (f->view)
+        vector(VectorOp::Copy, sizes, dst, *f, *f, 0, false, half);
+      else
+        vector(VectorOp::Fill, sizes, dst, Value32{dst, 0}, *f, 0, false, half);
+      vector(VectorOp::Select, sizes, dst, *c, *t, 0, false, half);
+    } else if (std::optional<uint64_t> opcode = binaryOpcode(&inner)) {
+      FailureOr<Value32> a = lookup(inner.getOperand(0));
+      FailureOr<Value32> b = lookup(inner.getOperand(1));
+      if (failed(a) || failed(b))
+        return failure();
+      uint64_t aux = 0;
+      if (auto cmp = dyn_cast<arith::CmpFOp>(inner))
+        aux = static_cast<uint64_t>(cmp.getPredicate());
+      if (auto cmp = dyn_cast<arith::CmpIOp>(inner))
+        aux = static_cast<uint64_t>(cmp.getPredicate());
+      if (!a->view && !b->view)
+        return cannotMap(&inner) << "an op on two constants (fold it first)";
+      if (a->view)
+        vector(*opcode, sizes, dst, *a, *b, aux, false, half);
+      else
+        vector(*opcode, sizes, dst, *b, *a, aux, /*swap=*/true, half);
+    } else if (std::optional<uint64_t> opcode = unaryOpcode(&inner)) {
+      FailureOr<Value32> a = lookup(inner.getOperand(0));
+      if (failed(a))
+        return failure();
+      if (!a->view)
+        return cannotMap(&inner) << "an op on a constant (fold it first)";
+      vector(*opcode, sizes, dst, *a, *a, 0, false, half);
+    } else {
+      return cannotMap(&inner) << "the vector unit has no such operation";
+    }
+    values[inner.getResult(0)] = Value32{dst, 0};
+  }
+  auto yield = cast<linalg::YieldOp>(body.getTerminator());
+  FailureOr<Value32> y = lookup(yield.getOperand(0));
+  if (failed(y))
+    return failure();
+  if (y->view)
+    vector(VectorOp::Copy, sizes, out, *y, *y, 0, false, half);
+  else
+    vector(VectorOp::Fill, sizes, out, Value32{out, 0}, *y, 0, false, half);
+  return success();
+}
+
+LogicalResult GenericMapper::map() {
+  if (failed(check()))
+    return failure();
+  Block &body = op.getRegion().front();
+  unsigned numInputs = op.getNumDpsInputs();
+  OpOperand &init = op.getDpsInitsMutable()[0];
+  BlockArgument outArg = body.getArgument(numInputs);
+  bool anyReduced = llvm::is_contained(reduced, true);
+  unsigned numTemps = 0;
+  for (Operation &inner : body.without_terminator())
+    numTemps += !isa<arith::ConstantOp, arith::IndexCastOp>(inner);
+
+  // The ACC entries a tile of t iterations of loop 0 needs: the used
+  // inputs' tiles, the output's tile, a full-tile temporary per body op.
+  auto footprint = [&](int64_t t) {
+    int64_t next = 0;
+    for (OpOperand *in : op.getDpsInputOperands())
+      if (!body.getArgument(in->getOperandNumber()).use_empty())
+        (void)region(*in, t, next);
+    (void)region(init, t, next);
+    Dims tile = extents;
+    if (loops)
+      tile[pad] = t;
+    return next + numTemps * product(tile);
+  };
+  int64_t budget = emitter.getMachine().acc.entries / 2;
+  int64_t extent0 = loops ? extents[pad] : 1;
+  int64_t fixed = footprint(0), perIteration = footprint(1) - fixed;
+  int64_t tile = perIteration > 0 ? (budget - fixed) / perIteration : extent0;
+  tile = std::min(tile, extent0);
+  if (tile < 1 || (loops && reduced[pad] && tile < extent0))
+    return cannotMap(op) << "its tiles need "
+                         << footprint(loops && reduced[pad] ? extent0 : 1)
+                         << " ACC entries, an ACC half has " << budget
+                         << (loops && reduced[pad]
+                                 ? " (a reduction along the first loop is "
+                                   "not tiled yet)"
+                                 : "");
+
+  auto fill = init.get().getDefiningOp<linalg::FillOp>();
+  std::optional<uint32_t> fillBits =
+      fill ? constantBits(fill.getInputs()[0]) : std::nullopt;
+  if (!outArg.use_empty() && !fillBits && !emitter.lookupBuffer(init.get()))
+    return cannotMap(op) << "its output's initial value is not in DRAM";
+
+  for (int64_t t0 = 0; t0 < extent0; t0 += tile) {
+    int64_t t = std::min(tile, extent0 - t0);
+    unsigned half = emitter.nextAccHalf();
+    int64_t next = half * budget;
+    extentsOfTile = extents;
+    tileOrigin = {0, 0, 0};
+    if (loops) {
+      extentsOfTile[pad] = t;
+      tileOrigin[pad] = t0;
+    }
+    DenseMap<mlir::Value, View> args;
+    for (OpOperand *in : op.getDpsInputOperands()) {
+      BlockArgument arg = body.getArgument(in->getOperandNumber());
+      if (arg.use_empty())
+        continue;
+      TileRegion r = region(*in, t, next);
+      loadTile(*in, r, t0, half);
+      args[arg] = r.view;
+    }
+    TileRegion out = region(init, t, next);
+    if (!outArg.use_empty()) {
+      if (fillBits) {
+        View whole{out.base, rowMajor(out.shape)};
+        vector(VectorOp::Fill, out.shape, whole, Value32{whole, 0},
+               Value32{std::nullopt, *fillBits}, 0, false, half);
+      } else {
+        loadTile(init, out, t0, half);
+      }
+      args[outArg] = out.view;
+    }
+    std::vector<int64_t> temps;
+    for (unsigned i = 0; i < numTemps; ++i) {
+      temps.push_back(next);
+      next += product(extentsOfTile);
+    }
+
+    if (!anyReduced) {
+      if (failed(evaluateBody(extentsOfTile, {0, 0, 0}, args, out.view, half,
+                              temps)))
+        return failure();
+    } else {
+      // Every reduced position in lexicographic order, on its slice.
+      Dims sizes = extentsOfTile, position = {0, 0, 0};
+      for (unsigned v = 0; v < 3; ++v)
+        if (reduced[v])
+          sizes[v] = 1;
+      while (true) {
+        DenseMap<mlir::Value, View> slice;
+        for (auto [value, view] : args) {
+          View moved = view;
+          for (unsigned v = 0; v < 3; ++v)
+            moved.base += position[v] * view.strides[v];
+          slice[value] = moved;
+        }
+        if (failed(evaluateBody(sizes, position, slice, out.view, half, temps)))
+          return failure();
+        int v = 2;
+        for (; v >= 0; --v) {
+          if (!reduced[v])
+            continue;
+          if (++position[v] < extentsOfTile[v])
+            break;
+          position[v] = 0;
+        }
+        if (v < 0)
+          break;
+      }
+    }
+    storeTile(out, t0, half);
+  }
+  return success();
+}
+
+} // namespace
+
+LogicalResult mapGeneric(ProgramEmitter &emitter, linalg::GenericOp op) {
+  return GenericMapper(emitter, op).map();
+}
+
+LogicalResult mapFill(ProgramEmitter &emitter, linalg::FillOp op) {
+  std::optional<uint32_t> bits = constantBits(op.getInputs()[0]);
+  if (!bits)
+    return cannotMap(op) << "the fill value is not a constant";
+  auto type = dyn_cast<RankedTensorType>(op.getResult(0).getType());
+  if (!type || type.getRank() > 3 ||
+      !(type.getElementType().isF32() || type.getElementType().isInteger(32)))
+    return cannotMap(op) << "only f32 and i32 tensors of rank up to 3";
+  Dims shape = {1, 1, 1};
+  for (unsigned j = 0; j < type.getRank(); ++j)
+    shape[3 - type.getRank() + j] = type.getShape()[j];
+  int64_t budget = emitter.getMachine().acc.entries / 2;
+  int64_t perRow = shape[1] * shape[2];
+  if (perRow > budget)
+    return cannotMap(op) << "rows of " << perRow
+                         << " elements do not fit an ACC half";
+  unsigned buffer = *emitter.lookupBuffer(op.getResult(0));
+  int64_t rowsPerTile = std::min<int64_t>(shape[0], budget / perRow);
+  for (int64_t z0 = 0; z0 < shape[0]; z0 += rowsPerTile) {
+    Dims tile = shape;
+    tile[0] = std::min(rowsPerTile, shape[0] - z0);
+    unsigned half = emitter.nextAccHalf();
+    int64_t base = half * budget;
+    Dims strides = rowMajor(tile);
+    Instruction v(InstructionKind::Vector);
+    v.set("op", VectorOp::Fill);
+    unsigned view = emitter.useView(tile, strides);
+    for (StringRef f : {"dst_view", "src1_view", "src2_view"})
+      v.set(f, view);
+    for (StringRef f : {"dst_entry", "src1_entry", "src2_entry"})
+      v.set(f, base);
+    v.set("src2_imm", 1);
+    v.set("imm", *bits);
+    emitter.emitQueued(v, {{{Resource::Acc, half}, true}});
+    TransferStrides transfer;
+    transfer.dramZ = perRow;
+    transfer.dramY = shape[2];
+    transfer.dramX = 1;
+    transfer.chipZ = strides[0];
+    transfer.chipY = strides[1];
+    transfer.chipX = 1;
+    Instruction store(InstructionKind::Store);
+    store.set("td", emitter.useTransfer(transfer));
+    store.set("layout", DramLayout::Raw32);
+    store.set("dram_addr", emitter.getBuffer(buffer).address + 4 * z0 * perRow);
+    store.set("acc_entry", base);
+    store.set("size_z", tile[0]);
+    store.set("size_y", tile[1]);
+    store.set("size_x", tile[2]);
+    emitter.emitQueued(store, {{{Resource::Acc, half}, false},
+                               {{Resource::Dram, buffer}, true}});
+  }
+  return success();
+}
+
+} // namespace qtrain::accel
