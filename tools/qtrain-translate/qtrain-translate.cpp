@@ -10,12 +10,21 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "qtrain/Dialect/QTrain/IR/QTrainDialect.h"
 #include "qtrain/Target/Accel/AccelTranslation.h"
+
+#include "mlir/IR/DialectRegistry.h"
+#include "mlir/InitAllDialects.h"
 
 #include "mlir/Tools/mlir-translate/MlirTranslateMain.h"
 
 int main(int argc, char **argv) {
-  qtrain::accel::registerAccelTranslations();
+  // Modules may keep functions the conversion did not map (a training
+  // step's @predict): every upstream dialect and qtrain's parse.
+  qtrain::accel::registerAccelTranslations([](mlir::DialectRegistry &r) {
+    mlir::registerAllDialects(r);
+    r.insert<qtrain::QTrainDialect>();
+  });
   return mlir::failed(mlir::mlirTranslateMain(
              argc, argv, "qtrain accelerator translations"))
              ? 1

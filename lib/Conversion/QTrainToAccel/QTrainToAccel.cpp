@@ -201,12 +201,21 @@ struct ConvertQTrainToAccel
     return target;
   }
 
+  /// The buffer of `value`, allocating an intermediate one named `KIND.N`
+  /// (N counts the function's intermediates) when it has none.
+  LogicalResult ensureBuffer(ProgramEmitter &emitter, Value value,
+                             StringRef kind) {
+    if (emitter.lookupBuffer(value))
+      return success();
+    return emitter.allocate(value, (kind + "." + Twine(intermediates++)).str(),
+                            "intermediate");
+  }
+  unsigned intermediates = 0;
+
   LogicalResult mapOp(Operation *op, ProgramEmitter &emitter,
                       const TileOptions &tiles) {
     if (auto matmul = dyn_cast<MatmulOp>(op)) {
-      if (!emitter.lookupBuffer(matmul.getResult()) &&
-          failed(
-              emitter.allocate(matmul.getResult(), "matmul", "intermediate")))
+      if (failed(ensureBuffer(emitter, matmul.getResult(), "matmul")))
         return failure();
       return mapMatmul(emitter, matmul, tiles);
     }
@@ -217,26 +226,21 @@ struct ConvertQTrainToAccel
           analyzeTensor(emitter, quantize.getResult(), op);
       if (failed(tensor))
         return failure();
-      if (!emitter.lookupBuffer(quantize.getResult()) &&
-          failed(emitter.allocate(quantize.getResult(), "quantize",
-                                  "intermediate")))
+      if (failed(ensureBuffer(emitter, quantize.getResult(), "quantize")))
         return failure();
       return mapThroughAcc(emitter, op, *tensor,
                            *emitter.lookupBuffer(quantize.getResult()));
     }
     if (auto generic = dyn_cast<linalg::GenericOp>(op)) {
-      if (!emitter.lookupBuffer(generic->getResult(0)) &&
-          generic->getNumResults() == 1 &&
-          failed(emitter.allocate(generic->getResult(0), "generic",
-                                  "intermediate")))
+      if (generic->getNumResults() == 1 &&
+          failed(ensureBuffer(emitter, generic->getResult(0), "generic")))
         return failure();
       return mapGeneric(emitter, generic);
     }
     if (auto fill = dyn_cast<linalg::FillOp>(op)) {
       if (onlyInitializesGenerics(fill.getResult(0)))
         return success(); // a VECTOR fill where a generic reads it
-      if (!emitter.lookupBuffer(fill.getResult(0)) &&
-          failed(emitter.allocate(fill.getResult(0), "fill", "intermediate")))
+      if (failed(ensureBuffer(emitter, fill.getResult(0), "fill")))
         return failure();
       return mapFill(emitter, fill);
     }

@@ -166,13 +166,15 @@ LogicalResult exportManifest(Operation *op, raw_ostream &os) {
   return success();
 }
 
-void registerDialect(DialectRegistry &registry) {
-  registry.insert<ir::AccelDialect>();
-}
-
 } // namespace
 
-void registerAccelTranslations() {
+void registerAccelTranslations(
+    std::function<void(DialectRegistry &)> registerInputDialects) {
+  auto registerDialect = [registerInputDialects](DialectRegistry &registry) {
+    registry.insert<ir::AccelDialect>();
+    if (registerInputDialects)
+      registerInputDialects(registry);
+  };
   TranslateFromMLIRRegistration toAsm(
       "accel-to-asm", "the accel.program as canonical text assembly",
       [](Operation *op, raw_ostream &os) {

@@ -16,6 +16,7 @@
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/OwningOpRef.h"
 
+#include <functional>
 #include <vector>
 
 namespace qtrain::accel::ir {
@@ -40,9 +41,13 @@ mlir::OwningOpRef<mlir::ModuleOp>
 importProgram(mlir::MLIRContext *context, llvm::ArrayRef<Instruction> insts,
               llvm::ArrayRef<mlir::Location> locs = {});
 
-/// Registers `accel-to-asm`, `asm-to-accel`, `accel-to-binary` and
-/// `binary-to-accel` with mlir-translate's registry.
-void registerAccelTranslations();
+/// Registers `accel-to-asm`, `asm-to-accel`, `accel-to-binary`,
+/// `binary-to-accel` and `accel-to-manifest` with mlir-translate's
+/// registry. The accel dialect is always loaded; `registerInputDialects`
+/// adds the dialects of whatever else the input modules hold (the functions
+/// convert-qtrain-to-accel did not map).
+void registerAccelTranslations(
+    std::function<void(mlir::DialectRegistry &)> registerInputDialects = {});
 
 } // namespace qtrain::accel
 
