@@ -90,10 +90,16 @@ private:
   void loadTile(OpOperand &operand, const TileRegion &r, int64_t t0,
                 unsigned half);
   void storeTile(const TileRegion &r, int64_t t0, unsigned half);
+  /// One VECTOR per body op over views of `sizes`, then the yielded value
+  /// copied to `out`. With `accumulator`, that op (the reduction's last)
+  /// and the copy are left to the caller, and `accumulated` receives the
+  /// value the accumulator combines with the output.
   LogicalResult evaluateBody(const Dims &sizes, const Dims &origin,
                              const DenseMap<mlir::Value, View> &args,
                              const View &out, unsigned half,
-                             std::vector<int64_t> &temps);
+                             std::vector<int64_t> &temps,
+                             Operation *accumulator = nullptr,
+                             std::optional<View> *accumulated = nullptr);
   void vector(uint64_t opcode, const Dims &sizes, const View &dst,
               const Value32 &src1, const Value32 &src2, uint64_t aux, bool swap,
               unsigned half);
@@ -307,7 +313,8 @@ LogicalResult
 GenericMapper::evaluateBody(const Dims &sizes, const Dims &origin,
                             const DenseMap<mlir::Value, View> &args,
                             const View &out, unsigned half,
-                            std::vector<int64_t> &temps) {
+                            std::vector<int64_t> &temps, Operation *accumulator,
+                            std::optional<View> *accumulated) {
   Block &body = op.getRegion().front();
   DenseMap<mlir::Value, Value32> values;
   for (auto [value, view] : args)
@@ -334,6 +341,16 @@ GenericMapper::evaluateBody(const Dims &sizes, const Dims &origin,
                                   "mapped";
     if (isa<arith::ConstantOp>(inner))
       continue; // an immediate where it is used
+    if (&inner == accumulator) {
+      BlockArgument outArg = body.getArgument(op.getNumDpsInputs());
+      mlir::Value other = inner.getOperand(0) == outArg ? inner.getOperand(1)
+                                                        : inner.getOperand(0);
+      FailureOr<Value32> e = lookup(other);
+      if (failed(e))
+        return failure();
+      *accumulated = e->view;
+      return success();
+    }
     if (isa<arith::IndexCastOp>(inner)) {
       FailureOr<Value32> in = lookup(inner.getOperand(0));
       if (failed(in))
@@ -415,6 +432,29 @@ LogicalResult GenericMapper::map() {
   for (Operation &inner : body.without_terminator())
     numTemps += !isa<arith::ConstantOp, arith::IndexCastOp>(inner);
 
+  // A reduction whose body ends in `out = op(out, e)` (or `op(e, out)`),
+  // out used nowhere else and e not a constant, is one accumulating VECTOR
+  // after the rest of the body ran on the whole tile: the accumulation
+  // visits positions in lexicographic order, as the loops do.
+  Operation *accumulator = nullptr;
+  bool outSecond = false;
+  if (anyReduced && outArg.hasOneUse()) {
+    auto yield = cast<linalg::YieldOp>(body.getTerminator());
+    Operation *last = yield.getOperand(0).getDefiningOp();
+    bool accumulable = last && last->getBlock() == &body && last->hasOneUse() &&
+                       isa<arith::AddFOp, arith::MulFOp, arith::MaximumFOp,
+                           arith::MinimumFOp, arith::AddIOp, arith::MulIOp,
+                           arith::AndIOp, arith::OrIOp, arith::XOrIOp>(last);
+    if (accumulable) {
+      mlir::Value a = last->getOperand(0), b = last->getOperand(1);
+      mlir::Value other = a == outArg ? b : a;
+      if ((a == outArg) != (b == outArg) && !constantBits(other)) {
+        accumulator = last;
+        outSecond = b == outArg;
+      }
+    }
+  }
+
   // The ACC entries a tile of t iterations of loop 0 needs: the used
   // inputs' tiles, the output's tile, a full-tile temporary per body op.
   auto footprint = [&](int64_t t) {
@@ -488,6 +528,23 @@ LogicalResult GenericMapper::map() {
       if (failed(evaluateBody(extentsOfTile, {0, 0, 0}, args, out.view, half,
                               temps)))
         return failure();
+    } else if (accumulator) {
+      std::optional<View> e;
+      if (failed(evaluateBody(extentsOfTile, {0, 0, 0}, args, out.view, half,
+                              temps, accumulator, &e)))
+        return failure();
+      Instruction v(InstructionKind::Vector);
+      unsigned outView = emitter.useView(extentsOfTile, out.view.strides);
+      v.set("op", *binaryOpcode(accumulator));
+      v.set("accumulate", 1);
+      v.set("swap", outSecond);
+      v.set("dst_view", outView);
+      v.set("dst_entry", out.view.base);
+      v.set("src1_view", emitter.useView(extentsOfTile, e->strides));
+      v.set("src1_entry", e->base);
+      v.set("src2_view", outView);
+      v.set("src2_entry", out.view.base);
+      emitter.emitQueued(v, {{{Resource::Acc, half}, true}});
     } else {
       // Every reduced position in lexicographic order, on its slice.
       Dims sizes = extentsOfTile, position = {0, 0, 0};

@@ -3,7 +3,8 @@
 // stride), a copy into the output tile, a STORE; a reduction runs its body
 // once per reduced position on that slice, in order; a constant fill that
 // only initializes a generic becomes a VECTOR fill of the output tile.
-// RUN: qtrain-opt %s --convert-qtrain-to-accel | FileCheck %s
+// RUN: qtrain-opt %s --split-input-file --convert-qtrain-to-accel | FileCheck %s
+// RUN: qtrain-opt %s --split-input-file --convert-qtrain-to-accel | FileCheck %s --check-prefix=ACC
 
 // The bias (a row vector) is loaded once and read through a view with a
 // zero stride along the rows.
@@ -59,4 +60,29 @@ func.func @softmaxish(%x: tensor<4x10xf32>, %b: tensor<10xf32>, %l: tensor<4xi32
     linalg.yield %r : f32
   } -> tensor<4xf32>
   return %y, %m : tensor<4x10xf32>, tensor<4xf32>
+}
+
+// -----
+
+// A sum over the batch ([reduction, parallel]): the body's last op combines
+// the output with a value that does not depend on it, so it is one
+// accumulating VECTOR over the whole tile, output strides 0 along the
+// reduced loop.
+// ACC-LABEL: accel.function = "column_sum"
+// ACC: accel.cfg.view view = [[OUT:[0-9]+]], size_z = 1, stride_z = 0, size_y = 6, stride_y = 0, size_x = 5, stride_x = 1
+// ACC: accel.vector {{.*}}op = addf, {{.*}} accumulate, swap, dst_view = [[OUT]],
+// ACC-NOT: accel.vector {{.*}} op = copy
+// ACC: accel.store
+#in = affine_map<(d0, d1) -> (d0, d1)>
+#col = affine_map<(d0, d1) -> (d1)>
+func.func @column_sum(%x: tensor<6x5xf32>) -> tensor<5xf32> {
+  %c0 = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<5xf32>
+  %f = linalg.fill ins(%c0 : f32) outs(%e : tensor<5xf32>) -> tensor<5xf32>
+  %s = linalg.generic {indexing_maps = [#in, #col], iterator_types = ["reduction", "parallel"]} ins(%x : tensor<6x5xf32>) outs(%f : tensor<5xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %r = arith.addf %in, %out : f32
+    linalg.yield %r : f32
+  } -> tensor<5xf32>
+  return %s : tensor<5xf32>
 }
