@@ -1,33 +1,430 @@
 //===- Vector.cpp - VECTOR ------------------------------------------------===//
 //
-// docs/Accelerator.md, "VECTOR". Only `nop` (which carries tokens between
-// the load and store queues, views ignored) is implemented; every other
-// operation is an error until the vector unit is written. The pieces it
-// needs exist: views (Config.h, resolveView), ACC entries and their states
-// (State.h), the converter for `quantize` (Conversion.h: convert over view
-// positions with their blocks and stream indices), gatherStatistics for
-// `stats`, access() for the race check of every entry read and written, and
-// the Vector energy class.
+// docs/Accelerator.md, "VECTOR": one operation over up to three views of
+// the ACC of a common shape, position by position in lexicographic order
+// (each position's operands read, the result computed and written before
+// the next position), so in-place and overlapping views are well defined
+// and an accumulating dst sees the values in the scalar loop's order.
+//
+// f32 arithmetic is the host's IEEE binary32 in round-to-nearest-even, as
+// the CPU lowering's; `exp` and `log` are the host C library's (the
+// contract's open question 3). `quantize`, `stats`, `select_scale` and
+// `stats_value` are not implemented yet.
 //
 //===----------------------------------------------------------------------===//
 
 #include "Executor.h"
 
+#include "llvm/ADT/BitVector.h"
+#include "llvm/ADT/bit.h"
+
+#include <cmath>
+
 using namespace llvm;
 
 namespace qtrain::accel::sim {
 
+namespace {
+
+bool isSlow(uint64_t op) {
+  return op == VectorOp::DivF || op == VectorOp::Sqrt || op == VectorOp::Exp ||
+         op == VectorOp::Log;
+}
+
+bool isBinary(uint64_t op) {
+  switch (op) {
+  case VectorOp::AddF:
+  case VectorOp::SubF:
+  case VectorOp::MulF:
+  case VectorOp::DivF:
+  case VectorOp::MaximumF:
+  case VectorOp::MinimumF:
+  case VectorOp::CmpF:
+  case VectorOp::CmpI:
+  case VectorOp::Select:
+  case VectorOp::AddI:
+  case VectorOp::SubI:
+  case VectorOp::MulI:
+  case VectorOp::RemUI:
+  case VectorOp::AndI:
+  case VectorOp::OrI:
+  case VectorOp::XOrI:
+    return true;
+  default:
+    return false;
+  }
+}
+
+bool isUnary(uint64_t op) {
+  switch (op) {
+  case VectorOp::Copy:
+  case VectorOp::NegF:
+  case VectorOp::AbsF:
+  case VectorOp::Sqrt:
+  case VectorOp::Exp:
+  case VectorOp::Log:
+  case VectorOp::SIToFP:
+    return true;
+  default:
+    return false;
+  }
+}
+
+/// IEEE 754-2019 maximum / minimum (arith.maximumf / minimumf): a NaN
+/// operand gives NaN (the first NaN operand, quieted), -0 < +0.
+float maximumf(float a, float b, bool isMax) {
+  if (std::isnan(a))
+    return a + a;
+  if (std::isnan(b))
+    return b + b;
+  if (a == b) // +0 and -0 compare equal: the sign decides
+    return isMax ? (std::signbit(a) ? b : a) : (std::signbit(a) ? a : b);
+  return isMax ? (a > b ? a : b) : (a < b ? a : b);
+}
+
+/// arith.cmpf with predicate `p` (the values of arith::CmpFPredicate).
+bool compareF(uint64_t p, float a, float b) {
+  bool unordered = std::isnan(a) || std::isnan(b);
+  switch (p) {
+  case CmpFPredicate::False:
+    return false;
+  case CmpFPredicate::OEQ:
+    return !unordered && a == b;
+  case CmpFPredicate::OGT:
+    return !unordered && a > b;
+  case CmpFPredicate::OGE:
+    return !unordered && a >= b;
+  case CmpFPredicate::OLT:
+    return !unordered && a < b;
+  case CmpFPredicate::OLE:
+    return !unordered && a <= b;
+  case CmpFPredicate::ONE:
+    return !unordered && a != b;
+  case CmpFPredicate::ORD:
+    return !unordered;
+  case CmpFPredicate::UEQ:
+    return unordered || a == b;
+  case CmpFPredicate::UGT:
+    return unordered || a > b;
+  case CmpFPredicate::UGE:
+    return unordered || a >= b;
+  case CmpFPredicate::ULT:
+    return unordered || a < b;
+  case CmpFPredicate::ULE:
+    return unordered || a <= b;
+  case CmpFPredicate::UNE:
+    return unordered || a != b;
+  case CmpFPredicate::UNO:
+    return unordered;
+  default: // True
+    return true;
+  }
+}
+
+/// arith.cmpi with predicate `p` (the values of arith::CmpIPredicate).
+bool compareI(uint64_t p, uint32_t a, uint32_t b) {
+  int32_t sa = static_cast<int32_t>(a), sb = static_cast<int32_t>(b);
+  switch (p) {
+  case CmpIPredicate::EQ:
+    return a == b;
+  case CmpIPredicate::NE:
+    return a != b;
+  case CmpIPredicate::SLT:
+    return sa < sb;
+  case CmpIPredicate::SLE:
+    return sa <= sb;
+  case CmpIPredicate::SGT:
+    return sa > sb;
+  case CmpIPredicate::SGE:
+    return sa >= sb;
+  case CmpIPredicate::ULT:
+    return a < b;
+  case CmpIPredicate::ULE:
+    return a <= b;
+  case CmpIPredicate::UGT:
+    return a > b;
+  default: // UGE
+    return a >= b;
+  }
+}
+
+/// The largest legal `aux` of an operation (0 where it is not read).
+uint64_t maxAux(uint64_t op) {
+  switch (op) {
+  case VectorOp::CmpF:
+    return CmpFPredicate::True;
+  case VectorOp::CmpI:
+    return CmpIPredicate::UGE;
+  case VectorOp::Index:
+    return Axis::X;
+  default:
+    return 0;
+  }
+}
+
+/// The result of a binary operation on 32-bit operands; `ok` false for a
+/// zero remui divisor.
+uint32_t binary(uint64_t op, uint64_t aux, uint32_t a, uint32_t b, bool &ok) {
+  float fa = bit_cast<float>(a), fb = bit_cast<float>(b);
+  ok = true;
+  switch (op) {
+  case VectorOp::AddF:
+    return bit_cast<uint32_t>(fa + fb);
+  case VectorOp::SubF:
+    return bit_cast<uint32_t>(fa - fb);
+  case VectorOp::MulF:
+    return bit_cast<uint32_t>(fa * fb);
+  case VectorOp::DivF:
+    return bit_cast<uint32_t>(fa / fb);
+  case VectorOp::MaximumF:
+    return bit_cast<uint32_t>(maximumf(fa, fb, /*isMax=*/true));
+  case VectorOp::MinimumF:
+    return bit_cast<uint32_t>(maximumf(fa, fb, /*isMax=*/false));
+  case VectorOp::CmpF:
+    return compareF(aux, fa, fb);
+  case VectorOp::CmpI:
+    return compareI(aux, a, b);
+  case VectorOp::AddI:
+    return a + b;
+  case VectorOp::SubI:
+    return a - b;
+  case VectorOp::MulI:
+    return a * b;
+  case VectorOp::RemUI:
+    if (b == 0) {
+      ok = false;
+      return 0;
+    }
+    return a % b;
+  case VectorOp::AndI:
+    return a & b;
+  case VectorOp::OrI:
+    return a | b;
+  default: // XOrI
+    return a ^ b;
+  }
+}
+
+uint32_t unary(uint64_t op, uint32_t a) {
+  float fa = bit_cast<float>(a);
+  switch (op) {
+  case VectorOp::NegF:
+    return a ^ 0x80000000u;
+  case VectorOp::AbsF:
+    return a & 0x7fffffffu;
+  case VectorOp::Sqrt:
+    return bit_cast<uint32_t>(std::sqrt(fa));
+  case VectorOp::Exp:
+    return bit_cast<uint32_t>(::expf(fa));
+  case VectorOp::Log:
+    return bit_cast<uint32_t>(::logf(fa));
+  case VectorOp::SIToFP:
+    return bit_cast<uint32_t>(static_cast<float>(static_cast<int32_t>(a)));
+  default: // Copy
+    return a;
+  }
+}
+
+/// The energy of one element of `op` beyond its ACC accesses.
+double elementEnergy(const EnergyDesc &e, uint64_t op) {
+  switch (op) {
+  case VectorOp::MulF:
+    return e.fpMul32;
+  case VectorOp::DivF:
+  case VectorOp::Sqrt:
+  case VectorOp::Exp:
+  case VectorOp::Log:
+    return e.slowOp;
+  case VectorOp::AddI:
+  case VectorOp::SubI:
+  case VectorOp::AndI:
+  case VectorOp::OrI:
+  case VectorOp::XOrI:
+  case VectorOp::CmpI:
+  case VectorOp::Index:
+  case VectorOp::SIToFP:
+    return e.intAdd32;
+  case VectorOp::MulI:
+  case VectorOp::RemUI:
+    return e.intMul32;
+  case VectorOp::Copy:
+  case VectorOp::Fill:
+    return 0;
+  default: // f32 adds, comparisons, max/min, select, absf, negf
+    return e.fpAdd32;
+  }
+}
+
+} // namespace
+
 Error Executor::executeVector(const Instruction &inst) {
-  uint64_t op = inst.get("op");
-  if (op != VectorOp::Nop) {
+  const uint64_t op = inst.get("op");
+  if (op == VectorOp::Nop) {
+    if (Error e = start())
+      return e;
+    cur.latency = machine.vector.latencyCycles;
+    return Error::success();
+  }
+  if (op == VectorOp::Quantize || op == VectorOp::Stats ||
+      op == VectorOp::SelectScale || op == VectorOp::StatsValue) {
     const EnumCaseInfo *c = lookupEnumCase("VectorOp", op);
     return fail("VECTOR " + (c ? c->text : StringRef("?")) +
-                " is not implemented yet in the functional model (only nop "
-                "is)");
+                " is not implemented yet in the functional model");
   }
+  const uint64_t aux = inst.get("aux");
+  const bool accumulate = inst.get("accumulate");
+  const bool swap = inst.get("swap");
+  const bool src2Imm = inst.get("src2_imm");
+  const uint32_t imm = static_cast<uint32_t>(inst.get("imm"));
+  if (aux > maxAux(op))
+    return fail("aux " + Twine(aux) + " is not meaningful for VECTOR " +
+                lookupEnumCase("VectorOp", op)->text);
+  if (accumulate && (!isBinary(op) || op == VectorOp::Select))
+    return fail("accumulate needs a binary operation");
+
+  // The views this operation uses: dst always; src1 unless fill or index;
+  // src2 for a binary operation without imm (accumulate reads dst instead).
+  bool readsSrc1 = op != VectorOp::Fill && op != VectorOp::Index;
+  bool readsSrc2 = isBinary(op) && !src2Imm && !accumulate;
+  struct Operand {
+    ViewConfig view;
+    uint64_t base;
+  };
+  auto resolve = [&](StringRef viewField,
+                     StringRef entryField) -> Expected<Operand> {
+    Expected<ViewConfig> v = resolveView(config, inst.get(viewField));
+    if (!v)
+      return prefixed(v.takeError());
+    return Operand{*v, inst.get(entryField)};
+  };
+  Expected<Operand> dst = resolve("dst_view", "dst_entry");
+  if (!dst)
+    return dst.takeError();
+  std::optional<Operand> src1, src2;
+  for (auto [reads, slot, viewField, entryField] :
+       {std::tuple(readsSrc1, &src1, "src1_view", "src1_entry"),
+        std::tuple(readsSrc2, &src2, "src2_view", "src2_entry")}) {
+    if (!reads)
+      continue;
+    Expected<Operand> s = resolve(viewField, entryField);
+    if (!s)
+      return s.takeError();
+    if (s->view.size != dst->view.size)
+      return fail(Twine("views of different sizes: dst is ") +
+                  Twine(dst->view.size[0]) + "x" + Twine(dst->view.size[1]) +
+                  "x" + Twine(dst->view.size[2]) + ", " +
+                  StringRef(viewField).drop_back(5) + " " +
+                  Twine(s->view.size[0]) + "x" + Twine(s->view.size[1]) + "x" +
+                  Twine(s->view.size[2]));
+    *slot = *s;
+  }
+
+  // Every position's entries, checked before anything executes.
+  const std::array<uint64_t, 3> &size = dst->view.size;
+  uint64_t positions = size[0] * size[1] * size[2];
+  if (positions > kMaxPositions)
+    return fail("a view of " + Twine(positions) + " positions (the model " +
+                "simulates at most " + Twine(kMaxPositions) + ")");
+  const uint64_t entries = state->acc.size();
+  auto entryOf = [](const Operand &o, uint64_t z, uint64_t y, uint64_t x) {
+    return o.base + z * o.view.stride[0] + y * o.view.stride[1] +
+           x * o.view.stride[2];
+  };
+  BitVector written(accumulate ? 0 : entries);
+  for (uint64_t z = 0; z < size[0]; ++z)
+    for (uint64_t y = 0; y < size[1]; ++y)
+      for (uint64_t x = 0; x < size[2]; ++x) {
+        for (const Operand *o :
+             {&*dst, src1 ? &*src1 : nullptr, src2 ? &*src2 : nullptr}) {
+          if (!o)
+            continue;
+          uint64_t e = entryOf(*o, z, y, x);
+          if (e >= entries)
+            return fail("view position (" + Twine(z) + ", " + Twine(y) + ", " +
+                        Twine(x) + ") is ACC entry " + Twine(e) +
+                        ", outside the ACC's " + Twine(entries) + " entries");
+        }
+        if (!accumulate) {
+          uint64_t e = entryOf(*dst, z, y, x);
+          if (written.test(e))
+            return fail("dst writes ACC entry " + Twine(e) + " twice (" +
+                        "only an accumulating dst may)");
+          written.set(e);
+        }
+      }
+
   if (Error e = start())
     return e;
-  cur.latency = machine.vector.latencyCycles;
+
+  AccMemory &acc = state->acc;
+  uint64_t reads = 0;
+  auto read = [&](uint64_t e) -> Expected<uint32_t> {
+    if (Error err = access(LocationKind::AccEntry, e, /*write=*/false))
+      return std::move(err);
+    if (acc.state[e] == AccState::Empty)
+      return fail("reads ACC entry " + Twine(e) + ", which is empty");
+    if (acc.state[e] == AccState::Accumulating)
+      return fail("reads ACC entry " + Twine(e) +
+                  ", which holds a GEMM accumulation not finished");
+    ++reads;
+    return acc.value[e];
+  };
+  for (uint64_t z = 0; z < size[0]; ++z)
+    for (uint64_t y = 0; y < size[1]; ++y)
+      for (uint64_t x = 0; x < size[2]; ++x) {
+        uint64_t d = entryOf(*dst, z, y, x);
+        uint32_t result;
+        if (op == VectorOp::Fill) {
+          result = imm;
+        } else if (op == VectorOp::Index) {
+          uint64_t coordinate = aux == Axis::Z ? z : aux == Axis::Y ? y : x;
+          result = static_cast<uint32_t>(coordinate) + imm;
+        } else if (isUnary(op)) {
+          Expected<uint32_t> a = read(entryOf(*src1, z, y, x));
+          if (!a)
+            return a.takeError();
+          result = unary(op, *a);
+        } else if (op == VectorOp::Select) {
+          Expected<uint32_t> c = read(entryOf(*src1, z, y, x));
+          if (!c)
+            return c.takeError();
+          Expected<uint32_t> v = *c != 0
+                                     ? (src2Imm ? Expected<uint32_t>(imm)
+                                                : read(entryOf(*src2, z, y, x)))
+                                     : read(d);
+          if (!v)
+            return v.takeError();
+          result = *v;
+        } else {
+          Expected<uint32_t> a = read(accumulate ? d : entryOf(*src1, z, y, x));
+          if (!a)
+            return a.takeError();
+          Expected<uint32_t> b = accumulate ? read(entryOf(*src1, z, y, x))
+                                 : src2Imm  ? Expected<uint32_t>(imm)
+                                            : read(entryOf(*src2, z, y, x));
+          if (!b)
+            return b.takeError();
+          bool ok;
+          result =
+              swap ? binary(op, aux, *b, *a, ok) : binary(op, aux, *a, *b, ok);
+          if (!ok)
+            return fail("remui by zero at ACC entry " + Twine(d));
+        }
+        if (Error err = access(LocationKind::AccEntry, d, /*write=*/true))
+          return err;
+        acc.setValue(d, result);
+      }
+
+  counters.accReadBits += 32 * reads;
+  counters.accWriteBits += 32 * positions;
+  counters.addEnergy(EnergyClass::Acc,
+                     32.0 / 64 * energy.acc64 * (reads + positions));
+  counters.addEnergy(EnergyClass::Vector,
+                     positions * elementEnergy(energy.constants(), op));
+  uint64_t lanes = machine.vector.lanes;
+  uint64_t groups = (positions + lanes - 1) / lanes;
+  cur.latency = machine.vector.latencyCycles +
+                groups * (isSlow(op) ? machine.vector.slowOpCycles : 1);
   return Error::success();
 }
 
