@@ -328,11 +328,8 @@ GenericMapper::evaluateBody(const Dims &sizes, const Dims &origin,
     return cannotMap(op) << "a value from outside the body that is not a "
                             "constant";
   };
-  // The slice's offset into a full-tile temporary.
-  Dims tempStrides = rowMajor(extentsOfTile);
-  int64_t sliceOffset = 0;
-  for (unsigned v = 0; v < 3; ++v)
-    sliceOffset += origin[v] * tempStrides[v];
+  // Temporaries hold one evaluation: the tile, or a reduction's slice.
+  Dims tempStrides = rowMajor(sizes);
   unsigned next = 0;
   for (Operation &inner : body.without_terminator()) {
     if (inner.getNumResults() != 1 ||
@@ -359,7 +356,7 @@ GenericMapper::evaluateBody(const Dims &sizes, const Dims &origin,
       continue;
     }
     View dst;
-    dst.base = temps[next++] + sliceOffset;
+    dst.base = temps[next++];
     dst.strides = tempStrides;
     if (auto index = dyn_cast<linalg::IndexOp>(inner)) {
       unsigned v = pad + index.getDim();
@@ -455,8 +452,20 @@ LogicalResult GenericMapper::map() {
     }
   }
 
+  if (accumulator)
+    --numTemps; // the accumulating VECTOR writes the output itself
+
+  // The shape one evaluation of the body covers: the tile, or for a
+  // reduction run position by position, the tile's slice at one position.
+  auto evaluationShape = [&](Dims tile) {
+    if (anyReduced && !accumulator)
+      for (unsigned v = 0; v < 3; ++v)
+        if (reduced[v])
+          tile[v] = 1;
+    return tile;
+  };
   // The ACC entries a tile of t iterations of loop 0 needs: the used
-  // inputs' tiles, the output's tile, a full-tile temporary per body op.
+  // inputs' tiles, the output's tile, a temporary per body op.
   auto footprint = [&](int64_t t) {
     int64_t next = 0;
     for (OpOperand *in : op.getDpsInputOperands())
@@ -466,21 +475,21 @@ LogicalResult GenericMapper::map() {
     Dims tile = extents;
     if (loops)
       tile[pad] = t;
-    return next + numTemps * product(tile);
+    return next + numTemps * product(evaluationShape(tile));
   };
   int64_t budget = emitter.getMachine().acc.entries / 2;
   int64_t extent0 = loops ? extents[pad] : 1;
   int64_t fixed = footprint(0), perIteration = footprint(1) - fixed;
   int64_t tile = perIteration > 0 ? (budget - fixed) / perIteration : extent0;
   tile = std::min(tile, extent0);
-  if (tile < 1 || (loops && reduced[pad] && tile < extent0))
-    return cannotMap(op) << "its tiles need "
-                         << footprint(loops && reduced[pad] ? extent0 : 1)
-                         << " ACC entries, an ACC half has " << budget
-                         << (loops && reduced[pad]
-                                 ? " (a reduction along the first loop is "
-                                   "not tiled yet)"
-                                 : "");
+  if (tile < 1)
+    return cannotMap(op) << "a tile of one iteration of its first loop needs "
+                         << footprint(1) << " ACC entries, an ACC half has "
+                         << budget;
+  // A reduction along the first loop keeps its output tile in one ACC half
+  // across the tiles (the output does not depend on that loop): one
+  // initialization, one store, the tiles' reductions in order.
+  bool persistentOut = loops && reduced[pad];
 
   auto fill = init.get().getDefiningOp<linalg::FillOp>();
   std::optional<uint32_t> fillBits =
@@ -488,10 +497,31 @@ LogicalResult GenericMapper::map() {
   if (!outArg.use_empty() && !fillBits && !emitter.lookupBuffer(init.get()))
     return cannotMap(op) << "its output's initial value is not in DRAM";
 
+  unsigned half = 0;
+  TileRegion out;
+  int64_t outEnd = 0;
+  auto initializeOut = [&](int64_t t0) {
+    if (outArg.use_empty())
+      return;
+    if (fillBits) {
+      View whole{out.base, rowMajor(out.shape)};
+      vector(VectorOp::Fill, out.shape, whole, Value32{whole, 0},
+             Value32{std::nullopt, *fillBits}, 0, false, half);
+    } else {
+      loadTile(init, out, t0, half);
+    }
+  };
+  if (persistentOut) {
+    half = emitter.nextAccHalf();
+    outEnd = half * budget;
+    out = region(init, tile, outEnd);
+    initializeOut(0);
+  }
   for (int64_t t0 = 0; t0 < extent0; t0 += tile) {
     int64_t t = std::min(tile, extent0 - t0);
-    unsigned half = emitter.nextAccHalf();
-    int64_t next = half * budget;
+    if (!persistentOut)
+      half = emitter.nextAccHalf();
+    int64_t next = persistentOut ? outEnd : half * budget;
     extentsOfTile = extents;
     tileOrigin = {0, 0, 0};
     if (loops) {
@@ -507,21 +537,16 @@ LogicalResult GenericMapper::map() {
       loadTile(*in, r, t0, half);
       args[arg] = r.view;
     }
-    TileRegion out = region(init, t, next);
-    if (!outArg.use_empty()) {
-      if (fillBits) {
-        View whole{out.base, rowMajor(out.shape)};
-        vector(VectorOp::Fill, out.shape, whole, Value32{whole, 0},
-               Value32{std::nullopt, *fillBits}, 0, false, half);
-      } else {
-        loadTile(init, out, t0, half);
-      }
-      args[outArg] = out.view;
+    if (!persistentOut) {
+      out = region(init, t, next);
+      initializeOut(t0);
     }
+    if (!outArg.use_empty())
+      args[outArg] = out.view;
     std::vector<int64_t> temps;
     for (unsigned i = 0; i < numTemps; ++i) {
       temps.push_back(next);
-      next += product(extentsOfTile);
+      next += product(evaluationShape(extentsOfTile));
     }
 
     if (!anyReduced) {
@@ -573,8 +598,11 @@ LogicalResult GenericMapper::map() {
           break;
       }
     }
-    storeTile(out, t0, half);
+    if (!persistentOut)
+      storeTile(out, t0, half);
   }
+  if (persistentOut)
+    storeTile(out, 0, half);
   return success();
 }
 

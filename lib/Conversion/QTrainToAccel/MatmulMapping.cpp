@@ -219,6 +219,13 @@ LogicalResult mapMatmul(ProgramEmitter &emitter, MatmulOp op,
     blockK = std::lcm(blockK, b->blockX);
   int64_t kt = std::min(
       {K, int64_t(65535), 255 * la, 255 * lb, halfIn * la, halfW * lb});
+  // The fewest rows and columns a tile may have: a whole block along them
+  // (all of them for a shared E-DGA contraction, which has one output
+  // tile). Their K-vectors must fit a scratchpad half.
+  int64_t mMin = shared ? M : a->hasBlock ? std::min(a->blockY, M) : 1;
+  int64_t nMin = shared ? N : b->hasBlock ? std::min(b->blockY, N) : 1;
+  if (mMin <= halfIn && nMin <= halfW)
+    kt = std::min({kt, halfIn / mMin * la, halfW / nMin * lb});
   int64_t ktLimit = kt;
   if (options.k > 0)
     kt = std::min(kt, options.k);
@@ -243,16 +250,21 @@ LogicalResult mapMatmul(ProgramEmitter &emitter, MatmulOp op,
       mt = std::min(mt, options.m);
     if (options.n > 0)
       nt = std::min(nt, options.n);
-    while (mt * nt > halfAcc) {
-      if (mt >= nt)
-        mt = std::max<int64_t>(1, halfAcc / nt);
+    // Whole blocks along the rows and columns first (one block when the
+    // requested tile is smaller), then the output tile within an ACC half,
+    // shrinking the side that can shrink in whole blocks.
+    int64_t stepM = a->hasBlock ? std::min(a->blockY, M) : 1;
+    int64_t stepN = b->hasBlock ? std::min(b->blockY, N) : 1;
+    mt = alignToBlocks(mt, stepM, M, mtLimit);
+    nt = alignToBlocks(nt, stepN, N, ntLimit);
+    while (mt > 0 && nt > 0 && mt * nt > halfAcc) {
+      int64_t fitM = halfAcc / nt / stepM * stepM;
+      int64_t fitN = halfAcc / mt / stepN * stepN;
+      if (mt >= nt ? fitM > 0 : fitN == 0)
+        mt = fitM;
       else
-        nt = std::max<int64_t>(1, halfAcc / mt);
+        nt = fitN;
     }
-    if (a->hasBlock)
-      mt = alignToBlocks(mt, a->blockY, M, std::min(mtLimit, halfAcc / nt));
-    if (b->hasBlock && mt > 0)
-      nt = alignToBlocks(nt, b->blockY, N, std::min(ntLimit, halfAcc / mt));
     if (mt == 0 || nt == 0 || mt * nt > halfAcc)
       return cannotMap(op) << "the operands' blocks along the output rows or "
                               "columns do not fit an ACC half";

@@ -23,7 +23,7 @@
 // The fill initializes the reduction's output tile.
 // CHECK:      accel.vector pop_prev, op = fill, {{.*}} src2_imm, {{.*}} imm = 0xff800000
 // The first reduced position: linalg.index 1 is the slice's offset.
-// CHECK-NEXT: accel.cfg.view view = 4, size_z = 1, stride_z = 40, size_y = 4, stride_y = 10, size_x = 1, stride_x = 1
+// CHECK-NEXT: accel.cfg.view view = 4, size_z = 1, stride_z = 4, size_y = 4, stride_y = 1, size_x = 1, stride_x = 1
 // CHECK-NEXT: accel.vector op = index, {{.*}} aux = 2, src2_imm, {{.*}} imm = 0x00000000
 // CHECK:      accel.vector op = cmpi, {{.*}} aux = 0,
 // CHECK:      accel.vector op = maximumf,

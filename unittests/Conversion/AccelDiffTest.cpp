@@ -1,0 +1,563 @@
+//===- AccelDiffTest.cpp - accelerator vs CPU lowering, bit for bit -------===//
+//
+// The proof of issue 10: the same qtrain function runs through the CPU
+// lowering (JIT) and through convert-qtrain-to-accel + the encoder and
+// decoder + the functional model, on the same inputs, and every output bit
+// agrees. Each case runs with the machine's own tile sizes and with small
+// tiles (several output tiles, several K-tiles, edge tiles), since results
+// must not depend on tiling. Inputs include NaN, infinities, zeros and
+// subnormals.
+//
+//===----------------------------------------------------------------------===//
+
+#include "DiffTestUtil.h"
+
+#include "qtrain/Accel/Sim/Simulator.h"
+#include "qtrain/Conversion/Passes.h"
+#include "qtrain/Dialect/Accel/IR/AccelOps.h"
+#include "qtrain/Dialect/QTrain/Transforms/Passes.h"
+#include "qtrain/Models/Models.h"
+#include "qtrain/Pipelines/Pipelines.h"
+#include "qtrain/Target/Accel/AccelTranslation.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/Parser/Parser.h"
+#include "mlir/Pass/PassManager.h"
+
+#include "llvm/ADT/SmallString.h"
+#include "llvm/ADT/bit.h"
+#include "llvm/Support/FileSystem.h"
+
+#include "gtest/gtest.h"
+
+#include <cmath>
+#include <random>
+
+using namespace qtrain;
+using namespace qtrain::difftest;
+
+namespace {
+
+/// A function to run both ways (`@step` unless `function` says otherwise):
+/// f32 and i32 tensor arguments (i32 ones are labels below `labels`) and at
+/// most one i64 seed; f32 tensor results.
+struct AccelCase {
+  std::string name;
+  std::string module;
+  std::string function = "step";
+  int labels = 10;
+  /// When set, `module` is qtrain-model's MLP step under this recipe, built
+  /// when the test runs.
+  std::string mlpRecipe = "";
+};
+
+struct Signature {
+  std::vector<std::vector<int64_t>> args, results;
+  std::vector<bool> integer; ///< Per argument: an i32 tensor.
+  int seedArg = -1;          ///< The i64 argument's position, if any.
+};
+
+Signature signatureOf(mlir::func::FuncOp step) {
+  Signature sig;
+  for (auto [i, type] : llvm::enumerate(step.getArgumentTypes())) {
+    sig.integer.push_back(false);
+    if (type.isInteger(64)) {
+      sig.seedArg = i;
+      sig.args.push_back({});
+      continue;
+    }
+    auto t = llvm::cast<mlir::RankedTensorType>(type);
+    sig.integer.back() = t.getElementType().isInteger(32);
+    sig.args.push_back(std::vector<int64_t>(t.getShape()));
+  }
+  for (mlir::Type type : step.getResultTypes())
+    sig.results.push_back(std::vector<int64_t>(
+        llvm::cast<mlir::RankedTensorType>(type).getShape()));
+  return sig;
+}
+
+std::string tensorType(llvm::ArrayRef<int64_t> shape,
+                       llvm::StringRef elem = "f32") {
+  return ("tensor<" + shapeText(shape) + elem + ">").str();
+}
+
+/// `@cpu(%in: memref<?xf32>, %seed: i64, %out: memref<?xf32>)`: the
+/// tensor arguments concatenated in `%in`, the results in `%out`.
+std::string cpuWrapper(const Signature &sig, llvm::StringRef function) {
+  int64_t totalIn = 0, totalOut = 0;
+  for (auto [i, shape] : llvm::enumerate(sig.args))
+    totalIn += static_cast<int>(i) == sig.seedArg ? 0 : product(shape);
+  for (auto &shape : sig.results)
+    totalOut += product(shape);
+  std::string s = "func.func @cpu(%in: memref<?xf32>, %seed: i64, %out: "
+                  "memref<?xf32>) attributes {llvm.emit_c_interface} {\n";
+  s += shaped("all", "in", {totalIn}, "f32");
+  std::string callArgs, argTypes;
+  int64_t offset = 0;
+  for (auto [i, shape] : llvm::enumerate(sig.args)) {
+    std::string arg;
+    if (static_cast<int>(i) == sig.seedArg) {
+      arg = "%seed";
+      argTypes += std::string(i ? ", " : "") + "i64";
+    } else {
+      int64_t n = product(shape);
+      llvm::StringRef elem = sig.integer[i] ? "i32" : "f32";
+      s += llvm::formatv("  %s{0} = tensor.extract_slice %all[{1}] [{2}] [1] "
+                         ": tensor<{3}xf32> to tensor<{2}xf32>\n",
+                         i, offset, n, totalIn);
+      if (sig.integer[i])
+        s += llvm::formatv("  %t{0} = arith.bitcast %s{0} : tensor<{1}xf32> "
+                           "to tensor<{1}xi32>\n",
+                           i, n);
+      std::string src = (sig.integer[i] ? "%t" : "%s") + std::to_string(i);
+      if (shape.size() == 1) {
+        s += llvm::formatv("  %a{0} = tensor.cast {1} : tensor<{2}x{3}> to "
+                           "tensor<{2}x{3}>\n",
+                           i, src, n, elem);
+      } else if (shape.empty()) {
+        s += llvm::formatv("  %a{0} = tensor.collapse_shape {1} [] : "
+                           "tensor<1x{2}> into tensor<{2}>\n",
+                           i, src, elem);
+      } else {
+        std::string assoc, dims;
+        for (size_t d = 0; d < shape.size(); ++d) {
+          assoc += (d ? ", " : "") + std::to_string(d);
+          dims += (d ? ", " : "") + std::to_string(shape[d]);
+        }
+        s += llvm::formatv("  %a{0} = tensor.expand_shape {1} [[{2}]] "
+                           "output_shape [{3}] : tensor<{4}x{5}> into {6}\n",
+                           i, src, assoc, dims, n, elem,
+                           tensorType(shape, elem));
+      }
+      offset += n;
+      arg = "%a" + std::to_string(i);
+      argTypes += std::string(i ? ", " : "") + tensorType(shape, elem);
+    }
+    callArgs += std::string(i ? ", " : "") + arg;
+  }
+  std::string resultTypes;
+  for (auto [j, shape] : llvm::enumerate(sig.results))
+    resultTypes += std::string(j ? ", " : "") + tensorType(shape);
+  s += llvm::formatv("  %r:{0} = func.call @{4}({1}) : ({2}) -> ({3})\n",
+                     sig.results.size(), callArgs, argTypes, resultTypes,
+                     function);
+  s += llvm::formatv("  %o0 = tensor.empty() : tensor<{0}xf32>\n", totalOut);
+  offset = 0;
+  for (auto [j, shape] : llvm::enumerate(sig.results)) {
+    int64_t n = product(shape);
+    std::string assoc;
+    for (size_t d = 0; d < shape.size(); ++d)
+      assoc += (d ? ", " : "") + std::to_string(d);
+    if (shape.empty())
+      s += llvm::formatv("  %f{0} = tensor.expand_shape %r#{0} [] "
+                         "output_shape [1] : tensor<f32> into tensor<1xf32>\n",
+                         j);
+    else
+      s += llvm::formatv("  %f{0} = tensor.collapse_shape %r#{0} [[{1}]] : "
+                         "{2} into tensor<{3}xf32>\n",
+                         j, assoc, tensorType(shape), n);
+    s += llvm::formatv("  %o{0} = tensor.insert_slice %f{1} into %o{1}[{2}] "
+                       "[{3}] [1] : tensor<{3}xf32> into tensor<{4}xf32>\n",
+                       j + 1, j, offset, n, totalOut);
+    offset += n;
+  }
+  s +=
+      store("o" + std::to_string(sig.results.size()), "out", {totalOut}, "f32");
+  s += "  return\n}\n";
+  return s;
+}
+
+/// Operand values: moderate normals, with every special in the mix.
+std::vector<float> inputs(int64_t n, std::mt19937_64 &rng) {
+  std::normal_distribution<float> normal(0.0f, 1.0f);
+  std::uniform_int_distribution<int> pick(0, 99);
+  std::vector<float> v(n);
+  for (float &x : v) {
+    int p = pick(rng);
+    if (p == 0)
+      x = NAN;
+    else if (p == 1)
+      x = p % 2 ? INFINITY : -INFINITY;
+    else if (p == 2)
+      x = -0.0f;
+    else if (p == 3)
+      x = 1e-40f; // subnormal
+    else if (p == 4)
+      x = 0.0f;
+    else if (p < 8)
+      x = normal(rng) * 1e4f; // beyond FP8's range
+    else
+      x = normal(rng);
+  }
+  return v;
+}
+
+using CpuFn = void(Memref1D *, int64_t, Memref1D *);
+
+/// Runs `step` through the CPU lowering.
+std::vector<float> runCpu(const AccelCase &c, const Signature &sig,
+                          const std::vector<float> &in, uint64_t seed,
+                          int64_t totalOut) {
+  auto ctx = createJitContext();
+  auto engine = jitCompile(*ctx, c.module + cpuWrapper(sig, c.function));
+  EXPECT_TRUE(!!engine) << llvm::toString(engine.takeError());
+  if (!engine)
+    return {};
+  auto fn = lookupCInterface<CpuFn>(**engine, "cpu");
+  EXPECT_TRUE(!!fn) << llvm::toString(fn.takeError());
+  if (!fn)
+    return {};
+  std::vector<float> input = in, out(totalOut);
+  Memref1D inRef = view(input, input.size()), outRef = view(out, out.size());
+  (*fn)(&inRef, static_cast<int64_t>(seed), &outRef);
+  return out;
+}
+
+/// Runs `step` through convert-qtrain-to-accel, the binary and qtrain-sim.
+std::vector<float> runAccel(const AccelCase &c, const Signature &sig,
+                            const std::vector<float> &in, uint64_t seed,
+                            int64_t totalOut,
+                            ConvertQTrainToAccelOptions options,
+                            const accel::MachineDescription &machine) {
+  options.function = c.function;
+  auto ctx = createJitContext();
+  mlir::OwningOpRef<mlir::ModuleOp> module =
+      mlir::parseSourceString<mlir::ModuleOp>(c.module, ctx.get());
+  EXPECT_TRUE(!!module);
+  if (!module)
+    return {};
+  mlir::PassManager pm(ctx.get());
+  pm.addPass(createConvertQTrainToAccel(options));
+  std::string diagnostics;
+  {
+    llvm::raw_string_ostream os(diagnostics);
+    mlir::ScopedDiagnosticHandler handler(ctx.get(), [&](mlir::Diagnostic &d) {
+      os << d << "\n";
+      return mlir::success();
+    });
+    if (mlir::failed(pm.run(*module))) {
+      ADD_FAILURE() << "convert-qtrain-to-accel failed:\n" << diagnostics;
+      return {};
+    }
+  }
+  auto program = accel::findProgram(*module);
+  EXPECT_TRUE(mlir::succeeded(program));
+  if (mlir::failed(program))
+    return {};
+  auto insts = accel::exportProgram(*program);
+  EXPECT_TRUE(mlir::succeeded(insts));
+  if (mlir::failed(insts))
+    return {};
+  // Through the binary, as qtrain-sim reads it.
+  std::vector<uint8_t> bytes = accel::encodeStream(*insts);
+  auto decoded = accel::decodeStream(bytes);
+  EXPECT_TRUE(!!decoded) << llvm::toString(decoded.takeError());
+  if (!decoded)
+    return {};
+
+  auto sim = accel::sim::Simulator::create(machine);
+  EXPECT_TRUE(!!sim) << llvm::toString(sim.takeError());
+  if (!sim)
+    return {};
+  auto buffers = (*program)->getAttrOfType<mlir::ArrayAttr>("accel.buffers");
+  // Inputs in argument order, then outputs in result order.
+  std::vector<std::pair<uint64_t, uint64_t>> outputs;
+  size_t argIndex = 0;
+  int64_t offset = 0;
+  for (mlir::Attribute attr : buffers) {
+    auto dict = llvm::cast<mlir::DictionaryAttr>(attr);
+    uint64_t address = dict.getAs<mlir::IntegerAttr>("address").getInt();
+    uint64_t size = dict.getAs<mlir::IntegerAttr>("bytes").getInt();
+    llvm::StringRef role = dict.getAs<mlir::StringAttr>("role").getValue();
+    if (role == "output") {
+      outputs.push_back({address, size});
+      continue;
+    }
+    if (role != "input")
+      continue;
+    std::vector<uint8_t> image(size);
+    if (static_cast<int>(argIndex) == sig.seedArg) {
+      std::memcpy(image.data(), &seed, 8);
+    } else {
+      std::memcpy(image.data(), in.data() + offset, size);
+      offset += size / 4;
+    }
+    ++argIndex;
+    if (llvm::Error err = (*sim)->writeDram(address, image)) {
+      ADD_FAILURE() << llvm::toString(std::move(err));
+      return {};
+    }
+  }
+  if (llvm::Error err = (*sim)->run(*decoded)) {
+    ADD_FAILURE() << "qtrain-sim: " << llvm::toString(std::move(err));
+    return {};
+  }
+  std::vector<float> out;
+  for (auto [address, size] : outputs) {
+    std::vector<uint8_t> bytesOut(size);
+    if (llvm::Error err = (*sim)->readDram(address, bytesOut)) {
+      ADD_FAILURE() << llvm::toString(std::move(err));
+      return {};
+    }
+    size_t start = out.size();
+    out.resize(start + size / 4);
+    std::memcpy(out.data() + start, bytesOut.data(), size);
+  }
+  EXPECT_EQ(static_cast<int64_t>(out.size()), totalOut);
+  return out;
+}
+
+std::string matmulStep(llvm::StringRef qa, llvm::StringRef qb,
+                       llvm::StringRef attrs, int64_t m, int64_t k, int64_t n,
+                       bool ta = false, bool tb = false) {
+  std::string aType = ta ? tensorType({k, m}) : tensorType({m, k});
+  std::string bType = tb ? tensorType({n, k}) : tensorType({k, n});
+  std::string cType = tensorType({m, n});
+  std::string s = "func.func @step(%a: " + aType + ", %b: " + bType +
+                  ", %seed: i64) -> " + cType + " {\n";
+  s += "  %c = arith.constant 1099511627776 : i64\n"
+       "  %s1 = arith.addi %seed, %c : i64\n";
+  auto quantize = [&](llvm::StringRef name, llvm::StringRef v,
+                      llvm::StringRef spec, llvm::StringRef type,
+                      llvm::StringRef seedName) -> std::string {
+    if (spec.empty())
+      return "";
+    std::string seedText =
+        spec.contains("stochastic") ? " seed(" + seedName.str() + ")" : "";
+    return ("  %" + name + " = qtrain.quantize %" + v + seedText + " {" + spec +
+            "} : " + type + "\n")
+        .str();
+  };
+  s += quantize("qa", "a", qa, aType, "%seed");
+  s += quantize("qb", "b", qb, bType, "%s1");
+  std::string attrList = attrs.str();
+  for (const char *flag : {ta ? "transpose_a" : "", tb ? "transpose_b" : ""})
+    if (*flag)
+      attrList += (attrList.empty() ? "" : ", ") + std::string(flag);
+  s += "  %y = qtrain.matmul " + std::string(qa.empty() ? "%a" : "%qa") + ", " +
+       (qb.empty() ? "%b" : "%qb") + " {" + attrList + "} : " + aType + ", " +
+       bType + " -> " + cType + "\n";
+  s += "  return %y : " + cType + "\n}\n";
+  return s;
+}
+
+const char *kE4M3 = "format = #qtrain.fp<e4m3fn, overflow = saturate>";
+const char *kFp12 = "#qtrain.fp<fp12_dga>";
+
+/// qtrain-model's MLP training step (batch 8, 32-16-10) quantized by a
+/// bundled recipe and decomposed, as qtrain-train compiles it.
+std::string mlpStep(llvm::StringRef recipe) {
+  auto ctx = createJitContext();
+  models::MlpOptions options;
+  options.step.batch = 8;
+  options.inputs = 32;
+  options.hidden = {16};
+  auto module = models::buildMlp(*ctx, options);
+  if (!module) {
+    ADD_FAILURE() << llvm::toString(module.takeError());
+    return "";
+  }
+  mlir::PassManager pm(ctx.get());
+  buildQTrainQuantizePipeline(pm, recipe);
+  pm.addPass(createQTrainDecomposePass());
+  if (mlir::failed(pm.run(**module))) {
+    ADD_FAILURE() << "qtrain-quantize{recipe=" << recipe.str() << "} failed";
+    return "";
+  }
+  // The functions alone (not their module), so the CPU wrapper can follow.
+  std::string text;
+  llvm::raw_string_ostream os(text);
+  for (mlir::Operation &op : (*module)->getBody()->getOperations()) {
+    op.print(os);
+    os << "\n";
+  }
+  return text;
+}
+
+/// Elementwise ops, a broadcast, a reduction by accumulation and one by
+/// slices (a select on the label), as the cross-entropy loss has them.
+const char *kGenerics = R"mlir(
+#id = affine_map<(d0, d1) -> (d0, d1)>
+#row = affine_map<(d0, d1) -> (d1)>
+#red = affine_map<(d0, d1) -> (d0)>
+func.func @generics(%x: tensor<6x10xf32>, %b: tensor<10xf32>, %l: tensor<6xi32>) -> (tensor<6x10xf32>, tensor<6xf32>, tensor<6xf32>) {
+  %c0 = arith.constant 0.0 : f32
+  %ninf = arith.constant 0xFF800000 : f32
+  %e = tensor.empty() : tensor<6x10xf32>
+  %y = linalg.generic {indexing_maps = [#id, #row, #id], iterator_types = ["parallel", "parallel"]} ins(%x, %b : tensor<6x10xf32>, tensor<10xf32>) outs(%e : tensor<6x10xf32>) {
+  ^bb0(%in: f32, %bias: f32, %out: f32):
+    %s = arith.addf %in, %bias : f32
+    %r = arith.maximumf %s, %c0 : f32
+    %q = arith.divf %r, %bias : f32
+    %x2 = math.exp %q : f32
+    %lg = math.log %x2 : f32
+    %sq = math.sqrt %lg : f32
+    linalg.yield %sq : f32
+  } -> tensor<6x10xf32>
+  %e6 = tensor.empty() : tensor<6xf32>
+  %f = linalg.fill ins(%ninf : f32) outs(%e6 : tensor<6xf32>) -> tensor<6xf32>
+  %m = linalg.generic {indexing_maps = [#id, #red], iterator_types = ["parallel", "reduction"]} ins(%x : tensor<6x10xf32>) outs(%f : tensor<6xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %mx = arith.maximumf %out, %in : f32
+    linalg.yield %mx : f32
+  } -> tensor<6xf32>
+  %z = linalg.fill ins(%c0 : f32) outs(%e6 : tensor<6xf32>) -> tensor<6xf32>
+  %p = linalg.generic {indexing_maps = [#id, #red, #red], iterator_types = ["parallel", "reduction"]} ins(%y, %l : tensor<6x10xf32>, tensor<6xi32>) outs(%z : tensor<6xf32>) {
+  ^bb0(%in: f32, %lab: i32, %out: f32):
+    %i = linalg.index 1 : index
+    %ii = arith.index_cast %i : index to i32
+    %eq = arith.cmpi eq, %ii, %lab : i32
+    %a = arith.addf %out, %in : f32
+    %r = arith.select %eq, %a, %out : f32
+    linalg.yield %r : f32
+  } -> tensor<6xf32>
+  return %y, %m, %p : tensor<6x10xf32>, tensor<6xf32>, tensor<6xf32>
+}
+)mlir";
+
+std::vector<AccelCase> accelCases() {
+  std::string fp12Static = std::string("accumulation = #qtrain.accum<") +
+                           kFp12 + ", static, group = 16>";
+  return {
+      {"Generics", kGenerics, "generics"},
+      {"MlpStep_fp32", "", "train_step", 10, "fp32"},
+      {"F32", matmulStep("", "", "", 37, 70, 21)},
+      {"E4M3_Fp12Static", matmulStep(kE4M3, kE4M3, fp12Static, 37, 70, 21)},
+      {"Mxfp8_Transposed",
+       matmulStep("format = #qtrain.scaled<mxfp8_e4m3>",
+                  "format = #qtrain.scaled<mxfp8_e5m2>", "", 19, 96, 33,
+                  /*ta=*/true, /*tb=*/true)},
+      {"Mxfp8_PairedB", matmulStep("format = #qtrain.scaled<mxfp8_e4m3>",
+                                   "format = #qtrain.scaled<mxfp8_e4m3>",
+                                   fp12Static, 20, 64, 40)},
+      {"Stochastic_Fp12EDga",
+       matmulStep("format = #qtrain.fp<e5m2>, rounding = "
+                  "#qtrain.rounding<stochastic, bits = 3>",
+                  "format = #qtrain.fp<e4m3fn, overflow = saturate>, "
+                  "rounding = #qtrain.rounding<stochastic, bits = 4, "
+                  "source = lfsr, width = 16, lanes = 8>",
+                  std::string("accumulation = #qtrain.accum<") + kFp12 +
+                      ", efficient_dga>",
+                  24, 80, 17)},
+      {"Fp12IdealDga", matmulStep(kE4M3, kE4M3,
+                                  std::string("accumulation = #qtrain.accum<") +
+                                      kFp12 + ", ideal_dga>",
+                                  16, 64, 16)},
+      {"Fp12SharedEDga",
+       matmulStep(kE4M3, kE4M3,
+                  std::string("accumulation = #qtrain.accum<") + kFp12 +
+                      ", efficient_dga, shared>",
+                  20, 96, 12)},
+      {"Batched_Mxfp8",
+       "func.func @step(%a: tensor<3x10x64xf32>, %b: tensor<3x64x7xf32>) -> "
+       "tensor<3x10x7xf32> {\n"
+       "  %qa = qtrain.quantize %a {format = #qtrain.scaled<mxfp8_e4m3>} : "
+       "tensor<3x10x64xf32>\n"
+       "  %y = qtrain.matmul %qa, %b : tensor<3x10x64xf32>, "
+       "tensor<3x64x7xf32> -> tensor<3x10x7xf32>\n"
+       "  return %y : tensor<3x10x7xf32>\n}\n"},
+      {"Fb12", matmulStep("format = #qtrain.scaled<fb12>",
+                          "format = #qtrain.scaled<fb12>", "", 8, 216, 9)},
+  };
+}
+
+void PrintTo(const AccelCase &c, std::ostream *os) { *os << c.name; }
+
+class AccelDiff : public ::testing::TestWithParam<AccelCase> {};
+
+TEST_P(AccelDiff, MatchesTheCpuLoweringBitForBit) {
+  AccelCase c = GetParam();
+  if (!c.mlpRecipe.empty())
+    c.module = mlpStep(c.mlpRecipe);
+  ASSERT_FALSE(c.module.empty());
+  uint64_t seed = masterSeed();
+  SCOPED_TRACE(llvm::formatv("{0}, replay with QTRAIN_DIFF_SEED={1}\n{2}",
+                             c.name, seed, c.module)
+                   .str());
+  auto ctx = createJitContext();
+  auto module = mlir::parseSourceString<mlir::ModuleOp>(c.module, ctx.get());
+  ASSERT_TRUE(!!module);
+  auto function = module->lookupSymbol<mlir::func::FuncOp>(c.function);
+  ASSERT_TRUE(!!function);
+  Signature sig = signatureOf(function);
+  int64_t totalOut = 0;
+  for (auto &shape : sig.results)
+    totalOut += product(shape);
+  std::mt19937_64 rng(seed);
+  // The tensor arguments' words, concatenated: f32 values with specials,
+  // i32 labels.
+  std::vector<float> in;
+  for (auto [i, shape] : llvm::enumerate(sig.args)) {
+    if (static_cast<int>(i) == sig.seedArg)
+      continue;
+    int64_t n = product(shape);
+    if (!sig.integer[i]) {
+      std::vector<float> values = inputs(n, rng);
+      in.insert(in.end(), values.begin(), values.end());
+      continue;
+    }
+    for (int64_t j = 0; j < n; ++j)
+      in.push_back(llvm::bit_cast<float>(
+          static_cast<uint32_t>(rng() % static_cast<uint64_t>(c.labels))));
+  }
+  uint64_t stepSeed = rng();
+
+  std::vector<float> want = runCpu(c, sig, in, stepSeed, totalOut);
+  ASSERT_EQ(static_cast<int64_t>(want.size()), totalOut);
+  // The default machine with its own tiles and with 8 x 8 x 32 GEMM tiles,
+  // and a machine with small memories (generics tiled by rows, GEMMs by
+  // the scratchpads).
+  ConvertQTrainToAccelOptions whole, small, tiny;
+  small.tileM = 8;
+  small.tileN = 8;
+  small.tileK = 32;
+  const char *tinyJson = R"({"acc": {"entries": 512},
+    "input_sp": {"rows": 64}, "weight_sp": {"rows": 64}})";
+  auto tinyMachine = accel::parseMachineDescription(tinyJson, "tiny");
+  ASSERT_TRUE(!!tinyMachine) << llvm::toString(tinyMachine.takeError());
+  llvm::SmallString<128> tinyPath;
+  ASSERT_FALSE(
+      llvm::sys::fs::createTemporaryFile("tiny-machine", "json", tinyPath));
+  {
+    std::error_code ec;
+    llvm::raw_fd_ostream os(tinyPath, ec);
+    ASSERT_FALSE(ec);
+    os << tinyJson;
+  }
+  tiny.machine = tinyPath.str().str();
+  struct Run {
+    const char *name;
+    ConvertQTrainToAccelOptions options;
+    const accel::MachineDescription *machine;
+  };
+  for (const Run &run :
+       {Run{"machine tiles", whole, &accel::getDefaultMachine()},
+        Run{"small tiles", small, &accel::getDefaultMachine()},
+        Run{"small memories", tiny, &*tinyMachine}}) {
+    SCOPED_TRACE(run.name);
+    std::vector<float> got =
+        runAccel(c, sig, in, stepSeed, totalOut, run.options, *run.machine);
+    ASSERT_EQ(got.size(), want.size());
+    int bad = 0;
+    for (size_t i = 0; i < want.size(); ++i)
+      if (llvm::bit_cast<uint32_t>(got[i]) !=
+              llvm::bit_cast<uint32_t>(want[i]) &&
+          ++bad <= 5)
+        ADD_FAILURE()
+            << "output " << i << " = " << got[i] << " ("
+            << llvm::formatv("{0:x8}", llvm::bit_cast<uint32_t>(got[i])).str()
+            << "), CPU " << want[i] << " ("
+            << llvm::formatv("{0:x8}", llvm::bit_cast<uint32_t>(want[i])).str()
+            << ")";
+    EXPECT_EQ(bad, 0);
+  }
+  llvm::sys::fs::remove(tinyPath);
+}
+
+INSTANTIATE_TEST_SUITE_P(Programs, AccelDiff, ::testing::ValuesIn(accelCases()),
+                         [](const ::testing::TestParamInfo<AccelCase> &info) {
+                           return info.param.name;
+                         });
+
+} // namespace
