@@ -20,7 +20,8 @@ llvm_config.use_default_substitutions()
 llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
 
 tool_dirs = [config.qtrain_tools_dir, config.llvm_tools_dir]
-tools = ["qtrain-opt", "qtrain-numerics", "qtrain-model", "qtrain-train", "qtrain-asm", "qtrain-translate"]
+tools = ["qtrain-opt", "qtrain-numerics", "qtrain-model", "qtrain-train", "qtrain-asm", "qtrain-translate",
+         "qtrain-sim"]
 llvm_config.add_tool_substitutions(tools, tool_dirs)
 
 # test/Plugin: libQTrainPlugin.so in Debian's upstream mlir-opt.

@@ -94,6 +94,30 @@ TEST(AccelMachine, JSONRoundTrip) {
   EXPECT_NE(*back, getDefaultMachine());
 }
 
+TEST(AccelMachine, PrintedInTheDocsOrder) {
+  MachineDescription m = getDefaultMachine();
+  m.energy.fpAdd16 = 0.1 + 0.2; // 0.30000000000000004: 17 digits needed
+  std::string text;
+  raw_string_ostream os(text);
+  printMachineDescription(os, m);
+  Expected<MachineDescription> back =
+      parseMachineDescription(text, "printed", MachineDescription());
+  ASSERT_TRUE(bool(back)) << toString(back.takeError()) << text;
+  EXPECT_EQ(*back, m);
+  EXPECT_NE(text.find("\"fp_add_16_pj\": 0.30000000000000004"),
+            std::string::npos);
+  EXPECT_NE(text.find("\"fp_add_32_pj\": 0.9,"), std::string::npos);
+  // Sections in the docs' order, gemm.k inside gemm.
+  size_t name = text.find("\"name\""), dram = text.find("\"dram\""),
+         gemm = text.find("\"gemm\""), k = text.find("\"k\""),
+         passes = text.find("\"f32_passes\""), energy = text.find("\"energy\"");
+  EXPECT_LT(name, dram);
+  EXPECT_LT(dram, gemm);
+  EXPECT_LT(gemm, k);
+  EXPECT_LT(k, passes);
+  EXPECT_LT(passes, energy);
+}
+
 TEST(AccelMachine, MissingKeysKeepTheDefault) {
   Expected<MachineDescription> m = parseMachineDescription(
       R"({"gemm": {"m": 32, "k": {"m8": 8}}, "clock_ghz": 2})", "m.json");

@@ -122,6 +122,12 @@ llvm::Expected<MachineDescription> loadMachineDescription(llvm::StringRef path);
 /// reads back to `m`).
 llvm::json::Value toJSON(const MachineDescription &m);
 
+/// The same as indented JSON text with the keys in the docs' order and each
+/// number in its shortest form that reads back exactly (`0.4`, not
+/// `0.40000000000000002`).
+void printMachineDescription(llvm::raw_ostream &os,
+                             const MachineDescription &m);
+
 } // namespace qtrain::accel
 
 #endif // QTRAIN_ACCEL_MACHINE_H

@@ -152,6 +152,23 @@ std::string describe(const json::Value &v) {
   return "a value";
 }
 
+/// An integral `d` as an integer; otherwise the shortest "%.Ng" spelling
+/// that reads back as `d`.
+std::string shortestDouble(double d) {
+  std::string s;
+  if (d == std::floor(d) && std::fabs(d) < 1e15) {
+    raw_string_ostream(s) << format("%.0f", d);
+    return s;
+  }
+  for (int digits = 1; digits <= 17; ++digits) {
+    s.clear();
+    raw_string_ostream(s) << format("%.*g", digits, d);
+    if (std::strtod(s.c_str(), nullptr) == d)
+      break;
+  }
+  return s;
+}
+
 struct Slot {
   MachineKeyInfo info;
   std::string *str;
@@ -323,6 +340,50 @@ json::Value toJSON(const MachineDescription &machine) {
       (*object)[parts.back()] = *d;
   });
   return json::Value(std::move(root));
+}
+
+void printMachineDescription(raw_ostream &os,
+                             const MachineDescription &machine) {
+  MachineDescription m = machine;
+  json::OStream j(os, /*IndentSize=*/2);
+  j.objectBegin();
+  // The sections open along the key list, which keeps each section's keys
+  // together.
+  SmallVector<StringRef> open;
+  forEachMachineKey(m, [&](const MachineKeyInfo &info, std::string *s,
+                           uint64_t *i, double *d) {
+    SmallVector<StringRef> parts;
+    info.key.split(parts, '.');
+    ArrayRef<StringRef> sections = ArrayRef<StringRef>(parts).drop_back();
+    size_t common = 0;
+    while (common < open.size() && common < sections.size() &&
+           open[common] == sections[common])
+      ++common;
+    while (open.size() > common) {
+      j.objectEnd();
+      j.attributeEnd();
+      open.pop_back();
+    }
+    for (StringRef section : sections.drop_front(common)) {
+      j.attributeBegin(section);
+      j.objectBegin();
+      open.push_back(section);
+    }
+    j.attributeBegin(parts.back());
+    if (s)
+      j.value(*s);
+    else if (i)
+      j.value(static_cast<int64_t>(*i));
+    else
+      j.rawValue(shortestDouble(*d));
+    j.attributeEnd();
+  });
+  while (!open.empty()) {
+    j.objectEnd();
+    j.attributeEnd();
+    open.pop_back();
+  }
+  j.objectEnd();
 }
 
 } // namespace qtrain::accel
