@@ -56,7 +56,7 @@ Error Executor::executeRegLoad(const Instruction &inst) {
       return fail("imm must be 0 for a statistics register");
     bytes = 8 * histogramOf(state->stats[reg], part).size();
   }
-  if (addr + bytes > machine.dram.bytes)
+  if (bytes && addr + bytes > machine.dram.bytes)
     return fail(Twine(bytes) + " bytes at " + hex(addr) +
                 " are outside DRAM (" + hex(machine.dram.bytes) + " bytes)");
 
