@@ -11,6 +11,9 @@
 
 #include "SimTestUtils.h"
 
+#include "qtrain/Numerics/Presets.h"
+#include "qtrain/Numerics/Statistics.h"
+
 using namespace qtrain::accel;
 using namespace qtrain::accel::sim;
 using namespace qtrain::accel::sim::test;
@@ -166,6 +169,55 @@ TEST(AccelSimVector, InPlaceViewsReadBeforeTheyWrite) {
   EXPECT_EQ(moved, (std::vector<uint32_t>{2, 3, 4, 5, 5}));
 }
 
+TEST(AccelSimVector, StatisticsValuesAndScales) {
+  // A statistics pass (LOAD to nowhere) over values with an infinity, then
+  // stats_value amax and select_scale of a per-tensor E4M3 level from the
+  // register and from an ACC value: the library's rules on the same data.
+  const qtrain::numerics::ScaledPreset *preset =
+      qtrain::numerics::lookupScaled("fp8_e4m3_tensor");
+  ASSERT_NE(preset, nullptr);
+  const qtrain::numerics::ScaleLevel &level = preset->format.levels.front();
+  std::vector<float> x = {0.5f, -3.0f, INFINITY, 1e-3f, -0.0f, 2.5f};
+  auto sim = makeSim();
+  writeFloats(*sim, 0, x);
+  writeFloats(*sim, 0x100, {7.0f});
+  FormatPlacement placement;
+  std::string program =
+      roundingWords(0, qtrain::numerics::Rounding::nearestEven()) +
+      formatWords(0, preset->format, placement) +
+      "cfg.td_dram td=0 dram_stride_x=1\n"
+      "cfg.td_chip td=0 chip_stride_x=1\n"
+      "load dst=none format=0 td=0 layout=f32 stats_reg=2 stats_mask=1 "
+      "stats_reset dram_addr=0 size_z=1 size_y=1 size_x=6\n"
+      "load push_next dst=acc td=0 layout=raw32 dram_addr=0x100 chip_row=3 "
+      "size_z=1 size_y=1 size_x=1\n"
+      "cfg.view view=0 size_z=1 size_y=1 size_x=1\n"
+      "vector pop_prev op=stats_value stats_reg=2 aux=0 dst_view=0 "
+      "dst_entry=0\n"
+      "vector op=select_scale format=0 stats_reg=2 aux=2 dst_view=0 "
+      "dst_entry=1\n"
+      "vector push_next op=select_scale format=0 aux=0 dst_view=0 "
+      "dst_entry=2 src1_view=0 src1_entry=3\n"
+      "store pop_prev td=0 layout=raw32 dram_addr=0x200 acc_entry=0 size_z=1 "
+      "size_y=1 size_x=3";
+  ASSERT_EQ(runProgram(*sim, program), "");
+  std::vector<uint8_t> bytes = readBytes(*sim, 0x200, 12);
+  auto word = [&](unsigned i) {
+    uint32_t w = 0;
+    for (unsigned k = 0; k < 4; ++k)
+      w |= uint32_t(bytes[4 * i + k]) << (8 * k);
+    return w;
+  };
+  const qtrain::numerics::ElementFormat &element = preset->format.element;
+  EXPECT_EQ(word(0), bits(qtrain::numerics::amax(x)));
+  qtrain::numerics::AmaxStatistic stat;
+  stat.add(x);
+  EXPECT_EQ(word(1), bits(qtrain::numerics::scaleFromAmax(
+                         level, element, stat.blockStatistic(level.format))));
+  EXPECT_EQ(word(2),
+            bits(qtrain::numerics::scaleFromAmax(level, element, 7.0f)));
+}
+
 TEST(AccelSimVector, Errors) {
   std::vector<uint32_t> in = {1, 2, 3, 4, 0, 0, 0, 0};
   EXPECT_EQ(runError(in, "cfg.view view=0 size_z=1 size_y=1 size_x=4 "
@@ -203,6 +255,11 @@ TEST(AccelSimVector, Errors) {
                              "vector op=copy accumulate dst_view=0 "
                              "dst_entry=8 src1_view=0 src1_entry=0"),
             "instruction 5 (vector): accumulate needs a binary operation");
+  EXPECT_EQ(runError(in, "cfg.view view=0 size_z=1 size_y=1 size_x=2 "
+                         "stride_x=1\nvector op=stats_value aux=0 "
+                         "dst_view=0 dst_entry=8"),
+            "instruction 5 (vector): stats_value writes one entry: its view "
+            "is 1x1x2");
   EXPECT_EQ(runError(in, "vector op=stats dst_view=0"),
             "instruction 4 (vector): VECTOR stats is not implemented yet in "
             "the functional model");

@@ -76,6 +76,8 @@ public:
   llvm::Error executeStore(const Instruction &inst);
   llvm::Error executeGemm(const Instruction &inst);
   llvm::Error executeVector(const Instruction &inst);
+  /// VECTOR select_scale and stats_value (Vector.cpp).
+  llvm::Error executeScalar(const Instruction &inst);
   llvm::Error executeRegLoad(const Instruction &inst);
   llvm::Error executeRegStore(const Instruction &inst);
 

@@ -8,8 +8,9 @@
 //
 // f32 arithmetic is the host's IEEE binary32 in round-to-nearest-even, as
 // the CPU lowering's; `exp` and `log` are the host C library's (the
-// contract's open question 3). `quantize`, `stats`, `select_scale` and
-// `stats_value` are not implemented yet.
+// contract's open question 3). `select_scale` and `stats_value` write one
+// entry from a statistics register or an ACC value through the numerics
+// library's rules. `quantize` and `stats` are not implemented yet.
 //
 //===----------------------------------------------------------------------===//
 
@@ -157,6 +158,10 @@ uint64_t maxAux(uint64_t op) {
     return CmpIPredicate::UGE;
   case VectorOp::Index:
     return Axis::X;
+  case VectorOp::SelectScale:
+    return SelectScaleAux::BlockLevel | SelectScaleAux::FromStats;
+  case VectorOp::StatsValue:
+    return StatsValue::MedianNonZero;
   default:
     return 0;
   }
@@ -257,6 +262,126 @@ double elementEnergy(const EnergyDesc &e, uint64_t op) {
 
 } // namespace
 
+/// select_scale and stats_value: one f32 entry from a statistics register or
+/// one ACC value (docs/Accelerator.md, VECTOR).
+Error Executor::executeScalar(const Instruction &inst) {
+  const uint64_t op = inst.get("op");
+  const uint64_t aux = inst.get("aux");
+  const unsigned reg = inst.get("stats_reg");
+  const StringRef name = lookupEnumCase("VectorOp", op)->text;
+  if (aux > maxAux(op))
+    return fail("aux " + Twine(aux) + " is not meaningful for VECTOR " + name);
+  const bool fromStats =
+      op == VectorOp::StatsValue || (aux & SelectScaleAux::FromStats);
+  auto single = [&](StringRef viewField, StringRef entryField,
+                    StringRef what) -> Expected<uint64_t> {
+    Expected<ViewConfig> v = resolveView(config, inst.get(viewField));
+    if (!v)
+      return prefixed(v.takeError());
+    if (v->size != std::array<uint64_t, 3>{1, 1, 1})
+      return fail(name + " " + what + " one entry: its view is " +
+                  Twine(v->size[0]) + "x" + Twine(v->size[1]) + "x" +
+                  Twine(v->size[2]));
+    uint64_t e = inst.get(entryField);
+    if (e >= state->acc.size())
+      return fail("view position (0, 0, 0) is ACC entry " + Twine(e) +
+                  ", outside the ACC's " + Twine(state->acc.size()) +
+                  " entries");
+    return e;
+  };
+  Expected<uint64_t> dst = single("dst_view", "dst_entry", "writes");
+  if (!dst)
+    return dst.takeError();
+  std::optional<uint64_t> src;
+  if (!fromStats) {
+    Expected<uint64_t> s = single("src1_view", "src1_entry", "reads");
+    if (!s)
+      return s.takeError();
+    src = *s;
+  }
+  std::optional<FormatConfig> format;
+  const numerics::ScaleLevel *level = nullptr;
+  if (op == VectorOp::SelectScale) {
+    Expected<FormatConfig> f = resolveFormat(config, inst.get("format"));
+    if (!f)
+      return prefixed(f.takeError());
+    format = std::move(*f);
+    bool block = aux & SelectScaleAux::BlockLevel;
+    level = block ? format->blockLevel() : format->tensorLevel();
+    if (!level)
+      return fail("select_scale of the " + Twine(block ? "block" : "tensor") +
+                  " level of format entry " + Twine(inst.get("format")) +
+                  ", which has none");
+    if (fromStats && level->rule == numerics::ScaleRule::Given)
+      return fail("select_scale of a given rule from statistics");
+  }
+
+  if (Error e = start())
+    return e;
+  float result;
+  if (fromStats) {
+    if (Error e = access(LocationKind::Stats, reg, /*write=*/false))
+      return e;
+    const StatsRegister &sr = state->stats[reg];
+    if (op == VectorOp::StatsValue) {
+      switch (aux) {
+      case StatsValue::Amax:
+        result = sr.amax.amax();
+        break;
+      case StatsValue::ZseNonZero:
+        result = static_cast<float>(
+            sr.zeroSetting.ratio(numerics::ZseDenominator::NonZero));
+        break;
+      case StatsValue::ZseAll:
+        result = static_cast<float>(
+            sr.zeroSetting.ratio(numerics::ZseDenominator::All));
+        break;
+      default: // Median, MedianNonZero
+        result = numerics::medianLookupValue(sr.medianHistogram,
+                                             aux == StatsValue::MedianNonZero);
+        break;
+      }
+    } else if (level->rule == numerics::ScaleRule::MedianLookup) {
+      result = numerics::scaleFromMedian(
+          *level,
+          numerics::medianLookupValue(sr.medianHistogram, level->excludeZeros));
+    } else {
+      result = numerics::scaleFromAmax(*level, format->element(),
+                                       sr.amax.blockStatistic(level->format));
+    }
+  } else {
+    if (Error e = access(LocationKind::AccEntry, *src, /*write=*/false))
+      return e;
+    AccMemory &acc = state->acc;
+    if (acc.state[*src] != AccState::Value)
+      return fail("reads ACC entry " + Twine(*src) + ", which " +
+                  (acc.state[*src] == AccState::Empty
+                       ? "is empty"
+                       : "holds a GEMM accumulation not finished"));
+    float s = acc.getFloat(*src);
+    switch (level->rule) {
+    case numerics::ScaleRule::Given:
+      result = numerics::toScaleFormat(level->format, s);
+      break;
+    case numerics::ScaleRule::MedianLookup:
+      result = numerics::scaleFromMedian(*level, s);
+      break;
+    default:
+      result = numerics::scaleFromAmax(*level, format->element(), s);
+      break;
+    }
+    counters.accReadBits += 32;
+  }
+  if (Error e = access(LocationKind::AccEntry, *dst, /*write=*/true))
+    return e;
+  state->acc.setValue(*dst, bit_cast<uint32_t>(result));
+  counters.accWriteBits += 32;
+  counters.addEnergy(EnergyClass::Acc,
+                     32.0 / 64 * energy.acc64 * (src ? 2 : 1));
+  cur.latency = machine.vector.latencyCycles;
+  return Error::success();
+}
+
 Error Executor::executeVector(const Instruction &inst) {
   const uint64_t op = inst.get("op");
   if (op == VectorOp::Nop) {
@@ -265,8 +390,9 @@ Error Executor::executeVector(const Instruction &inst) {
     cur.latency = machine.vector.latencyCycles;
     return Error::success();
   }
-  if (op == VectorOp::Quantize || op == VectorOp::Stats ||
-      op == VectorOp::SelectScale || op == VectorOp::StatsValue) {
+  if (op == VectorOp::SelectScale || op == VectorOp::StatsValue)
+    return executeScalar(inst);
+  if (op == VectorOp::Quantize || op == VectorOp::Stats) {
     const EnumCaseInfo *c = lookupEnumCase("VectorOp", op);
     return fail("VECTOR " + (c ? c->text : StringRef("?")) +
                 " is not implemented yet in the functional model");
