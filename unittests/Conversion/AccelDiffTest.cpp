@@ -375,17 +375,19 @@ std::string mlpStep(llvm::StringRef recipe) {
   return text;
 }
 
-/// Elementwise ops, a broadcast, a reduction by accumulation and one by
-/// slices (a select on the label), as the cross-entropy loss has them.
+/// Elementwise ops, a broadcast, reductions by accumulation (along the
+/// second loop and along the first) and one by slices (a select on the
+/// label), as the cross-entropy loss has them; 64 x 40 so that the small
+/// machine tiles them.
 const char *kGenerics = R"mlir(
 #id = affine_map<(d0, d1) -> (d0, d1)>
 #row = affine_map<(d0, d1) -> (d1)>
 #red = affine_map<(d0, d1) -> (d0)>
-func.func @generics(%x: tensor<6x10xf32>, %b: tensor<10xf32>, %l: tensor<6xi32>) -> (tensor<6x10xf32>, tensor<6xf32>, tensor<6xf32>) {
+func.func @generics(%x: tensor<64x40xf32>, %b: tensor<40xf32>, %l: tensor<64xi32>) -> (tensor<64x40xf32>, tensor<64xf32>, tensor<64xf32>, tensor<40xf32>) {
   %c0 = arith.constant 0.0 : f32
   %ninf = arith.constant 0xFF800000 : f32
-  %e = tensor.empty() : tensor<6x10xf32>
-  %y = linalg.generic {indexing_maps = [#id, #row, #id], iterator_types = ["parallel", "parallel"]} ins(%x, %b : tensor<6x10xf32>, tensor<10xf32>) outs(%e : tensor<6x10xf32>) {
+  %e = tensor.empty() : tensor<64x40xf32>
+  %y = linalg.generic {indexing_maps = [#id, #row, #id], iterator_types = ["parallel", "parallel"]} ins(%x, %b : tensor<64x40xf32>, tensor<40xf32>) outs(%e : tensor<64x40xf32>) {
   ^bb0(%in: f32, %bias: f32, %out: f32):
     %s = arith.addf %in, %bias : f32
     %r = arith.maximumf %s, %c0 : f32
@@ -394,16 +396,16 @@ func.func @generics(%x: tensor<6x10xf32>, %b: tensor<10xf32>, %l: tensor<6xi32>)
     %lg = math.log %x2 : f32
     %sq = math.sqrt %lg : f32
     linalg.yield %sq : f32
-  } -> tensor<6x10xf32>
-  %e6 = tensor.empty() : tensor<6xf32>
-  %f = linalg.fill ins(%ninf : f32) outs(%e6 : tensor<6xf32>) -> tensor<6xf32>
-  %m = linalg.generic {indexing_maps = [#id, #red], iterator_types = ["parallel", "reduction"]} ins(%x : tensor<6x10xf32>) outs(%f : tensor<6xf32>) {
+  } -> tensor<64x40xf32>
+  %e6 = tensor.empty() : tensor<64xf32>
+  %f = linalg.fill ins(%ninf : f32) outs(%e6 : tensor<64xf32>) -> tensor<64xf32>
+  %m = linalg.generic {indexing_maps = [#id, #red], iterator_types = ["parallel", "reduction"]} ins(%x : tensor<64x40xf32>) outs(%f : tensor<64xf32>) {
   ^bb0(%in: f32, %out: f32):
     %mx = arith.maximumf %out, %in : f32
     linalg.yield %mx : f32
-  } -> tensor<6xf32>
-  %z = linalg.fill ins(%c0 : f32) outs(%e6 : tensor<6xf32>) -> tensor<6xf32>
-  %p = linalg.generic {indexing_maps = [#id, #red, #red], iterator_types = ["parallel", "reduction"]} ins(%y, %l : tensor<6x10xf32>, tensor<6xi32>) outs(%z : tensor<6xf32>) {
+  } -> tensor<64xf32>
+  %z = linalg.fill ins(%c0 : f32) outs(%e6 : tensor<64xf32>) -> tensor<64xf32>
+  %p = linalg.generic {indexing_maps = [#id, #red, #red], iterator_types = ["parallel", "reduction"]} ins(%y, %l : tensor<64x40xf32>, tensor<64xi32>) outs(%z : tensor<64xf32>) {
   ^bb0(%in: f32, %lab: i32, %out: f32):
     %i = linalg.index 1 : index
     %ii = arith.index_cast %i : index to i32
@@ -411,8 +413,15 @@ func.func @generics(%x: tensor<6x10xf32>, %b: tensor<10xf32>, %l: tensor<6xi32>)
     %a = arith.addf %out, %in : f32
     %r = arith.select %eq, %a, %out : f32
     linalg.yield %r : f32
-  } -> tensor<6xf32>
-  return %y, %m, %p : tensor<6x10xf32>, tensor<6xf32>, tensor<6xf32>
+  } -> tensor<64xf32>
+  %e40 = tensor.empty() : tensor<40xf32>
+  %z40 = linalg.fill ins(%c0 : f32) outs(%e40 : tensor<40xf32>) -> tensor<40xf32>
+  %cs = linalg.generic {indexing_maps = [#id, #row], iterator_types = ["reduction", "parallel"]} ins(%x : tensor<64x40xf32>) outs(%z40 : tensor<40xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %a = arith.addf %in, %out : f32
+    linalg.yield %a : f32
+  } -> tensor<40xf32>
+  return %y, %m, %p, %cs : tensor<64x40xf32>, tensor<64xf32>, tensor<64xf32>, tensor<40xf32>
 }
 )mlir";
 
@@ -422,6 +431,13 @@ std::vector<AccelCase> accelCases() {
   return {
       {"Generics", kGenerics, "generics"},
       {"MlpStep_fp32", "", "train_step", 10, "fp32"},
+      {"MlpStep_mxfp8", "", "train_step", 10, "mxfp8"},
+      {"MlpStep_mxfp4", "", "train_step", 10, "mxfp4"},
+      {"MlpStep_flexblock", "", "train_step", 10, "flexblock"},
+      {"MlpStep_fp12_edga", "", "train_step", 10, "fp12-edga"},
+      {"MlpStep_sr3", "", "train_step", 10, "sr3"},
+      {"MlpStep_mls_121", "", "train_step", 10, "mls-121"},
+      {"MlpStep_mls_124", "", "train_step", 10, "mls-124"},
       {"F32", matmulStep("", "", "", 37, 70, 21)},
       {"E4M3_Fp12Static", matmulStep(kE4M3, kE4M3, fp12Static, 37, 70, 21)},
       {"Mxfp8_Transposed",
@@ -506,13 +522,14 @@ TEST_P(AccelDiff, MatchesTheCpuLoweringBitForBit) {
   std::vector<float> want = runCpu(c, sig, in, stepSeed, totalOut);
   ASSERT_EQ(static_cast<int64_t>(want.size()), totalOut);
   // The default machine with its own tiles and with 8 x 8 x 32 GEMM tiles,
-  // and a machine with small memories (generics tiled by rows, GEMMs by
-  // the scratchpads).
+  // and a machine with small memories: ACC halves of 1032 entries (one
+  // 32 x 32 output tile of MX blocks along both sides, generics tiled by
+  // rows) and 64-row scratchpads (GEMMs tiled along K).
   ConvertQTrainToAccelOptions whole, small, tiny;
   small.tileM = 8;
   small.tileN = 8;
   small.tileK = 32;
-  const char *tinyJson = R"({"acc": {"entries": 512},
+  const char *tinyJson = R"({"acc": {"entries": 2080},
     "input_sp": {"rows": 64}, "weight_sp": {"rows": 64}})";
   auto tinyMachine = accel::parseMachineDescription(tinyJson, "tiny");
   ASSERT_TRUE(!!tinyMachine) << llvm::toString(tinyMachine.takeError());

@@ -26,14 +26,26 @@ FailureOr<ConvertedTensor> analyzeTensor(ProgramEmitter &emitter, Value value,
   Value source = value;
   auto quantize = value.getDefiningOp<QuantizeOp>();
   if (quantize) {
-    if (!quantize.getScales().empty())
-      return cannotMap(quantize) << "given scales are not mapped yet";
     if (quantize.getRandomData())
       return cannotMap(quantize) << "the data random source is not mapped yet";
     source = quantize.getInput();
     tensor.format = quantize.getResolvedFormat();
     tensor.rounding = quantize.getRoundingRule();
     tensor.seed = quantize.getSeed();
+    // A given scale is mapped for the whole-tensor level only.
+    auto scales = quantize.getScales();
+    const auto &levels = tensor.format.levels;
+    bool givenTensorLevel = !levels.empty() &&
+                            levels.front().blockShape.empty() &&
+                            levels.front().axisBlock == 0 &&
+                            levels.front().rule == numerics::ScaleRule::Given;
+    if (scales.size() > (givenTensorLevel ? 1u : 0u))
+      return cannotMap(quantize) << "given block scales are not mapped yet";
+    if (givenTensorLevel) {
+      tensor.givenScale = scales.front();
+      if (!emitter.lookupBuffer(tensor.givenScale))
+        return cannotMap(quantize) << "its given scale is not in DRAM";
+    }
   } else {
     // f32 values pass through the identity format (e8m23, IEEE specials).
     tensor.format = numerics::ScaledFormat{numerics::MinifloatFormat(), {}};
@@ -49,6 +61,109 @@ FailureOr<ConvertedTensor> analyzeTensor(ProgramEmitter &emitter, Value value,
                               "op the conversion did not map)";
   tensor.buffer = *buffer;
   return tensor;
+}
+
+FailureOr<ConversionPlan> configureConversion(ProgramEmitter &emitter,
+                                              Operation *op,
+                                              const ConvertedTensor &tensor,
+                                              FormatPlacement placement) {
+  ConversionPlan plan;
+  if (tensor.rounding.mode == numerics::RoundingMode::Stochastic) {
+    FailureOr<unsigned> reg = emitter.useSeed(tensor.seed);
+    if (failed(reg))
+      return failure();
+    plan.seedReg = *reg;
+    plan.reads.push_back({{Resource::Seed, *reg}, false});
+  }
+  FailureOr<unsigned> rounding =
+      emitter.useRounding(tensor.rounding, plan.seedReg.value_or(0));
+  if (failed(rounding))
+    return failure();
+  placement.roundingEntry = *rounding;
+
+  const auto &levels = tensor.format.levels;
+  const numerics::ScaleLevel *tensorLevel =
+      !levels.empty() && levels.front().blockShape.empty() &&
+              levels.front().axisBlock == 0
+          ? &levels.front()
+          : nullptr;
+  std::optional<std::pair<uint64_t, Resource>> scalar;
+  if (tensorLevel) {
+    scalar = emitter.nextScalarEntry();
+    placement.scaleEntry = scalar->first;
+  }
+  FailureOr<unsigned> format = emitter.useFormat(tensor.format, placement);
+  if (failed(format))
+    return failure();
+  plan.formatEntry = *format;
+  if (!tensorLevel)
+    return plan;
+
+  auto [entry, scalarResource] = *scalar;
+  if (tensorLevel->rule == numerics::ScaleRule::Given) {
+    unsigned buffer = *emitter.lookupBuffer(tensor.givenScale);
+    TransferStrides one;
+    Instruction load(InstructionKind::Load);
+    load.set("dst", LoadDst::Acc);
+    load.set("td", emitter.useTransfer(one));
+    load.set("layout", DramLayout::Raw32);
+    load.set("dram_addr", emitter.getBuffer(buffer).address);
+    load.set("chip_row", entry);
+    load.set("size_z", 1);
+    load.set("size_y", 1);
+    load.set("size_x", 1);
+    emitter.emitQueued(
+        load, {{{Resource::Dram, buffer}, false}, {scalarResource, true}});
+  } else {
+    // The statistic of the whole input tensor, in row tiles a LOAD can
+    // walk, then the level's rule on it.
+    const Buffer &in = emitter.getBuffer(tensor.buffer);
+    int64_t elements = 1;
+    for (int64_t d : in.shape)
+      elements *= d;
+    int64_t cols = in.shape.empty() ? 1 : in.shape.back();
+    if (cols > 65535)
+      cols = 1;
+    int64_t rows = elements / std::max<int64_t>(cols, 1);
+    int64_t tileRows = std::min<int64_t>(65535, (int64_t(1) << 24) / cols);
+    auto [reg, statsResource] = emitter.nextStatsRegister();
+    TransferStrides strides;
+    strides.dramY = cols;
+    strides.dramX = 1;
+    uint64_t mask = tensorLevel->rule == numerics::ScaleRule::MedianLookup
+                        ? StatsMask::MedianHistogram
+                        : StatsMask::Amax;
+    for (int64_t r0 = 0; r0 < rows; r0 += tileRows) {
+      Instruction load(InstructionKind::Load);
+      load.set("dst", LoadDst::None);
+      load.set("format", plan.formatEntry);
+      load.set("td", emitter.useTransfer(strides));
+      load.set("layout", DramLayout::F32);
+      load.set("stats_reg", reg);
+      load.set("stats_mask", mask);
+      load.set("stats_reset", r0 == 0);
+      load.set("dram_addr", in.address + 4 * r0 * cols);
+      load.set("size_z", 1);
+      load.set("size_y", std::min(tileRows, rows - r0));
+      load.set("size_x", cols);
+      emitter.emitQueued(load, {{{Resource::Dram, tensor.buffer}, false},
+                                {statsResource, true}});
+    }
+    Instruction select(InstructionKind::Vector);
+    unsigned view = emitter.useView({1, 1, 1}, {0, 0, 0});
+    select.set("op", VectorOp::SelectScale);
+    select.set("format", plan.formatEntry);
+    select.set("stats_reg", reg);
+    select.set("aux", SelectScaleAux::FromStats);
+    for (StringRef f : {"dst_view", "src1_view", "src2_view"})
+      select.set(f, view);
+    for (StringRef f : {"dst_entry", "src1_entry", "src2_entry"})
+      select.set(f, entry);
+    emitter.emitQueued(select,
+                       {{statsResource, false}, {scalarResource, true}});
+  }
+  plan.reads.push_back({scalarResource, false});
+  return plan;
 }
 
 LogicalResult mapThroughAcc(ProgramEmitter &emitter, Operation *op,
@@ -70,9 +185,7 @@ LogicalResult mapThroughAcc(ProgramEmitter &emitter, Operation *op,
   size_t rank = in.shape.size();
   for (const numerics::ScaleLevel &level : source.format.levels) {
     if (level.blockShape.empty() && level.axisBlock == 0)
-      return cannotMap(op) << "formats with a whole-tensor scale level are "
-                              "not mapped yet (they need the vector unit's "
-                              "select_scale)";
+      continue; // the whole-tensor level: configureConversion
     hasBlock = true;
     for (size_t d = 0; d + 2 < rank; ++d)
       if (numerics::blockSize(level, rank, d) != 1)
@@ -88,7 +201,7 @@ LogicalResult mapThroughAcc(ProgramEmitter &emitter, Operation *op,
   if (rank > 2 && blockY > 1)
     return cannotMap(op) << "blocks spanning rows of a tensor of rank above "
                             "2 are not mapped yet";
-  int64_t halfAcc = machine.acc.entries / 2;
+  int64_t halfAcc = emitter.accHalfEntries();
   if (cols > 65535 || cols > halfAcc) {
     if (hasBlock)
       return cannotMap(op) << "rows of " << cols
@@ -104,24 +217,14 @@ LogicalResult mapThroughAcc(ProgramEmitter &emitter, Operation *op,
     return cannotMap(op) << "a block of " << blockY
                          << " rows does not fit an ACC half";
 
-  unsigned seedReg = 0;
-  bool stochastic = source.rounding.mode == numerics::RoundingMode::Stochastic;
-  if (stochastic) {
-    FailureOr<unsigned> reg = emitter.useSeed(source.seed);
-    if (failed(reg))
-      return failure();
-    seedReg = *reg;
-  }
-  FailureOr<unsigned> rounding = emitter.useRounding(source.rounding, seedReg);
-  if (failed(rounding))
-    return failure();
   FormatPlacement placement;
-  placement.roundingEntry = *rounding;
   placement.blockY = blockY;
   placement.blockX = blockX;
-  FailureOr<unsigned> format = emitter.useFormat(source.format, placement);
-  if (failed(format))
+  FailureOr<ConversionPlan> conversion =
+      configureConversion(emitter, op, source, placement);
+  if (failed(conversion))
     return failure();
+  bool stochastic = conversion->seedReg.has_value();
 
   TransferStrides strides;
   strides.dramY = cols;
@@ -139,7 +242,7 @@ LogicalResult mapThroughAcc(ProgramEmitter &emitter, Operation *op,
       emitter.useStream(r0 * cols, cols, 1);
     Instruction load(InstructionKind::Load);
     load.set("dst", LoadDst::Acc);
-    load.set("format", *format);
+    load.set("format", conversion->formatEntry);
     load.set("td", td);
     load.set("layout", DramLayout::F32);
     load.set("dram_addr", inAddress + 4 * r0 * cols);
@@ -149,8 +252,7 @@ LogicalResult mapThroughAcc(ProgramEmitter &emitter, Operation *op,
     load.set("size_x", cols);
     SmallVector<Access> accesses = {{{Resource::Dram, source.buffer}, false},
                                     {{Resource::Acc, half}, true}};
-    if (stochastic)
-      accesses.push_back({{Resource::Seed, seedReg}, false});
+    accesses.append(conversion->reads.begin(), conversion->reads.end());
     emitter.emitQueued(load, accesses);
 
     Instruction store(InstructionKind::Store);

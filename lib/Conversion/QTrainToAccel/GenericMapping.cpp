@@ -477,7 +477,7 @@ LogicalResult GenericMapper::map() {
       tile[pad] = t;
     return next + numTemps * product(evaluationShape(tile));
   };
-  int64_t budget = emitter.getMachine().acc.entries / 2;
+  int64_t budget = emitter.accHalfEntries();
   int64_t extent0 = loops ? extents[pad] : 1;
   int64_t fixed = footprint(0), perIteration = footprint(1) - fixed;
   int64_t tile = perIteration > 0 ? (budget - fixed) / perIteration : extent0;
@@ -623,7 +623,7 @@ LogicalResult mapFill(ProgramEmitter &emitter, linalg::FillOp op) {
   Dims shape = {1, 1, 1};
   for (unsigned j = 0; j < type.getRank(); ++j)
     shape[3 - type.getRank() + j] = type.getShape()[j];
-  int64_t budget = emitter.getMachine().acc.entries / 2;
+  int64_t budget = emitter.accHalfEntries();
   int64_t perRow = shape[1] * shape[2];
   if (perRow > budget)
     return cannotMap(op) << "rows of " << perRow

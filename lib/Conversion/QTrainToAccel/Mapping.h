@@ -34,7 +34,29 @@ struct ConvertedTensor {
   numerics::ScaledFormat format{numerics::MinifloatFormat(), {}};
   numerics::Rounding rounding;
   mlir::Value seed; ///< Stochastic rounding only.
+  /// The 0-d tensor of a whole-tensor level with the `given` rule.
+  mlir::Value givenScale;
 };
+
+/// What a transfer that converts `tensor` uses, once configured.
+struct ConversionPlan {
+  unsigned formatEntry = 0;
+  std::optional<unsigned> seedReg;
+  /// Registers and entries every converting transfer reads (the seed, the
+  /// whole-tensor scale's ACC entry).
+  llvm::SmallVector<Access, 2> reads;
+};
+
+/// Configures the seed, rounding and format entries of a conversion to
+/// `tensor`'s format placed as `placement` says, and, when the format has a
+/// whole-tensor level, computes its scale into a reserved ACC entry first:
+/// a given scale is loaded; a computed one is a statistics pass over the
+/// whole tensor (LOADs to nowhere gathering amax, or the median histogram)
+/// and a VECTOR select_scale, which is the library's single-pass rule
+/// (docs/Accelerator.md, "Conversion").
+mlir::FailureOr<ConversionPlan>
+configureConversion(ProgramEmitter &emitter, mlir::Operation *op,
+                    const ConvertedTensor &tensor, FormatPlacement placement);
 
 /// `value` as a transfer reads it, or an error at `user`.
 mlir::FailureOr<ConvertedTensor> analyzeTensor(ProgramEmitter &emitter,

@@ -45,6 +45,7 @@ struct OperandPlan {
   FormatPlacement placement;
   unsigned formatEntry = 0;
   std::optional<unsigned> seedReg;
+  SmallVector<Access, 2> reads; ///< Seed, whole-tensor scale.
 };
 
 /// Plans an operand stored as a rank-2 tensor (or a batch of them, batch
@@ -70,11 +71,6 @@ FailureOr<OperandPlan> planOperand(ProgramEmitter &emitter, MatmulOp op,
   plan.batchStride = rank == 3 ? shape[1] * shape[2] : 0;
 
   const numerics::ScaledFormat &format = plan.tensor.format;
-  for (const numerics::ScaleLevel &level : format.levels)
-    if (level.blockShape.empty() && level.axisBlock == 0)
-      return cannotMap(op) << "operand formats with a whole-tensor scale "
-                              "level are not mapped yet (they need the "
-                              "vector unit's select_scale)";
   const numerics::ScaleLevel *block = blockLevelOf(format);
   if (block) {
     plan.hasBlock = true;
@@ -104,25 +100,16 @@ FailureOr<OperandPlan> planOperand(ProgramEmitter &emitter, MatmulOp op,
   return plan;
 }
 
-/// Configures an operand's seed, rounding and format entries.
-LogicalResult configureOperand(ProgramEmitter &emitter, OperandPlan &plan) {
-  unsigned seedReg = 0;
-  if (plan.tensor.rounding.mode == numerics::RoundingMode::Stochastic) {
-    FailureOr<unsigned> reg = emitter.useSeed(plan.tensor.seed);
-    if (failed(reg))
-      return failure();
-    plan.seedReg = seedReg = *reg;
-  }
-  FailureOr<unsigned> rounding =
-      emitter.useRounding(plan.tensor.rounding, seedReg);
-  if (failed(rounding))
+/// Configures an operand's conversion (configureConversion).
+LogicalResult configureOperand(ProgramEmitter &emitter, MatmulOp op,
+                               OperandPlan &plan) {
+  FailureOr<ConversionPlan> conversion =
+      configureConversion(emitter, op, plan.tensor, plan.placement);
+  if (failed(conversion))
     return failure();
-  plan.placement.roundingEntry = *rounding;
-  FailureOr<unsigned> entry =
-      emitter.useFormat(plan.tensor.format, plan.placement);
-  if (failed(entry))
-    return failure();
-  plan.formatEntry = *entry;
+  plan.formatEntry = conversion->formatEntry;
+  plan.seedReg = conversion->seedReg;
+  plan.reads = conversion->reads;
   return success();
 }
 
@@ -155,10 +142,9 @@ void loadOperandTile(ProgramEmitter &emitter, const OperandPlan &plan,
       batch * plan.batchStride + y0 * plan.strideY + k0 * plan.strideX;
   SmallVector<Access> accesses = {{{Resource::Dram, plan.tensor.buffer}, false},
                                   {{spKind, half}, true}};
-  if (plan.seedReg) {
+  if (plan.seedReg)
     emitter.useStream(origin, plan.strideY, plan.strideX);
-    accesses.push_back({{Resource::Seed, *plan.seedReg}, false});
-  }
+  accesses.append(plan.reads.begin(), plan.reads.end());
   Instruction load(InstructionKind::Load);
   load.set("dst", dst);
   load.set("format", plan.formatEntry);
@@ -207,7 +193,7 @@ LogicalResult mapMatmul(ProgramEmitter &emitter, MatmulOp op,
 
   // Tiles (docs/Accelerator.md, Contractions, step 2).
   int64_t halfIn = machine.inputSp.rows / 2, halfW = machine.weightSp.rows / 2;
-  int64_t halfAcc = machine.acc.entries / 2;
+  int64_t halfAcc = emitter.accHalfEntries();
   if (halfIn == 0 || halfW == 0 || halfAcc == 0)
     return cannotMap(op) << "the machine's scratchpads and ACC must have at "
                             "least two rows / entries (double buffering)";
@@ -238,12 +224,11 @@ LogicalResult mapMatmul(ProgramEmitter &emitter, MatmulOp op,
   int64_t mt = std::min({M, int64_t(4095), halfIn / rowsA});
   int64_t nt = std::min({N, int64_t(4095), halfW / rowsB});
   if (shared) {
-    if (mt < M || nt < N || M * N > int64_t(machine.acc.entries))
+    if (mt < M || nt < N || M * N > 2 * halfAcc)
       return cannotMap(op) << "a shared E-DGA contraction's " << M << " x " << N
                            << " outputs must fit one GEMM and the ACC ("
-                           << machine.acc.entries
-                           << " entries, scratchpad halves of " << halfIn
-                           << " and " << halfW << " rows)";
+                           << 2 * halfAcc << " entries, scratchpad halves of "
+                           << halfIn << " and " << halfW << " rows)";
   } else {
     int64_t mtLimit = mt, ntLimit = nt;
     if (options.m > 0)
@@ -270,8 +255,8 @@ LogicalResult mapMatmul(ProgramEmitter &emitter, MatmulOp op,
                               "columns do not fit an ACC half";
   }
 
-  if (failed(configureOperand(emitter, *a)) ||
-      failed(configureOperand(emitter, *b)))
+  if (failed(configureOperand(emitter, op, *a)) ||
+      failed(configureOperand(emitter, op, *b)))
     return failure();
   FailureOr<unsigned> accum = emitter.useAccumulation(spec);
   if (failed(accum))
@@ -318,8 +303,9 @@ LogicalResult mapMatmul(ProgramEmitter &emitter, MatmulOp op,
           SmallVector<Access> accesses = {{{Resource::SpInput, spHalf}, false},
                                           {{Resource::SpWeight, spHalf}, false},
                                           {{Resource::Acc, accHalf}, true}};
-          if (shared)
-            accesses.push_back({{Resource::Threshold, 0}, true});
+          if (shared) // one tile that may span both ACC halves
+            accesses.append(
+                {{{Resource::Acc, 1}, true}, {{Resource::Threshold, 0}, true}});
           emitter.emitQueued(gemm, accesses);
         }
         TransferStrides strides;
@@ -336,8 +322,11 @@ LogicalResult mapMatmul(ProgramEmitter &emitter, MatmulOp op,
         store.set("size_z", 1);
         store.set("size_y", m);
         store.set("size_x", n);
-        emitter.emitQueued(store, {{{Resource::Acc, accHalf}, false},
-                                   {{Resource::Dram, *result}, true}});
+        SmallVector<Access> storeAccesses = {{{Resource::Acc, accHalf}, false},
+                                             {{Resource::Dram, *result}, true}};
+        if (shared)
+          storeAccesses.push_back({{Resource::Acc, 1}, false});
+        emitter.emitQueued(store, storeAccesses);
       }
     }
   return success();

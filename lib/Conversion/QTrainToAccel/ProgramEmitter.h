@@ -87,6 +87,25 @@ public:
   unsigned nextSpHalf() { return spSteps++ % 2; }
   unsigned nextAccHalf() { return accTiles++ % 2; }
 
+  /// The ACC is two halves for tiles, then kScalarEntries entries for
+  /// values that outlive a tile (whole-tensor scales).
+  static constexpr unsigned kScalarEntries = 16;
+  int64_t accHalfEntries() const {
+    return (static_cast<int64_t>(machine.acc.entries) - kScalarEntries) / 2;
+  }
+  /// A reserved ACC entry for a scalar, and the resource that orders its
+  /// accesses (round robin: an entry is reused 16 scalars later).
+  std::pair<uint64_t, Resource> nextScalarEntry() {
+    unsigned i = scalars++ % kScalarEntries;
+    return {machine.acc.entries - kScalarEntries + i,
+            Resource{Resource::Acc, 2 + i}};
+  }
+  /// A statistics register (round robin) and its resource.
+  std::pair<unsigned, Resource> nextStatsRegister() {
+    unsigned r = statsRegs++ % kStatsRegisters;
+    return {r, Resource{Resource::Stats, r}};
+  }
+
   /// Emits a queued instruction, ordered after every conflicting access.
   mlir::Operation *emitQueued(const Instruction &inst,
                               llvm::ArrayRef<Access> accesses);
@@ -119,7 +138,7 @@ private:
   uint64_t streamBase = 0;
   llvm::DenseMap<mlir::Value, unsigned> seedRegOf;
   unsigned nextSeedReg = 0;
-  unsigned spSteps = 0, accTiles = 0;
+  unsigned spSteps = 0, accTiles = 0, scalars = 0, statsRegs = 0;
 };
 
 } // namespace qtrain::accel

@@ -35,11 +35,11 @@
 // CHECK-NEXT: accel.cfg.td_chip td = 2, chip_stride_z = 0, chip_stride_y = 16, chip_stride_x = 1,
 // CHECK-NEXT: accel.store pop_prev, push_prev, format = 0, td = 2, layout = raw32, {{.*}} dram_addr = 24576, acc_entry = 0, size_z = 1, size_y = 16, size_x = 16
 // The second output tile (8 columns) goes to the other ACC half.
-// CHECK:      accel.gemm {{.*}} acc_entry = 2048, m = 16, n = 8, k = 32
+// CHECK:      accel.gemm {{.*}} acc_entry = 2040, m = 16, n = 8, k = 32
 // The third tile reuses ACC half 0: its first GEMM waits for the store.
 // CHECK:      accel.gemm pop_prev, pop_next, push_prev, {{.*}} init, {{.*}} acc_entry = 0, m = 16, n = 16, k = 32
 // The last tile: 8 rows, 8 columns; nothing waits for it.
-// CHECK:      accel.store pop_prev, format = 0, td = 3, layout = raw32, {{.*}} dram_addr = 27712, acc_entry = 2048, size_z = 1, size_y = 8, size_x = 8
+// CHECK:      accel.store pop_prev, format = 0, td = 3, layout = raw32, {{.*}} dram_addr = 27712, acc_entry = 2040, size_z = 1, size_y = 8, size_x = 8
 // CHECK-NEXT: accel.finish
 
 // With the default machine the whole matmul is one tile.

@@ -68,3 +68,25 @@ func.func @batched(%a: tensor<2x3x8xf32>, %b: tensor<2x8x4xf32>) -> tensor<2x3x4
   %y = qtrain.matmul %a, %b : tensor<2x3x8xf32>, tensor<2x8x4xf32> -> tensor<2x3x4xf32>
   return %y : tensor<2x3x4xf32>
 }
+
+// -----
+
+// A whole-tensor scale computed by its rule: a statistics pass over the
+// whole operand (a LOAD to nowhere gathering amax), select_scale from the
+// statistics register into a reserved ACC entry (the top 16 entries), and
+// the format entry reading it; the operand's LOADs wait for it.
+// CHECK-LABEL: accel.function = "tensor_scale"
+// CHECK: accel.cfg.tensor_level entry = 0, present, scale_kind = f32, {{.*}} rule = amax_to_max, {{.*}} scale_entry = 4080
+// CHECK: accel.load push_next, dst = none, format = 0, {{.*}} layout = f32, stats_reg = 0, stats_mask = 1, stats_reset, dram_addr = 0, {{.*}} size_z = 1, size_y = 8, size_x = 16
+// CHECK-NEXT: accel.cfg.view view = [[ONE:[0-9]+]], size_z = 1, stride_z = 0, size_y = 1, stride_y = 0, size_x = 1, stride_x = 0
+// CHECK-NEXT: accel.vector pop_prev, push_prev, op = select_scale, format = 0, stats_reg = 0, aux = 2,{{.*}} dst_view = [[ONE]], dst_entry = 4080,
+// A given scale (a 0-d argument) is loaded into its entry.
+// CHECK: accel.cfg.tensor_level entry = 1, present, {{.*}} rule = given, {{.*}} scale_entry = 4081
+// CHECK: accel.load dst = acc, {{.*}} layout = raw32, {{.*}} dram_addr = 768, chip_row = 4081,
+// CHECK: accel.load pop_next, dst = sp_input, format = 0,
+func.func @tensor_scale(%a: tensor<8x16xf32>, %w: tensor<16x4xf32>, %s: tensor<f32>) -> tensor<8x4xf32> {
+  %qa = qtrain.quantize %a {format = #qtrain.scaled<fp8_e4m3_tensor>} : tensor<8x16xf32>
+  %qw = qtrain.quantize %w scales(%s : tensor<f32>) {format = #qtrain.scaled<#qtrain.fp<e4m3, specials = fn, overflow = saturate>, [#qtrain.scale_level<tensor, f32, given>]>} : tensor<16x4xf32>
+  %y = qtrain.matmul %qa, %qw : tensor<8x16xf32>, tensor<16x4xf32> -> tensor<8x4xf32>
+  return %y : tensor<8x4xf32>
+}

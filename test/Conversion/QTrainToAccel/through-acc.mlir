@@ -9,9 +9,9 @@
 // CHECK-NEXT: accel.vector pop_prev, push_next, op = nop,
 // CHECK-NEXT: accel.store pop_prev, format = 0, td = 0, layout = raw32, {{.*}} dram_addr = 1024, acc_entry = 0, size_z = 1, size_y = 4, size_x = 64
 // The copy of the returned argument: identity format, the other ACC half.
-// CHECK: accel.load push_next, dst = acc, format = 1, {{.*}} dram_addr = 0, chip_row = 2048,
+// CHECK: accel.load push_next, dst = acc, format = 1, {{.*}} dram_addr = 0, chip_row = 2040,
 // CHECK-NEXT: accel.vector pop_prev, push_next, op = nop,
-// CHECK-NEXT: accel.store pop_prev, {{.*}} dram_addr = 2048, acc_entry = 2048,
+// CHECK-NEXT: accel.store pop_prev, {{.*}} dram_addr = 2048, acc_entry = 2040,
 // CHECK-NEXT: accel.finish
 func.func @quantize_and_copy(%x: tensor<4x64xf32>) -> (tensor<4x64xf32>, tensor<4x64xf32>) {
   %q = qtrain.quantize %x {format = #qtrain.scaled<mxfp8_e5m2>} : tensor<4x64xf32>
