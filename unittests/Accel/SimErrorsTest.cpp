@@ -175,7 +175,7 @@ TEST(AccelSimErrors, Load) {
       {"cfg.td_chip td=0\n"
        "load dst=acc td=0 layout=raw32 size_z=255 size_y=65535 size_x=65535",
        "instruction #1 (load): 1095183237375 positions exceed the functional "
-       "model's limit of 67108864 per instruction"},
+       "model's limit of 4194304 per instruction"},
   });
   // A stats-only pass needs no tensor scale yet (select_scale computes it
   // from what the pass gathers).

@@ -26,8 +26,9 @@ namespace qtrain::accel::sim {
 
 /// The model refuses instructions of more positions than this (a LOAD of
 /// 255 x 65535 x 65535 positions is legal in the encoding but not
-/// simulable); docs/Accelerator.md, Errors.
-inline constexpr uint64_t kMaxPositions = uint64_t(1) << 26;
+/// simulable; a transfer keeps some 60 bytes per position, 240 MB at the
+/// limit); docs/Accelerator.md, Errors.
+inline constexpr uint64_t kMaxPositions = uint64_t(1) << 22;
 
 class Executor {
 public:
