@@ -221,7 +221,7 @@ TEST(AccelSimGemm, MXOperandsPlainAndPaired) {
   checkMatmul(mm, "MXFP8 plain x paired");
 }
 
-TEST(AccelSimGemm, TensorScaledAndIntegerOperands) {
+TEST(AccelSimGemm, TensorScaledIntegerAndHalfOperands) {
   // FB16's sign-magnitude integers in blocks of 16 along K (16-bit lanes)
   // times MXINT8 (8-bit lanes), both in the m8 mode.
   Matmul mm;
@@ -264,6 +264,15 @@ TEST(AccelSimGemm, TensorScaledAndIntegerOperands) {
     expectSameBits(c, reference(mls, AccumulationSpec(), a, w),
                    "mls_e2m4 x fp8_e4m3_tensor");
   }
+  // f16 (m16) times bf16 (m8) in the m16 mode.
+  Matmul halves;
+  halves.a.format = ScaledFormat{MinifloatFormat::standard(5, 10), {}};
+  halves.b.format = ScaledFormat{MinifloatFormat::standard(8, 7), {}};
+  halves.mode = qtrain::accel::GemmMode::M16;
+  a = randomValues(halves.m * halves.k, 35);
+  w = randomValues(halves.k * halves.n, 36);
+  ASSERT_EQ(runMatmul(halves, AccumulationSpec(), a, w, c), "");
+  expectSameBits(c, reference(halves, AccumulationSpec(), a, w), "f16 x bf16");
   // A larger mode than needed is legal; a smaller one is not.
   mm.mode = qtrain::accel::GemmMode::F32;
   ASSERT_EQ(runMatmul(mm, AccumulationSpec(), a, w, c), "");
