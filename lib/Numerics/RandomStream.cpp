@@ -172,7 +172,10 @@ RandomStream::RandomStream(const Rounding &rounding, ArrayRef<float> data)
   if (src.kind == RandomSourceKind::Lfsr ||
       src.kind == RandomSourceKind::LfsrPlateau) {
     taps = src.lfsrTaps ? src.lfsrTaps : defaultLfsrTaps(src.lfsrWidth);
-    seekLfsr(0);
+    laneState.resize(src.lfsrLanes);
+    laneStep.assign(src.lfsrLanes, 0);
+    for (unsigned l = 0; l < src.lfsrLanes; ++l)
+      laneState[l] = lfsrLaneSeed(src.seed, l, src.lfsrWidth);
   }
   // The same message as the CPU lowering's run-time check. Callers that can
   // return an error (encodeScaled) check first.
@@ -181,17 +184,35 @@ RandomStream::RandomStream(const Rounding &rounding, ArrayRef<float> data)
     report_fatal_error("qtrain: the random data of a data source is empty");
 }
 
-void RandomStream::seekLfsr(uint64_t step) {
+void RandomStream::seekLane(unsigned lane, uint64_t step) {
   const RandomSource &src = rounding.source;
-  if (laneState.empty() || step < laneStep) {
-    laneState.resize(src.lfsrLanes);
-    for (unsigned l = 0; l < src.lfsrLanes; ++l)
-      laneState[l] = lfsrLaneSeed(src.seed, l, src.lfsrWidth);
-    laneStep = 0;
+  uint32_t s = laneState[lane];
+  uint64_t from = laneStep[lane];
+  if (step < from) {
+    s = lfsrLaneSeed(src.seed, lane, src.lfsrWidth);
+    from = 0;
   }
-  for (; laneStep < step; ++laneStep)
-    for (uint32_t &s : laneState)
+  uint64_t distance = step - from;
+  // Stepping costs a few operations a step, a jump about w per set bit of
+  // the distance: equal states either way (the step is linear over GF(2)).
+  if (distance <= 64) {
+    for (; distance; --distance)
       s = lfsrStep(s, taps);
+  } else {
+    if (jumps.empty()) {
+      Gf2Matrix a(src.lfsrWidth);
+      for (unsigned j = 0; j < src.lfsrWidth; ++j)
+        a[j] = lfsrStep(1u << j, taps);
+      jumps.push_back(a);
+      for (unsigned i = 1; i < 64; ++i)
+        jumps.push_back(multiply(jumps.back(), jumps.back()));
+    }
+    for (unsigned i = 0; distance; ++i, distance >>= 1)
+      if (distance & 1)
+        s = apply(jumps[i], s);
+  }
+  laneState[lane] = s;
+  laneStep[lane] = step;
 }
 
 void RandomStream::fill(uint64_t start, MutableArrayRef<uint32_t> out) {
@@ -217,9 +238,10 @@ void RandomStream::fill(uint64_t start, MutableArrayRef<uint32_t> out) {
     for (size_t i = 0; i < out.size(); ++i) {
       uint64_t index = start + i;
       uint64_t step = index / lanes;
-      if (step != laneStep)
-        seekLfsr(step);
-      uint32_t s = laneState[index % lanes];
+      unsigned lane = index % lanes;
+      if (step != laneStep[lane])
+        seekLane(lane, step);
+      uint32_t s = laneState[lane];
       if (plateau && (step & 1))
         s = ~s;
       out[i] = s & mask;

@@ -43,8 +43,10 @@ inline uint32_t lfsrStep(uint32_t state, uint32_t taps) {
 uint32_t lfsrLaneSeed(uint64_t seed, unsigned lane, unsigned width);
 
 /// Produces the k-bit random numbers of one rounding rule for consecutive
-/// element indices. Sequential fills are O(n); a fill that does not continue
-/// the previous one replays the LFSR lanes from their seeds.
+/// element indices. Sequential fills are O(n). Each LFSR lane keeps its own
+/// state and step; a lane moved far from its step (forward, or backward
+/// from its seed) jumps by powers of the step's GF(2) matrix, so any index
+/// costs O(w log(index)) (an index of 2^40 must not take 2^40 steps).
 class RandomStream {
 public:
   /// `data` is the companion tensor of a Data source (ignored otherwise).
@@ -57,14 +59,18 @@ public:
   uint32_t at(uint64_t index);
 
 private:
-  void seekLfsr(uint64_t step);
+  /// Moves LFSR lane `lane` to `step`.
+  void seekLane(unsigned lane, uint64_t step);
 
   Rounding rounding;
   llvm::ArrayRef<float> data;
   uint32_t mask;
   uint32_t taps = 0;
   llvm::SmallVector<uint32_t> laneState;
-  uint64_t laneStep = 0; // Step of laneState.
+  llvm::SmallVector<uint64_t> laneStep; // The step of each lane's state.
+  /// jumps[i]: the columns of A^(2^i), A the LFSR step over GF(2)^w; made
+  /// on the first far seek.
+  llvm::SmallVector<llvm::SmallVector<uint32_t, 32>, 0> jumps;
 };
 
 } // namespace qtrain::numerics
