@@ -18,7 +18,9 @@
 #      examples/ (these need the main build's tools, build/ or
 #      $QTRAIN_BUILD_DIR; without them the seeds are the assembled ones);
 #   4. runs each fuzzer for SECONDS, then merges the inputs that add coverage
-#      into the kept corpus (-merge=1: the corpus only grows by what is new).
+#      into the kept corpus (-merge=1: the corpus only grows by what is new;
+#      with QTRAIN_FUZZ_MINIMIZE=1 it is rebuilt as the smallest set with the
+#      same coverage, keeping the reproducers of fixed bugs, regression-*).
 # A crash stops the script with a non-zero status; its input is in
 # build-fuzz/artifacts/TARGET/ (replay it: build-fuzz/bin/qtrain-fuzz-TARGET
 # FILE). Builds take $QTRAIN_BUILD_LOCK (default /tmp/qtrain-build.lock) with
@@ -169,7 +171,17 @@ for t in "${targets[@]}"; do
   status=0
   "$build/bin/qtrain-fuzz-$t" "${fuzz_flags[@]}" -max_total_time="$seconds" \
     -artifact_prefix="$artifacts/" "$work" "$corpus" || status=$?
-  "$build/bin/qtrain-fuzz-$t" -merge=1 "${fuzz_flags[@]}" "$corpus" "$work"
+  if [ "${QTRAIN_FUZZ_MINIMIZE:-0}" = 1 ]; then
+    # A corpus rebuilt from scratch: the fewest inputs with all the coverage,
+    # plus every kept reproducer of a fixed bug (regression-*).
+    fresh="$build/fresh/$t"
+    rm -rf "$fresh" && mkdir -p "$fresh"
+    "$build/bin/qtrain-fuzz-$t" -merge=1 "${fuzz_flags[@]}" "$fresh" "$corpus" "$work"
+    cp "$corpus"/regression-* "$fresh"/ 2>/dev/null || true
+    rm -rf "$corpus" && mv "$fresh" "$corpus"
+  else
+    "$build/bin/qtrain-fuzz-$t" -merge=1 "${fuzz_flags[@]}" "$corpus" "$work"
+  fi
   rm -rf "$work"
   if [ "$status" -ne 0 ]; then
     echo "fuzz.sh: $t crashed (status $status): the input is in $artifacts" >&2
