@@ -49,6 +49,11 @@ struct EnergyDesc {
   double slowOp = 0;                             ///< divf, sqrt, exp, log.
 };
 
+/// The most positions one LOAD, STORE or VECTOR may walk: the functional
+/// model refuses larger instructions (docs/Accelerator.md, "Errors"), so
+/// the compiler splits transfers below it.
+inline constexpr uint64_t kMaxInstructionPositions = uint64_t(1) << 22;
+
 /// Every key of the machine description table. Default-constructed values
 /// are zeros; getDefaultMachine() is the bundled default.
 struct MachineDescription {

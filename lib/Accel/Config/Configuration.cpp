@@ -193,7 +193,7 @@ configureFormat(unsigned entry, const ScaledFormat &format,
     block.set("block_x", placement.blockX);
   }
 
-  Twine what = "format entry " + Twine(entry);
+  std::string what = ("format entry " + Twine(entry)).str();
   for (const Instruction *inst : {&element, &tensor, &block})
     if (Error err = checkFields(*inst, what))
       return std::move(err);
@@ -288,7 +288,7 @@ configureAccumulation(unsigned entry, const AccumulationSpec &spec) {
     grouping.set("fixed_fraction_bits", sint(spec.fixedPoint->fractionBits));
     grouping.set("fixed_overflow", intOverflowCase(spec.fixedPoint->overflow));
   }
-  Twine what = "accumulation entry " + Twine(entry);
+  std::string what = ("accumulation entry " + Twine(entry)).str();
   for (const Instruction *inst : {&accum, &grouping})
     if (Error err = checkFields(*inst, what))
       return std::move(err);

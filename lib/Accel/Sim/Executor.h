@@ -28,7 +28,7 @@ namespace qtrain::accel::sim {
 /// 255 x 65535 x 65535 positions is legal in the encoding but not
 /// simulable; a transfer keeps some 60 bytes per position, 240 MB at the
 /// limit); docs/Accelerator.md, Errors.
-inline constexpr uint64_t kMaxPositions = uint64_t(1) << 22;
+inline constexpr uint64_t kMaxPositions = kMaxInstructionPositions;
 
 class Executor {
 public:

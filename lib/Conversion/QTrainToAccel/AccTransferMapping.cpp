@@ -125,7 +125,8 @@ FailureOr<ConversionPlan> configureConversion(ProgramEmitter &emitter,
     if (cols > 65535)
       cols = 1;
     int64_t rows = elements / std::max<int64_t>(cols, 1);
-    int64_t tileRows = std::min<int64_t>(65535, (int64_t(1) << 24) / cols);
+    int64_t tileRows = std::min<int64_t>(
+        65535, static_cast<int64_t>(kMaxInstructionPositions) / cols);
     auto [reg, statsResource] = emitter.nextStatsRegister();
     TransferStrides strides;
     strides.dramY = cols;
