@@ -77,7 +77,7 @@ Error StepSource::verify() const {
 
 Expected<std::unique_ptr<CompiledStep>>
 CompiledStep::create(const StepSource &source, llvm::StringRef recipe,
-                     const JitOptions &jit) {
+                     const JitOptions &jit, const StepTarget &target) {
   auto start = std::chrono::steady_clock::now();
   std::unique_ptr<CompiledStep> step(new CompiledStep());
   step->context_ = createJitContext();
@@ -117,6 +117,12 @@ CompiledStep::create(const StepSource &source, llvm::StringRef recipe,
   }
   if (auto err = step->bind(*module))
     return std::move(err);
+  if (target.accel) {
+    auto accel = AccelStep::create(*module, models::kTrainStep, target.machine);
+    if (!accel)
+      return accel.takeError();
+    step->accel_ = std::move(*accel);
+  }
   auto engine = jitCompile(*module, jit);
   if (!engine)
     return engine.takeError();
@@ -319,6 +325,15 @@ std::vector<HostTensor> CompiledStep::initialArguments(uint64_t runSeed) const {
 }
 
 Expected<float> CompiledStep::step(std::vector<HostTensor> &args) {
+  if (accel_) {
+    auto out = accel_->run(args, trainType_.getResults());
+    if (!out)
+      return out.takeError();
+    for (unsigned j = 0; j < resultUpdates_.size(); ++j)
+      if (resultUpdates_[j])
+        args[*resultUpdates_[j]] = std::move((*out)[j]);
+    return (*out)[lossResult_].f32[0];
+  }
   // Each updated argument receives its next value in place.
   std::vector<HostTensor *> into(resultUpdates_.size(), nullptr);
   for (unsigned j = 0; j < resultUpdates_.size(); ++j)

@@ -117,6 +117,12 @@ cl::opt<std::string> target("target",
                             cl::desc("Where the step runs: cpu (JIT) or "
                                      "accel (the functional model)"),
                             cl::init("cpu"), cl::cat(category));
+cl::opt<std::string>
+    accelMachine("accel-machine",
+                 cl::desc("The accelerator's machine description (JSON, "
+                          "docs/Accelerator.md) for --target=accel; default: "
+                          "the bundled one"),
+                 cl::cat(category));
 cl::opt<std::string> targetCpu("target-cpu",
                                cl::desc("LLVM CPU for the JIT (default: "
                                         "this machine; e.g. x86-64-v3)"),
@@ -239,11 +245,7 @@ int main(int argc, char **argv) {
   if (input.empty())
     return fail("no model or training step given (mlp, lenet, resnet or a "
                 ".mlir file)");
-  if (target == "accel")
-    return fail("--target=accel runs the step on the accelerator's "
-                "functional model, which does not exist yet (the "
-                "accelerator target is an open issue); use --target=cpu");
-  if (target != "cpu")
+  if (target != "cpu" && target != "accel")
     return fail("unknown --target '" + target + "' (cpu or accel)");
   if (epochs < 1 || batch < 1 || trainLimit < 0 || testLimit < 0 ||
       checkpointEvery < 0 || stopAfter < 0 || lrStepEpochs < 1)
@@ -314,9 +316,17 @@ int main(int argc, char **argv) {
       sys::path::append(p, tag + suffix);
       return p.str().str();
     };
-    auto step = CompiledStep::create(source, recipe, jit);
+    StepTarget stepTarget;
+    stepTarget.accel = target == "accel";
+    stepTarget.machine = accelMachine;
+    auto step = CompiledStep::create(source, recipe, jit, stepTarget);
     if (!step)
       return fail(toString(step.takeError()));
+    if (const AccelStep *accel = (*step)->accelStep();
+        accel && progressStyle != ProgressStyle::Quiet)
+      outs() << "[" << recipeStem << "] train_step on the accelerator ("
+             << accel->machine().name << "): " << accel->instructions()
+             << " instructions, " << accel->dramBytes() << " bytes of DRAM\n";
     if (progressStyle != ProgressStyle::Quiet)
       outs() << "[" << recipeStem << "] compiled " << modelStem << " in "
              << format("%.1f s", (*step)->compileSeconds()) << " (batch "
@@ -395,6 +405,17 @@ int main(int argc, char **argv) {
       outs() << "[" << recipeStem << "] stopped after step " << stopAfter
              << "; checkpoint " << options.checkpointPath << "\n";
       continue;
+    }
+    if (const AccelStep *accel = (*step)->accelStep();
+        accel && accel->steps()) {
+      double perStep = double(accel->cycles()) / accel->steps();
+      outs() << "[" << recipeStem << "] accelerator model: "
+             << format("%.0f cycles per step (%.3f ms at %.2f GHz), ", perStep,
+                       perStep / (accel->machine().clockGhz * 1e6),
+                       accel->machine().clockGhz)
+             << format("%.1f MACs per cycle, %.3f uJ per step\n",
+                       double(accel->macs()) / accel->cycles(),
+                       accel->energyPicojoules() / accel->steps() / 1e6);
     }
     plotRuns.push_back({recipeStem, options.csvPath});
     finished.push_back({recipeStem, std::move(*result)});

@@ -15,6 +15,7 @@
 
 #include "qtrain/ExecutionEngine/Jit.h"
 #include "qtrain/Models/Models.h"
+#include "qtrain/Train/AccelStep.h"
 #include "qtrain/Train/StepCall.h"
 
 #include "llvm/Support/Error.h"
@@ -51,6 +52,14 @@ struct StepArgument {
   std::optional<unsigned> updatedBy;
 };
 
+/// Where @train_step runs: the CPU (JIT), or the accelerator's functional
+/// model (@predict stays on the CPU, bit for bit the same function).
+struct StepTarget {
+  bool accel = false;
+  /// The accelerator's machine description (empty: the bundled default).
+  std::string machine;
+};
+
 class CompiledStep {
 public:
   /// Builds or parses the step, applies `recipe` (a bundled name or a file)
@@ -58,7 +67,10 @@ public:
   /// says what failed.
   static llvm::Expected<std::unique_ptr<CompiledStep>>
   create(const StepSource &source, llvm::StringRef recipe,
-         const JitOptions &jit);
+         const JitOptions &jit, const StepTarget &target = {});
+
+  /// The accelerator's step when the target is the accelerator.
+  const AccelStep *accelStep() const { return accel_.get(); }
 
   int64_t batch() const { return batch_; }
   int64_t features() const { return features_; }
@@ -98,6 +110,7 @@ private:
 
   std::unique_ptr<mlir::MLIRContext> context_;
   std::unique_ptr<mlir::ExecutionEngine> engine_;
+  std::unique_ptr<AccelStep> accel_;
   mlir::FunctionType trainType_, predictType_;
   std::vector<StepArgument> args_;
   std::vector<std::optional<unsigned>> resultUpdates_;
