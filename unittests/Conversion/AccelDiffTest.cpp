@@ -28,6 +28,7 @@
 #include "llvm/ADT/SmallString.h"
 #include "llvm/ADT/bit.h"
 #include "llvm/Support/FileSystem.h"
+#include "llvm/Support/MemoryBuffer.h"
 
 #include "gtest/gtest.h"
 
@@ -50,6 +51,8 @@ struct AccelCase {
   /// When set, `module` is qtrain-model's MLP step under this recipe, built
   /// when the test runs.
   std::string mlpRecipe = "";
+  /// When set, `module` is this file of examples/.
+  std::string example = "";
 };
 
 struct Signature {
@@ -430,6 +433,16 @@ std::vector<AccelCase> accelCases() {
                            kFp12 + ", static, group = 16>";
   return {
       {"Generics", kGenerics, "generics"},
+      // The examples of examples/ that map (the others use what the
+      // conversion does not map yet: convolutions, encode, delayed scaling).
+      {"Example_mxfp8_step", "", "mxfp8_step", 10, "", "mx.mlir"},
+      {"Example_mx_narrow_forward", "", "mx_narrow_forward", 10, "", "mx.mlir"},
+      {"Example_fp8_current_presets", "", "fp8_current_presets", 10, "",
+       "per_tensor_fp8.mlir"},
+      {"Example_sr_variants", "", "sr_variants", 10, "",
+       "stochastic_rounding.mlir"},
+      {"Example_abfp8_dynamic", "", "abfp8_dynamic", 10, "",
+       "adaptive_bias_fp8.mlir"},
       {"MlpStep_fp32", "", "train_step", 10, "fp32"},
       {"MlpStep_mxfp8", "", "train_step", 10, "mxfp8"},
       {"MlpStep_mxfp4", "", "train_step", 10, "mxfp4"},
@@ -486,6 +499,12 @@ TEST_P(AccelDiff, MatchesTheCpuLoweringBitForBit) {
   AccelCase c = GetParam();
   if (!c.mlpRecipe.empty())
     c.module = mlpStep(c.mlpRecipe);
+  if (!c.example.empty()) {
+    auto file = llvm::MemoryBuffer::getFile(std::string(QTRAIN_EXAMPLES_DIR) +
+                                            "/" + c.example);
+    ASSERT_TRUE(!!file) << c.example << ": " << file.getError().message();
+    c.module = (*file)->getBuffer().str();
+  }
   ASSERT_FALSE(c.module.empty());
   uint64_t seed = masterSeed();
   SCOPED_TRACE(llvm::formatv("{0}, replay with QTRAIN_DIFF_SEED={1}\n{2}",

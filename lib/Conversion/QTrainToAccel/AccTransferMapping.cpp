@@ -29,6 +29,7 @@ FailureOr<ConvertedTensor> analyzeTensor(ProgramEmitter &emitter, Value value,
     if (quantize.getRandomData())
       return cannotMap(quantize) << "the data random source is not mapped yet";
     source = quantize.getInput();
+    tensor.quantized = true;
     tensor.format = quantize.getResolvedFormat();
     tensor.rounding = quantize.getRoundingRule();
     tensor.seed = quantize.getSeed();
@@ -61,6 +62,45 @@ FailureOr<ConvertedTensor> analyzeTensor(ProgramEmitter &emitter, Value value,
                               "op the conversion did not map)";
   tensor.buffer = *buffer;
   return tensor;
+}
+
+std::pair<unsigned, Resource> emitStatisticsPass(ProgramEmitter &emitter,
+                                                 unsigned buffer,
+                                                 unsigned formatEntry,
+                                                 uint64_t mask) {
+  // The whole tensor in row tiles a LOAD can walk, the first resetting the
+  // register.
+  const Buffer &in = emitter.getBuffer(buffer);
+  int64_t elements = 1;
+  for (int64_t d : in.shape)
+    elements *= d;
+  int64_t cols = in.shape.empty() ? 1 : in.shape.back();
+  if (cols > 65535)
+    cols = 1;
+  int64_t rows = elements / std::max<int64_t>(cols, 1);
+  int64_t tileRows = std::min<int64_t>(
+      65535, static_cast<int64_t>(kMaxInstructionPositions) / cols);
+  auto [reg, statsResource] = emitter.nextStatsRegister();
+  TransferStrides strides;
+  strides.dramY = cols;
+  strides.dramX = 1;
+  for (int64_t r0 = 0; r0 < rows; r0 += tileRows) {
+    Instruction load(InstructionKind::Load);
+    load.set("dst", LoadDst::None);
+    load.set("format", formatEntry);
+    load.set("td", emitter.useTransfer(strides));
+    load.set("layout", DramLayout::F32);
+    load.set("stats_reg", reg);
+    load.set("stats_mask", mask);
+    load.set("stats_reset", r0 == 0);
+    load.set("dram_addr", in.address + 4 * r0 * cols);
+    load.set("size_z", 1);
+    load.set("size_y", std::min(tileRows, rows - r0));
+    load.set("size_x", cols);
+    emitter.emitQueued(
+        load, {{{Resource::Dram, buffer}, false}, {statsResource, true}});
+  }
+  return {reg, statsResource};
 }
 
 FailureOr<ConversionPlan> configureConversion(ProgramEmitter &emitter,
@@ -115,41 +155,11 @@ FailureOr<ConversionPlan> configureConversion(ProgramEmitter &emitter,
     emitter.emitQueued(
         load, {{{Resource::Dram, buffer}, false}, {scalarResource, true}});
   } else {
-    // The statistic of the whole input tensor, in row tiles a LOAD can
-    // walk, then the level's rule on it.
-    const Buffer &in = emitter.getBuffer(tensor.buffer);
-    int64_t elements = 1;
-    for (int64_t d : in.shape)
-      elements *= d;
-    int64_t cols = in.shape.empty() ? 1 : in.shape.back();
-    if (cols > 65535)
-      cols = 1;
-    int64_t rows = elements / std::max<int64_t>(cols, 1);
-    int64_t tileRows = std::min<int64_t>(
-        65535, static_cast<int64_t>(kMaxInstructionPositions) / cols);
-    auto [reg, statsResource] = emitter.nextStatsRegister();
-    TransferStrides strides;
-    strides.dramY = cols;
-    strides.dramX = 1;
-    uint64_t mask = tensorLevel->rule == numerics::ScaleRule::MedianLookup
-                        ? StatsMask::MedianHistogram
-                        : StatsMask::Amax;
-    for (int64_t r0 = 0; r0 < rows; r0 += tileRows) {
-      Instruction load(InstructionKind::Load);
-      load.set("dst", LoadDst::None);
-      load.set("format", plan.formatEntry);
-      load.set("td", emitter.useTransfer(strides));
-      load.set("layout", DramLayout::F32);
-      load.set("stats_reg", reg);
-      load.set("stats_mask", mask);
-      load.set("stats_reset", r0 == 0);
-      load.set("dram_addr", in.address + 4 * r0 * cols);
-      load.set("size_z", 1);
-      load.set("size_y", std::min(tileRows, rows - r0));
-      load.set("size_x", cols);
-      emitter.emitQueued(load, {{{Resource::Dram, tensor.buffer}, false},
-                                {statsResource, true}});
-    }
+    auto [reg, statsResource] = emitStatisticsPass(
+        emitter, tensor.buffer, plan.formatEntry,
+        tensorLevel->rule == numerics::ScaleRule::MedianLookup
+            ? StatsMask::MedianHistogram
+            : StatsMask::Amax);
     Instruction select(InstructionKind::Vector);
     unsigned view = emitter.useView({1, 1, 1}, {0, 0, 0});
     select.set("op", VectorOp::SelectScale);
@@ -245,7 +255,8 @@ LogicalResult mapThroughAcc(ProgramEmitter &emitter, Operation *op,
     load.set("dst", LoadDst::Acc);
     load.set("format", conversion->formatEntry);
     load.set("td", td);
-    load.set("layout", DramLayout::F32);
+    // A tensor that is not quantized moves unchanged (NaN payloads too).
+    load.set("layout", source.quantized ? DramLayout::F32 : DramLayout::Raw32);
     load.set("dram_addr", inAddress + 4 * r0 * cols);
     load.set("chip_row", entry);
     load.set("size_z", 1);

@@ -36,6 +36,9 @@ struct ConvertedTensor {
   mlir::Value seed; ///< Stochastic rounding only.
   /// The 0-d tensor of a whole-tensor level with the `given` rule.
   mlir::Value givenScale;
+  /// Whether the tensor is a qtrain.quantize result (else its f32 values
+  /// move unchanged: raw 32 bits through the ACC).
+  bool quantized = false;
 };
 
 /// What a transfer that converts `tensor` uses, once configured.
@@ -46,6 +49,21 @@ struct ConversionPlan {
   /// whole-tensor scale's ACC entry).
   llvm::SmallVector<Access, 2> reads;
 };
+
+/// LOADs to nowhere over the whole tensor in `buffer` gathering `mask`
+/// (StatsMask bits) into a fresh statistics register, which is returned
+/// with its resource.
+std::pair<unsigned, Resource> emitStatisticsPass(ProgramEmitter &emitter,
+                                                 unsigned buffer,
+                                                 unsigned formatEntry,
+                                                 uint64_t mask);
+
+/// qtrain.amax: a statistics pass, stats_value, a one-element STORE.
+mlir::LogicalResult mapAmax(ProgramEmitter &emitter, AmaxOp op);
+
+/// qtrain.select_scale: the statistic loaded, select_scale by a format
+/// entry with the op's level as its whole-tensor level, a STORE.
+mlir::LogicalResult mapSelectScale(ProgramEmitter &emitter, SelectScaleOp op);
 
 /// Configures the seed, rounding and format entries of a conversion to
 /// `tensor`'s format placed as `placement` says, and, when the format has a

@@ -89,7 +89,9 @@ struct ConvertQTrainToAccel
     }
     emitter.setLocation(func.getLoc());
     emitter.finish();
-    func.erase();
+    // The program replaces the function unless another function calls it.
+    if (SymbolTable::symbolKnownUseEmpty(func, module))
+      func.erase();
   }
 
   func::FuncOp findFunction(ModuleOp module) {
@@ -244,6 +246,37 @@ struct ConvertQTrainToAccel
         return failure();
       return mapFill(emitter, fill);
     }
+    if (auto amax = dyn_cast<AmaxOp>(op)) {
+      if (failed(ensureBuffer(emitter, amax.getResult(), "amax")))
+        return failure();
+      return mapAmax(emitter, amax);
+    }
+    if (auto select = dyn_cast<SelectScaleOp>(op)) {
+      if (failed(ensureBuffer(emitter, select.getResult(), "select_scale")))
+        return failure();
+      return mapSelectScale(emitter, select);
+    }
+    // Static reshapes of a row-major tensor are views of its buffer.
+    if (isa<tensor::CollapseShapeOp, tensor::ExpandShapeOp>(op)) {
+      Value source = op->getOperand(0), result = op->getResult(0);
+      std::optional<unsigned> buffer = emitter.lookupBuffer(source);
+      if (!buffer)
+        return cannotMap(op) << "its operand is not in DRAM";
+      if (!cast<RankedTensorType>(result.getType()).hasStaticShape())
+        return cannotMap(op) << "dynamic shapes";
+      std::optional<unsigned> own = emitter.lookupBuffer(result);
+      if (!own) {
+        emitter.alias(result, *buffer);
+        return success();
+      }
+      // A reshape that is a function result was given its own buffer.
+      ConvertedTensor tensor;
+      tensor.buffer = *buffer;
+      return mapThroughAcc(emitter, op, tensor, *own);
+    }
+    if (isa<func::CallOp>(op))
+      return cannotMap(op) << "calls are not mapped: inline them first "
+                              "(--inline)";
     if (isa<tensor::EmptyOp>(op))
       return success(); // only ever a destination
     if (isa<arith::ConstantOp>(op) &&

@@ -2,8 +2,8 @@
 // RUN: qtrain-opt %s --split-input-file --convert-qtrain-to-accel --verify-diagnostics
 
 func.func @unmapped(%x: tensor<4x4xf32>) -> tensor<4x4xf32> {
-  // expected-error @below {{cannot map 'qtrain.amax' to the accelerator: no mapping for this op yet}}
-  %m = qtrain.amax %x : tensor<4x4xf32> -> tensor<f32>
+  // expected-error @below {{cannot map 'qtrain.median' to the accelerator: no mapping for this op yet}}
+  %m = qtrain.median %x : tensor<4x4xf32> -> tensor<f32>
   %y = qtrain.matmul %x, %x : tensor<4x4xf32>, tensor<4x4xf32> -> tensor<4x4xf32>
   return %y : tensor<4x4xf32>
 }

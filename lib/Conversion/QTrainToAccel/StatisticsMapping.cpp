@@ -1,0 +1,124 @@
+//===- StatisticsMapping.cpp - qtrain statistics on the accelerator -------===//
+//
+// docs/Accelerator.md, "The compiler side", Other ops: qtrain.amax is a
+// statistics pass (LOADs to nowhere) and VECTOR stats_value; qtrain.
+// select_scale is VECTOR select_scale on the loaded statistic. Each
+// result, a 0-d tensor, is stored to its DRAM buffer.
+//
+//===----------------------------------------------------------------------===//
+
+#include "Mapping.h"
+
+using namespace mlir;
+
+namespace qtrain::accel {
+
+namespace {
+
+/// VECTOR `op` on one entry: dst = entry `dst`, src1 = entry `src1`.
+void scalarVector(ProgramEmitter &emitter, uint64_t op, uint64_t aux,
+                  unsigned format, unsigned statsReg, uint64_t dst,
+                  uint64_t src1, llvm::ArrayRef<Access> accesses) {
+  Instruction v(InstructionKind::Vector);
+  unsigned view = emitter.useView({1, 1, 1}, {0, 0, 0});
+  v.set("op", op);
+  v.set("aux", aux);
+  v.set("format", format);
+  v.set("stats_reg", statsReg);
+  for (StringRef f : {"dst_view", "src1_view", "src2_view"})
+    v.set(f, view);
+  v.set("dst_entry", dst);
+  v.set("src1_entry", src1);
+  v.set("src2_entry", src1);
+  emitter.emitQueued(v, accesses);
+}
+
+/// A one-element STORE of ACC entry `entry` (in ACC half `half`) to `buffer`.
+void storeScalar(ProgramEmitter &emitter, uint64_t entry, unsigned half,
+                 unsigned buffer) {
+  Instruction store(InstructionKind::Store);
+  store.set("td", emitter.useTransfer(TransferStrides()));
+  store.set("layout", DramLayout::Raw32);
+  store.set("dram_addr", emitter.getBuffer(buffer).address);
+  store.set("acc_entry", entry);
+  store.set("size_z", 1);
+  store.set("size_y", 1);
+  store.set("size_x", 1);
+  emitter.emitQueued(store, {{{Resource::Acc, half}, false},
+                             {{Resource::Dram, buffer}, true}});
+}
+
+/// The identity f32 format's entry (what a statistics pass names).
+FailureOr<unsigned> f32Entry(ProgramEmitter &emitter) {
+  FailureOr<unsigned> rounding =
+      emitter.useRounding(numerics::Rounding::nearestEven(), 0);
+  if (failed(rounding))
+    return failure();
+  FormatPlacement placement;
+  placement.roundingEntry = *rounding;
+  return emitter.useFormat(
+      numerics::ScaledFormat{numerics::MinifloatFormat(), {}}, placement);
+}
+
+} // namespace
+
+LogicalResult mapAmax(ProgramEmitter &emitter, AmaxOp op) {
+  FailureOr<ConvertedTensor> input = analyzeTensor(emitter, op.getInput(), op);
+  if (failed(input))
+    return failure();
+  if (!input->format.levels.empty() ||
+      op.getInput().getDefiningOp<QuantizeOp>())
+    return cannotMap(op) << "the amax of a quantized value is not mapped yet";
+  FailureOr<unsigned> format = f32Entry(emitter);
+  if (failed(format))
+    return failure();
+  auto [reg, statsResource] =
+      emitStatisticsPass(emitter, input->buffer, *format, StatsMask::Amax);
+  unsigned half = emitter.nextAccHalf();
+  uint64_t entry = half * emitter.accHalfEntries();
+  scalarVector(emitter, VectorOp::StatsValue, StatsValue::Amax, 0, reg, entry,
+               entry, {{statsResource, false}, {{Resource::Acc, half}, true}});
+  storeScalar(emitter, entry, half, *emitter.lookupBuffer(op.getResult()));
+  return success();
+}
+
+LogicalResult mapSelectScale(ProgramEmitter &emitter, SelectScaleOp op) {
+  std::optional<unsigned> statistic = emitter.lookupBuffer(op.getStatistic());
+  if (!statistic)
+    return cannotMap(op) << "its statistic is not in DRAM";
+  // The op's level as a whole-tensor level of a format of its element.
+  numerics::ScaleLevel level = op.getLevel().getLevel();
+  level.blockShape.clear();
+  level.axisBlock = 0;
+  numerics::ScaledFormat format{op.getElement().getScaledFormat().element,
+                                {level}};
+  FailureOr<unsigned> rounding =
+      emitter.useRounding(numerics::Rounding::nearestEven(), 0);
+  if (failed(rounding))
+    return failure();
+  FormatPlacement placement;
+  placement.roundingEntry = *rounding;
+  FailureOr<unsigned> entry = emitter.useFormat(format, placement);
+  if (failed(entry))
+    return failure();
+
+  unsigned half = emitter.nextAccHalf();
+  uint64_t base = half * emitter.accHalfEntries();
+  Instruction load(InstructionKind::Load);
+  load.set("dst", LoadDst::Acc);
+  load.set("td", emitter.useTransfer(TransferStrides()));
+  load.set("layout", DramLayout::Raw32);
+  load.set("dram_addr", emitter.getBuffer(*statistic).address);
+  load.set("chip_row", base);
+  load.set("size_z", 1);
+  load.set("size_y", 1);
+  load.set("size_x", 1);
+  emitter.emitQueued(load, {{{Resource::Dram, *statistic}, false},
+                            {{Resource::Acc, half}, true}});
+  scalarVector(emitter, VectorOp::SelectScale, 0, *entry, 0, base + 1, base,
+               {{{Resource::Acc, half}, true}});
+  storeScalar(emitter, base + 1, half, *emitter.lookupBuffer(op.getResult()));
+  return success();
+}
+
+} // namespace qtrain::accel
