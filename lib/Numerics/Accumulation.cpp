@@ -187,6 +187,15 @@ QTRAIN_INLINE_STEP bool AccumulationUnit::add(AccumulatorState &acc, double p,
   const MinifloatFormat &g = spec.accumulator;
   switch (spec.grouping) {
   case Grouping::None:
+    if (f32NearestEven) {
+      float pf = static_cast<float>(p);
+      if (static_cast<double>(pf) == p) { // p exact in f32: one float add
+        float s = acc.group + pf;
+        // addRounded's NaN: the positive quiet NaN, whatever the hardware's.
+        acc.group = std::isnan(s) ? std::numeric_limits<float>::quiet_NaN() : s;
+        return false;
+      }
+    }
     acc.group = addRounded(g, acc.group, p, spec.rounding);
     return false;
   case Grouping::Static:

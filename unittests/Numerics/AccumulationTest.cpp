@@ -3,6 +3,8 @@
 #include "qtrain/Numerics/Accumulation.h"
 #include "qtrain/Numerics/Presets.h"
 
+#include "llvm/ADT/bit.h"
+
 #include "gtest/gtest.h"
 
 #include <algorithm>
@@ -48,6 +50,52 @@ TEST(Accumulation, AddRoundedIsCorrectlyRounded) {
     ASSERT_EQ(addRounded(f, a, b, RoundingMode::NearestEven), want)
         << a << " + " << b;
   }
+}
+
+TEST(Accumulation, F32NearestEvenUnitEqualsAddRounded) {
+  // f32 accumulation in nearest-even adds f32-representable products with
+  // one float add; every result must be addRounded's bits, specials (the
+  // NaN of inf - inf, infinities, signed zeros, subnormals, overflow)
+  // included. Products wider than f32 take addRounded itself.
+  AccumulationSpec f32;
+  AccumulationUnit unit(f32);
+  std::mt19937_64 rng(11);
+  const float specials[] = {0.0f,
+                            -0.0f,
+                            INFINITY,
+                            -INFINITY,
+                            NAN,
+                            1e-45f,
+                            -1e-40f,
+                            std::numeric_limits<float>::max(),
+                            -std::numeric_limits<float>::max(),
+                            1.0f,
+                            -1.0f,
+                            3e38f};
+  auto drawFloat = [&]() -> float {
+    if (rng() % 4 == 0)
+      return specials[rng() % std::size(specials)];
+    return llvm::bit_cast<float>(static_cast<uint32_t>(rng()));
+  };
+  for (int i = 0; i < 200000; ++i) {
+    float acc = drawFloat();
+    // An FP8-like product (exact in f32) or a product of two f32 (not).
+    double p = (i % 2) ? double(drawFloat()) * double(drawFloat())
+                       : double(std::ldexp(float(int(rng() % 255) - 127),
+                                           int(rng() % 60) - 30));
+    AccumulatorState state = unit.start();
+    state.group = acc;
+    unit.add(state, p, 0);
+    float want = addRounded(f32.accumulator, acc, p, RoundingMode::NearestEven);
+    ASSERT_EQ(llvm::bit_cast<uint32_t>(state.group),
+              llvm::bit_cast<uint32_t>(want))
+        << acc << " + " << p;
+  }
+  // inf + -inf: the positive quiet NaN, as addRounded gives.
+  AccumulatorState state = unit.start();
+  state.group = INFINITY;
+  unit.add(state, -double(INFINITY), 0);
+  EXPECT_EQ(llvm::bit_cast<uint32_t>(state.group), 0x7fc00000u);
 }
 
 TEST(Accumulation, ExactZeroSumsFollowIEEESigns) {

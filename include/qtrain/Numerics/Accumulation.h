@@ -119,7 +119,11 @@ struct AccumulatorState {
 class AccumulationUnit {
 public:
   /// `spec` must verify (gemm and dot check; other callers call verify()).
-  explicit AccumulationUnit(const AccumulationSpec &spec) : spec(spec) {}
+  explicit AccumulationUnit(const AccumulationSpec &spec)
+      : spec(spec),
+        f32NearestEven(spec.grouping == Grouping::None && !spec.product &&
+                       spec.accumulator == MinifloatFormat() &&
+                       spec.rounding == RoundingMode::NearestEven) {}
 
   const AccumulationSpec &getSpec() const { return spec; }
 
@@ -148,6 +152,11 @@ public:
 
 private:
   AccumulationSpec spec;
+  /// IEEE binary32 accumulation in nearest-even without grouping or product
+  /// rounding: an add of an f32-representable product is the host's float
+  /// add (correctly rounded, IEEE zero signs, overflow to infinity), the
+  /// same bits as addRounded, which the other products still take.
+  bool f32NearestEven;
 };
 
 /// dot(a, b) under `spec`; an error when the spec does not verify or the
