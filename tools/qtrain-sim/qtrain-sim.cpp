@@ -20,10 +20,12 @@
 #include "qtrain/Accel/Sim/Simulator.h"
 
 #include "llvm/ADT/StringExtras.h"
+#include "llvm/ADT/StringMap.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/JSON.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/ToolOutputFile.h"
 #include "llvm/Support/WithColor.h"
@@ -53,6 +55,20 @@ static cl::list<std::string>
                    "to FILE"),
           cl::value_desc("addr:bytes:file"), cl::cat(category));
 enum class CountersFormat { Text, Json, None };
+static cl::opt<std::string>
+    manifestFile("manifest",
+                 cl::desc("The program's buffers (qtrain-translate "
+                          "--accel-to-manifest), for --input and --output"),
+                 cl::value_desc("file"), cl::cat(category));
+static cl::list<std::string>
+    inputs("input",
+           cl::desc("Place FILE's bytes in the manifest's buffer NAME (the "
+                    "file's size must be the buffer's)"),
+           cl::value_desc("name=file"), cl::cat(category));
+static cl::list<std::string>
+    outputs("output",
+            cl::desc("After the run, write the manifest's buffer NAME to FILE"),
+            cl::value_desc("name=file"), cl::cat(category));
 static cl::opt<CountersFormat> countersFormat(
     "counters", cl::desc("How to print the counters on stdout"),
     cl::values(clEnumValN(CountersFormat::Text, "text", "key: value lines"),
@@ -64,6 +80,35 @@ static cl::opt<bool>
                  cl::desc("Print the machine description in use as JSON and "
                           "exit"),
                  cl::cat(category));
+
+/// The buffers of a manifest, by name: address and bytes.
+static Expected<StringMap<std::pair<uint64_t, uint64_t>>>
+readManifest(StringRef path) {
+  ErrorOr<std::unique_ptr<MemoryBuffer>> text = MemoryBuffer::getFile(path);
+  if (std::error_code ec = text.getError())
+    return createStringError(path + ": " + ec.message());
+  Expected<json::Value> value = json::parse((*text)->getBuffer());
+  if (!value)
+    return createStringError(path + ": " + toString(value.takeError()));
+  const json::Object *root = value->getAsObject();
+  const json::Array *buffers = root ? root->getArray("buffers") : nullptr;
+  if (!buffers)
+    return createStringError(path + ": expected an object with a "
+                                    "\"buffers\" array");
+  StringMap<std::pair<uint64_t, uint64_t>> result;
+  for (const json::Value &b : *buffers) {
+    const json::Object *o = b.getAsObject();
+    std::optional<StringRef> name = o ? o->getString("name") : std::nullopt;
+    std::optional<int64_t> address =
+        o ? o->getInteger("address") : std::nullopt;
+    std::optional<int64_t> bytes = o ? o->getInteger("bytes") : std::nullopt;
+    if (!name || !address || !bytes || *address < 0 || *bytes < 0)
+      return createStringError(path + ": a buffer needs \"name\", "
+                                      "\"address\" and \"bytes\"");
+    result[*name] = {uint64_t(*address), uint64_t(*bytes)};
+  }
+  return result;
+}
 
 static int fail(const Twine &message) {
   WithColor::error(errs(), "qtrain-sim") << message << "\n";
@@ -141,6 +186,54 @@ int main(int argc, char **argv) {
     std::string file;
   };
   std::vector<Dump> dumpList;
+  // Named buffers of the compiler's manifest.
+  if ((!inputs.empty() || !outputs.empty()) && manifestFile.empty())
+    return fail("--input and --output name buffers of a --manifest");
+  if (!manifestFile.empty()) {
+    auto manifest = readManifest(manifestFile);
+    if (!manifest)
+      return fail(toString(manifest.takeError()));
+    auto lookup =
+        [&](StringRef option, StringRef spec,
+            StringRef &file) -> std::optional<std::pair<uint64_t, uint64_t>> {
+      auto [bufferName, path] = spec.split('=');
+      file = path;
+      auto it = manifest->find(bufferName);
+      if (path.empty() || it == manifest->end())
+        return std::nullopt;
+      return it->second;
+    };
+    for (StringRef in : inputs) {
+      StringRef file;
+      auto buffer = lookup("--input", in, file);
+      if (!buffer)
+        return fail("--input=" + in + ": expected NAME=FILE with NAME a " +
+                    "buffer of " + manifestFile);
+      ErrorOr<std::unique_ptr<MemoryBuffer>> bytes =
+          MemoryBuffer::getFile(file, /*IsText=*/false);
+      if (std::error_code ec = bytes.getError())
+        return fail(file + ": " + ec.message());
+      if ((*bytes)->getBufferSize() != buffer->second)
+        return fail("--input=" + in + ": the file has " +
+                    Twine((*bytes)->getBufferSize()) + " bytes, the buffer " +
+                    Twine(buffer->second));
+      if (Error e = (*sim)->writeDram(
+              buffer->first, arrayRefFromStringRef((*bytes)->getBuffer())))
+        return fail("--input=" + in + ": " + toString(std::move(e)));
+    }
+    for (StringRef out : outputs) {
+      StringRef file;
+      auto buffer = lookup("--output", out, file);
+      if (!buffer)
+        return fail("--output=" + out + ": expected NAME=FILE with NAME a " +
+                    "buffer of " + manifestFile);
+      if (buffer->first > machine.dram.bytes ||
+          buffer->second > machine.dram.bytes - buffer->first)
+        return fail("--output=" + out + ": outside DRAM (" +
+                    Twine(machine.dram.bytes) + " bytes)");
+      dumpList.push_back({buffer->first, buffer->second, file.str()});
+    }
+  }
   for (StringRef d : dumps) {
     SmallVector<StringRef, 3> parts;
     d.split(parts, ':', 2);
