@@ -18,15 +18,22 @@ set(QTRAIN_INSTALL_PACKAGE_DIR ${QTRAIN_INSTALL_LIBDIR}/cmake/qtrain)
 set(QTRAIN_INSTALLED_LIBRARIES
   QTrainNumerics
   QTrainAccelISA
+  QTrainAccelConfig
+  QTrainAccelMachine
+  QTrainAccelSim
+  QTrainAccelDialect
+  QTrainAccelTranslation
   QTrainDialect
   QTrainRecipes
   QTrainTransforms
   QTrainToVector
+  QTrainToAccel
   QTrainPipelines
   QTrainModels
   QTrainExecutionEngine
 )
-set(QTRAIN_INSTALLED_TOOLS qtrain-opt qtrain-model qtrain-numerics)
+set(QTRAIN_INSTALLED_TOOLS qtrain-opt qtrain-model qtrain-numerics qtrain-asm
+  qtrain-translate qtrain-sim)
 
 install(TARGETS ${QTRAIN_INSTALLED_LIBRARIES}
   EXPORT QTrainTargets

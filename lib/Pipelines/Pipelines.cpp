@@ -95,7 +95,26 @@ void buildQTrainQuantizePipeline(mlir::OpPassManager &pm,
   pm.addPass(createCSEPass());
 }
 
+void buildQTrainToAccelPipeline(mlir::OpPassManager &pm,
+                                const QTrainToAccelOptions &options) {
+  pm.addPass(createQTrainDecomposePass());
+  ConvertQTrainToAccelOptions convert;
+  convert.machine = options.machine;
+  convert.function = options.function;
+  convert.tileM = options.tileM;
+  convert.tileN = options.tileN;
+  convert.tileK = options.tileK;
+  pm.addPass(createConvertQTrainToAccel(convert));
+}
+
 void registerQTrainPipelines() {
+  mlir::PassPipelineRegistration<QTrainToAccelOptions>(
+      "qtrain-to-accel",
+      "Map a function of qtrain and linalg ops to an accel.program "
+      "(qtrain-decompose, convert-qtrain-to-accel)",
+      [](mlir::OpPassManager &pm, const QTrainToAccelOptions &options) {
+        buildQTrainToAccelPipeline(pm, options);
+      });
   mlir::PassPipelineRegistration<QTrainQuantizeOptions>(
       "qtrain-quantize",
       "Quantize a training step as a recipe says (qtrain-infer-roles, "

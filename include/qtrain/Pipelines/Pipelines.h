@@ -84,8 +84,37 @@ struct QTrainQuantizeOptions
 void buildQTrainQuantizePipeline(mlir::OpPassManager &pm,
                                  llvm::StringRef recipe);
 
-/// Registers `qtrain-to-llvm` and `qtrain-quantize` with the pass registry
-/// (qtrain-opt).
+/// The textual options of `qtrain-to-accel`: convert-qtrain-to-accel's.
+struct QTrainToAccelOptions
+    : public mlir::PassPipelineOptions<QTrainToAccelOptions> {
+  Option<std::string> machine{
+      *this, "machine",
+      llvm::cl::desc("Machine description (JSON, docs/Accelerator.md); "
+                     "empty: the bundled default")};
+  Option<std::string> function{
+      *this, "function",
+      llvm::cl::desc("The function to map; empty: the module's only "
+                     "function with a body")};
+  Option<int64_t> tileM{*this, "tile-m",
+                        llvm::cl::desc("Output rows per tile (0: chosen)"),
+                        llvm::cl::init(0)};
+  Option<int64_t> tileN{*this, "tile-n",
+                        llvm::cl::desc("Output columns per tile (0: chosen)"),
+                        llvm::cl::init(0)};
+  Option<int64_t> tileK{*this, "tile-k",
+                        llvm::cl::desc("Reduction length per tile (0: chosen)"),
+                        llvm::cl::init(0)};
+};
+
+/// A function of qtrain and linalg ops to an accel.program for the
+/// accelerator (docs/Accelerator.md, "The compiler side"):
+/// qtrain-decompose, then convert-qtrain-to-accel. qtrain-translate then
+/// writes the binary and the manifest.
+void buildQTrainToAccelPipeline(mlir::OpPassManager &pm,
+                                const QTrainToAccelOptions &options);
+
+/// Registers `qtrain-to-llvm`, `qtrain-to-accel` and `qtrain-quantize` with
+/// the pass registry (qtrain-opt).
 void registerQTrainPipelines();
 
 } // namespace qtrain
