@@ -198,11 +198,14 @@ LogicalResult mapMatmul(ProgramEmitter &emitter, MatmulOp op,
     return cannotMap(op) << "the machine's scratchpads and ACC must have at "
                             "least two rows / entries (double buffering)";
   int64_t la = a->lanes.lanesPerRow, lb = b->lanes.lanesPerRow;
+  // K-tiles hold whole blocks of both operands: a multiple of every block
+  // length along K, or all of K (a block that spans K, or lengths whose
+  // least common multiple exceeds it).
   int64_t blockK = 1;
-  if (a->hasBlock && a->blockX < K)
-    blockK = std::lcm(blockK, a->blockX);
-  if (b->hasBlock && b->blockX < K)
-    blockK = std::lcm(blockK, b->blockX);
+  for (const OperandPlan *plan : {&*a, &*b})
+    if (plan->hasBlock)
+      blockK = std::lcm(blockK, std::min(plan->blockX, K));
+  blockK = std::min(blockK, K);
   int64_t kt = std::min(
       {K, int64_t(65535), 255 * la, 255 * lb, halfIn * la, halfW * lb});
   // The fewest rows and columns a tile may have: a whole block along them
