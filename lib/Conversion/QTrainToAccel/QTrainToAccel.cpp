@@ -82,6 +82,10 @@ struct ConvertQTrainToAccel
     OpBuilder builder(func);
     auto program = ir::ProgramOp::create(builder, func.getLoc());
     program->setAttr("accel.function", builder.getStringAttr(func.getName()));
+    // The machine the program is for: the verifier checks its memory bounds.
+    std::string machineJson;
+    llvm::raw_string_ostream(machineJson) << toJSON(machineDesc);
+    program->setAttr("accel.machine", builder.getStringAttr(machineJson));
     ProgramEmitter emitter(program, machineDesc);
     if (failed(mapFunction(func, emitter))) {
       program.erase();

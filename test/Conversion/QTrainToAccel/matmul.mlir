@@ -6,7 +6,7 @@
 // RUN: qtrain-opt %s --convert-qtrain-to-accel | FileCheck %s --check-prefix=WHOLE
 // RUN: qtrain-opt %s --convert-qtrain-to-accel | qtrain-translate --accel-to-binary | qtrain-asm --disassemble | FileCheck %s --check-prefix=DECODES
 
-// CHECK: accel.program attributes {accel.buffers = [{address = 0 : i64, bytes = 15360 : i64, name = "arg0", role = "input", shape = array<i64: 40, 96>, type = f32}, {address = 15360 : i64, bytes = 9216 : i64, name = "arg1", role = "input", shape = array<i64: 96, 24>, type = f32}, {address = 24576 : i64, bytes = 3840 : i64, name = "result0", role = "output", shape = array<i64: 40, 24>, type = f32}], accel.function = "layer"}
+// CHECK: accel.program attributes {accel.buffers = [{address = 0 : i64, bytes = 15360 : i64, name = "arg0", role = "input", shape = array<i64: 40, 96>, type = f32}, {address = 15360 : i64, bytes = 9216 : i64, name = "arg1", role = "input", shape = array<i64: 96, 24>, type = f32}, {address = 24576 : i64, bytes = 3840 : i64, name = "result0", role = "output", shape = array<i64: 40, 24>, type = f32}], accel.function = "layer", accel.machine = "{{.*}}"}
 // MXFP8 A: blocks of 32 along K (x), whole scale groups: plain lanes.
 // CHECK:      accel.cfg.rounding entry = 0, mode = nearest_even
 // CHECK-NEXT: accel.cfg.element entry = 0, kind = minifloat, rounding = 0, layout = plain, mf_exponent_bits = 4, mf_mantissa_bits = 3, mf_bias = 7, mf_specials = fn,

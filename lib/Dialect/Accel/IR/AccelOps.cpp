@@ -10,7 +10,10 @@
 
 #include "qtrain/Dialect/Accel/IR/AccelOps.h"
 
+#include "qtrain/Accel/Machine.h"
+
 #include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/BuiltinTypes.h"
 #include "mlir/IR/OpImplementation.h"
 
@@ -293,10 +296,100 @@ void ProgramOp::build(OpBuilder &builder, OperationState &state) {
   body->push_back(new Block);
 }
 
+namespace {
+
+/// The bounds of docs/Accelerator.md "Errors" that an instruction's own
+/// fields and the memory sizes determine (those that depend on the
+/// configuration in force, such as strides and lane widths, are the
+/// functional model's to check).
+LogicalResult verifyMemoryBounds(Operation *op, const Instruction &inst,
+                                 const MachineDescription &m) {
+  auto field = [&](StringRef name) { return inst.get(name); };
+  auto below = [&](uint64_t value, uint64_t limit, const Twine &what,
+                   const Twine &memory) -> LogicalResult {
+    if (value < limit)
+      return success();
+    return op->emitOpError() << what << " is " << value << ", beyond the "
+                             << memory << " (" << limit << ")";
+  };
+  auto span = [&](uint64_t first, uint64_t count, uint64_t limit,
+                  const Twine &what, const Twine &memory) -> LogicalResult {
+    if (first + count <= limit)
+      return success();
+    return op->emitOpError()
+           << what << " [" << first << ", " << first + count << ") exceed the "
+           << memory << " (" << limit << ")";
+  };
+  const uint64_t entries = m.acc.entries, dram = m.dram.bytes;
+  switch (inst.kind) {
+  case InstructionKind::Gemm:
+    if (failed(span(field("acc_entry"), field("m") * field("n"), entries,
+                    "the outputs", "ACC's entries")) ||
+        failed(span(field("a_row"), field("m") * field("a_rows_per_vector"),
+                    m.inputSp.rows, "A's rows", "input scratchpad's rows")) ||
+        failed(span(field("b_row"), field("n") * field("b_rows_per_vector"),
+                    m.weightSp.rows, "B's rows", "weight scratchpad's rows")))
+      return failure();
+    return success();
+  case InstructionKind::Load: {
+    uint64_t dst = field("dst");
+    if (dst == LoadDst::SpInput || dst == LoadDst::SpWeight) {
+      uint64_t rows =
+          dst == LoadDst::SpInput ? m.inputSp.rows : m.weightSp.rows;
+      if (failed(
+              below(field("chip_row"), rows, "chip_row", "scratchpad's rows")))
+        return failure();
+    }
+    if (dst == LoadDst::Acc &&
+        failed(below(field("chip_row"), entries, "chip_row", "ACC's entries")))
+      return failure();
+    return below(field("dram_addr"), dram, "dram_addr", "DRAM's bytes");
+  }
+  case InstructionKind::Store:
+    if (failed(
+            below(field("acc_entry"), entries, "acc_entry", "ACC's entries")))
+      return failure();
+    return below(field("dram_addr"), dram, "dram_addr", "DRAM's bytes");
+  case InstructionKind::Vector:
+    for (StringRef f : {"dst_entry", "src1_entry", "src2_entry"})
+      if (failed(below(field(f), entries, f, "ACC's entries")))
+        return failure();
+    return success();
+  case InstructionKind::ConfigTensorLevel:
+    return below(field("scale_entry"), entries, "scale_entry", "ACC's entries");
+  case InstructionKind::RegLoad:
+    if (!field("from_dram"))
+      return success();
+    return below(field("dram_addr"), dram, "dram_addr", "DRAM's bytes");
+  case InstructionKind::RegStore:
+    return below(field("dram_addr"), dram, "dram_addr", "DRAM's bytes");
+  default:
+    return success();
+  }
+}
+
+} // namespace
+
 LogicalResult ProgramOp::verifyRegions() {
+  // The machine the program is for: `accel.machine` (a machine
+  // description's JSON) on the program or its module.
+  std::optional<MachineDescription> machine;
+  StringAttr machineAttr = (*this)->getAttrOfType<StringAttr>("accel.machine");
+  if (!machineAttr)
+    if (auto module = (*this)->getParentOfType<ModuleOp>())
+      machineAttr = module->getAttrOfType<StringAttr>("accel.machine");
+  if (machineAttr) {
+    llvm::Expected<MachineDescription> parsed =
+        parseMachineDescription(machineAttr.getValue(), "accel.machine");
+    if (!parsed)
+      return emitOpError() << llvm::toString(parsed.takeError());
+    machine = std::move(*parsed);
+  }
+
   Operation *finish = nullptr;
   for (Operation &op : getBody().front()) {
-    if (!getInstructionKind(&op))
+    std::optional<InstructionKind> kind = getInstructionKind(&op);
+    if (!kind)
       return op.emitOpError("is not an accel instruction: an accel.program "
                             "holds only instruction ops");
     if (finish) {
@@ -307,6 +400,11 @@ LogicalResult ProgramOp::verifyRegions() {
     }
     if (isa<FinishOp>(op))
       finish = &op;
+    if (machine) {
+      FailureOr<Instruction> inst = toInstruction(&op);
+      if (failed(inst) || failed(verifyMemoryBounds(&op, *inst, *machine)))
+        return failure();
+    }
   }
   return success();
 }
