@@ -142,36 +142,16 @@ FailureOr<ConversionPlan> configureConversion(ProgramEmitter &emitter,
   auto [entry, scalarResource] = *scalar;
   if (tensorLevel->rule == numerics::ScaleRule::Given) {
     unsigned buffer = *emitter.lookupBuffer(tensor.givenScale);
-    TransferStrides one;
-    Instruction load(InstructionKind::Load);
-    load.set("dst", LoadDst::Acc);
-    load.set("td", emitter.useTransfer(one));
-    load.set("layout", DramLayout::Raw32);
-    load.set("dram_addr", emitter.getBuffer(buffer).address);
-    load.set("chip_row", entry);
-    load.set("size_z", 1);
-    load.set("size_y", 1);
-    load.set("size_x", 1);
-    emitter.emitQueued(
-        load, {{{Resource::Dram, buffer}, false}, {scalarResource, true}});
+    emitScalarLoad(emitter, buffer, entry, scalarResource);
   } else {
     auto [reg, statsResource] = emitStatisticsPass(
         emitter, tensor.buffer, plan.formatEntry,
         tensorLevel->rule == numerics::ScaleRule::MedianLookup
             ? StatsMask::MedianHistogram
             : StatsMask::Amax);
-    Instruction select(InstructionKind::Vector);
-    unsigned view = emitter.useView({1, 1, 1}, {0, 0, 0});
-    select.set("op", VectorOp::SelectScale);
-    select.set("format", plan.formatEntry);
-    select.set("stats_reg", reg);
-    select.set("aux", SelectScaleAux::FromStats);
-    for (StringRef f : {"dst_view", "src1_view", "src2_view"})
-      select.set(f, view);
-    for (StringRef f : {"dst_entry", "src1_entry", "src2_entry"})
-      select.set(f, entry);
-    emitter.emitQueued(select,
-                       {{statsResource, false}, {scalarResource, true}});
+    emitScalarVector(emitter, VectorOp::SelectScale, SelectScaleAux::FromStats,
+                     plan.formatEntry, reg, entry, entry,
+                     {{statsResource, false}, {scalarResource, true}});
   }
   plan.reads.push_back({scalarResource, false});
   return plan;

@@ -87,6 +87,11 @@ private:
   LogicalResult check();
   /// The tile of operand `operand` when loop 0 covers [t0, t0 + t).
   TileRegion region(OpOperand &operand, int64_t t, int64_t &next);
+  /// The transfer descriptor and DRAM address that move tile `r` of
+  /// `operand`'s tensor (in `buffer`) when loop 0 starts at `t0`.
+  std::pair<unsigned, uint64_t> tileTransfer(OpOperand &operand,
+                                             unsigned buffer,
+                                             const TileRegion &r, int64_t t0);
   void loadTile(OpOperand &operand, const TileRegion &r, int64_t t0,
                 unsigned half);
   void storeTile(const TileRegion &r, int64_t t0, unsigned half);
@@ -172,9 +177,10 @@ TileRegion GenericMapper::region(OpOperand &operand, int64_t t, int64_t &next) {
   return r;
 }
 
-void GenericMapper::loadTile(OpOperand &operand, const TileRegion &r,
-                             int64_t t0, unsigned half) {
-  unsigned buffer = *emitter.lookupBuffer(operand.get());
+std::pair<unsigned, uint64_t> GenericMapper::tileTransfer(OpOperand &operand,
+                                                          unsigned buffer,
+                                                          const TileRegion &r,
+                                                          int64_t t0) {
   auto type = cast<RankedTensorType>(operand.get().getType());
   AffineMap map = op.getMatchingIndexingMap(&operand);
   unsigned rank = type.getRank(), rpad = 3 - rank;
@@ -194,11 +200,19 @@ void GenericMapper::loadTile(OpOperand &operand, const TileRegion &r,
   strides.chipZ = chip[0];
   strides.chipY = chip[1];
   strides.chipX = chip[2];
+  return {emitter.useTransfer(strides),
+          emitter.getBuffer(buffer).address + 4 * origin};
+}
+
+void GenericMapper::loadTile(OpOperand &operand, const TileRegion &r,
+                             int64_t t0, unsigned half) {
+  unsigned buffer = *emitter.lookupBuffer(operand.get());
+  auto [td, dramAddr] = tileTransfer(operand, buffer, r, t0);
   Instruction load(InstructionKind::Load);
   load.set("dst", LoadDst::Acc);
-  load.set("td", emitter.useTransfer(strides));
+  load.set("td", td);
   load.set("layout", DramLayout::Raw32);
-  load.set("dram_addr", emitter.getBuffer(buffer).address + 4 * origin);
+  load.set("dram_addr", dramAddr);
   load.set("chip_row", r.base);
   load.set("size_z", r.shape[0]);
   load.set("size_y", r.shape[1]);
@@ -208,31 +222,12 @@ void GenericMapper::loadTile(OpOperand &operand, const TileRegion &r,
 }
 
 void GenericMapper::storeTile(const TileRegion &r, int64_t t0, unsigned half) {
-  OpOperand &init = op.getDpsInitsMutable()[0];
   unsigned buffer = *emitter.lookupBuffer(op->getResult(0));
-  auto type = cast<RankedTensorType>(op->getResult(0).getType());
-  AffineMap map = op.getMatchingIndexingMap(&init);
-  unsigned rank = type.getRank(), rpad = 3 - rank;
-  Dims full = {1, 1, 1};
-  for (unsigned j = 0; j < rank; ++j)
-    full[rpad + j] = type.getShape()[j];
-  Dims dramStrides = rowMajor(full);
-  int64_t origin = 0;
-  for (unsigned j = 0; j < rank; ++j)
-    if (cast<AffineDimExpr>(map.getResult(j)).getPosition() == 0 && loops)
-      origin += t0 * dramStrides[rpad + j];
-  Dims chip = rowMajor(r.shape);
-  TransferStrides strides;
-  strides.dramZ = dramStrides[0];
-  strides.dramY = dramStrides[1];
-  strides.dramX = dramStrides[2];
-  strides.chipZ = chip[0];
-  strides.chipY = chip[1];
-  strides.chipX = chip[2];
+  auto [td, dramAddr] = tileTransfer(op.getDpsInitsMutable()[0], buffer, r, t0);
   Instruction store(InstructionKind::Store);
-  store.set("td", emitter.useTransfer(strides));
+  store.set("td", td);
   store.set("layout", DramLayout::Raw32);
-  store.set("dram_addr", emitter.getBuffer(buffer).address + 4 * origin);
+  store.set("dram_addr", dramAddr);
   store.set("acc_entry", r.base);
   store.set("size_z", r.shape[0]);
   store.set("size_y", r.shape[1]);

@@ -58,6 +58,17 @@ std::pair<unsigned, Resource> emitStatisticsPass(ProgramEmitter &emitter,
                                                  unsigned formatEntry,
                                                  uint64_t mask);
 
+/// A VECTOR on one ACC entry (select_scale, stats_value): dst = entry `dst`,
+/// src1 = entry `src1`, through a 1x1x1 view.
+void emitScalarVector(ProgramEmitter &emitter, uint64_t op, uint64_t aux,
+                      unsigned format, unsigned statsReg, uint64_t dst,
+                      uint64_t src1, llvm::ArrayRef<Access> accesses);
+
+/// A raw one-element LOAD of `buffer` into ACC entry `entry` (ordered as
+/// `accResource`).
+void emitScalarLoad(ProgramEmitter &emitter, unsigned buffer, uint64_t entry,
+                    Resource accResource);
+
 /// qtrain.amax: a statistics pass, stats_value, a one-element STORE.
 mlir::LogicalResult mapAmax(ProgramEmitter &emitter, AmaxOp op);
 

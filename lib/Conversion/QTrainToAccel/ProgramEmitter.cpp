@@ -50,7 +50,7 @@ Operation *ProgramEmitter::create(const Instruction &inst) {
 }
 
 FailureOr<unsigned> ProgramEmitter::allocate(Value value, StringRef name,
-                                             StringRef role) {
+                                             StringRef role, bool bind) {
   Buffer buffer;
   buffer.name = name.str();
   buffer.role = role.str();
@@ -74,7 +74,8 @@ FailureOr<unsigned> ProgramEmitter::allocate(Value value, StringRef name,
            << end << " bytes of DRAM, the machine has " << machine.dram.bytes;
   dramEnd = end;
   buffers.push_back(buffer);
-  bufferOf[value] = buffers.size() - 1;
+  if (bind)
+    bufferOf[value] = buffers.size() - 1;
   return buffers.size() - 1;
 }
 

@@ -52,15 +52,15 @@ public:
   void setLocation(mlir::Location l) { loc = l; }
   mlir::Location getLocation() const { return loc; }
 
-  /// A new 64-byte aligned DRAM region for `value` (a ranked tensor or an
-  /// i64 seed); fails at `loc` when DRAM is too small.
+  /// A new 64-byte aligned DRAM region shaped like `value` (a ranked tensor
+  /// or an i64 seed), which then lives there unless `bind` is false (a copy
+  /// of it); fails at `loc` when DRAM is too small.
   mlir::FailureOr<unsigned> allocate(mlir::Value value, llvm::StringRef name,
-                                     llvm::StringRef role);
+                                     llvm::StringRef role, bool bind = true);
   /// The buffer holding `value`, if any.
   std::optional<unsigned> lookupBuffer(mlir::Value value) const;
   const Buffer &getBuffer(unsigned id) const { return buffers[id]; }
-  /// Records `value` as also living in buffer `id` (a result that is an
-  /// existing buffer).
+  /// Records `value` as living in buffer `id` (a view of another value's).
   void alias(mlir::Value value, unsigned id) { bufferOf[value] = id; }
 
   /// Configuration: the entry or register holding the given contents,

@@ -176,35 +176,22 @@ struct ConvertQTrainToAccel
       if (!source || !isa<RankedTensorType>(value.getType()))
         return ret.emitError() << "cannot map the function's result " << i
                                << " to the accelerator: not a tensor in DRAM";
-      // The copy's buffer is allocated for a fresh value name: the result.
-      FailureOr<unsigned> target = allocateCopy(emitter, value, i);
-      if (failed(target))
-        return failure();
-      ConvertedTensor tensor;
-      tensor.buffer = *source;
-      tensor.format = numerics::ScaledFormat{numerics::MinifloatFormat(), {}};
-      tensor.rounding = numerics::Rounding::nearestEven();
-      if (cast<RankedTensorType>(value.getType()).getElementType().isF32()) {
-        if (failed(mapThroughAcc(emitter, ret, tensor, *target)))
-          return failure();
-      } else {
+      if (!cast<RankedTensorType>(value.getType()).getElementType().isF32())
         return ret.emitError() << "cannot map the function's result " << i
                                << " to the accelerator: returning an i32 "
                                   "argument is not mapped yet";
-      }
+      // The copy's own buffer; the value stays bound to its source.
+      FailureOr<unsigned> target =
+          emitter.allocate(value, "result" + std::to_string(i), "output",
+                           /*bind=*/false);
+      if (failed(target))
+        return failure();
+      ConvertedTensor tensor; // f32 values, moved unchanged
+      tensor.buffer = *source;
+      if (failed(mapThroughAcc(emitter, ret, tensor, *target)))
+        return failure();
     }
     return success();
-  }
-
-  FailureOr<unsigned> allocateCopy(ProgramEmitter &emitter, Value value,
-                                   unsigned index) {
-    // allocate() records the value's buffer; keep the source's mapping.
-    std::optional<unsigned> source = emitter.lookupBuffer(value);
-    FailureOr<unsigned> target =
-        emitter.allocate(value, "result" + std::to_string(index), "output");
-    if (succeeded(target) && source)
-      emitter.alias(value, *source);
-    return target;
   }
 
   /// The buffer of `value`, allocating an intermediate one named `KIND.N`

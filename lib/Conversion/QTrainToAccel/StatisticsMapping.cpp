@@ -13,12 +13,9 @@ using namespace mlir;
 
 namespace qtrain::accel {
 
-namespace {
-
-/// VECTOR `op` on one entry: dst = entry `dst`, src1 = entry `src1`.
-void scalarVector(ProgramEmitter &emitter, uint64_t op, uint64_t aux,
-                  unsigned format, unsigned statsReg, uint64_t dst,
-                  uint64_t src1, llvm::ArrayRef<Access> accesses) {
+void emitScalarVector(ProgramEmitter &emitter, uint64_t op, uint64_t aux,
+                      unsigned format, unsigned statsReg, uint64_t dst,
+                      uint64_t src1, llvm::ArrayRef<Access> accesses) {
   Instruction v(InstructionKind::Vector);
   unsigned view = emitter.useView({1, 1, 1}, {0, 0, 0});
   v.set("op", op);
@@ -32,6 +29,23 @@ void scalarVector(ProgramEmitter &emitter, uint64_t op, uint64_t aux,
   v.set("src2_entry", src1);
   emitter.emitQueued(v, accesses);
 }
+
+void emitScalarLoad(ProgramEmitter &emitter, unsigned buffer, uint64_t entry,
+                    Resource accResource) {
+  Instruction load(InstructionKind::Load);
+  load.set("dst", LoadDst::Acc);
+  load.set("td", emitter.useTransfer(TransferStrides()));
+  load.set("layout", DramLayout::Raw32);
+  load.set("dram_addr", emitter.getBuffer(buffer).address);
+  load.set("chip_row", entry);
+  load.set("size_z", 1);
+  load.set("size_y", 1);
+  load.set("size_x", 1);
+  emitter.emitQueued(load,
+                     {{{Resource::Dram, buffer}, false}, {accResource, true}});
+}
+
+namespace {
 
 /// A one-element STORE of ACC entry `entry` (in ACC half `half`) to `buffer`.
 void storeScalar(ProgramEmitter &emitter, uint64_t entry, unsigned half,
@@ -48,18 +62,6 @@ void storeScalar(ProgramEmitter &emitter, uint64_t entry, unsigned half,
                              {{Resource::Dram, buffer}, true}});
 }
 
-/// The identity f32 format's entry (what a statistics pass names).
-FailureOr<unsigned> f32Entry(ProgramEmitter &emitter) {
-  FailureOr<unsigned> rounding =
-      emitter.useRounding(numerics::Rounding::nearestEven(), 0);
-  if (failed(rounding))
-    return failure();
-  FormatPlacement placement;
-  placement.roundingEntry = *rounding;
-  return emitter.useFormat(
-      numerics::ScaledFormat{numerics::MinifloatFormat(), {}}, placement);
-}
-
 } // namespace
 
 LogicalResult mapAmax(ProgramEmitter &emitter, AmaxOp op) {
@@ -69,15 +71,18 @@ LogicalResult mapAmax(ProgramEmitter &emitter, AmaxOp op) {
   if (!input->format.levels.empty() ||
       op.getInput().getDefiningOp<QuantizeOp>())
     return cannotMap(op) << "the amax of a quantized value is not mapped yet";
-  FailureOr<unsigned> format = f32Entry(emitter);
-  if (failed(format))
+  // The identity f32 format names the statistics pass.
+  FailureOr<ConversionPlan> f32 =
+      configureConversion(emitter, op, *input, FormatPlacement());
+  if (failed(f32))
     return failure();
-  auto [reg, statsResource] =
-      emitStatisticsPass(emitter, input->buffer, *format, StatsMask::Amax);
+  auto [reg, statsResource] = emitStatisticsPass(
+      emitter, input->buffer, f32->formatEntry, StatsMask::Amax);
   unsigned half = emitter.nextAccHalf();
   uint64_t entry = half * emitter.accHalfEntries();
-  scalarVector(emitter, VectorOp::StatsValue, StatsValue::Amax, 0, reg, entry,
-               entry, {{statsResource, false}, {{Resource::Acc, half}, true}});
+  emitScalarVector(emitter, VectorOp::StatsValue, StatsValue::Amax, 0, reg,
+                   entry, entry,
+                   {{statsResource, false}, {{Resource::Acc, half}, true}});
   storeScalar(emitter, entry, half, *emitter.lookupBuffer(op.getResult()));
   return success();
 }
@@ -104,19 +109,9 @@ LogicalResult mapSelectScale(ProgramEmitter &emitter, SelectScaleOp op) {
 
   unsigned half = emitter.nextAccHalf();
   uint64_t base = half * emitter.accHalfEntries();
-  Instruction load(InstructionKind::Load);
-  load.set("dst", LoadDst::Acc);
-  load.set("td", emitter.useTransfer(TransferStrides()));
-  load.set("layout", DramLayout::Raw32);
-  load.set("dram_addr", emitter.getBuffer(*statistic).address);
-  load.set("chip_row", base);
-  load.set("size_z", 1);
-  load.set("size_y", 1);
-  load.set("size_x", 1);
-  emitter.emitQueued(load, {{{Resource::Dram, *statistic}, false},
-                            {{Resource::Acc, half}, true}});
-  scalarVector(emitter, VectorOp::SelectScale, 0, *entry, 0, base + 1, base,
-               {{{Resource::Acc, half}, true}});
+  emitScalarLoad(emitter, *statistic, base, {Resource::Acc, half});
+  emitScalarVector(emitter, VectorOp::SelectScale, 0, *entry, 0, base + 1, base,
+                   {{{Resource::Acc, half}, true}});
   storeScalar(emitter, base + 1, half, *emitter.lookupBuffer(op.getResult()));
   return success();
 }
