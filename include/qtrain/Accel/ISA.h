@@ -158,6 +158,13 @@ const EnumCaseInfo *lookupEnumCase(llvm::StringRef enumName,
                                    llvm::StringRef text);
 /// The most fields an encoding has.
 unsigned getMaxFieldCount();
+/// The .def's KIND as the docs' tables write it: "uint", "enum", ...
+llvm::StringRef stringifyFieldKind(FieldKind kind);
+/// A field's legal values as the assembler, the dialect and the docs'
+/// tables name them: `min..max` (or the one value), the enum cases in range
+/// by their text (each between `quote`s, joined by ", "), "any" for a
+/// Bits field, "0" for a reserved one.
+std::string legalValuesText(const FieldInfo &f, llvm::StringRef quote = "");
 
 //===----------------------------------------------------------------------===//
 // Instructions and words

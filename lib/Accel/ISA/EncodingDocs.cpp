@@ -29,28 +29,6 @@ std::string hex(unsigned value) {
   return s;
 }
 
-StringRef kindText(FieldKind kind) {
-  switch (kind) {
-  case FieldKind::Opcode:
-    return "opcode";
-  case FieldKind::Form:
-    return "form";
-  case FieldKind::Flag:
-    return "flag";
-  case FieldKind::UInt:
-    return "uint";
-  case FieldKind::SInt:
-    return "sint";
-  case FieldKind::Enum:
-    return "enum";
-  case FieldKind::Bits:
-    return "bits";
-  case FieldKind::Reserved:
-    return "reserved";
-  }
-  return "";
-}
-
 void printOpcodes(raw_ostream &os) {
   os << "#### Opcodes\n\n"
      << "| Opcode | Name | Queue | Summary |\n"
@@ -101,27 +79,6 @@ void printEnumerations(raw_ostream &os) {
   }
 }
 
-std::string legalText(const FieldInfo &f) {
-  switch (f.kind) {
-  case FieldKind::Reserved:
-    return "0";
-  case FieldKind::Bits:
-    return "any";
-  case FieldKind::Enum: {
-    SmallVector<std::string> names;
-    for (const EnumCaseInfo &c : getEnumCases(f.enumName))
-      if (c.value >= static_cast<uint64_t>(f.min) &&
-          c.value <= static_cast<uint64_t>(f.max))
-        names.push_back(("`" + c.text + "`").str());
-    return join(names, ", ");
-  }
-  default:
-    if (f.min == f.max)
-      return std::to_string(f.min);
-    return std::to_string(f.min) + ".." + std::to_string(f.max);
-  }
-}
-
 void printInstruction(raw_ostream &os, const InstructionInfo &info) {
   const OpcodeInfo *opcode = lookupOpcode(info.opcode);
   os << "#### `" << info.mnemonic << "` (" << info.name << "): opcode "
@@ -142,10 +99,10 @@ void printInstruction(raw_ostream &os, const InstructionInfo &info) {
      << "| --- | --- | --- | --- | --- | --- |\n";
   for (const FieldInfo &f : info.fields) {
     os << "| [" << f.low << ", " << f.low + f.width << ") | " << f.width
-       << " | `" << f.name << "` | " << kindText(f.kind);
+       << " | `" << f.name << "` | " << stringifyFieldKind(f.kind);
     if (f.kind == FieldKind::Enum)
       os << " `" << f.enumName << "`";
-    os << " | " << legalText(f) << " | " << f.meaning << " |\n";
+    os << " | " << legalValuesText(f, "`") << " | " << f.meaning << " |\n";
   }
 }
 

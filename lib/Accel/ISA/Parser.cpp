@@ -44,20 +44,6 @@ std::optional<Literal> parseLiteral(StringRef text) {
   return lit;
 }
 
-std::string legalText(const FieldInfo &f) {
-  if (f.kind == FieldKind::Enum) {
-    SmallVector<StringRef> names;
-    for (const EnumCaseInfo &c : getEnumCases(f.enumName))
-      if (c.value >= static_cast<uint64_t>(f.min) &&
-          c.value <= static_cast<uint64_t>(f.max))
-        names.push_back(c.text);
-    return join(names, ", ");
-  }
-  if (f.min == f.max)
-    return std::to_string(f.min);
-  return std::to_string(f.min) + ".." + std::to_string(f.max);
-}
-
 class Parser {
 public:
   Parser(StringRef text, StringRef bufferName) {
@@ -144,14 +130,15 @@ private:
         return error(hasValue ? value : word,
                      "field '" + name + "' is " +
                          (hasValue ? value.str() : std::string("set")) +
-                         ", legal " + legalText(f));
+                         ", legal " + legalValuesText(f));
     }
 
     for (unsigned i = 0; i < info.fields.size(); ++i) {
       const FieldInfo &f = info.fields[i];
       if (f.isWritten() && !given[i] && !f.isLegal(0))
         return error(mnemonic, "field '" + f.name +
-                                   "' is 0 (left out), legal " + legalText(f));
+                                   "' is 0 (left out), legal " +
+                                   legalValuesText(f));
     }
     return inst;
   }
@@ -162,7 +149,7 @@ private:
       if (const EnumCaseInfo *c = lookupEnumCase(f.enumName, value))
         return c->value;
       return error(value, "field '" + f.name + "' takes one of " +
-                              legalText(f) + ", not '" + value + "'");
+                              legalValuesText(f) + ", not '" + value + "'");
     }
     case FieldKind::Bits:
       return parseBits(f, value);
@@ -180,7 +167,7 @@ private:
                               value + "'");
     auto outOfRange = [&] {
       return error(value, "field '" + f.name + "' is " + value + ", legal " +
-                              legalText(f));
+                              legalValuesText(f));
     };
     if (!lit->negative)
       return f.kind == FieldKind::SInt && lit->magnitude > uint64_t(INT64_MAX)

@@ -9,6 +9,7 @@
 #include "qtrain/Accel/ISA.h"
 
 #include "llvm/ADT/STLExtras.h"
+#include "llvm/ADT/StringExtras.h"
 
 #include <cassert>
 
@@ -86,6 +87,49 @@ const Tables &tables() {
 }
 
 } // namespace
+
+StringRef stringifyFieldKind(FieldKind kind) {
+  switch (kind) {
+  case FieldKind::Opcode:
+    return "opcode";
+  case FieldKind::Form:
+    return "form";
+  case FieldKind::Flag:
+    return "flag";
+  case FieldKind::UInt:
+    return "uint";
+  case FieldKind::SInt:
+    return "sint";
+  case FieldKind::Enum:
+    return "enum";
+  case FieldKind::Bits:
+    return "bits";
+  case FieldKind::Reserved:
+    return "reserved";
+  }
+  return "";
+}
+
+std::string legalValuesText(const FieldInfo &f, StringRef quote) {
+  switch (f.kind) {
+  case FieldKind::Reserved:
+    return "0";
+  case FieldKind::Bits:
+    return "any";
+  case FieldKind::Enum: {
+    SmallVector<std::string> names;
+    for (const EnumCaseInfo &c : getEnumCases(f.enumName))
+      if (c.value >= static_cast<uint64_t>(f.min) &&
+          c.value <= static_cast<uint64_t>(f.max))
+        names.push_back((quote + c.text + quote).str());
+    return join(names, ", ");
+  }
+  default:
+    if (f.min == f.max)
+      return std::to_string(f.min);
+    return std::to_string(f.min) + ".." + std::to_string(f.max);
+  }
+}
 
 bool FieldInfo::isLegal(uint64_t value) const {
   switch (kind) {

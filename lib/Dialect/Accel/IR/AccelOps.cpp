@@ -32,24 +32,6 @@ using namespace qtrain::accel::ir;
 
 namespace {
 
-/// The enum cases of `f` inside its legal range, as the assembly names them.
-std::string legalCases(const FieldInfo &f) {
-  SmallVector<StringRef> names;
-  for (const EnumCaseInfo &c : getEnumCases(f.enumName))
-    if (c.value >= static_cast<uint64_t>(f.min) &&
-        c.value <= static_cast<uint64_t>(f.max))
-      names.push_back(c.text);
-  return llvm::join(names, ", ");
-}
-
-std::string legalRange(const FieldInfo &f) {
-  if (f.kind == FieldKind::Enum)
-    return legalCases(f);
-  if (f.min == f.max)
-    return std::to_string(f.min);
-  return std::to_string(f.min) + ".." + std::to_string(f.max);
-}
-
 /// The attribute a field's value is stored in.
 Attribute fieldAttr(MLIRContext *ctx, const FieldInfo &f, uint64_t value) {
   if (f.kind == FieldKind::Flag)
@@ -65,11 +47,11 @@ ParseResult parseFieldValue(OpAsmParser &parser, const FieldInfo &f,
     StringRef text;
     if (parser.parseOptionalKeyword(&text))
       return parser.emitError(loc, "field '")
-             << f.name << "' takes one of " << legalCases(f);
+             << f.name << "' takes one of " << legalValuesText(f);
     const EnumCaseInfo *c = lookupEnumCase(f.enumName, text);
     if (!c)
       return parser.emitError(loc, "field '")
-             << f.name << "' takes one of " << legalCases(f) << ", not '"
+             << f.name << "' takes one of " << legalValuesText(f) << ", not '"
              << text << "'";
     value = c->value;
     return success();
@@ -89,10 +71,10 @@ ParseResult parseFieldValue(OpAsmParser &parser, const FieldInfo &f,
            << f.name << "' is " << text << ", beyond 64 bits";
   if (negative && f.kind == FieldKind::UInt)
     return parser.emitError(loc, "field '")
-           << f.name << "' is " << text << ", legal " << legalRange(f);
+           << f.name << "' is " << text << ", legal " << legalValuesText(f);
   if (f.kind == FieldKind::SInt && !negative && literal.getActiveBits() > 63)
     return parser.emitError(loc, "field '")
-           << f.name << "' is " << text << ", legal " << legalRange(f);
+           << f.name << "' is " << text << ", legal " << legalValuesText(f);
   value = negative ? static_cast<uint64_t>(literal.getSExtValue())
                    : literal.getZExtValue();
   if (f.kind == FieldKind::Bits && negative) {
@@ -277,8 +259,8 @@ LogicalResult verifyInstructionOp(Operation *op) {
     if (f.kind != FieldKind::Enum || f.isLegal(inst->values[i]))
       continue;
     if (const EnumCaseInfo *c = lookupEnumCase(f.enumName, inst->values[i]))
-      return op->emitOpError("field '")
-             << f.name << "' is " << c->text << ", legal " << legalCases(f);
+      return op->emitOpError("field '") << f.name << "' is " << c->text
+                                        << ", legal " << legalValuesText(f);
   }
   if (llvm::Error err = verifyFields(*inst))
     return op->emitOpError(llvm::toString(std::move(err)));

@@ -37,43 +37,6 @@ std::string enumDefName(StringRef enumName) {
   return ("Accel_Enum_" + enumName).str();
 }
 
-/// The legal range as the docs' tables write it.
-std::string legalText(const FieldInfo &f) {
-  switch (f.kind) {
-  case FieldKind::Bits:
-    return "any";
-  case FieldKind::Enum: {
-    SmallVector<std::string> names;
-    for (const EnumCaseInfo &c : getEnumCases(f.enumName))
-      if (c.value >= static_cast<uint64_t>(f.min) &&
-          c.value <= static_cast<uint64_t>(f.max))
-        names.push_back(("`" + c.text + "`").str());
-    return join(names, ", ");
-  }
-  default:
-    if (f.min == f.max)
-      return std::to_string(f.min);
-    return std::to_string(f.min) + ".." + std::to_string(f.max);
-  }
-}
-
-StringRef kindText(FieldKind kind) {
-  switch (kind) {
-  case FieldKind::Flag:
-    return "flag";
-  case FieldKind::UInt:
-    return "uint";
-  case FieldKind::SInt:
-    return "sint";
-  case FieldKind::Enum:
-    return "enum";
-  case FieldKind::Bits:
-    return "bits";
-  default:
-    return "";
-  }
-}
-
 void emitEnums(raw_ostream &os) {
   // Only the enumerations some field uses, in order of first appearance in
   // the enum table.
@@ -117,10 +80,10 @@ void emitOp(raw_ostream &os, const InstructionInfo &inst) {
   for (const FieldInfo &f : inst.fields) {
     if (!f.isWritten())
       continue;
-    os << "    | `" << f.name << "` | " << kindText(f.kind);
+    os << "    | `" << f.name << "` | " << stringifyFieldKind(f.kind);
     if (f.kind == FieldKind::Enum)
       os << " `" << f.enumName << "`";
-    os << " | " << legalText(f) << " | " << f.meaning << " |\n";
+    os << " | " << legalValuesText(f, "`") << " | " << f.meaning << " |\n";
   }
   os << "  }];\n";
   os << "  let arguments = (ins";
