@@ -415,6 +415,14 @@ Expected<float> readTensorScale(Executor &ex, const FormatConfig &f) {
   return toScaleFormat(f.tensorLevel()->format, ex.state->acc.getFloat(e));
 }
 
+/// The tensor-level scale a transfer's conversion uses: 1.0f unless it
+/// needs one (readTensorScale).
+Expected<float> tensorScaleOf(Executor &ex, const TransferPlan &plan) {
+  if (!plan.needTensorScale)
+    return 1.0f;
+  return readTensorScale(ex, *plan.format);
+}
+
 /// The element rounding with SEED[seed_reg], and a data source's companion
 /// tensor read from DRAM (the elements the stream indices use, race-checked).
 Error prepareRounding(Executor &ex, const TransferPlan &plan,
@@ -522,13 +530,10 @@ Error Executor::executeLoad(const Instruction &inst) {
   if (Error e = start())
     return e;
 
-  float tensorScale = 1.0f;
-  if (plan.needTensorScale) {
-    Expected<float> t = readTensorScale(*this, *f);
-    if (!t)
-      return t.takeError();
-    tensorScale = *t;
-  }
+  Expected<float> scale = tensorScaleOf(*this, plan);
+  if (!scale)
+    return scale.takeError();
+  const float tensorScale = *scale;
 
   // Read the elements.
   const Dram &dram = state->dram;
@@ -750,13 +755,10 @@ Error Executor::executeStore(const Instruction &inst) {
   if (Error e = start())
     return e;
 
-  float tensorScale = 1.0f;
-  if (plan.needTensorScale) {
-    Expected<float> t = readTensorScale(*this, *f);
-    if (!t)
-      return t.takeError();
-    tensorScale = *t;
-  }
+  Expected<float> scale = tensorScaleOf(*this, plan);
+  if (!scale)
+    return scale.takeError();
+  const float tensorScale = *scale;
 
   // Read the ACC.
   const AccMemory &acc = state->acc;
