@@ -40,11 +40,14 @@ def Accel_ProgramOp : Accel_Op<"program",
   let description = [{
     Holds the instructions of one program, one op per instruction word, in
     program order; `qtrain-translate --accel-to-binary` emits its words.
-    Nothing may follow an `accel.finish`. When the enclosing module has an
-    `accel.machine` attribute (a machine description, docs/Accelerator.md),
-    the verifier also checks the bounds of docs/Accelerator.md "Errors" that
-    the program alone determines (the configuration the instructions before
-    an instruction wrote, and the memory sizes).
+    Nothing may follow an `accel.finish`. When the program or its module
+    has an `accel.machine` attribute (a machine description's JSON,
+    docs/Accelerator.md; convert-qtrain-to-accel writes it), the verifier
+    also checks the memory bounds each instruction's own fields determine:
+    a GEMM's outputs within the ACC and its K-vectors within the
+    scratchpads, and the entries, rows and DRAM addresses of the other
+    instructions. Bounds that depend on the configuration in force are the
+    functional model's.
 
     ```mlir
     accel.program {
