@@ -82,3 +82,35 @@ func.func @f64_body(%x: tensor<4xf32>) -> tensor<4xf32> {
   } -> tensor<4xf32>
   return %y : tensor<4xf32>
 }
+
+// -----
+
+#id2 = affine_map<(d0, d1) -> (d0, d1)>
+func.func @too_wide(%x: tensor<2x3000xf32>) -> tensor<2x3000xf32> {
+  %e = tensor.empty() : tensor<2x3000xf32>
+  // expected-error @below {{cannot map 'linalg.generic' to the accelerator: a tile of one iteration of its first loop needs 9000 ACC entries, an ACC half has 2040}}
+  %y = linalg.generic {indexing_maps = [#id2, #id2], iterator_types = ["parallel", "parallel"]} ins(%x : tensor<2x3000xf32>) outs(%e : tensor<2x3000xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %n = arith.negf %in : f32
+    linalg.yield %n : f32
+  } -> tensor<2x3000xf32>
+  return %y : tensor<2x3000xf32>
+}
+
+// -----
+
+func.func @amax_of_quantized(%x: tensor<4x8xf32>) -> tensor<f32> {
+  %q = qtrain.quantize %x {format = #qtrain.fp<e5m2>} : tensor<4x8xf32>
+  // expected-error @below {{cannot map 'qtrain.amax' to the accelerator: the amax of a quantized value is not mapped yet}}
+  %a = qtrain.amax %q : tensor<4x8xf32> -> tensor<f32>
+  return %a : tensor<f32>
+}
+
+// -----
+
+func.func private @helper(tensor<4xf32>) -> tensor<4xf32>
+func.func @calls(%x: tensor<4xf32>) -> tensor<4xf32> {
+  // expected-error @below {{cannot map 'func.call' to the accelerator: calls are not mapped: inline them first (--inline)}}
+  %y = func.call @helper(%x) : (tensor<4xf32>) -> tensor<4xf32>
+  return %y : tensor<4xf32>
+}
