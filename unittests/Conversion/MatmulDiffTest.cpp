@@ -6,7 +6,8 @@
 // column and row tails, transposed and batched operands, with and without
 // NaN, infinities and subnormals, against numerics::gemm bit for bit. The
 // operands take each path of emulated accumulation: the f32 fast path
-// alone, the fast path with blocks recomputed exactly, the exact path.
+// alone, the fast path with blocks recomputed exactly (inexact f32 sums,
+// sums beyond the accumulator's range), the exact path.
 // QTRAIN_DIFF_SEED replays a run.
 //
 //===----------------------------------------------------------------------===//
@@ -20,6 +21,7 @@
 
 #include "gtest/gtest.h"
 
+#include <cmath>
 #include <random>
 
 using namespace qtrain;
@@ -178,6 +180,13 @@ enum class Operands {
   /// Fp8 plus 2^-100 (the fast path's operand check fails: the exact path
   /// runs), NaN and infinities.
   Specials,
+  /// e4m3fn values of every binade (2^-9 to 448) and sign, and zeros:
+  /// products beyond FP12's range (the fast path's magnitude check falls
+  /// back), sums in its subnormal range, far-apart exponents.
+  Wide,
+  /// Moderate x 2^-12: sums in FP12's subnormal range, exact in f32, which
+  /// the fast path rounds to FP12's quantum without falling back.
+  Small,
 };
 
 const char *operandsName(Operands o) {
@@ -188,6 +197,10 @@ const char *operandsName(Operands o) {
     return "fp8";
   case Operands::Specials:
     return "specials";
+  case Operands::Wide:
+    return "wide";
+  case Operands::Small:
+    return "small";
   }
   return "?";
 }
@@ -195,14 +208,27 @@ const char *operandsName(Operands o) {
 std::vector<float> operand(int64_t n, std::mt19937_64 &rng, Operands kind) {
   nx::MinifloatFormat e4m3 = *nx::lookupMinifloat("e4m3fn");
   std::vector<float> v(n);
-  if (kind == Operands::Moderate) {
+  if (kind == Operands::Moderate || kind == Operands::Small) {
     std::uniform_real_distribution<float> u(0.25f, 4.0f);
+    int scale = kind == Operands::Small ? -12 : 0;
     for (float &x : v) {
-      x = nx::quantize(e4m3, u(rng), nx::Rounding());
+      x = std::ldexp(nx::quantize(e4m3, u(rng), nx::Rounding()), scale);
       uint64_t r = rng() % 17;
       if (r == 0)
         x = 0.0f;
       else if (r == 1)
+        x = -x;
+    }
+    return v;
+  }
+  if (kind == Operands::Wide) {
+    std::uniform_real_distribution<float> exponent(-9.0f, 8.8f);
+    for (float &x : v) {
+      x = nx::quantize(e4m3, std::exp2(exponent(rng)), nx::Rounding());
+      uint64_t r = rng() % 11;
+      if (r == 0)
+        x = 0.0f;
+      else if (r < 6)
         x = -x;
     }
     return v;
@@ -277,7 +303,8 @@ TEST_P(MatmulDiff, MatchesLibraryBitForBit) {
     for (size_t i = 0; i < std::size(kShapes); ++i) {
       const Shape &s = kShapes[i];
       for (Operands kind :
-           {Operands::Moderate, Operands::Fp8, Operands::Specials}) {
+           {Operands::Moderate, Operands::Fp8, Operands::Specials,
+            Operands::Wide, Operands::Small}) {
         int64_t batches = std::max<int64_t>(s.batch, 1);
         std::vector<float> a = operand(batches * s.m * s.k, rng, kind);
         std::vector<float> b = operand(batches * s.k * s.n, rng, kind);

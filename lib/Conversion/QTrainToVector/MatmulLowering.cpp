@@ -19,6 +19,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "ElementCodegen.h"
+#include "FastAccumulation.h"
 #include "LoopCodegen.h"
 
 #include "qtrain/Conversion/QTrainToVector/QTrainToVector.h"
@@ -47,19 +48,6 @@ namespace {
 constexpr int64_t kTileMacsPerElement = 16;
 
 using namespace lowering;
-
-/// The f32 format (the default accumulator).
-bool isF32(const nx::MinifloatFormat &f) { return f == nx::MinifloatFormat(); }
-
-/// Accumulation that is exactly a chain of f32 FMAs (and f32 adds for
-/// closing static groups).
-bool isFmaChain(const nx::AccumulationSpec &s) {
-  return !s.product && !s.fixedPoint && isF32(s.accumulator) &&
-         isF32(s.outerFormat()) &&
-         s.rounding == nx::RoundingMode::NearestEven &&
-         (s.grouping == nx::Grouping::None ||
-          s.grouping == nx::Grouping::Static);
-}
 
 /// The exact sum s + err (TwoSum of a and b) rounded once to f, with the
 /// library's signs of an exactly-zero sum and its NaN (f32 lanes out).
@@ -444,105 +432,6 @@ Value canonicalNaN(const ElementBuilder &eb, Value v) {
   return eb.select(isNaN, eb.f32c(std::numeric_limits<float>::quiet_NaN()), v);
 }
 
-//===----------------------------------------------------------------------===//
-// The f32 fast path of emulated accumulation
-//===----------------------------------------------------------------------===//
-//
-// The exact path above adds in f64 lanes and decides per product whether
-// the sum was exact. The fast path adds in f32 lanes (twice as many per
-// register), with no branch per product: it assumes that every f32 product
-// and every f32 sum is exact, records in a flag the lanes where a sum was
-// not (TwoSum's error is non-zero, or the sum is not finite), and the block
-// is recomputed by the exact path when the flag is set at its end. The
-// products are exact by a check of the operands before the GEMM
-// (emitProductsExact): at most 12 significant bits each and exponents far
-// from f32's range ends, so that every product has at most 24 bits and is
-// normal. Where both hold, an f32 sum that is exact rounds to the same
-// value as the exact sum, so the fast path's bits are the exact path's.
-
-/// Whether sums rounded to f can be computed from exact f32 sums: f32
-/// itself (the hardware's add) or a format emitRoundExactSum rounds on f32
-/// bits.
-bool hasF32SumPath(const nx::MinifloatFormat &f) {
-  return isF32(f) || hasExactSumFastPath(f, nx::RoundingMode::NearestEven);
-}
-
-/// Accumulation the fast path computes (every kind but the FMA chains, the
-/// product formats, fixed-point groups, ideal DGA and shared thresholds).
-bool hasFastPath(const nx::AccumulationSpec &s) {
-  if (isFmaChain(s) || s.product || s.fixedPoint ||
-      s.rounding != nx::RoundingMode::NearestEven ||
-      !hasF32SumPath(s.accumulator) || !hasF32SumPath(s.outerFormat()))
-    return false;
-  switch (s.grouping) {
-  case nx::Grouping::None:
-  case nx::Grouping::Static:
-    return true;
-  case nx::Grouping::EfficientDGA:
-    return !s.sharedThreshold &&
-           static_cast<double>(static_cast<float>(s.initialThreshold)) ==
-               s.initialThreshold;
-  case nx::Grouping::IdealDGA:
-    return false;
-  }
-  llvm_unreachable("unknown grouping");
-}
-
-/// x + y rounded once to f (numerics addRounded, nearest-even) on f32
-/// lanes, and the lanes where the f32 sum was not exact or not finite
-/// (there the value is not the library's).
-std::pair<Value, Value> emitAddFast(const ElementBuilder &eb,
-                                    const nx::MinifloatFormat &f, Value x,
-                                    Value y) {
-  OpBuilder &b = eb.builder();
-  Location loc = eb.location();
-  Value s = arith::AddFOp::create(b, loc, x, y);
-  if (isF32(f)) {
-    // The hardware's add is the correctly rounded one; s - s is NaN for
-    // an infinite or NaN sum.
-    Value bad =
-        arith::CmpFOp::create(b, loc, arith::CmpFPredicate::UNE,
-                              arith::SubFOp::create(b, loc, s, s), eb.f32c(0));
-    return {s, bad};
-  }
-  // TwoSum's error (NaN when s is not finite).
-  Value bb = arith::SubFOp::create(b, loc, s, x);
-  Value err = arith::AddFOp::create(
-      b, loc,
-      arith::SubFOp::create(b, loc, x, arith::SubFOp::create(b, loc, s, bb)),
-      arith::SubFOp::create(b, loc, y, bb));
-  Value bad =
-      arith::CmpFOp::create(b, loc, arith::CmpFPredicate::UNE, err, eb.f32c(0));
-  return {emitRoundExactSum(eb, f, s), bad};
-}
-
-/// Whether every element of the flat f32 tensor is +-0 or has at most 12
-/// significant bits and an exponent in [-62, 62]: then the f32 product of
-/// two of them is exact and normal.
-Value emitProductsExact(OpBuilder &b, Location loc, Value flat, Value count,
-                        int64_t lanes) {
-  ElementBuilder eb(b, loc, lanes);
-  Value c0 = arith::ConstantIndexOp::create(b, loc, 0);
-  Value bad = forEachChunk(
-      b, loc, c0, count, lanes, Value(), eb.bit(false),
-      [&](OpBuilder &cb, Location cl, Value off, Value mask, Value,
-          Value acc) -> Value {
-        ElementBuilder e(cb, cl, lanes);
-        Value bits = e.bitcast(cb.getI32Type(), readChunk(e, flat, off, mask));
-        Value abs = e.band(bits, e.u32(0x7fffffffu));
-        Value exponent = e.lshr(abs, e.u32(23));
-        Value fits = e.land(e.land(e.uge(exponent, e.u32(127 - 62)),
-                                   e.ule(exponent, e.u32(127 + 62))),
-                            e.eq(e.band(abs, e.u32(0xfffu)), e.u32(0)));
-        Value ok = e.lor(e.eq(abs, e.u32(0)), fits);
-        return e.lor(acc, e.lnot(ok));
-      });
-  if (lanes)
-    bad = vector::ReductionOp::create(b, loc, vector::CombiningKind::OR, bad);
-  return arith::XOrIOp::create(b, loc, bad,
-                               arith::ConstantIntOp::create(b, loc, 1, 1));
-}
-
 /// B ([batch,] K x N, flat) as panels of `colVecs * lanes` columns: panel
 /// (b, s) holds rows 0..K-1 of columns [s * W, s * W + W) of batch b
 /// contiguously ([K][W], zero beyond column N). Panels are packed in
@@ -640,8 +529,8 @@ struct BlockedGemm {
   Value strips, packed; ///< B's packed column panels (FMA chains, fast path)
   int64_t tileRows;     ///< rows per parallel tile
   int64_t tileElements;
-  bool fast = false;   ///< the f32 fast path, with the exact path as fallback
-  Value exactProducts; ///< fast: whether the operands passed the check
+  bool fast = false; ///< the f32 fast path, with the exact path as fallback
+  Value operandsFit; ///< fast: whether the operands passed the check
 
   /// The packed panel row of B holding column `col`'s strip at row `kk`.
   Value panelRow(OpBuilder &lb, Location ll, Value bat, Value col,
@@ -677,7 +566,7 @@ struct BlockedGemm {
     SmallVector<Type> types(r * vecs, VectorType::get({lanes}, b.getF32Type()));
     types.push_back(b.getI1Type());
     auto attempt = scf::IfOp::create(
-        b, l, exactProducts,
+        b, l, operandsFit,
         [&](OpBuilder &tb, Location tl) {
           auto [sums, inexact] = emitFastSums(tb, tl, r, vecs, row0, col);
           sums.push_back(inexact);
@@ -835,8 +724,8 @@ struct BlockedGemm {
   }
 
   /// The fast path's results for the block (hasFastPath; B packed, the
-  /// operands passed emitProductsExact) and whether some f32 sum of the
-  /// block was not exact (then the results are not the library's).
+  /// operands passed emitOperandsFit) and whether the block's check fails
+  /// (then the results are not the library's).
   std::pair<SmallVector<Value>, Value> emitFastSums(OpBuilder &b, Location l,
                                                     int64_t r, int64_t vecs,
                                                     Value row0,
@@ -852,13 +741,22 @@ struct BlockedGemm {
     auto index = [](OpBuilder &ib, Location il, int64_t v) -> Value {
       return arith::ConstantIndexOp::create(ib, il, v);
     };
+    // The state: the outputs' P_O, P_G[, T], then the block's check.
+    auto checkOf = [&](ArrayRef<Value> st) {
+      return FastCheck{st[outputs * per], st[outputs * per + 1]};
+    };
+    auto setCheck = [&](SmallVector<Value> &st, const FastCheck &c) {
+      st[outputs * per] = c.errorBits;
+      st[outputs * per + 1] = c.maxMagnitude;
+    };
     SmallVector<Value> init;
     for (int64_t j = 0; j < outputs; ++j) {
       init.append({eb.f32c(0.0f), eb.f32c(0.0f)});
       if (dga)
         init.push_back(eb.f32c(static_cast<float>(spec.initialThreshold)));
     }
-    init.push_back(eb.bit(false)); // lanes with an inexact f32 sum
+    FastCheck start = FastCheck::initial(eb);
+    init.append({start.errorBits, start.maxMagnitude});
     // The products kk in [from, to) into the state.
     auto accumulate = [&](OpBuilder &ob, Location ol, Value from, Value to,
                           ValueRange state) -> SmallVector<Value> {
@@ -874,7 +772,7 @@ struct BlockedGemm {
                   arith::AddIOp::create(lb, ll, pRow, index(lb, ll, v * lanes)),
                   Value()));
             SmallVector<Value> next(iter.begin(), iter.end());
-            Value flag = iter.back();
+            FastCheck check = checkOf(next);
             for (int64_t i = 0; i < r; ++i) {
               Value row = arith::AddIOp::create(lb, ll, row0, index(lb, ll, i));
               Value aOff = arith::AddIOp::create(
@@ -884,11 +782,10 @@ struct BlockedGemm {
               for (int64_t v = 0; v < vecs; ++v) {
                 int64_t j = i * vecs + v;
                 Value outer = iter[j * per], group = iter[j * per + 1];
-                Value p = arith::MulFOp::create(lb, ll, av, bv[v]);
-                auto [sum, bad] = emitAddFast(e, g, group, p);
-                flag = e.lor(flag, bad);
                 if (!dga) {
-                  next[j * per + 1] = sum;
+                  FastSum sum = emitAddFast(e, g, group, av, bv[v]);
+                  check = addToCheck(e, check, sum);
+                  next[j * per + 1] = sum.value;
                   continue;
                 }
                 // E-DGA: p enters the group while |P_G| < T. Only when
@@ -896,6 +793,9 @@ struct BlockedGemm {
                 // adds computed: P_O += P_G, the group restarts with p, and
                 // T = 2^-c |P_O| (exact in f32 unless below its normal
                 // range).
+                Value p = arith::MulFOp::create(lb, ll, av, bv[v]);
+                FastSum sum = emitAddFast(e, g, group, p);
+                check = addToCheck(e, check, sum);
                 Value threshold = iter[j * per + 2];
                 Value enters = arith::CmpFOp::create(
                     lb, ll, arith::CmpFPredicate::OLT,
@@ -909,14 +809,21 @@ struct BlockedGemm {
                     lb, ll, any,
                     [&](OpBuilder &tb, Location tl) {
                       ElementBuilder te(tb, tl, lanes);
-                      auto [po, badO] = emitAddFast(te, o, outer, group);
+                      FastSum po = emitAddFast(te, o, outer, group);
+                      FastCheck c = addToCheck(te, check, po, closes);
                       // +0 + p is exact (and +0 for p = -0).
                       Value restart =
                           arith::AddFOp::create(tb, tl, te.f32c(0.0f), p);
-                      if (!isF32(g))
-                        restart = emitRoundExactSum(te, g, restart);
+                      if (!isF32(g)) {
+                        auto [rounded, magnitude] =
+                            emitRoundFast(te, g, restart);
+                        c = addToCheck(te, c,
+                                       FastSum{rounded, te.u32(0), magnitude},
+                                       closes);
+                        restart = rounded;
+                      }
                       Value t = arith::MulFOp::create(
-                          tb, tl, math::AbsFOp::create(tb, tl, po),
+                          tb, tl, math::AbsFOp::create(tb, tl, po.value),
                           te.f32c(std::ldexp(1.0f, -spec.shiftC)));
                       Value tiny = te.land(
                           arith::CmpFOp::create(tb, tl,
@@ -925,25 +832,29 @@ struct BlockedGemm {
                           arith::CmpFOp::create(
                               tb, tl, arith::CmpFPredicate::OLT, t,
                               te.f32c(std::numeric_limits<float>::min())));
-                      Value fl =
-                          te.lor(flag, te.land(closes, te.lor(badO, tiny)));
+                      c.errorBits =
+                          te.bor(c.errorBits, te.select(te.land(closes, tiny),
+                                                        te.u32(1), te.u32(0)));
                       scf::YieldOp::create(
                           tb, tl,
-                          ValueRange{te.select(enters, outer, po),
-                                     te.select(enters, sum, restart),
-                                     te.select(enters, threshold, t), fl});
+                          ValueRange{te.select(enters, outer, po.value),
+                                     te.select(enters, sum.value, restart),
+                                     te.select(enters, threshold, t),
+                                     c.errorBits, c.maxMagnitude});
                     },
                     [&](OpBuilder &fb2, Location fl2) {
                       scf::YieldOp::create(
-                          fb2, fl2, ValueRange{outer, sum, threshold, flag});
+                          fb2, fl2,
+                          ValueRange{outer, sum.value, threshold,
+                                     check.errorBits, check.maxMagnitude});
                     });
                 next[j * per] = step.getResult(0);
                 next[j * per + 1] = step.getResult(1);
                 next[j * per + 2] = step.getResult(2);
-                flag = step.getResult(3);
+                check = {step.getResult(3), step.getResult(4)};
               }
             }
-            next.back() = flag;
+            setCheck(next, check);
             scf::YieldOp::create(lb, ll, next);
           });
       return SmallVector<Value>(loop.getResults());
@@ -962,35 +873,32 @@ struct BlockedGemm {
             ElementBuilder ge(gb, gl, lanes);
             SmallVector<Value> st = accumulate(
                 gb, gl, k0, arith::AddIOp::create(gb, gl, k0, size), it);
-            Value fl = st.back();
+            FastCheck check = checkOf(st);
             for (int64_t j = 0; j < outputs; ++j) {
-              auto [po, bad] = emitAddFast(ge, o, st[j * per], st[j * per + 1]);
-              st[j * per] = po;
+              FastSum po = emitAddFast(ge, o, st[j * per], st[j * per + 1]);
+              check = addToCheck(ge, check, po);
+              st[j * per] = po.value;
               st[j * per + 1] = ge.f32c(0.0f);
-              fl = ge.lor(fl, bad);
             }
-            st.back() = fl;
+            setCheck(st, check);
             scf::YieldOp::create(gb, gl, st);
           });
       state = accumulate(b, l, whole, k, groups.getResults());
     } else {
       state = accumulate(b, l, c0, k, init);
     }
-    Value flag = state.back();
+    FastCheck check = checkOf(state);
     SmallVector<Value> sums;
     for (int64_t j = 0; j < outputs; ++j) {
       Value result = state[j * per + 1];
       if (spec.grouping != nx::Grouping::None) {
-        auto [sum, bad] = emitAddFast(eb, o, state[j * per], result);
-        result = sum;
-        flag = eb.lor(flag, bad);
+        FastSum sum = emitAddFast(eb, o, state[j * per], result);
+        check = addToCheck(eb, check, sum);
+        result = sum.value;
       }
       sums.push_back(canonicalNaN(eb, result));
     }
-    Value inexact = lanes ? Value(vector::ReductionOp::create(
-                                b, l, vector::CombiningKind::OR, flag))
-                          : flag;
-    return {sums, inexact};
+    return {sums, emitCheckFails(eb, check, fastMagnitudeLimit(spec))};
   }
 
   /// Writes the block's results into `acc` (see emitBlock).
@@ -1244,7 +1152,7 @@ struct MatmulLowering : OpConversionPattern<MatmulOp> {
     // emulated accumulation, or the exact path (register blocks of one
     // vector, B read in place).
     enum class Kernel { Fma, Fast, Exact };
-    auto emitGemm = [&](Kernel kernel, Value exactProducts) -> Value {
+    auto emitGemm = [&](Kernel kernel, Value operandsFit) -> Value {
       // Register blocks from the target's register file (CpuTarget.cpp).
       int64_t blockRows = 1, colVecs = 1;
       if (kernel == Kernel::Fma) {
@@ -1302,20 +1210,22 @@ struct MatmulLowering : OpConversionPattern<MatmulOp> {
                        tileRows,
                        options.tileElements,
                        kernel == Kernel::Fast,
-                       exactProducts};
+                       operandsFit};
       return gemm.emitAllRows(rw, loc, rows, out);
     };
     Value result;
     if (isFmaChain(spec))
       result = emitGemm(Kernel::Fma, Value());
     else if (hasFastPath(spec))
-      // The fast path needs exact f32 products: operands that pass
-      // emitProductsExact (the exact path runs otherwise).
+      // The fast path needs operands that pass emitOperandsFit (the exact
+      // path runs otherwise).
       result = emitGemm(
           Kernel::Fast,
-          arith::AndIOp::create(
-              rw, loc, emitProductsExact(rw, loc, fa.flat, fa.count, lanes),
-              emitProductsExact(rw, loc, fb.flat, fb.count, lanes)));
+          arith::AndIOp::create(rw, loc,
+                                emitOperandsFit(rw, loc, fa.flat, fa.count,
+                                                lanes, fastOperandBits(spec)),
+                                emitOperandsFit(rw, loc, fb.flat, fb.count,
+                                                lanes, fastOperandBits(spec))));
     else
       result = emitGemm(Kernel::Exact, Value());
     rw.replaceOp(op, reshapeResult(rw, loc, result, cType, batch, m, n));

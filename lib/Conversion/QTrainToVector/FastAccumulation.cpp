@@ -1,0 +1,211 @@
+//===- FastAccumulation.cpp - Emulated accumulation in f32 lanes ----------===//
+//
+// See FastAccumulation.h. docs/CPULowering.md ("The fast path of emulated
+// accumulation") derives why each check below suffices.
+//
+//===----------------------------------------------------------------------===//
+
+#include "FastAccumulation.h"
+
+#include "ElementCodegen.h"
+#include "LoopCodegen.h"
+
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+
+#include "llvm/ADT/bit.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+using namespace mlir;
+namespace nx = qtrain::numerics;
+
+namespace qtrain::lowering {
+
+bool isF32(const nx::MinifloatFormat &f) { return f == nx::MinifloatFormat(); }
+
+bool isFmaChain(const nx::AccumulationSpec &s) {
+  return !s.product && !s.fixedPoint && isF32(s.accumulator) &&
+         isF32(s.outerFormat()) &&
+         s.rounding == nx::RoundingMode::NearestEven &&
+         (s.grouping == nx::Grouping::None ||
+          s.grouping == nx::Grouping::Static);
+}
+
+namespace {
+
+/// Whether emitRoundFast rounds to f: its values and largest magic
+/// constant are f32 normals, zeros are signed, and Fast2Sum's bound leaves
+/// operands at least one bit (m <= 20).
+bool hasFastRounding(const nx::MinifloatFormat &f) {
+  if (isF32(f))
+    return true;
+  const int m = static_cast<int>(f.mantissaBits);
+  SpecialValueBits v = specialValueBits(f);
+  return m <= 20 && f.subnormals && f.minNormalExponent() - m >= -126 &&
+         f.maxExponent() + 23 - m <= 126 && v.zero[0] == 0u &&
+         v.zero[1] == 0x80000000u;
+}
+
+/// The significant bits of a value of f (24 for f32).
+int significantBits(const nx::MinifloatFormat &f) {
+  return static_cast<int>(f.mantissaBits) + 1;
+}
+
+} // namespace
+
+bool hasFastPath(const nx::AccumulationSpec &s) {
+  if (isFmaChain(s) || s.product || s.fixedPoint ||
+      s.rounding != nx::RoundingMode::NearestEven ||
+      !hasFastRounding(s.accumulator) || !hasFastRounding(s.outerFormat()))
+    return false;
+  // A group's value, added to P_O, is the Fast2Sum operand of at most
+  // 22 - m bits (m of the outer format).
+  const nx::MinifloatFormat &o = s.outerFormat();
+  if (s.grouping != nx::Grouping::None && !isF32(o) &&
+      significantBits(s.accumulator) > 22 - static_cast<int>(o.mantissaBits))
+    return false;
+  switch (s.grouping) {
+  case nx::Grouping::None:
+  case nx::Grouping::Static:
+    return true;
+  case nx::Grouping::EfficientDGA:
+    return !s.sharedThreshold &&
+           static_cast<double>(static_cast<float>(s.initialThreshold)) ==
+               s.initialThreshold;
+  case nx::Grouping::IdealDGA:
+    return false;
+  }
+  return false;
+}
+
+unsigned fastOperandBits(const nx::AccumulationSpec &s) {
+  if (isF32(s.accumulator))
+    return 12;
+  return (22 - s.accumulator.mantissaBits) / 2;
+}
+
+Value emitOperandsFit(OpBuilder &b, Location loc, Value flat, Value count,
+                      int64_t lanes, unsigned bits) {
+  ElementBuilder eb(b, loc, lanes);
+  // At most `bits` significant bits: the low 24 - bits bits of the
+  // significand are zero.
+  const uint32_t lowBits = (1u << (24 - bits)) - 1;
+  Value c0 = arith::ConstantIndexOp::create(b, loc, 0);
+  Value bad = forEachChunk(
+      b, loc, c0, count, lanes, Value(), eb.bit(false),
+      [&](OpBuilder &cb, Location cl, Value off, Value mask, Value,
+          Value acc) -> Value {
+        ElementBuilder e(cb, cl, lanes);
+        Value bits = e.bitcast(cb.getI32Type(), readChunk(e, flat, off, mask));
+        Value abs = e.band(bits, e.u32(0x7fffffffu));
+        Value exponent = e.lshr(abs, e.u32(23));
+        Value fits = e.land(e.land(e.uge(exponent, e.u32(127 - 62)),
+                                   e.ule(exponent, e.u32(127 + 62))),
+                            e.eq(e.band(abs, e.u32(lowBits)), e.u32(0)));
+        Value ok = e.lor(e.eq(abs, e.u32(0)), fits);
+        return e.lor(acc, e.lnot(ok));
+      });
+  if (lanes)
+    bad = vector::ReductionOp::create(b, loc, vector::CombiningKind::OR, bad);
+  return arith::XOrIOp::create(b, loc, bad,
+                               arith::ConstantIntOp::create(b, loc, 1, 1));
+}
+
+FastCheck FastCheck::initial(const ElementBuilder &eb) {
+  return {eb.u32(0), eb.u32(0)};
+}
+
+std::pair<Value, Value> emitRoundFast(const ElementBuilder &eb,
+                                      const nx::MinifloatFormat &f, Value s) {
+  OpBuilder &b = eb.builder();
+  Location loc = eb.location();
+  Type i32 = b.getI32Type();
+  const int m = static_cast<int>(f.mantissaBits);
+  // C = 2^(E + 23 - m), E = max(floor(log2 |s|), emin): |s| + C lies in
+  // C's binade, whose ulp 2^(E - m) is f's quantum at |s|, so the
+  // hardware's nearest-even add rounds |s| as f does (ties to the even
+  // multiple of the quantum), and subtracting C is exact. The magnitudes
+  // are compared as integers (a NaN's bits are above all others'; a float
+  // max could drop it).
+  Value magnitude = eb.band(eb.bitcast(i32, s), eb.u32(0x7fffffffu));
+  Value floor = arith::MaxUIOp::create(
+      b, loc, magnitude, eb.u32(uint32_t(f.minNormalExponent() + 127) << 23));
+  Value c =
+      eb.bitcast(b.getF32Type(), eb.add(eb.band(floor, eb.u32(0x7f800000u)),
+                                        eb.u32(uint32_t(23 - m) << 23)));
+  Value t = arith::SubFOp::create(
+      b, loc,
+      arith::AddFOp::create(b, loc, eb.bitcast(b.getF32Type(), magnitude), c),
+      c);
+  // With s's sign, also for a zero result.
+  return {math::CopySignOp::create(b, loc, t, s), magnitude};
+}
+
+FastSum emitAddFast(const ElementBuilder &eb, const nx::MinifloatFormat &f,
+                    Value acc, Value x, Value y) {
+  OpBuilder &b = eb.builder();
+  Location loc = eb.location();
+  Type i32 = b.getI32Type();
+  // s = RN32(acc + p) with p = x * y exact, and Fast2Sum's error
+  // acc - RN32(s - p) as acc + RN32(p - s) (+0 exactly when s is exact).
+  Value s = y ? Value(math::FmaOp::create(b, loc, x, y, acc))
+              : Value(arith::AddFOp::create(b, loc, acc, x));
+  if (isF32(f)) {
+    // The hardware's add is the correctly rounded one; s - s is NaN (non-
+    // zero bits) for an infinite or NaN sum.
+    return {s, eb.bitcast(i32, arith::SubFOp::create(b, loc, s, s)), Value()};
+  }
+  Value z = y ? Value(math::FmaOp::create(b, loc, x, y,
+                                          arith::NegFOp::create(b, loc, s)))
+              : Value(arith::SubFOp::create(b, loc, x, s));
+  Value error = arith::AddFOp::create(b, loc, acc, z);
+  auto [value, magnitude] = emitRoundFast(eb, f, s);
+  return {value, eb.bitcast(i32, error), magnitude};
+}
+
+FastCheck addToCheck(const ElementBuilder &eb, const FastCheck &check,
+                     const FastSum &sum, Value where) {
+  OpBuilder &b = eb.builder();
+  FastCheck next = check;
+  Value error =
+      where ? eb.select(where, sum.errorBits, eb.u32(0)) : sum.errorBits;
+  next.errorBits = eb.bor(check.errorBits, error);
+  if (sum.magnitude) {
+    Value magnitude =
+        where ? eb.select(where, sum.magnitude, eb.u32(0)) : sum.magnitude;
+    next.maxMagnitude =
+        arith::MaxUIOp::create(b, eb.location(), check.maxMagnitude, magnitude);
+  }
+  return next;
+}
+
+Value emitCheckFails(const ElementBuilder &eb, const FastCheck &check,
+                     float limit) {
+  OpBuilder &b = eb.builder();
+  Location loc = eb.location();
+  Value error = check.errorBits, magnitude = check.maxMagnitude;
+  if (eb.laneCount()) {
+    error =
+        vector::ReductionOp::create(b, loc, vector::CombiningKind::OR, error);
+    magnitude = vector::ReductionOp::create(
+        b, loc, vector::CombiningKind::MAXUI, magnitude);
+  }
+  ElementBuilder scalar(b, loc, 0);
+  Value inexact = scalar.ne(error, scalar.u32(0));
+  Value beyond =
+      scalar.ugt(magnitude, scalar.u32(llvm::bit_cast<uint32_t>(limit)));
+  return scalar.lor(inexact, beyond);
+}
+
+float fastMagnitudeLimit(const nx::AccumulationSpec &s) {
+  auto limit = [](const nx::MinifloatFormat &f) {
+    return isF32(f) ? std::numeric_limits<float>::max()
+                    : llvm::bit_cast<float>(specialValueBits(f).maxFinite);
+  };
+  return std::min(limit(s.accumulator), limit(s.outerFormat()));
+}
+
+} // namespace qtrain::lowering

@@ -1,0 +1,96 @@
+//===- FastAccumulation.h - Emulated accumulation in f32 lanes --*- C++ -*-===//
+//
+// The f32 fast path of emulated low-precision accumulation
+// (docs/CPULowering.md, "The fast path of emulated accumulation"): every
+// add of a product or of a group into an accumulator of a minifloat format
+// is computed as an f32 add (an FMA for products) and rounded to the format
+// by a magic-constant add, with no branch; what could make the result
+// differ from the numerics library's (an inexact f32 sum, a value beyond the
+// format's largest) is recorded and checked once per register block, whose
+// exact-path recomputation then gives the library's bits.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef QTRAIN_LIB_CONVERSION_QTRAINTOVECTOR_FASTACCUMULATION_H
+#define QTRAIN_LIB_CONVERSION_QTRAINTOVECTOR_FASTACCUMULATION_H
+
+#include "ElementBuilder.h"
+
+#include "qtrain/Numerics/Accumulation.h"
+
+namespace qtrain::lowering {
+
+/// The f32 format (the default accumulator).
+bool isF32(const numerics::MinifloatFormat &f);
+
+/// Accumulation that is exactly a chain of f32 FMAs (and f32 adds for
+/// closing static groups).
+bool isFmaChain(const numerics::AccumulationSpec &s);
+
+/// Accumulation the fast path computes: nearest-even into f32 or into
+/// minifloats whose rounding the fast path emits (emitRoundFast), every
+/// grouping but ideal DGA and shared thresholds, no product format or
+/// fixed-point groups, and not the FMA chains.
+bool hasFastPath(const numerics::AccumulationSpec &s);
+
+/// The most significant bits an operand element may have for the fast
+/// path's products and sums to be the library's (the derivation is in
+/// docs/CPULowering.md): 12 into an f32 accumulator (the products are then
+/// exact), (22 - m) / 2 into one of m mantissa bits (Fast2Sum's error then
+/// flags every sum whose rounding could differ).
+unsigned fastOperandBits(const numerics::AccumulationSpec &s);
+
+/// Whether every element of the flat f32 tensor is +-0 or has at most
+/// `bits` significant bits and an exponent in [-62, 62] (i1): then f32
+/// products of two of them are exact and normal.
+mlir::Value emitOperandsFit(mlir::OpBuilder &b, mlir::Location loc,
+                            mlir::Value flat, mlir::Value count, int64_t lanes,
+                            unsigned bits);
+
+/// What a block's fast sums leave to check at its end: the OR of the bits
+/// of their Fast2Sum errors (non-zero where a sum was not exact), and the
+/// largest magnitude rounded, as its f32 bits (above the formats' largest
+/// finite value the rounding is not the library's). Both i32 lanes.
+struct FastCheck {
+  mlir::Value errorBits, maxMagnitude;
+
+  static FastCheck initial(const ElementBuilder &eb);
+};
+
+/// One fast sum: the rounded value, and its check terms.
+struct FastSum {
+  mlir::Value value;     ///< the sum rounded to the format (f32 lanes)
+  mlir::Value errorBits; ///< i32 lanes, zero where the f32 sum was exact
+  mlir::Value magnitude; ///< |f32 sum|'s bits (i32), null for f32 itself
+};
+
+/// acc + x * y (acc + x when y is null) rounded once to f, nearest-even
+/// (numerics addRounded), given that x * y is exact in f32, acc is a value
+/// of f and x (or x * y) has at most 22 - m significant bits.
+FastSum emitAddFast(const ElementBuilder &eb,
+                    const numerics::MinifloatFormat &f, mlir::Value acc,
+                    mlir::Value x, mlir::Value y = {});
+
+/// A finite f32 `s` rounded to f, nearest-even, with its sign kept for a
+/// zero result; exact below f's largest finite value. Also |s|'s bits.
+std::pair<mlir::Value, mlir::Value>
+emitRoundFast(const ElementBuilder &eb, const numerics::MinifloatFormat &f,
+              mlir::Value s);
+
+/// `check` with `sum`'s terms added, for the lanes of `where` (all when
+/// null).
+FastCheck addToCheck(const ElementBuilder &eb, const FastCheck &check,
+                     const FastSum &sum, mlir::Value where = {});
+
+/// Whether some lane of the check says the block's sums may not be the
+/// library's (i1): an inexact f32 sum, or a magnitude above `limit`.
+mlir::Value emitCheckFails(const ElementBuilder &eb, const FastCheck &check,
+                           float limit);
+
+/// The largest finite value of every format the fast path rounds to in
+/// `s` (f32's own for f32).
+float fastMagnitudeLimit(const numerics::AccumulationSpec &s);
+
+} // namespace qtrain::lowering
+
+#endif

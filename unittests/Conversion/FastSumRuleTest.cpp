@@ -1,0 +1,112 @@
+//===- FastSumRuleTest.cpp - The fast path's exactness rule, measured -----===//
+//
+// The fast path of emulated accumulation (FastAccumulation.cpp) trusts an
+// f32 sum s = RN32(a + b) of an accumulator value a and an addend b when
+// Fast2Sum's error a + RN32(b - s) is zero. docs/CPULowering.md derives that
+// this is sound when b has at most 22 - m significant bits (m: the
+// accumulator's mantissa bits), and that one bit more is not. This test
+// measures both on sums aimed at the rule's boundary (binade edges, odd
+// last bits, exponent gaps around 24 - P), against the numerics library.
+//
+//===----------------------------------------------------------------------===//
+
+#include "qtrain/Numerics/Accumulation.h"
+#include "qtrain/Numerics/Presets.h"
+
+#include "llvm/ADT/bit.h"
+
+#include "gtest/gtest.h"
+
+#include <cmath>
+#include <random>
+
+namespace nx = qtrain::numerics;
+
+namespace {
+
+struct Count {
+  long samples = 0;
+  long trustedInexact = 0; ///< zero error, but s was not exact
+  long violations = 0;     ///< zero error, and RN_F(s) is not the library's
+};
+
+/// Random sums a + b with a a value of f (exponents [-10, 10)) and b of `bits`
+/// significant bits, the fast path's test applied to each.
+Count measure(const nx::MinifloatFormat &f, int bits, uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  const int m = static_cast<int>(f.mantissaBits);
+  Count c;
+  for (int i = 0; i < 400000; ++i) {
+    int e = static_cast<int>(rng() % 20) - 10;
+    uint64_t mant = rng() % (uint64_t(1) << m);
+    switch (rng() % 4) { // binade bottoms and odd tops are the edge cases
+    case 0:
+      mant = 0;
+      break;
+    case 1:
+      mant = (uint64_t(1) << m) - 1;
+      break;
+    default:
+      break;
+    }
+    float a = std::ldexp(1.0f + std::ldexp(float(mant), -m), e);
+    int gap = static_cast<int>(rng() % 40) - 8;
+    uint64_t sig = (rng() & ((uint64_t(1) << (bits - 1)) - 1)) |
+                   (uint64_t(1) << (bits - 1));
+    if (rng() % 4 == 0)
+      sig = (uint64_t(1) << bits) - 1;
+    float b = std::ldexp(float(sig), e - gap - (bits - 1));
+    if (rng() & 1)
+      a = -a;
+    if (rng() & 1)
+      b = -b;
+    float s = a + b;
+    float error = a + (b - s);
+    ++c.samples;
+    if (llvm::bit_cast<uint32_t>(error) != 0)
+      continue;
+    if (double(s) != double(a) + double(b))
+      ++c.trustedInexact;
+    float fast = nx::quantize(f, s, nx::Rounding());
+    float want = nx::addRounded(f, a, b, nx::RoundingMode::NearestEven);
+    if (llvm::bit_cast<uint32_t>(fast) != llvm::bit_cast<uint32_t>(want))
+      ++c.violations;
+  }
+  return c;
+}
+
+const char *const kFormats[] = {"fp12_dga", "fp16_dga", "e5m2"};
+
+TEST(FastSumRule, SoundUpTo22MinusMBits) {
+  for (const char *name : kFormats) {
+    nx::MinifloatFormat f = *nx::lookupMinifloat(name);
+    Count c = measure(f, 22 - static_cast<int>(f.mantissaBits), 1);
+    EXPECT_EQ(c.violations, 0) << name;
+    // The boundary was reached: inexact sums the test let through.
+    EXPECT_GT(c.trustedInexact, 0) << name;
+  }
+}
+
+TEST(FastSumRule, OneBitMoreIsNot) {
+  for (const char *name : kFormats) {
+    nx::MinifloatFormat f = *nx::lookupMinifloat(name);
+    Count c = measure(f, 23 - static_cast<int>(f.mantissaBits), 1);
+    EXPECT_GT(c.violations, 0) << name;
+  }
+}
+
+// The derivation's counterexample at 23 - m bits: a odd in F, b just below
+// half of a's quantum; s lands on the midpoint and ties away from a.
+TEST(FastSumRule, CounterexampleAt23MinusMBits) {
+  nx::MinifloatFormat f = *nx::lookupMinifloat("fp12_dga");
+  const int m = static_cast<int>(f.mantissaBits);
+  float a = 1.0f + std::ldexp(1.0f, -m);
+  float b = std::ldexp(1.0f, -m - 1) - std::ldexp(1.0f, -24);
+  float s = a + b;
+  EXPECT_EQ(s, a + std::ldexp(1.0f, -m - 1)); // the midpoint
+  EXPECT_EQ(llvm::bit_cast<uint32_t>(a + (b - s)), 0u);
+  EXPECT_NE(nx::quantize(f, s, nx::Rounding()),
+            nx::addRounded(f, a, b, nx::RoundingMode::NearestEven));
+}
+
+} // namespace
