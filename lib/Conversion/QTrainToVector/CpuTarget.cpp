@@ -135,10 +135,13 @@ QTrainToVectorOptions withTargetDefaults(QTrainToVectorOptions options,
   if (options.gemmVectors == 0)
     options.gemmVectors = 2;
   // The fast path of emulated accumulation keeps two or three vectors of
-  // state per output and needs about as many temporaries (measured on
-  // AVX-512: 2 x 2 beat 3 x 2, 4 x 2 and 6 x 1 for E-DGA).
+  // state per output; each add is a chain of four dependent operations
+  // (on the grid), so more independent outputs hide their latency
+  // (measured 2026-12-04 for FP12 static groups: 4 x 2 and 6 x 1 61 ms,
+  // 2 x 2 79-88 ms on AVX-512 code; 5 x 1 96 ms, 3 x 1 129-168 ms on AVX2
+  // code; E-DGA about equal across these).
   if (options.emulatedRows == 0)
-    options.emulatedRows = target.vectorRegisters >= 32 ? 2 : 3;
+    options.emulatedRows = target.vectorRegisters >= 32 ? 4 : 5;
   if (options.emulatedVectors == 0)
     options.emulatedVectors = target.vectorRegisters >= 32 ? 2 : 1;
   return options;

@@ -87,31 +87,63 @@ unsigned fastOperandBits(const nx::AccumulationSpec &s) {
   return (22 - s.accumulator.mantissaBits) / 2;
 }
 
-Value emitOperandsFit(OpBuilder &b, Location loc, Value flat, Value count,
-                      int64_t lanes, unsigned bits) {
+OperandCheck emitOperandCheck(OpBuilder &b, Location loc, Value flat,
+                              Value count, int64_t lanes, unsigned bits) {
   ElementBuilder eb(b, loc, lanes);
   // At most `bits` significant bits: the low 24 - bits bits of the
   // significand are zero.
   const uint32_t lowBits = (1u << (24 - bits)) - 1;
   Value c0 = arith::ConstantIndexOp::create(b, loc, 0);
-  Value bad = forEachChunk(
-      b, loc, c0, count, lanes, Value(), eb.bit(false),
+  SmallVector<Value> results = forEachChunkN(
+      b, loc, c0, count, lanes, Value(), {eb.bit(false), eb.s32(1000)},
       [&](OpBuilder &cb, Location cl, Value off, Value mask, Value,
-          Value acc) -> Value {
+          ValueRange acc) -> SmallVector<Value> {
         ElementBuilder e(cb, cl, lanes);
-        Value bits = e.bitcast(cb.getI32Type(), readChunk(e, flat, off, mask));
+        Type i32 = cb.getI32Type();
+        Value bits = e.bitcast(i32, readChunk(e, flat, off, mask));
         Value abs = e.band(bits, e.u32(0x7fffffffu));
         Value exponent = e.lshr(abs, e.u32(23));
+        Value zero = e.eq(abs, e.u32(0));
         Value fits = e.land(e.land(e.uge(exponent, e.u32(127 - 62)),
                                    e.ule(exponent, e.u32(127 + 62))),
                             e.eq(e.band(abs, e.u32(lowBits)), e.u32(0)));
-        Value ok = e.lor(e.eq(abs, e.u32(0)), fits);
-        return e.lor(acc, e.lnot(ok));
+        Value bad = e.lor(acc[0], e.lnot(e.lor(zero, fits)));
+        // The lowest set bit of the significand S (S & -S, a power of two
+        // that converts exactly), at exponent - 23 + log2 of it.
+        Value sig = e.bor(e.band(abs, e.u32(0x7fffffu)), e.u32(0x800000u));
+        Value low = e.band(sig, e.sub(e.u32(0), sig));
+        Value lowLog = e.sub(e.lshr(e.bitcast(i32, arith::SIToFPOp::create(
+                                                       cb, cl, e.f32(), low)),
+                                    e.u32(23)),
+                             e.u32(127));
+        Value lowest = e.add(e.sub(exponent, e.u32(127 + 23)), lowLog);
+        lowest = e.select(zero, e.s32(1000), lowest);
+        return {bad, e.smin(acc[1], lowest)};
       });
-  if (lanes)
+  Value bad = results[0], lowest = results[1];
+  if (lanes) {
     bad = vector::ReductionOp::create(b, loc, vector::CombiningKind::OR, bad);
-  return arith::XOrIOp::create(b, loc, bad,
-                               arith::ConstantIntOp::create(b, loc, 1, 1));
+    lowest = vector::ReductionOp::create(b, loc, vector::CombiningKind::MINSI,
+                                         lowest);
+  }
+  Value fits = arith::XOrIOp::create(
+      b, loc, bad, arith::ConstantIntOp::create(b, loc, 1, 1));
+  return {fits, lowest};
+}
+
+Value emitProductsOnGrid(OpBuilder &b, Location loc, const OperandCheck &a,
+                         const OperandCheck &bm,
+                         const nx::AccumulationSpec &s) {
+  // The finest quantum of the rounded-to minifloats (f32 adds round in
+  // hardware).
+  int quantum = -1000;
+  for (const nx::MinifloatFormat *f : {&s.accumulator, &s.outerFormat()})
+    if (!isF32(*f))
+      quantum = std::max(quantum, f->minNormalExponent() -
+                                      static_cast<int>(f->mantissaBits));
+  ElementBuilder eb(b, loc, 0);
+  Value lowest = eb.add(a.lowestBit, bm.lowestBit);
+  return eb.land(eb.land(a.fits, bm.fits), eb.sge(lowest, eb.s32(quantum)));
 }
 
 FastCheck FastCheck::initial(const ElementBuilder &eb) {
@@ -144,8 +176,23 @@ std::pair<Value, Value> emitRoundFast(const ElementBuilder &eb,
   return {math::CopySignOp::create(b, loc, t, s), magnitude};
 }
 
+std::pair<Value, Value> emitRoundOnGrid(const ElementBuilder &eb,
+                                        const nx::MinifloatFormat &f, Value s) {
+  OpBuilder &b = eb.builder();
+  Location loc = eb.location();
+  // gamma - (gamma - s) rather than gamma + (s - gamma): the same value,
+  // and -0 for s = -0.
+  Value gamma = arith::MulFOp::create(
+      b, loc, s,
+      eb.f32c(std::ldexp(1.0f, 23 - static_cast<int>(f.mantissaBits)) + 1));
+  Value rounded = arith::SubFOp::create(
+      b, loc, gamma, arith::SubFOp::create(b, loc, gamma, s));
+  Value magnitude = eb.band(eb.bitcast(b.getI32Type(), s), eb.u32(0x7fffffffu));
+  return {rounded, magnitude};
+}
+
 FastSum emitAddFast(const ElementBuilder &eb, const nx::MinifloatFormat &f,
-                    Value acc, Value x, Value y) {
+                    Value acc, Value x, Value y, bool onGrid) {
   OpBuilder &b = eb.builder();
   Location loc = eb.location();
   Type i32 = b.getI32Type();
@@ -162,7 +209,8 @@ FastSum emitAddFast(const ElementBuilder &eb, const nx::MinifloatFormat &f,
                                           arith::NegFOp::create(b, loc, s)))
               : Value(arith::SubFOp::create(b, loc, x, s));
   Value error = arith::AddFOp::create(b, loc, acc, z);
-  auto [value, magnitude] = emitRoundFast(eb, f, s);
+  auto [value, magnitude] =
+      onGrid ? emitRoundOnGrid(eb, f, s) : emitRoundFast(eb, f, s);
   return {value, eb.bitcast(i32, error), magnitude};
 }
 

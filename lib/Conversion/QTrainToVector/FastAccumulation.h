@@ -40,12 +40,26 @@ bool hasFastPath(const numerics::AccumulationSpec &s);
 /// flags every sum whose rounding could differ).
 unsigned fastOperandBits(const numerics::AccumulationSpec &s);
 
-/// Whether every element of the flat f32 tensor is +-0 or has at most
-/// `bits` significant bits and an exponent in [-62, 62] (i1): then f32
-/// products of two of them are exact and normal.
-mlir::Value emitOperandsFit(mlir::OpBuilder &b, mlir::Location loc,
-                            mlir::Value flat, mlir::Value count, int64_t lanes,
-                            unsigned bits);
+/// What one pass over an operand finds: whether every element of the flat
+/// f32 tensor is +-0 or has at most `bits` significant bits and an
+/// exponent in [-62, 62] (i1; then f32 products of two of them are exact
+/// and normal), and the exponent of the lowest set bit over its non-zero
+/// elements (i32; 1000 when there are none).
+struct OperandCheck {
+  mlir::Value fits, lowestBit;
+};
+OperandCheck emitOperandCheck(mlir::OpBuilder &b, mlir::Location loc,
+                              mlir::Value flat, mlir::Value count,
+                              int64_t lanes, unsigned bits);
+
+/// Whether both operands fit and every product of theirs is a multiple of
+/// the subnormal quantum of each minifloat format in `s` (i1): then every
+/// value the accumulation forms is one too, a sum in a format's subnormal
+/// range is exact and on its grid, and the rounding may be Veltkamp's
+/// split (emitAddFast's `onGrid`).
+mlir::Value emitProductsOnGrid(mlir::OpBuilder &b, mlir::Location loc,
+                               const OperandCheck &a, const OperandCheck &bm,
+                               const numerics::AccumulationSpec &s);
 
 /// What a block's fast sums leave to check at its end: the OR of the bits
 /// of their Fast2Sum errors (non-zero where a sum was not exact), and the
@@ -66,16 +80,26 @@ struct FastSum {
 
 /// acc + x * y (acc + x when y is null) rounded once to f, nearest-even
 /// (numerics addRounded), given that x * y is exact in f32, acc is a value
-/// of f and x (or x * y) has at most 22 - m significant bits.
+/// of f and x (or x * y) has at most 22 - m significant bits. `onGrid`:
+/// the values are on the grid of emitProductsOnGrid (the rounding is then
+/// emitRoundOnGrid's).
 FastSum emitAddFast(const ElementBuilder &eb,
                     const numerics::MinifloatFormat &f, mlir::Value acc,
-                    mlir::Value x, mlir::Value y = {});
+                    mlir::Value x, mlir::Value y, bool onGrid);
 
 /// A finite f32 `s` rounded to f, nearest-even, with its sign kept for a
 /// zero result; exact below f's largest finite value. Also |s|'s bits.
 std::pair<mlir::Value, mlir::Value>
 emitRoundFast(const ElementBuilder &eb, const numerics::MinifloatFormat &f,
               mlir::Value s);
+
+/// emitRoundFast for an s whose magnitude, below f's smallest normal, is
+/// a multiple of f's quantum: Veltkamp's split, RN(s * K) - RN(RN(s * K) - s)
+/// with K = 2^(23 - m) + 1, rounds to m + 1 significant bits, nearest-even
+/// (and keeps a zero's sign); three operations.
+std::pair<mlir::Value, mlir::Value>
+emitRoundOnGrid(const ElementBuilder &eb, const numerics::MinifloatFormat &f,
+                mlir::Value s);
 
 /// `check` with `sum`'s terms added, for the lanes of `where` (all when
 /// null).

@@ -529,8 +529,9 @@ struct BlockedGemm {
   Value strips, packed; ///< B's packed column panels (FMA chains, fast path)
   int64_t tileRows;     ///< rows per parallel tile
   int64_t tileElements;
-  bool fast = false; ///< the f32 fast path, with the exact path as fallback
-  Value operandsFit; ///< fast: whether the operands passed the check
+  bool fast = false;   ///< the f32 fast path, with the exact path as fallback
+  bool onGrid = false; ///< fast: the products are on the formats' grid
+  Value operandsFit;   ///< fast: whether the operands passed the check
 
   /// The packed panel row of B holding column `col`'s strip at row `kk`.
   Value panelRow(OpBuilder &lb, Location ll, Value bat, Value col,
@@ -783,7 +784,7 @@ struct BlockedGemm {
                 int64_t j = i * vecs + v;
                 Value outer = iter[j * per], group = iter[j * per + 1];
                 if (!dga) {
-                  FastSum sum = emitAddFast(e, g, group, av, bv[v]);
+                  FastSum sum = emitAddFast(e, g, group, av, bv[v], onGrid);
                   check = addToCheck(e, check, sum);
                   next[j * per + 1] = sum.value;
                   continue;
@@ -794,7 +795,7 @@ struct BlockedGemm {
                 // T = 2^-c |P_O| (exact in f32 unless below its normal
                 // range).
                 Value p = arith::MulFOp::create(lb, ll, av, bv[v]);
-                FastSum sum = emitAddFast(e, g, group, p);
+                FastSum sum = emitAddFast(e, g, group, p, Value(), onGrid);
                 check = addToCheck(e, check, sum);
                 Value threshold = iter[j * per + 2];
                 Value enters = arith::CmpFOp::create(
@@ -809,14 +810,16 @@ struct BlockedGemm {
                     lb, ll, any,
                     [&](OpBuilder &tb, Location tl) {
                       ElementBuilder te(tb, tl, lanes);
-                      FastSum po = emitAddFast(te, o, outer, group);
+                      FastSum po =
+                          emitAddFast(te, o, outer, group, Value(), onGrid);
                       FastCheck c = addToCheck(te, check, po, closes);
                       // +0 + p is exact (and +0 for p = -0).
                       Value restart =
                           arith::AddFOp::create(tb, tl, te.f32c(0.0f), p);
                       if (!isF32(g)) {
                         auto [rounded, magnitude] =
-                            emitRoundFast(te, g, restart);
+                            onGrid ? emitRoundOnGrid(te, g, restart)
+                                   : emitRoundFast(te, g, restart);
                         c = addToCheck(te, c,
                                        FastSum{rounded, te.u32(0), magnitude},
                                        closes);
@@ -875,7 +878,8 @@ struct BlockedGemm {
                 gb, gl, k0, arith::AddIOp::create(gb, gl, k0, size), it);
             FastCheck check = checkOf(st);
             for (int64_t j = 0; j < outputs; ++j) {
-              FastSum po = emitAddFast(ge, o, st[j * per], st[j * per + 1]);
+              FastSum po = emitAddFast(ge, o, st[j * per], st[j * per + 1],
+                                       Value(), onGrid);
               check = addToCheck(ge, check, po);
               st[j * per] = po.value;
               st[j * per + 1] = ge.f32c(0.0f);
@@ -892,7 +896,8 @@ struct BlockedGemm {
     for (int64_t j = 0; j < outputs; ++j) {
       Value result = state[j * per + 1];
       if (spec.grouping != nx::Grouping::None) {
-        FastSum sum = emitAddFast(eb, o, state[j * per], result);
+        FastSum sum =
+            emitAddFast(eb, o, state[j * per], result, Value(), onGrid);
         check = addToCheck(eb, check, sum);
         result = sum.value;
       }
@@ -1152,7 +1157,8 @@ struct MatmulLowering : OpConversionPattern<MatmulOp> {
     // emulated accumulation, or the exact path (register blocks of one
     // vector, B read in place).
     enum class Kernel { Fma, Fast, Exact };
-    auto emitGemm = [&](Kernel kernel, Value operandsFit) -> Value {
+    auto emitGemm = [&](OpBuilder &gb, Kernel kernel, Value operandsFit,
+                        bool onGrid) -> Value {
       // Register blocks from the target's register file (CpuTarget.cpp).
       int64_t blockRows = 1, colVecs = 1;
       if (kernel == Kernel::Fma) {
@@ -1171,8 +1177,8 @@ struct MatmulLowering : OpConversionPattern<MatmulOp> {
       Value strips, packed;
       if (kernel != Kernel::Exact) {
         strips = arith::CeilDivUIOp::create(
-            rw, loc, n, arith::ConstantIndexOp::create(rw, loc, stripWidth));
-        packed = packColumnStrips(rw, loc, fb.flat, batch, k, n, strips,
+            gb, loc, n, arith::ConstantIndexOp::create(gb, loc, stripWidth));
+        packed = packColumnStrips(gb, loc, fb.flat, batch, k, n, strips,
                                   colVecs, lanes, options.tileElements > 0);
       }
       // Rows per parallel tile, whole row blocks. With static N and K a
@@ -1210,24 +1216,41 @@ struct MatmulLowering : OpConversionPattern<MatmulOp> {
                        tileRows,
                        options.tileElements,
                        kernel == Kernel::Fast,
+                       onGrid,
                        operandsFit};
-      return gemm.emitAllRows(rw, loc, rows, out);
+      return gemm.emitAllRows(gb, loc, rows, out);
     };
     Value result;
-    if (isFmaChain(spec))
-      result = emitGemm(Kernel::Fma, Value());
-    else if (hasFastPath(spec))
-      // The fast path needs operands that pass emitOperandsFit (the exact
-      // path runs otherwise).
-      result = emitGemm(
-          Kernel::Fast,
-          arith::AndIOp::create(rw, loc,
-                                emitOperandsFit(rw, loc, fa.flat, fa.count,
-                                                lanes, fastOperandBits(spec)),
-                                emitOperandsFit(rw, loc, fb.flat, fb.count,
-                                                lanes, fastOperandBits(spec))));
-    else
-      result = emitGemm(Kernel::Exact, Value());
+    if (isFmaChain(spec)) {
+      result = emitGemm(rw, Kernel::Fma, Value(), false);
+    } else if (hasFastPath(spec)) {
+      // The fast path needs operands that pass the check (the exact path
+      // runs otherwise); products on the formats' grid take its cheaper
+      // rounding.
+      unsigned bits = fastOperandBits(spec);
+      OperandCheck ca =
+          emitOperandCheck(rw, loc, fa.flat, fa.count, lanes, bits);
+      OperandCheck cb =
+          emitOperandCheck(rw, loc, fb.flat, fb.count, lanes, bits);
+      Value fit = arith::AndIOp::create(rw, loc, ca.fits, cb.fits);
+      if (isF32(spec.accumulator) && isF32(spec.outerFormat())) {
+        result = emitGemm(rw, Kernel::Fast, fit, false);
+      } else {
+        auto choice = scf::IfOp::create(
+            rw, loc, emitProductsOnGrid(rw, loc, ca, cb, spec),
+            [&](OpBuilder &tb, Location) {
+              scf::YieldOp::create(tb, loc,
+                                   emitGemm(tb, Kernel::Fast, fit, true));
+            },
+            [&](OpBuilder &eb, Location) {
+              scf::YieldOp::create(eb, loc,
+                                   emitGemm(eb, Kernel::Fast, fit, false));
+            });
+        result = choice.getResult(0);
+      }
+    } else {
+      result = emitGemm(rw, Kernel::Exact, Value(), false);
+    }
     rw.replaceOp(op, reshapeResult(rw, loc, result, cType, batch, m, n));
     return success();
   }
