@@ -529,9 +529,11 @@ struct BlockedGemm {
   Value strips, packed; ///< B's packed column panels (FMA chains, fast path)
   int64_t tileRows;     ///< rows per parallel tile
   int64_t tileElements;
-  bool fast = false;   ///< the f32 fast path, with the exact path as fallback
-  bool onGrid = false; ///< fast: the products are on the formats' grid
-  Value operandsFit;   ///< fast: whether the operands passed the check
+  bool fast = false; ///< the f32 fast path, with the exact path as fallback
+  /// fast: whether the products are on the formats' grid (i1; null when
+  /// no format needs the test)
+  Value productsOnGrid;
+  Value operandsFit; ///< fast: whether the operands passed the check
 
   /// The packed panel row of B holding column `col`'s strip at row `kk`.
   Value panelRow(OpBuilder &lb, Location ll, Value bat, Value col,
@@ -569,9 +571,23 @@ struct BlockedGemm {
     auto attempt = scf::IfOp::create(
         b, l, operandsFit,
         [&](OpBuilder &tb, Location tl) {
-          auto [sums, inexact] = emitFastSums(tb, tl, r, vecs, row0, col);
-          sums.push_back(inexact);
-          scf::YieldOp::create(tb, tl, sums);
+          // The rounding for products on the formats' grid, or the
+          // general one.
+          auto fastSums = [&](OpBuilder &fb, Location fl, bool grid) {
+            auto [sums, inexact] =
+                emitFastSums(fb, fl, r, vecs, row0, col, grid);
+            sums.push_back(inexact);
+            scf::YieldOp::create(fb, fl, sums);
+          };
+          if (!productsOnGrid) {
+            fastSums(tb, tl, false);
+            return;
+          }
+          auto choice = scf::IfOp::create(
+              tb, tl, productsOnGrid,
+              [&](OpBuilder &gb, Location gl) { fastSums(gb, gl, true); },
+              [&](OpBuilder &gb, Location gl) { fastSums(gb, gl, false); });
+          scf::YieldOp::create(tb, tl, choice.getResults());
         },
         [&](OpBuilder &eb2, Location el) {
           ElementBuilder e(eb2, el, lanes);
@@ -724,13 +740,111 @@ struct BlockedGemm {
     return sums;
   }
 
+  /// One output vector's E-DGA state in the fast path.
+  struct DgaState {
+    Value outer, group, threshold;
+  };
+
+  /// One E-DGA step of the fast path: p enters the group while |P_G| < T;
+  /// otherwise P_O += P_G, the group restarts with p, and T = 2^-c |P_O|
+  /// (exact in f32 unless below its normal range, which is flagged).
+  /// With one format for both accumulators the step has no branch: the
+  /// lanes that enter and those that close share one rounded add
+  /// (P_G + p, or P_O + P_G) and every lane rounds its restart; otherwise
+  /// the close's adds are computed only when some lane closes.
+  DgaState emitDgaStep(const ElementBuilder &e, DgaState st, Value p,
+                       bool onGrid, FastCheck &check) const {
+    OpBuilder &b = e.builder();
+    Location l = e.location();
+    const nx::MinifloatFormat &g = spec.accumulator;
+    const nx::MinifloatFormat &o = spec.outerFormat();
+    Value enters = arith::CmpFOp::create(b, l, arith::CmpFPredicate::OLT,
+                                         math::AbsFOp::create(b, l, st.group),
+                                         st.threshold);
+    Value closes = e.lnot(enters);
+    // The close's restart, +0 + p rounded to the group's format (+0 for
+    // p = -0), and its threshold.
+    auto restartOf = [&](const ElementBuilder &re, FastCheck &c, Value where) {
+      Value restart =
+          arith::AddFOp::create(re.builder(), re.location(), re.f32c(0.0f), p);
+      if (isF32(g))
+        return restart;
+      auto [rounded, magnitude] = onGrid ? emitRoundOnGrid(re, g, restart)
+                                         : emitRoundFast(re, g, restart);
+      c = addToCheck(re, c, FastSum{rounded, re.u32(0), magnitude}, where);
+      return rounded;
+    };
+    auto thresholdOf = [&](const ElementBuilder &te, FastCheck &c,
+                           Value outer) {
+      OpBuilder &tb = te.builder();
+      Location tl = te.location();
+      Value t =
+          arith::MulFOp::create(tb, tl, math::AbsFOp::create(tb, tl, outer),
+                                te.f32c(std::ldexp(1.0f, -spec.shiftC)));
+      // The smallest non-zero |P_O| times 2^-c may be below f32's normal
+      // range only for some formats.
+      int quantum =
+          isF32(o) ? -149
+                   : o.minNormalExponent() - static_cast<int>(o.mantissaBits);
+      if (quantum - spec.shiftC < -126) {
+        Value tiny = te.land(
+            arith::CmpFOp::create(tb, tl, arith::CmpFPredicate::ONE, t,
+                                  te.f32c(0.0f)),
+            arith::CmpFOp::create(tb, tl, arith::CmpFPredicate::OLT, t,
+                                  te.f32c(std::numeric_limits<float>::min())));
+        c.errorBits = te.bor(c.errorBits, te.select(te.land(closes, tiny),
+                                                    te.u32(1), te.u32(0)));
+      }
+      return t;
+    };
+    if (g == o) {
+      Value acc = e.select(enters, st.group, st.outer);
+      Value addend = e.select(enters, p, st.group);
+      FastSum sum = emitAddFast(e, g, acc, addend, Value(), onGrid);
+      check = addToCheck(e, check, sum);
+      Value restart = restartOf(e, check, closes);
+      Value t = thresholdOf(e, check, sum.value);
+      return {e.select(enters, st.outer, sum.value),
+              e.select(enters, sum.value, restart),
+              e.select(enters, st.threshold, t)};
+    }
+    FastSum sum = emitAddFast(e, g, st.group, p, Value(), onGrid);
+    check = addToCheck(e, check, sum);
+    Value any = lanes ? Value(vector::ReductionOp::create(
+                            b, l, vector::CombiningKind::OR, closes))
+                      : closes;
+    FastCheck before = check;
+    auto step = scf::IfOp::create(
+        b, l, any,
+        [&](OpBuilder &tb, Location tl) {
+          ElementBuilder te(tb, tl, lanes);
+          FastSum po = emitAddFast(te, o, st.outer, st.group, Value(), onGrid);
+          FastCheck c = addToCheck(te, before, po, closes);
+          Value restart = restartOf(te, c, closes);
+          Value t = thresholdOf(te, c, po.value);
+          scf::YieldOp::create(tb, tl,
+                               ValueRange{te.select(enters, st.outer, po.value),
+                                          te.select(enters, sum.value, restart),
+                                          te.select(enters, st.threshold, t),
+                                          c.errorBits, c.maxMagnitude});
+        },
+        [&](OpBuilder &fb, Location fl) {
+          scf::YieldOp::create(fb, fl,
+                               ValueRange{st.outer, sum.value, st.threshold,
+                                          before.errorBits,
+                                          before.maxMagnitude});
+        });
+    check = {step.getResult(3), step.getResult(4)};
+    return {step.getResult(0), step.getResult(1), step.getResult(2)};
+  }
+
   /// The fast path's results for the block (hasFastPath; B packed, the
   /// operands passed emitOperandsFit) and whether the block's check fails
   /// (then the results are not the library's).
   std::pair<SmallVector<Value>, Value> emitFastSums(OpBuilder &b, Location l,
                                                     int64_t r, int64_t vecs,
-                                                    Value row0,
-                                                    Value col) const {
+                                                    Value row0, Value col,
+                                                    bool onGrid) const {
     ElementBuilder eb(b, l, lanes);
     const nx::MinifloatFormat &g = spec.accumulator;
     const nx::MinifloatFormat &o = spec.outerFormat();
@@ -789,72 +903,12 @@ struct BlockedGemm {
                   next[j * per + 1] = sum.value;
                   continue;
                 }
-                // E-DGA: p enters the group while |P_G| < T. Only when
-                // some lane of the vector closes its group are the close's
-                // adds computed: P_O += P_G, the group restarts with p, and
-                // T = 2^-c |P_O| (exact in f32 unless below its normal
-                // range).
                 Value p = arith::MulFOp::create(lb, ll, av, bv[v]);
-                FastSum sum = emitAddFast(e, g, group, p, Value(), onGrid);
-                check = addToCheck(e, check, sum);
-                Value threshold = iter[j * per + 2];
-                Value enters = arith::CmpFOp::create(
-                    lb, ll, arith::CmpFPredicate::OLT,
-                    math::AbsFOp::create(lb, ll, group), threshold);
-                Value closes = e.lnot(enters);
-                Value any =
-                    lanes ? Value(vector::ReductionOp::create(
-                                lb, ll, vector::CombiningKind::OR, closes))
-                          : closes;
-                auto step = scf::IfOp::create(
-                    lb, ll, any,
-                    [&](OpBuilder &tb, Location tl) {
-                      ElementBuilder te(tb, tl, lanes);
-                      FastSum po =
-                          emitAddFast(te, o, outer, group, Value(), onGrid);
-                      FastCheck c = addToCheck(te, check, po, closes);
-                      // +0 + p is exact (and +0 for p = -0).
-                      Value restart =
-                          arith::AddFOp::create(tb, tl, te.f32c(0.0f), p);
-                      if (!isF32(g)) {
-                        auto [rounded, magnitude] =
-                            onGrid ? emitRoundOnGrid(te, g, restart)
-                                   : emitRoundFast(te, g, restart);
-                        c = addToCheck(te, c,
-                                       FastSum{rounded, te.u32(0), magnitude},
-                                       closes);
-                        restart = rounded;
-                      }
-                      Value t = arith::MulFOp::create(
-                          tb, tl, math::AbsFOp::create(tb, tl, po.value),
-                          te.f32c(std::ldexp(1.0f, -spec.shiftC)));
-                      Value tiny = te.land(
-                          arith::CmpFOp::create(tb, tl,
-                                                arith::CmpFPredicate::ONE, t,
-                                                te.f32c(0.0f)),
-                          arith::CmpFOp::create(
-                              tb, tl, arith::CmpFPredicate::OLT, t,
-                              te.f32c(std::numeric_limits<float>::min())));
-                      c.errorBits =
-                          te.bor(c.errorBits, te.select(te.land(closes, tiny),
-                                                        te.u32(1), te.u32(0)));
-                      scf::YieldOp::create(
-                          tb, tl,
-                          ValueRange{te.select(enters, outer, po.value),
-                                     te.select(enters, sum.value, restart),
-                                     te.select(enters, threshold, t),
-                                     c.errorBits, c.maxMagnitude});
-                    },
-                    [&](OpBuilder &fb2, Location fl2) {
-                      scf::YieldOp::create(
-                          fb2, fl2,
-                          ValueRange{outer, sum.value, threshold,
-                                     check.errorBits, check.maxMagnitude});
-                    });
-                next[j * per] = step.getResult(0);
-                next[j * per + 1] = step.getResult(1);
-                next[j * per + 2] = step.getResult(2);
-                check = {step.getResult(3), step.getResult(4)};
+                DgaState st = emitDgaStep(e, {outer, group, iter[j * per + 2]},
+                                          p, onGrid, check);
+                next[j * per] = st.outer;
+                next[j * per + 1] = st.group;
+                next[j * per + 2] = st.threshold;
               }
             }
             setCheck(next, check);
@@ -1158,7 +1212,7 @@ struct MatmulLowering : OpConversionPattern<MatmulOp> {
     // vector, B read in place).
     enum class Kernel { Fma, Fast, Exact };
     auto emitGemm = [&](OpBuilder &gb, Kernel kernel, Value operandsFit,
-                        bool onGrid) -> Value {
+                        Value productsOnGrid) -> Value {
       // Register blocks from the target's register file (CpuTarget.cpp).
       int64_t blockRows = 1, colVecs = 1;
       if (kernel == Kernel::Fma) {
@@ -1216,13 +1270,13 @@ struct MatmulLowering : OpConversionPattern<MatmulOp> {
                        tileRows,
                        options.tileElements,
                        kernel == Kernel::Fast,
-                       onGrid,
+                       productsOnGrid,
                        operandsFit};
       return gemm.emitAllRows(gb, loc, rows, out);
     };
     Value result;
     if (isFmaChain(spec)) {
-      result = emitGemm(rw, Kernel::Fma, Value(), false);
+      result = emitGemm(rw, Kernel::Fma, Value(), Value());
     } else if (hasFastPath(spec)) {
       // The fast path needs operands that pass the check (the exact path
       // runs otherwise); products on the formats' grid take its cheaper
@@ -1233,23 +1287,12 @@ struct MatmulLowering : OpConversionPattern<MatmulOp> {
       OperandCheck cb =
           emitOperandCheck(rw, loc, fb.flat, fb.count, lanes, bits);
       Value fit = arith::AndIOp::create(rw, loc, ca.fits, cb.fits);
-      if (isF32(spec.accumulator) && isF32(spec.outerFormat())) {
-        result = emitGemm(rw, Kernel::Fast, fit, false);
-      } else {
-        auto choice = scf::IfOp::create(
-            rw, loc, emitProductsOnGrid(rw, loc, ca, cb, spec),
-            [&](OpBuilder &tb, Location) {
-              scf::YieldOp::create(tb, loc,
-                                   emitGemm(tb, Kernel::Fast, fit, true));
-            },
-            [&](OpBuilder &eb, Location) {
-              scf::YieldOp::create(eb, loc,
-                                   emitGemm(eb, Kernel::Fast, fit, false));
-            });
-        result = choice.getResult(0);
-      }
+      Value grid;
+      if (!isF32(spec.accumulator) || !isF32(spec.outerFormat()))
+        grid = emitProductsOnGrid(rw, loc, ca, cb, spec);
+      result = emitGemm(rw, Kernel::Fast, fit, grid);
     } else {
-      result = emitGemm(rw, Kernel::Exact, Value(), false);
+      result = emitGemm(rw, Kernel::Exact, Value(), Value());
     }
     rw.replaceOp(op, reshapeResult(rw, loc, result, cType, batch, m, n));
     return success();
