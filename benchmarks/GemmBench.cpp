@@ -50,6 +50,9 @@ const Variant kVariants[] = {
      "#qtrain.accum<#qtrain.fp<fp12_dga>, static, group = 16>", "e4m3fn"},
     {"e4m3fn operands, FP12 E-DGA c = 4",
      "#qtrain.accum<#qtrain.fp<fp12_dga>, efficient_dga, c = 4>", "e4m3fn"},
+    {"scaled e4m3fn operands, FP12 E-DGA c = 4",
+     "#qtrain.accum<#qtrain.fp<fp12_dga>, efficient_dga, c = 4>",
+     "e4m3fn-scaled"},
 };
 
 std::string moduleText(int64_t n) {
@@ -97,8 +100,13 @@ std::vector<float> operand(int64_t n, const char *kind, unsigned seed) {
   for (float &x : v)
     x = d(rng);
   std::string k = kind;
-  if (k == "e4m3fn") {
+  if (k == "e4m3fn" || k == "e4m3fn-scaled") {
     nx::quantize(*nx::lookupMinifloat("e4m3fn"), v, v, nx::Rounding());
+    // As a tensor quantized with an f32 (current-amax) scale: values of up
+    // to 24 significant bits.
+    if (k == "e4m3fn-scaled")
+      for (float &x : v)
+        x /= 0.37f;
   } else if (k == "fb4row") {
     nx::ScaledFormat f = nx::lookupScaled("fb12")->format;
     f.levels[0].blockShape = {216};

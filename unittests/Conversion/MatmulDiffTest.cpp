@@ -187,6 +187,10 @@ enum class Operands {
   /// Moderate x 2^-12: sums in FP12's subnormal range, exact in f32, which
   /// the fast path rounds to FP12's quantum without falling back.
   Small,
+  /// Fp8 divided by an f32 scale (values of up to 24 bits, as a tensor
+  /// quantized with a current-amax scale): the operand check fails, the
+  /// exact path runs.
+  Scaled,
 };
 
 const char *operandsName(Operands o) {
@@ -201,6 +205,8 @@ const char *operandsName(Operands o) {
     return "wide";
   case Operands::Small:
     return "small";
+  case Operands::Scaled:
+    return "scaled";
   }
   return "?";
 }
@@ -234,6 +240,14 @@ std::vector<float> operand(int64_t n, std::mt19937_64 &rng, Operands kind) {
     return v;
   }
   std::uniform_real_distribution<float> u(-0.3f, 1.0f);
+  if (kind == Operands::Scaled) {
+    for (float &x : v) {
+      x = nx::quantize(e4m3, u(rng) * 4, nx::Rounding()) / 0.37f;
+      if (rng() % 53 == 0)
+        x = -0.0f;
+    }
+    return v;
+  }
   bool specials = kind == Operands::Specials;
   for (float &x : v) {
     x = nx::quantize(e4m3, u(rng) * 4, nx::Rounding());
@@ -304,7 +318,7 @@ TEST_P(MatmulDiff, MatchesLibraryBitForBit) {
       const Shape &s = kShapes[i];
       for (Operands kind :
            {Operands::Moderate, Operands::Fp8, Operands::Specials,
-            Operands::Wide, Operands::Small}) {
+            Operands::Wide, Operands::Small, Operands::Scaled}) {
         int64_t batches = std::max<int64_t>(s.batch, 1);
         std::vector<float> a = operand(batches * s.m * s.k, rng, kind);
         std::vector<float> b = operand(batches * s.k * s.n, rng, kind);
