@@ -255,6 +255,90 @@ TEST(AccelSimTransfer, LoadIsQuantizeScaled) {
     }
 }
 
+/// The prologue, a LOAD raw32 of x into ACC entries [0, n) that hands the
+/// ACC to the compute queue, and a view of the tensor (view 0).
+std::string accProgram(Simulator &sim, const Case &c, ArrayRef<float> x) {
+  return prologue(sim, c, x) + streamFor(c, 0) +
+         "load push_next dst=acc td=0 layout=raw32 dram_addr=" +
+         std::to_string(kX) +
+         " chip_row=0 size_z=1 size_y=" + std::to_string(c.rows) +
+         " size_x=" + std::to_string(c.cols) +
+         "\ncfg.view view=0 size_z=1 size_y=" + std::to_string(c.rows) +
+         " stride_y=" + std::to_string(c.cols) +
+         " size_x=" + std::to_string(c.cols) + " stride_x=1\n";
+}
+
+// VECTOR quantize of the tensor in the ACC is the same quantization, blocks
+// and stream indices on view positions, into other entries or in place.
+TEST(AccelSimTransfer, VectorQuantizeIsQuantizeScaled) {
+  for (const Case &c : cases())
+    for (bool inPlace : {false, true}) {
+      std::vector<float> x = randomValues(c.rows * c.cols, 13, true, true);
+      std::vector<float> want = reference(c, x);
+      std::unique_ptr<Simulator> sim = makeSim();
+      uint64_t dst = inPlace ? 0 : x.size();
+      std::string text =
+          accProgram(*sim, c, x) +
+          "vector pop_prev op=quantize format=0 dst_view=0 dst_entry=" +
+          std::to_string(dst) + " src1_view=0 src1_entry=0\n";
+      ASSERT_EQ(runProgram(*sim, text), "") << c.name << "\n" << text;
+      expectSameBits(accFloats(*sim, dst, x.size()), want,
+                     c.name + (inPlace ? " in place" : ""));
+    }
+}
+
+// VECTOR stats gathers what a LOAD gathers; quantize gathers as it
+// converts; their errors.
+TEST(AccelSimTransfer, VectorStatistics) {
+  Case c = cases()[0];
+  std::vector<float> x = randomValues(c.rows * c.cols, 16);
+  std::unique_ptr<Simulator> sim = makeSim();
+  std::string text =
+      accProgram(*sim, c, x) +
+      "vector pop_prev op=stats format=0 aux=9 stats_reg=1 stats_reset "
+      "src1_view=0 src1_entry=0\n"
+      "vector op=quantize format=0 aux=1 stats_reg=2 dst_view=0 dst_entry=" +
+      std::to_string(x.size()) + " src1_view=0 src1_entry=0\n";
+  ASSERT_EQ(runProgram(*sim, text), "") << text;
+  AmaxStatistic a;
+  a.add(x);
+  std::vector<float> q = reference(c, x);
+  ZeroSettingCounts counts;
+  for (size_t i = 0; i < x.size(); ++i)
+    counts.add(x[i], q[i]);
+  for (unsigned reg : {1u, 2u}) {
+    const StatsRegister &r = sim->getState().stats[reg];
+    EXPECT_EQ(r.amax.maxFinite, a.maxFinite) << reg;
+    EXPECT_EQ(r.amax.anyNaN, a.anyNaN) << reg;
+    EXPECT_EQ(r.amax.anyInf, a.anyInf) << reg;
+  }
+  const StatsRegister &z = sim->getState().stats[1];
+  EXPECT_EQ(z.zeroSetting.elements, counts.elements);
+  EXPECT_EQ(z.zeroSetting.candidates, counts.candidates);
+  EXPECT_EQ(z.zeroSetting.flushed, counts.flushed);
+  EXPECT_GT(counts.candidates, 0u);
+  EXPECT_EQ(sim->getState().stats[2].zeroSetting.elements, 0u);
+
+  auto error = [&](StringRef body) {
+    std::unique_ptr<Simulator> s = makeSim();
+    return runProgram(*s, accProgram(*s, c, x) + body.str());
+  };
+  EXPECT_EQ(error("vector pop_prev op=stats src1_view=0 src1_entry=0"),
+            "instruction 11 (vector): VECTOR stats gathers nothing: its "
+            "statistics mask (aux) is 0");
+  EXPECT_EQ(error("vector pop_prev op=quantize accumulate format=0 "
+                  "dst_view=0 dst_entry=600 src1_view=0 src1_entry=0"),
+            "instruction 11 (vector): accumulate, swap and src2_imm are not "
+            "meaningful for VECTOR quantize");
+  EXPECT_EQ(error("vector pop_prev op=quantize format=0 dst_view=0 "
+                  "dst_entry=4000 src1_view=0 src1_entry=0"),
+            "instruction 11 (vector): dst view position (0, 1, 32) is ACC "
+            "entry 4096, outside the ACC's 4096 entries");
+  EXPECT_EQ(error("vector pop_prev op=quantize format=0 dst_view=0 "
+                  "dst_entry=600 src1_view=0 src1_entry=300"),
+            "instruction 11 (vector): reads ACC entry 300, which is empty");
+}
+
 /// Runs the prologue, a LOAD raw32 of x into ACC entries [0, n) and
 /// `stores` (with `push`-free tokens: the loads hand the ACC to the store
 /// queue through a vector nop).

@@ -261,8 +261,8 @@ TEST(AccelSimVector, Errors) {
             "instruction 5 (vector): stats_value writes one entry: its view "
             "is 1x1x2");
   EXPECT_EQ(runError(in, "vector op=stats dst_view=0"),
-            "instruction 4 (vector): VECTOR stats is not implemented yet in "
-            "the functional model");
+            "instruction 4 (vector): VECTOR stats gathers nothing: its "
+            "statistics mask (aux) is 0");
 }
 
 } // namespace

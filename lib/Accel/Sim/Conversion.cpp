@@ -16,6 +16,7 @@
 #include "qtrain/Numerics/RandomStream.h"
 #include "qtrain/Numerics/Statistics.h"
 
+#include "llvm/ADT/StringExtras.h"
 #include "llvm/ADT/bit.h"
 
 using namespace llvm;
@@ -113,6 +114,92 @@ void convert(const ConversionSetup &setup, ArrayRef<float> x,
   out.values.resize(n);
   for (size_t e = 0; e < n; ++e)
     out.values[e] = element.decode(out.codes[e]) * totalOf(e);
+}
+
+Expected<float> readTensorScale(Executor &ex, const FormatConfig &f) {
+  uint64_t e = f.scaleEntry;
+  if (e >= ex.state->acc.size())
+    return ex.fail("format entry " + Twine(f.entry) + "'s scale_entry " +
+                   Twine(e) + " is outside the ACC");
+  if (Error err = ex.access(LocationKind::AccEntry, e, /*write=*/false))
+    return std::move(err);
+  if (ex.state->acc.state[e] != AccState::Value)
+    return ex.fail("format entry " + Twine(f.entry) +
+                   "'s tensor-level scale_entry, ACC entry " + Twine(e) +
+                   ", does not hold a value");
+  ex.counters.accReadBits += 32;
+  ex.counters.addEnergy(EnergyClass::Acc, 32.0 / 64 * ex.energy.acc64);
+  return toScaleFormat(f.tensorLevel()->format, ex.state->acc.getFloat(e));
+}
+
+Error checkDataSource(Executor &ex, const RoundingConfig &r) {
+  if (!r.isDataSource())
+    return Error::success();
+  const uint64_t bytes = ex.machine.dram.bytes;
+  uint64_t end = r.dataAddr + 4 * r.dataCount;
+  if (r.dataAddr % 4 == 0 && end <= bytes)
+    return Error::success();
+  std::string where =
+      r.dataAddr % 4
+          ? std::string(" are not aligned to 4 bytes")
+          : " are outside DRAM (0x" + utohexstr(bytes, true) + " bytes)";
+  return ex.fail("the data source's " + Twine(r.dataCount) +
+                 " f32 elements at 0x" + utohexstr(r.dataAddr, true) + where);
+}
+
+Error prepareRounding(Executor &ex, const RoundingConfig &r,
+                      unsigned formatEntry, ArrayRef<uint64_t> streamIndex,
+                      ConversionSetup &setup) {
+  setup.rounding = r.rounding;
+  if (!r.rounding.isStochastic())
+    return Error::success();
+  if (r.isDataSource()) {
+    const Dram &dram = ex.state->dram;
+    static_assert(llvm::sys::IsLittleEndianHost,
+                  "the data source reads DRAM as host f32s");
+    setup.randomData = ArrayRef<float>(
+        reinterpret_cast<const float *>(dram.data() + r.dataAddr), r.dataCount);
+    for (uint64_t i : streamIndex)
+      if (Error e = ex.access(LocationKind::DramWord,
+                              r.dataAddr / 4 + i % r.dataCount, false))
+        return e;
+    return Error::success();
+  }
+  const SeedRegister &seed = ex.state->seeds[r.seedReg];
+  if (Error e = ex.access(LocationKind::Seed, r.seedReg, /*write=*/false))
+    return e;
+  if (!seed.written)
+    return ex.fail("reads SEED[" + Twine(r.seedReg) +
+                   "] (rounding entry of format entry " + Twine(formatEntry) +
+                   "), which was never written");
+  setup.rounding.source.seed = seed.value;
+  return Error::success();
+}
+
+/// Per converted element: two 32-bit adds, a multiply or an 8-bit add per
+/// scale level, and a stochastic rounding's add and generator.
+double conversionEnergy(const EnergyModel &em, const FormatConfig &f,
+                        const Rounding &r) {
+  double pj = 2 * em.intAdd(32);
+  for (const ScaleLevel &l : f.format.levels)
+    pj += l.format.kind == numerics::ScaleKind::PowerOfTwo
+              ? em.constants().intAdd8
+              : em.constants().fpMul32;
+  if (r.isStochastic()) {
+    pj += em.intAdd(r.randomBits);
+    switch (r.source.kind) {
+    case RandomSourceKind::Counter:
+      pj += 4 * em.constants().intMul32;
+      break;
+    case RandomSourceKind::Lfsr:
+    case RandomSourceKind::LfsrPlateau:
+      pj += em.intAdd(r.source.lfsrWidth);
+      break;
+    case RandomSourceKind::Data:
+      break;
+    }
+  }
+  return pj;
 }
 
 Error Executor::gatherStatistics(unsigned reg, uint64_t mask, bool reset,

@@ -5,7 +5,7 @@
 // element codes and block scales (and back to values) for the elements of a
 // transfer or a view, with their blocks and stream indices, every step a
 // call of the numerics library (blockScale, encodeScale, ElementFormat::
-// encode/decode, RandomStream). VECTOR `quantize` is meant to call it too.
+// encode/decode, RandomStream). LOAD, STORE and VECTOR `quantize` call it.
 //
 //===----------------------------------------------------------------------===//
 
@@ -13,13 +13,17 @@
 #define QTRAIN_LIB_ACCEL_SIM_CONVERSION_H
 
 #include "qtrain/Accel/Sim/Config.h"
+#include "qtrain/Accel/Sim/CostModel.h"
 
 #include "llvm/ADT/ArrayRef.h"
+#include "llvm/Support/Error.h"
 
 #include <cstdint>
 #include <vector>
 
 namespace qtrain::accel::sim {
+
+class Executor;
 
 /// The converter's inputs besides the elements.
 struct ConversionSetup {
@@ -64,6 +68,28 @@ float totalScale(const FormatConfig &f, float tensorScale, float blockScale);
 /// ignored.
 float decodeElement(const numerics::ElementFormat &element, uint64_t code,
                     float total);
+
+/// The tensor-level scale T of a conversion: toScaleFormat of the f32 in
+/// ACC[scale_entry], which must hold a value (race-checked, counted).
+llvm::Expected<float> readTensorScale(Executor &ex, const FormatConfig &f);
+
+/// A data source's companion tensor must be 4-byte aligned and inside DRAM
+/// (checked before an instruction starts).
+llvm::Error checkDataSource(Executor &ex, const RoundingConfig &r);
+
+/// The element rounding of `r` with SEED[seed_reg] filled in, or a data
+/// source's companion tensor read from DRAM (the elements the stream
+/// indices use, race-checked). `formatEntry` names the format in errors.
+llvm::Error prepareRounding(Executor &ex, const RoundingConfig &r,
+                            unsigned formatEntry,
+                            llvm::ArrayRef<uint64_t> streamIndex,
+                            ConversionSetup &setup);
+
+/// Energy of converting one element (pJ): two 32-bit adds, a multiply or
+/// an 8-bit add per scale level, and a stochastic rounding's add and
+/// generator.
+double conversionEnergy(const EnergyModel &em, const FormatConfig &f,
+                        const numerics::Rounding &r);
 
 } // namespace qtrain::accel::sim
 

@@ -79,6 +79,8 @@ public:
   llvm::Error executeVector(const Instruction &inst);
   /// VECTOR select_scale and stats_value (Vector.cpp).
   llvm::Error executeScalar(const Instruction &inst);
+  /// VECTOR quantize and stats (Vector.cpp).
+  llvm::Error executeConversion(const Instruction &inst);
   llvm::Error executeRegLoad(const Instruction &inst);
   llvm::Error executeRegStore(const Instruction &inst);
 

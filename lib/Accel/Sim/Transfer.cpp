@@ -287,15 +287,8 @@ Error planTransfer(Executor &ex, const Instruction &inst, bool isLoad,
         return ex.prefixed(s.takeError());
       plan.stream = *s;
     }
-    if (r->isDataSource()) {
-      uint64_t end = r->dataAddr + 4 * r->dataCount;
-      if (r->dataAddr % 4 || end > m.dram.bytes)
-        return ex.fail("the data source's " + Twine(r->dataCount) +
-                       " f32 elements at " + hex(r->dataAddr) +
-                       (r->dataAddr % 4 ? " are not aligned to 4 bytes"
-                                        : " are outside DRAM (" +
-                                              hex(m.dram.bytes) + " bytes)"));
-    }
+    if (Error e = checkDataSource(ex, *r))
+      return e;
   }
   const FormatConfig *f = plan.format ? &*plan.format : nullptr;
   plan.needTensorScale =
@@ -397,87 +390,12 @@ Error planTransfer(Executor &ex, const Instruction &inst, bool isLoad,
 
 namespace {
 
-/// The tensor-level scale T of a conversion: toScaleFormat of the f32 in
-/// ACC[scale_entry], which must hold a value.
-Expected<float> readTensorScale(Executor &ex, const FormatConfig &f) {
-  uint64_t e = f.scaleEntry;
-  if (e >= ex.state->acc.size())
-    return ex.fail("format entry " + Twine(f.entry) + "'s scale_entry " +
-                   Twine(e) + " is outside the ACC");
-  if (Error err = ex.access(LocationKind::AccEntry, e, /*write=*/false))
-    return std::move(err);
-  if (ex.state->acc.state[e] != AccState::Value)
-    return ex.fail("format entry " + Twine(f.entry) +
-                   "'s tensor-level scale_entry, ACC entry " + Twine(e) +
-                   ", does not hold a value");
-  ex.counters.accReadBits += 32;
-  ex.counters.addEnergy(EnergyClass::Acc, 32.0 / 64 * ex.energy.acc64);
-  return toScaleFormat(f.tensorLevel()->format, ex.state->acc.getFloat(e));
-}
-
 /// The tensor-level scale a transfer's conversion uses: 1.0f unless it
 /// needs one (readTensorScale).
 Expected<float> tensorScaleOf(Executor &ex, const TransferPlan &plan) {
   if (!plan.needTensorScale)
     return 1.0f;
   return readTensorScale(ex, *plan.format);
-}
-
-/// The element rounding with SEED[seed_reg], and a data source's companion
-/// tensor read from DRAM (the elements the stream indices use, race-checked).
-Error prepareRounding(Executor &ex, const TransferPlan &plan,
-                      ConversionSetup &setup) {
-  const RoundingConfig &r = *plan.rounding;
-  setup.rounding = r.rounding;
-  if (!r.rounding.isStochastic())
-    return Error::success();
-  if (r.isDataSource()) {
-    const Dram &dram = ex.state->dram;
-    static_assert(llvm::sys::IsLittleEndianHost,
-                  "the data source reads DRAM as host f32s");
-    setup.randomData = ArrayRef<float>(
-        reinterpret_cast<const float *>(dram.data() + r.dataAddr), r.dataCount);
-    for (uint64_t i : plan.walk.streamIndex)
-      if (Error e = ex.access(LocationKind::DramWord,
-                              r.dataAddr / 4 + i % r.dataCount, false))
-        return e;
-    return Error::success();
-  }
-  const SeedRegister &seed = ex.state->seeds[r.seedReg];
-  if (Error e = ex.access(LocationKind::Seed, r.seedReg, /*write=*/false))
-    return e;
-  if (!seed.written)
-    return ex.fail("reads SEED[" + Twine(r.seedReg) +
-                   "] (rounding entry of format entry " +
-                   Twine(plan.format->entry) + "), which was never written");
-  setup.rounding.source.seed = seed.value;
-  return Error::success();
-}
-
-/// Per converted element: two 32-bit adds, a multiply or an 8-bit add per
-/// scale level, and a stochastic rounding's add and generator.
-double conversionEnergy(const EnergyModel &em, const FormatConfig &f,
-                        const Rounding &r) {
-  double pj = 2 * em.intAdd(32);
-  for (const ScaleLevel &l : f.format.levels)
-    pj += l.format.kind == numerics::ScaleKind::PowerOfTwo
-              ? em.constants().intAdd8
-              : em.constants().fpMul32;
-  if (r.isStochastic()) {
-    pj += em.intAdd(r.randomBits);
-    switch (r.source.kind) {
-    case RandomSourceKind::Counter:
-      pj += 4 * em.constants().intMul32;
-      break;
-    case RandomSourceKind::Lfsr:
-    case RandomSourceKind::LfsrPlateau:
-      pj += em.intAdd(r.source.lfsrWidth);
-      break;
-    case RandomSourceKind::Data:
-      break;
-    }
-  }
-  return pj;
 }
 
 } // namespace
@@ -596,7 +514,8 @@ Error Executor::executeLoad(const Instruction &inst) {
     ConversionSetup setup;
     setup.format = f;
     setup.tensorScale = tensorScale;
-    if (Error e = prepareRounding(*this, plan, setup))
+    if (Error e = prepareRounding(*this, *plan.rounding, plan.format->entry,
+                                  plan.walk.streamIndex, setup))
       return e;
     convert(setup, x, w.blockOf, w.numBlocks, w.streamIndex,
             /*wantValues=*/dst == LoadDst::Acc || zeroSetting, conv);
@@ -792,7 +711,8 @@ Error Executor::executeStore(const Instruction &inst) {
     ConversionSetup setup;
     setup.format = f;
     setup.tensorScale = tensorScale;
-    if (Error e = prepareRounding(*this, plan, setup))
+    if (Error e = prepareRounding(*this, *plan.rounding, plan.format->entry,
+                                  plan.walk.streamIndex, setup))
       return e;
     ConvertedElements conv;
     bool zeroSetting = statsMask & StatsMask::ZeroSetting;

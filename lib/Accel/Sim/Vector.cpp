@@ -10,10 +10,12 @@
 // the CPU lowering's; `exp` and `log` are the host C library's (the
 // contract's open question 3). `select_scale` and `stats_value` write one
 // entry from a statistics register or an ACC value through the numerics
-// library's rules. `quantize` and `stats` are not implemented yet.
+// library's rules. `quantize` and `stats` run the converter and the
+// statistics of LOAD and STORE (Conversion.cpp) on view positions.
 //
 //===----------------------------------------------------------------------===//
 
+#include "Conversion.h"
 #include "Executor.h"
 
 #include "llvm/ADT/BitVector.h"
@@ -382,6 +384,188 @@ Error Executor::executeScalar(const Instruction &inst) {
   return Error::success();
 }
 
+/// quantize and stats (docs/Accelerator.md, "Conversion"): src1's view
+/// positions are the elements, in lexicographic order, with blocks and
+/// stream indices on view positions. Every src1 position is read before
+/// quantize writes dst (a block's scale needs the whole block).
+Error Executor::executeConversion(const Instruction &inst) {
+  const uint64_t op = inst.get("op");
+  const bool quantize = op == VectorOp::Quantize;
+  const StringRef name = lookupEnumCase("VectorOp", op)->text;
+  const uint64_t mask = inst.get("aux");
+  const unsigned reg = static_cast<unsigned>(inst.get("stats_reg"));
+  if (inst.get("accumulate") || inst.get("swap") || inst.get("src2_imm"))
+    return fail("accumulate, swap and src2_imm are not meaningful for "
+                "VECTOR " +
+                name);
+  if (!quantize && !mask)
+    return fail("VECTOR stats gathers nothing: its statistics mask (aux) is "
+                "0");
+  const bool zeroSetting = mask & StatsMask::ZeroSetting;
+  const bool conversion = quantize || zeroSetting;
+
+  Expected<ViewConfig> src = resolveView(config, inst.get("src1_view"));
+  if (!src)
+    return prefixed(src.takeError());
+  std::optional<ViewConfig> dst;
+  if (quantize) {
+    Expected<ViewConfig> d = resolveView(config, inst.get("dst_view"));
+    if (!d)
+      return prefixed(d.takeError());
+    if (d->size != src->size)
+      return fail("views of different sizes: dst is " + Twine(d->size[0]) +
+                  "x" + Twine(d->size[1]) + "x" + Twine(d->size[2]) +
+                  ", src1 " + Twine(src->size[0]) + "x" + Twine(src->size[1]) +
+                  "x" + Twine(src->size[2]));
+    dst = *d;
+  }
+  const std::array<uint64_t, 3> &size = src->size;
+  const uint64_t positions = size[0] * size[1] * size[2];
+  if (positions > kMaxPositions)
+    return fail("a view of " + Twine(positions) + " positions (the model " +
+                "simulates at most " + Twine(kMaxPositions) + ")");
+
+  // The format, rounding and stream of a conversion.
+  std::optional<FormatConfig> format;
+  std::optional<RoundingConfig> rounding;
+  std::optional<StreamConfig> stream;
+  if (conversion) {
+    Expected<FormatConfig> f = resolveFormat(config, inst.get("format"));
+    if (!f)
+      return prefixed(f.takeError());
+    format = std::move(*f);
+    Expected<RoundingConfig> r = resolveRounding(config, format->roundingEntry);
+    if (!r)
+      return fail("format entry " + Twine(format->entry) + " " +
+                  toString(r.takeError()));
+    rounding = *r;
+    if (zeroSetting && r->rounding.isStochastic())
+      return fail("zero_setting statistics need a deterministic element "
+                  "rounding; rounding entry " +
+                  Twine(format->roundingEntry) + " is stochastic");
+    if (r->rounding.isStochastic()) {
+      Expected<StreamConfig> sc = resolveStream(config);
+      if (!sc)
+        return prefixed(sc.takeError());
+      stream = *sc;
+    }
+    if (Error e = checkDataSource(*this, *rounding))
+      return e;
+  }
+
+  // Every position's entries, checked before anything executes.
+  const uint64_t entries = state->acc.size();
+  auto entryOf = [](const ViewConfig &v, uint64_t base, uint64_t z, uint64_t y,
+                    uint64_t x) {
+    return base + z * v.stride[0] + y * v.stride[1] + x * v.stride[2];
+  };
+  const uint64_t srcBase = inst.get("src1_entry"),
+                 dstBase = inst.get("dst_entry");
+  std::vector<uint64_t> srcEntries, dstEntries;
+  srcEntries.reserve(positions);
+  BitVector written(quantize ? entries : 0);
+  for (uint64_t z = 0; z < size[0]; ++z)
+    for (uint64_t y = 0; y < size[1]; ++y)
+      for (uint64_t x = 0; x < size[2]; ++x) {
+        uint64_t e = entryOf(*src, srcBase, z, y, x);
+        if (e >= entries)
+          return fail("src1 view position (" + Twine(z) + ", " + Twine(y) +
+                      ", " + Twine(x) + ") is ACC entry " + Twine(e) +
+                      ", outside the ACC's " + Twine(entries) + " entries");
+        srcEntries.push_back(e);
+        if (!quantize)
+          continue;
+        uint64_t d = entryOf(*dst, dstBase, z, y, x);
+        if (d >= entries)
+          return fail("dst view position (" + Twine(z) + ", " + Twine(y) +
+                      ", " + Twine(x) + ") is ACC entry " + Twine(d) +
+                      ", outside the ACC's " + Twine(entries) + " entries");
+        if (written.test(d))
+          return fail("dst writes ACC entry " + Twine(d) + " twice");
+        written.set(d);
+        dstEntries.push_back(d);
+      }
+
+  if (Error e = start())
+    return e;
+
+  AccMemory &acc = state->acc;
+  std::vector<float> x(positions);
+  for (uint64_t i = 0; i < positions; ++i) {
+    uint64_t e = srcEntries[i];
+    if (Error err = access(LocationKind::AccEntry, e, /*write=*/false))
+      return err;
+    if (acc.state[e] == AccState::Empty)
+      return fail("reads ACC entry " + Twine(e) + ", which is empty");
+    if (acc.state[e] == AccState::Accumulating)
+      return fail("reads ACC entry " + Twine(e) +
+                  ", which holds a GEMM accumulation not finished");
+    x[i] = acc.getFloat(e);
+  }
+  std::vector<float> values;
+  if (conversion) {
+    ConversionSetup setup;
+    setup.format = &*format;
+    if (format->hasTensorLevel) {
+      Expected<float> t = readTensorScale(*this, *format);
+      if (!t)
+        return t.takeError();
+      setup.tensorScale = *t;
+    }
+    // Blocks and stream indices of the view positions.
+    std::vector<uint32_t> blockOf;
+    std::vector<uint64_t> streamIndex;
+    size_t numBlocks = 0;
+    std::array<uint64_t, 3> grid{1, 1, 1};
+    if (format->hasBlockLevel) {
+      for (unsigned d = 0; d < 3; ++d)
+        grid[d] = (size[d] + format->block[d] - 1) / format->block[d];
+      numBlocks = positions ? grid[0] * grid[1] * grid[2] : 0;
+      blockOf.reserve(positions);
+    }
+    for (uint64_t z = 0; z < size[0]; ++z)
+      for (uint64_t y = 0; y < size[1]; ++y)
+        for (uint64_t xx = 0; xx < size[2]; ++xx) {
+          if (format->hasBlockLevel)
+            blockOf.push_back(static_cast<uint32_t>(
+                ((z / format->block[0]) * grid[1] + y / format->block[1]) *
+                    grid[2] +
+                xx / format->block[2]));
+          if (stream)
+            streamIndex.push_back(
+                stream->indexBase + z * stream->indexStride[0] +
+                y * stream->indexStride[1] + xx * stream->indexStride[2]);
+        }
+    if (Error e = prepareRounding(*this, *rounding, format->entry, streamIndex,
+                                  setup))
+      return e;
+    ConvertedElements out;
+    convert(setup, x, blockOf, numBlocks, streamIndex, /*wantValues=*/true,
+            out);
+    values = std::move(out.values);
+    counters.addEnergy(EnergyClass::Conversion,
+                       positions *
+                           conversionEnergy(energy, *format, setup.rounding));
+  }
+  if (quantize)
+    for (uint64_t i = 0; i < positions; ++i) {
+      if (Error err =
+              access(LocationKind::AccEntry, dstEntries[i], /*write=*/true))
+        return err;
+      acc.setValue(dstEntries[i], llvm::bit_cast<uint32_t>(values[i]));
+    }
+  if (Error e = gatherStatistics(reg, mask, inst.get("stats_reset"), x, values))
+    return e;
+
+  counters.accReadBits += 32 * positions;
+  counters.accWriteBits += quantize ? 32 * positions : 0;
+  counters.addEnergy(EnergyClass::Acc,
+                     32.0 / 64 * energy.acc64 * positions * (quantize ? 2 : 1));
+  uint64_t lanes = machine.vector.lanes;
+  cur.latency = machine.vector.latencyCycles + (positions + lanes - 1) / lanes;
+  return Error::success();
+}
+
 Error Executor::executeVector(const Instruction &inst) {
   const uint64_t op = inst.get("op");
   if (op == VectorOp::Nop) {
@@ -392,11 +576,8 @@ Error Executor::executeVector(const Instruction &inst) {
   }
   if (op == VectorOp::SelectScale || op == VectorOp::StatsValue)
     return executeScalar(inst);
-  if (op == VectorOp::Quantize || op == VectorOp::Stats) {
-    const EnumCaseInfo *c = lookupEnumCase("VectorOp", op);
-    return fail("VECTOR " + (c ? c->text : StringRef("?")) +
-                " is not implemented yet in the functional model");
-  }
+  if (op == VectorOp::Quantize || op == VectorOp::Stats)
+    return executeConversion(inst);
   const uint64_t aux = inst.get("aux");
   const bool accumulate = inst.get("accumulate");
   const bool swap = inst.get("swap");
