@@ -218,7 +218,8 @@ std::vector<float> runCpu(const AccelCase &c, const Signature &sig,
   return out;
 }
 
-/// Runs `step` through convert-qtrain-to-accel, the binary and qtrain-sim.
+/// Runs `step` through qtrain-decompose and convert-qtrain-to-accel, the
+/// binary and qtrain-sim.
 std::vector<float> runAccel(const AccelCase &c, const Signature &sig,
                             const std::vector<float> &in, uint64_t seed,
                             int64_t totalOut,
@@ -232,7 +233,9 @@ std::vector<float> runAccel(const AccelCase &c, const Signature &sig,
   EXPECT_TRUE(!!module);
   if (!module)
     return {};
+  // As the qtrain-to-accel pipeline: qtrain-decompose, then the conversion.
   mlir::PassManager pm(ctx.get());
+  pm.addPass(createQTrainDecomposePass());
   pm.addPass(createConvertQTrainToAccel(options));
   std::string diagnostics;
   {
@@ -442,16 +445,23 @@ std::vector<AccelCase> accelCases() {
   return {
       {"Generics", kGenerics, "generics"},
       // The examples of examples/ that map (the others use what the
-      // conversion does not map yet: convolutions, encode, delayed scaling).
+      // conversion does not map yet: convolutions, encode, calls, run-time
+      // control flow).
       {"Example_mxfp8_step", "", "mxfp8_step", 10, "", "mx.mlir"},
       {"Example_mx_narrow_forward", "", "mx_narrow_forward", 10, "", "mx.mlir"},
       {"Example_fp8_current_presets", "", "fp8_current_presets", 10, "",
        "per_tensor_fp8.mlir"},
       {"Example_sr_variants", "", "sr_variants", 10, "",
        "stochastic_rounding.mlir"},
+      {"Example_fp8_current_explicit", "", "fp8_current_explicit", 10, "",
+       "per_tensor_fp8.mlir"},
+      {"Example_fp8_delayed_step", "", "fp8_delayed_step", 10, "",
+       "per_tensor_fp8.mlir"},
+      {"Example_fp8_operands", "", "fp8_operands", 10, "", "dga.mlir"},
       {"Example_abfp8_dynamic", "", "abfp8_dynamic", 10, "",
        "adaptive_bias_fp8.mlir"},
       {"MlpStep_fp32", "", "train_step", 10, "fp32"},
+      {"MlpStep_fp8_hybrid", "", "train_step", 10, "fp8-hybrid"},
       {"MlpStep_mxfp8", "", "train_step", 10, "mxfp8"},
       {"MlpStep_mxfp4", "", "train_step", 10, "mxfp4"},
       {"MlpStep_flexblock", "", "train_step", 10, "flexblock"},

@@ -15,6 +15,7 @@
 #include "qtrain/Dialect/QTrain/IR/QTrainOps.h"
 
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
 
 namespace qtrain::accel {
 
@@ -71,6 +72,13 @@ void emitScalarLoad(ProgramEmitter &emitter, unsigned buffer, uint64_t entry,
 
 /// qtrain.amax: a statistics pass, stats_value, a one-element STORE.
 mlir::LogicalResult mapAmax(ProgramEmitter &emitter, AmaxOp op);
+
+/// The amax-history shift qtrain-decompose makes of qtrain.delayed_scale (a
+/// tensor.generate marked kHistoryShiftAttr): the history without its
+/// oldest entry and the new amax, loaded raw into an ACC half, stored to
+/// the result's buffer, which must exist.
+mlir::LogicalResult mapHistoryShift(ProgramEmitter &emitter,
+                                    mlir::tensor::GenerateOp op);
 
 /// qtrain.select_scale: the statistic loaded, select_scale by a format
 /// entry with the op's level as its whole-tensor level, a STORE.

@@ -13,11 +13,15 @@
 
 #include "qtrain/Conversion/Passes.h"
 
+#include "qtrain/Dialect/QTrain/IR/StepAttributes.h"
+
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/ControlFlow/IR/ControlFlowOps.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/BuiltinOps.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
 namespace qtrain {
 #define GEN_PASS_DEF_CONVERTQTRAINTOACCEL
@@ -56,6 +60,38 @@ bool onlySeeds(Value value) {
       return onlySeeds(add.getResult());
     return false;
   });
+}
+
+/// Whether every use of `value` (a 0-d tensor's element) is inside an
+/// amax-history shift, which reads the tensor itself.
+bool onlyFeedsHistoryShifts(Value value) {
+  return llvm::all_of(value.getUsers(), [](Operation *user) {
+    auto generate = user->getParentOfType<tensor::GenerateOp>();
+    return generate && generate->hasAttr(kHistoryShiftAttr);
+  });
+}
+
+/// Folds the shape checks decompositions emit (tensor.dim of static shapes,
+/// index arithmetic on it, cf.assert of a condition that becomes true), so
+/// that none is left to map; the ops that do not fold are reported as
+/// unmapped.
+void foldShapeChecks(func::FuncOp func) {
+  SmallVector<Operation *> ops;
+  func.walk([&](Operation *op) {
+    bool indexArith = isa<arith::ArithDialect>(op->getDialect()) &&
+                      llvm::all_of(op->getResultTypes(), [](Type t) {
+                        return t.isIndex() || t.isInteger(1);
+                      });
+    if (isa<tensor::DimOp, cf::AssertOp>(op) || indexArith)
+      ops.push_back(op);
+  });
+  MLIRContext *ctx = func.getContext();
+  RewritePatternSet patterns(ctx);
+  tensor::DimOp::getCanonicalizationPatterns(patterns, ctx);
+  cf::AssertOp::getCanonicalizationPatterns(patterns, ctx);
+  GreedyRewriteConfig config;
+  config.setStrictness(GreedyRewriteStrictness::ExistingAndNewOps);
+  (void)applyOpPatternsGreedily(ops, std::move(patterns), config);
 }
 
 struct ConvertQTrainToAccel
@@ -157,6 +193,7 @@ struct ConvertQTrainToAccel
           return failure();
       }
 
+    foldShapeChecks(func);
     TileOptions tiles{tileM, tileN, tileK};
     for (Operation &op : body.without_terminator()) {
       emitter.setLocation(op.getLoc());
@@ -247,6 +284,16 @@ struct ConvertQTrainToAccel
         return failure();
       return mapSelectScale(emitter, select);
     }
+    if (auto generate = dyn_cast<tensor::GenerateOp>(op)) {
+      if (generate->hasAttr(kHistoryShiftAttr) &&
+          failed(ensureBuffer(emitter, generate.getResult(), "history")))
+        return failure();
+      return mapHistoryShift(emitter, generate);
+    }
+    if (auto extract = dyn_cast<tensor::ExtractOp>(op))
+      if (extract.getTensor().getType().getRank() == 0 &&
+          onlyFeedsHistoryShifts(extract.getResult()))
+        return success(); // the shift reads the 0-d tensor's buffer
     // Static reshapes of a row-major tensor are views of its buffer.
     if (isa<tensor::CollapseShapeOp, tensor::ExpandShapeOp>(op)) {
       Value source = op->getOperand(0), result = op->getResult(0);

@@ -3,11 +3,17 @@
 // docs/Accelerator.md, "The compiler side", Other ops: qtrain.amax is a
 // statistics pass (LOADs to nowhere) and VECTOR stats_value; qtrain.
 // select_scale is VECTOR select_scale on the loaded statistic. Each
-// result, a 0-d tensor, is stored to its DRAM buffer.
+// result, a 0-d tensor, is stored to its DRAM buffer. The amax-history
+// shift of a decomposed qtrain.delayed_scale is two raw LOADs and a STORE.
 //
 //===----------------------------------------------------------------------===//
 
 #include "Mapping.h"
+
+#include "qtrain/Dialect/QTrain/IR/StepAttributes.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
 
 using namespace mlir;
 
@@ -30,39 +36,59 @@ void emitScalarVector(ProgramEmitter &emitter, uint64_t op, uint64_t aux,
   emitter.emitQueued(v, accesses);
 }
 
-void emitScalarLoad(ProgramEmitter &emitter, unsigned buffer, uint64_t entry,
-                    Resource accResource) {
+namespace {
+
+/// A raw LOAD of `count` f32 elements of `buffer` from element `first` into
+/// ACC entries [entry, entry + count) (ordered as `accResource`).
+void loadRaw(ProgramEmitter &emitter, unsigned buffer, uint64_t first,
+             uint64_t entry, uint64_t count, Resource accResource) {
   Instruction load(InstructionKind::Load);
+  TransferStrides strides;
+  strides.dramX = 1;
+  strides.chipX = 1;
   load.set("dst", LoadDst::Acc);
-  load.set("td", emitter.useTransfer(TransferStrides()));
+  load.set("td", emitter.useTransfer(strides));
   load.set("layout", DramLayout::Raw32);
-  load.set("dram_addr", emitter.getBuffer(buffer).address);
+  load.set("dram_addr", emitter.getBuffer(buffer).address + 4 * first);
   load.set("chip_row", entry);
   load.set("size_z", 1);
   load.set("size_y", 1);
-  load.set("size_x", 1);
+  load.set("size_x", count);
   emitter.emitQueued(load,
                      {{{Resource::Dram, buffer}, false}, {accResource, true}});
 }
 
-namespace {
-
-/// A one-element STORE of ACC entry `entry` (in ACC half `half`) to `buffer`.
-void storeScalar(ProgramEmitter &emitter, uint64_t entry, unsigned half,
-                 unsigned buffer) {
+/// A raw STORE of ACC entries [entry, entry + count) (in ACC half `half`)
+/// to the first `count` elements of `buffer`.
+void storeRaw(ProgramEmitter &emitter, uint64_t entry, unsigned half,
+              unsigned buffer, uint64_t count) {
   Instruction store(InstructionKind::Store);
-  store.set("td", emitter.useTransfer(TransferStrides()));
+  TransferStrides strides;
+  strides.dramX = 1;
+  strides.chipX = 1;
+  store.set("td", emitter.useTransfer(strides));
   store.set("layout", DramLayout::Raw32);
   store.set("dram_addr", emitter.getBuffer(buffer).address);
   store.set("acc_entry", entry);
   store.set("size_z", 1);
   store.set("size_y", 1);
-  store.set("size_x", 1);
+  store.set("size_x", count);
   emitter.emitQueued(store, {{{Resource::Acc, half}, false},
                              {{Resource::Dram, buffer}, true}});
 }
 
+/// A one-element STORE of ACC entry `entry` (in ACC half `half`) to `buffer`.
+void storeScalar(ProgramEmitter &emitter, uint64_t entry, unsigned half,
+                 unsigned buffer) {
+  storeRaw(emitter, entry, half, buffer, 1);
+}
+
 } // namespace
+
+void emitScalarLoad(ProgramEmitter &emitter, unsigned buffer, uint64_t entry,
+                    Resource accResource) {
+  loadRaw(emitter, buffer, 0, entry, 1, accResource);
+}
 
 LogicalResult mapAmax(ProgramEmitter &emitter, AmaxOp op) {
   FailureOr<ConvertedTensor> input = analyzeTensor(emitter, op.getInput(), op);
@@ -113,6 +139,45 @@ LogicalResult mapSelectScale(ProgramEmitter &emitter, SelectScaleOp op) {
   emitScalarVector(emitter, VectorOp::SelectScale, 0, *entry, 0, base + 1, base,
                    {{{Resource::Acc, half}, true}});
   storeScalar(emitter, base + 1, half, *emitter.lookupBuffer(op.getResult()));
+  return success();
+}
+
+LogicalResult mapHistoryShift(ProgramEmitter &emitter, tensor::GenerateOp op) {
+  // qtrain-decompose's window: element i is history[i + 1], the last one
+  // the new amax (select(i == N - 1, amax, history[min(i + 1, N - 1)])).
+  auto type = cast<RankedTensorType>(op.getType());
+  auto yield = cast<tensor::YieldOp>(op.getBody().front().getTerminator());
+  auto select = yield.getValue().getDefiningOp<arith::SelectOp>();
+  tensor::ExtractOp older =
+      select ? select.getFalseValue().getDefiningOp<tensor::ExtractOp>()
+             : nullptr;
+  tensor::ExtractOp newest =
+      select ? select.getTrueValue().getDefiningOp<tensor::ExtractOp>()
+             : nullptr;
+  if (!op->hasAttr(kHistoryShiftAttr) || !older || !newest ||
+      type.getRank() != 1 || !type.hasStaticShape() ||
+      !type.getElementType().isF32() ||
+      op.getBody().isAncestor(newest->getParentRegion()) ||
+      newest.getTensor().getType().getRank() != 0 ||
+      older.getTensor().getType() != type)
+    return cannotMap(op) << "only the amax-history shift qtrain-decompose "
+                            "makes of qtrain.delayed_scale is mapped";
+  std::optional<unsigned> history = emitter.lookupBuffer(older.getTensor());
+  std::optional<unsigned> amax = emitter.lookupBuffer(newest.getTensor());
+  if (!history || !amax)
+    return cannotMap(op) << "its history or amax is not in DRAM";
+  const int64_t n = type.getDimSize(0);
+  if (n > emitter.accHalfEntries())
+    return cannotMap(op) << "a history of " << n
+                         << " entries is longer than an ACC half ("
+                         << emitter.accHalfEntries() << " entries)";
+  unsigned half = emitter.nextAccHalf();
+  uint64_t entry = half * emitter.accHalfEntries();
+  Resource acc{Resource::Acc, half};
+  if (n > 1)
+    loadRaw(emitter, *history, 1, entry, n - 1, acc);
+  loadRaw(emitter, *amax, 0, entry + n - 1, 1, acc);
+  storeRaw(emitter, entry, half, *emitter.lookupBuffer(op.getResult()), n);
   return success();
 }
 

@@ -114,3 +114,16 @@ func.func @calls(%x: tensor<4xf32>) -> tensor<4xf32> {
   %y = func.call @helper(%x) : (tensor<4xf32>) -> tensor<4xf32>
   return %y : tensor<4xf32>
 }
+
+// -----
+
+// A tensor.generate qtrain-decompose did not mark as a history shift.
+func.func @generate(%h: tensor<4xf32>) -> tensor<4xf32> {
+  // expected-error @below {{cannot map 'tensor.generate' to the accelerator: only the amax-history shift qtrain-decompose makes of qtrain.delayed_scale is mapped}}
+  %g = tensor.generate {
+  ^bb0(%i: index):
+    %v = tensor.extract %h[%i] : tensor<4xf32>
+    tensor.yield %v : f32
+  } : tensor<4xf32>
+  return %g : tensor<4xf32>
+}

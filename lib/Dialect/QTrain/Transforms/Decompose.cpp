@@ -21,6 +21,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "qtrain/Dialect/QTrain/IR/StepAttributes.h"
 #include "qtrain/Dialect/QTrain/Transforms/Passes.h"
 
 #include "qtrain/Dialect/QTrain/IR/QTrainOps.h"
@@ -360,6 +361,9 @@ struct DecomposeDelayedScale : OpRewritePattern<DelayedScaleOp> {
           tensor::YieldOp::create(
               b, l, arith::SelectOp::create(b, l, isLast, amax, older));
         });
+    // Marked for targets that map the shift as a whole (the accelerator's
+    // conversion: two LOADs and a STORE).
+    window.getDefiningOp()->setAttr(kHistoryShiftAttr, rw.getUnitAttr());
     auto scalar = RankedTensorType::get({}, rw.getF32Type());
     Value stat = AmaxOp::create(rw, loc, scalar, window);
     Value scale = SelectScaleOp::create(rw, loc, scalar, stat,

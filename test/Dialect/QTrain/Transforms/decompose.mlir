@@ -125,7 +125,7 @@ func.func @conv_backward_weight(%x: tensor<2x3x8x8xf32>, %dy: tensor<2x4x4x4xf32
 // CHECK:   %[[OLD:.*]] = tensor.extract %[[H]][%[[NEXT]]] : tensor<?xf32>
 // CHECK:   %[[V:.*]] = arith.select %[[ISLAST]], %[[A]], %[[OLD]] : f32
 // CHECK:   tensor.yield %[[V]] : f32
-// CHECK: } : tensor<?xf32>
+// CHECK: } {qtrain.history_shift} : tensor<?xf32>
 // CHECK: %[[M:.*]] = qtrain.amax %[[WIN]] : tensor<?xf32> -> tensor<f32>
 // CHECK: %[[S:.*]] = qtrain.select_scale %[[M]] {element = #qtrain.fp<e4m3fn>, level = #qtrain.scale_level<tensor, f32, amax_to_max, margin = 1>} : tensor<f32>
 // CHECK: return %[[S]], %[[WIN]]

@@ -34,6 +34,10 @@ inline constexpr llvm::StringLiteral kGemmAttr = "qtrain.gemm";
 /// Contractions: the roles of the two inputs, in operand order ("A", "W",
 /// "E").
 inline constexpr llvm::StringLiteral kOperandRolesAttr = "qtrain.operand_roles";
+/// The tensor.generate qtrain-decompose makes of qtrain.delayed_scale's
+/// window (the history without its oldest entry, the new amax appended),
+/// for targets that map the shift as a whole.
+inline constexpr llvm::StringLiteral kHistoryShiftAttr = "qtrain.history_shift";
 
 } // namespace qtrain
 
