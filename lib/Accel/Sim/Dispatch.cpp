@@ -53,6 +53,18 @@ Error Executor::accessDramBits(uint64_t bit, uint64_t bits, bool write) {
   return Error::success();
 }
 
+Expected<uint32_t> Executor::readAccValue(uint64_t entry) {
+  if (Error e = access(LocationKind::AccEntry, entry, /*write=*/false))
+    return std::move(e);
+  const AccMemory &acc = state->acc;
+  if (acc.state[entry] == AccState::Empty)
+    return fail("reads ACC entry " + Twine(entry) + ", which is empty");
+  if (acc.state[entry] == AccState::Accumulating)
+    return fail("reads ACC entry " + Twine(entry) +
+                ", which holds a GEMM accumulation not finished");
+  return acc.value[entry];
+}
+
 Error Executor::start() {
   unsigned q = static_cast<unsigned>(cur.queue);
   const Instruction &inst = *cur.inst;

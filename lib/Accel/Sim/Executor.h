@@ -72,6 +72,9 @@ public:
   llvm::Error access(LocationKind kind, uint64_t index, bool write);
   /// The DRAM words overlapping bits [bit, bit + bits).
   llvm::Error accessDramBits(uint64_t bit, uint64_t bits, bool write);
+  /// The 32 bits of ACC entry `entry`, race-checked; an error unless it
+  /// holds a value (not empty, not a GEMM accumulation in progress).
+  llvm::Expected<uint32_t> readAccValue(uint64_t entry);
 
   llvm::Error executeLoad(const Instruction &inst);
   llvm::Error executeStore(const Instruction &inst);

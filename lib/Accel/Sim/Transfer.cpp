@@ -680,18 +680,12 @@ Error Executor::executeStore(const Instruction &inst) {
   const float tensorScale = *scale;
 
   // Read the ACC.
-  const AccMemory &acc = state->acc;
   std::vector<uint32_t> bits(n);
   for (size_t e = 0; e < n; ++e) {
-    uint64_t c = w.chip[e];
-    if (Error err = access(LocationKind::AccEntry, c, /*write=*/false))
-      return err;
-    if (acc.state[c] == AccState::Empty)
-      return fail("reads ACC entry " + Twine(c) + ", which is empty");
-    if (acc.state[c] == AccState::Accumulating)
-      return fail("reads ACC entry " + Twine(c) +
-                  ", which holds a GEMM accumulation not finished");
-    bits[e] = acc.value[c];
+    Expected<uint32_t> v = readAccValue(w.chip[e]);
+    if (!v)
+      return v.takeError();
+    bits[e] = *v;
   }
   counters.accReadBits += 32 * n;
   counters.addEnergy(EnergyClass::Acc, 32.0 / 64 * energy.acc64 * n);

@@ -352,15 +352,10 @@ Error Executor::executeScalar(const Instruction &inst) {
                                        sr.amax.blockStatistic(level->format));
     }
   } else {
-    if (Error e = access(LocationKind::AccEntry, *src, /*write=*/false))
-      return e;
-    AccMemory &acc = state->acc;
-    if (acc.state[*src] != AccState::Value)
-      return fail("reads ACC entry " + Twine(*src) + ", which " +
-                  (acc.state[*src] == AccState::Empty
-                       ? "is empty"
-                       : "holds a GEMM accumulation not finished"));
-    float s = acc.getFloat(*src);
+    Expected<uint32_t> bits = readAccValue(*src);
+    if (!bits)
+      return bits.takeError();
+    float s = llvm::bit_cast<float>(*bits);
     switch (level->rule) {
     case numerics::ScaleRule::Given:
       result = numerics::toScaleFormat(level->format, s);
@@ -492,15 +487,10 @@ Error Executor::executeConversion(const Instruction &inst) {
   AccMemory &acc = state->acc;
   std::vector<float> x(positions);
   for (uint64_t i = 0; i < positions; ++i) {
-    uint64_t e = srcEntries[i];
-    if (Error err = access(LocationKind::AccEntry, e, /*write=*/false))
-      return err;
-    if (acc.state[e] == AccState::Empty)
-      return fail("reads ACC entry " + Twine(e) + ", which is empty");
-    if (acc.state[e] == AccState::Accumulating)
-      return fail("reads ACC entry " + Twine(e) +
-                  ", which holds a GEMM accumulation not finished");
-    x[i] = acc.getFloat(e);
+    Expected<uint32_t> v = readAccValue(srcEntries[i]);
+    if (!v)
+      return v.takeError();
+    x[i] = llvm::bit_cast<float>(*v);
   }
   std::vector<float> values;
   if (conversion) {
@@ -666,15 +656,8 @@ Error Executor::executeVector(const Instruction &inst) {
   AccMemory &acc = state->acc;
   uint64_t reads = 0;
   auto read = [&](uint64_t e) -> Expected<uint32_t> {
-    if (Error err = access(LocationKind::AccEntry, e, /*write=*/false))
-      return std::move(err);
-    if (acc.state[e] == AccState::Empty)
-      return fail("reads ACC entry " + Twine(e) + ", which is empty");
-    if (acc.state[e] == AccState::Accumulating)
-      return fail("reads ACC entry " + Twine(e) +
-                  ", which holds a GEMM accumulation not finished");
     ++reads;
-    return acc.value[e];
+    return readAccValue(e);
   };
   for (uint64_t z = 0; z < size[0]; ++z)
     for (uint64_t y = 0; y < size[1]; ++y)

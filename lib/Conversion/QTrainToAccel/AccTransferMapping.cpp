@@ -15,6 +15,38 @@ using namespace mlir;
 
 namespace qtrain::accel {
 
+namespace {
+
+/// A raw32 transfer's fields shared by LOAD and STORE.
+Instruction rawTransfer(InstructionKind kind, unsigned td, uint64_t dramAddr,
+                        const std::array<int64_t, 3> &shape) {
+  Instruction inst(kind);
+  inst.set("td", td);
+  inst.set("layout", DramLayout::Raw32);
+  inst.set("dram_addr", dramAddr);
+  inst.set("size_z", shape[0]);
+  inst.set("size_y", shape[1]);
+  inst.set("size_x", shape[2]);
+  return inst;
+}
+
+} // namespace
+
+Instruction rawLoad(unsigned td, uint64_t dramAddr, uint64_t entry,
+                    const std::array<int64_t, 3> &shape) {
+  Instruction load = rawTransfer(InstructionKind::Load, td, dramAddr, shape);
+  load.set("dst", LoadDst::Acc);
+  load.set("chip_row", entry);
+  return load;
+}
+
+Instruction rawStore(unsigned td, uint64_t dramAddr, uint64_t entry,
+                     const std::array<int64_t, 3> &shape) {
+  Instruction store = rawTransfer(InstructionKind::Store, td, dramAddr, shape);
+  store.set("acc_entry", entry);
+  return store;
+}
+
 InFlightDiagnostic cannotMap(Operation *op) {
   return op->emitError() << "cannot map '" << op->getName()
                          << "' to the accelerator: ";
@@ -159,7 +191,6 @@ FailureOr<ConversionPlan> configureConversion(ProgramEmitter &emitter,
 
 LogicalResult mapThroughAcc(ProgramEmitter &emitter, Operation *op,
                             const ConvertedTensor &source, unsigned target) {
-  const MachineDescription &machine = emitter.getMachine();
   const Buffer &in = emitter.getBuffer(source.buffer);
   int64_t elements = 1;
   for (int64_t d : in.shape)
@@ -231,32 +262,20 @@ LogicalResult mapThroughAcc(ProgramEmitter &emitter, Operation *op,
     unsigned td = emitter.useTransfer(strides);
     if (stochastic)
       emitter.useStream(r0 * cols, cols, 1);
-    Instruction load(InstructionKind::Load);
-    load.set("dst", LoadDst::Acc);
+    Instruction load =
+        rawLoad(td, inAddress + 4 * r0 * cols, entry, {1, nr, cols});
     load.set("format", conversion->formatEntry);
-    load.set("td", td);
     // A tensor that is not quantized moves unchanged (NaN payloads too).
-    load.set("layout", source.quantized ? DramLayout::F32 : DramLayout::Raw32);
-    load.set("dram_addr", inAddress + 4 * r0 * cols);
-    load.set("chip_row", entry);
-    load.set("size_z", 1);
-    load.set("size_y", nr);
-    load.set("size_x", cols);
+    if (source.quantized)
+      load.set("layout", DramLayout::F32);
     SmallVector<Access> accesses = {{{Resource::Dram, source.buffer}, false},
                                     {{Resource::Acc, half}, true}};
     accesses.append(conversion->reads.begin(), conversion->reads.end());
     emitter.emitQueued(load, accesses);
 
-    Instruction store(InstructionKind::Store);
-    store.set("td", td);
-    store.set("layout", DramLayout::Raw32);
-    store.set("dram_addr", outAddress + 4 * r0 * cols);
-    store.set("acc_entry", entry);
-    store.set("size_z", 1);
-    store.set("size_y", nr);
-    store.set("size_x", cols);
-    emitter.emitQueued(store, {{{Resource::Acc, half}, false},
-                               {{Resource::Dram, target}, true}});
+    emitter.emitQueued(
+        rawStore(td, outAddress + 4 * r0 * cols, entry, {1, nr, cols}),
+        {{{Resource::Acc, half}, false}, {{Resource::Dram, target}, true}});
   }
   return success();
 }

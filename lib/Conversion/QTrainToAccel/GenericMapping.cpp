@@ -208,32 +208,17 @@ void GenericMapper::loadTile(OpOperand &operand, const TileRegion &r,
                              int64_t t0, unsigned half) {
   unsigned buffer = *emitter.lookupBuffer(operand.get());
   auto [td, dramAddr] = tileTransfer(operand, buffer, r, t0);
-  Instruction load(InstructionKind::Load);
-  load.set("dst", LoadDst::Acc);
-  load.set("td", td);
-  load.set("layout", DramLayout::Raw32);
-  load.set("dram_addr", dramAddr);
-  load.set("chip_row", r.base);
-  load.set("size_z", r.shape[0]);
-  load.set("size_y", r.shape[1]);
-  load.set("size_x", r.shape[2]);
   emitter.emitQueued(
-      load, {{{Resource::Dram, buffer}, false}, {{Resource::Acc, half}, true}});
+      rawLoad(td, dramAddr, r.base, r.shape),
+      {{{Resource::Dram, buffer}, false}, {{Resource::Acc, half}, true}});
 }
 
 void GenericMapper::storeTile(const TileRegion &r, int64_t t0, unsigned half) {
   unsigned buffer = *emitter.lookupBuffer(op->getResult(0));
   auto [td, dramAddr] = tileTransfer(op.getDpsInitsMutable()[0], buffer, r, t0);
-  Instruction store(InstructionKind::Store);
-  store.set("td", td);
-  store.set("layout", DramLayout::Raw32);
-  store.set("dram_addr", dramAddr);
-  store.set("acc_entry", r.base);
-  store.set("size_z", r.shape[0]);
-  store.set("size_y", r.shape[1]);
-  store.set("size_x", r.shape[2]);
-  emitter.emitQueued(store, {{{Resource::Acc, half}, false},
-                             {{Resource::Dram, buffer}, true}});
+  emitter.emitQueued(
+      rawStore(td, dramAddr, r.base, r.shape),
+      {{{Resource::Acc, half}, false}, {{Resource::Dram, buffer}, true}});
 }
 
 void GenericMapper::vector(uint64_t opcode, const Dims &sizes, const View &dst,
@@ -648,16 +633,11 @@ LogicalResult mapFill(ProgramEmitter &emitter, linalg::FillOp op) {
     transfer.chipZ = strides[0];
     transfer.chipY = strides[1];
     transfer.chipX = 1;
-    Instruction store(InstructionKind::Store);
-    store.set("td", emitter.useTransfer(transfer));
-    store.set("layout", DramLayout::Raw32);
-    store.set("dram_addr", emitter.getBuffer(buffer).address + 4 * z0 * perRow);
-    store.set("acc_entry", base);
-    store.set("size_z", tile[0]);
-    store.set("size_y", tile[1]);
-    store.set("size_x", tile[2]);
-    emitter.emitQueued(store, {{{Resource::Acc, half}, false},
-                               {{Resource::Dram, buffer}, true}});
+    emitter.emitQueued(
+        rawStore(emitter.useTransfer(transfer),
+                 emitter.getBuffer(buffer).address + 4 * z0 * perRow, base,
+                 tile),
+        {{{Resource::Acc, half}, false}, {{Resource::Dram, buffer}, true}});
   }
   return success();
 }

@@ -65,6 +65,15 @@ void emitScalarVector(ProgramEmitter &emitter, uint64_t op, uint64_t aux,
                       unsigned format, unsigned statsReg, uint64_t dst,
                       uint64_t src1, llvm::ArrayRef<Access> accesses);
 
+/// A raw32 LOAD from DRAM byte `dramAddr` into the ACC from entry `entry`,
+/// `shape` positions (z, y, x) through transfer descriptor `td`; the
+/// caller adds fields (a format) and emits it with its accesses.
+Instruction rawLoad(unsigned td, uint64_t dramAddr, uint64_t entry,
+                    const std::array<int64_t, 3> &shape);
+/// The raw32 STORE of the same shape, from the ACC to DRAM.
+Instruction rawStore(unsigned td, uint64_t dramAddr, uint64_t entry,
+                     const std::array<int64_t, 3> &shape);
+
 /// A raw one-element LOAD of `buffer` into ACC entry `entry` (ordered as
 /// `accResource`).
 void emitScalarLoad(ProgramEmitter &emitter, unsigned buffer, uint64_t entry,

@@ -316,15 +316,10 @@ LogicalResult mapMatmul(ProgramEmitter &emitter, MatmulOp op,
         strides.dramX = 1;
         strides.chipY = n;
         strides.chipX = 1;
-        Instruction store(InstructionKind::Store);
-        store.set("td", emitter.useTransfer(strides));
-        store.set("layout", DramLayout::Raw32);
-        store.set("dram_addr",
-                  resultAddress + 4 * (batch * M * N + i0 * N + j0));
-        store.set("acc_entry", accBase);
-        store.set("size_z", 1);
-        store.set("size_y", m);
-        store.set("size_x", n);
+        Instruction store =
+            rawStore(emitter.useTransfer(strides),
+                     resultAddress + 4 * (batch * M * N + i0 * N + j0), accBase,
+                     {1, m, n});
         SmallVector<Access> storeAccesses = {{{Resource::Acc, accHalf}, false},
                                              {{Resource::Dram, *result}, true}};
         if (shared)

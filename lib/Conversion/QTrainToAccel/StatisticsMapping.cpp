@@ -38,43 +38,32 @@ void emitScalarVector(ProgramEmitter &emitter, uint64_t op, uint64_t aux,
 
 namespace {
 
-/// A raw LOAD of `count` f32 elements of `buffer` from element `first` into
-/// ACC entries [entry, entry + count) (ordered as `accResource`).
-void loadRaw(ProgramEmitter &emitter, unsigned buffer, uint64_t first,
-             uint64_t entry, uint64_t count, Resource accResource) {
-  Instruction load(InstructionKind::Load);
+/// The transfer of `count` consecutive f32 elements.
+unsigned rowTransfer(ProgramEmitter &emitter) {
   TransferStrides strides;
   strides.dramX = 1;
   strides.chipX = 1;
-  load.set("dst", LoadDst::Acc);
-  load.set("td", emitter.useTransfer(strides));
-  load.set("layout", DramLayout::Raw32);
-  load.set("dram_addr", emitter.getBuffer(buffer).address + 4 * first);
-  load.set("chip_row", entry);
-  load.set("size_z", 1);
-  load.set("size_y", 1);
-  load.set("size_x", count);
-  emitter.emitQueued(load,
+  return emitter.useTransfer(strides);
+}
+
+/// A raw LOAD of `count` f32 elements of `buffer` from element `first` into
+/// ACC entries [entry, entry + count) (ordered as `accResource`).
+void loadRaw(ProgramEmitter &emitter, unsigned buffer, uint64_t first,
+             uint64_t entry, int64_t count, Resource accResource) {
+  emitter.emitQueued(rawLoad(rowTransfer(emitter),
+                             emitter.getBuffer(buffer).address + 4 * first,
+                             entry, {1, 1, count}),
                      {{{Resource::Dram, buffer}, false}, {accResource, true}});
 }
 
 /// A raw STORE of ACC entries [entry, entry + count) (in ACC half `half`)
 /// to the first `count` elements of `buffer`.
 void storeRaw(ProgramEmitter &emitter, uint64_t entry, unsigned half,
-              unsigned buffer, uint64_t count) {
-  Instruction store(InstructionKind::Store);
-  TransferStrides strides;
-  strides.dramX = 1;
-  strides.chipX = 1;
-  store.set("td", emitter.useTransfer(strides));
-  store.set("layout", DramLayout::Raw32);
-  store.set("dram_addr", emitter.getBuffer(buffer).address);
-  store.set("acc_entry", entry);
-  store.set("size_z", 1);
-  store.set("size_y", 1);
-  store.set("size_x", count);
-  emitter.emitQueued(store, {{{Resource::Acc, half}, false},
-                             {{Resource::Dram, buffer}, true}});
+              unsigned buffer, int64_t count) {
+  emitter.emitQueued(
+      rawStore(rowTransfer(emitter), emitter.getBuffer(buffer).address, entry,
+               {1, 1, count}),
+      {{{Resource::Acc, half}, false}, {{Resource::Dram, buffer}, true}});
 }
 
 /// A one-element STORE of ACC entry `entry` (in ACC half `half`) to `buffer`.

@@ -1,7 +1,7 @@
 //===- FastAccumulation.cpp - Emulated accumulation in f32 lanes ----------===//
 //
-// See FastAccumulation.h. docs/CPULowering.md ("The fast path of emulated
-// accumulation") derives why each check below suffices.
+// See FastAccumulation.h. docs/CPULowering.md ("The f32 fast path" under
+// "Matmul") derives why each check below suffices.
 //
 //===----------------------------------------------------------------------===//
 

@@ -1,10 +1,12 @@
 //===- FastAccumulation.h - Emulated accumulation in f32 lanes --*- C++ -*-===//
 //
 // The f32 fast path of emulated low-precision accumulation
-// (docs/CPULowering.md, "The fast path of emulated accumulation"): every
+// (docs/CPULowering.md, "Matmul", "The f32 fast path"): every
 // add of a product or of a group into an accumulator of a minifloat format
 // is computed as an f32 add (an FMA for products) and rounded to the format
-// by a magic-constant add, with no branch; what could make the result
+// by a magic-constant add (Veltkamp's split when the products lie on the
+// formats' grid), with no branch per product (E-DGA's closes aside when
+// its two accumulators differ in format); what could make the result
 // differ from the numerics library's (an inexact f32 sum, a value beyond the
 // format's largest) is recorded and checked once per register block, whose
 // exact-path recomputation then gives the library's bits.

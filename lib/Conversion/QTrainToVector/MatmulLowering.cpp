@@ -11,7 +11,9 @@
 // f32 accumulation with exact products and nearest-even rounding (the
 // default) is the chain of f32 FMAs, RN(P + a * b), so it runs on the FMA
 // units directly, in register blocks of `gemm-rows` rows x `gemm-vectors`
-// vectors of columns (4 x 3 with 32 vector registers, 6 x 2 with 16).
+// vectors of columns (CpuTarget.cpp). Other nearest-even accumulations
+// take the f32 fast path of FastAccumulation.h where the operands allow,
+// with this file's exact path as the fallback per block.
 //
 // The shared E-DGA threshold couples all outputs of a GEMM after every k
 // step; that path keeps the states in tensors and runs on one thread.
@@ -566,8 +568,6 @@ struct BlockedGemm {
     // The fast path's sums, and whether the exact path must compute the
     // block instead: the operands failed the check, or some f32 sum was
     // inexact.
-    SmallVector<Type> types(r * vecs, VectorType::get({lanes}, b.getF32Type()));
-    types.push_back(b.getI1Type());
     auto attempt = scf::IfOp::create(
         b, l, operandsFit,
         [&](OpBuilder &tb, Location tl) {
