@@ -337,6 +337,31 @@ TEST(AccelSimTransfer, VectorStatistics) {
   EXPECT_EQ(error("vector pop_prev op=quantize format=0 dst_view=0 "
                   "dst_entry=600 src1_view=0 src1_entry=300"),
             "instruction 11 (vector): reads ACC entry 300, which is empty");
+  EXPECT_EQ(error("vector pop_prev op=stats aux=1 src1_view=0 "
+                  "src1_entry=4000"),
+            "instruction 11 (vector): src1 view position (0, 1, 32) is ACC "
+            "entry 4096, outside the ACC's 4096 entries");
+  EXPECT_EQ(error("cfg.view view=1 size_z=1 size_y=4 size_x=64\n"
+                  "vector pop_prev op=quantize format=0 dst_view=1 "
+                  "dst_entry=600 src1_view=0 src1_entry=0"),
+            "instruction 12 (vector): dst writes ACC entry 600 twice");
+  EXPECT_EQ(error("cfg.view view=1 size_z=1 size_y=2 size_x=64 stride_y=64 "
+                  "stride_x=1\nvector pop_prev op=quantize format=0 "
+                  "dst_view=1 dst_entry=600 src1_view=0 src1_entry=0"),
+            "instruction 12 (vector): views of different sizes: dst is "
+            "1x2x64, src1 1x4x64");
+  // zero_setting needs a deterministic rounding (the first stochastic case).
+  Case sr = *llvm::find_if(
+      cases(), [](const Case &k) { return k.rounding.isStochastic(); });
+  std::unique_ptr<Simulator> s = makeSim();
+  std::vector<float> xs = randomValues(sr.rows * sr.cols, 16);
+  std::string message = runProgram(
+      *s, accProgram(*s, sr, xs) + "vector pop_prev op=stats format=0 aux=8 "
+                                   "src1_view=0 src1_entry=0\n");
+  EXPECT_TRUE(StringRef(message).contains(
+      "(vector): zero_setting statistics need a deterministic element "
+      "rounding"))
+      << message;
 }
 
 /// Runs the prologue, a LOAD raw32 of x into ACC entries [0, n) and
