@@ -667,6 +667,60 @@ Value emitIntegerEncodeFast(const ElementBuilder &eb,
   return integerSpecials(eb, f, code, negative, eb.lor(isZero, isNaN), isInf);
 }
 
+/// The integer quantize without codes, for the fast path's formats and the
+/// modes whose rounding of t = x * 2^F the hardware has (nearest-even,
+/// toward zero, up, down): t is exact (or infinite, which saturates), so
+/// round(t) clamped to [min, max] is the integer the library encodes, and
+/// times 2^-F (exact: |v| < 2^24, 2^-F normal) the value it decodes. NaN
+/// and zeros give +0 as the library's code 0 does (docs/CPULowering.md,
+/// "Fast paths").
+static bool hasIntegerQuantizeFastPath(const nx::IntegerFormat &f,
+                                       const nx::Rounding &r) {
+  return hasIntegerFastPath(f, r) &&
+         (r.mode == nx::RoundingMode::NearestEven ||
+          r.mode == nx::RoundingMode::TowardZero ||
+          r.mode == nx::RoundingMode::Up || r.mode == nx::RoundingMode::Down);
+}
+
+static Value emitIntegerQuantizeFast(const ElementBuilder &eb,
+                                     const nx::IntegerFormat &f, Value x,
+                                     const nx::Rounding &r) {
+  OpBuilder &b = eb.builder();
+  Location loc = eb.location();
+  Value t = arith::MulFOp::create(b, loc, x,
+                                  eb.f32c(std::ldexp(1.0f, f.fractionBits)));
+  Value v;
+  switch (r.mode) {
+  case nx::RoundingMode::NearestEven:
+    v = math::RoundEvenOp::create(b, loc, t);
+    break;
+  case nx::RoundingMode::TowardZero:
+    v = math::TruncOp::create(b, loc, t);
+    break;
+  case nx::RoundingMode::Up:
+    v = math::CeilOp::create(b, loc, t);
+    break;
+  case nx::RoundingMode::Down:
+    v = math::FloorOp::create(b, loc, t);
+    break;
+  default:
+    llvm_unreachable("no fast integer quantize for this mode");
+  }
+  auto fcmp = [&](arith::CmpFPredicate p, Value lhs, Value rhs) -> Value {
+    return arith::CmpFOp::create(b, loc, p, lhs, rhs);
+  };
+  // Compare-and-select clamps (one min/max each; a NaN passes through).
+  Value hi = eb.f32c(static_cast<float>(f.maxInteger()));
+  Value lo = eb.f32c(static_cast<float>(f.minInteger()));
+  v = eb.select(fcmp(arith::CmpFPredicate::OGT, v, hi), hi, v);
+  v = eb.select(fcmp(arith::CmpFPredicate::OLT, v, lo), lo, v);
+  // -0 + +0 = +0; NaN to +0.
+  v = arith::AddFOp::create(b, loc, v, eb.f32c(0.0f));
+  v = eb.select(fcmp(arith::CmpFPredicate::UNO, v, v), eb.f32c(0.0f), v);
+  return arith::MulFOp::create(b, loc, v,
+                               eb.f32c(std::ldexp(1.0f, -f.fractionBits)));
+}
+
 Value emitIntegerEncode(const ElementBuilder &eb, const nx::IntegerFormat &f,
                         Value x, const nx::Rounding &r, Value random) {
   if (hasIntegerFastPath(f, r))
@@ -779,6 +833,9 @@ Value emitQuantize(const ElementBuilder &eb, const nx::ElementFormat &f,
     return emitMinifloatQuantizeNearestEven(eb, *mf, x);
   if (mf && hasStochasticFastPath(*mf, r))
     return emitMinifloatQuantizeStochastic(eb, *mf, r, x, random);
+  const nx::IntegerFormat *intf = f.integer();
+  if (intf && hasIntegerQuantizeFastPath(*intf, r))
+    return emitIntegerQuantizeFast(eb, *intf, x, r);
   return emitDecode(eb, f, emitEncode(eb, f, x, r, random));
 }
 
