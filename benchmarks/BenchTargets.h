@@ -34,7 +34,7 @@ struct BenchTarget {
 /// optionally ":+feature;-feature"). By default the host, and on a host
 /// with AVX-512 also x86-64-v3 (AVX2 + FMA, the code an AVX2 machine
 /// gets), so one run measures both ISAs. `--vector-width=`,
-/// `--tile-elements=`, `--gemm-rows=`, `--gemm-vectors=`, `--emulated-rows=`
+/// `--tile-elements=`, `--gemm-tile-bytes=`, `--gemm-rows=`, `--gemm-vectors=`, `--emulated-rows=`
 /// and `--emulated-vectors=` apply to all.
 /// Prints one header line per target; exits with a message on a bad one.
 inline std::vector<BenchTarget> targetsOption(int argc, char **argv) {
@@ -50,6 +50,7 @@ inline std::vector<BenchTarget> targetsOption(int argc, char **argv) {
       list = a.str();
     value("--vector-width=", base.vectorWidth);
     value("--tile-elements=", base.tileElements);
+    value("--gemm-tile-bytes=", base.gemmTileBytes);
     value("--gemm-rows=", base.gemmRows);
     value("--gemm-vectors=", base.gemmVectors);
     value("--emulated-rows=", base.emulatedRows);

@@ -56,6 +56,10 @@ def ConvertQTrainToVector : Pass<"convert-qtrain-to-vector", "mlir::ModuleOp"> {
            /*default=*/"::qtrain::kDefaultTileElements",
            "Elements per parallel tile of elementwise ops (scf.forall); 0 "
            "keeps every op on one thread">,
+    Option<"gemmTileBytes", "gemm-tile-bytes", "int64_t",
+           /*default=*/"::qtrain::kDefaultGemmTileBytes",
+           "Bytes of A's rows per parallel GEMM tile, read from L2 for each "
+           "packed strip of B (0: tiles of the fork-join size only)">,
     Option<"gemmRows", "gemm-rows", "int64_t", /*default=*/"0",
            "Rows of an f32 GEMM register block (0: from the target)">,
     Option<"gemmVectors", "gemm-vectors", "int64_t", /*default=*/"0",

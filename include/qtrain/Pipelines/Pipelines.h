@@ -34,6 +34,11 @@ struct QTrainToLLVMOptions
       *this, "tile-elements",
       llvm::cl::desc("Elements per parallel tile (0: single-threaded)"),
       llvm::cl::init(QTrainToVectorOptions().tileElements)};
+  Option<int64_t> gemmTileBytes{
+      *this, "gemm-tile-bytes",
+      llvm::cl::desc("Bytes of A's rows per parallel GEMM tile, read from L2 "
+                     "for each packed strip of B (0: fork-join size only)"),
+      llvm::cl::init(QTrainToVectorOptions().gemmTileBytes)};
   Option<int64_t> gemmRows{
       *this, "gemm-rows",
       llvm::cl::desc("Rows of an f32 GEMM register block (0: from the target)"),

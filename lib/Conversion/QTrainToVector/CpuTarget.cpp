@@ -168,6 +168,11 @@ resolveLoweringOptions(const QTrainToVectorOptions &options) {
     return std::move(e);
   if (auto e = check(options.emulatedVectors, "emulated-vectors", 0))
     return std::move(e);
+  if (options.gemmTileBytes < 0)
+    return llvm::createStringError(
+        llvm::formatv("gemm-tile-bytes must not be negative, got {0}",
+                      options.gemmTileBytes)
+            .str());
   if (options.tileElements < 0)
     return llvm::createStringError(
         llvm::formatv("tile-elements must not be negative, got {0}",

@@ -49,6 +49,10 @@ namespace {
 /// well above OpenMP's fork-join cost.
 constexpr int64_t kTileMacsPerElement = 16;
 
+/// Tiles grown for the cache (gemmTileBytes) leave at least this many, so
+/// that two threads share the work evenly.
+constexpr int64_t kMinGemmTilesForCache = 4;
+
 using namespace lowering;
 
 /// The exact sum s + err (TwoSum of a and b) rounded once to f, with the
@@ -1239,7 +1243,10 @@ struct MatmulLowering : OpConversionPattern<MatmulOp> {
       // tile is about tileElements * kTileMacsPerElement multiply-adds, so
       // that a GEMM of few rows but long ones (a training step's forward
       // and backward-data GEMMs: M = the batch) is still split between
-      // threads; otherwise about tileElements / 1024 rows.
+      // threads; otherwise about tileElements / 1024 rows. With static K a
+      // tile grows to gemmTileBytes of A's rows, which stay in L2 while
+      // every strip of B passes (from L3) once per tile, but to no more
+      // than a quarter of the rows, so that two threads stay busy.
       int64_t tileRows = blockRows;
       if (options.tileElements > 0) {
         int64_t rowsWanted = options.tileElements / 1024;
@@ -1251,6 +1258,14 @@ struct MatmulLowering : OpConversionPattern<MatmulOp> {
             !ShapedType::isDynamic(staticN) && staticK * staticN > 0)
           rowsWanted =
               options.tileElements * kTileMacsPerElement / (staticK * staticN);
+        if (aType.hasStaticShape() && staticK > 0) {
+          int64_t staticRows = aType.getNumElements() / staticK;
+          int64_t cacheRows = options.gemmTileBytes /
+                              (staticK * static_cast<int64_t>(sizeof(float)));
+          rowsWanted = std::max(
+              rowsWanted,
+              std::min(cacheRows, staticRows / kMinGemmTilesForCache));
+        }
         tileRows =
             std::max<int64_t>(blockRows, rowsWanted / blockRows * blockRows);
       }

@@ -50,6 +50,7 @@ struct ConvertQTrainToVector
     given.targetFeatures = targetFeatures;
     given.vectorWidth = vectorWidth;
     given.tileElements = tileElements;
+    given.gemmTileBytes = gemmTileBytes;
     given.gemmRows = gemmRows;
     given.gemmVectors = gemmVectors;
     given.emulatedRows = emulatedRows;

@@ -23,6 +23,11 @@ namespace qtrain {
 /// tile is a unit of work for a thread, not of a register file).
 inline constexpr int64_t kDefaultTileElements = 65536;
 
+/// Bytes of A's rows a parallel GEMM tile reads from L2 for every strip of
+/// B unless asked otherwise (a quarter of a 1 MiB L2; docs/Performance.md,
+/// "GEMM tiles").
+inline constexpr int64_t kDefaultGemmTileBytes = 256 * 1024;
+
 /// The options of the CPU lowering, in one struct: the pass, the
 /// qtrain-to-llvm pipeline and the JIT take this (their textual options
 /// map onto it field by field). Fields left at 0 / empty depend on the ISA
@@ -39,6 +44,10 @@ struct QTrainToVectorOptions {
   /// this many elements that run in parallel (scf.forall); 0 runs every op
   /// on one thread. Results do not depend on it.
   int64_t tileElements = kDefaultTileElements;
+  /// GEMM tiles are grown to about this many bytes of A's rows (when K is
+  /// static), so that every packed strip of B loaded from L3 serves that
+  /// many rows from L2; 0 keeps tiles at their fork-join size.
+  int64_t gemmTileBytes = kDefaultGemmTileBytes;
   /// Register blocking of f32 GEMM chains: rows, and vectors of columns
   /// (0: from the target's register file).
   int64_t gemmRows = 0;
@@ -58,6 +67,7 @@ void copyLoweringOptions(To &to, const From &from) {
   to.targetFeatures = from.targetFeatures;
   to.vectorWidth = from.vectorWidth;
   to.tileElements = from.tileElements;
+  to.gemmTileBytes = from.gemmTileBytes;
   to.gemmRows = from.gemmRows;
   to.gemmVectors = from.gemmVectors;
   to.emulatedRows = from.emulatedRows;
