@@ -423,11 +423,31 @@ Value finishFastValue(const ElementBuilder &eb, const nx::MinifloatFormat &f,
   };
   Value signBit = eb.band(eb.bitcast(i32, x), eb.u32(0x80000000u));
   Value value = eb.bor(mag, signBit);
-  value = eb.select(eb.eq(mag, eb.u32(0)), bySignOf(v.zero), value);
-  value =
-      eb.select(eb.ugt(mag, eb.u32(v.maxFinite)), bySignOf(v.overflow), value);
-  value = eb.select(isInf, bySignOf(v.inf), value);
-  value = eb.select(isNaN, bySignOf(v.nan), value);
+  // The special cases in order, later ones overriding. Adjacent cases with
+  // the same values share one select (e4m3fn: overflow, infinity and NaN
+  // all give NaN), and signed zeros need none (mag | sign is already one).
+  struct Case {
+    Value mask;
+    const uint32_t (&pair)[2];
+  };
+  Case cases[] = {{eb.eq(mag, eb.u32(0)), v.zero},
+                  {eb.ugt(mag, eb.u32(v.maxFinite)), v.overflow},
+                  {isInf, v.inf},
+                  {isNaN, v.nan}};
+  auto same = [](const uint32_t(&a)[2], const uint32_t(&b)[2]) {
+    return a[0] == b[0] && a[1] == b[1];
+  };
+  const uint32_t signedZeros[2] = {0, 0x80000000u};
+  for (size_t i = 0; i < std::size(cases); ++i) {
+    Value mask = cases[i].mask;
+    bool zeroOnly = i == 0 && same(cases[0].pair, signedZeros);
+    while (i + 1 < std::size(cases) && same(cases[i + 1].pair, cases[i].pair)) {
+      mask = eb.lor(mask, cases[++i].mask);
+      zeroOnly = false;
+    }
+    if (!zeroOnly)
+      value = eb.select(mask, bySignOf(cases[i].pair), value);
+  }
   return eb.bitcast(b.getF32Type(), value);
 }
 
