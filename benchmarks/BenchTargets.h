@@ -34,9 +34,9 @@ struct BenchTarget {
 /// optionally ":+feature;-feature"). By default the host, and on a host
 /// with AVX-512 also x86-64-v3 (AVX2 + FMA, the code an AVX2 machine
 /// gets), so one run measures both ISAs. `--vector-width=`,
-/// `--tile-elements=`, `--gemm-tile-bytes=`, `--gemm-rows=`, `--gemm-vectors=`, `--emulated-rows=`
-/// and `--emulated-vectors=` apply to all.
-/// Prints one header line per target; exits with a message on a bad one.
+/// `--tile-elements=`, `--gemm-tile-bytes=`, `--gemm-rows=`, `--gemm-vectors=`,
+/// `--emulated-rows=` and `--emulated-vectors=` apply to all. Prints one header
+/// line per target; exits with a message on a bad one.
 inline std::vector<BenchTarget> targetsOption(int argc, char **argv) {
   QTrainToVectorOptions base;
   std::string list;

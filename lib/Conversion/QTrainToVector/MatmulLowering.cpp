@@ -1262,9 +1262,9 @@ struct MatmulLowering : OpConversionPattern<MatmulOp> {
           int64_t staticRows = aType.getNumElements() / staticK;
           int64_t cacheRows = options.gemmTileBytes /
                               (staticK * static_cast<int64_t>(sizeof(float)));
-          rowsWanted = std::max(
-              rowsWanted,
-              std::min(cacheRows, staticRows / kMinGemmTilesForCache));
+          rowsWanted =
+              std::max(rowsWanted,
+                       std::min(cacheRows, staticRows / kMinGemmTilesForCache));
         }
         tileRows =
             std::max<int64_t>(blockRows, rowsWanted / blockRows * blockRows);

@@ -235,8 +235,8 @@ Value emitBlockAmax(OpBuilder &b, Location loc, Value flatIn, Value begin,
         return arith::MaxUIOp::create(nb, nloc, a, c);
       });
   if (lanes != 0)
-    acc = vector::ReductionOp::create(b, loc, vector::CombiningKind::MAXUI,
-                                      acc);
+    acc =
+        vector::ReductionOp::create(b, loc, vector::CombiningKind::MAXUI, acc);
   ElementBuilder sb(b, loc, 0);
   Value amax = sb.bitcast(b.getF32Type(), acc);
   if (!nanBlocks)

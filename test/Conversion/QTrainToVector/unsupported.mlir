@@ -2,6 +2,7 @@
 // RUN: not qtrain-opt %s --split-input-file --convert-qtrain-to-vector="vector-width=-1" 2>&1 | FileCheck %s --check-prefix=WIDTH
 // RUN: not qtrain-opt %s --split-input-file --convert-qtrain-to-vector="tile-elements=-1" 2>&1 | FileCheck %s --check-prefix=TILE
 // RUN: not qtrain-opt %s --split-input-file --convert-qtrain-to-vector="gemm-rows=-2" 2>&1 | FileCheck %s --check-prefix=ROWS
+// RUN: not qtrain-opt %s --split-input-file --qtrain-to-llvm="gemm-tile-bytes=-1" 2>&1 | FileCheck %s --check-prefix=TILE-BYTES
 // RUN: not qtrain-opt %s --split-input-file --qtrain-to-llvm="emulated-vectors=-1" 2>&1 | FileCheck %s --check-prefix=EMULATED
 // RUN: not qtrain-opt %s --split-input-file --convert-qtrain-to-vector="target-cpu=pentium9" 2>&1 | FileCheck %s --check-prefix=CPU
 // RUN: not qtrain-opt %s --split-input-file --convert-qtrain-to-vector="target-features=+avx3" 2>&1 | FileCheck %s --check-prefix=FEATURE
@@ -11,6 +12,7 @@
 // WIDTH: error: vector-width must be at least 0 (0: from the target), got -1
 // TILE: error: tile-elements must not be negative, got -1
 // ROWS: error: gemm-rows must be at least 0 (0: from the target), got -2
+// TILE-BYTES: error: gemm-tile-bytes must not be negative, got -1
 // EMULATED: error: emulated-vectors must be at least 0 (0: from the target), got -1
 // CPU: error: unknown target CPU 'pentium9'
 // CPU-NOT: not a recognized processor
