@@ -96,22 +96,32 @@ void buildQTrainQuantizePipeline(mlir::OpPassManager &pm,
 }
 
 void buildQTrainToAccelPipeline(mlir::OpPassManager &pm,
-                                const QTrainToAccelOptions &options) {
+                                const ConvertQTrainToAccelOptions &convert) {
+  pm.addPass(mlir::createInlinerPass());
   pm.addPass(createQTrainDecomposePass());
+  // Elementwise arith on tensors as generics, as the CPU pipeline does.
+  pm.addNestedPass<mlir::func::FuncOp>(
+      mlir::createConvertElementwiseToLinalgPass());
+  pm.addPass(createConvertQTrainToAccel(convert));
+}
+
+void buildQTrainToAccelPipeline(mlir::OpPassManager &pm,
+                                const QTrainToAccelOptions &options) {
   ConvertQTrainToAccelOptions convert;
   convert.machine = options.machine;
   convert.function = options.function;
   convert.tileM = options.tileM;
   convert.tileN = options.tileN;
   convert.tileK = options.tileK;
-  pm.addPass(createConvertQTrainToAccel(convert));
+  buildQTrainToAccelPipeline(pm, convert);
 }
 
 void registerQTrainPipelines() {
   mlir::PassPipelineRegistration<QTrainToAccelOptions>(
       "qtrain-to-accel",
       "Map a function of qtrain and linalg ops to an accel.program "
-      "(qtrain-decompose, convert-qtrain-to-accel)",
+      "(inline, qtrain-decompose, convert-elementwise-to-linalg, "
+      "convert-qtrain-to-accel)",
       [](mlir::OpPassManager &pm, const QTrainToAccelOptions &options) {
         buildQTrainToAccelPipeline(pm, options);
       });

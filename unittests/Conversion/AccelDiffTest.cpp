@@ -218,8 +218,8 @@ std::vector<float> runCpu(const AccelCase &c, const Signature &sig,
   return out;
 }
 
-/// Runs `step` through qtrain-decompose and convert-qtrain-to-accel, the
-/// binary and qtrain-sim.
+/// Runs `step` through the qtrain-to-accel pipeline, the binary and
+/// qtrain-sim.
 std::vector<float> runAccel(const AccelCase &c, const Signature &sig,
                             const std::vector<float> &in, uint64_t seed,
                             int64_t totalOut,
@@ -233,10 +233,8 @@ std::vector<float> runAccel(const AccelCase &c, const Signature &sig,
   EXPECT_TRUE(!!module);
   if (!module)
     return {};
-  // As the qtrain-to-accel pipeline: qtrain-decompose, then the conversion.
   mlir::PassManager pm(ctx.get());
-  pm.addPass(createQTrainDecomposePass());
-  pm.addPass(createConvertQTrainToAccel(options));
+  buildQTrainToAccelPipeline(pm, options);
   std::string diagnostics;
   {
     llvm::raw_string_ostream os(diagnostics);
@@ -393,6 +391,22 @@ std::string mlpStep(llvm::StringRef recipe) {
 /// second loop and along the first) and one by slices (a select on the
 /// label), as the cross-entropy loss has them; 64 x 40 so that the small
 /// machine tiles them.
+/// linalg.matmul (on the vector unit: products rounded before each add), a
+/// splat tensor constant and an i1 tensor between a compare and a select.
+const char *kLinalgMatmul = R"mlir(
+func.func @step(%a: tensor<8x16xf32>, %w: tensor<16x8xf32>) -> tensor<8x8xf32> {
+  %zero = arith.constant 0.0 : f32
+  %init = tensor.empty() : tensor<8x8xf32>
+  %acc = linalg.fill ins(%zero : f32) outs(%init : tensor<8x8xf32>) -> tensor<8x8xf32>
+  %y = linalg.matmul ins(%a, %w : tensor<8x16xf32>, tensor<16x8xf32>)
+                     outs(%acc : tensor<8x8xf32>) -> tensor<8x8xf32>
+  %half = arith.constant dense<0.5> : tensor<8x8xf32>
+  %pos = arith.cmpf ogt, %y, %half : tensor<8x8xf32>
+  %r = arith.select %pos, %y, %half : tensor<8x8xi1>, tensor<8x8xf32>
+  return %r : tensor<8x8xf32>
+}
+)mlir";
+
 const char *kGenerics = R"mlir(
 #id = affine_map<(d0, d1) -> (d0, d1)>
 #row = affine_map<(d0, d1) -> (d1)>
@@ -460,6 +474,19 @@ std::vector<AccelCase> accelCases() {
       {"Example_fp8_operands", "", "fp8_operands", 10, "", "dga.mlir"},
       {"Example_abfp8_dynamic", "", "abfp8_dynamic", 10, "",
        "adaptive_bias_fp8.mlir"},
+      {"Example_abfp8_step", "", "abfp8_step", 10, "",
+       "adaptive_bias_fp8.mlir"},
+      // Calls, inlined by the pipeline.
+      {"Example_layer_fp32_accumulation", "", "layer_fp32_accumulation", 10, "",
+       "dga.mlir"},
+      {"Example_layer_sga16", "", "layer_sga16", 10, "", "dga.mlir"},
+      {"Example_layer_ideal_dga", "", "layer_ideal_dga", 10, "", "dga.mlir"},
+      {"Example_fp8_two_steps", "", "fp8_two_steps", 10, "",
+       "per_tensor_fp8.mlir"},
+      // Splat tensor constants and elementwise arith on tensors.
+      {"Example_esru_backward_step", "", "esru_backward_step", 10, "",
+       "stochastic_rounding.mlir"},
+      {"LinalgMatmul", kLinalgMatmul},
       {"MlpStep_fp32", "", "train_step", 10, "fp32"},
       {"MlpStep_fp8_hybrid", "", "train_step", 10, "fp8-hybrid"},
       {"MlpStep_mxfp8", "", "train_step", 10, "mxfp8"},

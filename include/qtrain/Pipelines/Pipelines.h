@@ -3,6 +3,7 @@
 #ifndef QTRAIN_PIPELINES_PIPELINES_H
 #define QTRAIN_PIPELINES_PIPELINES_H
 
+#include "qtrain/Conversion/Passes.h"
 #include "qtrain/Conversion/QTrainToVector/QTrainToVector.h"
 
 #include "mlir/Pass/PassOptions.h"
@@ -112,11 +113,13 @@ struct QTrainToAccelOptions
 };
 
 /// A function of qtrain and linalg ops to an accel.program for the
-/// accelerator (docs/Accelerator.md, "The compiler side"):
-/// qtrain-decompose, then convert-qtrain-to-accel. qtrain-translate then
-/// writes the binary and the manifest.
+/// accelerator (docs/Accelerator.md, "The compiler side"): inline (calls
+/// are not mapped), qtrain-decompose, then convert-qtrain-to-accel.
+/// qtrain-translate then writes the binary and the manifest.
 void buildQTrainToAccelPipeline(mlir::OpPassManager &pm,
                                 const QTrainToAccelOptions &options);
+void buildQTrainToAccelPipeline(mlir::OpPassManager &pm,
+                                const ConvertQTrainToAccelOptions &convert);
 
 /// Registers `qtrain-to-llvm`, `qtrain-to-accel` and `qtrain-quantize` with
 /// the pass registry (qtrain-opt).

@@ -141,8 +141,8 @@ LogicalResult GenericMapper::check() {
     if (!type)
       return cannotMap(op) << "scalar operands are not mapped yet";
     Type e = type.getElementType();
-    if (!e.isF32() && !e.isInteger(32))
-      return cannotMap(op) << "only f32 and i32 tensors are mapped, not "
+    if (!e.isF32() && !e.isInteger(32) && !e.isInteger(1))
+      return cannotMap(op) << "only f32, i32 and i1 tensors are mapped, not "
                            << type;
     if (type.getRank() > 3)
       return cannotMap(op) << "operands of rank above 3 are not mapped yet";
@@ -596,23 +596,45 @@ LogicalResult mapFill(ProgramEmitter &emitter, linalg::FillOp op) {
   std::optional<uint32_t> bits = constantBits(op.getInputs()[0]);
   if (!bits)
     return cannotMap(op) << "the fill value is not a constant";
-  auto type = dyn_cast<RankedTensorType>(op.getResult(0).getType());
+  return mapFillValue(emitter, op, op.getResult(0), *bits);
+}
+
+LogicalResult mapSplatConstant(ProgramEmitter &emitter, arith::ConstantOp op) {
+  auto splat = dyn_cast<SplatElementsAttr>(op.getValue());
+  if (!splat)
+    return cannotMap(op) << "only splat tensor constants are mapped";
+  Type elem = splat.getElementType();
+  uint32_t bits = 0;
+  if (elem.isF32())
+    bits = llvm::bit_cast<uint32_t>(splat.getSplatValue<float>());
+  else if (elem.isInteger(32))
+    bits = static_cast<uint32_t>(splat.getSplatValue<APInt>().getZExtValue());
+  else
+    return cannotMap(op) << "only f32 and i32 tensors of rank up to 3";
+  return mapFillValue(emitter, op, op.getResult(), bits);
+}
+
+LogicalResult mapFillValue(ProgramEmitter &emitter, Operation *op,
+                           mlir::Value result, uint32_t bits) {
+  auto type = dyn_cast<RankedTensorType>(result.getType());
   if (!type || type.getRank() > 3 ||
       !(type.getElementType().isF32() || type.getElementType().isInteger(32)))
     return cannotMap(op) << "only f32 and i32 tensors of rank up to 3";
   Dims shape = {1, 1, 1};
   for (unsigned j = 0; j < type.getRank(); ++j)
     shape[3 - type.getRank() + j] = type.getShape()[j];
+  // The buffer is contiguous: fill it as rows of the last dimension, as
+  // many per ACC half as fit.
   int64_t budget = emitter.accHalfEntries();
-  int64_t perRow = shape[1] * shape[2];
+  int64_t perRow = shape[2], rows = shape[0] * shape[1];
   if (perRow > budget)
     return cannotMap(op) << "rows of " << perRow
                          << " elements do not fit an ACC half";
-  unsigned buffer = *emitter.lookupBuffer(op.getResult(0));
-  int64_t rowsPerTile = std::min<int64_t>(shape[0], budget / perRow);
-  for (int64_t z0 = 0; z0 < shape[0]; z0 += rowsPerTile) {
-    Dims tile = shape;
-    tile[0] = std::min(rowsPerTile, shape[0] - z0);
+  unsigned buffer = *emitter.lookupBuffer(result);
+  int64_t rowsPerTile =
+      std::max<int64_t>(1, budget / std::max<int64_t>(perRow, 1));
+  for (int64_t y0 = 0; y0 < rows; y0 += rowsPerTile) {
+    Dims tile = {1, std::min(rowsPerTile, rows - y0), perRow};
     unsigned half = emitter.nextAccHalf();
     int64_t base = half * budget;
     Dims strides = rowMajor(tile);
@@ -624,18 +646,18 @@ LogicalResult mapFill(ProgramEmitter &emitter, linalg::FillOp op) {
     for (StringRef f : {"dst_entry", "src1_entry", "src2_entry"})
       v.set(f, base);
     v.set("src2_imm", 1);
-    v.set("imm", *bits);
+    v.set("imm", bits);
     emitter.emitQueued(v, {{{Resource::Acc, half}, true}});
     TransferStrides transfer;
-    transfer.dramZ = perRow;
-    transfer.dramY = shape[2];
+    transfer.dramZ = tile[1] * perRow;
+    transfer.dramY = perRow;
     transfer.dramX = 1;
     transfer.chipZ = strides[0];
     transfer.chipY = strides[1];
     transfer.chipX = 1;
     emitter.emitQueued(
         rawStore(emitter.useTransfer(transfer),
-                 emitter.getBuffer(buffer).address + 4 * z0 * perRow, base,
+                 emitter.getBuffer(buffer).address + 4 * y0 * perRow, base,
                  tile),
         {{{Resource::Acc, half}, false}, {{Resource::Dram, buffer}, true}});
   }

@@ -127,6 +127,15 @@ mlir::LogicalResult mapGeneric(ProgramEmitter &emitter,
 /// A linalg.fill of a constant written to its result's buffer.
 mlir::LogicalResult mapFill(ProgramEmitter &emitter, mlir::linalg::FillOp op);
 
+/// A splat tensor constant (f32 or i32) written to its result's buffer.
+mlir::LogicalResult mapSplatConstant(ProgramEmitter &emitter,
+                                     mlir::arith::ConstantOp op);
+
+/// `result` (an f32 or i32 tensor of rank up to 3, its buffer allocated)
+/// filled with `bits` by VECTOR fills and STOREs; errors name `op`.
+mlir::LogicalResult mapFillValue(ProgramEmitter &emitter, mlir::Operation *op,
+                                 mlir::Value result, uint32_t bits);
+
 } // namespace qtrain::accel
 
 #endif // QTRAIN_LIB_CONVERSION_QTRAINTOACCEL_MAPPING_H

@@ -58,8 +58,13 @@ FailureOr<unsigned> ProgramEmitter::allocate(Value value, StringRef name,
   if (auto tensor = dyn_cast<RankedTensorType>(value.getType())) {
     buffer.shape.assign(tensor.getShape().begin(), tensor.getShape().end());
     buffer.elementType = tensor.getElementType();
-    bytes = tensor.getNumElements() *
-            (tensor.getElementType().getIntOrFloatBitWidth() / 8);
+    // i1 tensors (a generic's compares kept for a later select) hold one
+    // 32-bit word per element, 1 or 0, as the vector unit's compares write.
+    uint64_t elementBytes =
+        tensor.getElementType().isInteger(1)
+            ? 4
+            : tensor.getElementType().getIntOrFloatBitWidth() / 8;
+    bytes = tensor.getNumElements() * elementBytes;
   } else {
     buffer.elementType = value.getType();
     bytes = value.getType().getIntOrFloatBitWidth() / 8;

@@ -19,6 +19,7 @@
 #include "mlir/Dialect/ControlFlow/IR/ControlFlowOps.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Linalg/Transforms/Transforms.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
@@ -75,6 +76,19 @@ bool onlyFeedsHistoryShifts(Value value) {
 /// index arithmetic on it, cf.assert of a condition that becomes true), so
 /// that none is left to map; the ops that do not fold are reported as
 /// unmapped.
+/// linalg.matmul as the linalg.generic it names: on the vector unit its
+/// products are rounded to f32 before each add, as the CPU lowering of
+/// linalg.matmul computes them (the GEMM unit adds exact products).
+void generalizeMatmuls(func::FuncOp func) {
+  SmallVector<linalg::MatmulOp> matmuls;
+  func.walk([&](linalg::MatmulOp op) { matmuls.push_back(op); });
+  IRRewriter rewriter(func.getContext());
+  for (linalg::MatmulOp op : matmuls) {
+    rewriter.setInsertionPoint(op);
+    (void)linalg::generalizeNamedOp(rewriter, op);
+  }
+}
+
 void foldShapeChecks(func::FuncOp func) {
   SmallVector<Operation *> ops;
   func.walk([&](Operation *op) {
@@ -188,12 +202,18 @@ struct ConvertQTrainToAccel
           return ret.emitError()
                  << "cannot map the function's result " << i
                  << " to the accelerator: results are static tensors";
+        if (tensor.getElementType().isInteger(1))
+          return ret.emitError()
+                 << "cannot map the function's result " << i
+                 << " to the accelerator: i1 tensors are mapped only inside "
+                    "the function (as 32-bit words), not as results";
         if (failed(emitter.allocate(value, "result" + std::to_string(i),
                                     "output")))
           return failure();
       }
 
     foldShapeChecks(func);
+    generalizeMatmuls(func);
     TileOptions tiles{tileM, tileN, tileK};
     for (Operation &op : body.without_terminator()) {
       emitter.setLocation(op.getLoc());
@@ -320,6 +340,11 @@ struct ConvertQTrainToAccel
     if (isa<arith::ConstantOp>(op) &&
         !isa<TensorType>(op->getResult(0).getType()))
       return success(); // an immediate where it is used
+    if (auto constant = dyn_cast<arith::ConstantOp>(op)) {
+      if (failed(ensureBuffer(emitter, constant.getResult(), "const")))
+        return failure();
+      return mapSplatConstant(emitter, constant);
+    }
     if (isa<arith::ConstantOp, arith::AddIOp>(op) &&
         op->getResult(0).getType().isInteger(64) && onlySeeds(op->getResult(0)))
       return success(); // folded into the seeds' reg.load

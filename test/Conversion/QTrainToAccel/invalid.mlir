@@ -127,3 +127,34 @@ func.func @generate(%h: tensor<4xf32>) -> tensor<4xf32> {
   } : tensor<4xf32>
   return %g : tensor<4xf32>
 }
+
+// -----
+
+func.func @dense_constant() -> tensor<2xf32> {
+  // expected-error @below {{cannot map 'arith.constant' to the accelerator: only splat tensor constants are mapped}}
+  %c = arith.constant dense<[1.0, 2.0]> : tensor<2xf32>
+  return %c : tensor<2xf32>
+}
+
+// -----
+
+func.func @f16_constant() -> tensor<4xf16> {
+  // expected-error @below {{cannot map 'arith.constant' to the accelerator: only f32 and i32 tensors of rank up to 3}}
+  %c = arith.constant dense<1.0> : tensor<4xf16>
+  return %c : tensor<4xf16>
+}
+
+// -----
+
+#id = affine_map<(d0) -> (d0)>
+func.func @i1_result(%x: tensor<4xf32>) -> tensor<4xi1> {
+  %c0 = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<4xi1>
+  %p = linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel"]} ins(%x : tensor<4xf32>) outs(%e : tensor<4xi1>) {
+  ^bb0(%in: f32, %out: i1):
+    %b = arith.cmpf ogt, %in, %c0 : f32
+    linalg.yield %b : i1
+  } -> tensor<4xi1>
+  // expected-error @below {{cannot map the function's result 0 to the accelerator: i1 tensors are mapped only inside the function (as 32-bit words), not as results}}
+  return %p : tensor<4xi1>
+}
