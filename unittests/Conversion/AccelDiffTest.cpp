@@ -60,6 +60,10 @@ struct Signature {
   std::vector<std::vector<int64_t>> args, results;
   std::vector<bool> integer; ///< Per argument: an i32 tensor.
   int seedArg = -1;          ///< The i64 argument's position, if any.
+  /// Per result: the element type's text ("f32", or codes: "f8E4M3FN",
+  /// "i8", ...) and its bits in DRAM (codes: cw, 4-bit two per byte).
+  std::vector<std::string> resultElements;
+  std::vector<unsigned> resultWidths, resultBits;
 };
 
 Signature signatureOf(mlir::func::FuncOp step) {
@@ -75,9 +79,19 @@ Signature signatureOf(mlir::func::FuncOp step) {
     sig.integer.back() = t.getElementType().isInteger(32);
     sig.args.push_back(std::vector<int64_t>(t.getShape()));
   }
-  for (mlir::Type type : step.getResultTypes())
-    sig.results.push_back(std::vector<int64_t>(
-        llvm::cast<mlir::RankedTensorType>(type).getShape()));
+  for (mlir::Type type : step.getResultTypes()) {
+    auto t = llvm::cast<mlir::RankedTensorType>(type);
+    sig.results.push_back(std::vector<int64_t>(t.getShape()));
+    std::string elem;
+    llvm::raw_string_ostream(elem) << t.getElementType();
+    sig.resultElements.push_back(elem);
+    unsigned bits = t.getElementType().getIntOrFloatBitWidth();
+    sig.resultWidths.push_back(bits);
+    sig.resultBits.push_back(bits <= 4    ? 4
+                             : bits <= 8  ? 8
+                             : bits <= 16 ? 16
+                                          : 32);
+  }
   return sig;
 }
 
@@ -142,7 +156,8 @@ std::string cpuWrapper(const Signature &sig, llvm::StringRef function) {
   }
   std::string resultTypes;
   for (auto [j, shape] : llvm::enumerate(sig.results))
-    resultTypes += std::string(j ? ", " : "") + tensorType(shape);
+    resultTypes +=
+        std::string(j ? ", " : "") + tensorType(shape, sig.resultElements[j]);
   s += llvm::formatv("  %r:{0} = func.call @{4}({1}) : ({2}) -> ({3})\n",
                      sig.results.size(), callArgs, argTypes, resultTypes,
                      function);
@@ -150,17 +165,38 @@ std::string cpuWrapper(const Signature &sig, llvm::StringRef function) {
   offset = 0;
   for (auto [j, shape] : llvm::enumerate(sig.results)) {
     int64_t n = product(shape);
+    // Codes: their bits zero-extended into an f32 lane.
+    std::string value = "%r#" + std::to_string(j);
+    llvm::StringRef elem = sig.resultElements[j];
+    if (elem != "f32") {
+      unsigned w = sig.resultWidths[j];
+      std::string iw = "i" + std::to_string(w);
+      if (elem != iw) {
+        s += llvm::formatv("  %b{0} = arith.bitcast {1} : {2} to {3}\n", j,
+                           value, tensorType(shape, elem),
+                           tensorType(shape, iw));
+        value = "%b" + std::to_string(j);
+      }
+      if (w < 32) {
+        s += llvm::formatv("  %x{0} = arith.extui {1} : {2} to {3}\n", j, value,
+                           tensorType(shape, iw), tensorType(shape, "i32"));
+        value = "%x" + std::to_string(j);
+      }
+      s += llvm::formatv("  %g{0} = arith.bitcast {1} : {2} to {3}\n", j, value,
+                         tensorType(shape, "i32"), tensorType(shape));
+      value = "%g" + std::to_string(j);
+    }
     std::string assoc;
     for (size_t d = 0; d < shape.size(); ++d)
       assoc += (d ? ", " : "") + std::to_string(d);
     if (shape.empty())
-      s += llvm::formatv("  %f{0} = tensor.expand_shape %r#{0} [] "
+      s += llvm::formatv("  %f{0} = tensor.expand_shape {1} [] "
                          "output_shape [1] : tensor<f32> into tensor<1xf32>\n",
-                         j);
+                         j, value);
     else
-      s += llvm::formatv("  %f{0} = tensor.collapse_shape %r#{0} [[{1}]] : "
+      s += llvm::formatv("  %f{0} = tensor.collapse_shape {4} [[{1}]] : "
                          "{2} into tensor<{3}xf32>\n",
-                         j, assoc, tensorType(shape), n);
+                         j, assoc, tensorType(shape), n, value);
     s += llvm::formatv("  %o{0} = tensor.insert_slice %f{1} into %o{1}[{2}] "
                        "[{3}] [1] : tensor<{3}xf32> into tensor<{4}xf32>\n",
                        j + 1, j, offset, n, totalOut);
@@ -306,15 +342,26 @@ std::vector<float> runAccel(const AccelCase &c, const Signature &sig,
     return {};
   }
   std::vector<float> out;
-  for (auto [address, size] : outputs) {
+  EXPECT_EQ(outputs.size(), sig.results.size());
+  for (auto [j, region] : llvm::enumerate(outputs)) {
+    auto [address, size] = region;
     std::vector<uint8_t> bytesOut(size);
     if (llvm::Error err = (*sim)->readDram(address, bytesOut)) {
       ADD_FAILURE() << llvm::toString(std::move(err));
       return {};
     }
-    size_t start = out.size();
-    out.resize(start + size / 4);
-    std::memcpy(out.data() + start, bytesOut.data(), size);
+    // Codes (cw bits each, 4-bit ones two per byte, the even element in the
+    // low nibble) zero-extended into an f32 lane, as the CPU wrapper does.
+    unsigned bits = j < sig.resultBits.size() ? sig.resultBits[j] : 32;
+    int64_t n = product(sig.results[j]);
+    for (int64_t e = 0; e < n; ++e) {
+      uint32_t v = 0;
+      if (bits == 4)
+        v = (bytesOut[e / 2] >> (4 * (e % 2))) & 0xf;
+      else
+        std::memcpy(&v, bytesOut.data() + e * bits / 8, bits / 8);
+      out.push_back(llvm::bit_cast<float>(v));
+    }
   }
   EXPECT_EQ(static_cast<int64_t>(out.size()), totalOut);
   return out;
@@ -407,6 +454,26 @@ func.func @step(%a: tensor<8x16xf32>, %w: tensor<16x8xf32>) -> tensor<8x8xf32> {
 }
 )mlir";
 
+/// Codes and scales as results: 4-bit codes (two per byte in DRAM) with
+/// row and column blocks, stochastic rounding, integer codes.
+const char *kEncodeOutputs = R"mlir(
+func.func @step(%x: tensor<64x48xf32>, %seed: i64)
+    -> (tensor<64x48xf4E2M1FN>, tensor<64x2xf8E8M0FNU>,
+        tensor<64x48xf4E2M1FN>, tensor<2x48xf8E8M0FNU>,
+        tensor<64x48xi8>, tensor<64x2xf8E8M0FNU>) {
+  %c1, %s1 = qtrain.encode %x {format = #qtrain.scaled<mxfp4_e2m1>}
+      : tensor<64x48xf32> -> tensor<64x48xf4E2M1FN>, tensor<64x2xf8E8M0FNU>
+  %c2, %s2 = qtrain.encode %x seed(%seed) {format = #qtrain.scaled<#qtrain.fp<e2m1fn>, [#qtrain.scale_level<[32, 1], e8m0, shared_exponent>]>, rounding = #qtrain.rounding<stochastic, bits = 3>}
+      : tensor<64x48xf32> -> tensor<64x48xf4E2M1FN>, tensor<2x48xf8E8M0FNU>
+  %c3, %s3 = qtrain.encode %x {format = #qtrain.scaled<mxint8>}
+      : tensor<64x48xf32> -> tensor<64x48xi8>, tensor<64x2xf8E8M0FNU>
+  return %c1, %s1, %c2, %s2, %c3, %s3
+      : tensor<64x48xf4E2M1FN>, tensor<64x2xf8E8M0FNU>,
+        tensor<64x48xf4E2M1FN>, tensor<2x48xf8E8M0FNU>,
+        tensor<64x48xi8>, tensor<64x2xf8E8M0FNU>
+}
+)mlir";
+
 const char *kGenerics = R"mlir(
 #id = affine_map<(d0, d1) -> (d0, d1)>
 #row = affine_map<(d0, d1) -> (d1)>
@@ -487,6 +554,14 @@ std::vector<AccelCase> accelCases() {
       {"Example_esru_backward_step", "", "esru_backward_step", 10, "",
        "stochastic_rounding.mlir"},
       {"LinalgMatmul", kLinalgMatmul},
+      // Codes and block scales in DRAM (encode, decode).
+      {"EncodeOutputs", kEncodeOutputs},
+      {"Example_mx_storage", "", "mx_storage", 10, "", "mx.mlir"},
+      {"Example_mx_partial_block", "", "mx_partial_block", 10, "", "mx.mlir"},
+      {"Example_sr_storage", "", "sr_storage", 10, "",
+       "stochastic_rounding.mlir"},
+      {"Example_abfp8_static_bias", "", "abfp8_static_bias", 10, "",
+       "adaptive_bias_fp8.mlir"},
       {"MlpStep_fp32", "", "train_step", 10, "fp32"},
       {"MlpStep_fp8_hybrid", "", "train_step", 10, "fp8-hybrid"},
       {"MlpStep_mxfp8", "", "train_step", 10, "mxfp8"},

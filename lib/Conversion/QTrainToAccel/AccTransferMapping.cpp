@@ -11,6 +11,8 @@
 
 #include "mlir/IR/BuiltinTypes.h"
 
+#include <numeric>
+
 using namespace mlir;
 
 namespace qtrain::accel {
@@ -189,26 +191,26 @@ FailureOr<ConversionPlan> configureConversion(ProgramEmitter &emitter,
   return plan;
 }
 
-LogicalResult mapThroughAcc(ProgramEmitter &emitter, Operation *op,
-                            const ConvertedTensor &source, unsigned target) {
-  const Buffer &in = emitter.getBuffer(source.buffer);
+FailureOr<RowTiles> planRowTiles(ProgramEmitter &emitter, Operation *op,
+                                 ArrayRef<int64_t> shape,
+                                 const numerics::ScaledFormat &format,
+                                 int64_t rowAlign) {
+  RowTiles t;
   int64_t elements = 1;
-  for (int64_t d : in.shape)
+  for (int64_t d : shape)
     elements *= d;
   if (elements == 0)
-    return success();
+    return t;
 
   // A rank-2 view [rows, cols] of the row-major tensor: the last dimension
   // is x; blocks may span y and x only.
-  int64_t cols = in.shape.empty() ? 1 : in.shape.back();
-  int64_t rows = elements / cols;
-  int64_t blockY = 1, blockX = 1;
-  bool hasBlock = false;
-  size_t rank = in.shape.size();
-  for (const numerics::ScaleLevel &level : source.format.levels) {
+  t.cols = shape.empty() ? 1 : shape.back();
+  t.rows = elements / t.cols;
+  size_t rank = shape.size();
+  for (const numerics::ScaleLevel &level : format.levels) {
     if (level.blockShape.empty() && level.axisBlock == 0)
       continue; // the whole-tensor level: configureConversion
-    hasBlock = true;
+    t.hasBlock = true;
     for (size_t d = 0; d + 2 < rank; ++d)
       if (numerics::blockSize(level, rank, d) != 1)
         return cannotMap(op) << "blocks spanning more than the last two "
@@ -217,31 +219,62 @@ LogicalResult mapThroughAcc(ProgramEmitter &emitter, Operation *op,
       int64_t b = numerics::blockSize(level, rank, d);
       return b < 0 || b > size ? size : b;
     };
-    blockX = extent(rank - 1, cols);
-    blockY = rank >= 2 ? extent(rank - 2, in.shape[rank - 2]) : 1;
+    t.blockX = extent(rank - 1, t.cols);
+    t.blockY = rank >= 2 ? extent(rank - 2, shape[rank - 2]) : 1;
   }
-  if (rank > 2 && blockY > 1)
+  if (rank > 2 && t.blockY > 1)
     return cannotMap(op) << "blocks spanning rows of a tensor of rank above "
                             "2 are not mapped yet";
   int64_t halfAcc = emitter.accHalfEntries();
-  if (cols > 65535 || cols > halfAcc) {
-    if (hasBlock)
-      return cannotMap(op) << "rows of " << cols
+  if (t.cols > 65535 || t.cols > halfAcc) {
+    if (t.hasBlock)
+      return cannotMap(op) << "rows of " << t.cols
                            << " elements do not fit an ACC half";
     // Unblocked: any row-major chunking is the same conversion.
-    rows = elements;
-    cols = 1;
+    t.rows = elements;
+    t.cols = 1;
   }
-  int64_t tileRows = std::min<int64_t>({rows, 65535, halfAcc / cols});
-  if (tileRows < rows && hasBlock)
-    tileRows = tileRows / blockY * blockY;
-  if (tileRows == 0)
-    return cannotMap(op) << "a block of " << blockY
+  t.tileRows = std::min<int64_t>({t.rows, 65535, halfAcc / t.cols});
+  // Tiles start at block boundaries, and at rowAlign rows when cols is odd.
+  int64_t align = t.hasBlock ? t.blockY : 1;
+  if (t.cols % 2 && rowAlign > 1)
+    align = std::lcm(align, rowAlign);
+  t.tileCols = t.cols;
+  if (t.tileRows < t.rows)
+    t.tileRows = t.tileRows / align * align;
+  if (t.tileRows == 0 && t.hasBlock) {
+    // Blocks of many rows (a column-blocked operand): tiles of one row of
+    // blocks and as many whole blocks of columns as fit.
+    int64_t colAlign = t.blockX;
+    if (rowAlign > 1)
+      colAlign = std::lcm(colAlign, rowAlign);
+    t.tileRows = t.blockY;
+    t.tileCols = halfAcc / t.blockY / colAlign * colAlign;
+    if (t.tileCols == 0)
+      return cannotMap(op) << "a block of " << t.blockY << " x " << t.blockX
+                           << " elements does not fit an ACC half";
+    return t;
+  }
+  if (t.tileRows == 0)
+    return cannotMap(op) << "a block of " << align
                          << " rows does not fit an ACC half";
+  return t;
+}
+
+LogicalResult mapThroughAcc(ProgramEmitter &emitter, Operation *op,
+                            const ConvertedTensor &source, unsigned target) {
+  const Buffer &in = emitter.getBuffer(source.buffer);
+  FailureOr<RowTiles> plan = planRowTiles(emitter, op, in.shape, source.format);
+  if (failed(plan))
+    return failure();
+  if (plan->rows == 0)
+    return success();
+  int64_t cols = plan->cols;
+  int64_t halfAcc = emitter.accHalfEntries();
 
   FormatPlacement placement;
-  placement.blockY = blockY;
-  placement.blockX = blockX;
+  placement.blockY = plan->blockY;
+  placement.blockX = plan->blockX;
   FailureOr<ConversionPlan> conversion =
       configureConversion(emitter, op, source, placement);
   if (failed(conversion))
@@ -251,19 +284,18 @@ LogicalResult mapThroughAcc(ProgramEmitter &emitter, Operation *op,
   TransferStrides strides;
   strides.dramY = cols;
   strides.dramX = 1;
-  strides.chipY = cols;
+  strides.chipY = plan->tileCols;
   strides.chipX = 1;
   uint64_t inAddress = in.address;
   uint64_t outAddress = emitter.getBuffer(target).address;
-  for (int64_t r0 = 0; r0 < rows; r0 += tileRows) {
-    int64_t nr = std::min(tileRows, rows - r0);
+  plan->forEachTile([&](int64_t r0, int64_t nr, int64_t c0, int64_t nc) {
+    int64_t first = r0 * cols + c0;
     unsigned half = emitter.nextAccHalf();
     uint64_t entry = half * halfAcc;
     unsigned td = emitter.useTransfer(strides);
     if (stochastic)
-      emitter.useStream(r0 * cols, cols, 1);
-    Instruction load =
-        rawLoad(td, inAddress + 4 * r0 * cols, entry, {1, nr, cols});
+      emitter.useStream(first, cols, 1);
+    Instruction load = rawLoad(td, inAddress + 4 * first, entry, {1, nr, nc});
     load.set("format", conversion->formatEntry);
     // A tensor that is not quantized moves unchanged (NaN payloads too).
     if (source.quantized)
@@ -274,9 +306,9 @@ LogicalResult mapThroughAcc(ProgramEmitter &emitter, Operation *op,
     emitter.emitQueued(load, accesses);
 
     emitter.emitQueued(
-        rawStore(td, outAddress + 4 * r0 * cols, entry, {1, nr, cols}),
+        rawStore(td, outAddress + 4 * first, entry, {1, nr, nc}),
         {{{Resource::Acc, half}, false}, {{Resource::Dram, target}, true}});
-  }
+  });
   return success();
 }
 

@@ -113,6 +113,42 @@ mlir::FailureOr<ConvertedTensor> analyzeTensor(ProgramEmitter &emitter,
 mlir::LogicalResult mapMatmul(ProgramEmitter &emitter, MatmulOp op,
                               const TileOptions &tiles);
 
+/// A tensor of `shape` as rows of its last dimension (or, unblocked and
+/// too long for an ACC half, as one column) in tiles of `tileRows` rows
+/// that fit an ACC half and start at block boundaries (and at a multiple of
+/// `rowAlign` rows when rows have an odd length: 2 keeps 4-bit codes
+/// byte-aligned), with the block level's extents along y and x. When one
+/// row of blocks does not fit, tiles are that row of blocks and `tileCols`
+/// columns (whole blocks, a multiple of `rowAlign`). `rows` is 0 for an
+/// empty tensor.
+struct RowTiles {
+  int64_t rows = 0, cols = 1, tileRows = 0, tileCols = 1;
+  int64_t blockY = 1, blockX = 1;
+  bool hasBlock = false;
+
+  /// Calls fn(r0, nr, c0, nc) for every tile, row-major.
+  template <typename Fn> void forEachTile(Fn fn) const {
+    for (int64_t r0 = 0; r0 < rows; r0 += tileRows)
+      for (int64_t c0 = 0; c0 < cols; c0 += tileCols)
+        fn(r0, std::min(tileRows, rows - r0), c0,
+           std::min(tileCols, cols - c0));
+  }
+};
+mlir::FailureOr<RowTiles> planRowTiles(ProgramEmitter &emitter,
+                                       mlir::Operation *op,
+                                       llvm::ArrayRef<int64_t> shape,
+                                       const numerics::ScaledFormat &format,
+                                       int64_t rowAlign = 1);
+
+/// qtrain.encode: each row tile loaded raw into the ACC and STOREd in the
+/// codes layout, block scales to the scale result through the scale-array
+/// register; its results' buffers must exist.
+mlir::LogicalResult mapEncode(ProgramEmitter &emitter, EncodeOp op);
+
+/// qtrain.decode: each row tile LOADed from codes (and block scales) into
+/// the ACC and STOREd raw; its result's buffer must exist.
+mlir::LogicalResult mapDecode(ProgramEmitter &emitter, DecodeOp op);
+
 /// Writes `source` (converted as analyzeTensor says) to buffer `target`
 /// through the accumulator memory: LOADs to ACC, STOREs of the raw values.
 mlir::LogicalResult mapThroughAcc(ProgramEmitter &emitter, mlir::Operation *op,

@@ -49,6 +49,19 @@ Operation *ProgramEmitter::create(const Instruction &inst) {
   return ir::createInstructionOp(builder, loc, inst);
 }
 
+unsigned dramElementBits(Type element) {
+  // i1 tensors (a generic's compares kept for a later select) hold one
+  // 32-bit word per element, 1 or 0, as the vector unit's compares write.
+  if (element.isInteger(1))
+    return 32;
+  // Codes are right-aligned in cw bits: 4-bit codes two per byte.
+  unsigned bits = element.getIntOrFloatBitWidth();
+  for (unsigned w : {4u, 8u, 16u, 32u, 64u})
+    if (bits <= w)
+      return w;
+  return bits;
+}
+
 FailureOr<unsigned> ProgramEmitter::allocate(Value value, StringRef name,
                                              StringRef role, bool bind) {
   Buffer buffer;
@@ -58,13 +71,8 @@ FailureOr<unsigned> ProgramEmitter::allocate(Value value, StringRef name,
   if (auto tensor = dyn_cast<RankedTensorType>(value.getType())) {
     buffer.shape.assign(tensor.getShape().begin(), tensor.getShape().end());
     buffer.elementType = tensor.getElementType();
-    // i1 tensors (a generic's compares kept for a later select) hold one
-    // 32-bit word per element, 1 or 0, as the vector unit's compares write.
-    uint64_t elementBytes =
-        tensor.getElementType().isInteger(1)
-            ? 4
-            : tensor.getElementType().getIntOrFloatBitWidth() / 8;
-    bytes = tensor.getNumElements() * elementBytes;
+    bytes = llvm::divideCeil(
+        tensor.getNumElements() * dramElementBits(tensor.getElementType()), 8);
   } else {
     buffer.elementType = value.getType();
     bytes = value.getType().getIntOrFloatBitWidth() / 8;
@@ -211,6 +219,19 @@ void ProgramEmitter::useStream(uint64_t base, uint64_t strideY,
   word.set("index_base", base);
   word.set("index_stride_y", strideY);
   word.set("index_stride_x", strideX);
+  create(word);
+}
+
+void ProgramEmitter::useScaleArray(uint64_t address, uint64_t strideY,
+                                   uint64_t strideX) {
+  std::array<uint64_t, 3> key = {address, strideY, strideX};
+  if (scaleArray == key)
+    return;
+  scaleArray = key;
+  Instruction word(InstructionKind::ConfigScales);
+  word.set("scale_addr", address);
+  word.set("scale_stride_y", strideY);
+  word.set("scale_stride_x", strideX);
   create(word);
 }
 

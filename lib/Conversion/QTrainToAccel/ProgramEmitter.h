@@ -42,6 +42,11 @@ struct TransferStrides {
   uint64_t chipZ = 0, chipY = 0, chipX = 0;
 };
 
+/// Bits per element of a tensor of `element` in DRAM: f32 and i32 values,
+/// i1 as 32-bit words (1 or 0), codes right-aligned in the smallest of 4,
+/// 8, 16, 32 bits that holds them (cw(F) for an element format's codes).
+unsigned dramElementBits(mlir::Type element);
+
 class ProgramEmitter {
 public:
   ProgramEmitter(ir::ProgramOp program, const MachineDescription &machine);
@@ -77,6 +82,9 @@ public:
                    const std::array<int64_t, 3> &strides);
   /// Sets the stream register (stochastic rounding's element indices).
   void useStream(uint64_t base, uint64_t strideY, uint64_t strideX);
+  /// Sets the scale-array register (where a codes transfer's block scales
+  /// live: byte address of block (0, 0, 0), strides in scales).
+  void useScaleArray(uint64_t address, uint64_t strideY, uint64_t strideX);
 
   /// The seed register holding `seed` (an i64 function argument with a DRAM
   /// buffer, or a constant), loading it first when none does.
@@ -135,6 +143,7 @@ private:
       viewKeys;
   std::vector<uint64_t> formatUse, roundingUse, accumUse, transferUse, viewUse;
   std::optional<std::array<uint64_t, 3>> stream;
+  std::optional<std::array<uint64_t, 3>> scaleArray;
   uint64_t streamBase = 0;
   llvm::DenseMap<mlir::Value, unsigned> seedRegOf;
   unsigned nextSeedReg = 0;

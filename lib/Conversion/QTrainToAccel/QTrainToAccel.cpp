@@ -294,6 +294,17 @@ struct ConvertQTrainToAccel
         return failure();
       return mapFill(emitter, fill);
     }
+    if (auto encode = dyn_cast<EncodeOp>(op)) {
+      for (Value result : encode->getResults())
+        if (failed(ensureBuffer(emitter, result, "encode")))
+          return failure();
+      return mapEncode(emitter, encode);
+    }
+    if (auto decode = dyn_cast<DecodeOp>(op)) {
+      if (failed(ensureBuffer(emitter, decode.getResult(), "decode")))
+        return failure();
+      return mapDecode(emitter, decode);
+    }
     if (auto amax = dyn_cast<AmaxOp>(op)) {
       if (failed(ensureBuffer(emitter, amax.getResult(), "amax")))
         return failure();

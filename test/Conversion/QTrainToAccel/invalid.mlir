@@ -158,3 +158,12 @@ func.func @i1_result(%x: tensor<4xf32>) -> tensor<4xi1> {
   // expected-error @below {{cannot map the function's result 0 to the accelerator: i1 tensors are mapped only inside the function (as 32-bit words), not as results}}
   return %p : tensor<4xi1>
 }
+
+// -----
+
+func.func @encode_tensor_level(%x: tensor<4x8xf32>) -> (tensor<4x8xf8E4M3FN>, tensor<1x1xf32>) {
+  // expected-error @below {{cannot map 'qtrain.encode' to the accelerator: whole-tensor scale levels of encode and decode are not mapped yet}}
+  %c, %s = qtrain.encode %x {format = #qtrain.scaled<#qtrain.fp<e4m3fn>, [#qtrain.scale_level<tensor, f32, amax_to_max>]>}
+      : tensor<4x8xf32> -> tensor<4x8xf8E4M3FN>, tensor<1x1xf32>
+  return %c, %s : tensor<4x8xf8E4M3FN>, tensor<1x1xf32>
+}

@@ -1,0 +1,234 @@
+//===- CodesMapping.cpp - qtrain.encode and qtrain.decode -----------------===//
+//
+// The storage form in DRAM: element codes in the `codes` layout (right-
+// aligned in cw(F) bits, 4-bit codes two per byte) and each block's scale
+// in a scale array (one byte per power-of-two scale code, four per f32
+// scale), row-major over the block grid as the ops' scale results are
+// (docs/Accelerator.md, "DRAM" and "Transfer descriptors"). An encode is a
+// raw LOAD into the ACC and a STORE that converts; a decode a LOAD that
+// converts back and a raw STORE.
+//
+//===----------------------------------------------------------------------===//
+
+#include "Mapping.h"
+
+#include "qtrain/Accel/Layout.h"
+
+#include "mlir/IR/BuiltinTypes.h"
+
+using namespace mlir;
+
+namespace qtrain::accel {
+
+namespace {
+
+/// What the mapping supports of an encode's or decode's format: at most a
+/// block level (a whole-tensor scale would need its own storage-form
+/// STORE).
+LogicalResult checkStorageFormat(Operation *op,
+                                 const numerics::ScaledFormat &format) {
+  for (const numerics::ScaleLevel &level : format.levels)
+    if (level.blockShape.empty() && level.axisBlock == 0)
+      return cannotMap(op) << "whole-tensor scale levels of encode and "
+                              "decode are not mapped yet";
+  return success();
+}
+
+/// A codes transfer of the row tiles: the tensor's shape, its code buffer
+/// and, with a block level, its scale buffer.
+struct CodesTransfer {
+  RowTiles tiles;
+  const Buffer *codes = nullptr;
+  std::optional<unsigned> scales;
+  unsigned codeBits = 0, scaleBytes = 0;
+};
+
+FailureOr<CodesTransfer> planCodes(ProgramEmitter &emitter, Operation *op,
+                                   ArrayRef<int64_t> shape,
+                                   const numerics::ScaledFormat &format,
+                                   unsigned codesBuffer,
+                                   std::optional<unsigned> scalesBuffer) {
+  if (failed(checkStorageFormat(op, format)))
+    return failure();
+  CodesTransfer t;
+  t.codeBits = codeWidth(format.element);
+  t.codes = &emitter.getBuffer(codesBuffer);
+  t.scales = scalesBuffer;
+  // The tensor's codes must be laid out as the transfers write them.
+  Type codeType = t.codes->elementType;
+  if (dramElementBits(codeType) != t.codeBits)
+    return cannotMap(op) << "codes of " << codeType << " do not have the "
+                         << t.codeBits << "-bit width of the format's codes";
+  FailureOr<RowTiles> tiles = planRowTiles(emitter, op, shape, format,
+                                           /*rowAlign=*/t.codeBits < 8 ? 2 : 1);
+  if (failed(tiles))
+    return failure();
+  t.tiles = *tiles;
+  if (t.tiles.hasBlock) {
+    if (!scalesBuffer)
+      return cannotMap(op) << "its block scales are not in DRAM";
+    Type scaleType = emitter.getBuffer(*scalesBuffer).elementType;
+    t.scaleBytes = scaleType.isF32() ? 4 : 1;
+    if (!scaleType.isF32() && scaleType.getIntOrFloatBitWidth() > 8)
+      return cannotMap(op) << "scale codes of " << scaleType
+                           << " are wider than a byte";
+  }
+  return t;
+}
+
+/// Points the scale-array register at the scales of the tile at (r0, c0):
+/// the block grid is row-major, ceil(cols / blockX) blocks per row of
+/// blocks.
+void useScalesOfTile(ProgramEmitter &emitter, const CodesTransfer &t,
+                     int64_t r0, int64_t c0) {
+  if (!t.tiles.hasBlock)
+    return;
+  int64_t perRow = llvm::divideCeil(t.tiles.cols, t.tiles.blockX);
+  int64_t first = (r0 / t.tiles.blockY) * perRow + c0 / t.tiles.blockX;
+  emitter.useScaleArray(
+      emitter.getBuffer(*t.scales).address + first * t.scaleBytes, perRow, 1);
+}
+
+/// The transfer descriptor of every tile: rows of `cols` elements in DRAM
+/// (in each layout's own element size), of the tile's width in the ACC.
+unsigned tileTransfer(ProgramEmitter &emitter, const RowTiles &tiles) {
+  TransferStrides strides;
+  strides.dramY = tiles.cols;
+  strides.dramX = 1;
+  strides.chipY = tiles.tileCols;
+  strides.chipX = 1;
+  return emitter.useTransfer(strides);
+}
+
+/// The placement of the format's block level in the tiles' coordinates.
+FormatPlacement placementOf(const RowTiles &tiles) {
+  FormatPlacement placement;
+  placement.blockY = tiles.blockY;
+  placement.blockX = tiles.blockX;
+  return placement;
+}
+
+} // namespace
+
+LogicalResult mapEncode(ProgramEmitter &emitter, EncodeOp op) {
+  if (op.getRandomData())
+    return cannotMap(op) << "the data random source is not mapped yet";
+  if (!op.getGivenScales().empty())
+    return cannotMap(op) << "given scales are not mapped yet";
+  auto inType = cast<RankedTensorType>(op.getInput().getType());
+  if (!inType.getElementType().isF32())
+    return cannotMap(op) << "only f32 tensors are mapped";
+  std::optional<unsigned> input = emitter.lookupBuffer(op.getInput());
+  if (!input)
+    return cannotMap(op) << "its operand is not in DRAM (computed by an op "
+                            "the conversion did not map)";
+  ConvertedTensor tensor;
+  tensor.buffer = *input;
+  tensor.quantized = true;
+  tensor.format = op.getResolvedFormat();
+  tensor.rounding = op.getRoundingRule();
+  tensor.seed = op.getSeed();
+  std::optional<unsigned> scales;
+  if (!op.getScales().empty())
+    scales = emitter.lookupBuffer(op.getScales().front());
+  FailureOr<CodesTransfer> t =
+      planCodes(emitter, op, inType.getShape(), tensor.format,
+                *emitter.lookupBuffer(op.getCodes()), scales);
+  if (failed(t))
+    return failure();
+  const RowTiles &tiles = t->tiles;
+  if (tiles.rows == 0)
+    return success();
+  FailureOr<ConversionPlan> conversion =
+      configureConversion(emitter, op, tensor, placementOf(tiles));
+  if (failed(conversion))
+    return failure();
+
+  int64_t halfAcc = emitter.accHalfEntries();
+  unsigned codesBuffer = *emitter.lookupBuffer(op.getCodes());
+  uint64_t inAddress = emitter.getBuffer(*input).address;
+  tiles.forEachTile([&](int64_t r0, int64_t nr, int64_t c0, int64_t nc) {
+    int64_t first = r0 * tiles.cols + c0;
+    std::array<int64_t, 3> shape = {1, nr, nc};
+    unsigned half = emitter.nextAccHalf();
+    uint64_t entry = half * halfAcc;
+    unsigned td = tileTransfer(emitter, tiles);
+    emitter.emitQueued(
+        rawLoad(td, inAddress + 4 * first, entry, shape),
+        {{{Resource::Dram, *input}, false}, {{Resource::Acc, half}, true}});
+
+    if (conversion->seedReg)
+      emitter.useStream(first, tiles.cols, 1);
+    useScalesOfTile(emitter, *t, r0, c0);
+    Instruction store =
+        rawStore(td, t->codes->address + first * t->codeBits / 8, entry, shape);
+    store.set("layout", DramLayout::Codes);
+    store.set("format", conversion->formatEntry);
+    SmallVector<Access> accesses = {{{Resource::Acc, half}, false},
+                                    {{Resource::Dram, codesBuffer}, true}};
+    if (tiles.hasBlock)
+      accesses.push_back({{Resource::Dram, *t->scales}, true});
+    accesses.append(conversion->reads.begin(), conversion->reads.end());
+    emitter.emitQueued(store, accesses);
+  });
+  return success();
+}
+
+LogicalResult mapDecode(ProgramEmitter &emitter, DecodeOp op) {
+  std::optional<unsigned> codes = emitter.lookupBuffer(op.getCodes());
+  if (!codes)
+    return cannotMap(op) << "its codes are not in DRAM (computed by an op "
+                            "the conversion did not map)";
+  std::optional<unsigned> scales;
+  if (!op.getScales().empty()) {
+    scales = emitter.lookupBuffer(op.getScales().front());
+    if (!scales)
+      return cannotMap(op) << "its scales are not in DRAM (computed by an op "
+                              "the conversion did not map)";
+  }
+  ConvertedTensor tensor;
+  tensor.buffer = *codes;
+  tensor.quantized = true;
+  tensor.format = op.getResolvedFormat();
+  tensor.rounding = numerics::Rounding::nearestEven();
+  auto shape = cast<RankedTensorType>(op.getCodes().getType()).getShape();
+  FailureOr<CodesTransfer> t =
+      planCodes(emitter, op, shape, tensor.format, *codes, scales);
+  if (failed(t))
+    return failure();
+  const RowTiles &tiles = t->tiles;
+  if (tiles.rows == 0)
+    return success();
+  FailureOr<ConversionPlan> conversion =
+      configureConversion(emitter, op, tensor, placementOf(tiles));
+  if (failed(conversion))
+    return failure();
+
+  int64_t halfAcc = emitter.accHalfEntries();
+  unsigned out = *emitter.lookupBuffer(op.getResult());
+  uint64_t outAddress = emitter.getBuffer(out).address;
+  tiles.forEachTile([&](int64_t r0, int64_t nr, int64_t c0, int64_t nc) {
+    int64_t first = r0 * tiles.cols + c0;
+    std::array<int64_t, 3> shape = {1, nr, nc};
+    unsigned half = emitter.nextAccHalf();
+    uint64_t entry = half * halfAcc;
+    unsigned td = tileTransfer(emitter, tiles);
+    useScalesOfTile(emitter, *t, r0, c0);
+    Instruction load =
+        rawLoad(td, t->codes->address + first * t->codeBits / 8, entry, shape);
+    load.set("layout", DramLayout::Codes);
+    load.set("format", conversion->formatEntry);
+    SmallVector<Access> accesses = {{{Resource::Dram, *codes}, false},
+                                    {{Resource::Acc, half}, true}};
+    if (tiles.hasBlock)
+      accesses.push_back({{Resource::Dram, *scales}, false});
+    accesses.append(conversion->reads.begin(), conversion->reads.end());
+    emitter.emitQueued(load, accesses);
+    emitter.emitQueued(
+        rawStore(td, outAddress + 4 * first, entry, shape),
+        {{{Resource::Acc, half}, false}, {{Resource::Dram, out}, true}});
+  });
+  return success();
+}
+
+} // namespace qtrain::accel
