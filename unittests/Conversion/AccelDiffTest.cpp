@@ -474,6 +474,22 @@ func.func @step(%x: tensor<64x48xf32>, %seed: i64)
 }
 )mlir";
 
+/// FlexBlock blocks of 24 of 48 channels by a 3 x 3 run: a quantize through
+/// the ACC and an encode/decode round trip on the [96, 9] view.
+const char *kFlexBlockRuns = R"mlir(
+func.func @step(%w: tensor<2x48x3x3xf32>)
+    -> (tensor<2x48x3x3xf32>, tensor<2x48x3x3xi5>, tensor<2x2x1x1xf8E8M0FNU>,
+        tensor<2x48x3x3xf32>) {
+  %q = qtrain.quantize %w {format = #qtrain.scaled<fb16>} : tensor<2x48x3x3xf32>
+  %c, %s = qtrain.encode %w {format = #qtrain.scaled<fb12>, rounding = #qtrain.rounding<toward_zero>}
+      : tensor<2x48x3x3xf32> -> tensor<2x48x3x3xi5>, tensor<2x2x1x1xf8E8M0FNU>
+  %d = qtrain.decode %c, %s {format = #qtrain.scaled<fb12>}
+      : tensor<2x48x3x3xi5>, tensor<2x2x1x1xf8E8M0FNU> -> tensor<2x48x3x3xf32>
+  return %q, %c, %s, %d : tensor<2x48x3x3xf32>, tensor<2x48x3x3xi5>,
+      tensor<2x2x1x1xf8E8M0FNU>, tensor<2x48x3x3xf32>
+}
+)mlir";
+
 const char *kGenerics = R"mlir(
 #id = affine_map<(d0, d1) -> (d0, d1)>
 #row = affine_map<(d0, d1) -> (d1)>
@@ -562,6 +578,9 @@ std::vector<AccelCase> accelCases() {
        "stochastic_rounding.mlir"},
       {"Example_abfp8_static_bias", "", "abfp8_static_bias", 10, "",
        "adaptive_bias_fp8.mlir"},
+      // FlexBlock blocks over the trailing dimensions (runs).
+      {"Example_fb_storage", "", "fb_storage", 10, "", "flexblock.mlir"},
+      {"FlexBlockRuns", kFlexBlockRuns},
       {"MlpStep_fp32", "", "train_step", 10, "fp32"},
       {"MlpStep_fp8_hybrid", "", "train_step", 10, "fp8-hybrid"},
       {"MlpStep_mxfp8", "", "train_step", 10, "mxfp8"},

@@ -211,20 +211,47 @@ FailureOr<RowTiles> planRowTiles(ProgramEmitter &emitter, Operation *op,
     if (level.blockShape.empty() && level.axisBlock == 0)
       continue; // the whole-tensor level: configureConversion
     t.hasBlock = true;
+    SmallVector<int64_t> extent(rank);
+    for (size_t d = 0; d < rank; ++d) {
+      int64_t b = numerics::blockSize(level, rank, d);
+      extent[d] = b < 0 || b > shape[d] ? shape[d] : b;
+    }
+    // Trailing dimensions every block covers whole are one run (a
+    // FlexBlock [c, 3, 3] block of an [N, C, 3, 3] tensor is a run of 9c
+    // elements, or of 9 in blocks of c rows when c < C): the view is
+    // [rows, run] with blocks of the run and of the extent of the dimension
+    // before it, which must tile that dimension.
+    size_t j = rank;
+    while (j > 0 && extent[j - 1] == shape[j - 1])
+      --j;
+    if (rank > 2 && j < rank) {
+      for (size_t d = 0; d + 1 < j; ++d)
+        if (extent[d] != 1)
+          return cannotMap(op) << "blocks spanning more than the dimension "
+                                  "before the trailing ones they cover are "
+                                  "not mapped yet";
+      int64_t run = 1;
+      for (size_t d = j; d < rank; ++d)
+        run *= shape[d];
+      t.blockY = j > 0 ? extent[j - 1] : 1;
+      if (j > 1 && shape[j - 1] % t.blockY != 0)
+        return cannotMap(op) << "partial blocks inside a tensor of rank above "
+                                "2 are not mapped yet";
+      t.cols = run;
+      t.rows = elements / run;
+      t.blockX = run;
+      continue;
+    }
     for (size_t d = 0; d + 2 < rank; ++d)
-      if (numerics::blockSize(level, rank, d) != 1)
+      if (extent[d] != 1)
         return cannotMap(op) << "blocks spanning more than the last two "
                                 "dimensions are not mapped yet";
-    auto extent = [&](size_t d, int64_t size) {
-      int64_t b = numerics::blockSize(level, rank, d);
-      return b < 0 || b > size ? size : b;
-    };
-    t.blockX = extent(rank - 1, t.cols);
-    t.blockY = rank >= 2 ? extent(rank - 2, shape[rank - 2]) : 1;
+    t.blockX = extent[rank - 1];
+    t.blockY = rank >= 2 ? extent[rank - 2] : 1;
+    if (rank > 2 && t.blockY > 1)
+      return cannotMap(op) << "blocks spanning rows of a tensor of rank "
+                              "above 2 are not mapped yet";
   }
-  if (rank > 2 && t.blockY > 1)
-    return cannotMap(op) << "blocks spanning rows of a tensor of rank above "
-                            "2 are not mapped yet";
   int64_t halfAcc = emitter.accHalfEntries();
   if (t.cols > 65535 || t.cols > halfAcc) {
     if (t.hasBlock)

@@ -41,3 +41,20 @@ func.func @column_blocks(%w: tensor<64x256xf32>) -> (tensor<64x256xf8E4M3FN>, te
       : tensor<64x256xf32> -> tensor<64x256xf8E4M3FN>, tensor<2x256xf8E8M0FNU>
   return %c, %s : tensor<64x256xf8E4M3FN>, tensor<2x256xf8E8M0FNU>
 }
+
+// -----
+
+// FlexBlock blocks [24, 3, 3] of a [2, 48, 3, 3] tensor: the trailing 3 x 3
+// is a run of 9, so the view is [96, 9] with blocks of 24 rows by the run,
+// and the block grid [2, 2, 1, 1] is one scale per 24 rows.
+// CHECK-LABEL: accel.program
+// CHECK-SAME: name = "result0", role = "output", shape = array<i64: 2, 48, 3, 3>, type = i5}
+// CHECK:      accel.cfg.block_level entry = 0, present, {{.*}} block_z = 1, block_y = 24, block_x = 9
+// CHECK:      accel.load {{.*}} layout = raw32, {{.*}} size_z = 1, size_y = 96, size_x = 9
+// CHECK:      accel.cfg.scales scale_addr = 4352, scale_stride_z = 0, scale_stride_y = 1, scale_stride_x = 1
+// CHECK:      accel.store {{.*}} layout = codes, {{.*}} dram_addr = 3456, acc_entry = 0, size_z = 1, size_y = 96, size_x = 9
+func.func @runs(%w: tensor<2x48x3x3xf32>) -> (tensor<2x48x3x3xi5>, tensor<2x2x1x1xf8E8M0FNU>) {
+  %c, %s = qtrain.encode %w {format = #qtrain.scaled<fb12>, rounding = #qtrain.rounding<toward_zero>}
+      : tensor<2x48x3x3xf32> -> tensor<2x48x3x3xi5>, tensor<2x2x1x1xf8E8M0FNU>
+  return %c, %s : tensor<2x48x3x3xi5>, tensor<2x2x1x1xf8E8M0FNU>
+}
