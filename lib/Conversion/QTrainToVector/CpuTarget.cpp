@@ -139,9 +139,11 @@ QTrainToVectorOptions withTargetDefaults(QTrainToVectorOptions options,
   // (on the grid), so more independent outputs hide their latency
   // (measured 2026-12-04 for FP12 static groups: 4 x 2 and 6 x 1 61 ms,
   // 2 x 2 79-88 ms on AVX-512 code; 5 x 1 96 ms, 3 x 1 129-168 ms on AVX2
-  // code; E-DGA about equal across these).
+  // code; E-DGA about equal across these). The branch-free E-DGA step
+  // holds more temporaries: with 16 registers 5 x 1 spilled (30x sgemm
+  // against 15-20x for 4 x 1, AVX2 code, 2026-12-04), so 4 rows on both.
   if (options.emulatedRows == 0)
-    options.emulatedRows = target.vectorRegisters >= 32 ? 4 : 5;
+    options.emulatedRows = 4;
   if (options.emulatedVectors == 0)
     options.emulatedVectors = target.vectorRegisters >= 32 ? 2 : 1;
   return options;

@@ -214,13 +214,28 @@ FastSum emitAddFast(const ElementBuilder &eb, const nx::MinifloatFormat &f,
   return {value, eb.bitcast(i32, error), magnitude};
 }
 
+bool addOfValuesNeedsNoTest(const nx::MinifloatFormat &f) {
+  return !isF32(f) && f.mantissaBits <= 10;
+}
+
+FastSum emitAddOfValues(const ElementBuilder &eb, const nx::MinifloatFormat &f,
+                        Value a, Value b, bool onGrid) {
+  assert(addOfValuesNeedsNoTest(f) && "the sum may need its exactness test");
+  Value s = arith::AddFOp::create(eb.builder(), eb.location(), a, b);
+  auto [value, magnitude] =
+      onGrid ? emitRoundOnGrid(eb, f, s) : emitRoundFast(eb, f, s);
+  return {value, Value(), magnitude};
+}
+
 FastCheck addToCheck(const ElementBuilder &eb, const FastCheck &check,
                      const FastSum &sum, Value where) {
   OpBuilder &b = eb.builder();
   FastCheck next = check;
-  Value error =
-      where ? eb.select(where, sum.errorBits, eb.u32(0)) : sum.errorBits;
-  next.errorBits = eb.bor(check.errorBits, error);
+  if (sum.errorBits) {
+    Value error =
+        where ? eb.select(where, sum.errorBits, eb.u32(0)) : sum.errorBits;
+    next.errorBits = eb.bor(check.errorBits, error);
+  }
   if (sum.magnitude) {
     Value magnitude =
         where ? eb.select(where, sum.magnitude, eb.u32(0)) : sum.magnitude;

@@ -89,6 +89,18 @@ FastSum emitAddFast(const ElementBuilder &eb,
                     const numerics::MinifloatFormat &f, mlir::Value acc,
                     mlir::Value x, mlir::Value y, bool onGrid);
 
+/// a + b rounded once to f for two values of f whose f32 sum needs no
+/// exactness test: when it is inexact, the smaller operand is below a
+/// quarter of the larger one's ulp in f, so the larger one is the result
+/// of both the exact and the f32 sum (m <= 10; docs/CPULowering.md, "The
+/// f32 fast path"). The FastSum's errorBits is null.
+FastSum emitAddOfValues(const ElementBuilder &eb,
+                        const numerics::MinifloatFormat &f, mlir::Value a,
+                        mlir::Value b, bool onGrid);
+
+/// Whether emitAddOfValues applies to f.
+bool addOfValuesNeedsNoTest(const numerics::MinifloatFormat &f);
+
 /// A finite f32 `s` rounded to f, nearest-even, with its sign kept for a
 /// zero result; exact below f's largest finite value. Also |s|'s bits.
 std::pair<mlir::Value, mlir::Value>

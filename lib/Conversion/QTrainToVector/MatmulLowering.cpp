@@ -749,14 +749,13 @@ struct BlockedGemm {
     Value outer, group, threshold;
   };
 
-  /// One E-DGA step of the fast path: p enters the group while |P_G| < T;
-  /// otherwise P_O += P_G, the group restarts with p, and T = 2^-c |P_O|
-  /// (exact in f32 unless below its normal range, which is flagged).
-  /// With one format for both accumulators the step has no branch: the
-  /// lanes that enter and those that close share one rounded add
-  /// (P_G + p, or P_O + P_G) and every lane rounds its restart; otherwise
-  /// the close's adds are computed only when some lane closes.
-  DgaState emitDgaStep(const ElementBuilder &e, DgaState st, Value p,
+  /// One E-DGA step of the fast path for the product a * b: it enters the
+  /// group while |P_G| < T; otherwise P_O += P_G, the group restarts with
+  /// it, and T = 2^-c |P_O| (exact in f32 unless below its normal range,
+  /// which is flagged). With one format for both accumulators the step has
+  /// no branch; otherwise the close's adds are computed only when some lane
+  /// closes.
+  DgaState emitDgaStep(const ElementBuilder &e, DgaState st, Value a, Value bv,
                        bool onGrid, FastCheck &check) const {
     OpBuilder &b = e.builder();
     Location l = e.location();
@@ -766,6 +765,8 @@ struct BlockedGemm {
                                          math::AbsFOp::create(b, l, st.group),
                                          st.threshold);
     Value closes = e.lnot(enters);
+    // The product, formed below where the FMA path does not take it.
+    Value p;
     // The close's restart, +0 + p rounded to the group's format (+0 for
     // p = -0), and its threshold.
     auto restartOf = [&](const ElementBuilder &re, FastCheck &c, Value where) {
@@ -801,6 +802,23 @@ struct BlockedGemm {
       }
       return t;
     };
+    if (g == o && addOfValuesNeedsNoTest(g)) {
+      // Two rounded sums per product, one FMA each way: RN(acc + a b) with
+      // acc = P_G where the product enters and +0 where the group closes
+      // (the restart RN(+0 + p)), which is the new P_G in both; and
+      // RN(P_O + P_G), the new P_O where the group closes, which needs no
+      // exactness test (emitAddOfValues). Its range is checked in every
+      // lane (a lane that enters may flag a fallback, never a wrong sum).
+      Value acc = e.select(enters, st.group, e.f32c(0.0f));
+      FastSum group = emitAddFast(e, g, acc, a, bv, onGrid);
+      check = addToCheck(e, check, group);
+      FastSum outer = emitAddOfValues(e, o, st.outer, st.group, onGrid);
+      check = addToCheck(e, check, outer);
+      Value t = thresholdOf(e, check, outer.value);
+      return {e.select(enters, st.outer, outer.value), group.value,
+              e.select(enters, st.threshold, t)};
+    }
+    p = arith::MulFOp::create(b, l, a, bv);
     if (g == o) {
       Value acc = e.select(enters, st.group, st.outer);
       Value addend = e.select(enters, p, st.group);
@@ -907,9 +925,8 @@ struct BlockedGemm {
                   next[j * per + 1] = sum.value;
                   continue;
                 }
-                Value p = arith::MulFOp::create(lb, ll, av, bv[v]);
                 DgaState st = emitDgaStep(e, {outer, group, iter[j * per + 2]},
-                                          p, onGrid, check);
+                                          av, bv[v], onGrid, check);
                 next[j * per] = st.outer;
                 next[j * per + 1] = st.group;
                 next[j * per + 2] = st.threshold;
