@@ -581,6 +581,8 @@ std::vector<AccelCase> accelCases() {
       // FlexBlock blocks over the trailing dimensions (runs).
       {"Example_fb_storage", "", "fb_storage", 10, "", "flexblock.mlir"},
       {"FlexBlockRuns", kFlexBlockRuns},
+      // MLS channel groups: a [N C, H W] matrix with blocks down C.
+      {"Example_mls_spelled_out", "", "mls_spelled_out", 10, "", "mls.mlir"},
       {"MlpStep_fp32", "", "train_step", 10, "fp32"},
       {"MlpStep_fp8_hybrid", "", "train_step", 10, "fp8-hybrid"},
       {"MlpStep_mxfp8", "", "train_step", 10, "mxfp8"},

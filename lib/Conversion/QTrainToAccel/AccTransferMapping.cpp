@@ -216,41 +216,43 @@ FailureOr<RowTiles> planRowTiles(ProgramEmitter &emitter, Operation *op,
       int64_t b = numerics::blockSize(level, rank, d);
       extent[d] = b < 0 || b > shape[d] ? shape[d] : b;
     }
-    // Trailing dimensions every block covers whole are one run (a
-    // FlexBlock [c, 3, 3] block of an [N, C, 3, 3] tensor is a run of 9c
-    // elements, or of 9 in blocks of c rows when c < C): the view is
-    // [rows, run] with blocks of the run and of the extent of the dimension
-    // before it, which must tile that dimension.
-    size_t j = rank;
-    while (j > 0 && extent[j - 1] == shape[j - 1])
-      --j;
-    if (rank > 2 && j < rank) {
-      for (size_t d = 0; d + 1 < j; ++d)
-        if (extent[d] != 1)
-          return cannotMap(op) << "blocks spanning more than the dimension "
-                                  "before the trailing ones they cover are "
-                                  "not mapped yet";
-      int64_t run = 1;
-      for (size_t d = j; d < rank; ++d)
-        run *= shape[d];
-      t.blockY = j > 0 ? extent[j - 1] : 1;
-      if (j > 1 && shape[j - 1] % t.blockY != 0)
-        return cannotMap(op) << "partial blocks inside a tensor of rank above "
-                                "2 are not mapped yet";
-      t.cols = run;
-      t.rows = elements / run;
-      t.blockX = run;
-      continue;
+    // Merge neighbouring dimensions (d, d + 1) while more than two are
+    // left, where the blocks stay whole runs of the merged one: when they
+    // cover d + 1 whole (extent e_d S_{d+1}: a FlexBlock [c, 3, 3] block's
+    // 3 x 3), or are one element along d and tile d + 1 (extent e_{d+1}:
+    // an MLS channel group's spatial dimensions). The last pair is merged
+    // first while its rows fit an ACC half, else the first pair.
+    SmallVector<int64_t> dims(shape.begin(), shape.end());
+    auto mergeable = [&](size_t d) {
+      return extent[d + 1] == dims[d + 1] ||
+             (extent[d] == 1 && dims[d + 1] % extent[d + 1] == 0);
+    };
+    auto merge = [&](size_t d) {
+      int64_t e = extent[d + 1] == dims[d + 1] ? extent[d] * dims[d + 1]
+                                               : extent[d + 1];
+      dims[d] *= dims[d + 1];
+      extent[d] = e;
+      dims.erase(dims.begin() + d + 1);
+      extent.erase(extent.begin() + d + 1);
+    };
+    int64_t halfAcc = emitter.accHalfEntries();
+    while (dims.size() > 2) {
+      size_t last = dims.size() - 2;
+      if (mergeable(last) && dims[last] * dims[last + 1] <= halfAcc)
+        merge(last);
+      else if (mergeable(0))
+        merge(0);
+      else if (mergeable(last))
+        merge(last);
+      else
+        return cannotMap(op) << "blocks spanning dimensions that do not "
+                                "merge into a matrix's rows and columns are "
+                                "not mapped yet";
     }
-    for (size_t d = 0; d + 2 < rank; ++d)
-      if (extent[d] != 1)
-        return cannotMap(op) << "blocks spanning more than the last two "
-                                "dimensions are not mapped yet";
-    t.blockX = extent[rank - 1];
-    t.blockY = rank >= 2 ? extent[rank - 2] : 1;
-    if (rank > 2 && t.blockY > 1)
-      return cannotMap(op) << "blocks spanning rows of a tensor of rank "
-                              "above 2 are not mapped yet";
+    t.cols = dims.empty() ? 1 : dims.back();
+    t.rows = elements / t.cols;
+    t.blockX = dims.empty() ? 1 : extent.back();
+    t.blockY = dims.size() == 2 ? extent[0] : 1;
   }
   int64_t halfAcc = emitter.accHalfEntries();
   if (t.cols > 65535 || t.cols > halfAcc) {

@@ -113,8 +113,10 @@ mlir::FailureOr<ConvertedTensor> analyzeTensor(ProgramEmitter &emitter,
 mlir::LogicalResult mapMatmul(ProgramEmitter &emitter, MatmulOp op,
                               const TileOptions &tiles);
 
-/// A tensor of `shape` as rows of its last dimension (or, unblocked and
-/// too long for an ACC half, as one column) in tiles of `tileRows` rows
+/// A tensor of `shape` as a matrix [rows, cols] (neighbouring dimensions
+/// merged where the block level's blocks stay whole runs of the merged one;
+/// unblocked and too long for an ACC half, one column) in tiles of
+/// `tileRows` rows
 /// that fit an ACC half and start at block boundaries (and at a multiple of
 /// `rowAlign` rows when rows have an odd length: 2 keeps 4-bit codes
 /// byte-aligned), with the block level's extents along y and x. When one

@@ -1,6 +1,8 @@
 // qtrain.encode and qtrain.decode: the codes layout in DRAM (cw(F) bits per
 // code, 4-bit codes two per byte) with the block scales in a scale array
-// the cfg.scales register points at, row-major over the block grid.
+// the cfg.scales register points at, row-major over the block grid; and
+// the matrix views of blocks over more dimensions, which qtrain.quantize
+// through the ACC shares.
 // RUN: qtrain-opt %s --split-input-file --qtrain-to-accel | FileCheck %s
 
 // The encode is a raw LOAD into the ACC and a STORE that converts; the
@@ -44,17 +46,35 @@ func.func @column_blocks(%w: tensor<64x256xf32>) -> (tensor<64x256xf8E4M3FN>, te
 
 // -----
 
-// FlexBlock blocks [24, 3, 3] of a [2, 48, 3, 3] tensor: the trailing 3 x 3
-// is a run of 9, so the view is [96, 9] with blocks of 24 rows by the run,
-// and the block grid [2, 2, 1, 1] is one scale per 24 rows.
+// FlexBlock blocks [24, 3, 3] of a [2, 48, 3, 3] tensor: blocks cover the
+// trailing 3 x 3 whole (a run of 9), then the 48 x 9 rows whole in runs of
+// 216, so the view is [2, 432] with blocks of 216 along the rows, and the
+// block grid [2, 2, 1, 1] is two scales per row.
 // CHECK-LABEL: accel.program
 // CHECK-SAME: name = "result0", role = "output", shape = array<i64: 2, 48, 3, 3>, type = i5}
-// CHECK:      accel.cfg.block_level entry = 0, present, {{.*}} block_z = 1, block_y = 24, block_x = 9
-// CHECK:      accel.load {{.*}} layout = raw32, {{.*}} size_z = 1, size_y = 96, size_x = 9
-// CHECK:      accel.cfg.scales scale_addr = 4352, scale_stride_z = 0, scale_stride_y = 1, scale_stride_x = 1
-// CHECK:      accel.store {{.*}} layout = codes, {{.*}} dram_addr = 3456, acc_entry = 0, size_z = 1, size_y = 96, size_x = 9
+// CHECK:      accel.cfg.block_level entry = 0, present, {{.*}} block_z = 1, block_y = 1, block_x = 216
+// CHECK:      accel.load {{.*}} layout = raw32, {{.*}} size_z = 1, size_y = 2, size_x = 432
+// CHECK:      accel.cfg.scales scale_addr = 4352, scale_stride_z = 0, scale_stride_y = 2, scale_stride_x = 1
+// CHECK:      accel.store {{.*}} layout = codes, {{.*}} dram_addr = 3456, acc_entry = 0, size_z = 1, size_y = 2, size_x = 432
 func.func @runs(%w: tensor<2x48x3x3xf32>) -> (tensor<2x48x3x3xi5>, tensor<2x2x1x1xf8E8M0FNU>) {
   %c, %s = qtrain.encode %w {format = #qtrain.scaled<fb12>, rounding = #qtrain.rounding<toward_zero>}
       : tensor<2x48x3x3xf32> -> tensor<2x48x3x3xi5>, tensor<2x2x1x1xf8E8M0FNU>
   return %c, %s : tensor<2x48x3x3xi5>, tensor<2x2x1x1xf8E8M0FNU>
+}
+
+// -----
+
+// MLS channel groups [1, 16, 1, 1] of an [8, 16, 32, 32] tensor: the
+// spatial dimensions merge (blocks are one element there), then batch and
+// channels (blocks cover the channels): a [128, 1024] matrix with blocks of
+// 16 rows, too tall for a row of blocks per ACC half, so tiles are 16 rows
+// by 127 columns.
+// CHECK-LABEL: accel.program
+// CHECK:      accel.cfg.block_level entry = 0, present, {{.*}} block_z = 1, block_y = 16, block_x = 1
+// CHECK:      accel.load {{.*}} layout = f32, {{.*}} size_z = 1, size_y = 16, size_x = 127
+func.func @channel_groups(%x: tensor<8x16x32x32xf32>) -> tensor<8x16x32x32xf32> {
+  %q = qtrain.quantize %x {format = #qtrain.scaled<#qtrain.fp<mls_e2m4>, [
+           #qtrain.scale_level<[1, 16, 1, 1], pow2<3, 7>, amax_to_max>]>}
+      : tensor<8x16x32x32xf32>
+  return %q : tensor<8x16x32x32xf32>
 }
