@@ -98,7 +98,10 @@ void buildQTrainQuantizePipeline(mlir::OpPassManager &pm,
 void buildQTrainToAccelPipeline(mlir::OpPassManager &pm,
                                 const ConvertQTrainToAccelOptions &convert) {
   pm.addPass(mlir::createInlinerPass());
-  pm.addPass(createQTrainDecomposePass());
+  // The accelerator gathers the zero-setting error itself.
+  QTrainDecomposePassOptions decompose;
+  decompose.keepZeroSettingError = true;
+  pm.addPass(createQTrainDecomposePass(decompose));
   // Elementwise arith on tensors as generics, as the CPU pipeline does.
   pm.addNestedPass<mlir::func::FuncOp>(
       mlir::createConvertElementwiseToLinalgPass());
@@ -120,8 +123,8 @@ void registerQTrainPipelines() {
   mlir::PassPipelineRegistration<QTrainToAccelOptions>(
       "qtrain-to-accel",
       "Map a function of qtrain and linalg ops to an accel.program "
-      "(inline, qtrain-decompose, convert-elementwise-to-linalg, "
-      "convert-qtrain-to-accel)",
+      "(inline, qtrain-decompose{keep-zero-setting-error}, "
+      "convert-elementwise-to-linalg, convert-qtrain-to-accel)",
       [](mlir::OpPassManager &pm, const QTrainToAccelOptions &options) {
         buildQTrainToAccelPipeline(pm, options);
       });

@@ -490,6 +490,23 @@ func.func @step(%w: tensor<2x48x3x3xf32>)
 }
 )mlir";
 
+/// The zero-setting error gathered by the statistics unit: a plain element
+/// format, MX blocks (with all_elements), FlexBlock runs, toward zero.
+const char *kZeroSettingError = R"mlir(
+func.func @step(%x: tensor<64x96xf32>, %w: tensor<4x48x3x3xf32>)
+    -> (tensor<f32>, tensor<f32>, tensor<f32>, tensor<f32>) {
+  %a = qtrain.zero_setting_error %x {format = #qtrain.fp<e4m3fn>}
+      : tensor<64x96xf32> -> tensor<f32>
+  %b = qtrain.zero_setting_error %x {format = #qtrain.scaled<mxfp4_e2m1>}
+      : tensor<64x96xf32> -> tensor<f32>
+  %c = qtrain.zero_setting_error %x {format = #qtrain.scaled<mxfp4_e2m1>, all_elements}
+      : tensor<64x96xf32> -> tensor<f32>
+  %d = qtrain.zero_setting_error %w {format = #qtrain.scaled<fb12>, rounding = #qtrain.rounding<toward_zero>}
+      : tensor<4x48x3x3xf32> -> tensor<f32>
+  return %a, %b, %c, %d : tensor<f32>, tensor<f32>, tensor<f32>, tensor<f32>
+}
+)mlir";
+
 const char *kGenerics = R"mlir(
 #id = affine_map<(d0, d1) -> (d0, d1)>
 #row = affine_map<(d0, d1) -> (d1)>
@@ -581,6 +598,8 @@ std::vector<AccelCase> accelCases() {
       // FlexBlock blocks over the trailing dimensions (runs).
       {"Example_fb_storage", "", "fb_storage", 10, "", "flexblock.mlir"},
       {"FlexBlockRuns", kFlexBlockRuns},
+      {"ZeroSettingError", kZeroSettingError},
+      {"Example_fb12_zse", "", "fb12_zse", 10, "", "flexblock.mlir"},
       // MLS channel groups: a [N C, H W] matrix with blocks down C.
       {"Example_mls_spelled_out", "", "mls_spelled_out", 10, "", "mls.mlir"},
       {"MlpStep_fp32", "", "train_step", 10, "fp32"},

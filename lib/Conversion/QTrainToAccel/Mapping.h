@@ -89,6 +89,13 @@ mlir::LogicalResult mapAmax(ProgramEmitter &emitter, AmaxOp op);
 mlir::LogicalResult mapHistoryShift(ProgramEmitter &emitter,
                                     mlir::tensor::GenerateOp op);
 
+/// qtrain.zero_setting_error (kept whole by qtrain-decompose's
+/// keep-zero-setting-error): a statistics pass converting every element
+/// with the op's format (LOADs to nowhere, zero_setting mask), stats_value
+/// `zse` or `zse_all_elements`, a one-element STORE.
+mlir::LogicalResult mapZeroSettingError(ProgramEmitter &emitter,
+                                        ZeroSettingErrorOp op);
+
 /// qtrain.select_scale: the statistic loaded, select_scale by a format
 /// entry with the op's level as its whole-tensor level, a STORE.
 mlir::LogicalResult mapSelectScale(ProgramEmitter &emitter, SelectScaleOp op);

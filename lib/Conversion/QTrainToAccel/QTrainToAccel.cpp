@@ -294,6 +294,11 @@ struct ConvertQTrainToAccel
         return failure();
       return mapFill(emitter, fill);
     }
+    if (auto zse = dyn_cast<ZeroSettingErrorOp>(op)) {
+      if (failed(ensureBuffer(emitter, zse.getResult(), "zse")))
+        return failure();
+      return mapZeroSettingError(emitter, zse);
+    }
     if (auto encode = dyn_cast<EncodeOp>(op)) {
       for (Value result : encode->getResults())
         if (failed(ensureBuffer(emitter, result, "encode")))

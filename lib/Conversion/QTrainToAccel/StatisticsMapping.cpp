@@ -102,6 +102,71 @@ LogicalResult mapAmax(ProgramEmitter &emitter, AmaxOp op) {
   return success();
 }
 
+LogicalResult mapZeroSettingError(ProgramEmitter &emitter,
+                                  ZeroSettingErrorOp op) {
+  ConvertedTensor tensor;
+  std::optional<unsigned> input = emitter.lookupBuffer(op.getInput());
+  if (!input)
+    return cannotMap(op) << "its operand is not in DRAM (computed by an op "
+                            "the conversion did not map)";
+  tensor.buffer = *input;
+  tensor.quantized = true;
+  tensor.format = op.getResolvedFormat();
+  tensor.rounding = op.getRoundingRule();
+  if (tensor.rounding.isStochastic())
+    return cannotMap(op) << "the zero-setting error needs a deterministic "
+                            "rounding";
+  FailureOr<RowTiles> tiles =
+      planRowTiles(emitter, op, emitter.getBuffer(*input).shape, tensor.format);
+  if (failed(tiles))
+    return failure();
+  if (tiles->rows == 0) // no element: the ratio is 0, as the library's
+    return mapFillValue(emitter, op, op.getResult(), 0);
+  FormatPlacement placement;
+  placement.blockY = tiles->blockY;
+  placement.blockX = tiles->blockX;
+  FailureOr<ConversionPlan> conversion =
+      configureConversion(emitter, op, tensor, placement);
+  if (failed(conversion))
+    return failure();
+
+  // One statistics pass converting every element (LOADs to nowhere with the
+  // zero-setting mask), then the ratio the op's denominator names.
+  auto [reg, statsResource] = emitter.nextStatsRegister();
+  TransferStrides strides;
+  strides.dramY = tiles->cols;
+  strides.dramX = 1;
+  uint64_t address = emitter.getBuffer(*input).address;
+  bool first = true;
+  tiles->forEachTile([&](int64_t r0, int64_t nr, int64_t c0, int64_t nc) {
+    Instruction load(InstructionKind::Load);
+    load.set("dst", LoadDst::None);
+    load.set("format", conversion->formatEntry);
+    load.set("td", emitter.useTransfer(strides));
+    load.set("layout", DramLayout::F32);
+    load.set("stats_reg", reg);
+    load.set("stats_mask", StatsMask::ZeroSetting);
+    load.set("stats_reset", first);
+    load.set("dram_addr", address + 4 * (r0 * tiles->cols + c0));
+    load.set("size_z", 1);
+    load.set("size_y", nr);
+    load.set("size_x", nc);
+    SmallVector<Access> accesses = {{{Resource::Dram, *input}, false},
+                                    {statsResource, true}};
+    accesses.append(conversion->reads.begin(), conversion->reads.end());
+    emitter.emitQueued(load, accesses);
+    first = false;
+  });
+  unsigned half = emitter.nextAccHalf();
+  uint64_t entry = half * emitter.accHalfEntries();
+  emitScalarVector(
+      emitter, VectorOp::StatsValue,
+      op.getAllElements() ? StatsValue::ZseAll : StatsValue::ZseNonZero, 0, reg,
+      entry, entry, {{statsResource, false}, {{Resource::Acc, half}, true}});
+  storeScalar(emitter, entry, half, *emitter.lookupBuffer(op.getResult()));
+  return success();
+}
+
 LogicalResult mapSelectScale(ProgramEmitter &emitter, SelectScaleOp op) {
   std::optional<unsigned> statistic = emitter.lookupBuffer(op.getStatistic());
   if (!statistic)

@@ -585,6 +585,10 @@ nx::ScaledFormat ZeroSettingErrorOp::getResolvedFormat() {
   return resolvedFormat(getFormat(), getInput().getType(), getReductionAxis());
 }
 
+nx::Rounding ZeroSettingErrorOp::getRoundingRule() {
+  return roundingRule(getRounding(), getFormat());
+}
+
 LogicalResult ZeroSettingErrorOp::verify() {
   if (failed(
           verifyReductionAxis(*this, getReductionAxis(), getInput().getType())))

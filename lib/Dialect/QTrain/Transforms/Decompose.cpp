@@ -479,7 +479,7 @@ struct QTrainDecomposePass
 
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
-    populateQTrainDecomposePatterns(patterns);
+    populateQTrainDecomposePatterns(patterns, keepZeroSettingError);
     // Only the rewrites: no folding (constant operands of qtrain ops would
     // fold through the library and skip the lowering), no constant
     // hoisting, no region simplification.
@@ -510,10 +510,11 @@ struct QTrainDecomposePass
 
 } // namespace
 
-void populateQTrainDecomposePatterns(RewritePatternSet &patterns) {
-  patterns
-      .add<DecomposeConv2D, DecomposeDelayedScale, DecomposeZeroSettingError>(
-          patterns.getContext());
+void populateQTrainDecomposePatterns(RewritePatternSet &patterns,
+                                     bool keepZeroSettingError) {
+  patterns.add<DecomposeConv2D, DecomposeDelayedScale>(patterns.getContext());
+  if (!keepZeroSettingError)
+    patterns.add<DecomposeZeroSettingError>(patterns.getContext());
 }
 
 } // namespace qtrain

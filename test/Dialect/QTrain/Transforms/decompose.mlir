@@ -1,4 +1,13 @@
 // RUN: qtrain-opt %s --split-input-file --qtrain-decompose | FileCheck %s
+// RUN: qtrain-opt %s --split-input-file --qtrain-decompose=keep-zero-setting-error | FileCheck %s --check-prefix=KEEP
+
+// keep-zero-setting-error leaves the op whole (and still rewrites the
+// others).
+// KEEP-LABEL: func.func @zero_setting_error(
+// KEEP-NEXT:    qtrain.zero_setting_error %{{.*}} {format = #qtrain.int<sm5, frac = 3>
+// KEEP-NOT:     linalg.generic
+// KEEP-LABEL: func.func @zero_setting_error_all
+// KEEP:         qtrain.zero_setting_error
 
 // conv2d: im2col matrices (tensor.generate over the multi-indices of rows
 // and columns, collapsed to two dimensions), one qtrain.matmul with the op's

@@ -282,6 +282,8 @@ def QTrain_ZeroSettingErrorOp : QTrain_Op<"zero_setting_error", [Pure]> {
     /// The format with its blocks made concrete for this op's tensor and
     /// `reduction_axis` (numerics::resolveBlocks).
     ::qtrain::numerics::ScaledFormat getResolvedFormat();
+    /// The element rounding (the format's default unless `rounding`).
+    ::qtrain::numerics::Rounding getRoundingRule();
   }];
 }
 

@@ -21,7 +21,9 @@ namespace qtrain {
 /// qtrain.zero_setting_error on tensors into other qtrain ops and upstream
 /// tensor, linalg, arith and cf ops. The patterns create ops of those
 /// dialects: a pass applying them must declare them dependent.
-void populateQTrainDecomposePatterns(mlir::RewritePatternSet &patterns);
+/// `keepZeroSettingError` leaves qtrain.zero_setting_error out.
+void populateQTrainDecomposePatterns(mlir::RewritePatternSet &patterns,
+                                     bool keepZeroSettingError = false);
 
 } // namespace qtrain
 

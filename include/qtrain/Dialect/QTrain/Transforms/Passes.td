@@ -81,7 +81,16 @@ def QTrainDecomposePass : Pass<"qtrain-decompose"> {
     backward_weight) cannot be rewritten: the pass reports it at the op's
     location and fails. The `qtrain-to-llvm` pipeline runs this pass first;
     `convert-qtrain-to-vector` rejects the three ops undecomposed.
+    `keep-zero-setting-error` leaves `qtrain.zero_setting_error` whole for
+    a target that gathers the statistic itself (the accelerator's
+    zero-setting statistics; the `qtrain-to-accel` pipeline sets it).
   }];
+  let options = [
+    Option<"keepZeroSettingError", "keep-zero-setting-error", "bool",
+           /*default=*/"false",
+           "Leave qtrain.zero_setting_error whole (a target with a "
+           "zero-setting statistics unit maps it)">
+  ];
   let dependentDialects = [
     "mlir::arith::ArithDialect", "mlir::cf::ControlFlowDialect",
     "mlir::linalg::LinalgDialect", "mlir::tensor::TensorDialect"
