@@ -64,6 +64,14 @@ FailureOr<CodesTransfer> planCodes(ProgramEmitter &emitter, Operation *op,
   if (failed(tiles))
     return failure();
   t.tiles = *tiles;
+  // Every tile must start on a byte: 4-bit codes of a tile of an odd number
+  // of rows of odd length would not (the row tiles avoid it; a column tile
+  // of blocks of odd height cannot).
+  if (t.codeBits < 8 && t.tiles.cols % 2 && t.tiles.tileRows % 2 &&
+      t.tiles.tileRows < t.tiles.rows)
+    return cannotMap(op) << "4-bit codes in tiles of " << t.tiles.tileRows
+                         << " rows of " << t.tiles.cols
+                         << " elements would not start on a byte";
   if (t.tiles.hasBlock) {
     if (!scalesBuffer)
       return cannotMap(op) << "its block scales are not in DRAM";

@@ -167,3 +167,14 @@ func.func @encode_tensor_level(%x: tensor<4x8xf32>) -> (tensor<4x8xf8E4M3FN>, te
       : tensor<4x8xf32> -> tensor<4x8xf8E4M3FN>, tensor<1x1xf32>
   return %c, %s : tensor<4x8xf8E4M3FN>, tensor<1x1xf32>
 }
+
+// -----
+
+// Blocks of 3 rows of 1001 4-bit codes: a column tile starting at row 3
+// would start in the middle of a byte.
+func.func @odd_nibbles(%x: tensor<9x1001xf32>) -> (tensor<9x1001xf4E2M1FN>, tensor<3x1001xf8E8M0FNU>) {
+  // expected-error @below {{cannot map 'qtrain.encode' to the accelerator: 4-bit codes in tiles of 3 rows of 1001 elements would not start on a byte}}
+  %c, %s = qtrain.encode %x {format = #qtrain.scaled<#qtrain.fp<e2m1fn>, [#qtrain.scale_level<[3, 1], e8m0, shared_exponent>]>}
+      : tensor<9x1001xf32> -> tensor<9x1001xf4E2M1FN>, tensor<3x1001xf8E8M0FNU>
+  return %c, %s : tensor<9x1001xf4E2M1FN>, tensor<3x1001xf8E8M0FNU>
+}
