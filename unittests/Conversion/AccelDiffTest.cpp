@@ -507,6 +507,42 @@ func.func @step(%x: tensor<64x96xf32>, %w: tensor<4x48x3x3xf32>)
 }
 )mlir";
 
+/// Convolutions of every kind through the im2col gathers: strides,
+/// asymmetric padding and dilations (backward_data with stride 2 leaves
+/// every other position to the zero fill), E4M3 operands, FP12 static
+/// groups; and a 3x3 stride-1 layer whose taps are the LOADs' pads.
+const char *kConvolutions = R"mlir(
+func.func @step(%x: tensor<2x3x9x8xf32>, %w: tensor<4x3x3x2xf32>,
+                %dy: tensor<2x4x4x5xf32>, %x2: tensor<3x2x6x5xf32>,
+                %w2: tensor<4x2x3x3xf32>, %dy2: tensor<3x4x6x5xf32>)
+    -> (tensor<2x4x4x5xf32>, tensor<2x3x9x8xf32>, tensor<4x3x3x2xf32>,
+        tensor<3x4x6x5xf32>, tensor<3x2x6x5xf32>, tensor<4x2x3x3xf32>) {
+  %qx = qtrain.quantize %x {format = #qtrain.fp<e4m3fn, overflow = saturate>} : tensor<2x3x9x8xf32>
+  %qw = qtrain.quantize %w {format = #qtrain.fp<e4m3fn, overflow = saturate>} : tensor<4x3x3x2xf32>
+  %y = qtrain.conv2d %qx, %qw {strides = array<i64: 2, 2>, padding = array<i64: 1, 0, 2, 1>,
+                               dilations = array<i64: 1, 2>}
+      : tensor<2x3x9x8xf32>, tensor<4x3x3x2xf32> -> tensor<2x4x4x5xf32>
+  %ex = qtrain.conv2d %dy, %qw {kind = #qtrain.conv_kind<backward_data>,
+                                strides = array<i64: 2, 2>, padding = array<i64: 1, 0, 2, 1>,
+                                dilations = array<i64: 1, 2>}
+      : tensor<2x4x4x5xf32>, tensor<4x3x3x2xf32> -> tensor<2x3x9x8xf32>
+  %gw = qtrain.conv2d %qx, %dy {kind = #qtrain.conv_kind<backward_weight>,
+                                strides = array<i64: 2, 2>, padding = array<i64: 1, 0, 2, 1>,
+                                dilations = array<i64: 1, 2>,
+                                accumulation = #qtrain.accum<#qtrain.fp<fp12_dga>, static, group = 16>}
+      : tensor<2x3x9x8xf32>, tensor<2x4x4x5xf32> -> tensor<4x3x3x2xf32>
+  %y2 = qtrain.conv2d %x2, %w2 {padding = array<i64: 1, 1, 1, 1>}
+      : tensor<3x2x6x5xf32>, tensor<4x2x3x3xf32> -> tensor<3x4x6x5xf32>
+  %ex2 = qtrain.conv2d %dy2, %w2 {kind = #qtrain.conv_kind<backward_data>, padding = array<i64: 1, 1, 1, 1>}
+      : tensor<3x4x6x5xf32>, tensor<4x2x3x3xf32> -> tensor<3x2x6x5xf32>
+  %gw2 = qtrain.conv2d %x2, %dy2 {kind = #qtrain.conv_kind<backward_weight>, padding = array<i64: 1, 1, 1, 1>}
+      : tensor<3x2x6x5xf32>, tensor<3x4x6x5xf32> -> tensor<4x2x3x3xf32>
+  return %y, %ex, %gw, %y2, %ex2, %gw2
+      : tensor<2x4x4x5xf32>, tensor<2x3x9x8xf32>, tensor<4x3x3x2xf32>,
+        tensor<3x4x6x5xf32>, tensor<3x2x6x5xf32>, tensor<4x2x3x3xf32>
+}
+)mlir";
+
 const char *kGenerics = R"mlir(
 #id = affine_map<(d0, d1) -> (d0, d1)>
 #row = affine_map<(d0, d1) -> (d1)>
@@ -559,8 +595,9 @@ std::vector<AccelCase> accelCases() {
   return {
       {"Generics", kGenerics, "generics"},
       // The examples of examples/ that map (the others use what the
-      // conversion does not map yet: convolutions, encode, calls, run-time
-      // control flow).
+      // conversion does not map yet: FlexBlock blocks over 3 x 3 windows,
+      // whole-tensor levels of encode, run-time control flow; see
+      // docs/Accelerator.md).
       {"Example_mxfp8_step", "", "mxfp8_step", 10, "", "mx.mlir"},
       {"Example_mx_narrow_forward", "", "mx_narrow_forward", 10, "", "mx.mlir"},
       {"Example_fp8_current_presets", "", "fp8_current_presets", 10, "",
@@ -602,6 +639,11 @@ std::vector<AccelCase> accelCases() {
       {"Example_fb12_zse", "", "fb12_zse", 10, "", "flexblock.mlir"},
       // MLS channel groups: a [N C, H W] matrix with blocks down C.
       {"Example_mls_spelled_out", "", "mls_spelled_out", 10, "", "mls.mlir"},
+      // Convolutions: im2col gathers with pads and strides.
+      {"Convolutions", kConvolutions},
+      {"Example_mls_conv_step", "", "mls_conv_step", 10, "", "mls.mlir"},
+      {"Example_mls_channel_groups", "", "mls_channel_groups", 10, "",
+       "mls.mlir"},
       {"MlpStep_fp32", "", "train_step", 10, "fp32"},
       {"MlpStep_fp8_hybrid", "", "train_step", 10, "fp8-hybrid"},
       {"MlpStep_mxfp8", "", "train_step", 10, "mxfp8"},

@@ -589,6 +589,8 @@ LogicalResult GenericMapper::map() {
 } // namespace
 
 LogicalResult mapGeneric(ProgramEmitter &emitter, linalg::GenericOp op) {
+  if (isPermutationCopy(op))
+    return mapPermutationCopy(emitter, op);
   return GenericMapper(emitter, op).map();
 }
 
@@ -612,6 +614,20 @@ LogicalResult mapSplatConstant(ProgramEmitter &emitter, arith::ConstantOp op) {
   else
     return cannotMap(op) << "only f32 and i32 tensors of rank up to 3";
   return mapFillValue(emitter, op, op.getResult(), bits);
+}
+
+void emitFill(ProgramEmitter &emitter, unsigned half, uint64_t base,
+              const std::array<int64_t, 3> &shape, uint32_t bits) {
+  Instruction v(InstructionKind::Vector);
+  v.set("op", VectorOp::Fill);
+  unsigned view = emitter.useView(shape, rowMajor(shape));
+  for (StringRef f : {"dst_view", "src1_view", "src2_view"})
+    v.set(f, view);
+  for (StringRef f : {"dst_entry", "src1_entry", "src2_entry"})
+    v.set(f, base);
+  v.set("src2_imm", 1);
+  v.set("imm", bits);
+  emitter.emitQueued(v, {{{Resource::Acc, half}, true}});
 }
 
 LogicalResult mapFillValue(ProgramEmitter &emitter, Operation *op,
@@ -638,16 +654,7 @@ LogicalResult mapFillValue(ProgramEmitter &emitter, Operation *op,
     unsigned half = emitter.nextAccHalf();
     int64_t base = half * budget;
     Dims strides = rowMajor(tile);
-    Instruction v(InstructionKind::Vector);
-    v.set("op", VectorOp::Fill);
-    unsigned view = emitter.useView(tile, strides);
-    for (StringRef f : {"dst_view", "src1_view", "src2_view"})
-      v.set(f, view);
-    for (StringRef f : {"dst_entry", "src1_entry", "src2_entry"})
-      v.set(f, base);
-    v.set("src2_imm", 1);
-    v.set("imm", bits);
-    emitter.emitQueued(v, {{{Resource::Acc, half}, true}});
+    emitFill(emitter, half, base, tile, bits);
     TransferStrides transfer;
     transfer.dramZ = tile[1] * perRow;
     transfer.dramY = perRow;

@@ -74,6 +74,20 @@ Instruction rawLoad(unsigned td, uint64_t dramAddr, uint64_t entry,
 Instruction rawStore(unsigned td, uint64_t dramAddr, uint64_t entry,
                      const std::array<int64_t, 3> &shape);
 
+/// A raw LOAD of `count` f32 elements of `buffer` from element `first` into
+/// ACC entries [entry, entry + count) (ordered as `accResource`).
+void loadRaw(ProgramEmitter &emitter, unsigned buffer, uint64_t first,
+             uint64_t entry, int64_t count, Resource accResource);
+/// A raw STORE of ACC entries [entry, entry + count) (in ACC half `half`)
+/// to elements [first, first + count) of `buffer`.
+void storeRaw(ProgramEmitter &emitter, uint64_t entry, unsigned half,
+              unsigned buffer, uint64_t first, int64_t count);
+
+/// A VECTOR fill of the ACC positions of `shape` (row-major from entry
+/// `base`, in ACC half `half`) with `bits`.
+void emitFill(ProgramEmitter &emitter, unsigned half, uint64_t base,
+              const std::array<int64_t, 3> &shape, uint32_t bits);
+
 /// A raw one-element LOAD of `buffer` into ACC entry `entry` (ordered as
 /// `accResource`).
 void emitScalarLoad(ProgramEmitter &emitter, unsigned buffer, uint64_t entry,
@@ -168,6 +182,37 @@ mlir::LogicalResult mapThroughAcc(ProgramEmitter &emitter, mlir::Operation *op,
 /// buffer must exist.
 mlir::LogicalResult mapGeneric(ProgramEmitter &emitter,
                                mlir::linalg::GenericOp op);
+
+/// Largest z extent of a LOAD or STORE (the size_z field).
+inline constexpr int64_t kMaxTransferZ = 255;
+
+/// A tile of a row-major tensor that is one contiguous run of it: indices
+/// [lo, hi) per dimension, elements [start, start + count).
+struct Box {
+  llvm::SmallVector<int64_t, 6> lo, hi;
+  int64_t start = 0, count = 0;
+};
+/// Calls fn for the tiles of a row-major tensor of `shape` that hold at
+/// most `cap` elements each and are contiguous: fixed indices of the
+/// leading dimensions, a range of one, the trailing ones whole; in order.
+void forEachContiguousBox(llvm::ArrayRef<int64_t> shape, int64_t cap,
+                          llvm::function_ref<void(const Box &)> fn);
+
+/// Whether `op` is a copy through a permutation (a transpose): one input
+/// read through a permutation map, the identity output map, a body that
+/// yields the input, 32-bit elements, static shapes, at most three loops.
+bool isPermutationCopy(mlir::linalg::GenericOp op);
+/// Such a copy as strided raw LOADs into the ACC and STOREs, box by box;
+/// its result's buffer must exist.
+mlir::LogicalResult mapPermutationCopy(ProgramEmitter &emitter,
+                                       mlir::linalg::GenericOp op);
+
+/// The im2col gather qtrain-decompose makes of a convolution's taps (a
+/// tensor.generate marked kIm2colAttr), written to its result's buffer in
+/// tiles of an ACC half: strided raw LOADs with the taps outside the image
+/// as pads (or a zero fill first), then a STORE.
+mlir::LogicalResult mapIm2col(ProgramEmitter &emitter,
+                              mlir::tensor::GenerateOp op);
 
 /// A linalg.fill of a constant written to its result's buffer.
 mlir::LogicalResult mapFill(ProgramEmitter &emitter, mlir::linalg::FillOp op);

@@ -180,6 +180,10 @@ unsigned ProgramEmitter::useTransfer(const TransferStrides &s) {
   chip.set("chip_stride_z", s.chipZ);
   chip.set("chip_stride_y", s.chipY);
   chip.set("chip_stride_x", s.chipX);
+  chip.set("pad_y_lo", s.padYLo);
+  chip.set("pad_y_hi", s.padYHi);
+  chip.set("pad_x_lo", s.padXLo);
+  chip.set("pad_x_hi", s.padXHi);
   std::array<Instruction, 2> words = {dram, chip};
   bool fresh;
   unsigned td = useEntry(transferKeys, transferUse, keyOf(words, "td"), fresh);

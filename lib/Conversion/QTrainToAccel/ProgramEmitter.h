@@ -36,10 +36,12 @@ struct Buffer {
   mlir::Type elementType;
 };
 
-/// The strides of a transfer descriptor (both words).
+/// The strides of a transfer descriptor (both words) and its pads (LOAD
+/// only).
 struct TransferStrides {
   int64_t dramZ = 0, dramY = 0, dramX = 0;
   uint64_t chipZ = 0, chipY = 0, chipX = 0;
+  uint64_t padYLo = 0, padYHi = 0, padXLo = 0, padXHi = 0;
 };
 
 /// Bits per element of a tensor of `element` in DRAM: f32 and i32 values,

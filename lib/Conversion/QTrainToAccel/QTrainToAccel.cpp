@@ -321,6 +321,11 @@ struct ConvertQTrainToAccel
       return mapSelectScale(emitter, select);
     }
     if (auto generate = dyn_cast<tensor::GenerateOp>(op)) {
+      if (generate->hasAttr(kIm2colAttr)) {
+        if (failed(ensureBuffer(emitter, generate.getResult(), "im2col")))
+          return failure();
+        return mapIm2col(emitter, generate);
+      }
       if (generate->hasAttr(kHistoryShiftAttr) &&
           failed(ensureBuffer(emitter, generate.getResult(), "history")))
         return failure();

@@ -46,8 +46,14 @@ unsigned rowTransfer(ProgramEmitter &emitter) {
   return emitter.useTransfer(strides);
 }
 
-/// A raw LOAD of `count` f32 elements of `buffer` from element `first` into
-/// ACC entries [entry, entry + count) (ordered as `accResource`).
+/// A one-element STORE of ACC entry `entry` (in ACC half `half`) to `buffer`.
+void storeScalar(ProgramEmitter &emitter, uint64_t entry, unsigned half,
+                 unsigned buffer) {
+  storeRaw(emitter, entry, half, buffer, 0, 1);
+}
+
+} // namespace
+
 void loadRaw(ProgramEmitter &emitter, unsigned buffer, uint64_t first,
              uint64_t entry, int64_t count, Resource accResource) {
   emitter.emitQueued(rawLoad(rowTransfer(emitter),
@@ -56,23 +62,14 @@ void loadRaw(ProgramEmitter &emitter, unsigned buffer, uint64_t first,
                      {{{Resource::Dram, buffer}, false}, {accResource, true}});
 }
 
-/// A raw STORE of ACC entries [entry, entry + count) (in ACC half `half`)
-/// to the first `count` elements of `buffer`.
 void storeRaw(ProgramEmitter &emitter, uint64_t entry, unsigned half,
-              unsigned buffer, int64_t count) {
+              unsigned buffer, uint64_t first, int64_t count) {
   emitter.emitQueued(
-      rawStore(rowTransfer(emitter), emitter.getBuffer(buffer).address, entry,
+      rawStore(rowTransfer(emitter),
+               emitter.getBuffer(buffer).address + 4 * first, entry,
                {1, 1, count}),
       {{{Resource::Acc, half}, false}, {{Resource::Dram, buffer}, true}});
 }
-
-/// A one-element STORE of ACC entry `entry` (in ACC half `half`) to `buffer`.
-void storeScalar(ProgramEmitter &emitter, uint64_t entry, unsigned half,
-                 unsigned buffer) {
-  storeRaw(emitter, entry, half, buffer, 1);
-}
-
-} // namespace
 
 void emitScalarLoad(ProgramEmitter &emitter, unsigned buffer, uint64_t entry,
                     Resource accResource) {
@@ -231,7 +228,7 @@ LogicalResult mapHistoryShift(ProgramEmitter &emitter, tensor::GenerateOp op) {
   if (n > 1)
     loadRaw(emitter, *history, 1, entry, n - 1, acc);
   loadRaw(emitter, *amax, 0, entry + n - 1, 1, acc);
-  storeRaw(emitter, entry, half, *emitter.lookupBuffer(op.getResult()), n);
+  storeRaw(emitter, entry, half, *emitter.lookupBuffer(op.getResult()), 0, n);
   return success();
 }
 

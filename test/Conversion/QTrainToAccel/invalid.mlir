@@ -178,3 +178,29 @@ func.func @odd_nibbles(%x: tensor<9x1001xf32>) -> (tensor<9x1001xf4E2M1FN>, tens
       : tensor<9x1001xf32> -> tensor<9x1001xf4E2M1FN>, tensor<3x1001xf8E8M0FNU>
   return %c, %s : tensor<9x1001xf4E2M1FN>, tensor<3x1001xf8E8M0FNU>
 }
+
+// -----
+
+// A gather marked as im2col must carry the whole geometry.
+func.func @im2col_geometry(%x: tensor<1x1x4x4xf32>) -> tensor<1x3x3x1x4x4xf32> {
+  // expected-error @below {{cannot map 'tensor.generate' to the accelerator: 'qtrain.im2col' needs kind, strides (2), padding (4) and dilations (2)}}
+  %g = tensor.generate {
+  ^bb0(%c: index, %kh: index, %kw: index, %n: index, %oh: index, %ow: index):
+    %v = tensor.extract %x[%n, %c, %oh, %ow] : tensor<1x1x4x4xf32>
+    tensor.yield %v : f32
+  } {qtrain.im2col = {kind = #qtrain.conv_kind<forward>, strides = array<i64: 1>}} : tensor<1x3x3x1x4x4xf32>
+  return %g : tensor<1x3x3x1x4x4xf32>
+}
+
+// -----
+
+// Its source must be one rank-4 tensor.
+func.func @im2col_source(%x: tensor<4x4xf32>) -> tensor<1x3x3x1x4x4xf32> {
+  // expected-error @below {{cannot map 'tensor.generate' to the accelerator: a tap gather reads one static rank-4 f32 tensor into a static rank-6 f32 tensor}}
+  %g = tensor.generate {
+  ^bb0(%c: index, %kh: index, %kw: index, %n: index, %oh: index, %ow: index):
+    %v = tensor.extract %x[%oh, %ow] : tensor<4x4xf32>
+    tensor.yield %v : f32
+  } {qtrain.im2col = {kind = #qtrain.conv_kind<forward>, strides = array<i64: 1, 1>, padding = array<i64: 0, 0, 0, 0>, dilations = array<i64: 1, 1>}} : tensor<1x3x3x1x4x4xf32>
+  return %g : tensor<1x3x3x1x4x4xf32>
+}

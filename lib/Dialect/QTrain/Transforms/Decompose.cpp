@@ -9,11 +9,13 @@
 //     backward_data    W^T[C, F*KH*KW]   x col(dy)[F*KH*KW, N*H*W]
 //     backward_weight  dy[F, N*OH*OW]    x col(x)[N*OH*OW, C*KH*KW]
 //
-//   The matrices are tensor.generate ops over the multi-indices of their
-//   rows and columns (rank 4 to 6), collapsed to two dimensions; the
-//   product is a qtrain.matmul with the op's accumulation, and a last
-//   tensor.generate moves it into the result. numerics::conv2d builds the same
-//   matrices; the differential test compares every bit.
+//   col(.) is a tensor.generate over the multi-indices of its rows and
+//   columns (rank 6), collapsed to two dimensions and marked with the
+//   convolution's geometry (qtrain.im2col); the other matrices and the
+//   result are reshapes of the tensors and linalg.generic copies that swap
+//   two dimensions. The product is a qtrain.matmul with the op's
+//   accumulation. Types are static where the shapes are. numerics::conv2d
+//   builds the same matrices; the differential test compares every bit.
 // - delayed_scale is the new window, qtrain.amax and qtrain.select_scale
 //   (numerics::delayedScale).
 // - zero_setting_error is the op's qtrain.quantize and a linalg.generic
@@ -31,6 +33,8 @@
 #include "mlir/Dialect/ControlFlow/IR/ControlFlowOps.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Utils/StaticValueUtils.h"
+#include "mlir/IR/AffineMap.h"
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
@@ -59,17 +63,19 @@ public:
   Location location() const { return loc; }
 
   Value c(int64_t v) const { return arith::ConstantIndexOp::create(b, loc, v); }
+  // Sizes fold to constants when the shapes are static, so the matrices
+  // get static types.
   Value add(Value x, Value y) const {
-    return arith::AddIOp::create(b, loc, x, y);
+    return b.createOrFold<arith::AddIOp>(loc, x, y);
   }
   Value sub(Value x, Value y) const {
-    return arith::SubIOp::create(b, loc, x, y);
+    return b.createOrFold<arith::SubIOp>(loc, x, y);
   }
   Value mul(Value x, Value y) const {
-    return arith::MulIOp::create(b, loc, x, y);
+    return b.createOrFold<arith::MulIOp>(loc, x, y);
   }
   Value div(Value x, Value y) const {
-    return arith::DivUIOp::create(b, loc, x, y);
+    return b.createOrFold<arith::DivUIOp>(loc, x, y);
   }
   Value rem(Value x, Value y) const {
     return arith::RemUIOp::create(b, loc, x, y);
@@ -113,31 +119,83 @@ private:
   Location loc;
 };
 
-/// A tensor<?x?xf32> whose rows are the row-major multi-indices of
-/// `rowSizes` and whose columns those of `colSizes`; the element at row
-/// (r...) and column (c...) is `body(r..., c...)`. It is generated at the
-/// full rank and collapsed to two dimensions, so no index is recovered by
-/// division and the innermost loop walks the last column index.
+/// The static extent `size` names, or ShapedType::kDynamic.
+int64_t staticSize(Value size) {
+  return getConstantIntValue(size).value_or(ShapedType::kDynamic);
+}
+
+/// A tensor of f32 with the given sizes (static where they are constants).
+RankedTensorType tensorOfSizes(OpBuilder &b, ArrayRef<Value> sizes) {
+  SmallVector<int64_t> shape = llvm::map_to_vector(sizes, staticSize);
+  return RankedTensorType::get(shape, b.getF32Type());
+}
+
+/// The dynamic ones among `sizes`, as tensor.generate / tensor.empty take
+/// them.
+SmallVector<Value> dynamicSizes(ArrayRef<Value> sizes) {
+  return llvm::filter_to_vector(
+      sizes, [](Value s) { return ShapedType::isDynamic(staticSize(s)); });
+}
+
+/// A matrix whose rows are the row-major multi-indices of `rowSizes` and
+/// whose columns those of `colSizes`; the element at row (r...) and column
+/// (c...) is `body(r..., c...)`. It is generated at the full rank (marked
+/// `marker`, which names the gather for targets that map it whole) and
+/// collapsed to two dimensions, so no index is recovered by division and
+/// the innermost loop walks the last column index.
 Value generateMatrix(
     OpBuilder &b, Location loc, ArrayRef<Value> rowSizes,
-    ArrayRef<Value> colSizes,
+    ArrayRef<Value> colSizes, NamedAttribute marker,
     function_ref<Value(const IndexBuilder &, ValueRange, ValueRange)> body) {
   SmallVector<Value> sizes(rowSizes);
   llvm::append_range(sizes, colSizes);
-  SmallVector<int64_t> shape(sizes.size(), ShapedType::kDynamic);
-  auto type = RankedTensorType::get(shape, b.getF32Type());
   size_t rows = rowSizes.size();
-  Value full = tensor::GenerateOp::create(
-      b, loc, type, sizes, [&](OpBuilder &gb, Location gl, ValueRange idx) {
+  auto full = tensor::GenerateOp::create(
+      b, loc, tensorOfSizes(b, sizes), dynamicSizes(sizes),
+      [&](OpBuilder &gb, Location gl, ValueRange idx) {
         IndexBuilder g(gb, gl);
         tensor::YieldOp::create(
             gb, gl, body(g, idx.take_front(rows), idx.drop_front(rows)));
       });
+  full->setAttr(marker.getName(), marker.getValue());
   ReassociationIndices rowDims, colDims;
   for (size_t d = 0; d < sizes.size(); ++d)
     (d < rows ? rowDims : colDims).push_back(d);
   return tensor::CollapseShapeOp::create(
       b, loc, full, ArrayRef<ReassociationIndices>{rowDims, colDims});
+}
+
+/// `t` with the dimensions of each group merged (collapse) or one
+/// dimension per group split into `sizes` (expand): views of its layout.
+Value collapse(OpBuilder &b, Location loc, Value t,
+               ArrayRef<ReassociationIndices> groups) {
+  return tensor::CollapseShapeOp::create(b, loc, t, groups);
+}
+Value expand(OpBuilder &b, Location loc, Value t, ArrayRef<Value> sizes,
+             ArrayRef<ReassociationIndices> groups) {
+  return tensor::ExpandShapeOp::create(b, loc, tensorOfSizes(b, sizes), t,
+                                       groups, getAsOpFoldResult(sizes));
+}
+
+/// t[a, b, p] -> [b, a, p] (sizes A, B, P): a linalg.generic copy, which
+/// every lowering maps as a strided move.
+Value swapLeading(OpBuilder &b, Location loc, Value t, Value A, Value B,
+                  Value P) {
+  SmallVector<Value> sizes = {B, A, P};
+  Value init = tensor::EmptyOp::create(b, loc, tensorOfSizes(b, sizes),
+                                       dynamicSizes(sizes));
+  MLIRContext *ctx = b.getContext();
+  AffineExpr d0, d1, d2;
+  bindDims(ctx, d0, d1, d2);
+  SmallVector<AffineMap> maps = {AffineMap::get(3, 0, {d1, d0, d2}, ctx),
+                                 AffineMap::getMultiDimIdentityMap(3, ctx)};
+  SmallVector<utils::IteratorType> iterators(3, utils::IteratorType::parallel);
+  return linalg::GenericOp::create(
+             b, loc, init.getType(), t, init, maps, iterators,
+             [](OpBuilder &gb, Location gl, ValueRange args) {
+               linalg::YieldOp::create(gb, gl, args[0]);
+             })
+      .getResult(0);
 }
 
 /// Whether the sizes the operands do not give follow from the result type:
@@ -163,7 +221,9 @@ struct DecomposeConv2D : OpRewritePattern<Conv2DOp> {
     Value lhs = op.getLhs(), rhs = op.getRhs();
     RankedTensorType outType = op.getType();
     auto dim = [&](Value t, int64_t d) -> Value {
-      return tensor::DimOp::create(rw, loc, t, d);
+      auto type = cast<RankedTensorType>(t.getType());
+      return type.isDynamicDim(d) ? tensor::DimOp::create(rw, loc, t, d)
+                                  : ix.c(type.getDimSize(d));
     };
     auto outDim = [&](int64_t d) -> Value {
       return outType.isDynamicDim(d) ? Value() : ix.c(outType.getDimSize(d));
@@ -206,6 +266,18 @@ struct DecomposeConv2D : OpRewritePattern<Conv2DOp> {
     if (!OW)
       OW = extent(W, pad[2], pad[3], KW, dil[1], st[1]);
 
+    // The gather of the taps carries the convolution's geometry
+    // (kIm2colAttr), from which a target can map it without re-deriving
+    // its index arithmetic.
+    NamedAttribute marker(
+        rw.getStringAttr(kIm2colAttr),
+        rw.getDictionaryAttr({
+            rw.getNamedAttr("kind",
+                            ConvKindAttr::get(getContext(), op.getKind())),
+            rw.getNamedAttr("strides", rw.getDenseI64ArrayAttr(st)),
+            rw.getNamedAttr("padding", rw.getDenseI64ArrayAttr(pad)),
+            rw.getNamedAttr("dilations", rw.getDenseI64ArrayAttr(dil)),
+        }));
     // x[n, c, oh * sh - pt + kh * dh, ow * sw - pl + kw * dw], +0 outside.
     auto tap = [&](const IndexBuilder &g, Value n, Value c, Value oh, Value ow,
                    Value kh, Value kw) {
@@ -216,21 +288,18 @@ struct DecomposeConv2D : OpRewritePattern<Conv2DOp> {
       Value valid = g.land(g.inRange(h, H), g.inRange(ww, W));
       return g.readOrZero(x, {n, c, h, ww}, {N, C, H, W}, valid);
     };
-    // Each matrix is generated over the multi-indices that name its rows
+    // The reshapes and transposes below are views and copies; the gathers
+    // of taps are generated over the multi-indices that name their rows
     // and columns (generateMatrix); the comments give them.
     Value a, bm, rows;
     switch (op.getKind()) {
     case ConvKind::Forward: {
       rows = F;
       // a[f, (c, kh, kw)] = w[f, c, kh, kw]
-      a = generateMatrix(
-          rw, loc, {F}, {C, KH, KW},
-          [&](const IndexBuilder &g, ValueRange r, ValueRange k) {
-            return g.read(w, {r[0], k[0], k[1], k[2]});
-          });
+      a = collapse(rw, loc, w, {{0}, {1, 2, 3}});
       // bm[(c, kh, kw), (n, oh, ow)] = tap
       bm = generateMatrix(
-          rw, loc, {C, KH, KW}, {N, OH, OW},
+          rw, loc, {C, KH, KW}, {N, OH, OW}, marker,
           [&](const IndexBuilder &g, ValueRange k, ValueRange j) {
             return tap(g, j[0], k[0], j[1], j[2], k[1], k[2]);
           });
@@ -239,16 +308,17 @@ struct DecomposeConv2D : OpRewritePattern<Conv2DOp> {
     case ConvKind::BackwardData: {
       rows = C;
       // a[c, (f, kh, kw)] = w[f, c, kh, kw]
-      a = generateMatrix(
-          rw, loc, {C}, {F, KH, KW},
-          [&](const IndexBuilder &g, ValueRange r, ValueRange k) {
-            return g.read(w, {k[0], r[0], k[1], k[2]});
-          });
+      Value taps = ix.mul(KH, KW);
+      a = collapse(rw, loc,
+                   swapLeading(rw, loc,
+                               collapse(rw, loc, w, {{0}, {1}, {2, 3}}), F, C,
+                               taps),
+                   {{0}, {1, 2}});
       // bm[(f, kh, kw), (n, h, w)] = dy[n, f, th / sh, tw / sw] with
       // th = h + pt - kh * dh (tw alike) when both divide exactly and are
       // in range, else +0.
       bm = generateMatrix(
-          rw, loc, {F, KH, KW}, {N, H, W},
+          rw, loc, {F, KH, KW}, {N, H, W}, marker,
           [&](const IndexBuilder &g, ValueRange k, ValueRange j) {
             using P = arith::CmpIPredicate;
             Value f = k[0], kh = k[1], kw = k[2];
@@ -271,22 +341,25 @@ struct DecomposeConv2D : OpRewritePattern<Conv2DOp> {
     case ConvKind::BackwardWeight: {
       rows = F;
       // a[f, (n, oh, ow)] = dy[n, f, oh, ow]
-      a = generateMatrix(
-          rw, loc, {F}, {N, OH, OW},
-          [&](const IndexBuilder &g, ValueRange r, ValueRange k) {
-            return g.read(dy, {k[0], r[0], k[1], k[2]});
-          });
+      Value pixels = ix.mul(OH, OW);
+      a = collapse(rw, loc,
+                   swapLeading(rw, loc,
+                               collapse(rw, loc, dy, {{0}, {1}, {2, 3}}), N, F,
+                               pixels),
+                   {{0}, {1, 2}});
       // bm[(n, oh, ow), (c, kh, kw)] = tap
       bm = generateMatrix(
-          rw, loc, {N, OH, OW}, {C, KH, KW},
+          rw, loc, {N, OH, OW}, {C, KH, KW}, marker,
           [&](const IndexBuilder &g, ValueRange k, ValueRange j) {
             return tap(g, k[0], j[0], k[1], k[2], j[1], j[2]);
           });
       break;
     }
     }
+    auto aType = cast<RankedTensorType>(a.getType());
+    auto bType = cast<RankedTensorType>(bm.getType());
     auto productType = RankedTensorType::get(
-        {ShapedType::kDynamic, ShapedType::kDynamic}, rw.getF32Type());
+        {aType.getDimSize(0), bType.getDimSize(1)}, rw.getF32Type());
     Value product =
         MatmulOp::create(rw, loc, productType, a, bm,
                          /*transpose_a=*/false,
@@ -294,31 +367,19 @@ struct DecomposeConv2D : OpRewritePattern<Conv2DOp> {
     Value result;
     if (op.getKind() == ConvKind::BackwardWeight) {
       // [F, C*KH*KW] is the filter gradient's row-major layout.
-      result = tensor::GenerateOp::create(
-          rw, loc, outType, ValueRange{},
-          [&](OpBuilder &gb, Location gl, ValueRange idx) {
-            IndexBuilder g(gb, gl);
-            Value j =
-                g.add(g.mul(g.add(g.mul(idx[1], KH), idx[2]), KW), idx[3]);
-            tensor::YieldOp::create(gb, gl, g.read(product, {idx[0], j}));
-          });
+      result = expand(rw, loc, product, {F, C, KH, KW}, {{0}, {1, 2, 3}});
     } else {
-      // [M, N * P] -> [N, M, P1, P2].
+      // [M, N * P] -> [M, N, P] -> [N, M, P] -> [N, M, P1, P2].
       bool forward = op.getKind() == ConvKind::Forward;
-      Value sizes[4] = {N, rows, forward ? OH : H, forward ? OW : W};
-      SmallVector<Value> dynamic;
-      for (int64_t d = 0; d < 4; ++d)
-        if (outType.isDynamicDim(d))
-          dynamic.push_back(sizes[d]);
-      Value P2 = sizes[3], P = ix.mul(sizes[2], sizes[3]);
-      result = tensor::GenerateOp::create(
-          rw, loc, outType, dynamic,
-          [&](OpBuilder &gb, Location gl, ValueRange idx) {
-            IndexBuilder g(gb, gl);
-            Value j = g.add(g.mul(idx[0], P), g.add(g.mul(idx[2], P2), idx[3]));
-            tensor::YieldOp::create(gb, gl, g.read(product, {idx[1], j}));
-          });
+      Value P1 = forward ? OH : H, P2 = forward ? OW : W;
+      Value P = ix.mul(P1, P2);
+      Value split = expand(rw, loc, product, {rows, N, P}, {{0}, {1, 2}});
+      result = expand(rw, loc, swapLeading(rw, loc, split, rows, N, P),
+                      {N, rows, P1, P2}, {{0}, {1}, {2, 3}});
     }
+    // The result type may be more static than the computed one.
+    if (result.getType() != outType)
+      result = tensor::CastOp::create(rw, loc, outType, result);
     rw.replaceOp(op, result);
     return success();
   }

@@ -9,29 +9,34 @@
 // KEEP-LABEL: func.func @zero_setting_error_all
 // KEEP:         qtrain.zero_setting_error
 
-// conv2d: im2col matrices (tensor.generate over the multi-indices of rows
-// and columns, collapsed to two dimensions), one qtrain.matmul with the op's
-// accumulation, and the product moved into the NCHW result.
+// conv2d: the taps as an im2col matrix (a tensor.generate over the
+// multi-indices of rows and columns, marked with the convolution's geometry
+// and collapsed to two dimensions), the other operand and the result as
+// reshapes and copies that swap two dimensions, one qtrain.matmul with the
+// op's accumulation. Static shapes give static types.
 
+// CHECK-DAG: #[[SWAP:.*]] = affine_map<(d0, d1, d2) -> (d1, d0, d2)>
+// CHECK-DAG: #[[ID:.*]] = affine_map<(d0, d1, d2) -> (d0, d1, d2)>
 // CHECK-LABEL: func.func @conv_forward
 // CHECK-SAME: (%[[X:.*]]: tensor<2x3x8x8xf32>, %[[W:.*]]: tensor<4x3x3x3xf32>)
 // CHECK-NOT: qtrain.conv2d
-// The filter as W[F, C*KH*KW].
-// CHECK: %[[WG:.*]] = tensor.generate
-// CHECK: tensor.extract %[[W]]
-// CHECK: } : tensor<?x?x?x?xf32>
-// CHECK: %[[A:.*]] = tensor.collapse_shape %[[WG]] {{\[\[}}0], [1, 2, 3]] : tensor<?x?x?x?xf32> into tensor<?x?xf32>
+// The filter as W[F, C*KH*KW]: a view.
+// CHECK: %[[A:.*]] = tensor.collapse_shape %[[W]] {{\[\[}}0], [1, 2, 3]] : tensor<4x3x3x3xf32> into tensor<4x27xf32>
 // col(x)[(C, KH, KW), (N, OH, OW)]: guarded reads of x, +0 outside.
 // CHECK: %[[XG:.*]] = tensor.generate
 // CHECK: %[[ZERO:.*]] = arith.constant 0.000000e+00 : f32
 // CHECK: %[[TAP:.*]] = tensor.extract %[[X]]
 // CHECK: arith.select %{{.*}}, %[[TAP]], %[[ZERO]] : f32
-// CHECK: } : tensor<?x?x?x?x?x?xf32>
-// CHECK: %[[B:.*]] = tensor.collapse_shape %[[XG]] {{\[\[}}0, 1, 2], [3, 4, 5]] : tensor<?x?x?x?x?x?xf32> into tensor<?x?xf32>
-// CHECK: %[[P:.*]] = qtrain.matmul %[[A]], %[[B]] {accumulation = #qtrain.accum<#qtrain.fp<fp12_dga>, efficient_dga>} : tensor<?x?xf32>, tensor<?x?xf32> -> tensor<?x?xf32>
-// CHECK: %[[Y:.*]] = tensor.generate {
-// CHECK: tensor.extract %[[P]]
-// CHECK: } : tensor<2x4x4x4xf32>
+// CHECK: } {qtrain.im2col = {dilations = array<i64: 1, 1>, kind = #qtrain.conv_kind<forward>, padding = array<i64: 1, 1, 1, 1>, strides = array<i64: 2, 2>}} : tensor<3x3x3x2x4x4xf32>
+// CHECK: %[[B:.*]] = tensor.collapse_shape %[[XG]] {{\[\[}}0, 1, 2], [3, 4, 5]] : tensor<3x3x3x2x4x4xf32> into tensor<27x32xf32>
+// CHECK: %[[P:.*]] = qtrain.matmul %[[A]], %[[B]] {accumulation = #qtrain.accum<#qtrain.fp<fp12_dga>, efficient_dga>} : tensor<4x27xf32>, tensor<27x32xf32> -> tensor<4x32xf32>
+// [F, N*OH*OW] -> [F, N, OH*OW] -> [N, F, OH*OW] -> [N, F, OH, OW].
+// CHECK: %[[PE:.*]] = tensor.expand_shape %[[P]] {{\[\[}}0], [1, 2]] output_shape [4, 2, 16] : tensor<4x32xf32> into tensor<4x2x16xf32>
+// CHECK: %[[E:.*]] = tensor.empty() : tensor<2x4x16xf32>
+// CHECK: %[[T:.*]] = linalg.generic {indexing_maps = [#[[SWAP]], #[[ID]]], iterator_types = ["parallel", "parallel", "parallel"]} ins(%[[PE]] : tensor<4x2x16xf32>) outs(%[[E]] : tensor<2x4x16xf32>)
+// CHECK-NEXT: ^bb0(%[[IN:.*]]: f32, %{{.*}}: f32):
+// CHECK-NEXT: linalg.yield %[[IN]] : f32
+// CHECK: %[[Y:.*]] = tensor.expand_shape %[[T]] {{\[\[}}0], [1], [2, 3]] output_shape [2, 4, 4, 4] : tensor<2x4x16xf32> into tensor<2x4x4x4xf32>
 // CHECK: return %[[Y]]
 func.func @conv_forward(%x: tensor<2x3x8x8xf32>, %w: tensor<4x3x3x3xf32>) -> tensor<2x4x4x4xf32> {
   %y = qtrain.conv2d %x, %w {strides = array<i64: 2, 2>, padding = array<i64: 1, 1, 1, 1>,
@@ -42,14 +47,17 @@ func.func @conv_forward(%x: tensor<2x3x8x8xf32>, %w: tensor<4x3x3x3xf32>) -> ten
 
 // -----
 
-// Dynamic batch and output extents: the extents are computed and passed to
-// the result's tensor.generate.
+// Dynamic batch and output extents: computed and passed to the gather, the
+// reshapes and the copy.
 
 // CHECK-LABEL: func.func @conv_forward_dynamic
-// CHECK: %[[P:.*]] = qtrain.matmul
-// CHECK: %[[Y:.*]] = tensor.generate %{{.*}}, %{{.*}}, %{{.*}} {
-// CHECK: tensor.extract %[[P]]
-// CHECK: } : tensor<?x4x?x?xf32>
+// CHECK: tensor.generate %{{.*}}, %{{.*}}, %{{.*}} {
+// CHECK: } {qtrain.im2col = {dilations = array<i64: 2, 1>, {{.*}}} : tensor<3x3x3x?x?x?xf32>
+// CHECK: %[[P:.*]] = qtrain.matmul {{.*}} : tensor<4x27xf32>, tensor<27x?xf32> -> tensor<4x?xf32>
+// CHECK: tensor.expand_shape %[[P]] {{\[\[}}0], [1, 2]] output_shape [4, %{{.*}}, %{{.*}}] : tensor<4x?xf32> into tensor<4x?x?xf32>
+// CHECK: tensor.empty(%{{.*}}, %{{.*}}) : tensor<?x4x?xf32>
+// CHECK: %[[T:.*]] = linalg.generic
+// CHECK: %[[Y:.*]] = tensor.expand_shape %[[T]] {{\[\[}}0], [1], [2, 3]] output_shape [%{{.*}}, 4, %{{.*}}, %{{.*}}] : tensor<?x4x?xf32> into tensor<?x4x?x?xf32>
 // CHECK: return %[[Y]]
 func.func @conv_forward_dynamic(%x: tensor<?x3x?x?xf32>, %w: tensor<4x3x3x3xf32>) -> tensor<?x4x?x?xf32> {
   %y = qtrain.conv2d %x, %w {dilations = array<i64: 2, 1>}
@@ -64,17 +72,18 @@ func.func @conv_forward_dynamic(%x: tensor<?x3x?x?xf32>, %w: tensor<4x3x3x3xf32>
 // CHECK-LABEL: func.func @conv_backward_data
 // CHECK-SAME: (%[[DY:.*]]: tensor<2x4x4x4xf32>, %[[W:.*]]: tensor<4x3x3x3xf32>)
 // CHECK-NOT: qtrain.conv2d
-// CHECK: tensor.generate
-// CHECK: tensor.extract %[[W]]
-// CHECK: } : tensor<?x?x?x?xf32>
-// CHECK: %[[A:.*]] = tensor.collapse_shape %{{.*}} {{\[\[}}0], [1, 2, 3]]
+// W^T: [F, C, KH*KW] -> [C, F, KH*KW] -> [C, F*KH*KW].
+// CHECK: %[[WC:.*]] = tensor.collapse_shape %[[W]] {{\[\[}}0], [1], [2, 3]] : tensor<4x3x3x3xf32> into tensor<4x3x9xf32>
+// CHECK: %[[WT:.*]] = linalg.generic {{.*}} ins(%[[WC]] : tensor<4x3x9xf32>) outs(%{{.*}} : tensor<3x4x9xf32>)
+// CHECK: %[[A:.*]] = tensor.collapse_shape %[[WT]] {{\[\[}}0], [1, 2]] : tensor<3x4x9xf32> into tensor<3x36xf32>
 // CHECK: tensor.generate
 // CHECK: tensor.extract %[[DY]]
-// CHECK: } : tensor<?x?x?x?x?x?xf32>
-// CHECK: %[[B:.*]] = tensor.collapse_shape %{{.*}} {{\[\[}}0, 1, 2], [3, 4, 5]]
-// CHECK: %[[P:.*]] = qtrain.matmul %[[A]], %[[B]] : tensor<?x?xf32>, tensor<?x?xf32> -> tensor<?x?xf32>
-// CHECK: %[[Y:.*]] = tensor.generate {
-// CHECK: } : tensor<2x3x8x8xf32>
+// CHECK: } {qtrain.im2col = {{{.*}}kind = #qtrain.conv_kind<backward_data>{{.*}}} : tensor<4x3x3x2x8x8xf32>
+// CHECK: %[[B:.*]] = tensor.collapse_shape %{{.*}} {{\[\[}}0, 1, 2], [3, 4, 5]] : tensor<4x3x3x2x8x8xf32> into tensor<36x128xf32>
+// CHECK: %[[P:.*]] = qtrain.matmul %[[A]], %[[B]] : tensor<3x36xf32>, tensor<36x128xf32> -> tensor<3x128xf32>
+// CHECK: tensor.expand_shape %[[P]] {{\[\[}}0], [1, 2]] output_shape [3, 2, 64]
+// CHECK: %[[T:.*]] = linalg.generic
+// CHECK: %[[Y:.*]] = tensor.expand_shape %[[T]] {{.*}} into tensor<2x3x8x8xf32>
 // CHECK: return %[[Y]]
 func.func @conv_backward_data(%dy: tensor<2x4x4x4xf32>, %w: tensor<4x3x3x3xf32>) -> tensor<2x3x8x8xf32> {
   %dx = qtrain.conv2d %dy, %w {kind = #qtrain.conv_kind<backward_data>,
@@ -91,18 +100,17 @@ func.func @conv_backward_data(%dy: tensor<2x4x4x4xf32>, %w: tensor<4x3x3x3xf32>)
 // CHECK-LABEL: func.func @conv_backward_weight
 // CHECK-SAME: (%[[X:.*]]: tensor<2x3x8x8xf32>, %[[DY:.*]]: tensor<2x4x4x4xf32>)
 // CHECK-NOT: qtrain.conv2d
-// CHECK: tensor.generate
-// CHECK: tensor.extract %[[DY]]
-// CHECK: } : tensor<?x?x?x?xf32>
-// CHECK: %[[A:.*]] = tensor.collapse_shape %{{.*}} {{\[\[}}0], [1, 2, 3]]
+// dy as [F, N*OH*OW]: [N, F, OH*OW] -> [F, N, OH*OW] -> [F, N*OH*OW].
+// CHECK: %[[DC:.*]] = tensor.collapse_shape %[[DY]] {{\[\[}}0], [1], [2, 3]] : tensor<2x4x4x4xf32> into tensor<2x4x16xf32>
+// CHECK: %[[DT:.*]] = linalg.generic {{.*}} ins(%[[DC]] : tensor<2x4x16xf32>) outs(%{{.*}} : tensor<4x2x16xf32>)
+// CHECK: %[[A:.*]] = tensor.collapse_shape %[[DT]] {{\[\[}}0], [1, 2]] : tensor<4x2x16xf32> into tensor<4x32xf32>
 // CHECK: tensor.generate
 // CHECK: tensor.extract %[[X]]
-// CHECK: } : tensor<?x?x?x?x?x?xf32>
-// CHECK: %[[B:.*]] = tensor.collapse_shape %{{.*}} {{\[\[}}0, 1, 2], [3, 4, 5]]
-// CHECK: %[[P:.*]] = qtrain.matmul %[[A]], %[[B]] {accumulation = #qtrain.accum<#qtrain.fp<fp16_dga>, static, group = 16>} : tensor<?x?xf32>, tensor<?x?xf32> -> tensor<?x?xf32>
-// CHECK: %[[Y:.*]] = tensor.generate {
-// CHECK: tensor.extract %[[P]]
-// CHECK: } : tensor<4x3x3x3xf32>
+// CHECK: } {qtrain.im2col = {{{.*}}kind = #qtrain.conv_kind<backward_weight>{{.*}}} : tensor<2x4x4x3x3x3xf32>
+// CHECK: %[[B:.*]] = tensor.collapse_shape %{{.*}} {{\[\[}}0, 1, 2], [3, 4, 5]] : tensor<2x4x4x3x3x3xf32> into tensor<32x27xf32>
+// CHECK: %[[P:.*]] = qtrain.matmul %[[A]], %[[B]] {accumulation = #qtrain.accum<#qtrain.fp<fp16_dga>, static, group = 16>} : tensor<4x32xf32>, tensor<32x27xf32> -> tensor<4x27xf32>
+// The product is the filter gradient's row-major layout.
+// CHECK: %[[Y:.*]] = tensor.expand_shape %[[P]] {{\[\[}}0], [1, 2, 3]] output_shape [4, 3, 3, 3] : tensor<4x27xf32> into tensor<4x3x3x3xf32>
 // CHECK: return %[[Y]]
 func.func @conv_backward_weight(%x: tensor<2x3x8x8xf32>, %dy: tensor<2x4x4x4xf32>) -> tensor<4x3x3x3xf32> {
   %dw = qtrain.conv2d %x, %dy {kind = #qtrain.conv_kind<backward_weight>,

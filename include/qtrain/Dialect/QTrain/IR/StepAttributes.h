@@ -38,6 +38,11 @@ inline constexpr llvm::StringLiteral kOperandRolesAttr = "qtrain.operand_roles";
 /// window (the history without its oldest entry, the new amax appended),
 /// for targets that map the shift as a whole.
 inline constexpr llvm::StringLiteral kHistoryShiftAttr = "qtrain.history_shift";
+/// The tensor.generate qtrain-decompose makes of a convolution's taps (the
+/// im2col matrix of the input or, for backward_data, of the output
+/// gradient, at full rank): the convolution's kind, strides, padding and
+/// dilations, for targets that map the gather as a whole.
+inline constexpr llvm::StringLiteral kIm2colAttr = "qtrain.im2col";
 
 } // namespace qtrain
 

@@ -1,0 +1,51 @@
+// Convolutions: qtrain-decompose's im2col gathers as strided raw LOADs into
+// the ACC (taps outside the image are the LOADs' pads, or a zero fill when
+// a stride leaves gaps), the swaps of operands and results as strided
+// copies, one GEMM.
+// RUN: qtrain-opt %s --split-input-file --qtrain-to-accel | FileCheck %s
+
+// A 3x3 forward convolution with padding 1 of a 4x4 image: the gather
+// [C, KH, KW, N, OH, OW] = [1, 3, 3, 1, 4, 4] is one tile, one LOAD per
+// tap (kh, kw) over (n, oh, ow), 16 entries apart; tap (0, 0) reads x from
+// its first element with a pad row and column before it, tap (2, 2) from
+// element (1, 1) with one after.
+// CHECK-LABEL: accel.program
+// CHECK-SAME: name = "im2col.0", role = "intermediate", shape = array<i64: 1, 3, 3, 1, 4, 4>
+// CHECK:      accel.cfg.td_dram td = 0, dram_stride_z = 16, dram_stride_y = 4, dram_stride_x = 1
+// CHECK-NEXT: accel.cfg.td_chip td = 0, chip_stride_z = 16, chip_stride_y = 4, chip_stride_x = 1, pad_y_lo = 1, pad_y_hi = 0, pad_x_lo = 1, pad_x_hi = 0
+// CHECK-NEXT: accel.load dst = acc, {{.*}} layout = raw32, {{.*}} dram_addr = 0, chip_row = 0, chip_lane = 0, size_z = 1, size_y = 4, size_x = 4
+// CHECK-COUNT-7: accel.load dst = acc,
+// CHECK:      accel.cfg.td_chip td = 0, {{.*}} pad_y_lo = 0, pad_y_hi = 1, pad_x_lo = 0, pad_x_hi = 1
+// CHECK-NEXT: accel.load push_next, dst = acc, {{.*}} dram_addr = 20, chip_row = 128, chip_lane = 0, size_z = 1, size_y = 4, size_x = 4
+// CHECK:      accel.store {{.*}} dram_addr = 320, acc_entry = 0, size_z = 1, size_y = 1, size_x = 144
+// The GEMM of W[F, C KH KW] by the gather, f32 operands.
+// CHECK:      accel.gemm {{.*}} mode = f32, {{.*}} m = 2, n = 16, k = 9
+// [F, N, OH OW] -> [N, F, OH OW]: a LOAD whose DRAM strides swap z and y.
+// CHECK:      accel.cfg.td_dram td = 5, dram_stride_z = 16, dram_stride_y = 16, dram_stride_x = 1
+// CHECK:      accel.load {{.*}} dst = acc, {{.*}} dram_addr = 896, chip_row = 0, chip_lane = 0, size_z = 1, size_y = 2, size_x = 16
+func.func @forward(%x: tensor<1x1x4x4xf32>, %w: tensor<2x1x3x3xf32>) -> tensor<1x2x4x4xf32> {
+  %y = qtrain.conv2d %x, %w {padding = array<i64: 1, 1, 1, 1>}
+      : tensor<1x1x4x4xf32>, tensor<2x1x3x3xf32> -> tensor<1x2x4x4xf32>
+  return %y : tensor<1x2x4x4xf32>
+}
+
+// -----
+
+// backward_data with stride 2: tap (kh, kw) puts dy[oh, ow] at
+// (2 oh - 1 + kh, 2 ow - 1 + kw), every other position: the tile is
+// zero-filled, then each tap LOADs the dy elements that land in the image
+// with chip strides of 2 (2 x 4 entries along y, 2 along x). Tap (0, 0)
+// gets dy[1, 1] only, at (1, 1) = entry 5 of the tile.
+// CHECK-LABEL: accel.program
+// CHECK:      accel.vector push_prev, op = fill, {{.*}} dst_entry = 2040, {{.*}} imm = 0x00000000
+// CHECK-NEXT: accel.cfg.td_dram td = 2, dram_stride_z = 4, dram_stride_y = 2, dram_stride_x = 1
+// CHECK-NEXT: accel.cfg.td_chip td = 2, chip_stride_z = 16, chip_stride_y = 8, chip_stride_x = 2, pad_y_lo = 0, pad_y_hi = 0, pad_x_lo = 0, pad_x_hi = 0
+// CHECK-NEXT: accel.load pop_next, dst = acc, {{.*}} dram_addr = 12, chip_row = 2045, chip_lane = 0, size_z = 1, size_y = 1, size_x = 1
+// Tap (1, 1) gets all four, from (0, 0).
+// CHECK-COUNT-3: accel.load dst = acc,
+// CHECK-NEXT: accel.load dst = acc, {{.*}} dram_addr = 0, chip_row = 2104, chip_lane = 0, size_z = 1, size_y = 2, size_x = 2
+func.func @backward_data(%dy: tensor<1x1x2x2xf32>, %w: tensor<1x1x3x3xf32>) -> tensor<1x1x4x4xf32> {
+  %dx = qtrain.conv2d %dy, %w {kind = #qtrain.conv_kind<backward_data>, strides = array<i64: 2, 2>, padding = array<i64: 1, 0, 1, 0>}
+      : tensor<1x1x2x2xf32>, tensor<1x1x3x3xf32> -> tensor<1x1x4x4xf32>
+  return %dx : tensor<1x1x4x4xf32>
+}
