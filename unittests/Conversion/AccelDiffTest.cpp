@@ -490,6 +490,79 @@ func.func @step(%w: tensor<2x48x3x3xf32>)
 }
 )mlir";
 
+/// FlexBlock blocks over 3 x 3 windows of activations, which do not merge
+/// into a matrix: volumes of (c, h, w) with partial blocks at the ends,
+/// merged with the batch where the blocks cover the channels ([1, 24, 3, 3]
+/// of 24 channels), one volume per image where they do not ([1, 12, 3, 3]
+/// of 16); stochastic rounding (stream indices along z) and the
+/// zero-setting error over the same tiles.
+const char *kFlexBlockVolumes = R"mlir(
+func.func @step(%x: tensor<2x24x7x5xf32>, %e: tensor<3x16x4x7xf32>, %seed: i64)
+    -> (tensor<2x24x7x5xf32>, tensor<3x16x4x7xf32>, tensor<f32>, tensor<f32>) {
+  %a = qtrain.quantize %x {format = #qtrain.scaled<fb12>, rounding = #qtrain.rounding<toward_zero>}
+      : tensor<2x24x7x5xf32>
+  %b = qtrain.quantize %e seed(%seed) {format = #qtrain.scaled<fb16>,
+                                       rounding = #qtrain.rounding<stochastic, bits = 4>}
+      : tensor<3x16x4x7xf32>
+  %za = qtrain.zero_setting_error %x {format = #qtrain.scaled<fb12>, rounding = #qtrain.rounding<toward_zero>}
+      : tensor<2x24x7x5xf32> -> tensor<f32>
+  %zb = qtrain.zero_setting_error %e {format = #qtrain.scaled<fb16>}
+      : tensor<3x16x4x7xf32> -> tensor<f32>
+  return %a, %b, %za, %zb : tensor<2x24x7x5xf32>, tensor<3x16x4x7xf32>, tensor<f32>, tensor<f32>
+}
+)mlir";
+
+/// Generics the vector unit's 3-D views reach after rewriting: a bias added
+/// over NCHW (four loops, the spatial pair merged), rows longer than an ACC
+/// half (tiles split the second loop, then the third), a column sum over
+/// NCHW (reduction loops merged), and a fill of rank 4.
+const char *kWideGenerics = R"mlir(
+#nchw = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>
+#chan = affine_map<(d0, d1, d2, d3) -> (d1)>
+#id2 = affine_map<(d0, d1) -> (d0, d1)>
+#id3 = affine_map<(d0, d1, d2) -> (d0, d1, d2)>
+func.func @step(%x: tensor<3x5x12x11xf32>, %b: tensor<5xf32>, %w: tensor<2x3000xf32>,
+                %v: tensor<2x3x2500xf32>)
+    -> (tensor<3x5x12x11xf32>, tensor<5xf32>, tensor<2x3000xf32>, tensor<2x3x2500xf32>,
+        tensor<2x3x4x5xf32>) {
+  %e = tensor.empty() : tensor<3x5x12x11xf32>
+  %y = linalg.generic {indexing_maps = [#nchw, #chan, #nchw], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%x, %b : tensor<3x5x12x11xf32>, tensor<5xf32>) outs(%e : tensor<3x5x12x11xf32>) {
+  ^bb0(%a: f32, %c: f32, %o: f32):
+    %s = arith.addf %a, %c : f32
+    linalg.yield %s : f32
+  } -> tensor<3x5x12x11xf32>
+  %zero = arith.constant 0.0 : f32
+  %e1 = tensor.empty() : tensor<5xf32>
+  %z1 = linalg.fill ins(%zero : f32) outs(%e1 : tensor<5xf32>) -> tensor<5xf32>
+  %g = linalg.generic {indexing_maps = [#nchw, #chan], iterator_types = ["reduction", "parallel", "reduction", "reduction"]}
+      ins(%x : tensor<3x5x12x11xf32>) outs(%z1 : tensor<5xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    %s = arith.addf %o, %a : f32
+    linalg.yield %s : f32
+  } -> tensor<5xf32>
+  %e2 = tensor.empty() : tensor<2x3000xf32>
+  %n = linalg.generic {indexing_maps = [#id2, #id2], iterator_types = ["parallel", "parallel"]}
+      ins(%w : tensor<2x3000xf32>) outs(%e2 : tensor<2x3000xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    %m = arith.mulf %a, %a : f32
+    linalg.yield %m : f32
+  } -> tensor<2x3000xf32>
+  %e3 = tensor.empty() : tensor<2x3x2500xf32>
+  %r = linalg.generic {indexing_maps = [#id3, #id3], iterator_types = ["parallel", "parallel", "parallel"]}
+      ins(%v : tensor<2x3x2500xf32>) outs(%e3 : tensor<2x3x2500xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    %m = arith.negf %a : f32
+    linalg.yield %m : f32
+  } -> tensor<2x3x2500xf32>
+  %half = arith.constant 0.5 : f32
+  %e4 = tensor.empty() : tensor<2x3x4x5xf32>
+  %f = linalg.fill ins(%half : f32) outs(%e4 : tensor<2x3x4x5xf32>) -> tensor<2x3x4x5xf32>
+  return %y, %g, %n, %r, %f : tensor<3x5x12x11xf32>, tensor<5xf32>, tensor<2x3000xf32>,
+      tensor<2x3x2500xf32>, tensor<2x3x4x5xf32>
+}
+)mlir";
+
 /// The zero-setting error gathered by the statistics unit: a plain element
 /// format, MX blocks (with all_elements), FlexBlock runs, toward zero.
 const char *kZeroSettingError = R"mlir(
@@ -594,6 +667,7 @@ std::vector<AccelCase> accelCases() {
                            kFp12 + ", static, group = 16>";
   return {
       {"Generics", kGenerics, "generics"},
+      {"WideGenerics", kWideGenerics},
       // The examples of examples/ that map (the others use what the
       // conversion does not map yet: FlexBlock blocks over 3 x 3 windows,
       // whole-tensor levels of encode, run-time control flow; see
@@ -644,6 +718,11 @@ std::vector<AccelCase> accelCases() {
       {"Example_mls_conv_step", "", "mls_conv_step", 10, "", "mls.mlir"},
       {"Example_mls_channel_groups", "", "mls_channel_groups", 10, "",
        "mls.mlir"},
+      // FlexBlock blocks over 3 x 3 windows: volumes.
+      {"FlexBlockVolumes", kFlexBlockVolumes},
+      {"Example_fb12lg16_step", "", "fb12lg16_step", 10, "", "flexblock.mlir"},
+      {"Example_fb16_step", "", "fb16_step", 10, "", "flexblock.mlir"},
+      {"Example_fb16_zse", "", "fb16_zse", 10, "", "flexblock.mlir"},
       {"MlpStep_fp32", "", "train_step", 10, "fp32"},
       {"MlpStep_fp8_hybrid", "", "train_step", 10, "fp8-hybrid"},
       {"MlpStep_mxfp8", "", "train_step", 10, "mxfp8"},

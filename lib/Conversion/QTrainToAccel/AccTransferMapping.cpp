@@ -191,6 +191,43 @@ FailureOr<ConversionPlan> configureConversion(ProgramEmitter &emitter,
   return plan;
 }
 
+namespace {
+
+/// Tiles of whole blocks of a volume's [planes, rows, cols]: whole rows
+/// where a block's planes and rows of them fit an ACC half (then whole
+/// planes where a block's planes of them fit), else a block's planes and
+/// rows by whole blocks of columns.
+FailureOr<RowTiles> planVolumeTiles(Operation *op, RowTiles t,
+                                    int64_t halfAcc) {
+  // Transfer fields: size_z up to 255, size_y and size_x up to 65535.
+  constexpr int64_t kMaxY = 65535;
+  auto alignDown = [](int64_t v, int64_t a) { return v / a * a; };
+  if (t.blockZ > kMaxTransferZ || t.blockZ * t.blockY * t.blockX > halfAcc)
+    return cannotMap(op) << "a block of " << t.blockZ << " x " << t.blockY
+                         << " x " << t.blockX
+                         << " elements does not fit an ACC half";
+  if (t.cols <= kMaxY && t.blockZ * t.blockY * t.cols <= halfAcc) {
+    t.tileCols = t.cols;
+    if (t.rows <= kMaxY && t.blockZ * t.rows * t.cols <= halfAcc) {
+      t.tileRows = t.rows;
+      int64_t planes =
+          std::min<int64_t>(kMaxTransferZ, halfAcc / (t.rows * t.cols));
+      t.tilePlanes =
+          planes >= t.planes ? t.planes : alignDown(planes, t.blockZ);
+    } else {
+      t.tilePlanes = t.blockZ;
+      t.tileRows = alignDown(halfAcc / (t.blockZ * t.cols), t.blockY);
+    }
+  } else {
+    t.tilePlanes = t.blockZ;
+    t.tileRows = t.blockY;
+    t.tileCols = alignDown(halfAcc / (t.blockZ * t.blockY), t.blockX);
+  }
+  return t;
+}
+
+} // namespace
+
 FailureOr<RowTiles> planRowTiles(ProgramEmitter &emitter, Operation *op,
                                  ArrayRef<int64_t> shape,
                                  const numerics::ScaledFormat &format,
@@ -245,16 +282,32 @@ FailureOr<RowTiles> planRowTiles(ProgramEmitter &emitter, Operation *op,
       else if (mergeable(last))
         merge(last);
       else
-        return cannotMap(op) << "blocks spanning dimensions that do not "
-                                "merge into a matrix's rows and columns are "
-                                "not mapped yet";
+        break;
+    }
+    // What does not merge into a matrix is a volume: [planes, rows, cols],
+    // behind at most one leading dimension the blocks do not span.
+    if (dims.size() == 4 && extent[0] == 1) {
+      t.volumes = dims[0];
+      dims.erase(dims.begin());
+      extent.erase(extent.begin());
+    }
+    if (dims.size() > 3)
+      return cannotMap(op) << "blocks spanning dimensions that do not "
+                              "merge into three are not mapped yet";
+    if (dims.size() == 3) {
+      t.planes = dims[0];
+      t.blockZ = extent[0];
+      dims.erase(dims.begin());
+      extent.erase(extent.begin());
     }
     t.cols = dims.empty() ? 1 : dims.back();
-    t.rows = elements / t.cols;
+    t.rows = elements / t.volumes / t.planes / t.cols;
     t.blockX = dims.empty() ? 1 : extent.back();
     t.blockY = dims.size() == 2 ? extent[0] : 1;
   }
   int64_t halfAcc = emitter.accHalfEntries();
+  if (t.isVolume())
+    return planVolumeTiles(op, t, halfAcc);
   if (t.cols > 65535 || t.cols > halfAcc) {
     if (t.hasBlock)
       return cannotMap(op) << "rows of " << t.cols
@@ -301,30 +354,23 @@ LogicalResult mapThroughAcc(ProgramEmitter &emitter, Operation *op,
   int64_t cols = plan->cols;
   int64_t halfAcc = emitter.accHalfEntries();
 
-  FormatPlacement placement;
-  placement.blockY = plan->blockY;
-  placement.blockX = plan->blockX;
   FailureOr<ConversionPlan> conversion =
-      configureConversion(emitter, op, source, placement);
+      configureConversion(emitter, op, source, plan->placement());
   if (failed(conversion))
     return failure();
   bool stochastic = conversion->seedReg.has_value();
 
-  TransferStrides strides;
-  strides.dramY = cols;
-  strides.dramX = 1;
-  strides.chipY = plan->tileCols;
-  strides.chipX = 1;
+  TransferStrides strides = plan->strides();
   uint64_t inAddress = in.address;
   uint64_t outAddress = emitter.getBuffer(target).address;
-  plan->forEachTile([&](int64_t r0, int64_t nr, int64_t c0, int64_t nc) {
-    int64_t first = r0 * cols + c0;
+  plan->forEachTile([&](const RowTiles::Tile &tile) {
+    int64_t first = tile.first;
     unsigned half = emitter.nextAccHalf();
     uint64_t entry = half * halfAcc;
     unsigned td = emitter.useTransfer(strides);
     if (stochastic)
-      emitter.useStream(first, cols, 1);
-    Instruction load = rawLoad(td, inAddress + 4 * first, entry, {1, nr, nc});
+      emitter.useStream(first, cols, 1, strides.dramZ);
+    Instruction load = rawLoad(td, inAddress + 4 * first, entry, tile.shape());
     load.set("format", conversion->formatEntry);
     // A tensor that is not quantized moves unchanged (NaN payloads too).
     if (source.quantized)
@@ -335,7 +381,7 @@ LogicalResult mapThroughAcc(ProgramEmitter &emitter, Operation *op,
     emitter.emitQueued(load, accesses);
 
     emitter.emitQueued(
-        rawStore(td, outAddress + 4 * first, entry, {1, nr, nc}),
+        rawStore(td, outAddress + 4 * first, entry, tile.shape()),
         {{{Resource::Acc, half}, false}, {{Resource::Dram, target}, true}});
   });
   return success();

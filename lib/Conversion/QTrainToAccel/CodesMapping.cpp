@@ -64,6 +64,9 @@ FailureOr<CodesTransfer> planCodes(ProgramEmitter &emitter, Operation *op,
   if (failed(tiles))
     return failure();
   t.tiles = *tiles;
+  if (t.tiles.isVolume())
+    return cannotMap(op) << "blocks over three dimensions that do not merge "
+                            "into a matrix are not mapped for codes yet";
   // Every tile must start on a byte: 4-bit codes of a tile of an odd number
   // of rows of odd length would not (the row tiles avoid it; a column tile
   // of blocks of odd height cannot).
@@ -100,20 +103,7 @@ void useScalesOfTile(ProgramEmitter &emitter, const CodesTransfer &t,
 /// The transfer descriptor of every tile: rows of `cols` elements in DRAM
 /// (in each layout's own element size), of the tile's width in the ACC.
 unsigned tileTransfer(ProgramEmitter &emitter, const RowTiles &tiles) {
-  TransferStrides strides;
-  strides.dramY = tiles.cols;
-  strides.dramX = 1;
-  strides.chipY = tiles.tileCols;
-  strides.chipX = 1;
-  return emitter.useTransfer(strides);
-}
-
-/// The placement of the format's block level in the tiles' coordinates.
-FormatPlacement placementOf(const RowTiles &tiles) {
-  FormatPlacement placement;
-  placement.blockY = tiles.blockY;
-  placement.blockX = tiles.blockX;
-  return placement;
+  return emitter.useTransfer(tiles.strides());
 }
 
 } // namespace
@@ -148,16 +138,16 @@ LogicalResult mapEncode(ProgramEmitter &emitter, EncodeOp op) {
   if (tiles.rows == 0)
     return success();
   FailureOr<ConversionPlan> conversion =
-      configureConversion(emitter, op, tensor, placementOf(tiles));
+      configureConversion(emitter, op, tensor, tiles.placement());
   if (failed(conversion))
     return failure();
 
   int64_t halfAcc = emitter.accHalfEntries();
   unsigned codesBuffer = *emitter.lookupBuffer(op.getCodes());
   uint64_t inAddress = emitter.getBuffer(*input).address;
-  tiles.forEachTile([&](int64_t r0, int64_t nr, int64_t c0, int64_t nc) {
-    int64_t first = r0 * tiles.cols + c0;
-    std::array<int64_t, 3> shape = {1, nr, nc};
+  tiles.forEachTile([&](const RowTiles::Tile &tile) {
+    int64_t first = tile.first;
+    std::array<int64_t, 3> shape = tile.shape();
     unsigned half = emitter.nextAccHalf();
     uint64_t entry = half * halfAcc;
     unsigned td = tileTransfer(emitter, tiles);
@@ -167,7 +157,7 @@ LogicalResult mapEncode(ProgramEmitter &emitter, EncodeOp op) {
 
     if (conversion->seedReg)
       emitter.useStream(first, tiles.cols, 1);
-    useScalesOfTile(emitter, *t, r0, c0);
+    useScalesOfTile(emitter, *t, tile.r0, tile.c0);
     Instruction store =
         rawStore(td, t->codes->address + first * t->codeBits / 8, entry, shape);
     store.set("layout", DramLayout::Codes);
@@ -208,20 +198,20 @@ LogicalResult mapDecode(ProgramEmitter &emitter, DecodeOp op) {
   if (tiles.rows == 0)
     return success();
   FailureOr<ConversionPlan> conversion =
-      configureConversion(emitter, op, tensor, placementOf(tiles));
+      configureConversion(emitter, op, tensor, tiles.placement());
   if (failed(conversion))
     return failure();
 
   int64_t halfAcc = emitter.accHalfEntries();
   unsigned out = *emitter.lookupBuffer(op.getResult());
   uint64_t outAddress = emitter.getBuffer(out).address;
-  tiles.forEachTile([&](int64_t r0, int64_t nr, int64_t c0, int64_t nc) {
-    int64_t first = r0 * tiles.cols + c0;
-    std::array<int64_t, 3> shape = {1, nr, nc};
+  tiles.forEachTile([&](const RowTiles::Tile &tile) {
+    int64_t first = tile.first;
+    std::array<int64_t, 3> shape = tile.shape();
     unsigned half = emitter.nextAccHalf();
     uint64_t entry = half * halfAcc;
     unsigned td = tileTransfer(emitter, tiles);
-    useScalesOfTile(emitter, *t, r0, c0);
+    useScalesOfTile(emitter, *t, tile.r0, tile.c0);
     Instruction load =
         rawLoad(td, t->codes->address + first * t->codeBits / 8, entry, shape);
     load.set("layout", DramLayout::Codes);

@@ -85,16 +85,18 @@ public:
 
 private:
   LogicalResult check();
-  /// The tile of operand `operand` when loop 0 covers [t0, t0 + t).
-  TileRegion region(OpOperand &operand, int64_t t, int64_t &next);
+  /// The tile of operand `operand` when the loops cover `tile` positions
+  /// (per view dimension).
+  TileRegion region(OpOperand &operand, const Dims &tile, int64_t &next);
   /// The transfer descriptor and DRAM address that move tile `r` of
-  /// `operand`'s tensor (in `buffer`) when loop 0 starts at `t0`.
+  /// `operand`'s tensor (in `buffer`) when the loops start at `origin`.
   std::pair<unsigned, uint64_t> tileTransfer(OpOperand &operand,
                                              unsigned buffer,
-                                             const TileRegion &r, int64_t t0);
-  void loadTile(OpOperand &operand, const TileRegion &r, int64_t t0,
+                                             const TileRegion &r,
+                                             const Dims &origin);
+  void loadTile(OpOperand &operand, const TileRegion &r, const Dims &origin,
                 unsigned half);
-  void storeTile(const TileRegion &r, int64_t t0, unsigned half);
+  void storeTile(const TileRegion &r, const Dims &origin, unsigned half);
   /// One VECTOR per body op over views of `sizes`, then the yielded value
   /// copied to `out`. With `accumulator`, that op (the reduction's last)
   /// and the copy are left to the caller, and `accumulated` receives the
@@ -157,14 +159,15 @@ LogicalResult GenericMapper::check() {
   return success();
 }
 
-TileRegion GenericMapper::region(OpOperand &operand, int64_t t, int64_t &next) {
+TileRegion GenericMapper::region(OpOperand &operand, const Dims &tile,
+                                 int64_t &next) {
   TileRegion r;
   auto type = cast<RankedTensorType>(operand.get().getType());
   AffineMap map = op.getMatchingIndexingMap(&operand);
   unsigned rank = type.getRank(), rpad = 3 - rank;
   for (unsigned j = 0; j < rank; ++j) {
     unsigned d = cast<AffineDimExpr>(map.getResult(j)).getPosition();
-    r.shape[rpad + j] = d == 0 && loops > 0 ? t : type.getShape()[j];
+    r.shape[rpad + j] = tile[pad + d];
   }
   r.base = next;
   next += product(r.shape);
@@ -180,7 +183,7 @@ TileRegion GenericMapper::region(OpOperand &operand, int64_t t, int64_t &next) {
 std::pair<unsigned, uint64_t> GenericMapper::tileTransfer(OpOperand &operand,
                                                           unsigned buffer,
                                                           const TileRegion &r,
-                                                          int64_t t0) {
+                                                          const Dims &origin) {
   auto type = cast<RankedTensorType>(operand.get().getType());
   AffineMap map = op.getMatchingIndexingMap(&operand);
   unsigned rank = type.getRank(), rpad = 3 - rank;
@@ -188,10 +191,10 @@ std::pair<unsigned, uint64_t> GenericMapper::tileTransfer(OpOperand &operand,
   for (unsigned j = 0; j < rank; ++j)
     full[rpad + j] = type.getShape()[j];
   Dims dramStrides = rowMajor(full);
-  int64_t origin = 0;
+  int64_t first = 0;
   for (unsigned j = 0; j < rank; ++j)
-    if (cast<AffineDimExpr>(map.getResult(j)).getPosition() == 0 && loops)
-      origin += t0 * dramStrides[rpad + j];
+    first += origin[pad + cast<AffineDimExpr>(map.getResult(j)).getPosition()] *
+             dramStrides[rpad + j];
   Dims chip = rowMajor(r.shape);
   TransferStrides strides;
   strides.dramZ = dramStrides[0];
@@ -201,21 +204,23 @@ std::pair<unsigned, uint64_t> GenericMapper::tileTransfer(OpOperand &operand,
   strides.chipY = chip[1];
   strides.chipX = chip[2];
   return {emitter.useTransfer(strides),
-          emitter.getBuffer(buffer).address + 4 * origin};
+          emitter.getBuffer(buffer).address + 4 * first};
 }
 
 void GenericMapper::loadTile(OpOperand &operand, const TileRegion &r,
-                             int64_t t0, unsigned half) {
+                             const Dims &origin, unsigned half) {
   unsigned buffer = *emitter.lookupBuffer(operand.get());
-  auto [td, dramAddr] = tileTransfer(operand, buffer, r, t0);
+  auto [td, dramAddr] = tileTransfer(operand, buffer, r, origin);
   emitter.emitQueued(
       rawLoad(td, dramAddr, r.base, r.shape),
       {{{Resource::Dram, buffer}, false}, {{Resource::Acc, half}, true}});
 }
 
-void GenericMapper::storeTile(const TileRegion &r, int64_t t0, unsigned half) {
+void GenericMapper::storeTile(const TileRegion &r, const Dims &origin,
+                              unsigned half) {
   unsigned buffer = *emitter.lookupBuffer(op->getResult(0));
-  auto [td, dramAddr] = tileTransfer(op.getDpsInitsMutable()[0], buffer, r, t0);
+  auto [td, dramAddr] =
+      tileTransfer(op.getDpsInitsMutable()[0], buffer, r, origin);
   emitter.emitQueued(
       rawStore(td, dramAddr, r.base, r.shape),
       {{{Resource::Acc, half}, false}, {{Resource::Dram, buffer}, true}});
@@ -444,28 +449,50 @@ LogicalResult GenericMapper::map() {
           tile[v] = 1;
     return tile;
   };
-  // The ACC entries a tile of t iterations of loop 0 needs: the used
+  // The ACC entries a tile covering `tile` loop positions needs: the used
   // inputs' tiles, the output's tile, a temporary per body op.
-  auto footprint = [&](int64_t t) {
+  auto footprint = [&](const Dims &tile) {
     int64_t next = 0;
     for (OpOperand *in : op.getDpsInputOperands())
       if (!body.getArgument(in->getOperandNumber()).use_empty())
-        (void)region(*in, t, next);
-    (void)region(init, t, next);
-    Dims tile = extents;
-    if (loops)
-      tile[pad] = t;
+        (void)region(*in, tile, next);
+    (void)region(init, tile, next);
     return next + numTemps * product(evaluationShape(tile));
   };
   int64_t budget = emitter.accHalfEntries();
-  int64_t extent0 = loops ? extents[pad] : 1;
-  int64_t fixed = footprint(0), perIteration = footprint(1) - fixed;
-  int64_t tile = perIteration > 0 ? (budget - fixed) / perIteration : extent0;
-  tile = std::min(tile, extent0);
-  if (tile < 1)
-    return cannotMap(op) << "a tile of one iteration of its first loop needs "
-                         << footprint(1) << " ACC entries, an ACC half has "
-                         << budget;
+  // Tiles along the first loop, the others whole; where one iteration of
+  // it does not fit and the loops are parallel, one iteration of it by a
+  // range of the next loop (and so on).
+  Dims tileExtents = extents;
+  unsigned split = pad;
+  auto largest = [&](unsigned v) {
+    Dims d = tileExtents;
+    d[v] = 0;
+    int64_t fixed = footprint(d);
+    d[v] = 1;
+    int64_t perIteration = footprint(d) - fixed;
+    int64_t t = perIteration > 0 ? (budget - fixed) / perIteration : extents[v];
+    return std::min(t, extents[v]);
+  };
+  if (loops > 0) {
+    int64_t t = largest(split);
+    while (t < 1 && split + 1 < 3 && !reduced[split] && !reduced[split + 1]) {
+      tileExtents[split] = 1;
+      ++split;
+      t = largest(split);
+    }
+    if (t < 1) {
+      Dims one = tileExtents;
+      one[split] = 1;
+      return cannotMap(op) << "a tile of one iteration of its first "
+                           << (split == pad
+                                   ? std::string("loop")
+                                   : std::to_string(split - pad + 1) + " loops")
+                           << " needs " << footprint(one)
+                           << " ACC entries, an ACC half has " << budget;
+    }
+    tileExtents[split] = t;
+  }
   // A reduction along the first loop keeps its output tile in one ACC half
   // across the tiles (the output does not depend on that loop): one
   // initialization, one store, the tiles' reductions in order.
@@ -480,7 +507,7 @@ LogicalResult GenericMapper::map() {
   unsigned half = 0;
   TileRegion out;
   int64_t outEnd = 0;
-  auto initializeOut = [&](int64_t t0) {
+  auto initializeOut = [&](const Dims &origin) {
     if (outArg.use_empty())
       return;
     if (fillBits) {
@@ -488,38 +515,41 @@ LogicalResult GenericMapper::map() {
       vector(VectorOp::Fill, out.shape, whole, Value32{whole, 0},
              Value32{std::nullopt, *fillBits}, 0, false, half);
     } else {
-      loadTile(init, out, t0, half);
+      loadTile(init, out, origin, half);
     }
   };
   if (persistentOut) {
     half = emitter.nextAccHalf();
     outEnd = half * budget;
-    out = region(init, tile, outEnd);
-    initializeOut(0);
+    out = region(init, tileExtents, outEnd);
+    initializeOut({0, 0, 0});
   }
-  for (int64_t t0 = 0; t0 < extent0; t0 += tile) {
-    int64_t t = std::min(tile, extent0 - t0);
+  // Tile origins, row-major (dimensions before the loops have extent 1).
+  SmallVector<Dims> origins;
+  for (int64_t a = 0; a < extents[0]; a += tileExtents[0])
+    for (int64_t b = 0; b < extents[1]; b += tileExtents[1])
+      for (int64_t c = 0; c < extents[2]; c += tileExtents[2])
+        origins.push_back({a, b, c});
+  for (const Dims &origin : origins) {
     if (!persistentOut)
       half = emitter.nextAccHalf();
     int64_t next = persistentOut ? outEnd : half * budget;
-    extentsOfTile = extents;
-    tileOrigin = {0, 0, 0};
-    if (loops) {
-      extentsOfTile[pad] = t;
-      tileOrigin[pad] = t0;
-    }
+    extentsOfTile = tileExtents;
+    for (unsigned v = 0; v < 3; ++v)
+      extentsOfTile[v] = std::min(tileExtents[v], extents[v] - origin[v]);
+    tileOrigin = origin;
     DenseMap<mlir::Value, View> args;
     for (OpOperand *in : op.getDpsInputOperands()) {
       BlockArgument arg = body.getArgument(in->getOperandNumber());
       if (arg.use_empty())
         continue;
-      TileRegion r = region(*in, t, next);
-      loadTile(*in, r, t0, half);
+      TileRegion r = region(*in, extentsOfTile, next);
+      loadTile(*in, r, origin, half);
       args[arg] = r.view;
     }
     if (!persistentOut) {
-      out = region(init, t, next);
-      initializeOut(t0);
+      out = region(init, extentsOfTile, next);
+      initializeOut(origin);
     }
     if (!outArg.use_empty())
       args[outArg] = out.view;
@@ -579,10 +609,10 @@ LogicalResult GenericMapper::map() {
       }
     }
     if (!persistentOut)
-      storeTile(out, t0, half);
+      storeTile(out, origin, half);
   }
   if (persistentOut)
-    storeTile(out, 0, half);
+    storeTile(out, {0, 0, 0}, half);
   return success();
 }
 
@@ -633,16 +663,14 @@ void emitFill(ProgramEmitter &emitter, unsigned half, uint64_t base,
 LogicalResult mapFillValue(ProgramEmitter &emitter, Operation *op,
                            mlir::Value result, uint32_t bits) {
   auto type = dyn_cast<RankedTensorType>(result.getType());
-  if (!type || type.getRank() > 3 ||
+  if (!type || !type.hasStaticShape() ||
       !(type.getElementType().isF32() || type.getElementType().isInteger(32)))
-    return cannotMap(op) << "only f32 and i32 tensors of rank up to 3";
-  Dims shape = {1, 1, 1};
-  for (unsigned j = 0; j < type.getRank(); ++j)
-    shape[3 - type.getRank() + j] = type.getShape()[j];
+    return cannotMap(op) << "only static f32 and i32 tensors";
   // The buffer is contiguous: fill it as rows of the last dimension, as
   // many per ACC half as fit.
   int64_t budget = emitter.accHalfEntries();
-  int64_t perRow = shape[2], rows = shape[0] * shape[1];
+  int64_t perRow = type.getRank() ? type.getShape().back() : 1;
+  int64_t rows = perRow ? type.getNumElements() / perRow : 0;
   if (perRow > budget)
     return cannotMap(op) << "rows of " << perRow
                          << " elements do not fit an ACC half";

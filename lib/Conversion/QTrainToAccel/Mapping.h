@@ -137,24 +137,58 @@ mlir::LogicalResult mapMatmul(ProgramEmitter &emitter, MatmulOp op,
 /// A tensor of `shape` as a matrix [rows, cols] (neighbouring dimensions
 /// merged where the block level's blocks stay whole runs of the merged one;
 /// unblocked and too long for an ACC half, one column) in tiles of
-/// `tileRows` rows
-/// that fit an ACC half and start at block boundaries (and at a multiple of
-/// `rowAlign` rows when rows have an odd length: 2 keeps 4-bit codes
-/// byte-aligned), with the block level's extents along y and x. When one
-/// row of blocks does not fit, tiles are that row of blocks and `tileCols`
-/// columns (whole blocks, a multiple of `rowAlign`). `rows` is 0 for an
-/// empty tensor.
+/// `tileRows` rows that fit an ACC half and start at block boundaries (and
+/// at a multiple of `rowAlign` rows when rows have an odd length: 2 keeps
+/// 4-bit codes byte-aligned), with the block level's extents along y and x.
+/// When one row of blocks does not fit, tiles are that row of blocks and
+/// `tileCols` columns (whole blocks, a multiple of `rowAlign`).
+///
+/// Blocks over three dimensions that do not merge into two (FlexBlock's
+/// [1, c, 3, 3] blocks of activations) make a volume: `volumes` independent
+/// [planes, rows, cols] boxes (a leading dimension of block extent 1 that
+/// does not merge), tiled in whole blocks along z, y and x; a transfer
+/// walks a tile as (z, y, x). `rows` is 0 for an empty tensor.
 struct RowTiles {
-  int64_t rows = 0, cols = 1, tileRows = 0, tileCols = 1;
-  int64_t blockY = 1, blockX = 1;
+  int64_t volumes = 1, planes = 1, rows = 0, cols = 1;
+  int64_t tilePlanes = 1, tileRows = 0, tileCols = 1;
+  int64_t blockZ = 1, blockY = 1, blockX = 1;
   bool hasBlock = false;
 
-  /// Calls fn(r0, nr, c0, nc) for every tile, row-major.
+  /// Whether tiles span planes or volumes (blocks over three dimensions).
+  bool isVolume() const { return volumes > 1 || planes > 1; }
+
+  /// A tile: positions [z0, z0 + nz) x [r0, r0 + nr) x [c0, c0 + nc) of
+  /// volume `volume`, whose first element is row-major element `first`.
+  struct Tile {
+    int64_t volume, z0, nz, r0, nr, c0, nc, first;
+    std::array<int64_t, 3> shape() const { return {nz, nr, nc}; }
+  };
+  /// Calls fn(tile) for every tile, row-major.
   template <typename Fn> void forEachTile(Fn fn) const {
-    for (int64_t r0 = 0; r0 < rows; r0 += tileRows)
-      for (int64_t c0 = 0; c0 < cols; c0 += tileCols)
-        fn(r0, std::min(tileRows, rows - r0), c0,
-           std::min(tileCols, cols - c0));
+    for (int64_t v = 0; v < volumes && rows > 0; ++v)
+      for (int64_t z0 = 0; z0 < planes; z0 += tilePlanes)
+        for (int64_t r0 = 0; r0 < rows; r0 += tileRows)
+          for (int64_t c0 = 0; c0 < cols; c0 += tileCols)
+            fn(Tile{v, z0, std::min(tilePlanes, planes - z0), r0,
+                    std::min(tileRows, rows - r0), c0,
+                    std::min(tileCols, cols - c0),
+                    ((v * planes + z0) * rows + r0) * cols + c0});
+  }
+  /// Strides (elements) of (z, y, x) in the row-major tensor and in a
+  /// tile's ACC entries (z's 0 unless a volume); the block level's
+  /// placement in those coordinates.
+  TransferStrides strides() const {
+    TransferStrides t;
+    t.dramY = cols, t.dramX = 1;
+    t.chipY = tileCols, t.chipX = 1;
+    if (isVolume())
+      t.dramZ = rows * cols, t.chipZ = tileRows * tileCols;
+    return t;
+  }
+  FormatPlacement placement() const {
+    FormatPlacement p;
+    p.blockZ = blockZ, p.blockY = blockY, p.blockX = blockX;
+    return p;
   }
 };
 mlir::FailureOr<RowTiles> planRowTiles(ProgramEmitter &emitter,

@@ -214,13 +214,14 @@ unsigned ProgramEmitter::useView(const std::array<int64_t, 3> &sizes,
 }
 
 void ProgramEmitter::useStream(uint64_t base, uint64_t strideY,
-                               uint64_t strideX) {
-  std::array<uint64_t, 3> key = {base, strideY, strideX};
+                               uint64_t strideX, uint64_t strideZ) {
+  std::array<uint64_t, 4> key = {base, strideZ, strideY, strideX};
   if (stream == key)
     return;
   stream = key;
   Instruction word(InstructionKind::ConfigStream);
   word.set("index_base", base);
+  word.set("index_stride_z", strideZ);
   word.set("index_stride_y", strideY);
   word.set("index_stride_x", strideX);
   create(word);

@@ -83,7 +83,8 @@ public:
   unsigned useView(const std::array<int64_t, 3> &sizes,
                    const std::array<int64_t, 3> &strides);
   /// Sets the stream register (stochastic rounding's element indices).
-  void useStream(uint64_t base, uint64_t strideY, uint64_t strideX);
+  void useStream(uint64_t base, uint64_t strideY, uint64_t strideX,
+                 uint64_t strideZ = 0);
   /// Sets the scale-array register (where a codes transfer's block scales
   /// live: byte address of block (0, 0, 0), strides in scales).
   void useScaleArray(uint64_t address, uint64_t strideY, uint64_t strideX);
@@ -144,7 +145,7 @@ private:
   std::vector<std::string> formatKeys, roundingKeys, accumKeys, transferKeys,
       viewKeys;
   std::vector<uint64_t> formatUse, roundingUse, accumUse, transferUse, viewUse;
-  std::optional<std::array<uint64_t, 3>> stream;
+  std::optional<std::array<uint64_t, 4>> stream;
   std::optional<std::array<uint64_t, 3>> scaleArray;
   uint64_t streamBase = 0;
   llvm::DenseMap<mlir::Value, unsigned> seedRegOf;

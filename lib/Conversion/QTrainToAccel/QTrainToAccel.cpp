@@ -72,10 +72,6 @@ bool onlyFeedsHistoryShifts(Value value) {
   });
 }
 
-/// Folds the shape checks decompositions emit (tensor.dim of static shapes,
-/// index arithmetic on it, cf.assert of a condition that becomes true), so
-/// that none is left to map; the ops that do not fold are reported as
-/// unmapped.
 /// linalg.matmul as the linalg.generic it names: on the vector unit its
 /// products are rounded to f32 before each add, as the CPU lowering of
 /// linalg.matmul computes them (the GEMM unit adds exact products).
@@ -89,6 +85,47 @@ void generalizeMatmuls(func::FuncOp func) {
   }
 }
 
+/// Generics of more than three loops (a bias added over NCHW) with their
+/// neighbouring loops merged wherever every operand walks the pair as one
+/// contiguous run (linalg's collapseOpIterationDims, which reshapes the
+/// operands: views here), so that they fit the vector unit's 3-D views.
+/// The innermost mergeable pair goes first; the mapping reports what stays
+/// above three.
+void collapseGenericLoops(func::FuncOp func) {
+  SmallVector<linalg::GenericOp> generics;
+  func.walk([&](linalg::GenericOp op) {
+    if (op.getNumLoops() > 3)
+      generics.push_back(op);
+  });
+  IRRewriter rewriter(func.getContext());
+  for (linalg::GenericOp op : generics) {
+    while (op.getNumLoops() > 3) {
+      SmallVector<AffineMap> maps = op.getIndexingMapsArray();
+      auto iterators = op.getIteratorTypesArray();
+      std::optional<ReassociationIndices> pair;
+      for (int64_t d = op.getNumLoops() - 2; d >= 0 && !pair; --d) {
+        ReassociationIndices candidate = {d, d + 1};
+        if (iterators[d] == iterators[d + 1] &&
+            linalg::areDimSequencesPreserved(maps, candidate))
+          pair = candidate;
+      }
+      if (!pair)
+        break;
+      rewriter.setInsertionPoint(op);
+      FailureOr<linalg::CollapseResult> collapsed =
+          linalg::collapseOpIterationDims(op, {*pair}, rewriter);
+      if (failed(collapsed))
+        break;
+      rewriter.replaceOp(op, collapsed->results);
+      op = cast<linalg::GenericOp>(collapsed->collapsedOp.getOperation());
+    }
+  }
+}
+
+/// Folds the shape checks decompositions emit (tensor.dim of static shapes,
+/// index arithmetic on it, cf.assert of a condition that becomes true), so
+/// that none is left to map; the ops that do not fold are reported as
+/// unmapped.
 void foldShapeChecks(func::FuncOp func) {
   SmallVector<Operation *> ops;
   func.walk([&](Operation *op) {
@@ -175,6 +212,10 @@ struct ConvertQTrainToAccel
                               << "' to the accelerator: run-time control flow "
                                  "(more than one block)";
     Block &body = func.getBody().front();
+    // Rewrites into what the mappings take, before buffers are bound.
+    foldShapeChecks(func);
+    generalizeMatmuls(func);
+    collapseGenericLoops(func);
     for (BlockArgument arg : body.getArguments()) {
       Type type = arg.getType();
       auto tensor = dyn_cast<RankedTensorType>(type);
@@ -212,8 +253,6 @@ struct ConvertQTrainToAccel
           return failure();
       }
 
-    foldShapeChecks(func);
-    generalizeMatmuls(func);
     TileOptions tiles{tileM, tileN, tileK};
     for (Operation &op : body.without_terminator()) {
       emitter.setLocation(op.getLoc());
@@ -338,6 +377,8 @@ struct ConvertQTrainToAccel
     // Static reshapes of a row-major tensor are views of its buffer.
     if (isa<tensor::CollapseShapeOp, tensor::ExpandShapeOp>(op)) {
       Value source = op->getOperand(0), result = op->getResult(0);
+      if (source.getDefiningOp<tensor::EmptyOp>())
+        return success(); // still only a destination
       std::optional<unsigned> buffer = emitter.lookupBuffer(source);
       if (!buffer)
         return cannotMap(op) << "its operand is not in DRAM";

@@ -119,23 +119,19 @@ LogicalResult mapZeroSettingError(ProgramEmitter &emitter,
     return failure();
   if (tiles->rows == 0) // no element: the ratio is 0, as the library's
     return mapFillValue(emitter, op, op.getResult(), 0);
-  FormatPlacement placement;
-  placement.blockY = tiles->blockY;
-  placement.blockX = tiles->blockX;
   FailureOr<ConversionPlan> conversion =
-      configureConversion(emitter, op, tensor, placement);
+      configureConversion(emitter, op, tensor, tiles->placement());
   if (failed(conversion))
     return failure();
 
   // One statistics pass converting every element (LOADs to nowhere with the
   // zero-setting mask), then the ratio the op's denominator names.
   auto [reg, statsResource] = emitter.nextStatsRegister();
-  TransferStrides strides;
-  strides.dramY = tiles->cols;
-  strides.dramX = 1;
+  // Nothing lands on chip: the ACC strides only place blocks.
+  TransferStrides strides = tiles->strides();
   uint64_t address = emitter.getBuffer(*input).address;
   bool first = true;
-  tiles->forEachTile([&](int64_t r0, int64_t nr, int64_t c0, int64_t nc) {
+  tiles->forEachTile([&](const RowTiles::Tile &tile) {
     Instruction load(InstructionKind::Load);
     load.set("dst", LoadDst::None);
     load.set("format", conversion->formatEntry);
@@ -144,10 +140,10 @@ LogicalResult mapZeroSettingError(ProgramEmitter &emitter,
     load.set("stats_reg", reg);
     load.set("stats_mask", StatsMask::ZeroSetting);
     load.set("stats_reset", first);
-    load.set("dram_addr", address + 4 * (r0 * tiles->cols + c0));
-    load.set("size_z", 1);
-    load.set("size_y", nr);
-    load.set("size_x", nc);
+    load.set("dram_addr", address + 4 * tile.first);
+    load.set("size_z", tile.nz);
+    load.set("size_y", tile.nr);
+    load.set("size_x", tile.nc);
     SmallVector<Access> accesses = {{{Resource::Dram, *input}, false},
                                     {statsResource, true}};
     accesses.append(conversion->reads.begin(), conversion->reads.end());

@@ -56,11 +56,13 @@ module {
 
 // -----
 
+// Four loops no two neighbours of which every operand walks as one run.
 #map4 = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>
+#swapped = affine_map<(d0, d1, d2, d3) -> (d1, d0, d3, d2)>
 func.func @four_loops(%x: tensor<2x2x2x2xf32>) -> tensor<2x2x2x2xf32> {
   %e = tensor.empty() : tensor<2x2x2x2xf32>
   // expected-error @below {{cannot map 'linalg.generic' to the accelerator: more than three loops (4) do not fit the vector unit's 3-D views}}
-  %y = linalg.generic {indexing_maps = [#map4, #map4], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%x : tensor<2x2x2x2xf32>) outs(%e : tensor<2x2x2x2xf32>) {
+  %y = linalg.generic {indexing_maps = [#swapped, #map4], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%x : tensor<2x2x2x2xf32>) outs(%e : tensor<2x2x2x2xf32>) {
   ^bb0(%in: f32, %out: f32):
     %n = arith.negf %in : f32
     linalg.yield %n : f32
@@ -85,16 +87,19 @@ func.func @f64_body(%x: tensor<4xf32>) -> tensor<4xf32> {
 
 // -----
 
+// A reduction whose rows do not fit an ACC half (a reduced loop is not
+// split across tiles).
 #id2 = affine_map<(d0, d1) -> (d0, d1)>
-func.func @too_wide(%x: tensor<2x3000xf32>) -> tensor<2x3000xf32> {
-  %e = tensor.empty() : tensor<2x3000xf32>
-  // expected-error @below {{cannot map 'linalg.generic' to the accelerator: a tile of one iteration of its first loop needs 9000 ACC entries, an ACC half has 2040}}
-  %y = linalg.generic {indexing_maps = [#id2, #id2], iterator_types = ["parallel", "parallel"]} ins(%x : tensor<2x3000xf32>) outs(%e : tensor<2x3000xf32>) {
+#row = affine_map<(d0, d1) -> (d0)>
+func.func @too_wide(%x: tensor<2x3000xf32>, %init: tensor<2xf32>) -> tensor<2xf32> {
+  // expected-error @below {{cannot map 'linalg.generic' to the accelerator: a tile of one iteration of its first loop needs 6001 ACC entries, an ACC half has 2040}}
+  %y = linalg.generic {indexing_maps = [#id2, #row], iterator_types = ["parallel", "reduction"]} ins(%x : tensor<2x3000xf32>) outs(%init : tensor<2xf32>) {
   ^bb0(%in: f32, %out: f32):
     %n = arith.negf %in : f32
-    linalg.yield %n : f32
-  } -> tensor<2x3000xf32>
-  return %y : tensor<2x3000xf32>
+    %s = arith.addf %out, %n : f32
+    linalg.yield %s : f32
+  } -> tensor<2xf32>
+  return %y : tensor<2xf32>
 }
 
 // -----
@@ -203,4 +208,23 @@ func.func @im2col_source(%x: tensor<4x4xf32>) -> tensor<1x3x3x1x4x4xf32> {
     tensor.yield %v : f32
   } {qtrain.im2col = {kind = #qtrain.conv_kind<forward>, strides = array<i64: 1, 1>, padding = array<i64: 0, 0, 0, 0>, dilations = array<i64: 1, 1>}} : tensor<1x3x3x1x4x4xf32>
   return %g : tensor<1x3x3x1x4x4xf32>
+}
+
+// -----
+
+// Blocks that leave more than three dimensions after merging.
+func.func @five_dimensional_blocks(%x: tensor<2x3x4x5x6xf32>) -> tensor<2x3x4x5x6xf32> {
+  // expected-error @below {{cannot map 'qtrain.quantize' to the accelerator: blocks spanning dimensions that do not merge into three are not mapped yet}}
+  %q = qtrain.quantize %x {format = #qtrain.scaled<#qtrain.fp<e4m3fn>, [#qtrain.scale_level<[2, 1, 2, 1, 2], pow2<4, 7>, shared_exponent>]>} : tensor<2x3x4x5x6xf32>
+  return %q : tensor<2x3x4x5x6xf32>
+}
+
+// -----
+
+// Codes of blocks over three dimensions (a volume) are not mapped yet.
+func.func @encode_volume(%x: tensor<2x16x4x7xf32>) -> (tensor<2x16x4x7xi9>, tensor<2x2x2x3xf8E8M0FNU>) {
+  // expected-error @below {{cannot map 'qtrain.encode' to the accelerator: blocks over three dimensions that do not merge into a matrix are not mapped for codes yet}}
+  %c, %s = qtrain.encode %x {format = #qtrain.scaled<fb16>}
+      : tensor<2x16x4x7xf32> -> tensor<2x16x4x7xi9>, tensor<2x2x2x3xf8E8M0FNU>
+  return %c, %s : tensor<2x16x4x7xi9>, tensor<2x2x2x3xf8E8M0FNU>
 }
