@@ -563,6 +563,24 @@ func.func @step(%x: tensor<3x5x12x11xf32>, %b: tensor<5xf32>, %w: tensor<2x3000x
 }
 )mlir";
 
+/// Max pooling (LeNet's 2 x 2, stride 2, from a fill of -inf; a 3 x 3
+/// window with stride 1 and dilation 2 over an initial tensor).
+const char *kPooling = R"mlir(
+func.func @step(%x: tensor<2x3x8x6xf32>, %init: tensor<2x3x4x2xf32>)
+    -> (tensor<2x3x4x3xf32>, tensor<2x3x4x2xf32>) {
+  %ninf = arith.constant 0xFF800000 : f32
+  %e = tensor.empty() : tensor<2x3x4x3xf32>
+  %f = linalg.fill ins(%ninf : f32) outs(%e : tensor<2x3x4x3xf32>) -> tensor<2x3x4x3xf32>
+  %w2 = tensor.empty() : tensor<2x2xf32>
+  %p = linalg.pooling_nchw_max {dilations = dense<1> : tensor<2xi64>, strides = dense<2> : tensor<2xi64>}
+      ins(%x, %w2 : tensor<2x3x8x6xf32>, tensor<2x2xf32>) outs(%f : tensor<2x3x4x3xf32>) -> tensor<2x3x4x3xf32>
+  %w3 = tensor.empty() : tensor<3x3xf32>
+  %q = linalg.pooling_nchw_max {dilations = dense<2> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+      ins(%x, %w3 : tensor<2x3x8x6xf32>, tensor<3x3xf32>) outs(%init : tensor<2x3x4x2xf32>) -> tensor<2x3x4x2xf32>
+  return %p, %q : tensor<2x3x4x3xf32>, tensor<2x3x4x2xf32>
+}
+)mlir";
+
 /// The zero-setting error gathered by the statistics unit: a plain element
 /// format, MX blocks (with all_elements), FlexBlock runs, toward zero.
 const char *kZeroSettingError = R"mlir(
@@ -668,6 +686,7 @@ std::vector<AccelCase> accelCases() {
   return {
       {"Generics", kGenerics, "generics"},
       {"WideGenerics", kWideGenerics},
+      {"Pooling", kPooling},
       // The examples of examples/ that map (the others use what the
       // conversion does not map yet: FlexBlock blocks over 3 x 3 windows,
       // whole-tensor levels of encode, run-time control flow; see

@@ -248,6 +248,15 @@ mlir::LogicalResult mapPermutationCopy(ProgramEmitter &emitter,
 mlir::LogicalResult mapIm2col(ProgramEmitter &emitter,
                               mlir::tensor::GenerateOp op);
 
+/// linalg.pooling_nchw_max on the vector unit, whole (n, c) planes per
+/// tile: one VECTOR maximumf per window tap over a strided view of the
+/// input planes; its result's buffer must exist.
+mlir::LogicalResult mapPoolingMax(ProgramEmitter &emitter,
+                                  mlir::linalg::PoolingNchwMaxOp op);
+/// Whether `use` is the initial value of a max pooling that the pooling
+/// fills itself (a linalg.fill of an f32 constant).
+bool initializesPooling(mlir::OpOperand &use);
+
 /// A linalg.fill of a constant written to its result's buffer.
 mlir::LogicalResult mapFill(ProgramEmitter &emitter, mlir::linalg::FillOp op);
 

@@ -43,11 +43,12 @@ bool onlyFeedsContractions(Value value) {
 }
 
 /// Whether every use of `value` (a constant fill) is the destination of a
-/// linalg.generic, which initializes its output tile with a VECTOR fill.
+/// linalg.generic or a max pooling, which initialize their output tiles
+/// with a VECTOR fill.
 bool onlyInitializesGenerics(Value value) {
   return llvm::all_of(value.getUses(), [](OpOperand &use) {
     auto generic = dyn_cast<linalg::GenericOp>(use.getOwner());
-    return generic && generic.isDpsInit(&use);
+    return (generic && generic.isDpsInit(&use)) || initializesPooling(use);
   });
 }
 
@@ -93,8 +94,13 @@ void generalizeMatmuls(func::FuncOp func) {
 /// above three.
 void collapseGenericLoops(func::FuncOp func) {
   SmallVector<linalg::GenericOp> generics;
+  // Only maps of plain dimensions: linalg's check accepts a pair beside a
+  // `d floordiv k` result and the rewrite then loses the division.
   func.walk([&](linalg::GenericOp op) {
-    if (op.getNumLoops() > 3)
+    if (op.getNumLoops() > 3 &&
+        llvm::all_of(op.getIndexingMapsArray(), [](AffineMap map) {
+          return map.isProjectedPermutation(/*allowZeroInResults=*/false);
+        }))
       generics.push_back(op);
   });
   IRRewriter rewriter(func.getContext());
@@ -325,6 +331,11 @@ struct ConvertQTrainToAccel
           failed(ensureBuffer(emitter, generic->getResult(0), "generic")))
         return failure();
       return mapGeneric(emitter, generic);
+    }
+    if (auto pool = dyn_cast<linalg::PoolingNchwMaxOp>(op)) {
+      if (failed(ensureBuffer(emitter, pool.getResult(0), "pool")))
+        return failure();
+      return mapPoolingMax(emitter, pool);
     }
     if (auto fill = dyn_cast<linalg::FillOp>(op)) {
       if (onlyInitializesGenerics(fill.getResult(0)))

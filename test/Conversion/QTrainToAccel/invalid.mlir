@@ -228,3 +228,21 @@ func.func @encode_volume(%x: tensor<2x16x4x7xf32>) -> (tensor<2x16x4x7xi9>, tens
       : tensor<2x16x4x7xf32> -> tensor<2x16x4x7xi9>, tensor<2x2x2x3xf8E8M0FNU>
   return %c, %s : tensor<2x16x4x7xi9>, tensor<2x2x2x3xf8E8M0FNU>
 }
+
+// -----
+
+// A generic whose maps divide a loop (a max-pool gradient) keeps its four
+// loops: merging a pair beside `d floordiv 2` would lose the division.
+#nchw = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>
+#pooled = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2 floordiv 2, d3 floordiv 2)>
+func.func @divided_maps(%x: tensor<2x3x4x6xf32>, %g: tensor<2x3x2x3xf32>) -> tensor<2x3x4x6xf32> {
+  %e = tensor.empty() : tensor<2x3x4x6xf32>
+  // expected-error @below {{cannot map 'linalg.generic' to the accelerator: more than three loops (4) do not fit the vector unit's 3-D views}}
+  %r = linalg.generic {indexing_maps = [#nchw, #pooled, #nchw], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%x, %g : tensor<2x3x4x6xf32>, tensor<2x3x2x3xf32>) outs(%e : tensor<2x3x4x6xf32>) {
+  ^bb0(%a: f32, %b: f32, %o: f32):
+    %s = arith.mulf %a, %b : f32
+    linalg.yield %s : f32
+  } -> tensor<2x3x4x6xf32>
+  return %r : tensor<2x3x4x6xf32>
+}
