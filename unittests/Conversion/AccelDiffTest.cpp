@@ -49,11 +49,13 @@ struct AccelCase {
   std::string module;
   std::string function = "step";
   int labels = 10;
-  /// When set, `module` is qtrain-model's MLP step under this recipe, built
-  /// when the test runs.
+  /// When set, `module` is qtrain-model's `model` step under this recipe,
+  /// built when the test runs.
   std::string mlpRecipe = "";
   /// When set, `module` is this file of examples/.
   std::string example = "";
+  /// The model of `mlpRecipe`: "mlp" or "lenet".
+  std::string model = "mlp";
 };
 
 struct Signature {
@@ -404,15 +406,25 @@ std::string matmulStep(llvm::StringRef qa, llvm::StringRef qb,
 const char *kE4M3 = "format = #qtrain.fp<e4m3fn, overflow = saturate>";
 const char *kFp12 = "#qtrain.fp<fp12_dga>";
 
-/// qtrain-model's MLP training step (batch 8, 32-16-10) quantized by a
-/// bundled recipe and decomposed, as qtrain-train compiles it.
-std::string mlpStep(llvm::StringRef recipe) {
+/// qtrain-model's training step quantized by a bundled recipe and
+/// decomposed, as qtrain-train compiles it: the MLP (batch 8, 32-16-10) or
+/// LeNet on 12 x 12 images (batch 4: convolutions, pools, their
+/// gradients).
+std::string modelStep(llvm::StringRef model, llvm::StringRef recipe) {
   auto ctx = createJitContext();
-  models::MlpOptions options;
-  options.step.batch = 8;
-  options.inputs = 32;
-  options.hidden = {16};
-  auto module = models::buildMlp(*ctx, options);
+  llvm::Expected<mlir::OwningOpRef<mlir::ModuleOp>> module = nullptr;
+  if (model == "lenet") {
+    models::ConvNetOptions options;
+    options.step.batch = 4;
+    options.height = options.width = 12;
+    module = models::buildLeNet(*ctx, options);
+  } else {
+    models::MlpOptions options;
+    options.step.batch = 8;
+    options.inputs = 32;
+    options.hidden = {16};
+    module = models::buildMlp(*ctx, options);
+  }
   if (!module) {
     ADD_FAILURE() << llvm::toString(module.takeError());
     return "";
@@ -581,6 +593,112 @@ func.func @step(%x: tensor<2x3x8x6xf32>, %init: tensor<2x3x4x2xf32>)
 }
 )mlir";
 
+/// A max-pool gradient (the model's: the window's gradient to its first
+/// maximum), whose maps divide the spatial loops: one generic per residue
+/// of (h, w) modulo 2 over reshaped operands.
+const char *kMaxPoolGradient = R"mlir(
+#map = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>
+#map7 = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2 floordiv 2, d3 floordiv 2)>
+#map8 = affine_map<(d0, d1, d2, d3) -> (d0, d1, (d2 floordiv 2) * 2, (d3 floordiv 2) * 2)>
+#map9 = affine_map<(d0, d1, d2, d3) -> (d0, d1, (d2 floordiv 2) * 2, (d3 floordiv 2) * 2 + 1)>
+#map10 = affine_map<(d0, d1, d2, d3) -> (d0, d1, (d2 floordiv 2) * 2 + 1, (d3 floordiv 2) * 2)>
+func.func @step(%x0: tensor<2x3x4x6xf32>, %g: tensor<2x3x2x3xf32>) -> tensor<2x3x4x6xf32> {
+  // ReLU first, as the model does: windows of zeros tie, and the gradient
+  // goes to the first (row-major) of them.
+  %z = arith.constant 0.0 : f32
+  %xe = tensor.empty() : tensor<2x3x4x6xf32>
+  %x = linalg.generic {indexing_maps = [#map, #map], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%x0 : tensor<2x3x4x6xf32>) outs(%xe : tensor<2x3x4x6xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    %r = arith.maximumf %a, %z : f32
+    linalg.yield %r : f32
+  } -> tensor<2x3x4x6xf32>
+  %ninf = arith.constant 0xFF800000 : f32
+  %pe = tensor.empty() : tensor<2x3x2x3xf32>
+  %pf = linalg.fill ins(%ninf : f32) outs(%pe : tensor<2x3x2x3xf32>) -> tensor<2x3x2x3xf32>
+  %win = tensor.empty() : tensor<2x2xf32>
+  %m = linalg.pooling_nchw_max {dilations = dense<1> : tensor<2xi64>, strides = dense<2> : tensor<2xi64>}
+      ins(%x, %win : tensor<2x3x4x6xf32>, tensor<2x2xf32>) outs(%pf : tensor<2x3x2x3xf32>) -> tensor<2x3x2x3xf32>
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c2 = arith.constant 2 : index
+  %true = arith.constant true
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<2x3x4x6xf32>
+  %r = linalg.generic {indexing_maps = [#map, #map7, #map7, #map8, #map9, #map10, #map], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%x, %m, %g, %x, %x, %x : tensor<2x3x4x6xf32>, tensor<2x3x2x3xf32>, tensor<2x3x2x3xf32>, tensor<2x3x4x6xf32>, tensor<2x3x4x6xf32>, tensor<2x3x4x6xf32>)
+      outs(%e : tensor<2x3x4x6xf32>) {
+  ^bb0(%in: f32, %in_4: f32, %in_5: f32, %in_6: f32, %in_7: f32, %in_8: f32, %out: f32):
+    %74 = linalg.index 3 : index
+    %75 = arith.remui %74, %c2 : index
+    %76 = linalg.index 2 : index
+    %77 = arith.remui %76, %c2 : index
+    %78 = arith.muli %77, %c2 : index
+    %79 = arith.addi %78, %75 : index
+    %80 = arith.cmpi ugt, %79, %c0 : index
+    %81 = arith.cmpf oeq, %in_6, %in_4 : f32
+    %82 = arith.andi %80, %81 : i1
+    %83 = arith.cmpi ugt, %79, %c1 : index
+    %84 = arith.cmpf oeq, %in_7, %in_4 : f32
+    %85 = arith.andi %83, %84 : i1
+    %86 = arith.ori %82, %85 : i1
+    %87 = arith.cmpi ugt, %79, %c2 : index
+    %88 = arith.cmpf oeq, %in_8, %in_4 : f32
+    %89 = arith.andi %87, %88 : i1
+    %90 = arith.ori %86, %89 : i1
+    %91 = arith.xori %90, %true : i1
+    %92 = arith.cmpf oeq, %in, %in_4 : f32
+    %93 = arith.andi %92, %91 : i1
+    %94 = arith.select %93, %in_5, %zero : f32
+    linalg.yield %94 : f32
+  } -> tensor<2x3x4x6xf32>
+  return %r : tensor<2x3x4x6xf32>
+}
+)mlir";
+
+/// A reduction too large for one tile along its first (reduced) loop: tiles
+/// split the next (parallel) loop and accumulate across the reduced one
+/// into an output tile kept per parallel range.
+const char *kSplitReduction = R"mlir(
+#in3 = affine_map<(d0, d1, d2) -> (d0, d1, d2)>
+#mid = affine_map<(d0, d1, d2) -> (d1)>
+func.func @step(%x: tensor<5x6x900xf32>, %init: tensor<6xf32>) -> tensor<6xf32> {
+  %s = linalg.generic {indexing_maps = [#in3, #mid], iterator_types = ["reduction", "parallel", "reduction"]}
+      ins(%x : tensor<5x6x900xf32>) outs(%init : tensor<6xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    %m = arith.mulf %a, %a : f32
+    %r = arith.addf %o, %m : f32
+    linalg.yield %r : f32
+  } -> tensor<6xf32>
+  return %s : tensor<6xf32>
+}
+)mlir";
+
+/// FlexBlock volumes of mostly zero activations (blocks of zeros, as ReLU
+/// outputs and image backgrounds have; +inf where x > 2, so every block
+/// holding one is NaN), computed by generics whose loops were merged: the
+/// quantize's blocks are relative to its own shape, not to the merged
+/// shape of the buffer it reads.
+const char *kFlexBlockZeros = R"mlir(
+func.func @step(%x: tensor<2x6x9x7xf32>, %y: tensor<1x6x3x3xf32>)
+    -> (tensor<2x6x9x7xf32>, tensor<2x6x9x7xf32>, tensor<1x6x3x3xf32>) {
+  %two = arith.constant dense<2.0> : tensor<2x6x9x7xf32>
+  %zero = arith.constant dense<0.0> : tensor<2x6x9x7xf32>
+  %big = arith.cmpf ogt, %x, %two : tensor<2x6x9x7xf32>
+  %inf = arith.divf %x, %zero : tensor<2x6x9x7xf32>
+  %s = arith.select %big, %inf, %zero : tensor<2x6x9x7xi1>, tensor<2x6x9x7xf32>
+  %a = qtrain.quantize %s {format = #qtrain.scaled<fb12>} : tensor<2x6x9x7xf32>
+  %b = qtrain.quantize %s {format = #qtrain.scaled<fb16>} : tensor<2x6x9x7xf32>
+  %two1 = arith.constant dense<2.0> : tensor<1x6x3x3xf32>
+  %zero1 = arith.constant dense<0.0> : tensor<1x6x3x3xf32>
+  %big1 = arith.cmpf ogt, %y, %two1 : tensor<1x6x3x3xf32>
+  %inf1 = arith.divf %y, %zero1 : tensor<1x6x3x3xf32>
+  %t = arith.select %big1, %inf1, %zero1 : tensor<1x6x3x3xi1>, tensor<1x6x3x3xf32>
+  %c = qtrain.quantize %t {format = #qtrain.scaled<fb12>} : tensor<1x6x3x3xf32>
+  return %a, %b, %c : tensor<2x6x9x7xf32>, tensor<2x6x9x7xf32>, tensor<1x6x3x3xf32>
+}
+)mlir";
+
 /// The zero-setting error gathered by the statistics unit: a plain element
 /// format, MX blocks (with all_elements), FlexBlock runs, toward zero.
 const char *kZeroSettingError = R"mlir(
@@ -687,6 +805,8 @@ std::vector<AccelCase> accelCases() {
       {"Generics", kGenerics, "generics"},
       {"WideGenerics", kWideGenerics},
       {"Pooling", kPooling},
+      {"MaxPoolGradient", kMaxPoolGradient},
+      {"SplitReduction", kSplitReduction},
       // The examples of examples/ that map (the others use what the
       // conversion does not map yet: FlexBlock blocks over 3 x 3 windows,
       // whole-tensor levels of encode, run-time control flow; see
@@ -739,6 +859,7 @@ std::vector<AccelCase> accelCases() {
        "mls.mlir"},
       // FlexBlock blocks over 3 x 3 windows: volumes.
       {"FlexBlockVolumes", kFlexBlockVolumes},
+      {"FlexBlockZeros", kFlexBlockZeros},
       {"Example_fb12lg16_step", "", "fb12lg16_step", 10, "", "flexblock.mlir"},
       {"Example_fb16_step", "", "fb16_step", 10, "", "flexblock.mlir"},
       {"Example_fb16_zse", "", "fb16_zse", 10, "", "flexblock.mlir"},
@@ -751,6 +872,10 @@ std::vector<AccelCase> accelCases() {
       {"MlpStep_sr3", "", "train_step", 10, "sr3"},
       {"MlpStep_mls_121", "", "train_step", 10, "mls-121"},
       {"MlpStep_mls_124", "", "train_step", 10, "mls-124"},
+      {"LeNetStep_fp32", "", "train_step", 10, "fp32", "", "lenet"},
+      {"LeNetStep_flexblock", "", "train_step", 10, "flexblock", "", "lenet"},
+      {"LeNetStep_mls_124", "", "train_step", 10, "mls-124", "", "lenet"},
+      {"LeNetStep_fp12_edga", "", "train_step", 10, "fp12-edga", "", "lenet"},
       {"F32", matmulStep("", "", "", 37, 70, 21)},
       {"E4M3_Fp12Static", matmulStep(kE4M3, kE4M3, fp12Static, 37, 70, 21)},
       {"Mxfp8_Transposed",
@@ -798,7 +923,7 @@ class AccelDiff : public ::testing::TestWithParam<AccelCase> {};
 TEST_P(AccelDiff, MatchesTheCpuLoweringBitForBit) {
   AccelCase c = GetParam();
   if (!c.mlpRecipe.empty())
-    c.module = mlpStep(c.mlpRecipe);
+    c.module = modelStep(c.model, c.mlpRecipe);
   if (!c.example.empty()) {
     auto file = llvm::MemoryBuffer::getFile(std::string(QTRAIN_EXAMPLES_DIR) +
                                             "/" + c.example);

@@ -95,6 +95,7 @@ FailureOr<ConvertedTensor> analyzeTensor(ProgramEmitter &emitter, Value value,
     return cannotMap(user) << "its operand is not in DRAM (computed by an "
                               "op the conversion did not map)";
   tensor.buffer = *buffer;
+  tensor.shape.assign(type.getShape().begin(), type.getShape().end());
   return tensor;
 }
 
@@ -346,7 +347,11 @@ FailureOr<RowTiles> planRowTiles(ProgramEmitter &emitter, Operation *op,
 LogicalResult mapThroughAcc(ProgramEmitter &emitter, Operation *op,
                             const ConvertedTensor &source, unsigned target) {
   const Buffer &in = emitter.getBuffer(source.buffer);
-  FailureOr<RowTiles> plan = planRowTiles(emitter, op, in.shape, source.format);
+  // Blocks are relative to the tensor's own shape, which may be a view of
+  // a buffer shaped otherwise.
+  FailureOr<RowTiles> plan =
+      planRowTiles(emitter, op, source.shape.empty() ? in.shape : source.shape,
+                   source.format);
   if (failed(plan))
     return failure();
   if (plan->rows == 0)

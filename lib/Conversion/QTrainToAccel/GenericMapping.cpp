@@ -21,6 +21,7 @@
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/BuiltinTypes.h"
 
+#include "llvm/ADT/SmallBitVector.h"
 #include "llvm/ADT/TypeSwitch.h"
 #include "llvm/ADT/bit.h"
 
@@ -146,12 +147,30 @@ LogicalResult GenericMapper::check() {
     if (!e.isF32() && !e.isInteger(32) && !e.isInteger(1))
       return cannotMap(op) << "only f32, i32 and i1 tensors are mapped, not "
                            << type;
-    if (type.getRank() > 3)
-      return cannotMap(op) << "operands of rank above 3 are not mapped yet";
+    // Each result a distinct loop or a constant index (an offset); at most
+    // three loops per operand, the transfers' dimensions.
     AffineMap map = op.getMatchingIndexingMap(&operand);
-    if (!map.isProjectedPermutation(/*allowZeroInResults=*/false))
-      return cannotMap(op) << "indexing map " << AffineMapAttr::get(map)
-                           << " is not a projected permutation";
+    llvm::SmallBitVector seen(map.getNumDims());
+    unsigned walked = 0;
+    for (auto [j, result] : llvm::enumerate(map.getResults())) {
+      if (auto dim = dyn_cast<AffineDimExpr>(result)) {
+        if (seen.test(dim.getPosition()))
+          return cannotMap(op) << "indexing map " << AffineMapAttr::get(map)
+                               << " repeats a loop";
+        seen.set(dim.getPosition());
+        ++walked;
+        continue;
+      }
+      auto constant = dyn_cast<AffineConstantExpr>(result);
+      if (!constant || constant.getValue() < 0 ||
+          constant.getValue() >= type.getDimSize(j))
+        return cannotMap(op) << "indexing map " << AffineMapAttr::get(map)
+                             << " is not a projected permutation with "
+                                "constant indices";
+    }
+    if (walked > 3)
+      return cannotMap(op) << "operands walked along more than three loops "
+                              "are not mapped yet";
     if (!op.isDpsInit(&operand) && !emitter.lookupBuffer(operand.get()))
       return cannotMap(op) << "an input is not in DRAM (computed by an op "
                               "the conversion did not map)";
@@ -159,24 +178,29 @@ LogicalResult GenericMapper::check() {
   return success();
 }
 
+/// The dimensions of an operand that loops walk (the others are constant
+/// indices), in its order, with the loop of each.
+static SmallVector<std::pair<unsigned, unsigned>, 3> walkedDims(AffineMap map) {
+  SmallVector<std::pair<unsigned, unsigned>, 3> walked;
+  for (auto [j, result] : llvm::enumerate(map.getResults()))
+    if (auto dim = dyn_cast<AffineDimExpr>(result))
+      walked.push_back({static_cast<unsigned>(j), dim.getPosition()});
+  return walked;
+}
+
 TileRegion GenericMapper::region(OpOperand &operand, const Dims &tile,
                                  int64_t &next) {
   TileRegion r;
-  auto type = cast<RankedTensorType>(operand.get().getType());
-  AffineMap map = op.getMatchingIndexingMap(&operand);
-  unsigned rank = type.getRank(), rpad = 3 - rank;
-  for (unsigned j = 0; j < rank; ++j) {
-    unsigned d = cast<AffineDimExpr>(map.getResult(j)).getPosition();
-    r.shape[rpad + j] = tile[pad + d];
-  }
+  auto walked = walkedDims(op.getMatchingIndexingMap(&operand));
+  unsigned rpad = 3 - walked.size();
+  for (auto [i, jd] : llvm::enumerate(walked))
+    r.shape[rpad + i] = tile[pad + jd.second];
   r.base = next;
   next += product(r.shape);
   Dims strides = rowMajor(r.shape);
   r.view.base = r.base;
-  for (unsigned j = 0; j < rank; ++j) {
-    unsigned d = cast<AffineDimExpr>(map.getResult(j)).getPosition();
-    r.view.strides[pad + d] = strides[rpad + j];
-  }
+  for (auto [i, jd] : llvm::enumerate(walked))
+    r.view.strides[pad + jd.second] = strides[rpad + i];
   return r;
 }
 
@@ -186,15 +210,29 @@ std::pair<unsigned, uint64_t> GenericMapper::tileTransfer(OpOperand &operand,
                                                           const Dims &origin) {
   auto type = cast<RankedTensorType>(operand.get().getType());
   AffineMap map = op.getMatchingIndexingMap(&operand);
-  unsigned rank = type.getRank(), rpad = 3 - rank;
-  Dims full = {1, 1, 1};
-  for (unsigned j = 0; j < rank; ++j)
-    full[rpad + j] = type.getShape()[j];
-  Dims dramStrides = rowMajor(full);
+  // Row-major strides of the whole tensor; constant indices are offsets.
+  unsigned rank = type.getRank();
+  SmallVector<int64_t> full(rank, 1);
+  for (int j = static_cast<int>(rank) - 2; j >= 0; --j)
+    full[j] = full[j + 1] * type.getDimSize(j + 1);
   int64_t first = 0;
-  for (unsigned j = 0; j < rank; ++j)
-    first += origin[pad + cast<AffineDimExpr>(map.getResult(j)).getPosition()] *
-             dramStrides[rpad + j];
+  for (auto [j, result] : llvm::enumerate(map.getResults())) {
+    int64_t index =
+        isa<AffineDimExpr>(result)
+            ? origin[pad + cast<AffineDimExpr>(result).getPosition()]
+            : cast<AffineConstantExpr>(result).getValue();
+    first += index * full[j];
+  }
+  auto walked = walkedDims(map);
+  unsigned rpad = 3 - walked.size();
+  Dims dramStrides = {0, 0, 0}, extent = {1, 1, 1};
+  for (auto [i, jd] : llvm::enumerate(walked)) {
+    dramStrides[rpad + i] = full[jd.first];
+    extent[rpad + i] = type.getDimSize(jd.first);
+  }
+  // Unwalked leading slots (extent 1) step as a row-major padding would.
+  for (int k = static_cast<int>(rpad) - 1; k >= 0; --k)
+    dramStrides[k] = k == 2 ? 1 : dramStrides[k + 1] * extent[k + 1];
   Dims chip = rowMajor(r.shape);
   TransferStrides strides;
   strides.dramZ = dramStrides[0];
@@ -461,8 +499,8 @@ LogicalResult GenericMapper::map() {
   };
   int64_t budget = emitter.accHalfEntries();
   // Tiles along the first loop, the others whole; where one iteration of
-  // it does not fit and the loops are parallel, one iteration of it by a
-  // range of the next loop (and so on).
+  // it does not fit, one iteration of it by a range of the next loop (and
+  // so on).
   Dims tileExtents = extents;
   unsigned split = pad;
   auto largest = [&](unsigned v) {
@@ -476,7 +514,7 @@ LogicalResult GenericMapper::map() {
   };
   if (loops > 0) {
     int64_t t = largest(split);
-    while (t < 1 && split + 1 < 3 && !reduced[split] && !reduced[split + 1]) {
+    while (t < 1 && split + 1 < 3) {
       tileExtents[split] = 1;
       ++split;
       t = largest(split);
@@ -493,10 +531,6 @@ LogicalResult GenericMapper::map() {
     }
     tileExtents[split] = t;
   }
-  // A reduction along the first loop keeps its output tile in one ACC half
-  // across the tiles (the output does not depend on that loop): one
-  // initialization, one store, the tiles' reductions in order.
-  bool persistentOut = loops && reduced[pad];
 
   auto fill = init.get().getDefiningOp<linalg::FillOp>();
   std::optional<uint32_t> fillBits =
@@ -518,26 +552,43 @@ LogicalResult GenericMapper::map() {
       loadTile(init, out, origin, half);
     }
   };
-  if (persistentOut) {
-    half = emitter.nextAccHalf();
-    outEnd = half * budget;
-    out = region(init, tileExtents, outEnd);
-    initializeOut({0, 0, 0});
-  }
   // Tile origins, row-major (dimensions before the loops have extent 1).
+  // Tiles that differ only along reduced loops accumulate into one output
+  // tile kept in an ACC half across them: one initialization, one store,
+  // the tiles in row-major order of their reduced origins, which visits
+  // every output's reduced positions in the loops' order (a tile fixes the
+  // loops before its split loop and covers those after it whole).
+  auto groupOf = [&](Dims o) {
+    for (unsigned v = 0; v < 3; ++v)
+      if (reduced[v])
+        o[v] = 0;
+    return o;
+  };
   SmallVector<Dims> origins;
   for (int64_t a = 0; a < extents[0]; a += tileExtents[0])
     for (int64_t b = 0; b < extents[1]; b += tileExtents[1])
       for (int64_t c = 0; c < extents[2]; c += tileExtents[2])
         origins.push_back({a, b, c});
-  for (const Dims &origin : origins) {
-    if (!persistentOut)
-      half = emitter.nextAccHalf();
-    int64_t next = persistentOut ? outEnd : half * budget;
+  std::stable_sort(
+      origins.begin(), origins.end(),
+      [&](const Dims &x, const Dims &y) { return groupOf(x) < groupOf(y); });
+  for (size_t i = 0; i < origins.size(); ++i) {
+    const Dims &origin = origins[i];
+    Dims group = groupOf(origin);
+    bool firstOfGroup = i == 0 || groupOf(origins[i - 1]) != group;
+    bool lastOfGroup =
+        i + 1 == origins.size() || groupOf(origins[i + 1]) != group;
     extentsOfTile = tileExtents;
     for (unsigned v = 0; v < 3; ++v)
       extentsOfTile[v] = std::min(tileExtents[v], extents[v] - origin[v]);
     tileOrigin = origin;
+    if (firstOfGroup) {
+      half = emitter.nextAccHalf();
+      outEnd = half * budget;
+      out = region(init, extentsOfTile, outEnd);
+      initializeOut(group);
+    }
+    int64_t next = outEnd;
     DenseMap<mlir::Value, View> args;
     for (OpOperand *in : op.getDpsInputOperands()) {
       BlockArgument arg = body.getArgument(in->getOperandNumber());
@@ -546,10 +597,6 @@ LogicalResult GenericMapper::map() {
       TileRegion r = region(*in, extentsOfTile, next);
       loadTile(*in, r, origin, half);
       args[arg] = r.view;
-    }
-    if (!persistentOut) {
-      out = region(init, extentsOfTile, next);
-      initializeOut(origin);
     }
     if (!outArg.use_empty())
       args[outArg] = out.view;
@@ -608,11 +655,9 @@ LogicalResult GenericMapper::map() {
           break;
       }
     }
-    if (!persistentOut)
-      storeTile(out, origin, half);
+    if (lastOfGroup)
+      storeTile(out, group, half);
   }
-  if (persistentOut)
-    storeTile(out, {0, 0, 0}, half);
   return success();
 }
 

@@ -14,6 +14,7 @@
 
 #include "qtrain/Dialect/QTrain/IR/QTrainOps.h"
 
+#include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 
@@ -31,6 +32,9 @@ struct TileOptions {
 /// qtrain.quantize result, the format and rounding the transfer applies.
 struct ConvertedTensor {
   unsigned buffer = 0;
+  /// The tensor's shape, which block geometry is relative to (a view's,
+  /// not its buffer's); empty: the buffer's.
+  llvm::SmallVector<int64_t> shape;
   /// f32 itself (e8m23, IEEE specials) unless the tensor is quantized.
   numerics::ScaledFormat format{numerics::MinifloatFormat(), {}};
   numerics::Rounding rounding;
@@ -256,6 +260,17 @@ mlir::LogicalResult mapPoolingMax(ProgramEmitter &emitter,
 /// Whether `use` is the initial value of a max pooling that the pooling
 /// fills itself (a linalg.fill of an f32 constant).
 bool initializesPooling(mlir::OpOperand &use);
+
+/// Merges neighbouring loops of generics of more than three loops wherever
+/// every operand reads them as neighbouring dimensions (collapse_shape
+/// views), innermost pair first (GenericRewrites.cpp).
+void collapseGenericLoops(mlir::func::FuncOp func);
+
+/// Rewrites each generic whose maps divide loops (`d floordiv k`,
+/// `(d floordiv k) * k + c`, a max-pool gradient) into one generic per
+/// residue of d modulo k over reshaped operands, whose maps are loops and
+/// constant indices (GenericRewrites.cpp).
+void splitDividedLoops(mlir::func::FuncOp func);
 
 /// A linalg.fill of a constant written to its result's buffer.
 mlir::LogicalResult mapFill(ProgramEmitter &emitter, mlir::linalg::FillOp op);

@@ -42,6 +42,19 @@ bool onlyFeedsContractions(Value value) {
                       [](Operation *user) { return isa<MatmulOp>(user); });
 }
 
+/// Whether `value` is a tensor.empty or a reshape of one: a destination
+/// whose contents nothing defines.
+bool isUndefined(Value value) {
+  while (Operation *def = value.getDefiningOp()) {
+    if (isa<tensor::EmptyOp>(def))
+      return true;
+    if (!isa<tensor::CollapseShapeOp, tensor::ExpandShapeOp>(def))
+      return false;
+    value = def->getOperand(0);
+  }
+  return false;
+}
+
 /// Whether every use of `value` (a constant fill) is the destination of a
 /// linalg.generic or a max pooling, which initialize their output tiles
 /// with a VECTOR fill.
@@ -83,48 +96,6 @@ void generalizeMatmuls(func::FuncOp func) {
   for (linalg::MatmulOp op : matmuls) {
     rewriter.setInsertionPoint(op);
     (void)linalg::generalizeNamedOp(rewriter, op);
-  }
-}
-
-/// Generics of more than three loops (a bias added over NCHW) with their
-/// neighbouring loops merged wherever every operand walks the pair as one
-/// contiguous run (linalg's collapseOpIterationDims, which reshapes the
-/// operands: views here), so that they fit the vector unit's 3-D views.
-/// The innermost mergeable pair goes first; the mapping reports what stays
-/// above three.
-void collapseGenericLoops(func::FuncOp func) {
-  SmallVector<linalg::GenericOp> generics;
-  // Only maps of plain dimensions: linalg's check accepts a pair beside a
-  // `d floordiv k` result and the rewrite then loses the division.
-  func.walk([&](linalg::GenericOp op) {
-    if (op.getNumLoops() > 3 &&
-        llvm::all_of(op.getIndexingMapsArray(), [](AffineMap map) {
-          return map.isProjectedPermutation(/*allowZeroInResults=*/false);
-        }))
-      generics.push_back(op);
-  });
-  IRRewriter rewriter(func.getContext());
-  for (linalg::GenericOp op : generics) {
-    while (op.getNumLoops() > 3) {
-      SmallVector<AffineMap> maps = op.getIndexingMapsArray();
-      auto iterators = op.getIteratorTypesArray();
-      std::optional<ReassociationIndices> pair;
-      for (int64_t d = op.getNumLoops() - 2; d >= 0 && !pair; --d) {
-        ReassociationIndices candidate = {d, d + 1};
-        if (iterators[d] == iterators[d + 1] &&
-            linalg::areDimSequencesPreserved(maps, candidate))
-          pair = candidate;
-      }
-      if (!pair)
-        break;
-      rewriter.setInsertionPoint(op);
-      FailureOr<linalg::CollapseResult> collapsed =
-          linalg::collapseOpIterationDims(op, {*pair}, rewriter);
-      if (failed(collapsed))
-        break;
-      rewriter.replaceOp(op, collapsed->results);
-      op = cast<linalg::GenericOp>(collapsed->collapsedOp.getOperation());
-    }
   }
 }
 
@@ -221,6 +192,7 @@ struct ConvertQTrainToAccel
     // Rewrites into what the mappings take, before buffers are bound.
     foldShapeChecks(func);
     generalizeMatmuls(func);
+    splitDividedLoops(func);
     collapseGenericLoops(func);
     for (BlockArgument arg : body.getArguments()) {
       Type type = arg.getType();
@@ -307,6 +279,34 @@ struct ConvertQTrainToAccel
   }
   unsigned intermediates = 0;
 
+  /// The buffer of a generic's result. A generic whose output map has
+  /// constant indices writes part of its output (a residue of a divided
+  /// loop): the rest is its initial value, so the result lives in the
+  /// initial value's buffer when that is an intermediate used only here,
+  /// and is otherwise a copy of it first.
+  LogicalResult bindGenericResult(ProgramEmitter &emitter,
+                                  linalg::GenericOp op) {
+    Value result = op->getResult(0), init = op.getDpsInits()[0];
+    AffineMap outMap = op.getIndexingMapsArray().back();
+    bool partial = llvm::any_of(outMap.getResults(), [](AffineExpr e) {
+      return isa<AffineConstantExpr>(e);
+    });
+    std::optional<unsigned> initBuffer = emitter.lookupBuffer(init);
+    if (partial && initBuffer && !emitter.lookupBuffer(result) &&
+        init.hasOneUse() &&
+        emitter.getBuffer(*initBuffer).role == "intermediate") {
+      emitter.alias(result, *initBuffer);
+      return success();
+    }
+    if (failed(ensureBuffer(emitter, result, "generic")))
+      return failure();
+    if (!partial || !initBuffer)
+      return success();
+    ConvertedTensor tensor; // f32 or i32 values, moved unchanged
+    tensor.buffer = *initBuffer;
+    return mapThroughAcc(emitter, op, tensor, *emitter.lookupBuffer(result));
+  }
+
   LogicalResult mapOp(Operation *op, ProgramEmitter &emitter,
                       const TileOptions &tiles) {
     if (auto matmul = dyn_cast<MatmulOp>(op)) {
@@ -328,7 +328,7 @@ struct ConvertQTrainToAccel
     }
     if (auto generic = dyn_cast<linalg::GenericOp>(op)) {
       if (generic->getNumResults() == 1 &&
-          failed(ensureBuffer(emitter, generic->getResult(0), "generic")))
+          failed(bindGenericResult(emitter, generic)))
         return failure();
       return mapGeneric(emitter, generic);
     }
@@ -388,7 +388,7 @@ struct ConvertQTrainToAccel
     // Static reshapes of a row-major tensor are views of its buffer.
     if (isa<tensor::CollapseShapeOp, tensor::ExpandShapeOp>(op)) {
       Value source = op->getOperand(0), result = op->getResult(0);
-      if (source.getDefiningOp<tensor::EmptyOp>())
+      if (isUndefined(source))
         return success(); // still only a destination
       std::optional<unsigned> buffer = emitter.lookupBuffer(source);
       if (!buffer)

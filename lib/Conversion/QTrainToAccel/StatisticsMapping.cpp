@@ -113,8 +113,8 @@ LogicalResult mapZeroSettingError(ProgramEmitter &emitter,
   if (tensor.rounding.isStochastic())
     return cannotMap(op) << "the zero-setting error needs a deterministic "
                             "rounding";
-  FailureOr<RowTiles> tiles =
-      planRowTiles(emitter, op, emitter.getBuffer(*input).shape, tensor.format);
+  FailureOr<RowTiles> tiles = planRowTiles(
+      emitter, op, op.getInput().getType().getShape(), tensor.format);
   if (failed(tiles))
     return failure();
   if (tiles->rows == 0) // no element: the ratio is 0, as the library's

@@ -28,12 +28,12 @@ func.func @constant(%x: tensor<64x128xf32>) -> tensor<64x128xf32> {
 // linalg.matmul is the generic it names: a product rounded to f32, then an
 // accumulating add per reduced position, as its CPU lowering computes.
 // CHECK-LABEL: accel.program
-// CHECK:      accel.vector pop_prev, op = fill, {{.*}} imm = 0x00000000
+// CHECK:      accel.vector push_prev, op = fill, {{.*}} imm = 0x00000000
 // A over (i, j, k) with a zero stride along j, B with one along i.
-// CHECK-NEXT: accel.cfg.view view = 1, size_z = 4, stride_z = 32, size_y = 4, stride_y = 8, size_x = 8, stride_x = 1
+// CHECK:      accel.cfg.view view = 1, size_z = 4, stride_z = 32, size_y = 4, stride_y = 8, size_x = 8, stride_x = 1
 // CHECK-NEXT: accel.cfg.view view = 2, size_z = 4, stride_z = 8, size_y = 4, stride_y = 0, size_x = 8, stride_x = 1
 // CHECK-NEXT: accel.cfg.view view = 3, size_z = 4, stride_z = 0, size_y = 4, stride_y = 1, size_x = 8, stride_x = 4
-// CHECK-NEXT: accel.vector op = mulf,
+// CHECK-NEXT: accel.vector pop_prev, op = mulf,
 // CHECK:      accel.vector push_next, op = addf, {{.*}} accumulate,
 // CHECK:      accel.store pop_prev, {{.*}} size_z = 1, size_y = 4, size_x = 4
 // CHECK-NOT:  accel.gemm

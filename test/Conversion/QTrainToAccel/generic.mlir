@@ -8,23 +8,24 @@
 
 // The bias (a row vector) is loaded once and read through a view with a
 // zero stride along the rows.
-// CHECK:      accel.load dst = acc, {{.*}} layout = raw32, {{.*}} dram_addr = 0, chip_row = 0, chip_lane = 0, size_z = 1, size_y = 4, size_x = 10
-// CHECK:      accel.load push_next, dst = acc, {{.*}} layout = raw32, {{.*}} dram_addr = 192, chip_row = 40, chip_lane = 0, size_z = 1, size_y = 1, size_x = 10
+// The output tile comes first in the ACC half (entries 0..39).
+// CHECK:      accel.load dst = acc, {{.*}} layout = raw32, {{.*}} dram_addr = 0, chip_row = 40, chip_lane = 0, size_z = 1, size_y = 4, size_x = 10
+// CHECK:      accel.load push_next, dst = acc, {{.*}} layout = raw32, {{.*}} dram_addr = 192, chip_row = 80, chip_lane = 0, size_z = 1, size_y = 1, size_x = 10
 // CHECK:      accel.cfg.view view = 2, size_z = 1, stride_z = 0, size_y = 4, stride_y = 0, size_x = 10, stride_x = 1
-// CHECK-NEXT: accel.vector pop_prev, op = addf, {{.*}} src1_view = 1, src1_entry = 0, src2_view = 2, src2_entry = 40,
+// CHECK-NEXT: accel.vector pop_prev, op = addf, {{.*}} src1_view = 1, src1_entry = 40, src2_view = 2, src2_entry = 80,
 // The constant operand is the immediate.
 // CHECK-NEXT: accel.vector op = maximumf, {{.*}} src2_imm, {{.*}} imm = 0x00000000
 // CHECK-NEXT: accel.vector push_next, op = copy,
-// CHECK-NEXT: accel.store pop_prev, push_prev, {{.*}} layout = raw32, {{.*}} dram_addr = 320, acc_entry = 50, size_z = 1, size_y = 4, size_x = 10
+// CHECK-NEXT: accel.store pop_prev, push_prev, {{.*}} layout = raw32, {{.*}} dram_addr = 320, acc_entry = 0, size_z = 1, size_y = 4, size_x = 10
+// The fill initializes the reduction's output tile.
+// CHECK:      accel.vector op = fill, {{.*}} src2_imm, {{.*}} imm = 0xff800000
 // The second generic reads the first one's result from DRAM: the store
 // queue's token reaches the load queue through a nop.
 // CHECK-NEXT: accel.vector pop_next, push_prev, op = nop,
 // CHECK-NEXT: accel.load pop_next, dst = acc, {{.*}} dram_addr = 320,
-// The fill initializes the reduction's output tile.
-// CHECK:      accel.vector pop_prev, op = fill, {{.*}} src2_imm, {{.*}} imm = 0xff800000
 // The first reduced position: linalg.index 1 is the slice's offset.
-// CHECK-NEXT: accel.cfg.view view = 4, size_z = 1, stride_z = 4, size_y = 4, stride_y = 1, size_x = 1, stride_x = 1
-// CHECK-NEXT: accel.vector op = index, {{.*}} aux = 2, src2_imm, {{.*}} imm = 0x00000000
+// CHECK:      accel.cfg.view view = 4, size_z = 1, stride_z = 4, size_y = 4, stride_y = 1, size_x = 1, stride_x = 1
+// CHECK-NEXT: accel.vector pop_prev, op = index, {{.*}} aux = 2, src2_imm, {{.*}} imm = 0x00000000
 // CHECK:      accel.vector op = cmpi, {{.*}} aux = 0,
 // CHECK:      accel.vector op = maximumf,
 // select(c, a, b): dst := b, then dst = c ? a : dst.

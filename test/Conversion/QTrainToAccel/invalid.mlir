@@ -87,23 +87,6 @@ func.func @f64_body(%x: tensor<4xf32>) -> tensor<4xf32> {
 
 // -----
 
-// A reduction whose rows do not fit an ACC half (a reduced loop is not
-// split across tiles).
-#id2 = affine_map<(d0, d1) -> (d0, d1)>
-#row = affine_map<(d0, d1) -> (d0)>
-func.func @too_wide(%x: tensor<2x3000xf32>, %init: tensor<2xf32>) -> tensor<2xf32> {
-  // expected-error @below {{cannot map 'linalg.generic' to the accelerator: a tile of one iteration of its first loop needs 6001 ACC entries, an ACC half has 2040}}
-  %y = linalg.generic {indexing_maps = [#id2, #row], iterator_types = ["parallel", "reduction"]} ins(%x : tensor<2x3000xf32>) outs(%init : tensor<2xf32>) {
-  ^bb0(%in: f32, %out: f32):
-    %n = arith.negf %in : f32
-    %s = arith.addf %out, %n : f32
-    linalg.yield %s : f32
-  } -> tensor<2xf32>
-  return %y : tensor<2xf32>
-}
-
-// -----
-
 func.func @amax_of_quantized(%x: tensor<4x8xf32>) -> tensor<f32> {
   %q = qtrain.quantize %x {format = #qtrain.fp<e5m2>} : tensor<4x8xf32>
   // expected-error @below {{cannot map 'qtrain.amax' to the accelerator: the amax of a quantized value is not mapped yet}}
@@ -227,22 +210,4 @@ func.func @encode_volume(%x: tensor<2x16x4x7xf32>) -> (tensor<2x16x4x7xi9>, tens
   %c, %s = qtrain.encode %x {format = #qtrain.scaled<fb16>}
       : tensor<2x16x4x7xf32> -> tensor<2x16x4x7xi9>, tensor<2x2x2x3xf8E8M0FNU>
   return %c, %s : tensor<2x16x4x7xi9>, tensor<2x2x2x3xf8E8M0FNU>
-}
-
-// -----
-
-// A generic whose maps divide a loop (a max-pool gradient) keeps its four
-// loops: merging a pair beside `d floordiv 2` would lose the division.
-#nchw = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>
-#pooled = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2 floordiv 2, d3 floordiv 2)>
-func.func @divided_maps(%x: tensor<2x3x4x6xf32>, %g: tensor<2x3x2x3xf32>) -> tensor<2x3x4x6xf32> {
-  %e = tensor.empty() : tensor<2x3x4x6xf32>
-  // expected-error @below {{cannot map 'linalg.generic' to the accelerator: more than three loops (4) do not fit the vector unit's 3-D views}}
-  %r = linalg.generic {indexing_maps = [#nchw, #pooled, #nchw], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
-      ins(%x, %g : tensor<2x3x4x6xf32>, tensor<2x3x2x3xf32>) outs(%e : tensor<2x3x4x6xf32>) {
-  ^bb0(%a: f32, %b: f32, %o: f32):
-    %s = arith.mulf %a, %b : f32
-    linalg.yield %s : f32
-  } -> tensor<2x3x4x6xf32>
-  return %r : tensor<2x3x4x6xf32>
 }
