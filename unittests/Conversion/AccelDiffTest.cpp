@@ -54,7 +54,7 @@ struct AccelCase {
   std::string mlpRecipe = "";
   /// When set, `module` is this file of examples/.
   std::string example = "";
-  /// The model of `mlpRecipe`: "mlp" or "lenet".
+  /// The model of `mlpRecipe`: "mlp", "lenet" or "resnet".
   std::string model = "mlp";
 };
 
@@ -407,17 +407,18 @@ const char *kE4M3 = "format = #qtrain.fp<e4m3fn, overflow = saturate>";
 const char *kFp12 = "#qtrain.fp<fp12_dga>";
 
 /// qtrain-model's training step quantized by a bundled recipe and
-/// decomposed, as qtrain-train compiles it: the MLP (batch 8, 32-16-10) or
-/// LeNet on 12 x 12 images (batch 4: convolutions, pools, their
-/// gradients).
+/// decomposed, as qtrain-train compiles it: the MLP (batch 8, 32-16-10),
+/// LeNet or the residual CNN on 12 x 12 images (batch 4: convolutions,
+/// pools, their gradients, the skip connection's crop).
 std::string modelStep(llvm::StringRef model, llvm::StringRef recipe) {
   auto ctx = createJitContext();
   llvm::Expected<mlir::OwningOpRef<mlir::ModuleOp>> module = nullptr;
-  if (model == "lenet") {
+  if (model == "lenet" || model == "resnet") {
     models::ConvNetOptions options;
     options.step.batch = 4;
     options.height = options.width = 12;
-    module = models::buildLeNet(*ctx, options);
+    module = model == "lenet" ? models::buildLeNet(*ctx, options)
+                              : models::buildResNet(*ctx, options);
   } else {
     models::MlpOptions options;
     options.step.batch = 8;
@@ -699,6 +700,20 @@ func.func @step(%x: tensor<2x6x9x7xf32>, %y: tensor<1x6x3x3xf32>)
 }
 )mlir";
 
+/// Static slices: the crop of a padded backward-data result (ResNet's
+/// skip connection), a strided 2-D slice, a 4-D slice that fits one tile.
+const char *kExtractSlices = R"mlir(
+func.func @step(%x: tensor<3x4x16x16xf32>, %y: tensor<40x30xf32>, %z: tensor<2x3x4x5xf32>)
+    -> (tensor<3x4x14x14xf32>, tensor<13x8xf32>, tensor<2x2x3x2xf32>) {
+  %a = tensor.extract_slice %x[0, 0, 1, 1] [3, 4, 14, 14] [1, 1, 1, 1]
+      : tensor<3x4x16x16xf32> to tensor<3x4x14x14xf32>
+  %b = tensor.extract_slice %y[2, 3] [13, 8] [3, 3] : tensor<40x30xf32> to tensor<13x8xf32>
+  %c = tensor.extract_slice %z[0, 1, 1, 0] [2, 2, 3, 2] [1, 1, 1, 2]
+      : tensor<2x3x4x5xf32> to tensor<2x2x3x2xf32>
+  return %a, %b, %c : tensor<3x4x14x14xf32>, tensor<13x8xf32>, tensor<2x2x3x2xf32>
+}
+)mlir";
+
 /// The zero-setting error gathered by the statistics unit: a plain element
 /// format, MX blocks (with all_elements), FlexBlock runs, toward zero.
 const char *kZeroSettingError = R"mlir(
@@ -807,6 +822,7 @@ std::vector<AccelCase> accelCases() {
       {"Pooling", kPooling},
       {"MaxPoolGradient", kMaxPoolGradient},
       {"SplitReduction", kSplitReduction},
+      {"ExtractSlices", kExtractSlices},
       // The examples of examples/ that map (the others use what the
       // conversion does not map yet: FlexBlock blocks over 3 x 3 windows,
       // whole-tensor levels of encode, run-time control flow; see
@@ -876,6 +892,8 @@ std::vector<AccelCase> accelCases() {
       {"LeNetStep_flexblock", "", "train_step", 10, "flexblock", "", "lenet"},
       {"LeNetStep_mls_124", "", "train_step", 10, "mls-124", "", "lenet"},
       {"LeNetStep_fp12_edga", "", "train_step", 10, "fp12-edga", "", "lenet"},
+      {"ResNetStep_fp32", "", "train_step", 10, "fp32", "", "resnet"},
+      {"ResNetStep_flexblock", "", "train_step", 10, "flexblock", "", "resnet"},
       {"F32", matmulStep("", "", "", 37, 70, 21)},
       {"E4M3_Fp12Static", matmulStep(kE4M3, kE4M3, fp12Static, 37, 70, 21)},
       {"Mxfp8_Transposed",

@@ -5,8 +5,8 @@
 // of the row-major result (so each tile is one STORE): a linalg.generic
 // whose body only yields its input through a permutation map (a transpose,
 // such as the swaps qtrain-decompose makes of a convolution's operands and
-// result) is one strided raw LOAD per tile. The im2col gathers use the
-// same tiles.
+// result) and a static tensor.extract_slice (a crop) are one strided raw
+// LOAD per tile. The im2col gathers use the same tiles.
 //
 //===----------------------------------------------------------------------===//
 
@@ -19,14 +19,15 @@ using namespace mlir;
 namespace qtrain::accel {
 
 void forEachContiguousBox(ArrayRef<int64_t> shape, int64_t cap,
-                          function_ref<void(const Box &)> fn) {
+                          function_ref<void(const Box &)> fn,
+                          unsigned maxVarying) {
   size_t rank = shape.size();
   SmallVector<int64_t> suffix(rank + 1, 1); // elements of dimensions [d, rank)
   for (int d = static_cast<int>(rank) - 1; d >= 0; --d)
     suffix[d] = suffix[d + 1] * shape[d];
   if (suffix[0] == 0)
     return;
-  unsigned split = 0;
+  unsigned split = rank > maxVarying ? rank - maxVarying : 0;
   while (split < rank && suffix[split + 1] > cap)
     ++split;
   if (split == rank) // only when cap < 1
@@ -77,6 +78,59 @@ bool isPermutationCopy(linalg::GenericOp op) {
   return maps[0].isPermutation() && maps[1].isIdentity();
 }
 
+namespace {
+
+/// Copies a tensor of `shape` into `result` (row-major) from `source`,
+/// whose element for index (i...) is at `offset + sum i_j strides_j`:
+/// box by box, a strided raw LOAD into the ACC and a contiguous STORE.
+void emitStridedCopy(ProgramEmitter &emitter, unsigned source,
+                     ArrayRef<int64_t> strides, int64_t offset, unsigned result,
+                     ArrayRef<int64_t> shape) {
+  size_t rank = shape.size();
+  uint64_t address = emitter.getBuffer(source).address;
+  // At most three dimensions vary within a box: a transfer's three.
+  forEachContiguousBox(
+      shape, emitter.accHalfEntries(),
+      [&](const Box &box) {
+        // The box's last three dimensions (those before are single indices).
+        std::array<int64_t, 3> size = {1, 1, 1}, dram = {0, 0, 0};
+        int64_t first = offset;
+        for (size_t d = 0; d < rank; ++d) {
+          first += box.lo[d] * strides[d];
+          if (d + 3 >= rank) {
+            size[d + 3 - rank] = box.hi[d] - box.lo[d];
+            dram[d + 3 - rank] = strides[d];
+          }
+        }
+        unsigned half = emitter.nextAccHalf();
+        uint64_t base = half * emitter.accHalfEntries();
+        TransferStrides t;
+        t.dramZ = dram[0], t.dramY = dram[1], t.dramX = dram[2];
+        t.chipZ = size[1] * size[2], t.chipY = size[2], t.chipX = 1;
+        unsigned td = emitter.useTransfer(t);
+        for (int64_t z0 = 0; z0 < size[0]; z0 += kMaxTransferZ) {
+          int64_t nz = std::min(kMaxTransferZ, size[0] - z0);
+          emitter.emitQueued(rawLoad(td, address + 4 * (first + z0 * dram[0]),
+                                     base + z0 * t.chipZ,
+                                     {nz, size[1], size[2]}),
+                             {{{Resource::Dram, source}, false},
+                              {{Resource::Acc, half}, true}});
+        }
+        storeRaw(emitter, base, half, result, box.start, box.count);
+      },
+      /*maxVarying=*/3);
+}
+
+/// Row-major element strides of `shape`.
+SmallVector<int64_t> rowMajorStrides(ArrayRef<int64_t> shape) {
+  SmallVector<int64_t> strides(shape.size(), 1);
+  for (int d = static_cast<int>(shape.size()) - 2; d >= 0; --d)
+    strides[d] = strides[d + 1] * shape[d + 1];
+  return strides;
+}
+
+} // namespace
+
 LogicalResult mapPermutationCopy(ProgramEmitter &emitter,
                                  linalg::GenericOp op) {
   Value input = op.getDpsInputs()[0];
@@ -84,51 +138,46 @@ LogicalResult mapPermutationCopy(ProgramEmitter &emitter,
   if (!source)
     return cannotMap(op) << "an input is not in DRAM (computed by an op the "
                             "conversion did not map)";
-  unsigned result = *emitter.lookupBuffer(op.getResult(0));
-  ArrayRef<int64_t> inShape =
-      cast<RankedTensorType>(input.getType()).getShape();
   ArrayRef<int64_t> shape =
       cast<RankedTensorType>(op.getResult(0).getType()).getShape();
-  size_t rank = shape.size();
   // DRAM stride of each loop (= result dimension) in the input.
-  SmallVector<int64_t> inStride(rank, 0), loopStride(rank, 0);
-  for (int d = static_cast<int>(rank) - 1, s = 1; d >= 0; --d) {
-    inStride[d] = s;
-    s *= inShape[d];
-  }
+  SmallVector<int64_t> inStride =
+      rowMajorStrides(cast<RankedTensorType>(input.getType()).getShape());
+  SmallVector<int64_t> loopStride(shape.size(), 0);
   AffineMap map = op.getIndexingMapsArray()[0];
-  for (unsigned r = 0; r < rank; ++r)
+  for (unsigned r = 0; r < shape.size(); ++r)
     loopStride[map.getDimPosition(r)] = inStride[r];
-  uint64_t address = emitter.getBuffer(*source).address;
+  emitStridedCopy(emitter, *source, loopStride, 0,
+                  *emitter.lookupBuffer(op.getResult(0)), shape);
+  return success();
+}
 
-  // Boxes are at most 3-D: padded with leading unit dimensions.
-  auto padded = [&](ArrayRef<int64_t> v, int64_t fill) {
-    std::array<int64_t, 3> out = {fill, fill, fill};
-    for (size_t i = 0; i < rank; ++i)
-      out[3 - rank + i] = v[i];
-    return out;
-  };
-  std::array<int64_t, 3> dramStride = padded(loopStride, 0);
-  forEachContiguousBox(shape, emitter.accHalfEntries(), [&](const Box &box) {
-    unsigned half = emitter.nextAccHalf();
-    uint64_t base = half * emitter.accHalfEntries();
-    std::array<int64_t, 3> lo = padded(box.lo, 0), hi = padded(box.hi, 1);
-    std::array<int64_t, 3> size = {hi[0] - lo[0], hi[1] - lo[1], hi[2] - lo[2]};
-    TransferStrides t;
-    t.dramZ = dramStride[0], t.dramY = dramStride[1], t.dramX = dramStride[2];
-    t.chipZ = size[1] * size[2], t.chipY = size[2], t.chipX = 1;
-    unsigned td = emitter.useTransfer(t);
-    for (int64_t z0 = 0; z0 < size[0]; z0 += kMaxTransferZ) {
-      int64_t nz = std::min(kMaxTransferZ, size[0] - z0);
-      int64_t first = (lo[0] + z0) * dramStride[0] + lo[1] * dramStride[1] +
-                      lo[2] * dramStride[2];
-      emitter.emitQueued(
-          rawLoad(td, address + 4 * first, base + z0 * t.chipZ,
-                  {nz, size[1], size[2]}),
-          {{{Resource::Dram, *source}, false}, {{Resource::Acc, half}, true}});
-    }
-    storeRaw(emitter, base, half, result, box.start, box.count);
-  });
+LogicalResult mapExtractSlice(ProgramEmitter &emitter,
+                              tensor::ExtractSliceOp op) {
+  RankedTensorType sourceType = op.getSourceType();
+  auto resultType = cast<RankedTensorType>(op.getType());
+  if (!sourceType.hasStaticShape() ||
+      ShapedType::isDynamicShape(op.getStaticOffsets()) ||
+      ShapedType::isDynamicShape(op.getStaticSizes()) ||
+      ShapedType::isDynamicShape(op.getStaticStrides()) ||
+      dramElementBits(sourceType.getElementType()) != 32)
+    return cannotMap(op) << "only static slices of 32-bit tensors";
+  if (resultType.getRank() != sourceType.getRank())
+    return cannotMap(op) << "rank-reducing slices are not mapped yet";
+  std::optional<unsigned> source = emitter.lookupBuffer(op.getSource());
+  if (!source)
+    return cannotMap(op) << "its source is not in DRAM (computed by an op "
+                            "the conversion did not map)";
+  SmallVector<int64_t> rowStride = rowMajorStrides(sourceType.getShape());
+  SmallVector<int64_t> strides;
+  int64_t offset = 0;
+  for (auto [d, o, s] :
+       llvm::enumerate(op.getStaticOffsets(), op.getStaticStrides())) {
+    offset += o * rowStride[d];
+    strides.push_back(s * rowStride[d]);
+  }
+  emitStridedCopy(emitter, *source, strides, offset,
+                  *emitter.lookupBuffer(op.getResult()), resultType.getShape());
   return success();
 }
 

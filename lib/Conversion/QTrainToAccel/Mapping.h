@@ -232,9 +232,11 @@ struct Box {
 };
 /// Calls fn for the tiles of a row-major tensor of `shape` that hold at
 /// most `cap` elements each and are contiguous: fixed indices of the
-/// leading dimensions, a range of one, the trailing ones whole; in order.
+/// leading dimensions, a range of one, the trailing ones whole, at most
+/// `maxVarying` of them varying (default: any); in order.
 void forEachContiguousBox(llvm::ArrayRef<int64_t> shape, int64_t cap,
-                          llvm::function_ref<void(const Box &)> fn);
+                          llvm::function_ref<void(const Box &)> fn,
+                          unsigned maxVarying = ~0u);
 
 /// Whether `op` is a copy through a permutation (a transpose): one input
 /// read through a permutation map, the identity output map, a body that
@@ -244,6 +246,12 @@ bool isPermutationCopy(mlir::linalg::GenericOp op);
 /// its result's buffer must exist.
 mlir::LogicalResult mapPermutationCopy(ProgramEmitter &emitter,
                                        mlir::linalg::GenericOp op);
+
+/// A static tensor.extract_slice (any strides, no rank reduction) of a
+/// 32-bit tensor as strided raw LOADs and STOREs, box by box; its result's
+/// buffer must exist.
+mlir::LogicalResult mapExtractSlice(ProgramEmitter &emitter,
+                                    mlir::tensor::ExtractSliceOp op);
 
 /// The im2col gather qtrain-decompose makes of a convolution's taps (a
 /// tensor.generate marked kIm2colAttr), written to its result's buffer in

@@ -332,6 +332,11 @@ struct ConvertQTrainToAccel
         return failure();
       return mapGeneric(emitter, generic);
     }
+    if (auto slice = dyn_cast<tensor::ExtractSliceOp>(op)) {
+      if (failed(ensureBuffer(emitter, slice.getResult(), "slice")))
+        return failure();
+      return mapExtractSlice(emitter, slice);
+    }
     if (auto pool = dyn_cast<linalg::PoolingNchwMaxOp>(op)) {
       if (failed(ensureBuffer(emitter, pool.getResult(0), "pool")))
         return failure();
