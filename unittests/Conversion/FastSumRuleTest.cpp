@@ -24,6 +24,20 @@ namespace nx = qtrain::numerics;
 
 namespace {
 
+/// A random m-bit mantissa, half the time a binade's bottom (0) or top
+/// (all ones): the edge cases.
+uint64_t drawMantissa(std::mt19937_64 &rng, int m) {
+  uint64_t mant = rng() % (uint64_t(1) << m);
+  switch (rng() % 4) {
+  case 0:
+    return 0;
+  case 1:
+    return (uint64_t(1) << m) - 1;
+  default:
+    return mant;
+  }
+}
+
 struct Count {
   long samples = 0;
   long trustedInexact = 0; ///< zero error, but s was not exact
@@ -38,17 +52,7 @@ Count measure(const nx::MinifloatFormat &f, int bits, uint64_t seed) {
   Count c;
   for (int i = 0; i < 400000; ++i) {
     int e = static_cast<int>(rng() % 20) - 10;
-    uint64_t mant = rng() % (uint64_t(1) << m);
-    switch (rng() % 4) { // binade bottoms and odd tops are the edge cases
-    case 0:
-      mant = 0;
-      break;
-    case 1:
-      mant = (uint64_t(1) << m) - 1;
-      break;
-    default:
-      break;
-    }
+    uint64_t mant = drawMantissa(rng, m);
     float a = std::ldexp(1.0f + std::ldexp(float(mant), -m), e);
     int gap = static_cast<int>(rng() % 40) - 8;
     uint64_t sig = (rng() & ((uint64_t(1) << (bits - 1)) - 1)) |
@@ -116,17 +120,7 @@ long wrongValueSums(const nx::MinifloatFormat &f, uint64_t seed) {
   std::mt19937_64 rng(seed);
   const int m = static_cast<int>(f.mantissaBits);
   auto value = [&](int e) {
-    uint64_t mant = rng() % (uint64_t(1) << m);
-    switch (rng() % 4) { // binade bottoms and odd tops are the edge cases
-    case 0:
-      mant = 0;
-      break;
-    case 1:
-      mant = (uint64_t(1) << m) - 1;
-      break;
-    default:
-      break;
-    }
+    uint64_t mant = drawMantissa(rng, m);
     float v = std::ldexp(1.0f + std::ldexp(float(mant), -m), e);
     return rng() & 1 ? -v : v;
   };

@@ -198,6 +198,15 @@ Value swapLeading(OpBuilder &b, Location loc, Value t, Value A, Value B,
       .getResult(0);
 }
 
+/// t[a, b, p1, p2] (sizes A, B, P = P1 P2) as the matrix [B, A P]: its
+/// leading dimensions swapped, the rest merged.
+Value transposeToMatrix(OpBuilder &b, Location loc, Value t, Value A, Value B,
+                        Value P) {
+  Value swapped =
+      swapLeading(b, loc, collapse(b, loc, t, {{0}, {1}, {2, 3}}), A, B, P);
+  return collapse(b, loc, swapped, {{0}, {1, 2}});
+}
+
 /// Whether the sizes the operands do not give follow from the result type:
 /// backward_data needs the input's H and W in it, backward_weight the
 /// filter's KH and KW (the output extents follow from them; forward's are
@@ -308,12 +317,7 @@ struct DecomposeConv2D : OpRewritePattern<Conv2DOp> {
     case ConvKind::BackwardData: {
       rows = C;
       // a[c, (f, kh, kw)] = w[f, c, kh, kw]
-      Value taps = ix.mul(KH, KW);
-      a = collapse(rw, loc,
-                   swapLeading(rw, loc,
-                               collapse(rw, loc, w, {{0}, {1}, {2, 3}}), F, C,
-                               taps),
-                   {{0}, {1, 2}});
+      a = transposeToMatrix(rw, loc, w, F, C, ix.mul(KH, KW));
       // bm[(f, kh, kw), (n, h, w)] = dy[n, f, th / sh, tw / sw] with
       // th = h + pt - kh * dh (tw alike) when both divide exactly and are
       // in range, else +0.
@@ -341,12 +345,7 @@ struct DecomposeConv2D : OpRewritePattern<Conv2DOp> {
     case ConvKind::BackwardWeight: {
       rows = F;
       // a[f, (n, oh, ow)] = dy[n, f, oh, ow]
-      Value pixels = ix.mul(OH, OW);
-      a = collapse(rw, loc,
-                   swapLeading(rw, loc,
-                               collapse(rw, loc, dy, {{0}, {1}, {2, 3}}), N, F,
-                               pixels),
-                   {{0}, {1, 2}});
+      a = transposeToMatrix(rw, loc, dy, N, F, ix.mul(OH, OW));
       // bm[(n, oh, ow), (c, kh, kw)] = tap
       bm = generateMatrix(
           rw, loc, {N, OH, OW}, {C, KH, KW}, marker,
