@@ -1,9 +1,9 @@
 // A forward layer in upstream MLIR only (func + linalg + tensor + arith),
 // the kind of input qtrain's passes meet in a user's pipeline: qtrain-to-llvm
 // lowers it as upstream does; qtrain-to-accel runs linalg.matmul on the
-// vector unit (products rounded to f32, as on the CPU) when one row tile and
-// all of B fit an ACC half, which this layer's 64 x 32 B does not on the
-// bundled machine (a qtrain.matmul runs on the GEMM unit at any size).
+// vector unit (products rounded to f32 and added in order, as on the CPU),
+// in tiles that accumulate along the reduction (a qtrain.matmul runs on the
+// GEMM unit).
 func.func @layer(%a: tensor<16x64xf32>, %w: tensor<64x32xf32>) -> tensor<16x32xf32> {
   %zero = arith.constant 0.0 : f32
   %init = tensor.empty() : tensor<16x32xf32>

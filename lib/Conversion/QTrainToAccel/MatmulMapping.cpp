@@ -248,6 +248,17 @@ LogicalResult mapMatmul(ProgramEmitter &emitter, MatmulOp op,
     while (mt > 0 && nt > 0 && mt * nt > halfAcc) {
       int64_t fitM = halfAcc / nt / stepM * stepM;
       int64_t fitN = halfAcc / mt / stepN * stepN;
+      if (fitM == 0 && fitN == 0) {
+        // Neither side alone can shrink enough: halve the larger side that
+        // is still above one block, in whole blocks, and try again.
+        bool shrinkM = mt > stepM && (mt >= nt || nt <= stepN);
+        if (!shrinkM && nt <= stepN)
+          break; // one block of each does not fit
+        int64_t &side = shrinkM ? mt : nt;
+        int64_t step = shrinkM ? stepM : stepN;
+        side = std::max(step, side / 2 / step * step);
+        continue;
+      }
       if (mt >= nt ? fitM > 0 : fitN == 0)
         mt = fitM;
       else
