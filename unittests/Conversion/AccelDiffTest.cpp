@@ -95,7 +95,9 @@ Signature signatureOf(mlir::func::FuncOp step) {
     sig.resultElements.push_back(elem);
     unsigned bits = t.getElementType().getIntOrFloatBitWidth();
     sig.resultWidths.push_back(bits);
-    sig.resultBits.push_back(bits <= 4    ? 4
+    // i1: one 32-bit word per element in DRAM (dramElementBits).
+    sig.resultBits.push_back(bits == 1    ? 32
+                             : bits <= 4  ? 4
                              : bits <= 8  ? 8
                              : bits <= 16 ? 16
                                           : 32);
@@ -859,6 +861,8 @@ std::vector<AccelCase> accelCases() {
       {"Example_esru_backward_step", "", "esru_backward_step", 10, "",
        "stochastic_rounding.mlir"},
       {"LinalgMatmul", kLinalgMatmul},
+      {"Example_precision_decision", "", "precision_decision", 10, "",
+       "flexblock.mlir"},
       {"Example_layer", "", "layer", 10, "", "linalg_matmul_relu.mlir", "mlp",
        /*upstreamNaNs=*/true},
       // Codes and block scales in DRAM (encode, decode).

@@ -221,11 +221,6 @@ struct ConvertQTrainToAccel
           return ret.emitError()
                  << "cannot map the function's result " << i
                  << " to the accelerator: results are static tensors";
-        if (tensor.getElementType().isInteger(1))
-          return ret.emitError()
-                 << "cannot map the function's result " << i
-                 << " to the accelerator: i1 tensors are mapped only inside "
-                    "the function (as 32-bit words), not as results";
         if (failed(emitter.allocate(value, "result" + std::to_string(i),
                                     "output")))
           return failure();

@@ -87,3 +87,22 @@ func.func @column_sum(%x: tensor<6x5xf32>) -> tensor<5xf32> {
   } -> tensor<5xf32>
   return %s : tensor<5xf32>
 }
+
+// -----
+
+// An i1 result: one 32-bit word per element (1 or 0, as the compare wrote
+// it), stored raw.
+// CHECK: {address = 64 : i64, bytes = 16 : i64, name = "result0", role = "output", shape = array<i64: 4>, type = i1}], accel.function = "i1_result"
+// CHECK: accel.vector {{.*}}op = cmpf, {{.*}}aux = 2, src2_imm
+// CHECK: accel.store {{.*}}layout = raw32, {{.*}}dram_addr = 64,
+#pos = affine_map<(d0) -> (d0)>
+func.func @i1_result(%x: tensor<4xf32>) -> tensor<4xi1> {
+  %c0 = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<4xi1>
+  %p = linalg.generic {indexing_maps = [#pos, #pos], iterator_types = ["parallel"]} ins(%x : tensor<4xf32>) outs(%e : tensor<4xi1>) {
+  ^bb0(%in: f32, %out: i1):
+    %b = arith.cmpf ogt, %in, %c0 : f32
+    linalg.yield %b : i1
+  } -> tensor<4xi1>
+  return %p : tensor<4xi1>
+}

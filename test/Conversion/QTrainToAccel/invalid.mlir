@@ -134,21 +134,6 @@ func.func @f16_constant() -> tensor<4xf16> {
 
 // -----
 
-#id = affine_map<(d0) -> (d0)>
-func.func @i1_result(%x: tensor<4xf32>) -> tensor<4xi1> {
-  %c0 = arith.constant 0.0 : f32
-  %e = tensor.empty() : tensor<4xi1>
-  %p = linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel"]} ins(%x : tensor<4xf32>) outs(%e : tensor<4xi1>) {
-  ^bb0(%in: f32, %out: i1):
-    %b = arith.cmpf ogt, %in, %c0 : f32
-    linalg.yield %b : i1
-  } -> tensor<4xi1>
-  // expected-error @below {{cannot map the function's result 0 to the accelerator: i1 tensors are mapped only inside the function (as 32-bit words), not as results}}
-  return %p : tensor<4xi1>
-}
-
-// -----
-
 func.func @encode_tensor_level(%x: tensor<4x8xf32>) -> (tensor<4x8xf8E4M3FN>, tensor<1x1xf32>) {
   // expected-error @below {{cannot map 'qtrain.encode' to the accelerator: whole-tensor scale levels of encode and decode are not mapped yet}}
   %c, %s = qtrain.encode %x {format = #qtrain.scaled<#qtrain.fp<e4m3fn>, [#qtrain.scale_level<tensor, f32, amax_to_max>]>}
