@@ -871,6 +871,9 @@ std::vector<AccelCase> accelCases() {
       {"Example_mx_partial_block", "", "mx_partial_block", 10, "", "mx.mlir"},
       {"Example_sr_storage", "", "sr_storage", 10, "",
        "stochastic_rounding.mlir"},
+      // The data source: random bits from a companion tensor in DRAM.
+      {"Example_sr_sources", "", "sr_sources", 10, "",
+       "stochastic_rounding.mlir"},
       {"Example_abfp8_static_bias", "", "abfp8_static_bias", 10, "",
        "adaptive_bias_fp8.mlir"},
       // FlexBlock blocks over the trailing dimensions (runs).

@@ -60,13 +60,12 @@ FailureOr<ConvertedTensor> analyzeTensor(ProgramEmitter &emitter, Value value,
   Value source = value;
   auto quantize = value.getDefiningOp<QuantizeOp>();
   if (quantize) {
-    if (quantize.getRandomData())
-      return cannotMap(quantize) << "the data random source is not mapped yet";
     source = quantize.getInput();
     tensor.quantized = true;
     tensor.format = quantize.getResolvedFormat();
     tensor.rounding = quantize.getRoundingRule();
     tensor.seed = quantize.getSeed();
+    tensor.randomData = quantize.getRandomData();
     // A given scale is mapped for the whole-tensor level only.
     auto scales = quantize.getScales();
     const auto &levels = tensor.format.levels;
@@ -143,15 +142,25 @@ FailureOr<ConversionPlan> configureConversion(ProgramEmitter &emitter,
                                               const ConvertedTensor &tensor,
                                               FormatPlacement placement) {
   ConversionPlan plan;
-  if (tensor.rounding.mode == numerics::RoundingMode::Stochastic) {
-    FailureOr<unsigned> reg = emitter.useSeed(tensor.seed);
-    if (failed(reg))
-      return failure();
-    plan.seedReg = *reg;
-    plan.reads.push_back({{Resource::Seed, *reg}, false});
+  std::optional<unsigned> dataBuffer;
+  if (tensor.rounding.isStochastic()) {
+    plan.stochastic = true;
+    if (tensor.rounding.source.kind == numerics::RandomSourceKind::Data) {
+      dataBuffer = emitter.lookupBuffer(tensor.randomData);
+      if (!dataBuffer)
+        return cannotMap(op) << "its random data is not in DRAM (computed by "
+                                "an op the conversion did not map)";
+      plan.reads.push_back({{Resource::Dram, *dataBuffer}, false});
+    } else {
+      FailureOr<unsigned> reg = emitter.useSeed(tensor.seed);
+      if (failed(reg))
+        return failure();
+      plan.seedReg = *reg;
+      plan.reads.push_back({{Resource::Seed, *reg}, false});
+    }
   }
-  FailureOr<unsigned> rounding =
-      emitter.useRounding(tensor.rounding, plan.seedReg.value_or(0));
+  FailureOr<unsigned> rounding = emitter.useRounding(
+      tensor.rounding, plan.seedReg.value_or(0), dataBuffer);
   if (failed(rounding))
     return failure();
   placement.roundingEntry = *rounding;
@@ -363,7 +372,7 @@ LogicalResult mapThroughAcc(ProgramEmitter &emitter, Operation *op,
       configureConversion(emitter, op, source, plan->placement());
   if (failed(conversion))
     return failure();
-  bool stochastic = conversion->seedReg.has_value();
+  bool stochastic = conversion->stochastic;
 
   TransferStrides strides = plan->strides();
   uint64_t inAddress = in.address;

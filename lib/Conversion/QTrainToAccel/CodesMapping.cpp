@@ -109,8 +109,6 @@ unsigned tileTransfer(ProgramEmitter &emitter, const RowTiles &tiles) {
 } // namespace
 
 LogicalResult mapEncode(ProgramEmitter &emitter, EncodeOp op) {
-  if (op.getRandomData())
-    return cannotMap(op) << "the data random source is not mapped yet";
   if (!op.getGivenScales().empty())
     return cannotMap(op) << "given scales are not mapped yet";
   auto inType = cast<RankedTensorType>(op.getInput().getType());
@@ -126,6 +124,7 @@ LogicalResult mapEncode(ProgramEmitter &emitter, EncodeOp op) {
   tensor.format = op.getResolvedFormat();
   tensor.rounding = op.getRoundingRule();
   tensor.seed = op.getSeed();
+  tensor.randomData = op.getRandomData();
   std::optional<unsigned> scales;
   if (!op.getScales().empty())
     scales = emitter.lookupBuffer(op.getScales().front());
@@ -155,7 +154,7 @@ LogicalResult mapEncode(ProgramEmitter &emitter, EncodeOp op) {
         rawLoad(td, inAddress + 4 * first, entry, shape),
         {{{Resource::Dram, *input}, false}, {{Resource::Acc, half}, true}});
 
-    if (conversion->seedReg)
+    if (conversion->stochastic)
       emitter.useStream(first, tiles.cols, 1);
     useScalesOfTile(emitter, *t, tile.r0, tile.c0);
     Instruction store =

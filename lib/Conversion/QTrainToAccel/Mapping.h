@@ -39,6 +39,8 @@ struct ConvertedTensor {
   numerics::ScaledFormat format{numerics::MinifloatFormat(), {}};
   numerics::Rounding rounding;
   mlir::Value seed; ///< Stochastic rounding only.
+  /// A data source's companion tensor (random_data).
+  mlir::Value randomData;
   /// The 0-d tensor of a whole-tensor level with the `given` rule.
   mlir::Value givenScale;
   /// Whether the tensor is a qtrain.quantize result (else its f32 values
@@ -49,9 +51,12 @@ struct ConvertedTensor {
 /// What a transfer that converts `tensor` uses, once configured.
 struct ConversionPlan {
   unsigned formatEntry = 0;
+  /// Stochastic rounding: the transfer needs stream indices (and reads a
+  /// seed register, or a data source's companion tensor).
+  bool stochastic = false;
   std::optional<unsigned> seedReg;
-  /// Registers and entries every converting transfer reads (the seed, the
-  /// whole-tensor scale's ACC entry).
+  /// Registers and entries every converting transfer reads (the seed or the
+  /// companion tensor, the whole-tensor scale's ACC entry).
   llvm::SmallVector<Access, 2> reads;
 };
 

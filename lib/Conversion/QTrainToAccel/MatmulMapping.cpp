@@ -44,8 +44,8 @@ struct OperandPlan {
   LaneLayout lanes;
   FormatPlacement placement;
   unsigned formatEntry = 0;
-  std::optional<unsigned> seedReg;
-  SmallVector<Access, 2> reads; ///< Seed, whole-tensor scale.
+  bool stochastic = false;
+  SmallVector<Access, 2> reads; ///< Seed or random data, whole-tensor scale.
 };
 
 /// Plans an operand stored as a rank-2 tensor (or a batch of them, batch
@@ -108,7 +108,7 @@ LogicalResult configureOperand(ProgramEmitter &emitter, MatmulOp op,
   if (failed(conversion))
     return failure();
   plan.formatEntry = conversion->formatEntry;
-  plan.seedReg = conversion->seedReg;
+  plan.stochastic = conversion->stochastic;
   plan.reads = conversion->reads;
   return success();
 }
@@ -142,7 +142,7 @@ void loadOperandTile(ProgramEmitter &emitter, const OperandPlan &plan,
       batch * plan.batchStride + y0 * plan.strideY + k0 * plan.strideX;
   SmallVector<Access> accesses = {{{Resource::Dram, plan.tensor.buffer}, false},
                                   {{spKind, half}, true}};
-  if (plan.seedReg)
+  if (plan.stochastic)
     emitter.useStream(origin, plan.strideY, plan.strideX);
   accesses.append(plan.reads.begin(), plan.reads.end());
   Instruction load(InstructionKind::Load);

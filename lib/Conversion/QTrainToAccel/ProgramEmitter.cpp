@@ -122,18 +122,28 @@ unsigned ProgramEmitter::useEntry(std::vector<std::string> &table,
 
 FailureOr<unsigned>
 ProgramEmitter::useRounding(const numerics::Rounding &rounding,
-                            unsigned seedReg) {
+                            unsigned seedReg,
+                            std::optional<unsigned> dataBuffer) {
   llvm::Expected<Instruction> word = configureRounding(0, rounding, seedReg);
   if (!word)
     return emitError(loc) << "cannot map to the accelerator: "
                           << llvm::toString(word.takeError());
+  SmallVector<Instruction, 2> words = {*word};
+  if (dataBuffer) {
+    const Buffer &data = buffers[*dataBuffer];
+    Instruction companion(InstructionKind::ConfigRoundingData);
+    companion.set("data_addr", data.address);
+    companion.set("data_count", data.bytes / 4);
+    words.push_back(companion);
+  }
   bool fresh;
   unsigned entry =
-      useEntry(roundingKeys, roundingUse, keyOf(*word, "entry"), fresh);
-  if (fresh) {
-    word->set("entry", entry);
-    create(*word);
-  }
+      useEntry(roundingKeys, roundingUse, keyOf(words, "entry"), fresh);
+  if (fresh)
+    for (Instruction &w : words) {
+      w.set("entry", entry);
+      create(w);
+    }
   return entry;
 }
 

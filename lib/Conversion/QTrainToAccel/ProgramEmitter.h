@@ -72,8 +72,11 @@ public:
 
   /// Configuration: the entry or register holding the given contents,
   /// writing its cfg.* words first when none does.
-  mlir::FailureOr<unsigned> useRounding(const numerics::Rounding &rounding,
-                                        unsigned seedReg);
+  /// A data source's companion tensor is buffer `dataBuffer` (a
+  /// `cfg.rounding_data` word follows the `cfg.rounding` one).
+  mlir::FailureOr<unsigned>
+  useRounding(const numerics::Rounding &rounding, unsigned seedReg,
+              std::optional<unsigned> dataBuffer = std::nullopt);
   mlir::FailureOr<unsigned> useFormat(const numerics::ScaledFormat &format,
                                       const FormatPlacement &placement);
   mlir::FailureOr<unsigned>

@@ -18,15 +18,6 @@ func.func @batched_shared(%a: tensor<2x4x8xf32>, %b: tensor<2x8x4xf32>) -> tenso
 
 // -----
 
-func.func @data_source(%a: tensor<4x8xf32>, %b: tensor<8x4xf32>, %s: i64, %d: tensor<32xf32>) -> tensor<4x4xf32> {
-  // expected-error @below {{cannot map 'qtrain.quantize' to the accelerator: the data random source is not mapped yet}}
-  %qa = qtrain.quantize %a seed(%s) random_data(%d : tensor<32xf32>) {format = #qtrain.fp<e5m2>, rounding = #qtrain.rounding<stochastic, bits = 4, source = data, offset = 2>} : tensor<4x8xf32>
-  %y = qtrain.matmul %qa, %b : tensor<4x8xf32>, tensor<8x4xf32> -> tensor<4x4xf32>
-  return %y : tensor<4x4xf32>
-}
-
-// -----
-
 // expected-error @below {{cannot map argument 0 to the accelerator: arguments are static f32 or i32 tensors or i64 seeds, not 'tensor<?x4xf32>'}}
 func.func @dynamic(%a: tensor<?x4xf32>) -> tensor<?x4xf32> {
   return %a : tensor<?x4xf32>

@@ -90,3 +90,21 @@ func.func @tensor_scale(%a: tensor<8x16xf32>, %w: tensor<16x4xf32>, %s: tensor<f
   %y = qtrain.matmul %qa, %qw : tensor<8x16xf32>, tensor<16x4xf32> -> tensor<8x4xf32>
   return %y : tensor<8x4xf32>
 }
+
+// -----
+
+// The data source: the rounding entry's companion tensor is the argument
+// %d (32 f32 at byte 320); no seed register is loaded, and the operand's
+// LOAD sets stream indices (element i takes d[i mod 32]'s bits 2..5).
+// CHECK-LABEL: accel.program attributes
+// CHECK-SAME: accel.function = "data_source"
+// CHECK-NOT: accel.reg.load
+// CHECK: accel.cfg.rounding entry = 0, mode = stochastic, random_bits = 4, {{.*}}source = data, {{.*}}data_bit_offset = 2,
+// CHECK-NEXT: accel.cfg.rounding_data entry = 0, data_addr = 320, data_count = 32
+// CHECK: accel.cfg.stream index_base = 0, index_stride_z = 0, index_stride_y = 8, index_stride_x = 1
+// CHECK-NEXT: accel.load dst = sp_input, format = 0,
+func.func @data_source(%a: tensor<4x8xf32>, %b: tensor<8x4xf32>, %s: i64, %d: tensor<32xf32>) -> tensor<4x4xf32> {
+  %qa = qtrain.quantize %a seed(%s) random_data(%d : tensor<32xf32>) {format = #qtrain.fp<e5m2>, rounding = #qtrain.rounding<stochastic, bits = 4, source = data, offset = 2>} : tensor<4x8xf32>
+  %y = qtrain.matmul %qa, %b : tensor<4x8xf32>, tensor<8x4xf32> -> tensor<4x4xf32>
+  return %y : tensor<4x4xf32>
+}
