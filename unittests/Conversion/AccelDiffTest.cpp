@@ -69,9 +69,9 @@ struct Signature {
   std::vector<bool> integer; ///< Per argument: an i32 tensor.
   int seedArg = -1;          ///< The i64 argument's position, if any.
   /// Per result: the element type's text ("f32", or codes: "f8E4M3FN",
-  /// "i8", ...) and its bits in DRAM (codes: cw, 4-bit two per byte).
+  /// "i8", ...) and its width.
   std::vector<std::string> resultElements;
-  std::vector<unsigned> resultWidths, resultBits;
+  std::vector<unsigned> resultWidths;
 };
 
 Signature signatureOf(mlir::func::FuncOp step) {
@@ -95,12 +95,6 @@ Signature signatureOf(mlir::func::FuncOp step) {
     sig.resultElements.push_back(elem);
     unsigned bits = t.getElementType().getIntOrFloatBitWidth();
     sig.resultWidths.push_back(bits);
-    // i1: one 32-bit word per element in DRAM (dramElementBits).
-    sig.resultBits.push_back(bits == 1    ? 32
-                             : bits <= 4  ? 4
-                             : bits <= 8  ? 8
-                             : bits <= 16 ? 16
-                                          : 32);
   }
   return sig;
 }
@@ -218,13 +212,17 @@ std::string cpuWrapper(const Signature &sig, llvm::StringRef function) {
   return s;
 }
 
-/// Operand values: moderate normals, with every special in the mix.
-std::vector<float> inputs(int64_t n, std::mt19937_64 &rng) {
+/// Operand values: moderate normals, with every special in the mix (NaN and
+/// infinities only with `specials`: one of them makes every whole-tensor
+/// scale, and every output of a contraction over it, NaN).
+std::vector<float> inputs(int64_t n, std::mt19937_64 &rng, bool specials) {
   std::normal_distribution<float> normal(0.0f, 1.0f);
   std::uniform_int_distribution<int> pick(0, 99);
   std::vector<float> v(n);
   for (float &x : v) {
     int p = pick(rng);
+    if (!specials && p < 2)
+      p = 8;
     if (p == 0)
       x = NAN;
     else if (p == 1)
@@ -361,9 +359,16 @@ std::vector<float> runAccel(const AccelCase &c, const Signature &sig,
       return {};
     }
     // Codes (cw bits each, 4-bit ones two per byte, the even element in the
-    // low nibble) zero-extended into an f32 lane, as the CPU wrapper does.
-    unsigned bits = j < sig.resultBits.size() ? sig.resultBits[j] : 32;
+    // low nibble; block scale codes a byte each; i1 a word each: the
+    // manifest's bytes say which) zero-extended into an f32 lane, as the
+    // CPU wrapper does.
     int64_t n = product(sig.results[j]);
+    unsigned bits = 32;
+    for (unsigned w : {32u, 16u, 8u, 4u})
+      if (static_cast<int64_t>(size) == llvm::divideCeil(n * w, 8)) {
+        bits = w;
+        break;
+      }
     for (int64_t e = 0; e < n; ++e) {
       uint32_t v = 0;
       if (bits == 4)
@@ -492,6 +497,28 @@ func.func @step(%x: tensor<64x48xf32>, %seed: i64)
       : tensor<64x48xf4E2M1FN>, tensor<64x2xf8E8M0FNU>,
         tensor<64x48xf4E2M1FN>, tensor<2x48xf8E8M0FNU>,
         tensor<64x48xi8>, tensor<64x2xf8E8M0FNU>
+}
+)mlir";
+
+/// Whole-tensor levels in storage form: the scale's f32 value stored beside
+/// the codes (and block scale codes), and read back by the decodes.
+const char *kTensorScaleCodes = R"mlir(
+func.func @step(%x: tensor<4x16x4x4xf32>, %y: tensor<24x40xf32>)
+    -> (tensor<4x16x4x4xi7>, tensor<1x1x1x1xf32>, tensor<4x1x4x4xi3>,
+        tensor<4x16x4x4xf32>, tensor<24x40xf8E4M3FN>, tensor<1x1xf32>,
+        tensor<24x40xf32>) {
+  %c, %ts, %gs = qtrain.encode %x {format = #qtrain.scaled<mls_e2m4>}
+      : tensor<4x16x4x4xf32> -> tensor<4x16x4x4xi7>, tensor<1x1x1x1xf32>, tensor<4x1x4x4xi3>
+  %dx = qtrain.decode %c, %ts, %gs {format = #qtrain.scaled<mls_e2m4>}
+      : tensor<4x16x4x4xi7>, tensor<1x1x1x1xf32>, tensor<4x1x4x4xi3> -> tensor<4x16x4x4xf32>
+  %cy, %sy = qtrain.encode %y {format = #qtrain.scaled<#qtrain.fp<e4m3fn>, [#qtrain.scale_level<tensor, f32, amax_to_max>]>}
+      : tensor<24x40xf32> -> tensor<24x40xf8E4M3FN>, tensor<1x1xf32>
+  %dy = qtrain.decode %cy, %sy {format = #qtrain.scaled<#qtrain.fp<e4m3fn>, [#qtrain.scale_level<tensor, f32, amax_to_max>]>}
+      : tensor<24x40xf8E4M3FN>, tensor<1x1xf32> -> tensor<24x40xf32>
+  return %c, %ts, %gs, %dx, %cy, %sy, %dy
+      : tensor<4x16x4x4xi7>, tensor<1x1x1x1xf32>, tensor<4x1x4x4xi3>,
+        tensor<4x16x4x4xf32>, tensor<24x40xf8E4M3FN>, tensor<1x1xf32>,
+        tensor<24x40xf32>
 }
 )mlir";
 
@@ -868,6 +895,8 @@ std::vector<AccelCase> accelCases() {
       // Codes and block scales in DRAM (encode, decode).
       {"EncodeOutputs", kEncodeOutputs},
       {"Example_mx_storage", "", "mx_storage", 10, "", "mx.mlir"},
+      {"TensorScaleCodes", kTensorScaleCodes},
+      {"Example_mls_storage", "", "mls_storage", 10, "", "mls.mlir"},
       {"Example_mx_partial_block", "", "mx_partial_block", 10, "", "mx.mlir"},
       {"Example_sr_storage", "", "sr_storage", 10, "",
        "stochastic_rounding.mlir"},
@@ -987,26 +1016,33 @@ TEST_P(AccelDiff, MatchesTheCpuLoweringBitForBit) {
   for (auto &shape : sig.results)
     totalOut += product(shape);
   std::mt19937_64 rng(seed);
-  // The tensor arguments' words, concatenated: f32 values with specials,
-  // i32 labels.
-  std::vector<float> in;
-  for (auto [i, shape] : llvm::enumerate(sig.args)) {
-    if (static_cast<int>(i) == sig.seedArg)
-      continue;
-    int64_t n = product(shape);
-    if (!sig.integer[i]) {
-      std::vector<float> values = inputs(n, rng);
-      in.insert(in.end(), values.begin(), values.end());
-      continue;
+  // The tensor arguments' words, concatenated: f32 values (with NaN and
+  // infinities or without), i32 labels.
+  auto draw = [&](bool specials) {
+    std::vector<float> in;
+    for (auto [i, shape] : llvm::enumerate(sig.args)) {
+      if (static_cast<int>(i) == sig.seedArg)
+        continue;
+      int64_t n = product(shape);
+      if (!sig.integer[i]) {
+        std::vector<float> values = inputs(n, rng, specials);
+        in.insert(in.end(), values.begin(), values.end());
+        continue;
+      }
+      for (int64_t j = 0; j < n; ++j)
+        in.push_back(llvm::bit_cast<float>(
+            static_cast<uint32_t>(rng() % static_cast<uint64_t>(c.labels))));
     }
-    for (int64_t j = 0; j < n; ++j)
-      in.push_back(llvm::bit_cast<float>(
-          static_cast<uint32_t>(rng() % static_cast<uint64_t>(c.labels))));
-  }
+    return in;
+  };
+  std::vector<float> withSpecials = draw(true), finite = draw(false);
   uint64_t stepSeed = rng();
 
-  std::vector<float> want = runCpu(c, sig, in, stepSeed, totalOut);
-  ASSERT_EQ(static_cast<int64_t>(want.size()), totalOut);
+  std::vector<float> wantWithSpecials =
+      runCpu(c, sig, withSpecials, stepSeed, totalOut);
+  ASSERT_EQ(static_cast<int64_t>(wantWithSpecials.size()), totalOut);
+  std::vector<float> wantFinite = runCpu(c, sig, finite, stepSeed, totalOut);
+  ASSERT_EQ(static_cast<int64_t>(wantFinite.size()), totalOut);
   // The default machine with its own tiles and with 8 x 8 x 32 GEMM tiles,
   // and a machine with small memories: ACC halves of 1032 entries (one
   // 32 x 32 output tile of MX blocks along both sides, generics tiled by
@@ -1029,16 +1065,24 @@ TEST_P(AccelDiff, MatchesTheCpuLoweringBitForBit) {
     os << tinyJson;
   }
   tiny.machine = tinyPath.str().str();
+  // Inputs with NaN and infinities test their propagation; finite ones test
+  // the values of whole-tensor scales and of contractions.
   struct Run {
     const char *name;
     ConvertQTrainToAccelOptions options;
     const accel::MachineDescription *machine;
+    bool specials;
   };
   for (const Run &run :
-       {Run{"machine tiles", whole, &accel::getDefaultMachine()},
-        Run{"small tiles", small, &accel::getDefaultMachine()},
-        Run{"small memories", tiny, &*tinyMachine}}) {
+       {Run{"machine tiles, NaN and infinities", whole,
+            &accel::getDefaultMachine(), true},
+        Run{"small tiles, finite inputs", small, &accel::getDefaultMachine(),
+            false},
+        Run{"small memories, NaN and infinities", tiny, &*tinyMachine, true}}) {
     SCOPED_TRACE(run.name);
+    const std::vector<float> &in = run.specials ? withSpecials : finite;
+    const std::vector<float> &want =
+        run.specials ? wantWithSpecials : wantFinite;
     // Only the small machine may lack room for a program's blocks.
     std::string capacityError;
     bool small = run.machine != &accel::getDefaultMachine();

@@ -184,7 +184,8 @@ FailureOr<ConversionPlan> configureConversion(ProgramEmitter &emitter,
     return plan;
 
   auto [entry, scalarResource] = *scalar;
-  if (tensorLevel->rule == numerics::ScaleRule::Given) {
+  plan.tensorScale = scalar;
+  if (tensor.givenScale) {
     unsigned buffer = *emitter.lookupBuffer(tensor.givenScale);
     emitScalarLoad(emitter, buffer, entry, scalarResource);
   } else {

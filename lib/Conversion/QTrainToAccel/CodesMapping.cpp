@@ -22,15 +22,31 @@ namespace qtrain::accel {
 
 namespace {
 
-/// What the mapping supports of an encode's or decode's format: at most a
-/// block level (a whole-tensor scale would need its own storage-form
-/// STORE).
-LogicalResult checkStorageFormat(Operation *op,
-                                 const numerics::ScaledFormat &format) {
-  for (const numerics::ScaleLevel &level : format.levels)
-    if (level.blockShape.empty() && level.axisBlock == 0)
-      return cannotMap(op) << "whole-tensor scale levels of encode and "
-                              "decode are not mapped yet";
+bool isWholeTensor(const numerics::ScaleLevel &level) {
+  return level.blockShape.empty() && level.axisBlock == 0;
+}
+
+/// The position of the block level among the format's levels (and so among
+/// an encode's scale results or a decode's scale operands).
+std::optional<size_t> blockLevelIndex(const numerics::ScaledFormat &format) {
+  for (auto [i, level] : llvm::enumerate(format.levels))
+    if (!isWholeTensor(level))
+      return i;
+  return std::nullopt;
+}
+
+/// What the mapping supports of an encode's or decode's scales: a
+/// whole-tensor level's scale stored as f32, moved raw between DRAM and its
+/// ACC entry (a code would need a conversion of the scale itself).
+LogicalResult checkTensorScales(Operation *op,
+                                const numerics::ScaledFormat &format,
+                                TypeRange scaleTypes) {
+  for (auto [level, type] : llvm::zip(format.levels, scaleTypes)) {
+    Type element = cast<ShapedType>(type).getElementType();
+    if (isWholeTensor(level) && !element.isF32())
+      return cannotMap(op) << "a whole-tensor scale stored as " << element
+                           << " is not mapped yet (only f32)";
+  }
   return success();
 }
 
@@ -48,8 +64,6 @@ FailureOr<CodesTransfer> planCodes(ProgramEmitter &emitter, Operation *op,
                                    const numerics::ScaledFormat &format,
                                    unsigned codesBuffer,
                                    std::optional<unsigned> scalesBuffer) {
-  if (failed(checkStorageFormat(op, format)))
-    return failure();
   CodesTransfer t;
   t.codeBits = codeWidth(format.element);
   t.codes = &emitter.getBuffer(codesBuffer);
@@ -125,21 +139,28 @@ LogicalResult mapEncode(ProgramEmitter &emitter, EncodeOp op) {
   tensor.rounding = op.getRoundingRule();
   tensor.seed = op.getSeed();
   tensor.randomData = op.getRandomData();
+  if (failed(checkTensorScales(op, tensor.format, op.getScales().getTypes())))
+    return failure();
   std::optional<unsigned> scales;
-  if (!op.getScales().empty())
-    scales = emitter.lookupBuffer(op.getScales().front());
+  if (std::optional<size_t> block = blockLevelIndex(tensor.format))
+    scales = emitter.lookupBuffer(op.getScales()[*block]);
   FailureOr<CodesTransfer> t =
       planCodes(emitter, op, inType.getShape(), tensor.format,
                 *emitter.lookupBuffer(op.getCodes()), scales);
   if (failed(t))
     return failure();
   const RowTiles &tiles = t->tiles;
+  // An empty tensor's scale tensors are empty too (grid [0, ...]).
   if (tiles.rows == 0)
     return success();
   FailureOr<ConversionPlan> conversion =
       configureConversion(emitter, op, tensor, tiles.placement());
   if (failed(conversion))
     return failure();
+  // The whole-tensor scale in storage form: its f32 value, as computed.
+  if (auto scale = conversion->tensorScale)
+    storeRaw(emitter, scale->first, scale->second.id,
+             *emitter.lookupBuffer(op.getScales()[0]), 0, 1);
 
   int64_t halfAcc = emitter.accHalfEntries();
   unsigned codesBuffer = *emitter.lookupBuffer(op.getCodes());
@@ -176,18 +197,23 @@ LogicalResult mapDecode(ProgramEmitter &emitter, DecodeOp op) {
   if (!codes)
     return cannotMap(op) << "its codes are not in DRAM (computed by an op "
                             "the conversion did not map)";
-  std::optional<unsigned> scales;
-  if (!op.getScales().empty()) {
-    scales = emitter.lookupBuffer(op.getScales().front());
-    if (!scales)
+  for (Value scale : op.getScales())
+    if (!emitter.lookupBuffer(scale))
       return cannotMap(op) << "its scales are not in DRAM (computed by an op "
                               "the conversion did not map)";
-  }
   ConvertedTensor tensor;
   tensor.buffer = *codes;
   tensor.quantized = true;
   tensor.format = op.getResolvedFormat();
   tensor.rounding = numerics::Rounding::nearestEven();
+  if (failed(checkTensorScales(op, tensor.format, op.getScales().getTypes())))
+    return failure();
+  std::optional<unsigned> scales;
+  if (std::optional<size_t> block = blockLevelIndex(tensor.format))
+    scales = emitter.lookupBuffer(op.getScales()[*block]);
+  // A whole-tensor scale is read back into its ACC entry, as a given one.
+  if (!tensor.format.levels.empty() && isWholeTensor(tensor.format.levels[0]))
+    tensor.givenScale = op.getScales()[0];
   auto shape = cast<RankedTensorType>(op.getCodes().getType()).getShape();
   FailureOr<CodesTransfer> t =
       planCodes(emitter, op, shape, tensor.format, *codes, scales);

@@ -41,7 +41,8 @@ struct ConvertedTensor {
   mlir::Value seed; ///< Stochastic rounding only.
   /// A data source's companion tensor (random_data).
   mlir::Value randomData;
-  /// The 0-d tensor of a whole-tensor level with the `given` rule.
+  /// The tensor holding the whole-tensor level's scale when it is not
+  /// computed: the `given` rule's 0-d tensor, or a decode's stored scale.
   mlir::Value givenScale;
   /// Whether the tensor is a qtrain.quantize result (else its f32 values
   /// move unchanged: raw 32 bits through the ACC).
@@ -58,6 +59,9 @@ struct ConversionPlan {
   /// Registers and entries every converting transfer reads (the seed or the
   /// companion tensor, the whole-tensor scale's ACC entry).
   llvm::SmallVector<Access, 2> reads;
+  /// With a whole-tensor level: the ACC entry holding its scale and the
+  /// entry's resource.
+  std::optional<std::pair<uint64_t, Resource>> tensorScale;
 };
 
 /// LOADs to nowhere over the whole tensor in `buffer` gathering `mask`

@@ -2,6 +2,8 @@
 
 #include "ProgramEmitter.h"
 
+#include "qtrain/Dialect/QTrain/IR/QTrainOps.h"
+
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/BuiltinTypes.h"
@@ -49,14 +51,15 @@ Operation *ProgramEmitter::create(const Instruction &inst) {
   return ir::createInstructionOp(builder, loc, inst);
 }
 
-unsigned dramElementBits(Type element) {
+unsigned dramElementBits(Type element, bool scaleCodes) {
   // i1 tensors (a generic's compares kept for a later select) hold one
   // 32-bit word per element, 1 or 0, as the vector unit's compares write.
   if (element.isInteger(1))
     return 32;
-  // Codes are right-aligned in cw bits: 4-bit codes two per byte.
+  // Codes are right-aligned in cw bits: 4-bit codes two per byte; block
+  // scale codes one per byte (the scale array's layout).
   unsigned bits = element.getIntOrFloatBitWidth();
-  for (unsigned w : {4u, 8u, 16u, 32u, 64u})
+  for (unsigned w : {scaleCodes ? 8u : 4u, 8u, 16u, 32u, 64u})
     if (bits <= w)
       return w;
   return bits;
@@ -71,8 +74,14 @@ FailureOr<unsigned> ProgramEmitter::allocate(Value value, StringRef name,
   if (auto tensor = dyn_cast<RankedTensorType>(value.getType())) {
     buffer.shape.assign(tensor.getShape().begin(), tensor.getShape().end());
     buffer.elementType = tensor.getElementType();
+    // An encode's results after the codes are its scales.
+    auto result = dyn_cast<OpResult>(value);
+    bool scaleCodes = result && isa<EncodeOp>(result.getOwner()) &&
+                      result.getResultNumber() > 0;
     bytes = llvm::divideCeil(
-        tensor.getNumElements() * dramElementBits(tensor.getElementType()), 8);
+        tensor.getNumElements() *
+            dramElementBits(tensor.getElementType(), scaleCodes),
+        8);
   } else {
     buffer.elementType = value.getType();
     bytes = value.getType().getIntOrFloatBitWidth() / 8;

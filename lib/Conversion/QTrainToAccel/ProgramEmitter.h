@@ -46,8 +46,9 @@ struct TransferStrides {
 
 /// Bits per element of a tensor of `element` in DRAM: f32 and i32 values,
 /// i1 as 32-bit words (1 or 0), codes right-aligned in the smallest of 4,
-/// 8, 16, 32 bits that holds them (cw(F) for an element format's codes).
-unsigned dramElementBits(mlir::Type element);
+/// 8, 16, 32 bits that holds them (cw(F) for an element format's codes;
+/// at least 8 for block scale codes, `scaleCodes`).
+unsigned dramElementBits(mlir::Type element, bool scaleCodes = false);
 
 class ProgramEmitter {
 public:

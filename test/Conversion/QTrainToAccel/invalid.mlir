@@ -125,11 +125,11 @@ func.func @f16_constant() -> tensor<4xf16> {
 
 // -----
 
-func.func @encode_tensor_level(%x: tensor<4x8xf32>) -> (tensor<4x8xf8E4M3FN>, tensor<1x1xf32>) {
-  // expected-error @below {{cannot map 'qtrain.encode' to the accelerator: whole-tensor scale levels of encode and decode are not mapped yet}}
-  %c, %s = qtrain.encode %x {format = #qtrain.scaled<#qtrain.fp<e4m3fn>, [#qtrain.scale_level<tensor, f32, amax_to_max>]>}
-      : tensor<4x8xf32> -> tensor<4x8xf8E4M3FN>, tensor<1x1xf32>
-  return %c, %s : tensor<4x8xf8E4M3FN>, tensor<1x1xf32>
+func.func @encode_tensor_code(%x: tensor<4x8xf32>) -> (tensor<4x8xf8E4M3FN>, tensor<1x1xf8E8M0FNU>) {
+  // expected-error @below {{cannot map 'qtrain.encode' to the accelerator: a whole-tensor scale stored as 'f8E8M0FNU' is not mapped yet (only f32)}}
+  %c, %s = qtrain.encode %x {format = #qtrain.scaled<#qtrain.fp<e4m3fn>, [#qtrain.scale_level<tensor, e8m0, amax_to_max>]>}
+      : tensor<4x8xf32> -> tensor<4x8xf8E4M3FN>, tensor<1x1xf8E8M0FNU>
+  return %c, %s : tensor<4x8xf8E4M3FN>, tensor<1x1xf8E8M0FNU>
 }
 
 // -----
