@@ -67,6 +67,7 @@ struct AccelCase {
 struct Signature {
   std::vector<std::vector<int64_t>> args, results;
   std::vector<bool> integer; ///< Per argument: an i32 tensor.
+  std::vector<bool> wideArg, wideResult; ///< An i64 tensor (two words).
   int seedArg = -1;          ///< The i64 argument's position, if any.
   /// Per result: the element type's text ("f32", or codes: "f8E4M3FN",
   /// "i8", ...) and its width.
@@ -78,6 +79,7 @@ Signature signatureOf(mlir::func::FuncOp step) {
   Signature sig;
   for (auto [i, type] : llvm::enumerate(step.getArgumentTypes())) {
     sig.integer.push_back(false);
+    sig.wideArg.push_back(false);
     if (type.isInteger(64)) {
       sig.seedArg = i;
       sig.args.push_back({});
@@ -85,11 +87,13 @@ Signature signatureOf(mlir::func::FuncOp step) {
     }
     auto t = llvm::cast<mlir::RankedTensorType>(type);
     sig.integer.back() = t.getElementType().isInteger(32);
+    sig.wideArg.back() = t.getElementType().isInteger(64);
     sig.args.push_back(std::vector<int64_t>(t.getShape()));
   }
   for (mlir::Type type : step.getResultTypes()) {
     auto t = llvm::cast<mlir::RankedTensorType>(type);
     sig.results.push_back(std::vector<int64_t>(t.getShape()));
+    sig.wideResult.push_back(t.getElementType().isInteger(64));
     std::string elem;
     llvm::raw_string_ostream(elem) << t.getElementType();
     sig.resultElements.push_back(elem);
@@ -97,6 +101,23 @@ Signature signatureOf(mlir::func::FuncOp step) {
     sig.resultWidths.push_back(bits);
   }
   return sig;
+}
+
+/// The f32 words of argument `i` and of result `j` in the harness's
+/// concatenations (an i64 element takes two, low word first).
+int64_t argWords(const Signature &sig, size_t i) {
+  return static_cast<int>(i) == sig.seedArg
+             ? 0
+             : product(sig.args[i]) * (sig.wideArg[i] ? 2 : 1);
+}
+int64_t resultWords(const Signature &sig, size_t j) {
+  return product(sig.results[j]) * (sig.wideResult[j] ? 2 : 1);
+}
+int64_t totalResultWords(const Signature &sig) {
+  int64_t total = 0;
+  for (size_t j = 0; j < sig.results.size(); ++j)
+    total += resultWords(sig, j);
+  return total;
 }
 
 std::string tensorType(llvm::ArrayRef<int64_t> shape,
@@ -107,11 +128,9 @@ std::string tensorType(llvm::ArrayRef<int64_t> shape,
 /// `@cpu(%in: memref<?xf32>, %seed: i64, %out: memref<?xf32>)`: the
 /// tensor arguments concatenated in `%in`, the results in `%out`.
 std::string cpuWrapper(const Signature &sig, llvm::StringRef function) {
-  int64_t totalIn = 0, totalOut = 0;
-  for (auto [i, shape] : llvm::enumerate(sig.args))
-    totalIn += static_cast<int>(i) == sig.seedArg ? 0 : product(shape);
-  for (auto &shape : sig.results)
-    totalOut += product(shape);
+  int64_t totalIn = 0, totalOut = totalResultWords(sig);
+  for (size_t i = 0; i < sig.args.size(); ++i)
+    totalIn += argWords(sig, i);
   std::string s = "func.func @cpu(%in: memref<?xf32>, %seed: i64, %out: "
                   "memref<?xf32>) attributes {llvm.emit_c_interface} {\n";
   s += shaped("all", "in", {totalIn}, "f32");
@@ -124,15 +143,33 @@ std::string cpuWrapper(const Signature &sig, llvm::StringRef function) {
       argTypes += std::string(i ? ", " : "") + "i64";
     } else {
       int64_t n = product(shape);
-      llvm::StringRef elem = sig.integer[i] ? "i32" : "f32";
+      llvm::StringRef elem = sig.integer[i]   ? "i32"
+                             : sig.wideArg[i] ? "i64"
+                                              : "f32";
       s += llvm::formatv("  %s{0} = tensor.extract_slice %all[{1}] [{2}] [1] "
                          ": tensor<{3}xf32> to tensor<{2}xf32>\n",
-                         i, offset, n, totalIn);
+                         i, offset, argWords(sig, i), totalIn);
+      if (sig.wideArg[i])
+        // Low and high words, interleaved.
+        s += llvm::formatv(
+            "  %ab{0} = arith.bitcast %s{0} : tensor<{2}xf32> to "
+            "tensor<{2}xi32>\n"
+            "  %alo{0} = tensor.extract_slice %ab{0}[0] [{1}] [2] : "
+            "tensor<{2}xi32> to tensor<{1}xi32>\n"
+            "  %ahi{0} = tensor.extract_slice %ab{0}[1] [{1}] [2] : "
+            "tensor<{2}xi32> to tensor<{1}xi32>\n"
+            "  %al{0} = arith.extui %alo{0} : tensor<{1}xi32> to tensor<{1}xi64>\n"
+            "  %ah{0} = arith.extui %ahi{0} : tensor<{1}xi32> to tensor<{1}xi64>\n"
+            "  %ak{0} = arith.constant dense<32> : tensor<{1}xi64>\n"
+            "  %au{0} = arith.shli %ah{0}, %ak{0} : tensor<{1}xi64>\n"
+            "  %t{0} = arith.ori %al{0}, %au{0} : tensor<{1}xi64>\n",
+            i, n, 2 * n);
       if (sig.integer[i])
         s += llvm::formatv("  %t{0} = arith.bitcast %s{0} : tensor<{1}xf32> "
                            "to tensor<{1}xi32>\n",
                            i, n);
-      std::string src = (sig.integer[i] ? "%t" : "%s") + std::to_string(i);
+      std::string src = (sig.integer[i] || sig.wideArg[i] ? "%t" : "%s") +
+                        std::to_string(i);
       if (shape.size() == 1) {
         s += llvm::formatv("  %a{0} = tensor.cast {1} : tensor<{2}x{3}> to "
                            "tensor<{2}x{3}>\n",
@@ -152,7 +189,7 @@ std::string cpuWrapper(const Signature &sig, llvm::StringRef function) {
                            i, src, assoc, dims, n, elem,
                            tensorType(shape, elem));
       }
-      offset += n;
+      offset += argWords(sig, i);
       arg = "%a" + std::to_string(i);
       argTypes += std::string(i ? ", " : "") + tensorType(shape, elem);
     }
@@ -172,6 +209,35 @@ std::string cpuWrapper(const Signature &sig, llvm::StringRef function) {
     // Codes: their bits zero-extended into an f32 lane.
     std::string value = "%r#" + std::to_string(j);
     llvm::StringRef elem = sig.resultElements[j];
+    std::string assoc;
+    for (size_t d = 0; d < shape.size(); ++d)
+      assoc += (d ? ", " : "") + std::to_string(d);
+    if (sig.wideResult[j]) {
+      // i64: the low and the high word of each element, interleaved.
+      if (shape.empty())
+        s += llvm::formatv("  %rc{0} = tensor.expand_shape {1} [] "
+                           "output_shape [1] : tensor<i64> into "
+                           "tensor<1xi64>\n",
+                           j, value);
+      else
+        s += llvm::formatv("  %rc{0} = tensor.collapse_shape {1} [[{2}]] : "
+                           "{3} into tensor<{4}xi64>\n",
+                           j, value, assoc, tensorType(shape, "i64"), n);
+      s += llvm::formatv(
+          "  %rk{0} = arith.constant dense<32> : tensor<{1}xi64>\n"
+          "  %rw{0} = arith.shrui %rc{0}, %rk{0} : tensor<{1}xi64>\n"
+          "  %rlo{0} = arith.trunci %rc{0} : tensor<{1}xi64> to tensor<{1}xi32>\n"
+          "  %rhi{0} = arith.trunci %rw{0} : tensor<{1}xi64> to tensor<{1}xi32>\n"
+          "  %rlf{0} = arith.bitcast %rlo{0} : tensor<{1}xi32> to tensor<{1}xf32>\n"
+          "  %rhf{0} = arith.bitcast %rhi{0} : tensor<{1}xi32> to tensor<{1}xf32>\n"
+          "  %rp{0} = tensor.insert_slice %rlf{0} into %o{0}[{2}] [{1}] [2] : "
+          "tensor<{1}xf32> into tensor<{4}xf32>\n"
+          "  %o{5} = tensor.insert_slice %rhf{0} into %rp{0}[{3}] [{1}] [2] : "
+          "tensor<{1}xf32> into tensor<{4}xf32>\n",
+          j, n, offset, offset + 1, totalOut, j + 1);
+      offset += 2 * n;
+      continue;
+    }
     if (elem != "f32") {
       unsigned w = sig.resultWidths[j];
       std::string iw = "i" + std::to_string(w);
@@ -190,9 +256,6 @@ std::string cpuWrapper(const Signature &sig, llvm::StringRef function) {
                          tensorType(shape, "i32"), tensorType(shape));
       value = "%g" + std::to_string(j);
     }
-    std::string assoc;
-    for (size_t d = 0; d < shape.size(); ++d)
-      assoc += (d ? ", " : "") + std::to_string(d);
     if (shape.empty())
       s += llvm::formatv("  %f{0} = tensor.expand_shape {1} [] "
                          "output_shape [1] : tensor<f32> into tensor<1xf32>\n",
@@ -317,8 +380,9 @@ std::vector<float> runAccel(const AccelCase &c, const Signature &sig,
   if (!sim)
     return {};
   auto buffers = (*program)->getAttrOfType<mlir::ArrayAttr>("accel.buffers");
-  // Inputs in argument order, then outputs in result order.
-  std::vector<std::pair<uint64_t, uint64_t>> outputs;
+  // Inputs in argument order; outputs named resultN (a copy's buffer comes
+  // after the intermediates).
+  std::vector<std::pair<uint64_t, uint64_t>> outputs(sig.results.size());
   size_t argIndex = 0;
   int64_t offset = 0;
   for (mlir::Attribute attr : buffers) {
@@ -327,7 +391,13 @@ std::vector<float> runAccel(const AccelCase &c, const Signature &sig,
     uint64_t size = dict.getAs<mlir::IntegerAttr>("bytes").getInt();
     llvm::StringRef role = dict.getAs<mlir::StringAttr>("role").getValue();
     if (role == "output") {
-      outputs.push_back({address, size});
+      llvm::StringRef name = dict.getAs<mlir::StringAttr>("name").getValue();
+      unsigned j = 0;
+      EXPECT_TRUE(name.consume_front("result") && !name.getAsInteger(10, j) &&
+                  j < outputs.size())
+          << name.str();
+      if (j < outputs.size())
+        outputs[j] = {address, size};
       continue;
     }
     if (role != "input")
@@ -363,6 +433,14 @@ std::vector<float> runAccel(const AccelCase &c, const Signature &sig,
     // manifest's bytes say which) zero-extended into an f32 lane, as the
     // CPU wrapper does.
     int64_t n = product(sig.results[j]);
+    if (sig.wideResult[j]) { // i64: two words each
+      for (int64_t e = 0; e < 2 * n; ++e) {
+        uint32_t v;
+        std::memcpy(&v, bytesOut.data() + 4 * e, 4);
+        out.push_back(llvm::bit_cast<float>(v));
+      }
+      continue;
+    }
     unsigned bits = 32;
     for (unsigned w : {32u, 16u, 8u, 4u})
       if (static_cast<int64_t>(size) == llvm::divideCeil(n * w, 8)) {
@@ -497,6 +575,23 @@ func.func @step(%x: tensor<64x48xf32>, %seed: i64)
       : tensor<64x48xf4E2M1FN>, tensor<64x2xf8E8M0FNU>,
         tensor<64x48xf4E2M1FN>, tensor<2x48xf8E8M0FNU>,
         tensor<64x48xi8>, tensor<64x2xf8E8M0FNU>
+}
+)mlir";
+
+/// Histograms in DRAM as i64 counts: adaptive-bias FP8's running median
+/// histogram (added to twice without reset, its median read back and turned
+/// into a scale), an exponent histogram, and a histogram argument returned
+/// unchanged (copied word by word).
+const char *kHistograms = R"mlir(
+func.func @step(%x: tensor<16x40xf32>, %y: tensor<8x8xf32>, %h: tensor<557xi64>, %k: tensor<557xi64>)
+    -> (tensor<557xi64>, tensor<f32>, tensor<f32>, tensor<280xi64>, tensor<557xi64>, tensor<f32>) {
+  %h1 = qtrain.median_histogram %x, %h : tensor<16x40xf32>, tensor<557xi64>
+  %h2 = qtrain.median_histogram %y, %h1 : tensor<8x8xf32>, tensor<557xi64>
+  %m = qtrain.histogram_median %h2 {nonzero} : tensor<557xi64> -> tensor<f32>
+  %m0 = qtrain.histogram_median %h2 : tensor<557xi64> -> tensor<f32>
+  %e = qtrain.exponent_histogram %x : tensor<16x40xf32> -> tensor<280xi64>
+  %s = qtrain.select_scale %m {element = #qtrain.fp<e5m2, specials = none, subnormals = false>, level = #qtrain.scale_level<tensor, e8m0, median_lookup, median_exponent = 1, nonzero>} : tensor<f32>
+  return %h2, %m, %m0, %e, %k, %s : tensor<557xi64>, tensor<f32>, tensor<f32>, tensor<280xi64>, tensor<557xi64>, tensor<f32>
 }
 )mlir";
 
@@ -896,6 +991,7 @@ std::vector<AccelCase> accelCases() {
       {"EncodeOutputs", kEncodeOutputs},
       {"Example_mx_storage", "", "mx_storage", 10, "", "mx.mlir"},
       {"TensorScaleCodes", kTensorScaleCodes},
+      {"Histograms", kHistograms},
       {"Example_mls_storage", "", "mls_storage", 10, "", "mls.mlir"},
       {"Example_mx_partial_block", "", "mx_partial_block", 10, "", "mx.mlir"},
       {"Example_sr_storage", "", "sr_storage", 10, "",
@@ -1012,9 +1108,7 @@ TEST_P(AccelDiff, MatchesTheCpuLoweringBitForBit) {
   auto function = module->lookupSymbol<mlir::func::FuncOp>(c.function);
   ASSERT_TRUE(!!function);
   Signature sig = signatureOf(function);
-  int64_t totalOut = 0;
-  for (auto &shape : sig.results)
-    totalOut += product(shape);
+  int64_t totalOut = totalResultWords(sig);
   std::mt19937_64 rng(seed);
   // The tensor arguments' words, concatenated: f32 values (with NaN and
   // infinities or without), i32 labels.
@@ -1024,6 +1118,14 @@ TEST_P(AccelDiff, MatchesTheCpuLoweringBitForBit) {
       if (static_cast<int>(i) == sig.seedArg)
         continue;
       int64_t n = product(shape);
+      if (sig.wideArg[i]) {
+        // Counts: mostly below 1000, one in 16 above 2^32.
+        for (int64_t j = 0; j < n; ++j) {
+          in.push_back(llvm::bit_cast<float>(static_cast<uint32_t>(rng() % 1000)));
+          in.push_back(llvm::bit_cast<float>(static_cast<uint32_t>(rng() % 16 == 0)));
+        }
+        continue;
+      }
       if (!sig.integer[i]) {
         std::vector<float> values = inputs(n, rng, specials);
         in.insert(in.end(), values.begin(), values.end());

@@ -98,10 +98,10 @@ FailureOr<ConvertedTensor> analyzeTensor(ProgramEmitter &emitter, Value value,
   return tensor;
 }
 
-std::pair<unsigned, Resource> emitStatisticsPass(ProgramEmitter &emitter,
-                                                 unsigned buffer,
-                                                 unsigned formatEntry,
-                                                 uint64_t mask) {
+std::pair<unsigned, Resource>
+emitStatisticsPass(ProgramEmitter &emitter, unsigned buffer,
+                   unsigned formatEntry, uint64_t mask,
+                   std::optional<std::pair<unsigned, Resource>> into) {
   // The whole tensor in row tiles a LOAD can walk, the first resetting the
   // register.
   const Buffer &in = emitter.getBuffer(buffer);
@@ -109,12 +109,12 @@ std::pair<unsigned, Resource> emitStatisticsPass(ProgramEmitter &emitter,
   for (int64_t d : in.shape)
     elements *= d;
   int64_t cols = in.shape.empty() ? 1 : in.shape.back();
-  if (cols > 65535)
+  if (cols > 65535 || cols == 0)
     cols = 1;
   int64_t rows = elements / std::max<int64_t>(cols, 1);
   int64_t tileRows = std::min<int64_t>(
       65535, static_cast<int64_t>(kMaxInstructionPositions) / cols);
-  auto [reg, statsResource] = emitter.nextStatsRegister();
+  auto [reg, statsResource] = into ? *into : emitter.nextStatsRegister();
   TransferStrides strides;
   strides.dramY = cols;
   strides.dramX = 1;
@@ -126,7 +126,7 @@ std::pair<unsigned, Resource> emitStatisticsPass(ProgramEmitter &emitter,
     load.set("layout", DramLayout::F32);
     load.set("stats_reg", reg);
     load.set("stats_mask", mask);
-    load.set("stats_reset", r0 == 0);
+    load.set("stats_reset", r0 == 0 && !into);
     load.set("dram_addr", in.address + 4 * r0 * cols);
     load.set("size_z", 1);
     load.set("size_y", std::min(tileRows, rows - r0));

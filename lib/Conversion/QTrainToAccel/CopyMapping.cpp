@@ -181,4 +181,32 @@ LogicalResult mapExtractSlice(ProgramEmitter &emitter,
   return success();
 }
 
+LogicalResult copyWords(ProgramEmitter &emitter, unsigned source,
+                        unsigned target) {
+  uint64_t words = llvm::divideCeil(emitter.getBuffer(source).bytes, 4);
+  int64_t budget = emitter.accHalfEntries();
+  for (uint64_t first = 0; first < words; first += budget) {
+    int64_t count = std::min<int64_t>(budget, words - first);
+    unsigned half = emitter.nextAccHalf();
+    uint64_t entry = half * budget;
+    loadRaw(emitter, source, first, entry, count, {Resource::Acc, half});
+    storeRaw(emitter, entry, half, target, first, count);
+  }
+  return success();
+}
+
+LogicalResult fillWords(ProgramEmitter &emitter, unsigned buffer,
+                        uint32_t bits) {
+  uint64_t words = llvm::divideCeil(emitter.getBuffer(buffer).bytes, 4);
+  int64_t budget = emitter.accHalfEntries();
+  for (uint64_t first = 0; first < words; first += budget) {
+    int64_t count = std::min<int64_t>(budget, words - first);
+    unsigned half = emitter.nextAccHalf();
+    uint64_t entry = half * budget;
+    emitFill(emitter, half, entry, {1, 1, count}, bits);
+    storeRaw(emitter, entry, half, buffer, first, count);
+  }
+  return success();
+}
+
 } // namespace qtrain::accel

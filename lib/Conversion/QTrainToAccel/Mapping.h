@@ -66,11 +66,13 @@ struct ConversionPlan {
 
 /// LOADs to nowhere over the whole tensor in `buffer` gathering `mask`
 /// (StatsMask bits) into a fresh statistics register, which is returned
-/// with its resource.
-std::pair<unsigned, Resource> emitStatisticsPass(ProgramEmitter &emitter,
-                                                 unsigned buffer,
-                                                 unsigned formatEntry,
-                                                 uint64_t mask);
+/// with its resource; into `into` without resetting it when given. An
+/// empty tensor gets no LOAD, so no reset either: callers map empty inputs
+/// themselves.
+std::pair<unsigned, Resource> emitStatisticsPass(
+    ProgramEmitter &emitter, unsigned buffer, unsigned formatEntry,
+    uint64_t mask,
+    std::optional<std::pair<unsigned, Resource>> into = std::nullopt);
 
 /// A VECTOR on one ACC entry (select_scale, stats_value): dst = entry `dst`,
 /// src1 = entry `src1`, through a 1x1x1 view.
@@ -122,6 +124,19 @@ mlir::LogicalResult mapHistoryShift(ProgramEmitter &emitter,
 /// `zse` or `zse_all_elements`, a one-element STORE.
 mlir::LogicalResult mapZeroSettingError(ProgramEmitter &emitter,
                                         ZeroSettingErrorOp op);
+
+/// qtrain.median_histogram: the histogram operand loaded into a statistics
+/// register (REG_LOAD), a statistics pass over the input without reset, the
+/// register stored (REG_STORE). qtrain.exponent_histogram: a statistics
+/// pass, the register stored.
+mlir::LogicalResult mapMedianHistogram(ProgramEmitter &emitter,
+                                       MedianHistogramOp op);
+mlir::LogicalResult mapExponentHistogram(ProgramEmitter &emitter,
+                                         ExponentHistogramOp op);
+/// qtrain.histogram_median: the histogram loaded into a statistics
+/// register, stats_value median (or median_nonzero), a one-element STORE.
+mlir::LogicalResult mapHistogramMedian(ProgramEmitter &emitter,
+                                       HistogramMedianOp op);
 
 /// qtrain.select_scale: the statistic loaded, select_scale by a format
 /// entry with the op's level as its whole-tensor level, a STORE.
@@ -288,6 +303,14 @@ void collapseGenericLoops(mlir::func::FuncOp func);
 /// residue of d modulo k over reshaped operands, whose maps are loops and
 /// constant indices (GenericRewrites.cpp).
 void splitDividedLoops(mlir::func::FuncOp func);
+
+/// The 32-bit words of buffer `source` copied to `target` (as large), an
+/// ACC half at a time: a tensor of any element type moved unchanged.
+mlir::LogicalResult copyWords(ProgramEmitter &emitter, unsigned source,
+                              unsigned target);
+/// Every 32-bit word of `buffer` set to `bits`.
+mlir::LogicalResult fillWords(ProgramEmitter &emitter, unsigned buffer,
+                              uint32_t bits);
 
 /// A linalg.fill of a constant written to its result's buffer.
 mlir::LogicalResult mapFill(ProgramEmitter &emitter, mlir::linalg::FillOp op);

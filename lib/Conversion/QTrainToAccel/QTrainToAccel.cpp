@@ -199,13 +199,14 @@ struct ConvertQTrainToAccel
       auto tensor = dyn_cast<RankedTensorType>(type);
       bool supported = (tensor && tensor.hasStaticShape() &&
                         (tensor.getElementType().isF32() ||
-                         tensor.getElementType().isInteger(32))) ||
+                         tensor.getElementType().isInteger(32) ||
+                         tensor.getElementType().isInteger(64))) ||
                        type.isInteger(64);
       if (!supported)
         return emitError(arg.getLoc())
                << "cannot map argument " << arg.getArgNumber()
-               << " to the accelerator: arguments are static f32 or i32 "
-                  "tensors or i64 seeds, not "
+               << " to the accelerator: arguments are static f32, i32 or "
+                  "i64 tensors or i64 seeds, not "
                << type;
       if (failed(emitter.allocate(
               arg, "arg" + std::to_string(arg.getArgNumber()), "input")))
@@ -245,19 +246,12 @@ struct ConvertQTrainToAccel
       if (!source || !isa<RankedTensorType>(value.getType()))
         return ret.emitError() << "cannot map the function's result " << i
                                << " to the accelerator: not a tensor in DRAM";
-      if (!cast<RankedTensorType>(value.getType()).getElementType().isF32())
-        return ret.emitError() << "cannot map the function's result " << i
-                               << " to the accelerator: returning an i32 "
-                                  "argument is not mapped yet";
-      // The copy's own buffer; the value stays bound to its source.
+      // The copy's own buffer; the value stays bound to its source. Its
+      // words move unchanged, whatever the element type.
       FailureOr<unsigned> target =
           emitter.allocate(value, "result" + std::to_string(i), "output",
                            /*bind=*/false);
-      if (failed(target))
-        return failure();
-      ConvertedTensor tensor; // f32 values, moved unchanged
-      tensor.buffer = *source;
-      if (failed(mapThroughAcc(emitter, ret, tensor, *target)))
+      if (failed(target) || failed(copyWords(emitter, *source, *target)))
         return failure();
     }
     return success();
@@ -364,6 +358,21 @@ struct ConvertQTrainToAccel
       if (failed(ensureBuffer(emitter, amax.getResult(), "amax")))
         return failure();
       return mapAmax(emitter, amax);
+    }
+    if (auto histogram = dyn_cast<MedianHistogramOp>(op)) {
+      if (failed(ensureBuffer(emitter, histogram.getResult(), "histogram")))
+        return failure();
+      return mapMedianHistogram(emitter, histogram);
+    }
+    if (auto histogram = dyn_cast<ExponentHistogramOp>(op)) {
+      if (failed(ensureBuffer(emitter, histogram.getResult(), "histogram")))
+        return failure();
+      return mapExponentHistogram(emitter, histogram);
+    }
+    if (auto median = dyn_cast<HistogramMedianOp>(op)) {
+      if (failed(ensureBuffer(emitter, median.getResult(), "median")))
+        return failure();
+      return mapHistogramMedian(emitter, median);
     }
     if (auto select = dyn_cast<SelectScaleOp>(op)) {
       if (failed(ensureBuffer(emitter, select.getResult(), "select_scale")))

@@ -83,6 +83,8 @@ LogicalResult mapAmax(ProgramEmitter &emitter, AmaxOp op) {
   if (!input->format.levels.empty() ||
       op.getInput().getDefiningOp<QuantizeOp>())
     return cannotMap(op) << "the amax of a quantized value is not mapped yet";
+  if (op.getInput().getType().getNumElements() == 0)
+    return mapFillValue(emitter, op, op.getResult(), 0); // numerics::amax
   // The identity f32 format names the statistics pass.
   FailureOr<ConversionPlan> f32 =
       configureConversion(emitter, op, *input, FormatPlacement());
@@ -156,6 +158,111 @@ LogicalResult mapZeroSettingError(ProgramEmitter &emitter,
       emitter, VectorOp::StatsValue,
       op.getAllElements() ? StatsValue::ZseAll : StatsValue::ZseNonZero, 0, reg,
       entry, entry, {{statsResource, false}, {{Resource::Acc, half}, true}});
+  storeScalar(emitter, entry, half, *emitter.lookupBuffer(op.getResult()));
+  return success();
+}
+
+namespace {
+
+/// The f32 input of a statistics op: its buffer and the identity format's
+/// entry that names the statistics pass; statistics are of the values as
+/// stored, so a quantize result (whose conversion the pass would not
+/// apply) is refused.
+FailureOr<std::pair<unsigned, unsigned>>
+statisticsInput(ProgramEmitter &emitter, Operation *op, Value input) {
+  if (input.getDefiningOp<QuantizeOp>())
+    return cannotMap(op) << "statistics of a quantized value are not mapped "
+                            "yet";
+  FailureOr<ConvertedTensor> tensor = analyzeTensor(emitter, input, op);
+  if (failed(tensor))
+    return failure();
+  FailureOr<ConversionPlan> f32 =
+      configureConversion(emitter, op, *tensor, FormatPlacement());
+  if (failed(f32))
+    return failure();
+  return std::make_pair(tensor->buffer, f32->formatEntry);
+}
+
+/// REG_LOAD of a histogram `part` from `buffer` into statistics register
+/// `reg`, replacing that part.
+void loadHistogram(ProgramEmitter &emitter, unsigned buffer, uint64_t part,
+                   std::pair<unsigned, Resource> reg) {
+  Instruction load(InstructionKind::RegLoad);
+  load.set("regfile", RegFile::Stats);
+  load.set("reg", reg.first);
+  load.set("part", part);
+  load.set("from_dram", 1);
+  load.set("dram_addr", emitter.getBuffer(buffer).address);
+  emitter.emitQueued(load,
+                     {{{Resource::Dram, buffer}, false}, {reg.second, true}});
+}
+
+/// REG_STORE of statistics register `reg`'s histogram `part` to `buffer`.
+void storeHistogram(ProgramEmitter &emitter, unsigned buffer, uint64_t part,
+                    std::pair<unsigned, Resource> reg) {
+  Instruction store(InstructionKind::RegStore);
+  store.set("regfile", RegFile::Stats);
+  store.set("reg", reg.first);
+  store.set("part", part);
+  store.set("dram_addr", emitter.getBuffer(buffer).address);
+  emitter.emitQueued(store,
+                     {{reg.second, false}, {{Resource::Dram, buffer}, true}});
+}
+
+} // namespace
+
+LogicalResult mapMedianHistogram(ProgramEmitter &emitter,
+                                 MedianHistogramOp op) {
+  std::optional<unsigned> histogram = emitter.lookupBuffer(op.getHistogram());
+  if (!histogram)
+    return cannotMap(op) << "its histogram is not in DRAM (computed by an op "
+                            "the conversion did not map)";
+  unsigned result = *emitter.lookupBuffer(op.getResult());
+  if (op.getInput().getType().getNumElements() == 0)
+    return copyWords(emitter, *histogram, result); // nothing to add
+  FailureOr<std::pair<unsigned, unsigned>> input =
+      statisticsInput(emitter, op, op.getInput());
+  if (failed(input))
+    return failure();
+  std::pair<unsigned, Resource> reg = emitter.nextStatsRegister();
+  loadHistogram(emitter, *histogram, StatsPart::MedianHistogram, reg);
+  emitStatisticsPass(emitter, input->first, input->second,
+                     StatsMask::MedianHistogram, reg);
+  storeHistogram(emitter, result, StatsPart::MedianHistogram, reg);
+  return success();
+}
+
+LogicalResult mapExponentHistogram(ProgramEmitter &emitter,
+                                   ExponentHistogramOp op) {
+  unsigned result = *emitter.lookupBuffer(op.getResult());
+  if (op.getInput().getType().getNumElements() == 0)
+    return fillWords(emitter, result, 0); // all counts 0
+  FailureOr<std::pair<unsigned, unsigned>> input =
+      statisticsInput(emitter, op, op.getInput());
+  if (failed(input))
+    return failure();
+  std::pair<unsigned, Resource> reg =
+      emitStatisticsPass(emitter, input->first, input->second,
+                         StatsMask::ExponentHistogram);
+  storeHistogram(emitter, result, StatsPart::ExponentHistogram, reg);
+  return success();
+}
+
+LogicalResult mapHistogramMedian(ProgramEmitter &emitter,
+                                 HistogramMedianOp op) {
+  std::optional<unsigned> histogram = emitter.lookupBuffer(op.getHistogram());
+  if (!histogram)
+    return cannotMap(op) << "its histogram is not in DRAM (computed by an op "
+                            "the conversion did not map)";
+  std::pair<unsigned, Resource> reg = emitter.nextStatsRegister();
+  loadHistogram(emitter, *histogram, StatsPart::MedianHistogram, reg);
+  unsigned half = emitter.nextAccHalf();
+  uint64_t entry = half * emitter.accHalfEntries();
+  emitScalarVector(emitter, VectorOp::StatsValue,
+                   op.getNonzero() ? StatsValue::MedianNonZero
+                                   : StatsValue::Median,
+                   0, reg.first, entry, entry,
+                   {{reg.second, false}, {{Resource::Acc, half}, true}});
   storeScalar(emitter, entry, half, *emitter.lookupBuffer(op.getResult()));
   return success();
 }

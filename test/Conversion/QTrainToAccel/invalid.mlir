@@ -18,7 +18,7 @@ func.func @batched_shared(%a: tensor<2x4x8xf32>, %b: tensor<2x8x4xf32>) -> tenso
 
 // -----
 
-// expected-error @below {{cannot map argument 0 to the accelerator: arguments are static f32 or i32 tensors or i64 seeds, not 'tensor<?x4xf32>'}}
+// expected-error @below {{cannot map argument 0 to the accelerator: arguments are static f32, i32 or i64 tensors or i64 seeds, not 'tensor<?x4xf32>'}}
 func.func @dynamic(%a: tensor<?x4xf32>) -> tensor<?x4xf32> {
   return %a : tensor<?x4xf32>
 }
@@ -186,4 +186,13 @@ func.func @encode_volume(%x: tensor<2x16x4x7xf32>) -> (tensor<2x16x4x7xi9>, tens
   %c, %s = qtrain.encode %x {format = #qtrain.scaled<fb16>}
       : tensor<2x16x4x7xf32> -> tensor<2x16x4x7xi9>, tensor<2x2x2x3xf8E8M0FNU>
   return %c, %s : tensor<2x16x4x7xi9>, tensor<2x2x2x3xf8E8M0FNU>
+}
+
+// -----
+
+func.func @histogram_of_quantized(%x: tensor<4x8xf32>, %h: tensor<557xi64>) -> tensor<557xi64> {
+  %q = qtrain.quantize %x {format = #qtrain.fp<e4m3fn>} : tensor<4x8xf32>
+  // expected-error @below {{cannot map 'qtrain.median_histogram' to the accelerator: statistics of a quantized value are not mapped yet}}
+  %h1 = qtrain.median_histogram %q, %h : tensor<4x8xf32>, tensor<557xi64>
+  return %h1 : tensor<557xi64>
 }

@@ -8,8 +8,9 @@
 // CHECK: accel.load push_next, dst = acc, format = 0, td = 0, layout = f32, {{.*}} dram_addr = 0, chip_row = 0, chip_lane = 0, size_z = 1, size_y = 4, size_x = 64
 // CHECK-NEXT: accel.vector pop_prev, push_next, op = nop,
 // CHECK-NEXT: accel.store pop_prev, format = 0, td = 0, layout = raw32, {{.*}} dram_addr = 1024, acc_entry = 0, size_z = 1, size_y = 4, size_x = 64
-// The copy of the returned argument: identity format, the other ACC half.
-// CHECK: accel.load push_next, dst = acc, format = 1, {{.*}} dram_addr = 0, chip_row = 2040,
+// The copy of the returned argument: raw words (NaN payloads kept), the
+// other ACC half.
+// CHECK: accel.load push_next, dst = acc, {{.*}}layout = raw32, {{.*}} dram_addr = 0, chip_row = 2040,
 // CHECK-NEXT: accel.vector pop_prev, push_next, op = nop,
 // CHECK-NEXT: accel.store pop_prev, {{.*}} dram_addr = 2048, acc_entry = 2040,
 // CHECK-NEXT: accel.finish
