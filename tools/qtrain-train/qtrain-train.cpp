@@ -323,10 +323,16 @@ int main(int argc, char **argv) {
     if (!step)
       return fail(toString(step.takeError()));
     if (const AccelStep *accel = (*step)->accelStep();
-        accel && progressStyle != ProgressStyle::Quiet)
+        accel && progressStyle != ProgressStyle::Quiet) {
       outs() << "[" << recipeStem << "] train_step on the accelerator ("
-             << accel->machine().name << "): " << accel->instructions()
-             << " instructions, " << accel->dramBytes() << " bytes of DRAM\n";
+             << accel->machine().name << "): ";
+      if (accel->programs())
+        outs() << accel->instructions() << " instructions, "
+               << accel->dramBytes() << " bytes of DRAM\n";
+      else
+        outs() << "one program per outcome of the conditions its state "
+                  "decides, compiled when a step first needs it\n";
+    }
     if (progressStyle != ProgressStyle::Quiet)
       outs() << "[" << recipeStem << "] compiled " << modelStem << " in "
              << format("%.1f s", (*step)->compileSeconds()) << " (batch "

@@ -75,6 +75,36 @@ def ConvertQTrainToVector : Pass<"convert-qtrain-to-vector", "mlir::ModuleOp"> {
   ];
 }
 
+def SpecializeControl : Pass<"qtrain-specialize-control", "mlir::ModuleOp"> {
+  let summary = "Fold the run-time control flow that the state arguments decide";
+  let description = [{
+    The accelerator has no branches. A training step whose `scf.if`,
+    `scf.index_switch` and `arith.select` conditions follow from its 0-d
+    integer state arguments alone (adaptive-bias FP8's `step < warm-up`) is
+    compiled once per outcome: given the state of function `function` (by
+    default the module's only function with a body; option `state`, pairs
+    `INDEX=VALUE` of argument index and value), constant folding decides
+    those conditions, which become constants, and the ops' own
+    canonicalizations remove the branches not taken. The state arguments
+    stay arguments (the step counter is still read and advanced); other
+    conditions are left alone. `qtrain-train --target=accel` does this
+    before each step, with a program per outcome.
+
+    ```
+    qtrain-opt step.mlir --qtrain-specialize-control="function=train_step state=15=3" \
+        --qtrain-to-accel=function=train_step
+    ```
+  }];
+  let dependentDialects = ["mlir::arith::ArithDialect"];
+  let options = [
+    Option<"function", "function", "std::string", /*default=*/"\"\"",
+           "The function to specialize; empty: the module's only function "
+           "with a body">,
+    ListOption<"state", "state", "std::string",
+               "INDEX=VALUE: a 0-d integer tensor argument's value">,
+  ];
+}
+
 def ConvertQTrainToAccel : Pass<"convert-qtrain-to-accel", "mlir::ModuleOp"> {
   let summary = "Map a function of qtrain ops to an accel.program";
   let description = [{

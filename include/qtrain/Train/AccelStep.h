@@ -18,9 +18,11 @@
 #include "qtrain/Train/StepCall.h"
 
 #include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/OwningOpRef.h"
 
 #include "llvm/Support/Error.h"
 
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -30,8 +32,12 @@ namespace qtrain::train {
 class AccelStep {
 public:
   /// Compiles `function` of a copy of `module` (a quantized training step)
-  /// for the machine in `machinePath` (empty: the bundled default).
-  /// Diagnostics go to the context's handler; the error says what failed.
+  /// for the machine in `machinePath` (empty: the bundled default). A step
+  /// whose control flow depends on its 0-d integer state arguments (the
+  /// warm-up of adaptive-bias FP8) is compiled per outcome of those
+  /// conditions when a step first meets it (qtrain-specialize-control);
+  /// the others now. Diagnostics go to the context's handler; the error
+  /// says what failed.
   static llvm::Expected<std::unique_ptr<AccelStep>>
   create(mlir::ModuleOp module, llvm::StringRef function,
          llvm::StringRef machinePath);
@@ -42,8 +48,11 @@ public:
   run(llvm::ArrayRef<HostTensor> args, llvm::ArrayRef<mlir::Type> resultTypes);
 
   const accel::MachineDescription &machine() const { return machine_; }
-  size_t instructions() const { return program_.size(); }
-  uint64_t dramBytes() const { return dramEnd_; }
+  /// Of the program compiled first (0 before one is).
+  size_t instructions() const;
+  uint64_t dramBytes() const;
+  /// Programs compiled so far (one per outcome of the state conditions).
+  size_t programs() const { return programs_.size(); }
   /// Sums over the steps run.
   uint64_t steps() const { return steps_; }
   uint64_t cycles() const { return cycles_; }
@@ -56,11 +65,26 @@ private:
   struct Region {
     uint64_t address = 0, bytes = 0;
   };
+  struct Program {
+    std::vector<accel::Instruction> instructions;
+    /// By argument and result index.
+    std::vector<Region> inputs, outputs;
+    uint64_t dramEnd = 0;
+  };
+  /// Compiles the step specialized for `state` (empty: as it is).
+  llvm::Expected<Program> compile(const std::map<unsigned, int64_t> &state);
+  /// The key of the program `args` need: the outcomes of the conditions
+  /// their state arguments decide.
+  std::string keyOf(llvm::ArrayRef<HostTensor> args,
+                    std::map<unsigned, int64_t> &state);
+
   accel::MachineDescription machine_;
-  std::vector<accel::Instruction> program_;
-  /// By argument and result index.
-  std::vector<Region> inputs_, outputs_;
-  uint64_t dramEnd_ = 0;
+  std::string machinePath_, function_;
+  mlir::OwningOpRef<mlir::ModuleOp> module_;
+  /// The function's 0-d integer tensor arguments.
+  std::vector<unsigned> stateArgs_;
+  std::map<std::string, Program> programs_;
+  std::string firstKey_;
   uint64_t steps_ = 0, cycles_ = 0, macs_ = 0;
   double energyPj_ = 0;
 };

@@ -304,6 +304,15 @@ void collapseGenericLoops(mlir::func::FuncOp func);
 /// constant indices (GenericRewrites.cpp).
 void splitDividedLoops(mlir::func::FuncOp func);
 
+/// A 0-d i64 counter written back (tensor.from_elements of a 0-d i64
+/// tensor's element plus a constant, or of a constant): two 32-bit adds and
+/// a carry on the vector unit.
+mlir::LogicalResult mapCounter(ProgramEmitter &emitter,
+                               mlir::tensor::FromElementsOp op);
+/// Whether `op` (a tensor.extract of a 0-d i64 tensor, an i64 arith.addi)
+/// only feeds counters, so mapCounter covers it.
+bool isCounterPart(mlir::Operation *op);
+
 /// The 32-bit words of buffer `source` copied to `target` (as large), an
 /// ACC half at a time: a tensor of any element type moved unchanged.
 mlir::LogicalResult copyWords(ProgramEmitter &emitter, unsigned source,
