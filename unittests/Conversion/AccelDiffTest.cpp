@@ -14,6 +14,7 @@
 
 #include "qtrain/Accel/Sim/Simulator.h"
 #include "qtrain/Conversion/Passes.h"
+#include "qtrain/Conversion/QTrainToAccel/ControlSpecialization.h"
 #include "qtrain/Dialect/Accel/IR/AccelOps.h"
 #include "qtrain/Dialect/QTrain/Transforms/Passes.h"
 #include "qtrain/Models/Models.h"
@@ -62,13 +63,20 @@ struct AccelCase {
   /// depend on which operand of a commuted add the code generator puts
   /// first. A NaN then matches any NaN; every other value bit for bit.
   bool upstreamNaNs = false;
+  /// Values of 0-d i64 state arguments (by index; kStepArg: the one whose
+  /// qtrain.role is "step"), drawn as given: the accelerator's program is
+  /// specialized for them (qtrain-specialize-control), as qtrain-train does
+  /// before each step.
+  accel::StateValues state = {};
 };
+
+constexpr unsigned kStepArg = ~0u;
 
 struct Signature {
   std::vector<std::vector<int64_t>> args, results;
-  std::vector<bool> integer; ///< Per argument: an i32 tensor.
+  std::vector<bool> integer;             ///< Per argument: an i32 tensor.
   std::vector<bool> wideArg, wideResult; ///< An i64 tensor (two words).
-  int seedArg = -1;          ///< The i64 argument's position, if any.
+  int seedArg = -1; ///< The i64 argument's position, if any.
   /// Per result: the element type's text ("f32", or codes: "f8E4M3FN",
   /// "i8", ...) and its width.
   std::vector<std::string> resultElements;
@@ -158,8 +166,10 @@ std::string cpuWrapper(const Signature &sig, llvm::StringRef function) {
             "tensor<{2}xi32> to tensor<{1}xi32>\n"
             "  %ahi{0} = tensor.extract_slice %ab{0}[1] [{1}] [2] : "
             "tensor<{2}xi32> to tensor<{1}xi32>\n"
-            "  %al{0} = arith.extui %alo{0} : tensor<{1}xi32> to tensor<{1}xi64>\n"
-            "  %ah{0} = arith.extui %ahi{0} : tensor<{1}xi32> to tensor<{1}xi64>\n"
+            "  %al{0} = arith.extui %alo{0} : tensor<{1}xi32> to "
+            "tensor<{1}xi64>\n"
+            "  %ah{0} = arith.extui %ahi{0} : tensor<{1}xi32> to "
+            "tensor<{1}xi64>\n"
             "  %ak{0} = arith.constant dense<32> : tensor<{1}xi64>\n"
             "  %au{0} = arith.shli %ah{0}, %ak{0} : tensor<{1}xi64>\n"
             "  %t{0} = arith.ori %al{0}, %au{0} : tensor<{1}xi64>\n",
@@ -168,8 +178,8 @@ std::string cpuWrapper(const Signature &sig, llvm::StringRef function) {
         s += llvm::formatv("  %t{0} = arith.bitcast %s{0} : tensor<{1}xf32> "
                            "to tensor<{1}xi32>\n",
                            i, n);
-      std::string src = (sig.integer[i] || sig.wideArg[i] ? "%t" : "%s") +
-                        std::to_string(i);
+      std::string src =
+          (sig.integer[i] || sig.wideArg[i] ? "%t" : "%s") + std::to_string(i);
       if (shape.size() == 1) {
         s += llvm::formatv("  %a{0} = tensor.cast {1} : tensor<{2}x{3}> to "
                            "tensor<{2}x{3}>\n",
@@ -226,10 +236,14 @@ std::string cpuWrapper(const Signature &sig, llvm::StringRef function) {
       s += llvm::formatv(
           "  %rk{0} = arith.constant dense<32> : tensor<{1}xi64>\n"
           "  %rw{0} = arith.shrui %rc{0}, %rk{0} : tensor<{1}xi64>\n"
-          "  %rlo{0} = arith.trunci %rc{0} : tensor<{1}xi64> to tensor<{1}xi32>\n"
-          "  %rhi{0} = arith.trunci %rw{0} : tensor<{1}xi64> to tensor<{1}xi32>\n"
-          "  %rlf{0} = arith.bitcast %rlo{0} : tensor<{1}xi32> to tensor<{1}xf32>\n"
-          "  %rhf{0} = arith.bitcast %rhi{0} : tensor<{1}xi32> to tensor<{1}xf32>\n"
+          "  %rlo{0} = arith.trunci %rc{0} : tensor<{1}xi64> to "
+          "tensor<{1}xi32>\n"
+          "  %rhi{0} = arith.trunci %rw{0} : tensor<{1}xi64> to "
+          "tensor<{1}xi32>\n"
+          "  %rlf{0} = arith.bitcast %rlo{0} : tensor<{1}xi32> to "
+          "tensor<{1}xf32>\n"
+          "  %rhf{0} = arith.bitcast %rhi{0} : tensor<{1}xi32> to "
+          "tensor<{1}xf32>\n"
           "  %rp{0} = tensor.insert_slice %rlf{0} into %o{0}[{2}] [{1}] [2] : "
           "tensor<{1}xf32> into tensor<{4}xf32>\n"
           "  %o{5} = tensor.insert_slice %rhf{0} into %rp{0}[{3}] [{1}] [2] : "
@@ -340,6 +354,10 @@ std::vector<float> runAccel(const AccelCase &c, const Signature &sig,
   EXPECT_TRUE(!!module);
   if (!module)
     return {};
+  if (!c.state.empty()) {
+    auto func = module->lookupSymbol<mlir::func::FuncOp>(c.function);
+    EXPECT_TRUE(mlir::succeeded(accel::specializeControl(func, c.state)));
+  }
   mlir::PassManager pm(ctx.get());
   buildQTrainToAccelPipeline(pm, options);
   std::string diagnostics;
@@ -592,6 +610,26 @@ func.func @step(%x: tensor<16x40xf32>, %y: tensor<8x8xf32>, %h: tensor<557xi64>,
   %e = qtrain.exponent_histogram %x : tensor<16x40xf32> -> tensor<280xi64>
   %s = qtrain.select_scale %m {element = #qtrain.fp<e5m2, specials = none, subnormals = false>, level = #qtrain.scale_level<tensor, e8m0, median_lookup, median_exponent = 1, nonzero>} : tensor<f32>
   return %h2, %m, %m0, %e, %k, %s : tensor<557xi64>, tensor<f32>, tensor<f32>, tensor<280xi64>, tensor<557xi64>, tensor<f32>
+}
+)mlir";
+
+/// Step counters: a 0-d i64 tensor plus constants whose low words carry
+/// into the high word (2^32 - 1, -1), and a constant.
+const char *kCounters = R"mlir(
+func.func @step(%n: tensor<i64>) -> (tensor<i64>, tensor<i64>, tensor<i64>, tensor<i64>) {
+  %c1 = arith.constant 1 : i64
+  %big = arith.constant 4294967295 : i64
+  %m1 = arith.constant -1 : i64
+  %c7 = arith.constant 7 : i64
+  %v = tensor.extract %n[] : tensor<i64>
+  %a = arith.addi %v, %c1 : i64
+  %b = arith.addi %big, %v : i64
+  %c = arith.addi %v, %m1 : i64
+  %ta = tensor.from_elements %a : tensor<i64>
+  %tb = tensor.from_elements %b : tensor<i64>
+  %tc = tensor.from_elements %c : tensor<i64>
+  %td = tensor.from_elements %c7 : tensor<i64>
+  return %ta, %tb, %tc, %td : tensor<i64>, tensor<i64>, tensor<i64>, tensor<i64>
 }
 )mlir";
 
@@ -992,6 +1030,7 @@ std::vector<AccelCase> accelCases() {
       {"Example_mx_storage", "", "mx_storage", 10, "", "mx.mlir"},
       {"TensorScaleCodes", kTensorScaleCodes},
       {"Histograms", kHistograms},
+      {"Counters", kCounters},
       {"Example_mls_storage", "", "mls_storage", 10, "", "mls.mlir"},
       {"Example_mx_partial_block", "", "mx_partial_block", 10, "", "mx.mlir"},
       {"Example_sr_storage", "", "sr_storage", 10, "",
@@ -1028,6 +1067,26 @@ std::vector<AccelCase> accelCases() {
       {"MlpStep_sr3", "", "train_step", 10, "sr3"},
       {"MlpStep_mls_121", "", "train_step", 10, "mls-121"},
       {"MlpStep_mls_124", "", "train_step", 10, "mls-124"},
+      // Adaptive-bias FP8: the warm-up program (median histograms) and the
+      // frozen one (given scales).
+      {"MlpStep_abfp8_warmup",
+       "",
+       "train_step",
+       10,
+       "abfp8",
+       "",
+       "mlp",
+       false,
+       {{kStepArg, 3}}},
+      {"MlpStep_abfp8_frozen",
+       "",
+       "train_step",
+       10,
+       "abfp8",
+       "",
+       "mlp",
+       false,
+       {{kStepArg, 150}}},
       {"LeNetStep_fp32", "", "train_step", 10, "fp32", "", "lenet"},
       {"LeNetStep_flexblock", "", "train_step", 10, "flexblock", "", "lenet"},
       {"LeNetStep_mls_124", "", "train_step", 10, "mls-124", "", "lenet"},
@@ -1108,6 +1167,18 @@ TEST_P(AccelDiff, MatchesTheCpuLoweringBitForBit) {
   auto function = module->lookupSymbol<mlir::func::FuncOp>(c.function);
   ASSERT_TRUE(!!function);
   Signature sig = signatureOf(function);
+  if (auto it = c.state.find(kStepArg); it != c.state.end()) {
+    int64_t value = it->second;
+    c.state.erase(it);
+    for (unsigned i = 0; i < function.getNumArguments(); ++i)
+      if (auto role =
+              function.getArgAttrOfType<mlir::StringAttr>(i, "qtrain.role");
+          role && role.getValue() == "step")
+        c.state[i] = value;
+  }
+  for (auto [i, value] : c.state)
+    ASSERT_TRUE(i < sig.args.size() && sig.wideArg[i] && sig.args[i].empty())
+        << "state argument " << i << " is not a 0-d i64 tensor";
   int64_t totalOut = totalResultWords(sig);
   std::mt19937_64 rng(seed);
   // The tensor arguments' words, concatenated: f32 values (with NaN and
@@ -1118,11 +1189,19 @@ TEST_P(AccelDiff, MatchesTheCpuLoweringBitForBit) {
       if (static_cast<int>(i) == sig.seedArg)
         continue;
       int64_t n = product(shape);
+      if (auto it = c.state.find(i); it != c.state.end()) {
+        uint64_t v = static_cast<uint64_t>(it->second);
+        in.push_back(llvm::bit_cast<float>(static_cast<uint32_t>(v)));
+        in.push_back(llvm::bit_cast<float>(static_cast<uint32_t>(v >> 32)));
+        continue;
+      }
       if (sig.wideArg[i]) {
         // Counts: mostly below 1000, one in 16 above 2^32.
         for (int64_t j = 0; j < n; ++j) {
-          in.push_back(llvm::bit_cast<float>(static_cast<uint32_t>(rng() % 1000)));
-          in.push_back(llvm::bit_cast<float>(static_cast<uint32_t>(rng() % 16 == 0)));
+          in.push_back(
+              llvm::bit_cast<float>(static_cast<uint32_t>(rng() % 1000)));
+          in.push_back(
+              llvm::bit_cast<float>(static_cast<uint32_t>(rng() % 16 == 0)));
         }
         continue;
       }

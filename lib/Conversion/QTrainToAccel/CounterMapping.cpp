@@ -74,6 +74,32 @@ void wordOp(ProgramEmitter &emitter, uint64_t op, uint64_t aux, uint64_t dst,
 
 } // namespace
 
+LogicalResult fillI64(ProgramEmitter &emitter, unsigned buffer,
+                      uint64_t value) {
+  int64_t elements = emitter.getBuffer(buffer).bytes / 8;
+  int64_t budget = emitter.accHalfEntries() / 2;
+  for (int64_t first = 0; first < elements; first += budget) {
+    int64_t count = std::min(budget, elements - first);
+    unsigned half = emitter.nextAccHalf();
+    uint64_t e = half * emitter.accHalfEntries();
+    // The low words at even entries, the high words at odd ones.
+    unsigned view = emitter.useView({1, 1, count}, {0, 0, 2});
+    for (unsigned word = 0; word < 2; ++word) {
+      Instruction v(InstructionKind::Vector);
+      v.set("op", VectorOp::Fill);
+      for (StringRef f : {"dst_view", "src1_view", "src2_view"})
+        v.set(f, view);
+      for (StringRef f : {"dst_entry", "src1_entry", "src2_entry"})
+        v.set(f, e + word);
+      v.set("src2_imm", 1);
+      v.set("imm", static_cast<uint32_t>(value >> (32 * word)));
+      emitter.emitQueued(v, {{{Resource::Acc, half}, true}});
+    }
+    storeRaw(emitter, e, half, buffer, 2 * first, 2 * count);
+  }
+  return success();
+}
+
 bool isCounterPart(Operation *op) {
   auto feedsCounters = [](Value v) {
     return !v.use_empty() && llvm::all_of(v.getUsers(), [](Operation *user) {
@@ -107,21 +133,17 @@ LogicalResult mapCounter(ProgramEmitter &emitter, tensor::FromElementsOp op) {
                             "element plus a constant, or a constant) are "
                             "mapped";
   unsigned result = *emitter.lookupBuffer(op.getResult());
+  if (!counter->tensor)
+    return fillI64(emitter, result, counter->increment);
+  std::optional<unsigned> source = emitter.lookupBuffer(counter->tensor);
+  if (!source)
+    return cannotMap(op) << "its counter is not in DRAM (computed by an op "
+                            "the conversion did not map)";
   uint32_t incLo = static_cast<uint32_t>(counter->increment);
   uint32_t incHi = static_cast<uint32_t>(counter->increment >> 32);
   unsigned half = emitter.nextAccHalf();
   uint64_t e = half * emitter.accHalfEntries();
   Resource acc{Resource::Acc, half};
-  if (!counter->tensor) {
-    emitFill(emitter, half, e, {1, 1, 1}, incLo);
-    emitFill(emitter, half, e + 1, {1, 1, 1}, incHi);
-    storeRaw(emitter, e, half, result, 0, 2);
-    return success();
-  }
-  std::optional<unsigned> source = emitter.lookupBuffer(counter->tensor);
-  if (!source)
-    return cannotMap(op) << "its counter is not in DRAM (computed by an op "
-                            "the conversion did not map)";
   // e: low word, e + 1: high word; e + 2: new low, e + 3: new high,
   // e + 4: the carry.
   loadRaw(emitter, *source, 0, e, 2, acc);

@@ -686,8 +686,11 @@ LogicalResult mapSplatConstant(ProgramEmitter &emitter, arith::ConstantOp op) {
     bits = llvm::bit_cast<uint32_t>(splat.getSplatValue<float>());
   else if (elem.isInteger(32))
     bits = static_cast<uint32_t>(splat.getSplatValue<APInt>().getZExtValue());
+  else if (elem.isInteger(64))
+    return fillI64(emitter, *emitter.lookupBuffer(op.getResult()),
+                   splat.getSplatValue<APInt>().getZExtValue());
   else
-    return cannotMap(op) << "only f32 and i32 tensors of rank up to 3";
+    return cannotMap(op) << "only f32, i32 and i64 tensors of rank up to 3";
   return mapFillValue(emitter, op, op.getResult(), bits);
 }
 

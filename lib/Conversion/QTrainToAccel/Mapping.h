@@ -309,6 +309,9 @@ void splitDividedLoops(mlir::func::FuncOp func);
 /// a carry on the vector unit.
 mlir::LogicalResult mapCounter(ProgramEmitter &emitter,
                                mlir::tensor::FromElementsOp op);
+/// Every i64 element of `buffer` set to `value` (low word first).
+mlir::LogicalResult fillI64(ProgramEmitter &emitter, unsigned buffer,
+                            uint64_t value);
 /// Whether `op` (a tensor.extract of a 0-d i64 tensor, an i64 arith.addi)
 /// only feeds counters, so mapCounter covers it.
 bool isCounterPart(mlir::Operation *op);

@@ -241,9 +241,8 @@ LogicalResult mapExponentHistogram(ProgramEmitter &emitter,
       statisticsInput(emitter, op, op.getInput());
   if (failed(input))
     return failure();
-  std::pair<unsigned, Resource> reg =
-      emitStatisticsPass(emitter, input->first, input->second,
-                         StatsMask::ExponentHistogram);
+  std::pair<unsigned, Resource> reg = emitStatisticsPass(
+      emitter, input->first, input->second, StatsMask::ExponentHistogram);
   storeHistogram(emitter, result, StatsPart::ExponentHistogram, reg);
   return success();
 }
