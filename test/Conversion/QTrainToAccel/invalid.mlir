@@ -118,7 +118,7 @@ func.func @dense_constant() -> tensor<2xf32> {
 // -----
 
 func.func @f16_constant() -> tensor<4xf16> {
-  // expected-error @below {{cannot map 'arith.constant' to the accelerator: only f32 and i32 tensors of rank up to 3}}
+  // expected-error @below {{cannot map 'arith.constant' to the accelerator: only f32, i32 and i64 tensors of rank up to 3}}
   %c = arith.constant dense<1.0> : tensor<4xf16>
   return %c : tensor<4xf16>
 }
