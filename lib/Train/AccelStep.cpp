@@ -39,24 +39,19 @@ AccelStep::create(ModuleOp module, llvm::StringRef function,
   if (!func)
     return llvm::createStringError("the module has no function '%s'",
                                    function.str().c_str());
+  // Any values of the state decide the same conditions: zeros tell which.
+  accel::StateValues zeros;
   for (auto [i, type] : llvm::enumerate(func.getArgumentTypes()))
     if (auto t = dyn_cast<RankedTensorType>(type);
-        t && t.getRank() == 0 && t.getElementType().isInteger())
+        t && t.getRank() == 0 && t.getElementType().isInteger()) {
       step->stateArgs_.push_back(i);
+      zeros[i] = 0;
+    }
   // A step without state-decided control compiles now, so that what does
   // not map is reported before training starts.
-  std::map<unsigned, int64_t> none;
-  bool decided =
-      llvm::any_of(accel::evaluateControl(func,
-                                          [&] {
-                                            accel::StateValues zeros;
-                                            for (unsigned i : step->stateArgs_)
-                                              zeros[i] = 0;
-                                            return zeros;
-                                          }()),
-                   [](Attribute a) { return !!a; });
-  if (!decided) {
-    Expected<Program> program = step->compile(none);
+  if (llvm::none_of(accel::evaluateControl(func, zeros),
+                    [](Attribute a) { return !!a; })) {
+    Expected<Program> program = step->compile({});
     if (!program)
       return program.takeError();
     step->programs_[""] = std::move(*program);

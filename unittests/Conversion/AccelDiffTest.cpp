@@ -986,6 +986,14 @@ func.func @generics(%x: tensor<64x40xf32>, %b: tensor<40xf32>, %l: tensor<64xi32
 }
 )mlir";
 
+/// qtrain-model's MLP step under `recipe`, its accelerator program
+/// specialized for step counter value `step`.
+AccelCase mlpStepAt(std::string name, std::string recipe, int64_t step) {
+  AccelCase c{std::move(name), "", "train_step", 10, std::move(recipe)};
+  c.state = {{kStepArg, step}};
+  return c;
+}
+
 std::vector<AccelCase> accelCases() {
   std::string fp12Static = std::string("accumulation = #qtrain.accum<") +
                            kFp12 + ", static, group = 16>";
@@ -1074,24 +1082,8 @@ std::vector<AccelCase> accelCases() {
       {"MlpStep_mls_124", "", "train_step", 10, "mls-124"},
       // Adaptive-bias FP8: the warm-up program (median histograms) and the
       // frozen one (given scales).
-      {"MlpStep_abfp8_warmup",
-       "",
-       "train_step",
-       10,
-       "abfp8",
-       "",
-       "mlp",
-       false,
-       {{kStepArg, 3}}},
-      {"MlpStep_abfp8_frozen",
-       "",
-       "train_step",
-       10,
-       "abfp8",
-       "",
-       "mlp",
-       false,
-       {{kStepArg, 150}}},
+      mlpStepAt("MlpStep_abfp8_warmup", "abfp8", 3),
+      mlpStepAt("MlpStep_abfp8_frozen", "abfp8", 150),
       {"LeNetStep_fp32", "", "train_step", 10, "fp32", "", "lenet"},
       {"LeNetStep_flexblock", "", "train_step", 10, "flexblock", "", "lenet"},
       {"LeNetStep_mls_124", "", "train_step", 10, "mls-124", "", "lenet"},

@@ -52,6 +52,8 @@ struct ScaleLevel {
   int64_t axisBlock = 0;
 
   llvm::Error verify() const;
+  /// One scale for the whole tensor: no block shape and no axis blocks.
+  bool isWholeTensor() const { return blockShape.empty() && axisBlock == 0; }
   bool operator==(const ScaleLevel &o) const {
     return blockShape == o.blockShape && format == o.format && rule == o.rule &&
            margin == o.margin && medianExponent == o.medianExponent &&

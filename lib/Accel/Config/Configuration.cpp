@@ -110,10 +110,6 @@ uint64_t scaleRuleCase(numerics::ScaleRule r) {
   llvm_unreachable("unknown scale rule");
 }
 
-bool isWholeTensor(const ScaleLevel &level) {
-  return level.blockShape.empty() && level.axisBlock == 0;
-}
-
 } // namespace
 
 Expected<std::array<Instruction, 3>>
@@ -121,11 +117,11 @@ configureFormat(unsigned entry, const ScaledFormat &format,
                 const FormatPlacement &placement) {
   const ScaleLevel *tensorLevel = nullptr, *blockLevel = nullptr;
   for (const ScaleLevel &level : format.levels) {
-    if (isWholeTensor(level) && !tensorLevel && !blockLevel) {
+    if (level.isWholeTensor() && !tensorLevel && !blockLevel) {
       tensorLevel = &level;
       continue;
     }
-    if (!isWholeTensor(level) && !blockLevel) {
+    if (!level.isWholeTensor() && !blockLevel) {
       blockLevel = &level;
       continue;
     }

@@ -69,9 +69,7 @@ FailureOr<ConvertedTensor> analyzeTensor(ProgramEmitter &emitter, Value value,
     // A given scale is mapped for the whole-tensor level only.
     auto scales = quantize.getScales();
     const auto &levels = tensor.format.levels;
-    bool givenTensorLevel = !levels.empty() &&
-                            levels.front().blockShape.empty() &&
-                            levels.front().axisBlock == 0 &&
+    bool givenTensorLevel = !levels.empty() && levels.front().isWholeTensor() &&
                             levels.front().rule == numerics::ScaleRule::Given;
     if (scales.size() > (givenTensorLevel ? 1u : 0u))
       return cannotMap(quantize) << "given block scales are not mapped yet";
@@ -167,10 +165,8 @@ FailureOr<ConversionPlan> configureConversion(ProgramEmitter &emitter,
 
   const auto &levels = tensor.format.levels;
   const numerics::ScaleLevel *tensorLevel =
-      !levels.empty() && levels.front().blockShape.empty() &&
-              levels.front().axisBlock == 0
-          ? &levels.front()
-          : nullptr;
+      !levels.empty() && levels.front().isWholeTensor() ? &levels.front()
+                                                        : nullptr;
   std::optional<std::pair<uint64_t, Resource>> scalar;
   if (tensorLevel) {
     scalar = emitter.nextScalarEntry();
@@ -256,7 +252,7 @@ FailureOr<RowTiles> planRowTiles(ProgramEmitter &emitter, Operation *op,
   t.rows = elements / t.cols;
   size_t rank = shape.size();
   for (const numerics::ScaleLevel &level : format.levels) {
-    if (level.blockShape.empty() && level.axisBlock == 0)
+    if (level.isWholeTensor())
       continue; // the whole-tensor level: configureConversion
     t.hasBlock = true;
     SmallVector<int64_t> extent(rank);

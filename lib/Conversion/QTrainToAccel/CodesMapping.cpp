@@ -22,15 +22,11 @@ namespace qtrain::accel {
 
 namespace {
 
-bool isWholeTensor(const numerics::ScaleLevel &level) {
-  return level.blockShape.empty() && level.axisBlock == 0;
-}
-
 /// The position of the block level among the format's levels (and so among
 /// an encode's scale results or a decode's scale operands).
 std::optional<size_t> blockLevelIndex(const numerics::ScaledFormat &format) {
   for (auto [i, level] : llvm::enumerate(format.levels))
-    if (!isWholeTensor(level))
+    if (!level.isWholeTensor())
       return i;
   return std::nullopt;
 }
@@ -43,7 +39,7 @@ LogicalResult checkTensorScales(Operation *op,
                                 TypeRange scaleTypes) {
   for (auto [level, type] : llvm::zip(format.levels, scaleTypes)) {
     Type element = cast<ShapedType>(type).getElementType();
-    if (isWholeTensor(level) && !element.isF32())
+    if (level.isWholeTensor() && !element.isF32())
       return cannotMap(op) << "a whole-tensor scale stored as " << element
                            << " is not mapped yet (only f32)";
   }
@@ -212,7 +208,7 @@ LogicalResult mapDecode(ProgramEmitter &emitter, DecodeOp op) {
   if (std::optional<size_t> block = blockLevelIndex(tensor.format))
     scales = emitter.lookupBuffer(op.getScales()[*block]);
   // A whole-tensor scale is read back into its ACC entry, as a given one.
-  if (!tensor.format.levels.empty() && isWholeTensor(tensor.format.levels[0]))
+  if (!tensor.format.levels.empty() && tensor.format.levels[0].isWholeTensor())
     tensor.givenScale = op.getScales()[0];
   auto shape = cast<RankedTensorType>(op.getCodes().getType()).getShape();
   FailureOr<CodesTransfer> t =

@@ -181,31 +181,61 @@ LogicalResult mapExtractSlice(ProgramEmitter &emitter,
   return success();
 }
 
+namespace {
+
+/// Calls `body(first, count, half, entry)` for consecutive chunks of
+/// `units` units of `unitEntries` ACC entries each, as many per ACC half
+/// as fit, halves alternating.
+void forEachAccChunk(
+    ProgramEmitter &emitter, int64_t units, int64_t unitEntries,
+    llvm::function_ref<void(int64_t, int64_t, unsigned, uint64_t)> body) {
+  int64_t budget = emitter.accHalfEntries() / unitEntries;
+  for (int64_t first = 0; first < units; first += budget) {
+    unsigned half = emitter.nextAccHalf();
+    body(first, std::min(budget, units - first), half,
+         half * emitter.accHalfEntries());
+  }
+}
+
+int64_t wordsOf(ProgramEmitter &emitter, unsigned buffer) {
+  return llvm::divideCeil(emitter.getBuffer(buffer).bytes, 4);
+}
+
+} // namespace
+
 LogicalResult copyWords(ProgramEmitter &emitter, unsigned source,
                         unsigned target) {
-  uint64_t words = llvm::divideCeil(emitter.getBuffer(source).bytes, 4);
-  int64_t budget = emitter.accHalfEntries();
-  for (uint64_t first = 0; first < words; first += budget) {
-    int64_t count = std::min<int64_t>(budget, words - first);
-    unsigned half = emitter.nextAccHalf();
-    uint64_t entry = half * budget;
-    loadRaw(emitter, source, first, entry, count, {Resource::Acc, half});
-    storeRaw(emitter, entry, half, target, first, count);
-  }
+  forEachAccChunk(
+      emitter, wordsOf(emitter, source), 1,
+      [&](int64_t first, int64_t count, unsigned half, uint64_t entry) {
+        loadRaw(emitter, source, first, entry, count, {Resource::Acc, half});
+        storeRaw(emitter, entry, half, target, first, count);
+      });
   return success();
 }
 
 LogicalResult fillWords(ProgramEmitter &emitter, unsigned buffer,
                         uint32_t bits) {
-  uint64_t words = llvm::divideCeil(emitter.getBuffer(buffer).bytes, 4);
-  int64_t budget = emitter.accHalfEntries();
-  for (uint64_t first = 0; first < words; first += budget) {
-    int64_t count = std::min<int64_t>(budget, words - first);
-    unsigned half = emitter.nextAccHalf();
-    uint64_t entry = half * budget;
-    emitFill(emitter, half, entry, {1, 1, count}, bits);
-    storeRaw(emitter, entry, half, buffer, first, count);
-  }
+  forEachAccChunk(
+      emitter, wordsOf(emitter, buffer), 1,
+      [&](int64_t first, int64_t count, unsigned half, uint64_t entry) {
+        emitFill(emitter, half, entry, {1, 1, count}, bits);
+        storeRaw(emitter, entry, half, buffer, first, count);
+      });
+  return success();
+}
+
+LogicalResult fillI64(ProgramEmitter &emitter, unsigned buffer,
+                      uint64_t value) {
+  forEachAccChunk(
+      emitter, wordsOf(emitter, buffer) / 2, 2,
+      [&](int64_t first, int64_t count, unsigned half, uint64_t entry) {
+        // The low words at even entries, the high words at odd ones.
+        for (unsigned word = 0; word < 2; ++word)
+          emitFill(emitter, half, entry + word, {1, 1, count}, {0, 0, 2},
+                   static_cast<uint32_t>(value >> (32 * word)));
+        storeRaw(emitter, entry, half, buffer, 2 * first, 2 * count);
+      });
   return success();
 }
 

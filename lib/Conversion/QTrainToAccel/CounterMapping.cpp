@@ -56,15 +56,9 @@ std::optional<Counter> matchCounter(Value element) {
 void wordOp(ProgramEmitter &emitter, uint64_t op, uint64_t aux, uint64_t dst,
             uint64_t src1, std::optional<uint64_t> src2,
             std::optional<uint32_t> imm, Resource acc) {
-  Instruction v(InstructionKind::Vector);
-  unsigned view = emitter.useView({1, 1, 1}, {0, 0, 0});
-  v.set("op", op);
-  v.set("aux", aux);
-  for (StringRef f : {"dst_view", "src1_view", "src2_view"})
-    v.set(f, view);
-  v.set("dst_entry", dst);
-  v.set("src1_entry", src1);
-  v.set("src2_entry", src2.value_or(src1));
+  Instruction v = scalarVector(emitter, op, aux, dst, src1);
+  if (src2)
+    v.set("src2_entry", *src2);
   if (imm) {
     v.set("src2_imm", 1);
     v.set("imm", *imm);
@@ -73,32 +67,6 @@ void wordOp(ProgramEmitter &emitter, uint64_t op, uint64_t aux, uint64_t dst,
 }
 
 } // namespace
-
-LogicalResult fillI64(ProgramEmitter &emitter, unsigned buffer,
-                      uint64_t value) {
-  int64_t elements = emitter.getBuffer(buffer).bytes / 8;
-  int64_t budget = emitter.accHalfEntries() / 2;
-  for (int64_t first = 0; first < elements; first += budget) {
-    int64_t count = std::min(budget, elements - first);
-    unsigned half = emitter.nextAccHalf();
-    uint64_t e = half * emitter.accHalfEntries();
-    // The low words at even entries, the high words at odd ones.
-    unsigned view = emitter.useView({1, 1, count}, {0, 0, 2});
-    for (unsigned word = 0; word < 2; ++word) {
-      Instruction v(InstructionKind::Vector);
-      v.set("op", VectorOp::Fill);
-      for (StringRef f : {"dst_view", "src1_view", "src2_view"})
-        v.set(f, view);
-      for (StringRef f : {"dst_entry", "src1_entry", "src2_entry"})
-        v.set(f, e + word);
-      v.set("src2_imm", 1);
-      v.set("imm", static_cast<uint32_t>(value >> (32 * word)));
-      emitter.emitQueued(v, {{{Resource::Acc, half}, true}});
-    }
-    storeRaw(emitter, e, half, buffer, 2 * first, 2 * count);
-  }
-  return success();
-}
 
 bool isCounterPart(Operation *op) {
   auto feedsCounters = [](Value v) {

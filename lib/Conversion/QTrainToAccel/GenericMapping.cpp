@@ -696,9 +696,15 @@ LogicalResult mapSplatConstant(ProgramEmitter &emitter, arith::ConstantOp op) {
 
 void emitFill(ProgramEmitter &emitter, unsigned half, uint64_t base,
               const std::array<int64_t, 3> &shape, uint32_t bits) {
+  emitFill(emitter, half, base, shape, rowMajor(shape), bits);
+}
+
+void emitFill(ProgramEmitter &emitter, unsigned half, uint64_t base,
+              const std::array<int64_t, 3> &shape,
+              const std::array<int64_t, 3> &strides, uint32_t bits) {
   Instruction v(InstructionKind::Vector);
   v.set("op", VectorOp::Fill);
-  unsigned view = emitter.useView(shape, rowMajor(shape));
+  unsigned view = emitter.useView(shape, strides);
   for (StringRef f : {"dst_view", "src1_view", "src2_view"})
     v.set(f, view);
   for (StringRef f : {"dst_entry", "src1_entry", "src2_entry"})

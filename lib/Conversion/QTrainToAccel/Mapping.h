@@ -74,8 +74,12 @@ std::pair<unsigned, Resource> emitStatisticsPass(
     uint64_t mask,
     std::optional<std::pair<unsigned, Resource>> into = std::nullopt);
 
-/// A VECTOR on one ACC entry (select_scale, stats_value): dst = entry `dst`,
-/// src1 = entry `src1`, through a 1x1x1 view.
+/// A VECTOR on one ACC entry: dst = entry `dst`, src1 (and src2) = entry
+/// `src1`, through a 1x1x1 view; the caller sets further fields and emits.
+Instruction scalarVector(ProgramEmitter &emitter, uint64_t op, uint64_t aux,
+                         uint64_t dst, uint64_t src1);
+/// scalarVector with a format entry and statistics register (select_scale,
+/// stats_value), emitted with `accesses`.
 void emitScalarVector(ProgramEmitter &emitter, uint64_t op, uint64_t aux,
                       unsigned format, unsigned statsReg, uint64_t dst,
                       uint64_t src1, llvm::ArrayRef<Access> accesses);
@@ -102,6 +106,10 @@ void storeRaw(ProgramEmitter &emitter, uint64_t entry, unsigned half,
 /// `base`, in ACC half `half`) with `bits`.
 void emitFill(ProgramEmitter &emitter, unsigned half, uint64_t base,
               const std::array<int64_t, 3> &shape, uint32_t bits);
+/// The same over positions `shape` with entry strides `strides`.
+void emitFill(ProgramEmitter &emitter, unsigned half, uint64_t base,
+              const std::array<int64_t, 3> &shape,
+              const std::array<int64_t, 3> &strides, uint32_t bits);
 
 /// A raw one-element LOAD of `buffer` into ACC entry `entry` (ordered as
 /// `accResource`).
@@ -309,9 +317,6 @@ void splitDividedLoops(mlir::func::FuncOp func);
 /// a carry on the vector unit.
 mlir::LogicalResult mapCounter(ProgramEmitter &emitter,
                                mlir::tensor::FromElementsOp op);
-/// Every i64 element of `buffer` set to `value` (low word first).
-mlir::LogicalResult fillI64(ProgramEmitter &emitter, unsigned buffer,
-                            uint64_t value);
 /// Whether `op` (a tensor.extract of a 0-d i64 tensor, an i64 arith.addi)
 /// only feeds counters, so mapCounter covers it.
 bool isCounterPart(mlir::Operation *op);
@@ -323,6 +328,9 @@ mlir::LogicalResult copyWords(ProgramEmitter &emitter, unsigned source,
 /// Every 32-bit word of `buffer` set to `bits`.
 mlir::LogicalResult fillWords(ProgramEmitter &emitter, unsigned buffer,
                               uint32_t bits);
+/// Every i64 element of `buffer` set to `value` (low word first).
+mlir::LogicalResult fillI64(ProgramEmitter &emitter, unsigned buffer,
+                            uint64_t value);
 
 /// A linalg.fill of a constant written to its result's buffer.
 mlir::LogicalResult mapFill(ProgramEmitter &emitter, mlir::linalg::FillOp op);

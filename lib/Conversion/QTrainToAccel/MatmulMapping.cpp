@@ -28,7 +28,7 @@ namespace {
 /// The block level of a format (the one level that is not whole-tensor).
 const numerics::ScaleLevel *blockLevelOf(const numerics::ScaledFormat &f) {
   for (const numerics::ScaleLevel &level : f.levels)
-    if (!level.blockShape.empty() || level.axisBlock != 0)
+    if (!level.isWholeTensor())
       return &level;
   return nullptr;
 }

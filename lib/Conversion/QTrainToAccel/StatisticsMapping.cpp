@@ -19,20 +19,26 @@ using namespace mlir;
 
 namespace qtrain::accel {
 
-void emitScalarVector(ProgramEmitter &emitter, uint64_t op, uint64_t aux,
-                      unsigned format, unsigned statsReg, uint64_t dst,
-                      uint64_t src1, llvm::ArrayRef<Access> accesses) {
+Instruction scalarVector(ProgramEmitter &emitter, uint64_t op, uint64_t aux,
+                         uint64_t dst, uint64_t src1) {
   Instruction v(InstructionKind::Vector);
   unsigned view = emitter.useView({1, 1, 1}, {0, 0, 0});
   v.set("op", op);
   v.set("aux", aux);
-  v.set("format", format);
-  v.set("stats_reg", statsReg);
   for (StringRef f : {"dst_view", "src1_view", "src2_view"})
     v.set(f, view);
   v.set("dst_entry", dst);
   v.set("src1_entry", src1);
   v.set("src2_entry", src1);
+  return v;
+}
+
+void emitScalarVector(ProgramEmitter &emitter, uint64_t op, uint64_t aux,
+                      unsigned format, unsigned statsReg, uint64_t dst,
+                      uint64_t src1, llvm::ArrayRef<Access> accesses) {
+  Instruction v = scalarVector(emitter, op, aux, dst, src1);
+  v.set("format", format);
+  v.set("stats_reg", statsReg);
   emitter.emitQueued(v, accesses);
 }
 
@@ -183,6 +189,16 @@ statisticsInput(ProgramEmitter &emitter, Operation *op, Value input) {
   return std::make_pair(tensor->buffer, f32->formatEntry);
 }
 
+/// The buffer of `op`'s histogram operand.
+template <typename OpT>
+FailureOr<unsigned> histogramBuffer(ProgramEmitter &emitter, OpT op) {
+  std::optional<unsigned> buffer = emitter.lookupBuffer(op.getHistogram());
+  if (!buffer)
+    return cannotMap(op) << "its histogram is not in DRAM (computed by an op "
+                            "the conversion did not map)";
+  return *buffer;
+}
+
 /// REG_LOAD of a histogram `part` from `buffer` into statistics register
 /// `reg`, replacing that part.
 void loadHistogram(ProgramEmitter &emitter, unsigned buffer, uint64_t part,
@@ -213,10 +229,9 @@ void storeHistogram(ProgramEmitter &emitter, unsigned buffer, uint64_t part,
 
 LogicalResult mapMedianHistogram(ProgramEmitter &emitter,
                                  MedianHistogramOp op) {
-  std::optional<unsigned> histogram = emitter.lookupBuffer(op.getHistogram());
-  if (!histogram)
-    return cannotMap(op) << "its histogram is not in DRAM (computed by an op "
-                            "the conversion did not map)";
+  FailureOr<unsigned> histogram = histogramBuffer(emitter, op);
+  if (failed(histogram))
+    return failure();
   unsigned result = *emitter.lookupBuffer(op.getResult());
   if (op.getInput().getType().getNumElements() == 0)
     return copyWords(emitter, *histogram, result); // nothing to add
@@ -249,10 +264,9 @@ LogicalResult mapExponentHistogram(ProgramEmitter &emitter,
 
 LogicalResult mapHistogramMedian(ProgramEmitter &emitter,
                                  HistogramMedianOp op) {
-  std::optional<unsigned> histogram = emitter.lookupBuffer(op.getHistogram());
-  if (!histogram)
-    return cannotMap(op) << "its histogram is not in DRAM (computed by an op "
-                            "the conversion did not map)";
+  FailureOr<unsigned> histogram = histogramBuffer(emitter, op);
+  if (failed(histogram))
+    return failure();
   std::pair<unsigned, Resource> reg = emitter.nextStatsRegister();
   loadHistogram(emitter, *histogram, StatsPart::MedianHistogram, reg);
   unsigned half = emitter.nextAccHalf();

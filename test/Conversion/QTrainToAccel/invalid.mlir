@@ -196,3 +196,23 @@ func.func @histogram_of_quantized(%x: tensor<4x8xf32>, %h: tensor<557xi64>) -> t
   %h1 = qtrain.median_histogram %q, %h : tensor<4x8xf32>, tensor<557xi64>
   return %h1 : tensor<557xi64>
 }
+
+// -----
+
+func.func @not_a_counter() -> tensor<f32> {
+  %c = arith.constant 1.0 : f32
+  // expected-error @below {{cannot map 'tensor.from_elements' to the accelerator: only 0-d i64 counters (a 0-d i64 tensor's element plus a constant, or a constant) are mapped}}
+  %t = tensor.from_elements %c : tensor<f32>
+  return %t : tensor<f32>
+}
+
+// -----
+
+func.func @i64_arithmetic(%n: tensor<i64>) -> tensor<i64> {
+  %c2 = arith.constant 2 : i64
+  // expected-error @below {{cannot map 'tensor.extract' to the accelerator: i64 scalar arithmetic other than a counter (a 0-d i64 tensor plus a constant) or a condition the state decides (qtrain-specialize-control) is not mapped yet}}
+  %v = tensor.extract %n[] : tensor<i64>
+  %m = arith.muli %v, %c2 : i64
+  %t = tensor.from_elements %m : tensor<i64>
+  return %t : tensor<i64>
+}
