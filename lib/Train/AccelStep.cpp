@@ -7,6 +7,7 @@
 #include "qtrain/Conversion/QTrainToAccel/ControlSpecialization.h"
 #include "qtrain/Dialect/Accel/IR/AccelOps.h"
 #include "qtrain/Dialect/QTrain/Transforms/Passes.h"
+#include "qtrain/Pipelines/Pipelines.h"
 #include "qtrain/Target/Accel/AccelTranslation.h"
 
 #include "mlir/IR/BuiltinAttributes.h"
@@ -66,12 +67,13 @@ AccelStep::compile(const std::map<unsigned, int64_t> &state) {
       failed(accel::specializeControl(
           copy->lookupSymbol<func::FuncOp>(function_), state)))
     return llvm::createStringError("the step's control flow does not fold");
+  // The qtrain-to-accel pipeline, as qtrain-opt and the differential tests
+  // run it.
   PassManager pm(copy->getContext());
-  pm.addPass(createQTrainDecomposePass());
   ConvertQTrainToAccelOptions options;
   options.function = function_;
   options.machine = machinePath_;
-  pm.addPass(createConvertQTrainToAccel(options));
+  buildQTrainToAccelPipeline(pm, options);
   if (failed(pm.run(*copy)))
     return llvm::createStringError(
         "the step does not map to the accelerator (diagnostics above)");

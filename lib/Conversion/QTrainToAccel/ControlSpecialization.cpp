@@ -1,8 +1,11 @@
 //===- ControlSpecialization.cpp - Folding host-known control flow --------===//
 //
 // Constant propagation from the state arguments through ops without
-// regions (Operation::fold), then the conditions it determines replaced by
-// constants and the branches folded by the ops' own canonicalizations.
+// regions (Operation::fold, plus the absorbing i1 operands of andi / ori
+// and a select's decided operand, which need only one known operand), then
+// the decisions it determines (control conditions and every i1 value)
+// replaced by constants and folded by the ops' own folders and
+// canonicalizations.
 //
 //===----------------------------------------------------------------------===//
 
@@ -39,6 +42,35 @@ OpOperand *conditionOf(Operation *op) {
   return nullptr;
 }
 
+bool isI1(Value v) { return v.getType().isInteger(1); }
+
+/// The value of `op`'s result that its known operands alone determine,
+/// where one unknown operand does not matter: an i1 andi with a false
+/// operand, an i1 ori with a true one, a select with a decided condition
+/// and a known chosen value. Null otherwise.
+Attribute partiallyFolded(Operation *op,
+                          const DenseMap<Value, Attribute> &known) {
+  auto boolOf = [&](Value v) -> std::optional<bool> {
+    if (auto b = dyn_cast_or_null<IntegerAttr>(known.lookup(v)); b && isI1(v))
+      return b.getValue().getBoolValue();
+    return std::nullopt;
+  };
+  auto absorbing = [&](bool absorber) -> Attribute {
+    for (Value v : op->getOperands())
+      if (boolOf(v) == absorber)
+        return known.lookup(v);
+    return {};
+  };
+  if (isa<arith::AndIOp>(op) && isI1(op->getResult(0)))
+    return absorbing(false);
+  if (isa<arith::OrIOp>(op) && isI1(op->getResult(0)))
+    return absorbing(true);
+  if (auto select = dyn_cast<arith::SelectOp>(op))
+    if (std::optional<bool> c = boolOf(select.getCondition()))
+      return known.lookup(*c ? select.getTrueValue() : select.getFalseValue());
+  return {};
+}
+
 /// Constant attributes of the values folding determines from `state`.
 DenseMap<Value, Attribute> propagate(func::FuncOp func,
                                      const StateValues &state) {
@@ -64,8 +96,12 @@ DenseMap<Value, Attribute> propagate(func::FuncOp func,
     SmallVector<Attribute> operands;
     for (Value v : op->getOperands()) {
       Attribute a = known.lookup(v);
-      if (!a)
+      if (!a) {
+        if (op->getNumResults() == 1)
+          if (Attribute partial = partiallyFolded(op, known))
+            known[op->getResult(0)] = partial;
         return;
+      }
       operands.push_back(a);
     }
     // tensor.extract of a known 0-d tensor.
@@ -87,40 +123,45 @@ DenseMap<Value, Attribute> propagate(func::FuncOp func,
   return known;
 }
 
+/// The decisions in `func`, in walk order: the condition of every control
+/// op and every i1 value an op computes (an i1 decided by the state makes
+/// the andi / ori / select it feeds foldable).
+SmallVector<OpOperand *> decisions(func::FuncOp func) {
+  SmallVector<OpOperand *> uses;
+  func.walk([&](Operation *op) {
+    if (OpOperand *condition = conditionOf(op))
+      uses.push_back(condition);
+    else
+      for (OpOperand &operand : op->getOpOperands())
+        if (isI1(operand.get()) && operand.get().getDefiningOp())
+          uses.push_back(&operand);
+  });
+  return uses;
+}
+
 } // namespace
 
 SmallVector<Attribute> evaluateControl(func::FuncOp func,
                                        const StateValues &state) {
   DenseMap<Value, Attribute> known = propagate(func, state);
   SmallVector<Attribute> outcome;
-  func.walk([&](Operation *op) {
-    if (OpOperand *condition = conditionOf(op))
-      outcome.push_back(known.lookup(condition->get()));
-  });
+  for (OpOperand *use : decisions(func))
+    outcome.push_back(known.lookup(use->get()));
   return outcome;
 }
 
 LogicalResult specializeControl(func::FuncOp func, const StateValues &state) {
   DenseMap<Value, Attribute> known = propagate(func, state);
-  SmallVector<Operation *> controls;
-  func.walk([&](Operation *op) {
-    if (OpOperand *condition = conditionOf(op);
-        condition && known.lookup(condition->get()) &&
-        !matchPattern(condition->get(), m_Constant()))
-      controls.push_back(op);
-  });
   OpBuilder builder(func.getContext());
   SmallVector<Operation *> touched;
-  for (Operation *op : controls) {
-    OpOperand *condition = conditionOf(op);
-    Attribute value = known.lookup(condition->get());
-    builder.setInsertionPoint(op);
-    auto typed = dyn_cast<TypedAttr>(value);
-    if (!typed)
+  for (OpOperand *use : decisions(func)) {
+    auto typed = dyn_cast_or_null<TypedAttr>(known.lookup(use->get()));
+    if (!typed || matchPattern(use->get(), m_Constant()))
       continue;
-    Value constant =
-        arith::ConstantOp::create(builder, op->getLoc(), typed).getResult();
-    condition->set(constant);
+    Operation *op = use->getOwner();
+    builder.setInsertionPoint(op);
+    use->set(
+        arith::ConstantOp::create(builder, op->getLoc(), typed).getResult());
     touched.push_back(op);
   }
   // Only the decided ops (and what their folding creates) are rewritten:

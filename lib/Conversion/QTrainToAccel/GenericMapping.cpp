@@ -29,6 +29,59 @@ using namespace mlir;
 
 namespace qtrain::accel {
 
+/// The 32 bits of a constant of type f32, i32, i1 or index.
+std::optional<uint32_t> constantBits(mlir::Value v) {
+  auto c = v.getDefiningOp<arith::ConstantOp>();
+  if (!c)
+    return std::nullopt;
+  if (auto f = dyn_cast<FloatAttr>(c.getValue())) {
+    if (!f.getType().isF32())
+      return std::nullopt;
+    return llvm::bit_cast<uint32_t>(f.getValue().convertToFloat());
+  }
+  if (auto i = dyn_cast<IntegerAttr>(c.getValue())) {
+    Type t = i.getType();
+    // An i1 true is 1, as the vector unit's compares write it (not -1: a
+    // `xori %c, %true` must give 0 for a true %c).
+    if (t.isInteger(1) || t.isInteger(32) || t.isIndex())
+      return static_cast<uint32_t>(i.getValue().getZExtValue());
+  }
+  return std::nullopt;
+}
+
+/// The VECTOR operation of a binary arith op, if it has one.
+std::optional<uint64_t> binaryOpcode(Operation *op) {
+  return llvm::TypeSwitch<Operation *, std::optional<uint64_t>>(op)
+      .Case([](arith::AddFOp) { return VectorOp::AddF; })
+      .Case([](arith::SubFOp) { return VectorOp::SubF; })
+      .Case([](arith::MulFOp) { return VectorOp::MulF; })
+      .Case([](arith::DivFOp) { return VectorOp::DivF; })
+      .Case([](arith::MaximumFOp) { return VectorOp::MaximumF; })
+      .Case([](arith::MinimumFOp) { return VectorOp::MinimumF; })
+      .Case([](arith::AddIOp) { return VectorOp::AddI; })
+      .Case([](arith::SubIOp) { return VectorOp::SubI; })
+      .Case([](arith::MulIOp) { return VectorOp::MulI; })
+      .Case([](arith::RemUIOp) { return VectorOp::RemUI; })
+      .Case([](arith::AndIOp) { return VectorOp::AndI; })
+      .Case([](arith::OrIOp) { return VectorOp::OrI; })
+      .Case([](arith::XOrIOp) { return VectorOp::XOrI; })
+      .Case([](arith::CmpFOp) { return VectorOp::CmpF; })
+      .Case([](arith::CmpIOp) { return VectorOp::CmpI; })
+      .Default([](Operation *) { return std::nullopt; });
+}
+
+/// The VECTOR operation of a unary op, if it has one.
+std::optional<uint64_t> unaryOpcode(Operation *op) {
+  return llvm::TypeSwitch<Operation *, std::optional<uint64_t>>(op)
+      .Case([](arith::NegFOp) { return VectorOp::NegF; })
+      .Case([](math::AbsFOp) { return VectorOp::AbsF; })
+      .Case([](math::SqrtOp) { return VectorOp::Sqrt; })
+      .Case([](math::ExpOp) { return VectorOp::Exp; })
+      .Case([](math::LogOp) { return VectorOp::Log; })
+      .Case([](arith::SIToFPOp) { return VectorOp::SIToFP; })
+      .Default([](Operation *) { return std::nullopt; });
+}
+
 namespace {
 
 using Dims = std::array<int64_t, 3>;
@@ -50,24 +103,6 @@ struct Value32 {
   std::optional<View> view;
   uint32_t imm = 0;
 };
-
-/// The 32 bits of a constant of type f32, i32, i1 or index.
-std::optional<uint32_t> constantBits(mlir::Value v) {
-  auto c = v.getDefiningOp<arith::ConstantOp>();
-  if (!c)
-    return std::nullopt;
-  if (auto f = dyn_cast<FloatAttr>(c.getValue())) {
-    if (!f.getType().isF32())
-      return std::nullopt;
-    return llvm::bit_cast<uint32_t>(f.getValue().convertToFloat());
-  }
-  if (auto i = dyn_cast<IntegerAttr>(c.getValue())) {
-    Type t = i.getType();
-    if (t.isInteger(1) || t.isInteger(32) || t.isIndex())
-      return static_cast<uint32_t>(i.getValue().getSExtValue());
-  }
-  return std::nullopt;
-}
 
 /// One operand tensor's tile: its shape padded to three dimensions, where
 /// it lives in the ACC and how the loops index it.
@@ -294,38 +329,6 @@ void GenericMapper::vector(uint64_t opcode, const Dims &sizes, const View &dst,
     v.set("imm", src2.imm);
   }
   emitter.emitQueued(v, {{{Resource::Acc, half}, true}});
-}
-
-/// The VECTOR operation of a binary arith op, if it has one.
-std::optional<uint64_t> binaryOpcode(Operation *op) {
-  return llvm::TypeSwitch<Operation *, std::optional<uint64_t>>(op)
-      .Case([](arith::AddFOp) { return VectorOp::AddF; })
-      .Case([](arith::SubFOp) { return VectorOp::SubF; })
-      .Case([](arith::MulFOp) { return VectorOp::MulF; })
-      .Case([](arith::DivFOp) { return VectorOp::DivF; })
-      .Case([](arith::MaximumFOp) { return VectorOp::MaximumF; })
-      .Case([](arith::MinimumFOp) { return VectorOp::MinimumF; })
-      .Case([](arith::AddIOp) { return VectorOp::AddI; })
-      .Case([](arith::SubIOp) { return VectorOp::SubI; })
-      .Case([](arith::MulIOp) { return VectorOp::MulI; })
-      .Case([](arith::RemUIOp) { return VectorOp::RemUI; })
-      .Case([](arith::AndIOp) { return VectorOp::AndI; })
-      .Case([](arith::OrIOp) { return VectorOp::OrI; })
-      .Case([](arith::XOrIOp) { return VectorOp::XOrI; })
-      .Case([](arith::CmpFOp) { return VectorOp::CmpF; })
-      .Case([](arith::CmpIOp) { return VectorOp::CmpI; })
-      .Default([](Operation *) { return std::nullopt; });
-}
-
-std::optional<uint64_t> unaryOpcode(Operation *op) {
-  return llvm::TypeSwitch<Operation *, std::optional<uint64_t>>(op)
-      .Case([](arith::NegFOp) { return VectorOp::NegF; })
-      .Case([](math::AbsFOp) { return VectorOp::AbsF; })
-      .Case([](math::SqrtOp) { return VectorOp::Sqrt; })
-      .Case([](math::ExpOp) { return VectorOp::Exp; })
-      .Case([](math::LogOp) { return VectorOp::Log; })
-      .Case([](arith::SIToFPOp) { return VectorOp::SIToFP; })
-      .Default([](Operation *) { return std::nullopt; });
 }
 
 bool isMappedType(Type t) {
@@ -684,13 +687,13 @@ LogicalResult mapSplatConstant(ProgramEmitter &emitter, arith::ConstantOp op) {
   uint32_t bits = 0;
   if (elem.isF32())
     bits = llvm::bit_cast<uint32_t>(splat.getSplatValue<float>());
-  else if (elem.isInteger(32))
+  else if (elem.isInteger(32) || elem.isInteger(1)) // i1: a word of 1 or 0
     bits = static_cast<uint32_t>(splat.getSplatValue<APInt>().getZExtValue());
   else if (elem.isInteger(64))
     return fillI64(emitter, *emitter.lookupBuffer(op.getResult()),
                    splat.getSplatValue<APInt>().getZExtValue());
   else
-    return cannotMap(op) << "only f32, i32 and i64 tensors of rank up to 3";
+    return cannotMap(op) << "only f32, i32, i64 and i1 tensors of rank up to 3";
   return mapFillValue(emitter, op, op.getResult(), bits);
 }
 
@@ -718,8 +721,9 @@ LogicalResult mapFillValue(ProgramEmitter &emitter, Operation *op,
                            mlir::Value result, uint32_t bits) {
   auto type = dyn_cast<RankedTensorType>(result.getType());
   if (!type || !type.hasStaticShape() ||
-      !(type.getElementType().isF32() || type.getElementType().isInteger(32)))
-    return cannotMap(op) << "only static f32 and i32 tensors";
+      !(type.getElementType().isF32() || type.getElementType().isInteger(32) ||
+        type.getElementType().isInteger(1)))
+    return cannotMap(op) << "only static f32, i32 and i1 tensors";
   // The buffer is contiguous: fill it as rows of the last dimension, as
   // many per ACC half as fit.
   int64_t budget = emitter.accHalfEntries();

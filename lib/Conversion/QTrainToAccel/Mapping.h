@@ -312,14 +312,27 @@ void collapseGenericLoops(mlir::func::FuncOp func);
 /// constant indices (GenericRewrites.cpp).
 void splitDividedLoops(mlir::func::FuncOp func);
 
-/// A 0-d i64 counter written back (tensor.from_elements of a 0-d i64
-/// tensor's element plus a constant, or of a constant): two 32-bit adds and
-/// a carry on the vector unit.
-mlir::LogicalResult mapCounter(ProgramEmitter &emitter,
-                               mlir::tensor::FromElementsOp op);
-/// Whether `op` (a tensor.extract of a 0-d i64 tensor, an i64 arith.addi)
-/// only feeds counters, so mapCounter covers it.
-bool isCounterPart(mlir::Operation *op);
+/// Whether `op` is scalar code between 0-d tensors (ScalarMapping.cpp): a
+/// tensor.extract of a 0-d tensor, an arith op on f32, i32, i1 or i64
+/// scalars, a tensor.from_elements into a 0-d tensor.
+bool isScalarOp(mlir::Operation *op);
+/// The value whose buffer receives scalar op `op`'s result, which the
+/// caller must give a buffer before mapScalar: the from_elements its result
+/// only feeds, the op's own result, or null (an extract is a view; a
+/// from_elements of a computed value reuses or copies the value's).
+mlir::Value scalarDestination(mlir::Operation *op);
+/// Scalar op `op` on the vector unit: its operands loaded raw into an ACC
+/// half (constants filled), single-entry VECTORs (an i64 as two words), the
+/// result stored to its buffer.
+mlir::LogicalResult mapScalar(ProgramEmitter &emitter, mlir::Operation *op);
+
+/// The 32 bits of a constant of type f32, i32, i1 (1 for true) or index.
+std::optional<uint32_t> constantBits(mlir::Value v);
+/// The VECTOR operation of a binary arith op (f32 or 32-bit integer), if it
+/// has one; its aux is the predicate of a compare.
+std::optional<uint64_t> binaryOpcode(mlir::Operation *op);
+/// The VECTOR operation of a unary op, if it has one.
+std::optional<uint64_t> unaryOpcode(mlir::Operation *op);
 
 /// The 32-bit words of buffer `source` copied to `target` (as large), an
 /// ACC half at a time: a tensor of any element type moved unchanged.

@@ -83,8 +83,9 @@ FailureOr<unsigned> ProgramEmitter::allocate(Value value, StringRef name,
             dramElementBits(tensor.getElementType(), scaleCodes),
         8);
   } else {
+    // A scalar: an i64 seed, or the value of scalar code (ScalarMapping).
     buffer.elementType = value.getType();
-    bytes = value.getType().getIntOrFloatBitWidth() / 8;
+    bytes = dramElementBits(value.getType(), /*scaleCodes=*/false) / 8;
   }
   buffer.address = dramEnd;
   buffer.bytes = bytes;

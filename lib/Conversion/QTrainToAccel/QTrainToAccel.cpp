@@ -430,18 +430,11 @@ struct ConvertQTrainToAccel
     if (isa<arith::ConstantOp, arith::AddIOp>(op) &&
         op->getResult(0).getType().isInteger(64) && onlySeeds(op->getResult(0)))
       return success(); // folded into the seeds' reg.load
-    if (isCounterPart(op))
-      return success(); // read by the counter's from_elements
-    if (auto extract = dyn_cast<tensor::ExtractOp>(op);
-        extract && extract.getType().isInteger(64))
-      return cannotMap(op) << "i64 scalar arithmetic other than a counter (a "
-                              "0-d i64 tensor plus a constant) or a condition "
-                              "the state decides (qtrain-specialize-control) "
-                              "is not mapped yet";
-    if (auto elements = dyn_cast<tensor::FromElementsOp>(op)) {
-      if (failed(ensureBuffer(emitter, elements.getResult(), "counter")))
+    if (isScalarOp(op)) {
+      if (Value stored = scalarDestination(op);
+          stored && failed(ensureBuffer(emitter, stored, "scalar")))
         return failure();
-      return mapCounter(emitter, elements);
+      return mapScalar(emitter, op);
     }
     return cannotMap(op) << "no mapping for this op yet";
   }

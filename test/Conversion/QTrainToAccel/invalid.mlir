@@ -26,7 +26,7 @@ func.func @dynamic(%a: tensor<?x4xf32>) -> tensor<?x4xf32> {
 // -----
 
 func.func @seed(%a: tensor<4x8xf32>, %b: tensor<8x4xf32>, %s: i64) -> tensor<4x4xf32> {
-  // expected-error @below {{cannot map 'arith.muli' to the accelerator: no mapping for this op yet}}
+  // expected-error @below {{cannot map 'arith.muli' to the accelerator: i64 arith.muli is not mapped}}
   %s2 = arith.muli %s, %s : i64
   %qa = qtrain.quantize %a seed(%s2) {format = #qtrain.fp<e5m2>, rounding = #qtrain.rounding<stochastic, bits = 3>} : tensor<4x8xf32>
   %y = qtrain.matmul %qa, %b : tensor<4x8xf32>, tensor<8x4xf32> -> tensor<4x4xf32>
@@ -118,7 +118,7 @@ func.func @dense_constant() -> tensor<2xf32> {
 // -----
 
 func.func @f16_constant() -> tensor<4xf16> {
-  // expected-error @below {{cannot map 'arith.constant' to the accelerator: only f32, i32 and i64 tensors of rank up to 3}}
+  // expected-error @below {{cannot map 'arith.constant' to the accelerator: only f32, i32, i64 and i1 tensors of rank up to 3}}
   %c = arith.constant dense<1.0> : tensor<4xf16>
   return %c : tensor<4xf16>
 }
@@ -199,20 +199,56 @@ func.func @histogram_of_quantized(%x: tensor<4x8xf32>, %h: tensor<557xi64>) -> t
 
 // -----
 
-func.func @not_a_counter() -> tensor<f32> {
-  %c = arith.constant 1.0 : f32
-  // expected-error @below {{cannot map 'tensor.from_elements' to the accelerator: only 0-d i64 counters (a 0-d i64 tensor's element plus a constant, or a constant) are mapped}}
-  %t = tensor.from_elements %c : tensor<f32>
+func.func @i64_multiply(%n: tensor<i64>) -> tensor<i64> {
+  %c2 = arith.constant 2 : i64
+  %v = tensor.extract %n[] : tensor<i64>
+  // expected-error @below {{cannot map 'arith.muli' to the accelerator: i64 arith.muli is not mapped (the vector unit computes 32-bit words: i64 add, sub, compares, min, max, select and bitwise ops are word sequences)}}
+  %m = arith.muli %v, %c2 : i64
+  %t = tensor.from_elements %m : tensor<i64>
+  return %t : tensor<i64>
+}
+
+// -----
+
+func.func @i1_order(%a: tensor<f32>, %b: tensor<f32>) -> tensor<i1> {
+  %u = tensor.extract %a[] : tensor<f32>
+  %v = tensor.extract %b[] : tensor<f32>
+  %x = arith.cmpf olt, %u, %v : f32
+  %y = arith.cmpf ogt, %u, %v : f32
+  // expected-error @below {{cannot map 'arith.cmpi' to the accelerator: an i1 order compare (i1 words are 1 or 0)}}
+  %c = arith.cmpi slt, %x, %y : i1
+  %t = tensor.from_elements %c : tensor<i1>
+  return %t : tensor<i1>
+}
+
+// -----
+
+func.func @i1_add(%a: tensor<f32>) -> tensor<i1> {
+  %u = tensor.extract %a[] : tensor<f32>
+  %x = arith.cmpf olt, %u, %u : f32
+  // expected-error @below {{cannot map 'arith.addi' to the accelerator: i1 arith.addi is not mapped (i1 words are 1 or 0: andi, ori, xori, eq/ne compares and select are)}}
+  %c = arith.addi %x, %x : i1
+  %t = tensor.from_elements %c : tensor<i1>
+  return %t : tensor<i1>
+}
+
+// -----
+
+func.func @sitofp_i64(%a: tensor<i64>) -> tensor<f32> {
+  %x = tensor.extract %a[] : tensor<i64>
+  // expected-error @below {{cannot map 'arith.sitofp' to the accelerator: sitofp from 'i64' (only from i32)}}
+  %f = arith.sitofp %x : i64 to f32
+  %t = tensor.from_elements %f : tensor<f32>
   return %t : tensor<f32>
 }
 
 // -----
 
-func.func @i64_arithmetic(%n: tensor<i64>) -> tensor<i64> {
-  %c2 = arith.constant 2 : i64
-  // expected-error @below {{cannot map 'tensor.extract' to the accelerator: i64 scalar arithmetic other than a counter (a 0-d i64 tensor plus a constant) or a condition the state decides (qtrain-specialize-control) is not mapped yet}}
-  %v = tensor.extract %n[] : tensor<i64>
-  %m = arith.muli %v, %c2 : i64
-  %t = tensor.from_elements %m : tensor<i64>
+func.func @index_scalar(%a: tensor<i64>) -> tensor<i64> {
+  %x = tensor.extract %a[] : tensor<i64>
+  // expected-error @below {{cannot map 'arith.index_cast' to the accelerator: no mapping for this op yet}}
+  %i = arith.index_cast %x : i64 to index
+  %y = arith.index_cast %i : index to i64
+  %t = tensor.from_elements %y : tensor<i64>
   return %t : tensor<i64>
 }

@@ -1,7 +1,7 @@
 // qtrain-specialize-control: conditions that the state arguments decide
 // become constants, their branches fold and what only the other branches
 // used is erased; the state argument is still read (the counter advances
-// on the accelerator: two 32-bit adds and a carry).
+// on the accelerator: 32-bit adds and a carry).
 // RUN: qtrain-opt %s --qtrain-specialize-control="state=1=3" | FileCheck %s --check-prefix=WARM
 // RUN: qtrain-opt %s --qtrain-specialize-control="state=1=150" | FileCheck %s --check-prefix=FROZEN
 // RUN: qtrain-opt %s --qtrain-specialize-control="state=1=150" --convert-qtrain-to-accel | FileCheck %s --check-prefix=ACCEL
@@ -23,11 +23,13 @@
 // FROZEN: %[[Q:.*]] = qtrain.quantize %arg0 scales(%arg3 : tensor<f32>)
 // FROZEN: return %[[Q]], %{{.*}}, %arg2 :
 
-// The counter: the low word plus 1, the carry (ult), the high word plus 0
-// and the carry, both words stored.
-// ACCEL: accel.vector {{.*}}op = addi, {{.*}}src2_imm, {{.*}}imm = 0x00000001
+// The counter: the constant's words filled, the low words added, the carry
+// (ult), the high words added and the carry, both words stored.
+// ACCEL: accel.vector {{.*}}op = fill, {{.*}}imm = 0x00000001
+// ACCEL-NEXT: accel.vector {{.*}}op = fill, {{.*}}imm = 0x00000000
+// ACCEL: accel.vector {{.*}}op = addi,
 // ACCEL-NEXT: accel.vector {{.*}}op = cmpi, {{.*}}aux = 6,
-// ACCEL-NEXT: accel.vector {{.*}}op = addi, {{.*}}src2_imm, {{.*}}imm = 0x00000000
+// ACCEL-NEXT: accel.vector {{.*}}op = addi,
 // ACCEL-NEXT: accel.vector {{.*}}op = addi,
 // ACCEL: accel.store {{.*}}layout = raw32, {{.*}}size_x = 2
 
