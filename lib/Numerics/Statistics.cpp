@@ -8,6 +8,8 @@
 
 #include "Detail.h"
 
+#include "llvm/ADT/bit.h"
+
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -53,46 +55,123 @@ float medianAbs(ArrayRef<float> x, bool excludeZeros) {
 
 float medianAbsApprox(ArrayRef<float> x, unsigned bins, bool excludeZeros) {
   assert(bins >= 1 && "need at least one bin");
-  std::vector<float> a = absNonNaN(x, /*finiteOnly=*/true, excludeZeros);
-  if (a.empty())
-    return 0.0f;
-  uint64_t rank = (a.size() - 1) / 2 + 1; // 1-based rank of the lower median
-  // Pass 1: the range.
-  auto [mn, mx] = std::minmax_element(a.begin(), a.end());
-  double lo = *mn, width = (static_cast<double>(*mx) - lo) / bins;
-  if (width == 0)
-    return *mn;
-  // The bin of v in [lo, lo + bins * width), clamped to the first and last
-  // bin. Pass 3 keeps exactly the values pass 2 put in the picked bin (by
-  // this same index, never by comparing with recomputed edges), so the
-  // running count always reaches the rank.
-  auto binOf = [&](double v, double from, double w) {
-    double q = std::max((v - from) / w, 0.0);
-    return static_cast<unsigned>(std::min<double>(q, bins - 1));
-  };
-  // The first bin at which `below` plus the running count reaches the rank.
-  auto pickBin = [&](const std::vector<uint64_t> &count, uint64_t &below) {
-    for (unsigned b = 0; b < bins; ++b) {
-      if (below + count[b] >= rank)
-        return b;
-      below += count[b];
+  ApproxMedianSelect select(bins);
+  while (!select.done()) {
+    select.add(x);
+    select.step(excludeZeros);
+  }
+  return select.value();
+}
+
+void RadixSelect::add(ArrayRef<float> x) {
+  for (float v : x) {
+    if (std::isnan(v))
+      continue;
+    uint32_t b = bit_cast<uint32_t>(v) & 0x7fffffffu;
+    if (digits > 0 && (b >> (shift() + 8)) != prefix)
+      continue;
+    zeros += b == 0;
+    ++counts[(b >> shift()) & 0xffu];
+  }
+}
+
+void RadixSelect::step(bool excludeZeros) {
+  assert(!done() && "all digits chosen");
+  if (excludeZeros && prefix == 0) // the zeros are in digit 0's count
+    counts[0] -= zeros;
+  if (digits == 0) {
+    uint64_t n = 0;
+    for (uint64_t c : counts)
+      n += c;
+    if (n == 0) {
+      empty = true;
+      digits = kPasses;
+      return;
     }
-    llvm_unreachable("the counts hold the rank-th value");
+    rank = (n - 1) / 2;
+  }
+  unsigned d = 0;
+  while (rank >= counts[d]) // the counts hold the rank-th element
+    rank -= counts[d++];
+  prefix = (prefix << 8) | d;
+  ++digits;
+  counts.fill(0);
+  zeros = 0;
+}
+
+float RadixSelect::value() const {
+  assert(done() && "digits still to choose");
+  return empty ? 0.0f : bit_cast<float>(prefix);
+}
+
+// The arithmetic is medianAbsApprox's definition (docs/Numerics.md,
+// "Statistics"): the bin of v in [from, from + bins * w), clamped to the
+// first and last bin; pass 3 keeps exactly the values pass 2 put in the
+// picked bin (by this same index, never by comparing with recomputed
+// edges), so the running count always reaches the rank.
+unsigned ApproxMedianSelect::binOf(double v, double from, double w) const {
+  double q = std::max((v - from) / w, 0.0);
+  return static_cast<unsigned>(std::min<double>(q, bins - 1));
+}
+
+void ApproxMedianSelect::add(ArrayRef<float> x) {
+  for (float v : x) {
+    if (!std::isfinite(v))
+      continue;
+    float a = std::fabs(v);
+    if (passes == 0) {
+      ++finite;
+      zeros += a == 0;
+      min = std::min(min, a);
+      if (a != 0)
+        minNonZero = std::min(minNonZero, a);
+      max = std::max(max, a);
+    } else if (passes == 1) {
+      zeros += a == 0;
+      ++counts[binOf(a, lo, width)];
+    } else if (binOf(a, lo, width) == pick) {
+      zeros += a == 0;
+      ++counts[binOf(a, lo2, width2)];
+    }
+  }
+}
+
+void ApproxMedianSelect::step(bool excludeZeros) {
+  assert(!done() && "all passes taken");
+  auto finish = [&](float value) {
+    result = value;
+    passes = kPasses;
   };
-  // Pass 2.
-  std::vector<uint64_t> count(bins, 0);
-  for (float v : a)
-    ++count[binOf(v, lo, width)];
-  uint64_t below = 0;
-  unsigned pick = pickBin(count, below);
-  // Pass 3: the picked bin split into `bins` again.
-  double lo2 = lo + pick * width, width2 = width / bins;
-  std::fill(count.begin(), count.end(), 0);
-  for (float v : a)
-    if (binOf(v, lo, width) == pick)
-      ++count[binOf(v, lo2, width2)];
-  unsigned pick2 = pickBin(count, below);
-  return static_cast<float>(lo2 + (pick2 + 0.5) * width2);
+  if (passes == 0) {
+    uint64_t n = finite - (excludeZeros ? zeros : 0);
+    if (n == 0)
+      return finish(0.0f);
+    rank = (n - 1) / 2 + 1; // 1-based rank of the lower median
+    lo = excludeZeros ? minNonZero : min;
+    width = (static_cast<double>(max) - lo) / bins;
+    if (width == 0)
+      return finish(static_cast<float>(lo));
+    counts.assign(bins, 0);
+    zeros = 0;
+    passes = 1;
+    return;
+  }
+  // A zero, when counted, is in the first bin (below every bin's start).
+  if (excludeZeros)
+    counts[0] -= zeros;
+  unsigned b = 0;
+  while (below + counts[b] < rank) // the counts hold the rank-th value
+    below += counts[b++];
+  if (passes == 1) {
+    pick = b;
+    lo2 = lo + pick * width;
+    width2 = width / bins;
+    counts.assign(bins, 0);
+    zeros = 0;
+    passes = 2;
+    return;
+  }
+  finish(static_cast<float>(lo2 + (b + 0.5) * width2));
 }
 
 double zeroSettingError(ArrayRef<float> x, const ElementFormat &f,

@@ -5,6 +5,8 @@
 
 #include "gtest/gtest.h"
 
+#include "llvm/ADT/bit.h"
+
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -43,6 +45,80 @@ TEST(Statistics, ApproximateMedianIsCloseOnRealisticData) {
   EXPECT_NEAR(approx, exact, range / 400);
   EXPECT_EQ(medianAbsApprox({}), 0.0f);
   EXPECT_EQ(medianAbsApprox({2.0f, 2.0f, 2.0f}), 2.0f);
+}
+
+/// Values with every kind of |x| a median meets: NaN, infinities, zeros of
+/// both signs, subnormals, duplicates, normals over a wide range.
+std::vector<float> medianInputs(std::mt19937_64 &rng, size_t n) {
+  std::vector<float> x(n);
+  std::uniform_int_distribution<int> pick(0, 19);
+  std::normal_distribution<float> normal(0, 1);
+  for (float &v : x) {
+    switch (pick(rng)) {
+    case 0:
+      v = NAN;
+      break;
+    case 1:
+      v = pick(rng) % 2 ? INFINITY : -INFINITY;
+      break;
+    case 2:
+      v = pick(rng) % 2 ? 0.0f : -0.0f;
+      break;
+    case 3:
+      v = 1e-41f * static_cast<float>(pick(rng));
+      break;
+    case 4:
+      v = 0.5f; // duplicates
+      break;
+    default:
+      v = normal(rng) * std::exp2(static_cast<float>(pick(rng) - 10));
+    }
+  }
+  return x;
+}
+
+/// Runs a pass-based median over `x` in chunks of `chunk` elements.
+template <typename Select>
+float byPasses(Select select, ArrayRef<float> x, size_t chunk,
+               bool excludeZeros) {
+  while (!select.done()) {
+    for (size_t i = 0; i < x.size(); i += chunk)
+      select.add(x.slice(i, std::min(chunk, x.size() - i)));
+    select.step(excludeZeros);
+  }
+  return select.value();
+}
+
+TEST(Statistics, RadixSelectGivesTheExactMedian) {
+  std::mt19937_64 rng(21);
+  for (size_t n : {0, 1, 2, 3, 7, 64, 1000, 4097}) {
+    std::vector<float> x = medianInputs(rng, n);
+    for (bool excludeZeros : {false, true}) {
+      float want = medianAbs(x, excludeZeros);
+      float got = byPasses(RadixSelect(), x, 100, excludeZeros);
+      EXPECT_EQ(bit_cast<uint32_t>(got), bit_cast<uint32_t>(want))
+          << n << " elements, excludeZeros " << excludeZeros;
+    }
+  }
+  // Only NaN and zeros: nothing left without the zeros.
+  EXPECT_EQ(byPasses(RadixSelect(), {NAN, 0.0f, -0.0f}, 2, true), 0.0f);
+  EXPECT_TRUE(std::isinf(
+      byPasses(RadixSelect(), {INFINITY, -INFINITY, 1.0f}, 1, false)));
+}
+
+TEST(Statistics, ApproximateMedianByPassesDoesNotDependOnChunks) {
+  std::mt19937_64 rng(22);
+  for (size_t n : {0, 1, 5, 1000, 4097}) {
+    std::vector<float> x = medianInputs(rng, n);
+    for (bool excludeZeros : {false, true}) {
+      float whole = medianAbsApprox(x, 20, excludeZeros);
+      float chunked = byPasses(ApproxMedianSelect(20), x, 77, excludeZeros);
+      EXPECT_EQ(bit_cast<uint32_t>(chunked), bit_cast<uint32_t>(whole));
+    }
+  }
+  // Zeros excluded: the range starts at the smallest non-zero |x|.
+  EXPECT_EQ(medianAbsApprox({0.0f, 0.0f, 0.0f, 3.0f}, 20, true), 3.0f);
+  EXPECT_EQ(medianAbsApprox({0.0f, -0.0f}, 20, true), 0.0f);
 }
 
 TEST(Statistics, ZeroSettingError) {

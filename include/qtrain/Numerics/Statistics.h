@@ -18,6 +18,7 @@
 #include <cmath>
 #include <cstdint>
 #include <limits>
+#include <vector>
 
 namespace qtrain::numerics {
 
@@ -85,6 +86,72 @@ float medianAbs(llvm::ArrayRef<float> x, bool excludeZeros = false);
 /// arithmetic.
 float medianAbsApprox(llvm::ArrayRef<float> x, unsigned bins = 20,
                       bool excludeZeros = false);
+
+/// A median of |x| found in passes over the data, as a machine with
+/// bounded state finds it (the accelerator's statistics registers): each
+/// pass adds every element (`add`, over any number of chunks), then `step`
+/// decides from the counts what the next pass counts. Zeros are counted
+/// in every pass and also tallied apart, so that `step(excludeZeros)`
+/// decides between the median of all values and of the non-zero ones
+/// after the data were read. NaNs never count.
+///
+/// RadixSelect gives medianAbs exactly: non-negative floats order as
+/// their bit patterns, so the lower median's bits are chosen a digit at a
+/// time, most significant first (4 passes: a 7-bit digit, then three 8-bit
+/// ones), each pass counting the next digit of the elements whose leading
+/// digits equal those chosen.
+///
+/// ApproxMedianSelect gives medianAbsApprox: its pass 1 (min and max of
+/// the finite |x|), pass 2 (counts in `bins` bins) and pass 3 (the picked
+/// bin split again).
+class RadixSelect {
+public:
+  static constexpr unsigned kPasses = 4;
+  static constexpr unsigned kBins = 256;
+
+  void add(llvm::ArrayRef<float> x);
+  void step(bool excludeZeros);
+  bool done() const { return digits == kPasses; }
+  /// The lower median once done (0 when no element counted).
+  float value() const;
+
+private:
+  /// The bit offset of the digit the next pass counts.
+  unsigned shift() const { return 24 - 8 * digits; }
+  uint32_t prefix = 0; ///< The digits chosen, right-aligned.
+  unsigned digits = 0; ///< How many.
+  uint64_t rank = 0;   ///< 0-based rank still to find among the matches.
+  bool empty = false;  ///< The first step found no element.
+  uint64_t zeros = 0;  ///< Zeros of the current pass.
+  std::array<uint64_t, kBins> counts{};
+};
+
+class ApproxMedianSelect {
+public:
+  static constexpr unsigned kPasses = 3;
+
+  explicit ApproxMedianSelect(unsigned bins = 20) : bins(bins) {}
+  void add(llvm::ArrayRef<float> x);
+  void step(bool excludeZeros);
+  bool done() const { return passes == kPasses; }
+  /// The approximate median once done (0 when no element counted).
+  float value() const { return result; }
+
+private:
+  unsigned binOf(double v, double from, double w) const;
+  unsigned bins;
+  unsigned passes = 0;
+  // Pass 1: the range of all finite |x| and of the non-zero ones.
+  float min = std::numeric_limits<float>::infinity(), minNonZero = min;
+  float max = 0;
+  uint64_t finite = 0, zeros = 0;
+  // Passes 2 and 3.
+  double lo = 0, width = 0, lo2 = 0, width2 = 0;
+  unsigned pick = 0;
+  uint64_t rank = 0, below = 0;
+  std::vector<uint64_t> counts;
+  float result = 0;
+};
 
 /// What the zero-setting error divides by: the elements that could flush
 /// (non-zero and not NaN; the default, so that a tensor's sparsity does not
