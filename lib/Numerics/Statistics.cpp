@@ -64,6 +64,8 @@ float medianAbsApprox(ArrayRef<float> x, unsigned bins, bool excludeZeros) {
 }
 
 void RadixSelect::add(ArrayRef<float> x) {
+  if (done())
+    return;
   for (float v : x) {
     if (std::isnan(v))
       continue;
@@ -76,7 +78,8 @@ void RadixSelect::add(ArrayRef<float> x) {
 }
 
 void RadixSelect::step(bool excludeZeros) {
-  assert(!done() && "all digits chosen");
+  if (done())
+    return;
   if (excludeZeros && prefix == 0) // the zeros are in digit 0's count
     counts[0] -= zeros;
   if (digits == 0) {
@@ -115,6 +118,8 @@ unsigned ApproxMedianSelect::binOf(double v, double from, double w) const {
 }
 
 void ApproxMedianSelect::add(ArrayRef<float> x) {
+  if (done())
+    return;
   for (float v : x) {
     if (!std::isfinite(v))
       continue;
@@ -137,7 +142,8 @@ void ApproxMedianSelect::add(ArrayRef<float> x) {
 }
 
 void ApproxMedianSelect::step(bool excludeZeros) {
-  assert(!done() && "all passes taken");
+  if (done())
+    return;
   auto finish = [&](float value) {
     result = value;
     passes = kPasses;

@@ -793,6 +793,34 @@ func.func @step(%ta: tensor<i64>, %tb: tensor<i64>, %tx: tensor<f32>, %ty: tenso
 }
 )mlir";
 
+/// qtrain.median on the statistics registers' median selections: exact
+/// (radix selection) and approximate (three passes of `bins` bins), of all
+/// and of the non-zero values, over inputs with NaN, infinities, signed
+/// zeros and subnormals; an all-equal tensor (the approximation done after
+/// its first pass); concatenations along dimension 0 and along a dimension
+/// after extents of 1.
+const char *kMedians = R"mlir(
+func.func @step(%x: tensor<37x29xf32>, %y: tensor<1x300xf32>, %z: tensor<1x77xf32>)
+    -> (tensor<f32>, tensor<f32>, tensor<f32>, tensor<f32>, tensor<f32>,
+        tensor<f32>, tensor<f32>, tensor<1x377xf32>) {
+  %m0 = qtrain.median %x : tensor<37x29xf32> -> tensor<f32>
+  %m1 = qtrain.median %x {nonzero} : tensor<37x29xf32> -> tensor<f32>
+  %m2 = qtrain.median %x {approx} : tensor<37x29xf32> -> tensor<f32>
+  %m3 = qtrain.median %x {approx, bins = 7 : i32, nonzero} : tensor<37x29xf32> -> tensor<f32>
+  %two = arith.constant dense<2.0> : tensor<16xf32>
+  %m4 = qtrain.median %two {approx} : tensor<16xf32> -> tensor<f32>
+  %flat = tensor.collapse_shape %x [[0, 1]] : tensor<37x29xf32> into tensor<1073xf32>
+  %yz = tensor.concat dim(1) %y, %z : (tensor<1x300xf32>, tensor<1x77xf32>) -> tensor<1x377xf32>
+  %yf = tensor.collapse_shape %yz [[0, 1]] : tensor<1x377xf32> into tensor<377xf32>
+  %all = tensor.concat dim(0) %flat, %yf : (tensor<1073xf32>, tensor<377xf32>) -> tensor<1450xf32>
+  %m5 = qtrain.median %all : tensor<1450xf32> -> tensor<f32>
+  %m6 = qtrain.median %all {approx, bins = 20 : i32} : tensor<1450xf32> -> tensor<f32>
+  return %m0, %m1, %m2, %m3, %m4, %m5, %m6, %yz
+      : tensor<f32>, tensor<f32>, tensor<f32>, tensor<f32>, tensor<f32>,
+        tensor<f32>, tensor<f32>, tensor<1x377xf32>
+}
+)mlir";
+
 /// Whole-tensor levels in storage form: the scale's f32 value stored beside
 /// the codes (and block scale codes), and read back by the decodes.
 const char *kTensorScaleCodes = R"mlir(
@@ -1206,6 +1234,9 @@ std::vector<AccelCase> accelCases() {
       {"TensorScaleCodes", kTensorScaleCodes},
       {"Histograms", kHistograms},
       {"Counters", kCounters},
+      {"Medians", kMedians},
+      {"Example_abfp8_calibrate", "", "abfp8_calibrate", 10, "",
+       "adaptive_bias_fp8.mlir"},
       {"Scalars", kScalars, "step", 10, "", "", "mlp", /*upstreamNaNs=*/true},
       {"Example_mls_storage", "", "mls_storage", 10, "", "mls.mlir"},
       {"Example_mx_partial_block", "", "mx_partial_block", 10, "", "mx.mlir"},

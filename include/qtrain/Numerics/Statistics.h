@@ -103,7 +103,11 @@ float medianAbsApprox(llvm::ArrayRef<float> x, unsigned bins = 20,
 ///
 /// ApproxMedianSelect gives medianAbsApprox: its pass 1 (min and max of
 /// the finite |x|), pass 2 (counts in `bins` bins) and pass 3 (the picked
-/// bin split again).
+/// bin split again). It may be done after its first step (no element, or
+/// all equal).
+///
+/// Once done, passes and steps change nothing, so a machine can run a
+/// fixed number of them.
 class RadixSelect {
 public:
   static constexpr unsigned kPasses = 4;
@@ -131,6 +135,11 @@ public:
   static constexpr unsigned kPasses = 3;
 
   explicit ApproxMedianSelect(unsigned bins = 20) : bins(bins) {}
+  /// The bins of passes 2 and 3; set before the first step.
+  unsigned binCount() const { return bins; }
+  void setBins(unsigned b) { bins = b; }
+  /// The steps taken (kPasses once done).
+  unsigned steps() const { return passes; }
   void add(llvm::ArrayRef<float> x);
   void step(bool excludeZeros);
   bool done() const { return passes == kPasses; }

@@ -203,9 +203,10 @@ double conversionEnergy(const EnergyModel &em, const FormatConfig &f,
 }
 
 Error Executor::gatherStatistics(unsigned reg, uint64_t mask, bool reset,
-                                 ArrayRef<float> x, ArrayRef<float> values) {
-  if (!mask) // stats_reset clears the register only when gathering
-    return Error::success();
+                                 ArrayRef<float> x, ArrayRef<float> values,
+                                 uint64_t medianPass) {
+  if (!mask && !medianPass)  // stats_reset clears the register only when
+    return Error::success(); // gathering
   if (Error e = access(LocationKind::Stats, reg, /*write=*/true))
     return e;
   StatsRegister &r = state->stats[reg];
@@ -234,6 +235,21 @@ Error Executor::gatherStatistics(unsigned reg, uint64_t mask, bool reset,
     for (size_t e = 0; e < x.size(); ++e)
       r.zeroSetting.add(x[e], values[e]);
     pj += n * 2 * energy.intAdd(32);
+  }
+  if (medianPass) {
+    if (r.medianPass && r.medianPass != medianPass)
+      return fail(
+          "median_pass " + lookupEnumCase("MedianPass", medianPass)->text +
+          " into statistics register " + Twine(reg) + ", whose selection is " +
+          lookupEnumCase("MedianPass", r.medianPass)->text +
+          " (reset it first)");
+    r.medianPass = medianPass;
+    if (medianPass == MedianPass::Radix)
+      r.radix.add(x);
+    else
+      r.approxMedian.add(x);
+    // A compare with the chosen digits or bins and a count.
+    pj += n * (energy.intAdd(32) + energy.histogram64);
   }
   counters.addEnergy(EnergyClass::Statistics, pj);
   return Error::success();

@@ -88,11 +88,15 @@ public:
   llvm::Error executeRegStore(const Instruction &inst);
 
   /// Adds statistics of `x` (and, for zero setting, the converted `values`)
-  /// to SR[reg] as a non-zero `mask` says, after a reset when `reset`;
+  /// to SR[reg] as a non-zero `mask` says, and a pass of the median
+  /// selection `medianPass` (MedianPass), after a reset when `reset`;
   /// charges their energy. The caller has checked the mask's requirements.
+  llvm::Expected<float> medianSelectStep(StatsRegister &sr, unsigned reg,
+                                         bool excludeZeros, uint32_t imm);
   llvm::Error gatherStatistics(unsigned reg, uint64_t mask, bool reset,
                                llvm::ArrayRef<float> x,
-                               llvm::ArrayRef<float> values);
+                               llvm::ArrayRef<float> values,
+                               uint64_t medianPass = 0);
 
 private:
   llvm::Error dispatchQueued(const Instruction &inst);

@@ -227,6 +227,9 @@ Error planTransfer(Executor &ex, const Instruction &inst, bool isLoad,
     return ex.fail("statistics need a format, which layout raw32 does not "
                    "read (stats_mask=" +
                    Twine(statsMask) + ")");
+  if (isLoad && layout == DramLayout::Raw32 && inst.get("median_pass"))
+    return ex.fail("a median pass needs a format, which layout raw32 does "
+                   "not read");
   Expected<TransferConfig> td = resolveTransfer(ex.config, inst.get("td"));
   if (!td)
     return ex.prefixed(td.takeError());
@@ -543,11 +546,11 @@ Error Executor::executeLoad(const Instruction &inst) {
   };
 
   // Statistics of the inputs (decoded values for codes and paired).
-  if (statsMask)
+  if (statsMask || inst.get("median_pass"))
     if (Error e = gatherStatistics(
             inst.get("stats_reg"), statsMask, inst.get("stats_reset"),
             layout == DramLayout::F32 ? ArrayRef(x) : ArrayRef(decoded),
-            conv.values))
+            conv.values, inst.get("median_pass")))
       return e;
 
   // Write the destination.

@@ -163,7 +163,7 @@ uint64_t maxAux(uint64_t op) {
   case VectorOp::SelectScale:
     return SelectScaleAux::BlockLevel | SelectScaleAux::FromStats;
   case VectorOp::StatsValue:
-    return StatsValue::MedianNonZero;
+    return StatsValue::SelectStepNonZero;
   default:
     return 0;
   }
@@ -264,6 +264,30 @@ double elementEnergy(const EnergyDesc &e, uint64_t op) {
 
 } // namespace
 
+/// stats_value select_step[_nonzero]: the next step of SR[reg]'s median
+/// selection; the median once the selection is done, else 0. `imm` is the
+/// approximation's bins, read by its first step.
+Expected<float> Executor::medianSelectStep(StatsRegister &sr, unsigned reg,
+                                           bool excludeZeros, uint32_t imm) {
+  if (sr.medianPass == MedianPass::Radix) {
+    sr.radix.step(excludeZeros);
+    return sr.radix.done() ? sr.radix.value() : 0.0f;
+  }
+  if (sr.medianPass != MedianPass::Approx)
+    return fail("select_step on statistics register " + Twine(reg) +
+                ", which gathered no median pass");
+  numerics::ApproxMedianSelect &a = sr.approxMedian;
+  if (imm == 0)
+    return fail("select_step of an approximate median with 0 bins (imm)");
+  if (a.steps() == 0)
+    a.setBins(imm);
+  else if (imm != a.binCount())
+    return fail("select_step with " + Twine(imm) + " bins (imm) after " +
+                Twine(a.binCount()) + " in the selection's first step");
+  a.step(excludeZeros);
+  return a.done() ? a.value() : 0.0f;
+}
+
 /// select_scale and stats_value: one f32 entry from a statistics register or
 /// one ACC value (docs/Accelerator.md, VECTOR).
 Error Executor::executeScalar(const Instruction &inst) {
@@ -322,10 +346,20 @@ Error Executor::executeScalar(const Instruction &inst) {
     return e;
   float result;
   if (fromStats) {
-    if (Error e = access(LocationKind::Stats, reg, /*write=*/false))
+    // A median selection step moves the register's selection on.
+    const bool selectStep =
+        op == VectorOp::StatsValue &&
+        (aux == StatsValue::SelectStep || aux == StatsValue::SelectStepNonZero);
+    if (Error e = access(LocationKind::Stats, reg, /*write=*/selectStep))
       return e;
-    const StatsRegister &sr = state->stats[reg];
-    if (op == VectorOp::StatsValue) {
+    StatsRegister &sr = state->stats[reg];
+    if (selectStep) {
+      Expected<float> v = medianSelectStep(
+          sr, reg, aux == StatsValue::SelectStepNonZero, inst.get("imm"));
+      if (!v)
+        return v.takeError();
+      result = *v;
+    } else if (op == VectorOp::StatsValue) {
       switch (aux) {
       case StatsValue::Amax:
         result = sr.amax.amax();

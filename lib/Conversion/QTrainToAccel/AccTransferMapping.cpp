@@ -99,7 +99,8 @@ FailureOr<ConvertedTensor> analyzeTensor(ProgramEmitter &emitter, Value value,
 std::pair<unsigned, Resource>
 emitStatisticsPass(ProgramEmitter &emitter, unsigned buffer,
                    unsigned formatEntry, uint64_t mask,
-                   std::optional<std::pair<unsigned, Resource>> into) {
+                   std::optional<std::pair<unsigned, Resource>> into,
+                   uint64_t medianPass) {
   // The whole tensor in row tiles a LOAD can walk, the first resetting the
   // register.
   const Buffer &in = emitter.getBuffer(buffer);
@@ -124,6 +125,7 @@ emitStatisticsPass(ProgramEmitter &emitter, unsigned buffer,
     load.set("layout", DramLayout::F32);
     load.set("stats_reg", reg);
     load.set("stats_mask", mask);
+    load.set("median_pass", medianPass);
     load.set("stats_reset", r0 == 0 && !into);
     load.set("dram_addr", in.address + 4 * r0 * cols);
     load.set("size_z", 1);

@@ -12,6 +12,7 @@
 
 #include "Mapping.h"
 
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/BuiltinTypes.h"
 
 using namespace mlir;
@@ -204,13 +205,37 @@ int64_t wordsOf(ProgramEmitter &emitter, unsigned buffer) {
 } // namespace
 
 LogicalResult copyWords(ProgramEmitter &emitter, unsigned source,
-                        unsigned target) {
+                        unsigned target, uint64_t targetFirst) {
   forEachAccChunk(
       emitter, wordsOf(emitter, source), 1,
       [&](int64_t first, int64_t count, unsigned half, uint64_t entry) {
         loadRaw(emitter, source, first, entry, count, {Resource::Acc, half});
-        storeRaw(emitter, entry, half, target, first, count);
+        storeRaw(emitter, entry, half, target, targetFirst + first, count);
       });
+  return success();
+}
+
+LogicalResult mapConcat(ProgramEmitter &emitter, tensor::ConcatOp op) {
+  auto type = cast<RankedTensorType>(op.getType());
+  uint64_t dim = op.getDim();
+  if (!type.hasStaticShape() || dramElementBits(type.getElementType()) != 32)
+    return cannotMap(op) << "only static concatenations of 32-bit tensors";
+  if (llvm::any_of(type.getShape().take_front(dim),
+                   [](int64_t extent) { return extent != 1; }))
+    return cannotMap(op) << "a concatenation along dimension " << dim
+                         << " after a dimension of extent above 1 (its "
+                            "operands are not contiguous in the result)";
+  unsigned result = *emitter.lookupBuffer(op.getResult());
+  uint64_t first = 0;
+  for (Value input : op.getInputs()) {
+    std::optional<unsigned> source = emitter.lookupBuffer(input);
+    if (!source)
+      return cannotMap(op) << "an operand is not in DRAM (computed by an op "
+                              "the conversion did not map)";
+    if (failed(copyWords(emitter, *source, result, first)))
+      return failure();
+    first += cast<RankedTensorType>(input.getType()).getNumElements();
+  }
   return success();
 }
 

@@ -69,10 +69,13 @@ struct ConversionPlan {
 /// with its resource; into `into` without resetting it when given. An
 /// empty tensor gets no LOAD, so no reset either: callers map empty inputs
 /// themselves.
+/// `medianPass` (MedianPass) makes the LOADs a pass of the register's
+/// median selection too.
 std::pair<unsigned, Resource> emitStatisticsPass(
     ProgramEmitter &emitter, unsigned buffer, unsigned formatEntry,
     uint64_t mask,
-    std::optional<std::pair<unsigned, Resource>> into = std::nullopt);
+    std::optional<std::pair<unsigned, Resource>> into = std::nullopt,
+    uint64_t medianPass = 0);
 
 /// A VECTOR on one ACC entry: dst = entry `dst`, src1 (and src2) = entry
 /// `src1`, through a 1x1x1 view; the caller sets further fields and emits.
@@ -141,6 +144,17 @@ mlir::LogicalResult mapMedianHistogram(ProgramEmitter &emitter,
                                        MedianHistogramOp op);
 mlir::LogicalResult mapExponentHistogram(ProgramEmitter &emitter,
                                          ExponentHistogramOp op);
+/// qtrain.median: the passes of a median selection in a statistics
+/// register (radix selection for the exact median, the three-pass
+/// approximation), each followed by a stats_value select_step, then a
+/// one-element STORE.
+mlir::LogicalResult mapMedian(ProgramEmitter &emitter, MedianOp op);
+
+/// tensor.concat whose operands are contiguous runs of its result (all
+/// dimensions before the concatenated one of extent 1): a word copy each.
+mlir::LogicalResult mapConcat(ProgramEmitter &emitter,
+                              mlir::tensor::ConcatOp op);
+
 /// qtrain.histogram_median: the histogram loaded into a statistics
 /// register, stats_value median (or median_nonzero), a one-element STORE.
 mlir::LogicalResult mapHistogramMedian(ProgramEmitter &emitter,
@@ -334,10 +348,11 @@ std::optional<uint64_t> binaryOpcode(mlir::Operation *op);
 /// The VECTOR operation of a unary op, if it has one.
 std::optional<uint64_t> unaryOpcode(mlir::Operation *op);
 
-/// The 32-bit words of buffer `source` copied to `target` (as large), an
-/// ACC half at a time: a tensor of any element type moved unchanged.
+/// The 32-bit words of buffer `source` copied to `target` (as large, or
+/// from word `targetFirst` of a larger one), an ACC half at a time: a
+/// tensor of any element type moved unchanged.
 mlir::LogicalResult copyWords(ProgramEmitter &emitter, unsigned source,
-                              unsigned target);
+                              unsigned target, uint64_t targetFirst = 0);
 /// Every 32-bit word of `buffer` set to `bits`.
 mlir::LogicalResult fillWords(ProgramEmitter &emitter, unsigned buffer,
                               uint32_t bits);

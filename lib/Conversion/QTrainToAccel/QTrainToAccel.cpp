@@ -369,6 +369,16 @@ struct ConvertQTrainToAccel
         return failure();
       return mapExponentHistogram(emitter, histogram);
     }
+    if (auto median = dyn_cast<MedianOp>(op)) {
+      if (failed(ensureBuffer(emitter, median.getResult(), "median")))
+        return failure();
+      return mapMedian(emitter, median);
+    }
+    if (auto concat = dyn_cast<tensor::ConcatOp>(op)) {
+      if (failed(ensureBuffer(emitter, concat.getResult(), "concat")))
+        return failure();
+      return mapConcat(emitter, concat);
+    }
     if (auto median = dyn_cast<HistogramMedianOp>(op)) {
       if (failed(ensureBuffer(emitter, median.getResult(), "median")))
         return failure();

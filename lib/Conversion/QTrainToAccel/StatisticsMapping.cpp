@@ -11,6 +11,7 @@
 #include "Mapping.h"
 
 #include "qtrain/Dialect/QTrain/IR/StepAttributes.h"
+#include "qtrain/Numerics/Statistics.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
@@ -259,6 +260,40 @@ LogicalResult mapExponentHistogram(ProgramEmitter &emitter,
   std::pair<unsigned, Resource> reg = emitStatisticsPass(
       emitter, input->first, input->second, StatsMask::ExponentHistogram);
   storeHistogram(emitter, result, StatsPart::ExponentHistogram, reg);
+  return success();
+}
+
+LogicalResult mapMedian(ProgramEmitter &emitter, MedianOp op) {
+  unsigned result = *emitter.lookupBuffer(op.getResult());
+  if (op.getInput().getType().getNumElements() == 0)
+    return fillWords(emitter, result, 0); // no element: 0
+  FailureOr<std::pair<unsigned, unsigned>> input =
+      statisticsInput(emitter, op, op.getInput());
+  if (failed(input))
+    return failure();
+  bool approx = op.getApprox();
+  uint64_t pass = approx ? MedianPass::Approx : MedianPass::Radix;
+  unsigned passes = approx ? numerics::ApproxMedianSelect::kPasses
+                           : numerics::RadixSelect::kPasses;
+  unsigned half = emitter.nextAccHalf();
+  uint64_t entry = half * emitter.accHalfEntries();
+  std::optional<std::pair<unsigned, Resource>> reg;
+  for (unsigned p = 0; p < passes; ++p) {
+    // The first pass resets a fresh register; the others add to it. A
+    // selection done early (no element, all equal) ignores the rest.
+    reg =
+        emitStatisticsPass(emitter, input->first, input->second, 0, reg, pass);
+    Instruction step =
+        scalarVector(emitter, VectorOp::StatsValue,
+                     op.getNonzero() ? StatsValue::SelectStepNonZero
+                                     : StatsValue::SelectStep,
+                     entry, entry);
+    step.set("stats_reg", reg->first);
+    step.set("imm", approx ? op.getBins() : 0);
+    emitter.emitQueued(step,
+                       {{reg->second, true}, {{Resource::Acc, half}, true}});
+  }
+  storeScalar(emitter, entry, half, result);
   return success();
 }
 

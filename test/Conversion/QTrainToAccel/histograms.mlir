@@ -7,7 +7,7 @@
 
 // CHECK: {address = 512 : i64, bytes = 4456 : i64, name = "arg1", role = "input", shape = array<i64: 557>, type = i64}
 // CHECK: accel.reg.load regfile = stats, reg = [[R:[0-3]]], part = median_histogram, from_dram, dram_addr = 512,
-// CHECK: accel.load push_next, dst = none, {{.*}}stats_reg = [[R]], stats_mask = 4, dram_addr = 0,
+// CHECK: accel.load push_next, dst = none, {{.*}}stats_reg = [[R]], stats_mask = 4, median_pass = none, dram_addr = 0,
 // CHECK-NOT: stats_reset
 // CHECK: accel.reg.store pop_prev, {{.*}}regfile = stats, reg = [[R]], part = median_histogram, dram_addr = [[H:[0-9]+]]
 // CHECK: accel.reg.load {{.*}}regfile = stats, reg = [[S:[0-3]]], part = median_histogram, from_dram, dram_addr = [[H]],
@@ -20,7 +20,7 @@ func.func @running_median(%x: tensor<8x16xf32>, %h: tensor<557xi64>) -> (tensor<
 
 // -----
 
-// CHECK: accel.load push_next, dst = none, {{.*}}stats_mask = 2, stats_reset, dram_addr = 0,
+// CHECK: accel.load push_next, dst = none, {{.*}}stats_mask = 2, stats_reset, median_pass = none, dram_addr = 0,
 // CHECK: accel.reg.store pop_prev, regfile = stats, reg = 0, part = exponent_histogram, dram_addr = 512
 func.func @exponents(%x: tensor<8x16xf32>) -> tensor<280xi64> {
   %e = qtrain.exponent_histogram %x : tensor<8x16xf32> -> tensor<280xi64>

@@ -1,11 +1,22 @@
 // What the conversion cannot map is reported at the op's location.
 // RUN: qtrain-opt %s --split-input-file --convert-qtrain-to-accel --verify-diagnostics
 
-func.func @unmapped(%x: tensor<4x4xf32>) -> tensor<4x4xf32> {
-  // expected-error @below {{cannot map 'qtrain.median' to the accelerator: no mapping for this op yet}}
-  %m = qtrain.median %x : tensor<4x4xf32> -> tensor<f32>
-  %y = qtrain.matmul %x, %x : tensor<4x4xf32>, tensor<4x4xf32> -> tensor<4x4xf32>
-  return %y : tensor<4x4xf32>
+func.func @unmapped(%x: tensor<4x4xf32>) -> tensor<6x6xf32> {
+  %c = arith.constant 0.0 : f32
+  // expected-error @below {{cannot map 'tensor.pad' to the accelerator: no mapping for this op yet}}
+  %p = tensor.pad %x low[1, 1] high[1, 1] {
+  ^bb0(%i: index, %j: index):
+    tensor.yield %c : f32
+  } : tensor<4x4xf32> to tensor<6x6xf32>
+  return %p : tensor<6x6xf32>
+}
+
+// -----
+
+func.func @concat_inner(%a: tensor<2x3xf32>, %b: tensor<2x5xf32>) -> tensor<2x8xf32> {
+  // expected-error @below {{cannot map 'tensor.concat' to the accelerator: a concatenation along dimension 1 after a dimension of extent above 1 (its operands are not contiguous in the result)}}
+  %c = tensor.concat dim(1) %a, %b : (tensor<2x3xf32>, tensor<2x5xf32>) -> tensor<2x8xf32>
+  return %c : tensor<2x8xf32>
 }
 
 // -----

@@ -77,7 +77,7 @@ func.func @batched(%a: tensor<2x3x8xf32>, %b: tensor<2x8x4xf32>) -> tensor<2x3x4
 // the format entry reading it; the operand's LOADs wait for it.
 // CHECK-LABEL: accel.function = "tensor_scale"
 // CHECK: accel.cfg.tensor_level entry = 0, present, scale_kind = f32, {{.*}} rule = amax_to_max, {{.*}} scale_entry = 4080
-// CHECK: accel.load push_next, dst = none, format = 0, {{.*}} layout = f32, stats_reg = 0, stats_mask = 1, stats_reset, dram_addr = 0, {{.*}} size_z = 1, size_y = 8, size_x = 16
+// CHECK: accel.load push_next, dst = none, format = 0, {{.*}} layout = f32, stats_reg = 0, stats_mask = 1, stats_reset, median_pass = none, dram_addr = 0, {{.*}} size_z = 1, size_y = 8, size_x = 16
 // CHECK-NEXT: accel.cfg.view view = [[ONE:[0-9]+]], size_z = 1, stride_z = 0, size_y = 1, stride_y = 0, size_x = 1, stride_x = 0
 // CHECK-NEXT: accel.vector pop_prev, push_prev, op = select_scale, format = 0, stats_reg = 0, aux = 2,{{.*}} dst_view = [[ONE]], dst_entry = 4080,
 // A given scale (a 0-d argument) is loaded into its entry.

@@ -5,7 +5,7 @@
 
 // The reshape makes no buffer of its own: the statistics pass reads arg0.
 // CHECK: {address = 0 : i64, bytes = 512 : i64, name = "arg0", role = "input", shape = array<i64: 8, 16>, type = f32}, {address = 512 : i64, bytes = 4 : i64, name = "result0", role = "output", shape = array<i64>, type = f32}, {address = 576 : i64, bytes = 4 : i64, name = "amax.0"
-// CHECK: accel.load push_next, dst = none, {{.*}} layout = f32, stats_reg = 0, stats_mask = 1, stats_reset, dram_addr = 0, {{.*}} size_y = 8, size_x = 16
+// CHECK: accel.load push_next, dst = none, {{.*}} layout = f32, stats_reg = 0, stats_mask = 1, stats_reset, median_pass = none, dram_addr = 0, {{.*}} size_y = 8, size_x = 16
 // CHECK: accel.vector pop_prev, push_next, op = stats_value, format = 0, stats_reg = 0, aux = 0,
 // CHECK: accel.store pop_prev, {{.*}} dram_addr = 576, acc_entry = 0, size_z = 1, size_y = 1, size_x = 1
 // CHECK: accel.cfg.tensor_level entry = 1, present, scale_kind = pow2, scale_bits = 8, scale_bias = 127, scale_nan, rule = amax_to_max,

@@ -7,8 +7,8 @@
 
 // CHECK-LABEL: accel.program
 // CHECK:      accel.cfg.block_level entry = 0, present, {{.*}} block_x = 32
-// CHECK:      accel.load dst = none, format = 0, {{.*}} layout = f32, stats_reg = 0, stats_mask = 8, stats_reset, dram_addr = 0, {{.*}} size_y = 21, size_x = 96
-// CHECK:      accel.load push_next, dst = none, {{.*}} stats_mask = 8, dram_addr = 24192, {{.*}} size_y = 1, size_x = 96
+// CHECK:      accel.load dst = none, format = 0, {{.*}} layout = f32, stats_reg = 0, stats_mask = 8, stats_reset, median_pass = none, dram_addr = 0, {{.*}} size_y = 21, size_x = 96
+// CHECK:      accel.load push_next, dst = none, {{.*}} stats_mask = 8, median_pass = none, dram_addr = 24192, {{.*}} size_y = 1, size_x = 96
 // CHECK:      accel.vector pop_prev, push_next, op = stats_value, {{.*}} aux = 2,
 // CHECK:      accel.store pop_prev, {{.*}} layout = raw32, {{.*}} size_z = 1, size_y = 1, size_x = 1
 func.func @all_elements(%x: tensor<64x96xf32>) -> tensor<f32> {

@@ -162,6 +162,12 @@ struct StatsRegister {
   std::array<uint64_t, kExponentBins> exponentHistogram{};
   /// median_histogram::binOf's order.
   std::array<uint64_t, kMedianBins> medianHistogram{};
+  /// The median selection the register's LOADs gathered (their
+  /// median_pass, the same for all until a reset; MedianPass::None before
+  /// the first) and its state.
+  uint64_t medianPass = 0;
+  numerics::RadixSelect radix;
+  numerics::ApproxMedianSelect approxMedian;
 
   void reset() { *this = StatsRegister(); }
 };
