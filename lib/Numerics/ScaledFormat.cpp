@@ -34,6 +34,13 @@ Error ScaleLevel::verify() const {
     return createStringError("the axis block must be non-negative (0: none), "
                              "got %lld",
                              static_cast<long long>(axisBlock));
+  // The axis block stands in for a block shape on tensors of lower rank; on
+  // a whole-tensor level it would make a level that blocks nothing but is
+  // not whole-tensor either.
+  if (axisBlock > 0 && blockShape.empty())
+    return createStringError("an axis block (%lld) needs a block shape: it "
+                             "replaces the shape on tensors of lower rank",
+                             static_cast<long long>(axisBlock));
   if (excludeZeros && rule != ScaleRule::MedianLookup)
     return createStringError(
         "'nonzero' (a median of the non-zero elements) applies only to the "

@@ -84,10 +84,14 @@ def SpecializeControl : Pass<"qtrain-specialize-control", "mlir::ModuleOp"> {
     compiled once per outcome: given the state of function `function` (by
     default the module's only function with a body; option `state`, pairs
     `INDEX=VALUE` of argument index and value), constant folding decides
-    those conditions, which become constants, and the ops' own
-    canonicalizations remove the branches not taken. The state arguments
-    stay arguments (the step counter is still read and advanced); other
-    conditions are left alone. `qtrain-train --target=accel` does this
+    those conditions and every i1 value that follows from the state (an
+    i1 `andi` with a false operand and an `ori` with a true one decide
+    without their other operand: `flexblock-dynamic`'s end-of-period test
+    and-ed with conditions the data decide), which become constants, and
+    the ops' own folders and canonicalizations remove the branches not
+    taken. The state arguments stay arguments (the step counter is still
+    read and advanced); conditions the data decide are left alone and map
+    as scalar code. `qtrain-train --target=accel` does this
     before each step, with a program per outcome.
 
     ```

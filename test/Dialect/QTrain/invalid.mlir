@@ -568,6 +568,14 @@ func.func @f(%a: tensor<f32>, %h: tensor<0xf32>) -> (tensor<f32>, tensor<0xf32>)
 
 // -----
 
+func.func @f(%x: tensor<8x16xf32>) -> tensor<8x16xf32> {
+  // expected-error @+1 {{an axis block (4) needs a block shape: it replaces the shape on tensors of lower rank}}
+  %0 = qtrain.quantize %x {format = #qtrain.scaled<#qtrain.fp<e4m3fn>, [#qtrain.scale_level<tensor, e8m0, shared_exponent, axis_block = 4>]>} : tensor<8x16xf32>
+  return %0 : tensor<8x16xf32>
+}
+
+// -----
+
 func.func @f(%x: tensor<8x432xf32>) -> tensor<8x432xf32> {
   // expected-error @+1 {{the axis block must be non-negative (0: none), got -216}}
   %0 = qtrain.quantize %x {format = #qtrain.scaled<#qtrain.int<sm5, frac = 3>, [#qtrain.scale_level<[24, 3, 3], e8m0, shared_exponent, axis_block = -216>]>} : tensor<8x432xf32>
