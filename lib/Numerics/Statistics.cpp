@@ -58,7 +58,8 @@ float medianAbsApprox(ArrayRef<float> x, unsigned bins, bool excludeZeros) {
   ApproxMedianSelect select(bins);
   while (!select.done()) {
     select.add(x);
-    select.step(excludeZeros);
+    [[maybe_unused]] bool counted = select.step(excludeZeros);
+    assert(counted && "every pass reads the same values");
   }
   return select.value();
 }
@@ -77,9 +78,9 @@ void RadixSelect::add(ArrayRef<float> x) {
   }
 }
 
-void RadixSelect::step(bool excludeZeros) {
+bool RadixSelect::step(bool excludeZeros) {
   if (done())
-    return;
+    return true;
   if (excludeZeros && prefix == 0) // the zeros are in digit 0's count
     counts[0] -= zeros;
   if (digits == 0) {
@@ -89,17 +90,20 @@ void RadixSelect::step(bool excludeZeros) {
     if (n == 0) {
       empty = true;
       digits = kPasses;
-      return;
+      return true;
     }
     rank = (n - 1) / 2;
   }
   unsigned d = 0;
-  while (rank >= counts[d]) // the counts hold the rank-th element
+  while (d < kBins && rank >= counts[d])
     rank -= counts[d++];
+  if (d == kBins)
+    return false; // the passes did not count the same elements
   prefix = (prefix << 8) | d;
   ++digits;
   counts.fill(0);
   zeros = 0;
+  return true;
 }
 
 float RadixSelect::value() const {
@@ -141,12 +145,13 @@ void ApproxMedianSelect::add(ArrayRef<float> x) {
   }
 }
 
-void ApproxMedianSelect::step(bool excludeZeros) {
+bool ApproxMedianSelect::step(bool excludeZeros) {
   if (done())
-    return;
+    return true;
   auto finish = [&](float value) {
     result = value;
     passes = kPasses;
+    return true;
   };
   if (passes == 0) {
     uint64_t n = finite - (excludeZeros ? zeros : 0);
@@ -160,14 +165,16 @@ void ApproxMedianSelect::step(bool excludeZeros) {
     counts.assign(bins, 0);
     zeros = 0;
     passes = 1;
-    return;
+    return true;
   }
   // A zero, when counted, is in the first bin (below every bin's start).
   if (excludeZeros)
     counts[0] -= zeros;
   unsigned b = 0;
-  while (below + counts[b] < rank) // the counts hold the rank-th value
+  while (b < bins && below + counts[b] < rank)
     below += counts[b++];
+  if (b == bins)
+    return false; // the passes did not count the same values
   if (passes == 1) {
     pick = b;
     lo2 = lo + pick * width;
@@ -175,9 +182,9 @@ void ApproxMedianSelect::step(bool excludeZeros) {
     counts.assign(bins, 0);
     zeros = 0;
     passes = 2;
-    return;
+    return true;
   }
-  finish(static_cast<float>(lo2 + (b + 0.5) * width2));
+  return finish(static_cast<float>(lo2 + (b + 0.5) * width2));
 }
 
 double zeroSettingError(ArrayRef<float> x, const ElementFormat &f,

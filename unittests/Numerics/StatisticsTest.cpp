@@ -84,7 +84,7 @@ float byPasses(Select select, ArrayRef<float> x, size_t chunk,
   while (!select.done()) {
     for (size_t i = 0; i < x.size(); i += chunk)
       select.add(x.slice(i, std::min(chunk, x.size() - i)));
-    select.step(excludeZeros);
+    EXPECT_TRUE(select.step(excludeZeros));
   }
   return select.value();
 }
@@ -104,6 +104,21 @@ TEST(Statistics, RadixSelectGivesTheExactMedian) {
   EXPECT_EQ(byPasses(RadixSelect(), {NAN, 0.0f, -0.0f}, 2, true), 0.0f);
   EXPECT_TRUE(std::isinf(
       byPasses(RadixSelect(), {INFINITY, -INFINITY, 1.0f}, 1, false)));
+}
+
+TEST(Statistics, MedianSelectionRefusesPassesOverOtherData) {
+  // The first pass fixes the rank (of 4 elements: the second); a second
+  // pass over one element cannot hold it.
+  RadixSelect radix;
+  radix.add({1.0f, 2.0f, 3.0f, 4.0f});
+  EXPECT_TRUE(radix.step(false));
+  radix.add({8.0f});
+  EXPECT_FALSE(radix.step(false));
+  ApproxMedianSelect approx(4);
+  approx.add({1.0f, 2.0f, 3.0f, 4.0f});
+  EXPECT_TRUE(approx.step(false));
+  approx.add({});
+  EXPECT_FALSE(approx.step(false));
 }
 
 TEST(Statistics, ApproximateMedianByPassesDoesNotDependOnChunks) {

@@ -107,14 +107,17 @@ float medianAbsApprox(llvm::ArrayRef<float> x, unsigned bins = 20,
 /// all equal).
 ///
 /// Once done, passes and steps change nothing, so a machine can run a
-/// fixed number of them.
+/// fixed number of them. `step` returns false, changing nothing, when the
+/// counts do not hold the rank the first step fixed: the passes read
+/// different data, or the steps disagreed about zeros (a program's error,
+/// which a machine reports).
 class RadixSelect {
 public:
   static constexpr unsigned kPasses = 4;
   static constexpr unsigned kBins = 256;
 
   void add(llvm::ArrayRef<float> x);
-  void step(bool excludeZeros);
+  [[nodiscard]] bool step(bool excludeZeros);
   bool done() const { return digits == kPasses; }
   /// The lower median once done (0 when no element counted).
   float value() const;
@@ -141,7 +144,7 @@ public:
   /// The steps taken (kPasses once done).
   unsigned steps() const { return passes; }
   void add(llvm::ArrayRef<float> x);
-  void step(bool excludeZeros);
+  [[nodiscard]] bool step(bool excludeZeros);
   bool done() const { return passes == kPasses; }
   /// The approximate median once done (0 when no element counted).
   float value() const { return result; }

@@ -269,8 +269,15 @@ double elementEnergy(const EnergyDesc &e, uint64_t op) {
 /// approximation's bins, read by its first step.
 Expected<float> Executor::medianSelectStep(StatsRegister &sr, unsigned reg,
                                            bool excludeZeros, uint32_t imm) {
+  auto inconsistent = [&]() -> Error {
+    return fail("select_step on statistics register " + Twine(reg) +
+                ": the pass's counts do not hold the median's rank (the "
+                "passes read different data, or the steps disagree about "
+                "zeros)");
+  };
   if (sr.medianPass == MedianPass::Radix) {
-    sr.radix.step(excludeZeros);
+    if (!sr.radix.step(excludeZeros))
+      return inconsistent();
     return sr.radix.done() ? sr.radix.value() : 0.0f;
   }
   if (sr.medianPass != MedianPass::Approx)
@@ -284,7 +291,8 @@ Expected<float> Executor::medianSelectStep(StatsRegister &sr, unsigned reg,
   else if (imm != a.binCount())
     return fail("select_step with " + Twine(imm) + " bins (imm) after " +
                 Twine(a.binCount()) + " in the selection's first step");
-  a.step(excludeZeros);
+  if (!a.step(excludeZeros))
+    return inconsistent();
   return a.done() ? a.value() : 0.0f;
 }
 
