@@ -419,9 +419,13 @@ int main(int argc, char **argv) {
              << format("%.0f cycles per step (%.3f ms at %.2f GHz), ", perStep,
                        perStep / (accel->machine().clockGhz * 1e6),
                        accel->machine().clockGhz)
-             << format("%.1f MACs per cycle, %.3f uJ per step\n",
+             << format("%.1f MACs per cycle, %.3f uJ per step, ",
                        double(accel->macs()) / accel->cycles(),
-                       accel->energyPicojoules() / accel->steps() / 1e6);
+                       accel->energyPicojoules() / accel->steps() / 1e6)
+             // One per outcome of the decisions the state made (abfp8's
+             // phases, flexblock-dynamic's mode combinations).
+             << accel->programs()
+             << (accel->programs() == 1 ? " program\n" : " programs\n");
     }
     plotRuns.push_back({recipeStem, options.csvPath});
     finished.push_back({recipeStem, std::move(*result)});
