@@ -6,7 +6,6 @@
 #include "qtrain/Conversion/Passes.h"
 #include "qtrain/Conversion/QTrainToAccel/ControlSpecialization.h"
 #include "qtrain/Dialect/Accel/IR/AccelOps.h"
-#include "qtrain/Dialect/QTrain/Transforms/Passes.h"
 #include "qtrain/Pipelines/Pipelines.h"
 #include "qtrain/Target/Accel/AccelTranslation.h"
 

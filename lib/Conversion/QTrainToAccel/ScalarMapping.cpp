@@ -310,12 +310,9 @@ LogicalResult mapFromElements(ProgramEmitter &emitter,
                               tensor::FromElementsOp op) {
   Value element = op.getElements()[0], result = op.getResult();
   std::optional<unsigned> target = emitter.lookupBuffer(result);
-  if (std::optional<SmallVector<uint32_t, 2>> words = constantWords(element)) {
+  if (constantWords(element)) { // filled, then stored
     ScalarCode code(emitter);
-    uint64_t e = code.fresh(words->size());
-    for (auto [i, w] : llvm::enumerate(*words))
-      code.fill(e + i, w);
-    code.store(e, *target, words->size());
+    code.store(*code.place(element), *target, wordsOf(element.getType()));
     return success();
   }
   std::optional<unsigned> source = emitter.lookupBuffer(element);
