@@ -1128,6 +1128,52 @@ func.func @step(%x: tensor<2x3x9x8xf32>, %w: tensor<4x3x3x2xf32>,
 }
 )mlir";
 
+/// Convolutions whose block-scaled operands are gathered straight into the
+/// scratchpads from their paired form (GEMMs in the operands' modes): MX
+/// blocks along W and FlexBlock [c, 3, 3] blocks, strides, asymmetric
+/// padding and dilations, stochastic MXFP4 errors (each pair stored as the
+/// CPU rounds it); backward_data with stride 2 keeps the gather in DRAM.
+const char *kBlockConvolutions = R"mlir(
+func.func @step(%x: tensor<2x5x9x40xf32>, %w: tensor<4x5x3x2xf32>,
+                %dy: tensor<2x4x4x21xf32>, %x2: tensor<3x30x6x5xf32>,
+                %w2: tensor<4x30x3x3xf32>, %dy2: tensor<3x4x6x5xf32>,
+                %seed: i64)
+    -> (tensor<2x4x4x21xf32>, tensor<2x5x9x40xf32>, tensor<4x5x3x2xf32>,
+        tensor<3x4x6x5xf32>, tensor<3x30x6x5xf32>, tensor<4x30x3x3xf32>) {
+  %qx = qtrain.quantize %x {format = #qtrain.scaled<mxfp8_e4m3>} : tensor<2x5x9x40xf32>
+  %qw = qtrain.quantize %w {format = #qtrain.scaled<mxfp8_e4m3>} : tensor<4x5x3x2xf32>
+  %qdy = qtrain.quantize %dy seed(%seed) {format = #qtrain.scaled<mxfp4_e2m1>,
+                                          rounding = #qtrain.rounding<stochastic, bits = 4>}
+      : tensor<2x4x4x21xf32>
+  %y = qtrain.conv2d %qx, %qw {strides = array<i64: 2, 2>, padding = array<i64: 1, 0, 2, 1>,
+                               dilations = array<i64: 1, 2>}
+      : tensor<2x5x9x40xf32>, tensor<4x5x3x2xf32> -> tensor<2x4x4x21xf32>
+  %ex = qtrain.conv2d %qdy, %qw {kind = #qtrain.conv_kind<backward_data>,
+                                 strides = array<i64: 2, 2>, padding = array<i64: 1, 0, 2, 1>,
+                                 dilations = array<i64: 1, 2>}
+      : tensor<2x4x4x21xf32>, tensor<4x5x3x2xf32> -> tensor<2x5x9x40xf32>
+  %gw = qtrain.conv2d %qx, %qdy {kind = #qtrain.conv_kind<backward_weight>,
+                                 strides = array<i64: 2, 2>, padding = array<i64: 1, 0, 2, 1>,
+                                 dilations = array<i64: 1, 2>,
+                                 accumulation = #qtrain.accum<#qtrain.fp<fp12_dga>, static, group = 16>}
+      : tensor<2x5x9x40xf32>, tensor<2x4x4x21xf32> -> tensor<4x5x3x2xf32>
+  %x12 = qtrain.quantize %x2 {format = #qtrain.scaled<fb12>} : tensor<3x30x6x5xf32>
+  %w12 = qtrain.quantize %w2 {format = #qtrain.scaled<fb12>} : tensor<4x30x3x3xf32>
+  %w16 = qtrain.quantize %w2 {format = #qtrain.scaled<fb16>} : tensor<4x30x3x3xf32>
+  %e16 = qtrain.quantize %dy2 {format = #qtrain.scaled<fb16>} : tensor<3x4x6x5xf32>
+  %e24 = qtrain.quantize %dy2 {format = #qtrain.scaled<fb24>} : tensor<3x4x6x5xf32>
+  %y2 = qtrain.conv2d %x12, %w12 {padding = array<i64: 1, 1, 1, 1>}
+      : tensor<3x30x6x5xf32>, tensor<4x30x3x3xf32> -> tensor<3x4x6x5xf32>
+  %ex2 = qtrain.conv2d %e16, %w16 {kind = #qtrain.conv_kind<backward_data>, padding = array<i64: 1, 1, 1, 1>}
+      : tensor<3x4x6x5xf32>, tensor<4x30x3x3xf32> -> tensor<3x30x6x5xf32>
+  %gw2 = qtrain.conv2d %x12, %e24 {kind = #qtrain.conv_kind<backward_weight>, padding = array<i64: 1, 1, 1, 1>}
+      : tensor<3x30x6x5xf32>, tensor<3x4x6x5xf32> -> tensor<4x30x3x3xf32>
+  return %y, %ex, %gw, %y2, %ex2, %gw2
+      : tensor<2x4x4x21xf32>, tensor<2x5x9x40xf32>, tensor<4x5x3x2xf32>,
+        tensor<3x4x6x5xf32>, tensor<3x30x6x5xf32>, tensor<4x30x3x3xf32>
+}
+)mlir";
+
 const char *kGenerics = R"mlir(
 #id = affine_map<(d0, d1) -> (d0, d1)>
 #row = affine_map<(d0, d1) -> (d1)>
@@ -1275,6 +1321,7 @@ std::vector<AccelCase> accelCases() {
       {"Example_mls_spelled_out", "", "mls_spelled_out", 10, "", "mls.mlir"},
       // Convolutions: im2col gathers with pads and strides.
       {"Convolutions", kConvolutions},
+      {"BlockConvolutions", kBlockConvolutions},
       {"Example_mls_conv_step", "", "mls_conv_step", 10, "", "mls.mlir"},
       {"Example_mls_channel_groups", "", "mls_channel_groups", 10, "",
        "mls.mlir"},

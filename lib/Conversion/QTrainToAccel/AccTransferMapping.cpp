@@ -9,6 +9,8 @@
 
 #include "Mapping.h"
 
+#include "qtrain/Accel/Layout.h"
+
 #include "mlir/IR/BuiltinTypes.h"
 
 #include <numeric>
@@ -353,7 +355,9 @@ FailureOr<RowTiles> planRowTiles(ProgramEmitter &emitter, Operation *op,
 }
 
 LogicalResult mapThroughAcc(ProgramEmitter &emitter, Operation *op,
-                            const ConvertedTensor &source, unsigned target) {
+                            const ConvertedTensor &source,
+                            std::optional<unsigned> target,
+                            std::optional<unsigned> paired) {
   const Buffer &in = emitter.getBuffer(source.buffer);
   // Blocks are relative to the tensor's own shape, which may be a view of
   // a buffer shaped otherwise.
@@ -367,15 +371,31 @@ LogicalResult mapThroughAcc(ProgramEmitter &emitter, Operation *op,
   int64_t cols = plan->cols;
   int64_t halfAcc = emitter.accHalfEntries();
 
+  // The paired layout needs a format entry that says so; the f32 store
+  // converts the same way through it.
+  FormatPlacement placement = plan->placement();
+  if (paired)
+    placement.layout = SpLayout::Paired;
   FailureOr<ConversionPlan> conversion =
-      configureConversion(emitter, op, source, plan->placement());
+      configureConversion(emitter, op, source, placement);
   if (failed(conversion))
     return failure();
   bool stochastic = conversion->stochastic;
+  unsigned pairBits = 0;
+  if (paired) {
+    const numerics::ScaleLevel *block = nullptr;
+    for (const numerics::ScaleLevel &level : source.format.levels)
+      if (!level.isWholeTensor())
+        block = &level;
+    assert(block && "a paired form needs a block level");
+    pairBits =
+        laneLayout(source.format.element, &block->format,
+                   /*paired=*/true, emitter.getMachine().inputSp.rowBytes)
+            .laneBits;
+  }
 
   TransferStrides strides = plan->strides();
   uint64_t inAddress = in.address;
-  uint64_t outAddress = emitter.getBuffer(target).address;
   plan->forEachTile([&](const RowTiles::Tile &tile) {
     int64_t first = tile.first;
     unsigned half = emitter.nextAccHalf();
@@ -383,19 +403,39 @@ LogicalResult mapThroughAcc(ProgramEmitter &emitter, Operation *op,
     unsigned td = emitter.useTransfer(strides);
     if (stochastic)
       emitter.useStream(first, cols, 1, strides.dramZ);
+    // With a paired form the LOAD is raw and each STORE converts the
+    // tile's original values (one conversion per form, both equal to
+    // encodeScaled's); otherwise the LOAD converts and the STORE copies.
+    bool convertOnLoad = source.quantized && !paired;
     Instruction load = rawLoad(td, inAddress + 4 * first, entry, tile.shape());
     load.set("format", conversion->formatEntry);
     // A tensor that is not quantized moves unchanged (NaN payloads too).
-    if (source.quantized)
+    if (convertOnLoad)
       load.set("layout", DramLayout::F32);
     SmallVector<Access> accesses = {{{Resource::Dram, source.buffer}, false},
                                     {{Resource::Acc, half}, true}};
-    accesses.append(conversion->reads.begin(), conversion->reads.end());
+    if (convertOnLoad)
+      accesses.append(conversion->reads.begin(), conversion->reads.end());
     emitter.emitQueued(load, accesses);
 
-    emitter.emitQueued(
-        rawStore(td, outAddress + 4 * first, entry, tile.shape()),
-        {{{Resource::Acc, half}, false}, {{Resource::Dram, target}, true}});
+    auto store = [&](unsigned buffer, uint64_t layout, unsigned bits) {
+      Instruction s =
+          rawStore(td, emitter.getBuffer(buffer).address + first * bits / 8,
+                   entry, tile.shape());
+      SmallVector<Access> storeAccesses = {{{Resource::Acc, half}, false},
+                                           {{Resource::Dram, buffer}, true}};
+      if (layout != DramLayout::Raw32) {
+        s.set("layout", layout);
+        s.set("format", conversion->formatEntry);
+        storeAccesses.append(conversion->reads.begin(),
+                             conversion->reads.end());
+      }
+      emitter.emitQueued(s, storeAccesses);
+    };
+    if (target)
+      store(*target, paired ? DramLayout::F32 : DramLayout::Raw32, 32);
+    if (paired)
+      store(*paired, DramLayout::Paired, pairBits);
   });
   return success();
 }

@@ -15,6 +15,8 @@
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/BuiltinTypes.h"
 
+#include <functional>
+
 using namespace mlir;
 
 namespace qtrain::accel {
@@ -57,6 +59,56 @@ void forEachContiguousBox(ArrayRef<int64_t> shape, int64_t cap,
       fn(box);
     }
   }
+}
+
+void forEachRangeBox(ArrayRef<int64_t> shape, int64_t first, int64_t count,
+                     function_ref<void(const Box &)> fn) {
+  size_t rank = shape.size();
+  SmallVector<int64_t> suffix(rank + 1, 1); // elements of dimensions [d, rank)
+  for (int d = static_cast<int>(rank) - 1; d >= 0; --d)
+    suffix[d] = suffix[d + 1] * shape[d];
+  Box box;
+  box.lo.assign(rank, 0);
+  box.hi.assign(shape.begin(), shape.end());
+  // Elements [a, b) of the sub-tensor at dimension d, the indices before it
+  // fixed in box.lo / box.hi, `base` its first element.
+  std::function<void(size_t, int64_t, int64_t, int64_t)> split =
+      [&](size_t d, int64_t a, int64_t b, int64_t base) {
+        if (a >= b)
+          return;
+        int64_t inner = suffix[d + 1];
+        auto emit = [&](int64_t lo, int64_t hi) {
+          box.lo[d] = lo, box.hi[d] = hi;
+          for (size_t t = d + 1; t < rank; ++t)
+            box.lo[t] = 0, box.hi[t] = shape[t];
+          box.start = base + lo * inner;
+          box.count = (hi - lo) * inner;
+          fn(box);
+        };
+        auto within = [&](int64_t i, int64_t lo, int64_t hi) {
+          box.lo[d] = i, box.hi[d] = i + 1;
+          split(d + 1, lo, hi, base + i * inner);
+        };
+        if (a % inner == 0 && b % inner == 0)
+          return emit(a / inner, b / inner);
+        int64_t ia = a / inner, ib = (b - 1) / inner;
+        if (ia == ib)
+          return within(ia, a - ia * inner, b - ia * inner);
+        if (a % inner)
+          within(ia++, a % inner, inner);
+        if (b / inner > ia)
+          emit(ia, b / inner);
+        if (b % inner)
+          within(b / inner, 0, b % inner);
+      };
+  if (rank == 0) {
+    if (count > 0) {
+      box.start = 0, box.count = 1;
+      fn(box);
+    }
+    return;
+  }
+  split(0, first, first + count, 0);
 }
 
 bool isPermutationCopy(linalg::GenericOp op) {

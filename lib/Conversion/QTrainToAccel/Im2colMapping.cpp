@@ -107,7 +107,15 @@ struct Im2col {
   bool outputSteppingKind = false; ///< backward_data.
 };
 
-FailureOr<Im2col> analyze(tensor::GenerateOp op, Value &source) {
+/// The gather's geometry and the one tensor it reads; with `diagnose`
+/// false a gather that is not mapped fails without a diagnostic.
+FailureOr<Im2col> analyze(tensor::GenerateOp op, Value &source,
+                          bool diagnose = true) {
+  auto fail = [&](const Twine &reason) -> FailureOr<Im2col> {
+    if (diagnose)
+      cannotMap(op) << reason;
+    return failure();
+  };
   auto geometry = op->getAttrOfType<DictionaryAttr>(kIm2colAttr);
   auto kind = geometry ? geometry.getAs<ConvKindAttr>("kind") : nullptr;
   auto strides =
@@ -118,9 +126,8 @@ FailureOr<Im2col> analyze(tensor::GenerateOp op, Value &source) {
       geometry ? geometry.getAs<DenseI64ArrayAttr>("dilations") : nullptr;
   if (!kind || !strides || strides.size() != 2 || !padding ||
       padding.size() != 4 || !dilations || dilations.size() != 2)
-    return cannotMap(op) << "'" << kIm2colAttr
-                         << "' needs kind, strides (2), padding (4) and "
-                            "dilations (2)";
+    return fail("'" + Twine(kIm2colAttr) +
+                "' needs kind, strides (2), padding (4) and dilations (2)");
   // The one tensor the body reads.
   source = Value();
   bool oneSource = true;
@@ -136,8 +143,8 @@ FailureOr<Im2col> analyze(tensor::GenerateOp op, Value &source) {
       type.getRank() != 6 || !type.hasStaticShape() ||
       !sourceType.hasStaticShape() || !type.getElementType().isF32() ||
       !sourceType.getElementType().isF32())
-    return cannotMap(op) << "a tap gather reads one static rank-4 f32 tensor "
-                            "into a static rank-6 f32 tensor";
+    return fail("a tap gather reads one static rank-4 f32 tensor into a "
+                "static rank-6 f32 tensor");
   Im2col g;
   ConvKind k = kind.getValue();
   g.dimOf = k == ConvKind::BackwardWeight
@@ -149,7 +156,7 @@ FailureOr<Im2col> analyze(tensor::GenerateOp op, Value &source) {
     g.dilation[i] = dilations[i];
     g.padLo[i] = padding[2 * i];
     if (g.stride[i] < 1)
-      return cannotMap(op) << "strides must be positive";
+      return fail("strides must be positive");
   }
   g.outputSteppingKind = k == ConvKind::BackwardData;
   g.sourceStepping =
@@ -157,12 +164,213 @@ FailureOr<Im2col> analyze(tensor::GenerateOp op, Value &source) {
   ArrayRef<int64_t> shape = type.getShape();
   if (shape[g.dimOf[N]] != g.sourceShape[0] ||
       shape[g.dimOf[Ch]] != g.sourceShape[1])
-    return cannotMap(op) << "the gather's batch and channel extents differ "
-                            "from its source's";
+    return fail("the gather's batch and channel extents differ from its "
+                "source's");
   return g;
 }
 
+/// One LOAD of a box of the gather: its strides (DRAM in source elements,
+/// chip in the caller's positions), the source element of its first element
+/// (none when every position is a pad), the chip position of its first
+/// position relative to the box's first, and its (z, y, x) shape.
+struct TapLoad {
+  TransferStrides strides;
+  std::optional<int64_t> sourceOffset;
+  int64_t chipOffset = 0;
+  std::array<int64_t, 3> shape;
+};
+
+/// The LOADs of the gather's box [lo, hi) (out coordinates) whose chip
+/// positions step by `coeff` per out dimension: for each (ch or n, kh, kw)
+/// one LOAD walking (n or ch, uh, uw), z the longer of the box's batch and
+/// channel ranges (split at the z field's limit). Returns whether some
+/// position of the box is left unwritten (it needs a zero fill first).
+bool planBoxLoads(const Im2col &g, ArrayRef<int64_t> lo, ArrayRef<int64_t> hi,
+                  const std::array<int64_t, 6> &coeff,
+                  SmallVectorImpl<TapLoad> &loads) {
+  auto extent = [&](Role r) { return hi[g.dimOf[r]] - lo[g.dimOf[r]]; };
+  Role zRole = extent(N) >= extent(Ch) ? N : Ch;
+  Role outer = zRole == N ? Ch : N;
+  const std::array<int64_t, 4> &src = g.sourceShape;
+  const std::array<int64_t, 4> srcStride = {src[1] * src[2] * src[3],
+                                            src[2] * src[3], src[3], 1};
+  auto chipStride = [&](Role r) { return coeff[g.dimOf[r]]; };
+  bool needsFill = false;
+  for (int64_t o = lo[g.dimOf[outer]]; o < hi[g.dimOf[outer]]; ++o)
+    for (int64_t kh = lo[g.dimOf[Kh]]; kh < hi[g.dimOf[Kh]]; ++kh)
+      for (int64_t kw = lo[g.dimOf[Kw]]; kw < hi[g.dimOf[Kw]]; ++kw) {
+        SpatialRun h = planRun(g.sourceStepping, g.stride[0], g.offset(0, kh),
+                               lo[g.dimOf[Uh]], hi[g.dimOf[Uh]], src[2]);
+        SpatialRun w = planRun(g.sourceStepping, g.stride[1], g.offset(1, kw),
+                               lo[g.dimOf[Uw]], hi[g.dimOf[Uw]], src[3]);
+        needsFill |= !h.coversRange || !w.coversRange;
+        if (h.size == 0 || w.size == 0)
+          continue;
+        TransferStrides t;
+        t.dramZ = zRole == N ? srcStride[0] : srcStride[1];
+        t.dramY = srcStride[2] * h.srcStep;
+        t.dramX = srcStride[3] * w.srcStep;
+        t.chipZ = chipStride(zRole);
+        t.chipY = chipStride(Uh) * h.chipStep;
+        t.chipX = chipStride(Uw) * w.chipStep;
+        t.padYLo = h.padLo, t.padYHi = h.padHi;
+        t.padXLo = w.padLo, t.padXHi = w.padHi;
+        for (int64_t z0 = lo[g.dimOf[zRole]]; z0 < hi[g.dimOf[zRole]];
+             z0 += kMaxTransferZ) {
+          std::array<int64_t, 6> at; // out coordinates by role
+          at[zRole] = z0;
+          at[outer] = o;
+          at[Kh] = kh;
+          at[Kw] = kw;
+          at[Uh] = h.chipFirst;
+          at[Uw] = w.chipFirst;
+          TapLoad load;
+          load.strides = t;
+          for (unsigned r = 0; r < 6; ++r)
+            load.chipOffset += (at[r] - lo[g.dimOf[r]]) * coeff[g.dimOf[r]];
+          if (h.elements() > 0 && w.elements() > 0)
+            load.sourceOffset = at[N] * srcStride[0] + at[Ch] * srcStride[1] +
+                                h.srcFirst * srcStride[2] +
+                                w.srcFirst * srcStride[3];
+          load.shape = {std::min(kMaxTransferZ, hi[g.dimOf[zRole]] - z0),
+                        h.size, w.size};
+          loads.push_back(load);
+        }
+      }
+  return needsFill;
+}
+
+/// Whether every LOAD of the gather writes all its positions: then no zero
+/// fill is needed for any box (a box's pads are at most the whole range's).
+bool coversWithoutFill(const Im2col &g, ArrayRef<int64_t> shape) {
+  for (int64_t kh = 0; kh < shape[g.dimOf[Kh]]; ++kh)
+    for (int64_t kw = 0; kw < shape[g.dimOf[Kw]]; ++kw) {
+      SpatialRun h = planRun(g.sourceStepping, g.stride[0], g.offset(0, kh), 0,
+                             shape[g.dimOf[Uh]], g.sourceShape[2]);
+      SpatialRun w = planRun(g.sourceStepping, g.stride[1], g.offset(1, kw), 0,
+                             shape[g.dimOf[Uw]], g.sourceShape[3]);
+      if (!h.coversRange || !w.coversRange)
+        return false;
+    }
+  return true;
+}
+
+/// Whether `value` is a collapse of a gather into its matrix (out
+/// dimensions [0, 3) and [3, 6) merged) used only as matmul operands.
+bool isGatherMatrix(Value value) {
+  auto collapse = value.getDefiningOp<tensor::CollapseShapeOp>();
+  if (!collapse)
+    return false;
+  SmallVector<ReassociationIndices> groups = collapse.getReassociationIndices();
+  if (groups.size() != 2 || groups[0] != ReassociationIndices{0, 1, 2} ||
+      groups[1] != ReassociationIndices{3, 4, 5})
+    return false;
+  return llvm::all_of(value.getUsers(), [](Operation *user) {
+    auto matmul = dyn_cast<MatmulOp>(user);
+    return matmul && matmul.getType().getRank() == 2;
+  });
+}
+
 } // namespace
+
+QuantizeOp directGatherSource(tensor::GenerateOp op) {
+  if (!op->hasAttr(kIm2colAttr))
+    return nullptr;
+  Value source;
+  FailureOr<Im2col> g = analyze(op, source, /*diagnose=*/false);
+  if (failed(g) || !g->sourceStepping ||
+      !coversWithoutFill(*g, op.getType().getShape()))
+    return nullptr;
+  auto quantize = source.getDefiningOp<QuantizeOp>();
+  if (!hasPairedForm(quantize))
+    return nullptr;
+  for (OpOperand &use : op->getUses())
+    if (!isGatherMatrix(use.getOwner()->getResult(0)))
+      return nullptr;
+  return quantize;
+}
+
+tensor::GenerateOp directGatherOf(Value operand) {
+  auto collapse = operand.getDefiningOp<tensor::CollapseShapeOp>();
+  if (!collapse)
+    return nullptr;
+  auto generate = collapse.getSrc().getDefiningOp<tensor::GenerateOp>();
+  if (!generate || !directGatherSource(generate))
+    return nullptr;
+  return generate;
+}
+
+LogicalResult loadGatherTile(ProgramEmitter &emitter, tensor::GenerateOp op,
+                             const PairedTile &tile) {
+  Value source;
+  FailureOr<Im2col> gather = analyze(op, source);
+  if (failed(gather))
+    return failure();
+  std::optional<unsigned> paired = emitter.lookupPaired(source);
+  if (!paired)
+    return cannotMap(op) << "the paired codes of its source were not written";
+  const Buffer &buffer = emitter.getBuffer(*paired);
+  unsigned pairBytes = tile.lanes.laneBits / 8;
+  const int64_t lanes = tile.lanes.lanesPerRow;
+
+  // Matrix [rows, cols] = out dimensions [0, 3) and [3, 6) merged; the
+  // tile's y (K-vectors) is one of them, its x (lanes) the other.
+  ArrayRef<int64_t> shape = op.getType().getShape();
+  std::array<ArrayRef<int64_t>, 2> group = {shape.take_front(3),
+                                            shape.drop_front(3)};
+  unsigned yGroup = tile.yDim, xGroup = 1 - tile.yDim;
+  // Slot of out position d: (y(d) - y0) S + (x(d) - k0), S the slots per
+  // K-vector.
+  std::array<int64_t, 6> coeff;
+  for (unsigned gi = 0; gi < 2; ++gi) {
+    int64_t inner = gi == yGroup ? tile.slotsPerVector : 1;
+    for (int d = 2; d >= 0; --d) {
+      coeff[3 * gi + d] = inner;
+      inner *= group[gi][d];
+    }
+  }
+  SmallVector<Box> xBoxes;
+  forEachRangeBox(group[xGroup], tile.k0, tile.nk,
+                  [&](const Box &box) { xBoxes.push_back(box); });
+  LogicalResult result = success();
+  forEachRangeBox(group[yGroup], tile.y0, tile.ny, [&](const Box &yBox) {
+    for (const Box &xBox : xBoxes) {
+      SmallVector<int64_t, 6> lo(6), hi(6);
+      for (unsigned d = 0; d < 3; ++d) {
+        lo[3 * yGroup + d] = yBox.lo[d], hi[3 * yGroup + d] = yBox.hi[d];
+        lo[3 * xGroup + d] = xBox.lo[d], hi[3 * xGroup + d] = xBox.hi[d];
+      }
+      int64_t first = tile.firstSlot +
+                      (yBox.start - tile.y0) * tile.slotsPerVector +
+                      (xBox.start - tile.k0);
+      SmallVector<TapLoad> loads;
+      if (planBoxLoads(*gather, lo, hi, coeff, loads)) {
+        // directGatherSource checked that no LOAD leaves a gap.
+        result = cannotMap(op) << "a tap gather into a scratchpad leaves "
+                                  "positions unwritten";
+        return;
+      }
+      for (const TapLoad &l : loads) {
+        uint64_t slot = first + l.chipOffset;
+        Instruction load(InstructionKind::Load);
+        load.set("dst", tile.dst);
+        load.set("format", tile.formatEntry);
+        load.set("td", emitter.useTransfer(l.strides));
+        load.set("layout", DramLayout::Paired);
+        load.set("dram_addr",
+                 buffer.address + l.sourceOffset.value_or(0) * pairBytes);
+        load.set("chip_row", slot / lanes);
+        load.set("chip_lane", slot % lanes);
+        load.set("size_z", l.shape[0]);
+        load.set("size_y", l.shape[1]);
+        load.set("size_x", l.shape[2]);
+        emitter.emitQueued(load, {{{Resource::Dram, *paired}, false},
+                                  {tile.scratchpad, true}});
+      }
+    }
+  });
+  return result;
+}
 
 LogicalResult mapIm2col(ProgramEmitter &emitter, tensor::GenerateOp op) {
   Value source;
@@ -177,88 +385,27 @@ LogicalResult mapIm2col(ProgramEmitter &emitter, tensor::GenerateOp op) {
   unsigned result = *emitter.lookupBuffer(op.getResult());
   uint64_t sourceAddress = emitter.getBuffer(*sourceBuffer).address;
 
+  // ACC entries of a tile are row-major in the out dimensions.
   ArrayRef<int64_t> shape = op.getType().getShape();
-  std::array<int64_t, 7> suffix; // elements of dimensions [d, 6)
-  suffix[6] = 1;
-  for (int d = 5; d >= 0; --d)
-    suffix[d] = suffix[d + 1] * shape[d];
-  const std::array<int64_t, 4> &src = g.sourceShape;
-  const std::array<int64_t, 4> srcStride = {src[1] * src[2] * src[3],
-                                            src[2] * src[3], src[3], 1};
+  std::array<int64_t, 6> coeff;
+  coeff[5] = 1;
+  for (int d = 4; d >= 0; --d)
+    coeff[d] = coeff[d + 1] * shape[d + 1];
   const int64_t cap = emitter.accHalfEntries();
   forEachContiguousBox(shape, cap, [&](const Box &box) {
-    ArrayRef<int64_t> lo = box.lo, hi = box.hi;
-    auto extent = [&](Role r) { return hi[g.dimOf[r]] - lo[g.dimOf[r]]; };
-    // z walks the longer of the tile's batch and channel ranges; the
-    // other is enumerated with the kernel taps.
-    Role zRole = extent(N) >= extent(Ch) ? N : Ch;
-    Role outer = zRole == N ? Ch : N;
-
-    struct Load {
-      int64_t outer, kh, kw;
-      SpatialRun h, w;
-    };
-    SmallVector<Load> loads;
-    bool needsFill = false;
-    for (int64_t o = lo[g.dimOf[outer]]; o < hi[g.dimOf[outer]]; ++o)
-      for (int64_t kh = lo[g.dimOf[Kh]]; kh < hi[g.dimOf[Kh]]; ++kh)
-        for (int64_t kw = lo[g.dimOf[Kw]]; kw < hi[g.dimOf[Kw]]; ++kw) {
-          SpatialRun h = planRun(g.sourceStepping, g.stride[0], g.offset(0, kh),
-                                 lo[g.dimOf[Uh]], hi[g.dimOf[Uh]], src[2]);
-          SpatialRun w = planRun(g.sourceStepping, g.stride[1], g.offset(1, kw),
-                                 lo[g.dimOf[Uw]], hi[g.dimOf[Uw]], src[3]);
-          needsFill |= !h.coversRange || !w.coversRange;
-          if (h.size > 0 && w.size > 0)
-            loads.push_back({o, kh, kw, h, w});
-        }
-
+    SmallVector<TapLoad> loads;
+    bool needsFill = planBoxLoads(g, box.lo, box.hi, coeff, loads);
     unsigned half = emitter.nextAccHalf();
     uint64_t base = half * cap;
     Resource acc{Resource::Acc, half};
     if (needsFill)
       emitFill(emitter, half, base, {1, 1, box.count}, 0);
-    // ACC entry of out position `at` (by role) within the tile.
-    auto entryOf = [&](const std::array<int64_t, 6> &at) {
-      int64_t e = 0;
-      for (unsigned r = 0; r < 6; ++r)
-        e += (at[r] - lo[g.dimOf[r]]) * suffix[g.dimOf[r] + 1];
-      return base + e;
-    };
-    auto chipStride = [&](Role r) { return suffix[g.dimOf[r] + 1]; };
-    int64_t zSrcStride = zRole == N ? srcStride[0] : srcStride[1];
-    for (const Load &l : loads) {
-      TransferStrides t;
-      t.dramZ = zSrcStride;
-      t.dramY = srcStride[2] * l.h.srcStep;
-      t.dramX = srcStride[3] * l.w.srcStep;
-      t.chipZ = chipStride(zRole);
-      t.chipY = chipStride(Uh) * l.h.chipStep;
-      t.chipX = chipStride(Uw) * l.w.chipStep;
-      t.padYLo = l.h.padLo, t.padYHi = l.h.padHi;
-      t.padXLo = l.w.padLo, t.padXHi = l.w.padHi;
-      unsigned td = emitter.useTransfer(t);
-      for (int64_t z0 = lo[g.dimOf[zRole]]; z0 < hi[g.dimOf[zRole]];
-           z0 += kMaxTransferZ) {
-        int64_t nz = std::min(kMaxTransferZ, hi[g.dimOf[zRole]] - z0);
-        std::array<int64_t, 6> at;
-        at[zRole] = z0;
-        at[outer] = l.outer;
-        at[Kh] = l.kh;
-        at[Kw] = l.kw;
-        at[Uh] = l.h.chipFirst;
-        at[Uw] = l.w.chipFirst;
-        // Source element (n, ch, vh, vw) of the first element, or the
-        // buffer itself when every position is a pad.
-        uint64_t address = sourceAddress;
-        if (l.h.elements() > 0 && l.w.elements() > 0)
-          address +=
-              4 * (at[N] * srcStride[0] + at[Ch] * srcStride[1] +
-                   l.h.srcFirst * srcStride[2] + l.w.srcFirst * srcStride[3]);
-        emitter.emitQueued(
-            rawLoad(td, address, entryOf(at), {nz, l.h.size, l.w.size}),
-            {{{Resource::Dram, *sourceBuffer}, false}, {acc, true}});
-      }
-    }
+    for (const TapLoad &l : loads)
+      emitter.emitQueued(
+          rawLoad(emitter.useTransfer(l.strides),
+                  sourceAddress + 4 * l.sourceOffset.value_or(0),
+                  base + l.chipOffset, l.shape),
+          {{{Resource::Dram, *sourceBuffer}, false}, {acc, true}});
     storeRaw(emitter, base, half, result, box.start, box.count);
   });
   return success();

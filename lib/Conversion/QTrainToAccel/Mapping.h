@@ -12,6 +12,8 @@
 
 #include "ProgramEmitter.h"
 
+#include "qtrain/Accel/Layout.h"
+
 #include "qtrain/Dialect/QTrain/IR/QTrainOps.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -258,9 +260,13 @@ mlir::LogicalResult mapDecode(ProgramEmitter &emitter, DecodeOp op);
 
 /// Writes `source` (converted as analyzeTensor says) to buffer `target`
 /// through the accumulator memory: LOADs to ACC, STOREs of the raw values.
-mlir::LogicalResult mapThroughAcc(ProgramEmitter &emitter, mlir::Operation *op,
-                                  const ConvertedTensor &source,
-                                  unsigned target);
+/// With `paired` (a quantized source whose format has a block level and no
+/// whole-tensor level) the tiles are loaded raw and STOREd converting:
+/// into `paired` in the paired layout, and into `target`, if given, as f32.
+mlir::LogicalResult
+mapThroughAcc(ProgramEmitter &emitter, mlir::Operation *op,
+              const ConvertedTensor &source, std::optional<unsigned> target,
+              std::optional<unsigned> paired = std::nullopt);
 
 /// A linalg.generic of at most three loops on the vector unit; its result's
 /// buffer must exist.
@@ -284,6 +290,13 @@ void forEachContiguousBox(llvm::ArrayRef<int64_t> shape, int64_t cap,
                           llvm::function_ref<void(const Box &)> fn,
                           unsigned maxVarying = ~0u);
 
+/// Calls fn for boxes that together are elements [first, first + count) of
+/// a row-major tensor of `shape`, in order: each is fixed indices of the
+/// leading dimensions, a range of one, the trailing ones whole (a partial
+/// run, whole runs, a partial run, recursively).
+void forEachRangeBox(llvm::ArrayRef<int64_t> shape, int64_t first,
+                     int64_t count, llvm::function_ref<void(const Box &)> fn);
+
 /// Whether `op` is a copy through a permutation (a transpose): one input
 /// read through a permutation map, the identity output map, a body that
 /// yields the input, 32-bit elements, static shapes, at most three loops.
@@ -305,6 +318,71 @@ mlir::LogicalResult mapExtractSlice(ProgramEmitter &emitter,
 /// as pads (or a zero fill first), then a STORE.
 mlir::LogicalResult mapIm2col(ProgramEmitter &emitter,
                               mlir::tensor::GenerateOp op);
+
+/// A tap gather read straight into a scratchpad (docs/Accelerator.md,
+/// Convolutions): a source-stepping gather that needs no zero fill, of a
+/// qtrain.quantize whose format is one block level, used only through
+/// collapses into its matrix ([0, 3) and [3, 6) merged) as operands of
+/// unbatched matmuls. The quantize is then written in the paired layout
+/// too, and the gather is never written to DRAM. Returns the quantize, or
+/// null when `op` is not such a gather.
+QuantizeOp directGatherSource(mlir::tensor::GenerateOp op);
+/// The direct tap gather a matmul operand is the matrix of, or null.
+mlir::tensor::GenerateOp directGatherOf(mlir::Value operand);
+
+/// A scratchpad tile of an operand read from a paired form (a direct
+/// gather's matrix or a paired view): K-vectors [y0, y0 + ny) along matrix
+/// dimension `yDim`, lanes [k0, k0 + nk) of the other, K-vector y at slot
+/// firstSlot + (y - y0) slotsPerVector.
+struct PairedTile {
+  unsigned yDim = 0;
+  uint64_t dst = 0; ///< LoadDst of the scratchpad.
+  Resource scratchpad{Resource::SpInput, 0};
+  unsigned formatEntry = 0;
+  LaneLayout lanes;
+  uint64_t firstSlot = 0, slotsPerVector = 0;
+  int64_t y0 = 0, ny = 0, k0 = 0, nk = 0;
+};
+/// The LOADs of a tile from the source's paired form: for every box of the
+/// tile and kernel tap, one LOAD over the spatial positions (taps outside
+/// the image are pads, which the GEMM reads as +0).
+mlir::LogicalResult loadGatherTile(ProgramEmitter &emitter,
+                                   mlir::tensor::GenerateOp op,
+                                   const PairedTile &tile);
+
+/// Whether a quantize's result can be written in the paired layout for
+/// operands that read it so: no given scales, one block level and no
+/// whole-tensor level.
+bool hasPairedForm(QuantizeOp quantize);
+
+/// One dimension of a view, in source elements: `extent` positions
+/// `stride` apart.
+struct StridedTerm {
+  int64_t extent, stride;
+};
+/// A matrix operand that is a paired-form tensor seen through static
+/// reshapes and permutation copies (at least one): each matrix dimension as
+/// terms, outer first, whose strides are in source elements.
+struct PairedView {
+  QuantizeOp source;
+  std::array<llvm::SmallVector<StridedTerm, 4>, 2> dims;
+};
+/// Whether `op` is an op a paired view passes through: a static reshape or
+/// a permutation copy.
+bool isViewOp(mlir::Operation *op);
+/// The paired view a rank-2 matmul operand is, if it is one.
+std::optional<PairedView> pairedViewOf(mlir::Value operand);
+/// Whether every use of `value` is a matmul operand that is a paired view,
+/// or a view op whose result only feeds such operands (then the view ops
+/// are not mapped: nothing reads their results from DRAM).
+bool onlyFeedsPairedViews(mlir::Value value);
+/// The LOADs of a tile of a paired view from its source's paired form: for
+/// every box of the tile, LOADs over its three longest strided terms; errors
+/// name `op`.
+mlir::LogicalResult loadPairedViewTile(ProgramEmitter &emitter,
+                                       mlir::Operation *op,
+                                       const PairedView &view,
+                                       const PairedTile &tile);
 
 /// linalg.pooling_nchw_max on the vector unit, whole (n, c) planes per
 /// tile: one VECTOR maximumf per window tap over a strided view of the

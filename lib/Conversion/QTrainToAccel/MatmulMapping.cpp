@@ -46,7 +46,36 @@ struct OperandPlan {
   unsigned formatEntry = 0;
   bool stochastic = false;
   SmallVector<Access, 2> reads; ///< Seed or random data, whole-tensor scale.
+  /// Read from a quantize's paired form, as a tap gather's matrix or as a
+  /// view (then `tensor` is the quantize's and y the K-vectors along matrix
+  /// dimension yDim).
+  mlir::tensor::GenerateOp gather;
+  std::optional<PairedView> view;
+  unsigned yDim = 0;
 };
+
+/// Plans an operand read from the paired form of `source`: paired lanes of
+/// its format, no block alignment (each lane carries its scale).
+FailureOr<OperandPlan> planPairedOperand(ProgramEmitter &emitter, MatmulOp op,
+                                         Value value, unsigned yDim,
+                                         QuantizeOp source,
+                                         const ScratchpadDesc &sp) {
+  FailureOr<ConvertedTensor> tensor =
+      analyzeTensor(emitter, source.getResult(), op);
+  if (failed(tensor))
+    return failure();
+  OperandPlan plan;
+  plan.tensor = *tensor;
+  plan.yDim = yDim;
+  auto shape = cast<RankedTensorType>(value.getType()).getShape();
+  plan.extentY = shape[yDim];
+  plan.extentX = shape[1 - yDim];
+  plan.lanes =
+      laneLayout(tensor->format.element, &tensor->format.levels.front().format,
+                 /*paired=*/true, sp.rowBytes);
+  plan.placement.layout = SpLayout::Paired;
+  return plan;
+}
 
 /// Plans an operand stored as a rank-2 tensor (or a batch of them, batch
 /// first), whose y (output rows or columns) is trailing dimension `yDim`
@@ -54,6 +83,20 @@ struct OperandPlan {
 FailureOr<OperandPlan> planOperand(ProgramEmitter &emitter, MatmulOp op,
                                    Value value, unsigned yDim,
                                    const ScratchpadDesc &sp) {
+  if (tensor::GenerateOp gather = directGatherOf(value)) {
+    FailureOr<OperandPlan> plan = planPairedOperand(
+        emitter, op, value, yDim, directGatherSource(gather), sp);
+    if (succeeded(plan))
+      plan->gather = gather;
+    return plan;
+  }
+  if (std::optional<PairedView> view = pairedViewOf(value)) {
+    FailureOr<OperandPlan> plan =
+        planPairedOperand(emitter, op, value, yDim, view->source, sp);
+    if (succeeded(plan))
+      plan->view = std::move(view);
+    return plan;
+  }
   FailureOr<ConvertedTensor> tensor = analyzeTensor(emitter, value, op);
   if (failed(tensor))
     return failure();
@@ -128,10 +171,26 @@ int64_t alignToBlocks(int64_t tile, int64_t block, int64_t extent,
 
 /// The LOAD of rows [y0, y0 + ny) and K-range [k0, k0 + nk) of an operand
 /// into scratchpad rows from `row`, one K-vector every `rowsPerVector`.
-void loadOperandTile(ProgramEmitter &emitter, const OperandPlan &plan,
-                     uint64_t dst, Resource::Kind spKind, unsigned half,
-                     uint64_t row, uint64_t rowsPerVector, int64_t batch,
-                     int64_t y0, int64_t ny, int64_t k0, int64_t nk) {
+LogicalResult loadOperandTile(ProgramEmitter &emitter, const OperandPlan &plan,
+                              uint64_t dst, Resource::Kind spKind,
+                              unsigned half, uint64_t row,
+                              uint64_t rowsPerVector, int64_t batch, int64_t y0,
+                              int64_t ny, int64_t k0, int64_t nk) {
+  if (plan.gather || plan.view) {
+    PairedTile tile;
+    tile.yDim = plan.yDim;
+    tile.dst = dst;
+    tile.scratchpad = {spKind, half};
+    tile.formatEntry = plan.formatEntry;
+    tile.lanes = plan.lanes;
+    tile.firstSlot = row * plan.lanes.lanesPerRow;
+    tile.slotsPerVector = rowsPerVector * plan.lanes.lanesPerRow;
+    tile.y0 = y0, tile.ny = ny, tile.k0 = k0, tile.nk = nk;
+    if (plan.view)
+      return loadPairedViewTile(emitter, QuantizeOp(plan.view->source),
+                                *plan.view, tile);
+    return loadGatherTile(emitter, plan.gather, tile);
+  }
   TransferStrides strides;
   strides.dramY = plan.strideY;
   strides.dramX = plan.strideX;
@@ -157,6 +216,7 @@ void loadOperandTile(ProgramEmitter &emitter, const OperandPlan &plan,
   load.set("size_y", ny);
   load.set("size_x", nk);
   emitter.emitQueued(load, accesses);
+  return success();
 }
 
 } // namespace
@@ -295,10 +355,13 @@ LogicalResult mapMatmul(ProgramEmitter &emitter, MatmulOp op,
         for (int64_t k0 = 0; k0 < K; k0 += kt) {
           int64_t k = std::min(kt, K - k0);
           unsigned spHalf = emitter.nextSpHalf();
-          loadOperandTile(emitter, *a, LoadDst::SpInput, Resource::SpInput,
-                          spHalf, spHalf * halfIn, rowsA, batch, i0, m, k0, k);
-          loadOperandTile(emitter, *b, LoadDst::SpWeight, Resource::SpWeight,
-                          spHalf, spHalf * halfW, rowsB, batch, j0, n, k0, k);
+          if (failed(loadOperandTile(emitter, *a, LoadDst::SpInput,
+                                     Resource::SpInput, spHalf, spHalf * halfIn,
+                                     rowsA, batch, i0, m, k0, k)) ||
+              failed(loadOperandTile(emitter, *b, LoadDst::SpWeight,
+                                     Resource::SpWeight, spHalf, spHalf * halfW,
+                                     rowsB, batch, j0, n, k0, k)))
+            return failure();
           Instruction gemm(InstructionKind::Gemm);
           gemm.set("format_a", a->formatEntry);
           gemm.set("format_b", b->formatEntry);

@@ -67,13 +67,12 @@ unsigned dramElementBits(Type element, bool scaleCodes) {
 
 FailureOr<unsigned> ProgramEmitter::allocate(Value value, StringRef name,
                                              StringRef role, bool bind) {
-  Buffer buffer;
-  buffer.name = name.str();
-  buffer.role = role.str();
+  SmallVector<int64_t> shape;
+  Type elementType;
   uint64_t bytes;
   if (auto tensor = dyn_cast<RankedTensorType>(value.getType())) {
-    buffer.shape.assign(tensor.getShape().begin(), tensor.getShape().end());
-    buffer.elementType = tensor.getElementType();
+    shape.assign(tensor.getShape().begin(), tensor.getShape().end());
+    elementType = tensor.getElementType();
     // An encode's results after the codes are its scales.
     auto result = dyn_cast<OpResult>(value);
     bool scaleCodes = result && isa<EncodeOp>(result.getOwner()) &&
@@ -84,21 +83,38 @@ FailureOr<unsigned> ProgramEmitter::allocate(Value value, StringRef name,
         8);
   } else {
     // A scalar: an i64 seed, or the value of scalar code (ScalarMapping).
-    buffer.elementType = value.getType();
+    elementType = value.getType();
     bytes = dramElementBits(value.getType(), /*scaleCodes=*/false) / 8;
   }
+  Location at = loc;
+  loc = value.getLoc();
+  FailureOr<unsigned> id = allocateBytes(name, role, shape, elementType, bytes);
+  loc = at;
+  if (succeeded(id) && bind)
+    bufferOf[value] = *id;
+  return id;
+}
+
+FailureOr<unsigned> ProgramEmitter::allocateBytes(StringRef name,
+                                                  StringRef role,
+                                                  ArrayRef<int64_t> shape,
+                                                  Type elementType,
+                                                  uint64_t bytes) {
+  Buffer buffer;
+  buffer.name = name.str();
+  buffer.role = role.str();
+  buffer.shape.assign(shape.begin(), shape.end());
+  buffer.elementType = elementType;
   buffer.address = dramEnd;
   buffer.bytes = bytes;
   uint64_t end =
       llvm::alignTo(dramEnd + std::max<uint64_t>(bytes, 1), kBufferAlignment);
   if (end > machine.dram.bytes)
-    return emitError(value.getLoc())
+    return emitError(loc)
            << "cannot map to the accelerator: the program's buffers need "
            << end << " bytes of DRAM, the machine has " << machine.dram.bytes;
   dramEnd = end;
   buffers.push_back(buffer);
-  if (bind)
-    bufferOf[value] = buffers.size() - 1;
   return buffers.size() - 1;
 }
 

@@ -65,8 +65,26 @@ public:
   /// of it); fails at `loc` when DRAM is too small.
   mlir::FailureOr<unsigned> allocate(mlir::Value value, llvm::StringRef name,
                                      llvm::StringRef role, bool bind = true);
+  /// A new 64-byte aligned DRAM region of `bytes` bytes that no value lives
+  /// in (a second form of a tensor); fails at the current location when
+  /// DRAM is too small.
+  mlir::FailureOr<unsigned> allocateBytes(llvm::StringRef name,
+                                          llvm::StringRef role,
+                                          llvm::ArrayRef<int64_t> shape,
+                                          mlir::Type elementType,
+                                          uint64_t bytes);
   /// The buffer holding `value`, if any.
   std::optional<unsigned> lookupBuffer(mlir::Value value) const;
+  /// A quantized tensor's `paired` form (each code with its block scale
+  /// code), written for the tap gathers that read it straight into a
+  /// scratchpad.
+  void bindPaired(mlir::Value value, unsigned id) { pairedOf[value] = id; }
+  std::optional<unsigned> lookupPaired(mlir::Value value) const {
+    auto it = pairedOf.find(value);
+    if (it == pairedOf.end())
+      return std::nullopt;
+    return it->second;
+  }
   const Buffer &getBuffer(unsigned id) const { return buffers[id]; }
   /// Records `value` as living in buffer `id` (a view of another value's).
   void alias(mlir::Value value, unsigned id) { bufferOf[value] = id; }
@@ -142,7 +160,7 @@ private:
   TokenPlanner planner;
 
   std::vector<Buffer> buffers;
-  llvm::DenseMap<mlir::Value, unsigned> bufferOf;
+  llvm::DenseMap<mlir::Value, unsigned> bufferOf, pairedOf;
   uint64_t dramEnd = 0;
 
   uint64_t useClock = 0;

@@ -35,13 +35,6 @@ using namespace qtrain::accel;
 
 namespace {
 
-/// Whether every use of `value` is a matmul operand (so a quantize
-/// producing it is fused and never stored).
-bool onlyFeedsContractions(Value value) {
-  return llvm::all_of(value.getUsers(),
-                      [](Operation *user) { return isa<MatmulOp>(user); });
-}
-
 /// Whether `value` is a tensor.empty or a reshape of one: a destination
 /// whose contents nothing defines.
 bool isUndefined(Value value) {
@@ -296,25 +289,67 @@ struct ConvertQTrainToAccel
     return mapThroughAcc(emitter, op, tensor, *emitter.lookupBuffer(result));
   }
 
+  /// A qtrain.quantize: fused into the LOADs of the matmuls it feeds;
+  /// written in the paired layout for the tap gathers read straight into
+  /// scratchpads; written to DRAM as f32 for any other use.
+  LogicalResult mapQuantize(ProgramEmitter &emitter, QuantizeOp quantize) {
+    Value result = quantize.getResult();
+    bool gathered = false, elsewhere = false;
+    for (Operation *user : result.getUsers()) {
+      // A gather reads its source in its body.
+      auto generate = user->getParentOfType<tensor::GenerateOp>();
+      if (generate && directGatherSource(generate) == quantize)
+        gathered = true;
+      else if (isViewOp(user) && onlyFeedsPairedViews(user->getResult(0)))
+        gathered = true;
+      else if (!isa<MatmulOp>(user))
+        elsewhere = true;
+    }
+    if (!gathered && !elsewhere)
+      return success(); // fused into the contractions' LOADs
+    FailureOr<ConvertedTensor> tensor =
+        analyzeTensor(emitter, result, quantize);
+    if (failed(tensor))
+      return failure();
+    std::optional<unsigned> target, paired;
+    if (elsewhere) {
+      if (failed(ensureBuffer(emitter, result, "quantize")))
+        return failure();
+      target = emitter.lookupBuffer(result);
+    }
+    if (gathered) {
+      // directGatherSource checked the format: one block level.
+      const numerics::ScaledFormat &format = tensor->format;
+      unsigned pairBits =
+          laneLayout(format.element, &format.levels.front().format,
+                     /*paired=*/true, emitter.getMachine().inputSp.rowBytes)
+              .laneBits;
+      auto type = cast<RankedTensorType>(result.getType());
+      FailureOr<unsigned> id = emitter.allocateBytes(
+          ("paired." + Twine(intermediates++)).str(), "intermediate",
+          type.getShape(), IntegerType::get(quantize.getContext(), pairBits),
+          type.getNumElements() * pairBits / 8);
+      if (failed(id))
+        return failure();
+      emitter.bindPaired(result, *id);
+      paired = *id;
+    }
+    return mapThroughAcc(emitter, quantize, *tensor, target, paired);
+  }
+
   LogicalResult mapOp(Operation *op, ProgramEmitter &emitter,
                       const TileOptions &tiles) {
+    // Views that only lead to operands read from a paired form: the
+    // matmuls load through them.
+    if (isViewOp(op) && onlyFeedsPairedViews(op->getResult(0)))
+      return success();
     if (auto matmul = dyn_cast<MatmulOp>(op)) {
       if (failed(ensureBuffer(emitter, matmul.getResult(), "matmul")))
         return failure();
       return mapMatmul(emitter, matmul, tiles);
     }
-    if (auto quantize = dyn_cast<QuantizeOp>(op)) {
-      if (onlyFeedsContractions(quantize.getResult()))
-        return success(); // fused into the contractions' LOADs
-      FailureOr<ConvertedTensor> tensor =
-          analyzeTensor(emitter, quantize.getResult(), op);
-      if (failed(tensor))
-        return failure();
-      if (failed(ensureBuffer(emitter, quantize.getResult(), "quantize")))
-        return failure();
-      return mapThroughAcc(emitter, op, *tensor,
-                           *emitter.lookupBuffer(quantize.getResult()));
-    }
+    if (auto quantize = dyn_cast<QuantizeOp>(op))
+      return mapQuantize(emitter, quantize);
     if (auto generic = dyn_cast<linalg::GenericOp>(op)) {
       if (generic->getNumResults() == 1 &&
           failed(bindGenericResult(emitter, generic)))
@@ -390,6 +425,8 @@ struct ConvertQTrainToAccel
       return mapSelectScale(emitter, select);
     }
     if (auto generate = dyn_cast<tensor::GenerateOp>(op)) {
+      if (directGatherSource(generate))
+        return success(); // the matmuls load it straight into scratchpads
       if (generate->hasAttr(kIm2colAttr)) {
         if (failed(ensureBuffer(emitter, generate.getResult(), "im2col")))
           return failure();
@@ -409,6 +446,9 @@ struct ConvertQTrainToAccel
       Value source = op->getOperand(0), result = op->getResult(0);
       if (isUndefined(source))
         return success(); // still only a destination
+      if (auto gather = source.getDefiningOp<tensor::GenerateOp>();
+          gather && directGatherSource(gather))
+        return success(); // the matrix of a gather the matmuls load
       std::optional<unsigned> buffer = emitter.lookupBuffer(source);
       if (!buffer)
         return cannotMap(op) << "its operand is not in DRAM";

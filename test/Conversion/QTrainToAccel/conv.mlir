@@ -49,3 +49,59 @@ func.func @backward_data(%dy: tensor<1x1x2x2xf32>, %w: tensor<1x1x3x3xf32>) -> t
       : tensor<1x1x2x2xf32>, tensor<1x1x3x3xf32> -> tensor<1x1x4x4xf32>
   return %dx : tensor<1x1x4x4xf32>
 }
+
+// -----
+
+// FlexBlock operands (one block level): the GEMM runs in their mode. The
+// activations are written once in the paired layout (a raw LOAD into the
+// ACC, a STORE converting over whole [24, 3, 3] blocks), then each kernel
+// tap (kh, kw) is one LOAD of the pairs straight into the weight scratchpad
+// at lane kh * 3 + kw of every K-vector (224 slots apart: 7 rows of 32
+// 16-bit lanes), the taps outside the image its pads. The filter is the
+// paired view [F, C KH KW] of its quantize: one LOAD. Neither the gather
+// nor a copy of the filter is written to DRAM.
+// CHECK-LABEL: accel.program
+// CHECK-SAME: name = "paired.0", role = "intermediate", shape = array<i64: 1, 24, 4, 4>, type = i16
+// CHECK-SAME: name = "paired.1", role = "intermediate", shape = array<i64: 2, 24, 3, 3>, type = i16
+// CHECK-NOT:  name = "im2col
+// CHECK:      accel.cfg.block_level entry = 0, present, {{.*}} block_z = 24, block_y = 3, block_x = 3
+// CHECK:      accel.load push_next, dst = acc, format = 0, td = 0, layout = raw32, {{.*}} size_z = 24, size_y = 4, size_x = 4
+// CHECK:      accel.store pop_prev, format = 0, td = 0, layout = paired, {{.*}} dram_addr = 3392, acc_entry = 0, size_z = 24, size_y = 4, size_x = 4
+// CHECK:      accel.store {{.*}} layout = paired, {{.*}} size_z = 1, size_y = 2, size_x = 216
+// CHECK:      accel.load pop_next, dst = sp_input, format = 2, {{.*}} layout = paired, {{.*}} dram_addr = 4160, chip_row = 0, chip_lane = 0, size_z = 1, size_y = 2, size_x = 216
+// CHECK:      accel.cfg.td_chip td = 3, chip_stride_z = 9, chip_stride_y = 896, chip_stride_x = 224, pad_y_lo = 1, pad_y_hi = 0, pad_x_lo = 1, pad_x_hi = 0
+// CHECK-NEXT: accel.load dst = sp_weight, format = 2, td = 3, layout = paired, {{.*}} dram_addr = 3392, chip_row = 0, chip_lane = 0, size_z = 24, size_y = 4, size_x = 4
+// CHECK-COUNT-7: accel.load dst = sp_weight, format = 2,
+// CHECK:      accel.load push_next, dst = sp_weight, format = 2, {{.*}} dram_addr = 3402, chip_row = 0, chip_lane = 8, size_z = 24, size_y = 4, size_x = 4
+// CHECK-NEXT: accel.gemm {{.*}} format_a = 2, format_b = 2, {{.*}} mode = m4, {{.*}} a_rows_per_vector = 7, {{.*}} b_rows_per_vector = 7, {{.*}} m = 2, n = 16, k = 216
+func.func @forward_fb12(%x: tensor<1x24x4x4xf32>, %w: tensor<2x24x3x3xf32>) -> tensor<1x2x4x4xf32> {
+  %qx = qtrain.quantize %x {format = #qtrain.scaled<fb12>} : tensor<1x24x4x4xf32>
+  %qw = qtrain.quantize %w {format = #qtrain.scaled<fb12>} : tensor<2x24x3x3xf32>
+  %y = qtrain.conv2d %qx, %qw {padding = array<i64: 1, 1, 1, 1>}
+      : tensor<1x24x4x4xf32>, tensor<2x24x3x3xf32> -> tensor<1x2x4x4xf32>
+  return %y : tensor<1x2x4x4xf32>
+}
+
+// -----
+
+// A quantize also returned: its tiles are loaded raw once and stored twice,
+// converting each time, as f32 values and as pairs. backward_data with a
+// stride of 2 leaves gaps a scratchpad LOAD cannot zero: that gather is
+// written to DRAM as before and its GEMM runs in f32 mode; the filter is
+// still a paired view.
+// CHECK-LABEL: accel.program
+// CHECK:      accel.load push_next, dst = acc, format = 0, td = 0, layout = raw32,
+// CHECK:      accel.store pop_prev, format = 0, td = 0, layout = f32,
+// CHECK-NEXT: accel.store format = 0, td = 0, layout = paired,
+// CHECK:      accel.gemm {{.*}} mode = m8,
+// CHECK:      accel.gemm {{.*}} mode = f32,
+func.func @also_returned(%x: tensor<1x12x4x4xf32>, %w: tensor<2x12x3x3xf32>, %dy: tensor<1x2x2x2xf32>)
+    -> (tensor<1x2x4x4xf32>, tensor<1x12x4x4xf32>, tensor<1x12x4x4xf32>) {
+  %qx = qtrain.quantize %x {format = #qtrain.scaled<fb16>} : tensor<1x12x4x4xf32>
+  %qw = qtrain.quantize %w {format = #qtrain.scaled<fb16>} : tensor<2x12x3x3xf32>
+  %y = qtrain.conv2d %qx, %qw {padding = array<i64: 1, 1, 1, 1>}
+      : tensor<1x12x4x4xf32>, tensor<2x12x3x3xf32> -> tensor<1x2x4x4xf32>
+  %dx = qtrain.conv2d %dy, %qw {kind = #qtrain.conv_kind<backward_data>, strides = array<i64: 2, 2>, padding = array<i64: 1, 0, 1, 0>}
+      : tensor<1x2x2x2xf32>, tensor<2x12x3x3xf32> -> tensor<1x12x4x4xf32>
+  return %y, %qx, %dx : tensor<1x2x4x4xf32>, tensor<1x12x4x4xf32>, tensor<1x12x4x4xf32>
+}
