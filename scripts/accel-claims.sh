@@ -28,22 +28,37 @@ print(" ".join(str(c[k]) for k in sys.argv[2:]))
 PY
 }
 
-echo "== 1. FlexBlock modes on a CNN layer's GEMM (LeNet conv2 as im2col: M = 16 x 10 x 10, K = 6 x 5 x 5, N = 16)"
-printf '%-6s %10s %14s %14s %12s %12s\n' format cycles compute_busy load_busy macs/cycle uJ
-for f in fb12 fb16 fb24; do
-  cat > "$W/$f.mlir" <<EOF
-func.func @layer(%a: tensor<1600x150xf32>, %w: tensor<150x16xf32>) -> tensor<1600x16xf32> {
-  %qa = qtrain.quantize %a {format = #qtrain.scaled<$f>} : tensor<1600x150xf32>
-  %qw = qtrain.quantize %w {format = #qtrain.scaled<$f>} : tensor<150x16xf32>
-  %y = qtrain.matmul %qa, %qw : tensor<1600x150xf32>, tensor<150x16xf32> -> tensor<1600x16xf32>
-  return %y : tensor<1600x16xf32>
+# A compiled forward convolution of a [N, C, H, W] batch by [F, C, K, K]
+# filters, both quantized to preset FORMAT (f32: not quantized), through
+# qtrain-to-accel; prints one row of counters.
+conv_layer() { # layer format N C H W F K pad
+  local layer=$1 format=$2 n=$3 c=$4 h=$5 w=$6 f=$7 k=$8 p=$9
+  local oh=$((h + 2 * p - k + 1)) ow=$((w + 2 * p - k + 1))
+  local x="tensor<${n}x${c}x${h}x${w}xf32>" wt="tensor<${f}x${c}x${k}x${k}xf32>"
+  local y="tensor<${n}x${f}x${oh}x${ow}xf32>" name="${layer}_$format"
+  local qx=%x qw=%w
+  {
+    echo "func.func @layer(%x: $x, %w: $wt) -> $y {"
+    if [ "$format" != f32 ]; then
+      echo "  %qx = qtrain.quantize %x {format = #qtrain.scaled<$format>} : $x"
+      echo "  %qw = qtrain.quantize %w {format = #qtrain.scaled<$format>} : $wt"
+      qx=%qx qw=%qw
+    fi
+    echo "  %y = qtrain.conv2d $qx, $qw {padding = array<i64: $p, $p, $p, $p>} : $x, $wt -> $y"
+    echo "  return %y : $y"
+    echo "}"
+  } > "$W/$name.mlir"
+  "$B/qtrain-opt" --qtrain-to-accel "$W/$name.mlir" |
+    "$B/qtrain-translate" --accel-to-binary -o "$W/$name.bin"
+  "$B/qtrain-sim" "$W/$name.bin" --counters=json > "$W/$name.json"
+  read -r cycles busy load loads bytes < <(field "$W/$name.json" cycles queue.compute.busy_cycles queue.load.busy_cycles instructions.load bytes.dram.read)
+  python3 -c "print('%-6s %-6s %10d %10d %10d %6d %11d %10.1f' % ('$layer', '$format', $cycles, $busy, $load, $loads, $bytes, $((n * f * oh * ow * c * k * k)) / $cycles))"
 }
-EOF
-  sim_mlir "$f"
-  read -r cycles busy load e < <(field "$W/$f.json" cycles queue.compute.busy_cycles queue.load.busy_cycles energy_pj.total)
-  python3 -c "print('%-6s %10d %14d %14d %12.1f %12.2f' % ('$f', $cycles, $busy, $load, 3840000 / $cycles, $e / 1e6))"
-done
 
+echo "== 1. FlexBlock modes on compiled convolution layers (forward): LeNet conv2 (batch 16, 6 -> 16 channels, 14 x 14, 5 x 5) and a 64-channel 3 x 3 layer (batch 8, 16 x 16, padding 1)"
+printf '%-6s %-6s %10s %10s %10s %6s %11s %10s\n' layer format cycles gemm_busy load_busy loads dram_read macs/cycle
+for f in fb12 fb16 fb24 f32; do conv_layer lenet "$f" 16 6 14 14 16 5 0; done
+for f in fb12 fb16 fb24 f32; do conv_layer res64 "$f" 8 64 16 16 64 3 1; done
 echo
 echo "== 2. Accumulation energy, E4M3 operands (64 x 256 x 64 GEMM)"
 printf '%-22s %14s %14s %16s %14s\n' accumulation accumulate_pJ multiply_pJ arith_pJ/MAC total_uJ

@@ -345,6 +345,28 @@ LogicalResult mapMatmul(ProgramEmitter &emitter, MatmulOp op,
   assert(result && "the caller allocates the result");
   uint64_t resultAddress = emitter.getBuffer(*result).address;
 
+  // With one K-tile an operand's tile changes only with its own output
+  // side (and the batch): A's with i0, B's with j0. A tile the next step
+  // would load again unchanged stays in its scratchpad half and later GEMMs
+  // read it there (the filter of a convolution across all its output
+  // tiles); a new tile goes to the other half, so loads still overlap.
+  struct Resident {
+    std::optional<std::pair<int64_t, int64_t>> tile; ///< (batch, y0)
+    unsigned half = 1;
+  } residentA, residentB;
+  bool oneKTile = kt >= K;
+  // The half an operand's tile of this step is in, and whether it must be
+  // loaded there.
+  auto place = [&](Resident &r, int64_t batch, int64_t y0, unsigned spHalf) {
+    if (!oneKTile)
+      return std::make_pair(spHalf, true);
+    std::pair<int64_t, int64_t> key{batch, y0};
+    if (r.tile == key)
+      return std::make_pair(r.half, false);
+    r.tile = key;
+    r.half ^= 1;
+    return std::make_pair(r.half, true);
+  };
   for (int64_t batch = 0; batch < batches; ++batch)
     for (int64_t i0 = 0; i0 < M; i0 += mt) {
       int64_t m = std::min(mt, M - i0);
@@ -355,12 +377,15 @@ LogicalResult mapMatmul(ProgramEmitter &emitter, MatmulOp op,
         for (int64_t k0 = 0; k0 < K; k0 += kt) {
           int64_t k = std::min(kt, K - k0);
           unsigned spHalf = emitter.nextSpHalf();
-          if (failed(loadOperandTile(emitter, *a, LoadDst::SpInput,
-                                     Resource::SpInput, spHalf, spHalf * halfIn,
-                                     rowsA, batch, i0, m, k0, k)) ||
-              failed(loadOperandTile(emitter, *b, LoadDst::SpWeight,
-                                     Resource::SpWeight, spHalf, spHalf * halfW,
-                                     rowsB, batch, j0, n, k0, k)))
+          auto [halfA, loadA] = place(residentA, batch, i0, spHalf);
+          auto [halfB, loadB] = place(residentB, batch, j0, spHalf);
+          if ((loadA &&
+               failed(loadOperandTile(emitter, *a, LoadDst::SpInput,
+                                      Resource::SpInput, halfA, halfA * halfIn,
+                                      rowsA, batch, i0, m, k0, k))) ||
+              (loadB && failed(loadOperandTile(
+                            emitter, *b, LoadDst::SpWeight, Resource::SpWeight,
+                            halfB, halfB * halfW, rowsB, batch, j0, n, k0, k))))
             return failure();
           Instruction gemm(InstructionKind::Gemm);
           gemm.set("format_a", a->formatEntry);
@@ -369,16 +394,16 @@ LogicalResult mapMatmul(ProgramEmitter &emitter, MatmulOp op,
           gemm.set("mode", mode);
           gemm.set("init", k0 == 0);
           gemm.set("finish", k0 + k == K);
-          gemm.set("a_row", spHalf * halfIn);
+          gemm.set("a_row", halfA * halfIn);
           gemm.set("a_rows_per_vector", rowsA);
-          gemm.set("b_row", spHalf * halfW);
+          gemm.set("b_row", halfB * halfW);
           gemm.set("b_rows_per_vector", rowsB);
           gemm.set("acc_entry", accBase);
           gemm.set("m", m);
           gemm.set("n", n);
           gemm.set("k", k);
-          SmallVector<Access> accesses = {{{Resource::SpInput, spHalf}, false},
-                                          {{Resource::SpWeight, spHalf}, false},
+          SmallVector<Access> accesses = {{{Resource::SpInput, halfA}, false},
+                                          {{Resource::SpWeight, halfB}, false},
                                           {{Resource::Acc, accHalf}, true}};
           if (shared) // one tile that may span both ACC halves
             accesses.append(

@@ -44,8 +44,13 @@ func.func @paired(%a: tensor<8x48xf32>, %w: tensor<48x64xf32>) -> tensor<8x64xf3
 // Stream indices are the elements' row-major positions in the tensor.
 // CHECK: accel.cfg.stream index_base = 0, index_stride_z = 0, index_stride_y = 16, index_stride_x = 1
 // CHECK-NEXT: accel.load dst = sp_input,
+// With one K-tile, W's tile (all 8 columns) is loaded once: the second
+// row tile's GEMM reads it where the first left it.
+// CHECK: accel.load {{.*}}dst = sp_weight,
+// CHECK-NOT: dst = sp_weight
 // CHECK: accel.cfg.stream index_base = 128, index_stride_z = 0, index_stride_y = 16, index_stride_x = 1
-// CHECK-NEXT: accel.load dst = sp_input, {{.*}} dram_addr = 512,
+// CHECK-NEXT: accel.load push_next, dst = sp_input, {{.*}} dram_addr = 512,
+// CHECK-NEXT: accel.gemm {{.*}} a_row = 2048, {{.*}} b_row = 0,
 func.func @stochastic(%a: tensor<16x16xf32>, %seed: i64, %w: tensor<16x8xf32>) -> tensor<16x8xf32> {
   %c = arith.constant 1099511627776 : i64
   %s = arith.addi %seed, %c : i64
