@@ -346,26 +346,47 @@ LogicalResult mapMatmul(ProgramEmitter &emitter, MatmulOp op,
   uint64_t resultAddress = emitter.getBuffer(*result).address;
 
   // With one K-tile an operand's tile changes only with its own output
-  // side (and the batch): A's with i0, B's with j0. A tile the next step
-  // would load again unchanged stays in its scratchpad half and later GEMMs
-  // read it there (the filter of a convolution across all its output
-  // tiles); a new tile goes to the other half, so loads still overlap.
-  struct Resident {
-    std::optional<std::pair<int64_t, int64_t>> tile; ///< (batch, y0)
-    unsigned half = 1;
-  } residentA, residentB;
+  // side (and the batch): A's with i0, B's with j0. Its scratchpad tile is
+  // then a run of whole output tiles (as many as a half holds), loaded
+  // once; the GEMMs of the output tiles inside it read their K-vectors
+  // there (a convolution's filter across all its output tiles, a tap
+  // gather in fewer and larger LOADs). The next run goes to the other
+  // half, so loads still overlap GEMMs.
   bool oneKTile = kt >= K;
-  // The half an operand's tile of this step is in, and whether it must be
-  // loaded there.
-  auto place = [&](Resident &r, int64_t batch, int64_t y0, unsigned spHalf) {
+  struct Resident {
+    int64_t run = 0; ///< Output rows or columns per scratchpad tile.
+    std::optional<std::pair<int64_t, int64_t>> tile; ///< (batch, first)
+    unsigned half = 1;
+  };
+  auto runOf = [&](int64_t tile, int64_t extent, int64_t halfRows,
+                   int64_t rowsPerVector) {
     if (!oneKTile)
-      return std::make_pair(spHalf, true);
-    std::pair<int64_t, int64_t> key{batch, y0};
+      return tile;
+    int64_t fit = std::min(extent, halfRows / rowsPerVector);
+    return std::max(tile, fit / tile * tile);
+  };
+  Resident residentA{runOf(mt, M, halfIn, rowsA)},
+      residentB{runOf(nt, N, halfW, rowsB)};
+  // Where the output tile at y0 finds its K-vectors (the half and the row
+  // offset in it), and the range of y to load there first, if any.
+  struct Placement {
+    unsigned half;
+    int64_t rowOffset;
+    std::optional<std::pair<int64_t, int64_t>> load; ///< (first, count)
+  };
+  auto place = [&](Resident &r, int64_t batch, int64_t y0, int64_t ny,
+                   int64_t extent, int64_t rowsPerVector, unsigned spHalf) {
+    if (!oneKTile)
+      return Placement{spHalf, 0, std::make_pair(y0, ny)};
+    int64_t first = y0 / r.run * r.run;
+    std::pair<int64_t, int64_t> key{batch, first};
+    Placement p{r.half, (y0 - first) * rowsPerVector, std::nullopt};
     if (r.tile == key)
-      return std::make_pair(r.half, false);
+      return p;
     r.tile = key;
-    r.half ^= 1;
-    return std::make_pair(r.half, true);
+    p.half = r.half ^= 1;
+    p.load = std::make_pair(first, std::min(r.run, extent - first));
+    return p;
   };
   for (int64_t batch = 0; batch < batches; ++batch)
     for (int64_t i0 = 0; i0 < M; i0 += mt) {
@@ -377,15 +398,17 @@ LogicalResult mapMatmul(ProgramEmitter &emitter, MatmulOp op,
         for (int64_t k0 = 0; k0 < K; k0 += kt) {
           int64_t k = std::min(kt, K - k0);
           unsigned spHalf = emitter.nextSpHalf();
-          auto [halfA, loadA] = place(residentA, batch, i0, spHalf);
-          auto [halfB, loadB] = place(residentB, batch, j0, spHalf);
-          if ((loadA &&
-               failed(loadOperandTile(emitter, *a, LoadDst::SpInput,
-                                      Resource::SpInput, halfA, halfA * halfIn,
-                                      rowsA, batch, i0, m, k0, k))) ||
-              (loadB && failed(loadOperandTile(
-                            emitter, *b, LoadDst::SpWeight, Resource::SpWeight,
-                            halfB, halfB * halfW, rowsB, batch, j0, n, k0, k))))
+          Placement pa = place(residentA, batch, i0, m, M, rowsA, spHalf);
+          Placement pb = place(residentB, batch, j0, n, N, rowsB, spHalf);
+          unsigned halfA = pa.half, halfB = pb.half;
+          if ((pa.load && failed(loadOperandTile(
+                              emitter, *a, LoadDst::SpInput, Resource::SpInput,
+                              halfA, halfA * halfIn, rowsA, batch,
+                              pa.load->first, pa.load->second, k0, k))) ||
+              (pb.load && failed(loadOperandTile(
+                              emitter, *b, LoadDst::SpWeight,
+                              Resource::SpWeight, halfB, halfB * halfW, rowsB,
+                              batch, pb.load->first, pb.load->second, k0, k))))
             return failure();
           Instruction gemm(InstructionKind::Gemm);
           gemm.set("format_a", a->formatEntry);
@@ -394,9 +417,9 @@ LogicalResult mapMatmul(ProgramEmitter &emitter, MatmulOp op,
           gemm.set("mode", mode);
           gemm.set("init", k0 == 0);
           gemm.set("finish", k0 + k == K);
-          gemm.set("a_row", halfA * halfIn);
+          gemm.set("a_row", halfA * halfIn + pa.rowOffset);
           gemm.set("a_rows_per_vector", rowsA);
-          gemm.set("b_row", halfB * halfW);
+          gemm.set("b_row", halfB * halfW + pb.rowOffset);
           gemm.set("b_rows_per_vector", rowsB);
           gemm.set("acc_entry", accBase);
           gemm.set("m", m);

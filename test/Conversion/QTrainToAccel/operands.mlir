@@ -42,15 +42,16 @@ func.func @paired(%a: tensor<8x48xf32>, %w: tensor<48x64xf32>) -> tensor<8x64xf3
 // CHECK: accel.cfg.rounding entry = 0, mode = stochastic, random_bits = 3, {{.*}} source = counter, seed_reg = 0,
 // CHECK: accel.cfg.element entry = 0, kind = minifloat, rounding = 0, {{.*}} mf_exponent_bits = 5, mf_mantissa_bits = 2,
 // Stream indices are the elements' row-major positions in the tensor.
+// With one K-tile, A's scratchpad tile is both 8-row output tiles (all 16
+// rows, one LOAD) and W's is loaded once: the second GEMM reads A's rows
+// 8 to 15 from row 8.
 // CHECK: accel.cfg.stream index_base = 0, index_stride_z = 0, index_stride_y = 16, index_stride_x = 1
-// CHECK-NEXT: accel.load dst = sp_input,
-// With one K-tile, W's tile (all 8 columns) is loaded once: the second
-// row tile's GEMM reads it where the first left it.
-// CHECK: accel.load {{.*}}dst = sp_weight,
-// CHECK-NOT: dst = sp_weight
-// CHECK: accel.cfg.stream index_base = 128, index_stride_z = 0, index_stride_y = 16, index_stride_x = 1
-// CHECK-NEXT: accel.load push_next, dst = sp_input, {{.*}} dram_addr = 512,
-// CHECK-NEXT: accel.gemm {{.*}} a_row = 2048, {{.*}} b_row = 0,
+// CHECK-NEXT: accel.load dst = sp_input, {{.*}} dram_addr = 0, {{.*}} size_y = 16, size_x = 16
+// CHECK-NOT: accel.load
+// CHECK: accel.load push_next, dst = sp_weight,
+// CHECK-NEXT: accel.gemm {{.*}} a_row = 0, {{.*}} b_row = 0, {{.*}} m = 8, n = 8, k = 16
+// CHECK-NOT: accel.load
+// CHECK: accel.gemm {{.*}} a_row = 8, {{.*}} b_row = 0, {{.*}} m = 8, n = 8, k = 16
 func.func @stochastic(%a: tensor<16x16xf32>, %seed: i64, %w: tensor<16x8xf32>) -> tensor<16x8xf32> {
   %c = arith.constant 1099511627776 : i64
   %s = arith.addi %seed, %c : i64
