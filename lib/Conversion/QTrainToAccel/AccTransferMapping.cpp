@@ -188,6 +188,8 @@ FailureOr<ConversionPlan> configureConversion(ProgramEmitter &emitter,
   if (tensor.givenScale) {
     unsigned buffer = *emitter.lookupBuffer(tensor.givenScale);
     emitScalarLoad(emitter, buffer, entry, scalarResource);
+  } else if (tensor.storedScale) {
+    emitScalarLoad(emitter, *tensor.storedScale, entry, scalarResource);
   } else {
     auto [reg, statsResource] = emitStatisticsPass(
         emitter, tensor.buffer, plan.formatEntry,
@@ -357,7 +359,8 @@ FailureOr<RowTiles> planRowTiles(ProgramEmitter &emitter, Operation *op,
 LogicalResult mapThroughAcc(ProgramEmitter &emitter, Operation *op,
                             const ConvertedTensor &source,
                             std::optional<unsigned> target,
-                            std::optional<unsigned> paired) {
+                            std::optional<unsigned> paired,
+                            std::optional<unsigned> *storedScale) {
   const Buffer &in = emitter.getBuffer(source.buffer);
   // Blocks are relative to the tensor's own shape, which may be a view of
   // a buffer shaped otherwise.
@@ -387,7 +390,8 @@ LogicalResult mapThroughAcc(ProgramEmitter &emitter, Operation *op,
     for (const numerics::ScaleLevel &level : source.format.levels)
       if (!level.isWholeTensor())
         block = &level;
-    assert(block && "a paired form needs a block level");
+    assert(block && block == &source.format.levels.back() &&
+           "a paired form needs a block level, last");
     pairBits =
         laneLayout(source.format.element, &block->format,
                    /*paired=*/true, emitter.getMachine().inputSp.rowBytes)
@@ -437,6 +441,19 @@ LogicalResult mapThroughAcc(ProgramEmitter &emitter, Operation *op,
     if (paired)
       store(*paired, DramLayout::Paired, pairBits);
   });
+  // Pairs hold codes and block scales; the whole-tensor scale a later LOAD
+  // of them needs in its format entry's ACC entry goes to DRAM.
+  if (paired && conversion->tensorScale) {
+    auto [entry, resource] = *conversion->tensorScale;
+    FailureOr<unsigned> buffer = emitter.allocateBytes(
+        emitter.getBuffer(*paired).name + ".scale", "intermediate", {},
+        Float32Type::get(op->getContext()), 4);
+    if (failed(buffer))
+      return failure();
+    storeRaw(emitter, entry, resource.id, *buffer, 0, 1);
+    if (storedScale)
+      *storedScale = *buffer;
+  }
   return success();
 }
 

@@ -364,8 +364,10 @@ LogicalResult loadGatherTile(ProgramEmitter &emitter, tensor::GenerateOp op,
         load.set("size_z", l.shape[0]);
         load.set("size_y", l.shape[1]);
         load.set("size_x", l.shape[2]);
-        emitter.emitQueued(load, {{{Resource::Dram, *paired}, false},
-                                  {tile.scratchpad, true}});
+        SmallVector<Access> accesses = {{{Resource::Dram, *paired}, false},
+                                        {tile.scratchpad, true}};
+        accesses.append(tile.reads.begin(), tile.reads.end());
+        emitter.emitQueued(load, accesses);
       }
     }
   });

@@ -46,6 +46,9 @@ struct ConvertedTensor {
   /// The tensor holding the whole-tensor level's scale when it is not
   /// computed: the `given` rule's 0-d tensor, or a decode's stored scale.
   mlir::Value givenScale;
+  /// The buffer where the quantize that wrote the tensor's paired form
+  /// stored its whole-tensor scale (loaded back instead of recomputed).
+  std::optional<unsigned> storedScale;
   /// Whether the tensor is a qtrain.quantize result (else its f32 values
   /// move unchanged: raw 32 bits through the ACC).
   bool quantized = false;
@@ -260,13 +263,15 @@ mlir::LogicalResult mapDecode(ProgramEmitter &emitter, DecodeOp op);
 
 /// Writes `source` (converted as analyzeTensor says) to buffer `target`
 /// through the accumulator memory: LOADs to ACC, STOREs of the raw values.
-/// With `paired` (a quantized source whose format has a block level and no
-/// whole-tensor level) the tiles are loaded raw and STOREd converting:
-/// into `paired` in the paired layout, and into `target`, if given, as f32.
+/// With `paired` (a quantized source with hasPairedForm's format) the tiles
+/// are loaded raw and STOREd converting: into `paired` in the paired
+/// layout, and into `target`, if given, as f32; a whole-tensor scale is
+/// then stored to a new 4-byte buffer, returned in `storedScale`.
 mlir::LogicalResult
 mapThroughAcc(ProgramEmitter &emitter, mlir::Operation *op,
               const ConvertedTensor &source, std::optional<unsigned> target,
-              std::optional<unsigned> paired = std::nullopt);
+              std::optional<unsigned> paired = std::nullopt,
+              std::optional<unsigned> *storedScale = nullptr);
 
 /// A linalg.generic of at most three loops on the vector unit; its result's
 /// buffer must exist.
@@ -321,7 +326,7 @@ mlir::LogicalResult mapIm2col(ProgramEmitter &emitter,
 
 /// A tap gather read straight into a scratchpad (docs/Accelerator.md,
 /// Convolutions): a source-stepping gather that needs no zero fill, of a
-/// qtrain.quantize whose format is one block level, used only through
+/// qtrain.quantize with hasPairedForm, used only through
 /// collapses into its matrix ([0, 3) and [3, 6) merged) as operands of
 /// unbatched matmuls. The quantize is then written in the paired layout
 /// too, and the gather is never written to DRAM. Returns the quantize, or
@@ -342,6 +347,9 @@ struct PairedTile {
   LaneLayout lanes;
   uint64_t firstSlot = 0, slotsPerVector = 0;
   int64_t y0 = 0, ny = 0, k0 = 0, nk = 0;
+  /// What every LOAD reads besides the pairs (a whole-tensor scale's ACC
+  /// entry).
+  llvm::SmallVector<Access, 2> reads;
 };
 /// The LOADs of a tile from the source's paired form: for every box of the
 /// tile and kernel tap, one LOAD over the spatial positions (taps outside
@@ -351,8 +359,8 @@ mlir::LogicalResult loadGatherTile(ProgramEmitter &emitter,
                                    const PairedTile &tile);
 
 /// Whether a quantize's result can be written in the paired layout for
-/// operands that read it so: no given scales, one block level and no
-/// whole-tensor level.
+/// operands that read it so: no given scales, a block level, last, after at
+/// most one whole-tensor level (MX, FlexBlock, MLS).
 bool hasPairedForm(QuantizeOp quantize);
 
 /// One dimension of a view, in source elements: `extent` positions

@@ -66,12 +66,14 @@ FailureOr<OperandPlan> planPairedOperand(ProgramEmitter &emitter, MatmulOp op,
     return failure();
   OperandPlan plan;
   plan.tensor = *tensor;
+  // A whole-tensor scale comes back from where the quantize stored it.
+  plan.tensor.storedScale = emitter.lookupPairedScale(source.getResult());
   plan.yDim = yDim;
   auto shape = cast<RankedTensorType>(value.getType()).getShape();
   plan.extentY = shape[yDim];
   plan.extentX = shape[1 - yDim];
   plan.lanes =
-      laneLayout(tensor->format.element, &tensor->format.levels.front().format,
+      laneLayout(tensor->format.element, &tensor->format.levels.back().format,
                  /*paired=*/true, sp.rowBytes);
   plan.placement.layout = SpLayout::Paired;
   return plan;
@@ -186,6 +188,7 @@ LogicalResult loadOperandTile(ProgramEmitter &emitter, const OperandPlan &plan,
     tile.firstSlot = row * plan.lanes.lanesPerRow;
     tile.slotsPerVector = rowsPerVector * plan.lanes.lanesPerRow;
     tile.y0 = y0, tile.ny = ny, tile.k0 = k0, tile.nk = nk;
+    tile.reads = plan.reads;
     if (plan.view)
       return loadPairedViewTile(emitter, QuantizeOp(plan.view->source),
                                 *plan.view, tile);

@@ -103,11 +103,13 @@ bool isViewOp(Operation *op) {
 bool hasPairedForm(QuantizeOp quantize) {
   if (!quantize || !quantize.getScales().empty())
     return false;
-  // One block level and no whole-tensor level: each pair carries all the
-  // scale an element has (a whole-tensor scale would have to outlive the
-  // quantize in its ACC entry until the GEMM).
-  const numerics::ScaledFormat &format = quantize.getResolvedFormat();
-  return format.levels.size() == 1 && !format.levels.front().isWholeTensor();
+  // A block level, last, after at most one whole-tensor level: each pair
+  // carries its block's scale, and a whole-tensor scale is stored to DRAM
+  // and loaded back before the GEMM reads the pairs.
+  const auto &levels = quantize.getResolvedFormat().levels;
+  return !levels.empty() && !levels.back().isWholeTensor() &&
+         (levels.size() == 1 ||
+          (levels.size() == 2 && levels.front().isWholeTensor()));
 }
 
 std::optional<PairedView> pairedViewOf(Value operand) {
@@ -274,8 +276,10 @@ LogicalResult loadPairedViewTile(ProgramEmitter &emitter, Operation *op,
           load.set("size_z", std::min(kMaxTransferZ, walk[0].extent - z0));
           load.set("size_y", walk[1].extent);
           load.set("size_x", walk[2].extent);
-          emitter.emitQueued(load, {{{Resource::Dram, *paired}, false},
-                                    {tile.scratchpad, true}});
+          SmallVector<Access> accesses = {{{Resource::Dram, *paired}, false},
+                                          {tile.scratchpad, true}};
+          accesses.append(tile.reads.begin(), tile.reads.end());
+          emitter.emitQueued(load, accesses);
         }
       }
     }

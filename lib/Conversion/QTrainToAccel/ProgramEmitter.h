@@ -85,6 +85,16 @@ public:
       return std::nullopt;
     return it->second;
   }
+  /// The buffer holding a paired form's whole-tensor scale, if it has one.
+  void bindPairedScale(mlir::Value value, unsigned id) {
+    pairedScaleOf[value] = id;
+  }
+  std::optional<unsigned> lookupPairedScale(mlir::Value value) const {
+    auto it = pairedScaleOf.find(value);
+    if (it == pairedScaleOf.end())
+      return std::nullopt;
+    return it->second;
+  }
   const Buffer &getBuffer(unsigned id) const { return buffers[id]; }
   /// Records `value` as living in buffer `id` (a view of another value's).
   void alias(mlir::Value value, unsigned id) { bufferOf[value] = id; }
@@ -160,7 +170,7 @@ private:
   TokenPlanner planner;
 
   std::vector<Buffer> buffers;
-  llvm::DenseMap<mlir::Value, unsigned> bufferOf, pairedOf;
+  llvm::DenseMap<mlir::Value, unsigned> bufferOf, pairedOf, pairedScaleOf;
   uint64_t dramEnd = 0;
 
   uint64_t useClock = 0;

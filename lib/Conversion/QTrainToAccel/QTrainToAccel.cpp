@@ -318,10 +318,10 @@ struct ConvertQTrainToAccel
       target = emitter.lookupBuffer(result);
     }
     if (gathered) {
-      // directGatherSource checked the format: one block level.
+      // hasPairedForm checked the format: the block level is the last.
       const numerics::ScaledFormat &format = tensor->format;
       unsigned pairBits =
-          laneLayout(format.element, &format.levels.front().format,
+          laneLayout(format.element, &format.levels.back().format,
                      /*paired=*/true, emitter.getMachine().inputSp.rowBytes)
               .laneBits;
       auto type = cast<RankedTensorType>(result.getType());
@@ -334,7 +334,13 @@ struct ConvertQTrainToAccel
       emitter.bindPaired(result, *id);
       paired = *id;
     }
-    return mapThroughAcc(emitter, quantize, *tensor, target, paired);
+    std::optional<unsigned> storedScale;
+    if (failed(mapThroughAcc(emitter, quantize, *tensor, target, paired,
+                             &storedScale)))
+      return failure();
+    if (storedScale)
+      emitter.bindPairedScale(result, *storedScale);
+    return success();
   }
 
   LogicalResult mapOp(Operation *op, ProgramEmitter &emitter,

@@ -105,3 +105,25 @@ func.func @also_returned(%x: tensor<1x12x4x4xf32>, %w: tensor<2x12x3x3xf32>, %dy
       : tensor<1x2x2x2xf32>, tensor<2x12x3x3xf32> -> tensor<1x12x4x4xf32>
   return %y, %qx, %dx : tensor<1x2x4x4xf32>, tensor<1x12x4x4xf32>, tensor<1x12x4x4xf32>
 }
+
+// -----
+
+// MLS (an f32 tensor scale, then 3-bit group scales): the pairs hold codes
+// and group scale codes; each tensor scale, computed by a statistics pass
+// and select_scale, is stored beside its pairs and loaded back into an ACC
+// entry before the LOADs whose rows record it. GEMM in m8 (1-2-4 elements).
+// CHECK-LABEL: accel.program
+// CHECK-SAME: name = "paired.0.scale", role = "intermediate", shape = array<i64>, type = f32
+// CHECK:      accel.vector {{.*}} op = select_scale, {{.*}} dst_entry = 4080,
+// CHECK:      accel.store pop_prev, format = 0, td = 1, layout = paired, {{.*}} dram_addr = 2304,
+// CHECK:      accel.store format = 0, td = 2, layout = raw32, {{.*}} dram_addr = 2816, acc_entry = 4080, size_z = 1, size_y = 1, size_x = 1
+// CHECK:      accel.load dst = acc, {{.*}} layout = raw32, {{.*}} dram_addr = 2816, chip_row = 4083,
+// CHECK:      accel.load dst = sp_weight, format = 3, {{.*}} layout = paired, {{.*}} dram_addr = 2304, chip_row = 0, chip_lane = 0, size_z = 16, size_y = 4, size_x = 4
+// CHECK:      accel.gemm {{.*}} mode = m8, {{.*}} m = 2, n = 16, k = 144
+func.func @forward_mls(%x: tensor<1x16x4x4xf32>, %w: tensor<2x16x3x3xf32>) -> tensor<1x2x4x4xf32> {
+  %qx = qtrain.quantize %x {format = #qtrain.scaled<mls_e2m4>} : tensor<1x16x4x4xf32>
+  %qw = qtrain.quantize %w {format = #qtrain.scaled<mls_e2m4>} : tensor<2x16x3x3xf32>
+  %y = qtrain.conv2d %qx, %qw {padding = array<i64: 1, 1, 1, 1>}
+      : tensor<1x16x4x4xf32>, tensor<2x16x3x3xf32> -> tensor<1x2x4x4xf32>
+  return %y : tensor<1x2x4x4xf32>
+}
