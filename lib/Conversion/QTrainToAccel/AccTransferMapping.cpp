@@ -9,8 +9,6 @@
 
 #include "Mapping.h"
 
-#include "qtrain/Accel/Layout.h"
-
 #include "mlir/IR/BuiltinTypes.h"
 
 #include <numeric>
@@ -384,19 +382,10 @@ LogicalResult mapThroughAcc(ProgramEmitter &emitter, Operation *op,
   if (failed(conversion))
     return failure();
   bool stochastic = conversion->stochastic;
-  unsigned pairBits = 0;
-  if (paired) {
-    const numerics::ScaleLevel *block = nullptr;
-    for (const numerics::ScaleLevel &level : source.format.levels)
-      if (!level.isWholeTensor())
-        block = &level;
-    assert(block && block == &source.format.levels.back() &&
-           "a paired form needs a block level, last");
-    pairBits =
-        laneLayout(source.format.element, &block->format,
-                   /*paired=*/true, emitter.getMachine().inputSp.rowBytes)
-            .laneBits;
-  }
+  unsigned pairBits =
+      paired ? pairedLanes(source.format, emitter.getMachine().inputSp.rowBytes)
+                   .laneBits
+             : 0;
 
   TransferStrides strides = plan->strides();
   uint64_t inAddress = in.address;

@@ -309,9 +309,6 @@ LogicalResult loadGatherTile(ProgramEmitter &emitter, tensor::GenerateOp op,
   std::optional<unsigned> paired = emitter.lookupPaired(source);
   if (!paired)
     return cannotMap(op) << "the paired codes of its source were not written";
-  const Buffer &buffer = emitter.getBuffer(*paired);
-  unsigned pairBytes = tile.lanes.laneBits / 8;
-  const int64_t lanes = tile.lanes.lanesPerRow;
 
   // Matrix [rows, cols] = out dimensions [0, 3) and [3, 6) merged; the
   // tile's y (K-vectors) is one of them, its x (lanes) the other.
@@ -350,25 +347,10 @@ LogicalResult loadGatherTile(ProgramEmitter &emitter, tensor::GenerateOp op,
                                   "positions unwritten";
         return;
       }
-      for (const TapLoad &l : loads) {
-        uint64_t slot = first + l.chipOffset;
-        Instruction load(InstructionKind::Load);
-        load.set("dst", tile.dst);
-        load.set("format", tile.formatEntry);
-        load.set("td", emitter.useTransfer(l.strides));
-        load.set("layout", DramLayout::Paired);
-        load.set("dram_addr",
-                 buffer.address + l.sourceOffset.value_or(0) * pairBytes);
-        load.set("chip_row", slot / lanes);
-        load.set("chip_lane", slot % lanes);
-        load.set("size_z", l.shape[0]);
-        load.set("size_y", l.shape[1]);
-        load.set("size_x", l.shape[2]);
-        SmallVector<Access> accesses = {{{Resource::Dram, *paired}, false},
-                                        {tile.scratchpad, true}};
-        accesses.append(tile.reads.begin(), tile.reads.end());
-        emitter.emitQueued(load, accesses);
-      }
+      for (const TapLoad &l : loads)
+        emitPairedLoad(emitter, tile, *paired, l.strides,
+                       l.sourceOffset.value_or(0), first + l.chipOffset,
+                       l.shape);
     }
   });
   return result;

@@ -351,6 +351,13 @@ struct PairedTile {
   /// entry).
   llvm::SmallVector<Access, 2> reads;
 };
+/// One LOAD of a paired tile from the pairs in buffer `paired`: `shape`
+/// positions (z, y, x) through `strides`, from pair `sourceOffset` into
+/// scratchpad slot `slot`.
+void emitPairedLoad(ProgramEmitter &emitter, const PairedTile &tile,
+                    unsigned paired, const TransferStrides &strides,
+                    int64_t sourceOffset, uint64_t slot,
+                    const std::array<int64_t, 3> &shape);
 /// The LOADs of a tile from the source's paired form: for every box of the
 /// tile and kernel tap, one LOAD over the spatial positions (taps outside
 /// the image are pads, which the GEMM reads as +0).
@@ -362,6 +369,9 @@ mlir::LogicalResult loadGatherTile(ProgramEmitter &emitter,
 /// operands that read it so: no given scales, a block level, last, after at
 /// most one whole-tensor level (MX, FlexBlock, MLS).
 bool hasPairedForm(QuantizeOp quantize);
+/// The paired lanes of such a format (its block level is the last) in rows
+/// of `rowBytes`; `laneBits` is also the bits of a pair in DRAM.
+LaneLayout pairedLanes(const numerics::ScaledFormat &format, uint64_t rowBytes);
 
 /// One dimension of a view, in source elements: `extent` positions
 /// `stride` apart.

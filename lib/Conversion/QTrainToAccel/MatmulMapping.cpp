@@ -72,9 +72,7 @@ FailureOr<OperandPlan> planPairedOperand(ProgramEmitter &emitter, MatmulOp op,
   auto shape = cast<RankedTensorType>(value.getType()).getShape();
   plan.extentY = shape[yDim];
   plan.extentX = shape[1 - yDim];
-  plan.lanes =
-      laneLayout(tensor->format.element, &tensor->format.levels.back().format,
-                 /*paired=*/true, sp.rowBytes);
+  plan.lanes = pairedLanes(tensor->format, sp.rowBytes);
   plan.placement.layout = SpLayout::Paired;
   return plan;
 }

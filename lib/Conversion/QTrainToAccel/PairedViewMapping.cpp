@@ -112,6 +112,14 @@ bool hasPairedForm(QuantizeOp quantize) {
           (levels.size() == 2 && levels.front().isWholeTensor()));
 }
 
+LaneLayout pairedLanes(const numerics::ScaledFormat &format,
+                       uint64_t rowBytes) {
+  assert(!format.levels.empty() && !format.levels.back().isWholeTensor() &&
+         "a paired form needs a block level, last");
+  return laneLayout(format.element, &format.levels.back().format,
+                    /*paired=*/true, rowBytes);
+}
+
 std::optional<PairedView> pairedViewOf(Value operand) {
   auto type = dyn_cast<RankedTensorType>(operand.getType());
   if (!type || type.getRank() != 2)
@@ -159,6 +167,29 @@ bool onlyFeedsPairedViews(Value value) {
          });
 }
 
+void emitPairedLoad(ProgramEmitter &emitter, const PairedTile &tile,
+                    unsigned paired, const TransferStrides &strides,
+                    int64_t sourceOffset, uint64_t slot,
+                    const std::array<int64_t, 3> &shape) {
+  const int64_t lanes = tile.lanes.lanesPerRow;
+  Instruction load(InstructionKind::Load);
+  load.set("dst", tile.dst);
+  load.set("format", tile.formatEntry);
+  load.set("td", emitter.useTransfer(strides));
+  load.set("layout", DramLayout::Paired);
+  load.set("dram_addr", emitter.getBuffer(paired).address +
+                            sourceOffset * (tile.lanes.laneBits / 8));
+  load.set("chip_row", slot / lanes);
+  load.set("chip_lane", slot % lanes);
+  load.set("size_z", shape[0]);
+  load.set("size_y", shape[1]);
+  load.set("size_x", shape[2]);
+  SmallVector<Access> accesses = {{{Resource::Dram, paired}, false},
+                                  {tile.scratchpad, true}};
+  accesses.append(tile.reads.begin(), tile.reads.end());
+  emitter.emitQueued(load, accesses);
+}
+
 LogicalResult loadPairedViewTile(ProgramEmitter &emitter, Operation *op,
                                  const PairedView &view,
                                  const PairedTile &tile) {
@@ -166,9 +197,6 @@ LogicalResult loadPairedViewTile(ProgramEmitter &emitter, Operation *op,
       emitter.lookupPaired(QuantizeOp(view.source).getResult());
   if (!paired)
     return cannotMap(op) << "the paired codes of its operand were not written";
-  uint64_t address = emitter.getBuffer(*paired).address;
-  unsigned pairBytes = tile.lanes.laneBits / 8;
-  const int64_t lanes = tile.lanes.lanesPerRow;
 
   // Slot of a position: (y - y0) S + (x - k0); each term's step on chip is
   // its suffix within its side (times S along y).
@@ -250,7 +278,6 @@ LogicalResult loadPairedViewTile(ProgramEmitter &emitter, Operation *op,
       strides.dramX = walk[2].dram;
       strides.chipZ = walk[0].chip, strides.chipY = walk[1].chip,
       strides.chipX = walk[2].chip;
-      unsigned td = emitter.useTransfer(strides);
       // Every combination of the loop terms, and z in chunks of size_z's
       // limit.
       int64_t count = 1;
@@ -263,24 +290,11 @@ LogicalResult loadPairedViewTile(ProgramEmitter &emitter, Operation *op,
           s += (rest % l.extent) * l.chip;
           rest /= l.extent;
         }
-        for (int64_t z0 = 0; z0 < walk[0].extent; z0 += kMaxTransferZ) {
-          uint64_t slot = s + z0 * walk[0].chip;
-          Instruction load(InstructionKind::Load);
-          load.set("dst", tile.dst);
-          load.set("format", tile.formatEntry);
-          load.set("td", td);
-          load.set("layout", DramLayout::Paired);
-          load.set("dram_addr", address + (d + z0 * walk[0].dram) * pairBytes);
-          load.set("chip_row", slot / lanes);
-          load.set("chip_lane", slot % lanes);
-          load.set("size_z", std::min(kMaxTransferZ, walk[0].extent - z0));
-          load.set("size_y", walk[1].extent);
-          load.set("size_x", walk[2].extent);
-          SmallVector<Access> accesses = {{{Resource::Dram, *paired}, false},
-                                          {tile.scratchpad, true}};
-          accesses.append(tile.reads.begin(), tile.reads.end());
-          emitter.emitQueued(load, accesses);
-        }
+        for (int64_t z0 = 0; z0 < walk[0].extent; z0 += kMaxTransferZ)
+          emitPairedLoad(emitter, tile, *paired, strides, d + z0 * walk[0].dram,
+                         s + z0 * walk[0].chip,
+                         {std::min(kMaxTransferZ, walk[0].extent - z0),
+                          walk[1].extent, walk[2].extent});
       }
     }
   });

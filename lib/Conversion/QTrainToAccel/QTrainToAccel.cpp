@@ -318,11 +318,8 @@ struct ConvertQTrainToAccel
       target = emitter.lookupBuffer(result);
     }
     if (gathered) {
-      // hasPairedForm checked the format: the block level is the last.
-      const numerics::ScaledFormat &format = tensor->format;
       unsigned pairBits =
-          laneLayout(format.element, &format.levels.back().format,
-                     /*paired=*/true, emitter.getMachine().inputSp.rowBytes)
+          pairedLanes(tensor->format, emitter.getMachine().inputSp.rowBytes)
               .laneBits;
       auto type = cast<RankedTensorType>(result.getType());
       FailureOr<unsigned> id = emitter.allocateBytes(
