@@ -1,8 +1,10 @@
 //===- BenchCommon.h - Inputs and the machine's ceiling for benchmarks ----===//
 //
 // Shared by the benchmark programs: the input tensor (normal f32 values),
-// the bytes-per-second accounting, and the ceiling every quantizer is
-// printed beside, a memcpy of the same buffers (bytes read + written).
+// the bytes-per-second accounting, and the ceilings every quantizer is
+// printed beside: a memcpy of the same buffers (bytes read + written) on one
+// thread, and the same copy split over every hardware thread, as the
+// generated code's parallel tiles are.
 //
 //===----------------------------------------------------------------------===//
 
@@ -11,11 +13,13 @@
 
 #include "benchmark/benchmark.h"
 
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 #include <map>
 #include <random>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace qtrain::bench {
@@ -41,22 +45,49 @@ inline void reportBytes(benchmark::State &state, size_t elements,
   state.SetItemsProcessed(int64_t(state.iterations()) * elements);
 }
 
-/// The ceiling: memcpy of `n` f32 (read n * 4 bytes, write n * 4 bytes).
+/// The name of the copy ceiling on `threads` threads.
+inline std::string copyBandwidthName(unsigned threads) {
+  return threads == 1 ? "copy_bandwidth (memcpy ceiling)"
+                      : "copy_bandwidth, " + std::to_string(threads) +
+                            " threads (parallel memcpy ceiling)";
+}
+
+/// The hardware threads the parallel copy uses (those the generated code's
+/// OpenMP tiles run on by default).
+inline unsigned copyThreads() {
+  return std::max(1u, std::thread::hardware_concurrency());
+}
+
+/// The ceilings: memcpy of `n` f32 (read n * 4 bytes, write n * 4 bytes) on
+/// one thread, and split into one contiguous part per hardware thread.
 inline void registerCopyBandwidth(size_t n) {
-  benchmark::RegisterBenchmark("copy_bandwidth (memcpy ceiling)",
-                               [n](benchmark::State &state) {
-                                 const std::vector<float> &in = normalInput(n);
-                                 std::vector<float> out(n);
-                                 for (auto _ : state) {
-                                   std::memcpy(out.data(), in.data(),
-                                               n * sizeof(float));
-                                   benchmark::DoNotOptimize(out.data());
-                                   benchmark::ClobberMemory();
-                                 }
-                                 reportBytes(state, n);
-                               })
-      ->Unit(benchmark::kMillisecond)
-      ->UseRealTime();
+  for (unsigned threads : {1u, copyThreads()}) {
+    benchmark::RegisterBenchmark(
+        copyBandwidthName(threads).c_str(),
+        [n, threads](benchmark::State &state) {
+          const std::vector<float> &in = normalInput(n);
+          std::vector<float> out(n);
+          auto part = [&](unsigned t) {
+            size_t b = n * t / threads, e = n * (t + 1) / threads;
+            std::memcpy(out.data() + b, in.data() + b, (e - b) * sizeof(float));
+          };
+          for (auto _ : state) {
+            std::vector<std::thread> workers;
+            for (unsigned t = 1; t < threads; ++t)
+              workers.emplace_back(part, t);
+            part(0);
+            for (std::thread &w : workers)
+              w.join();
+            benchmark::DoNotOptimize(out.data());
+            benchmark::ClobberMemory();
+          }
+          reportBytes(state, n);
+        })
+        ->Unit(benchmark::kMillisecond)
+        ->UseRealTime();
+    if (threads == copyThreads())
+      break; // a one-thread machine: one ceiling
+  }
 }
 
 /// Reads `--elements=N` out of argv (benchmark::Initialize leaves it).

@@ -254,7 +254,9 @@ Value finishFastCode(const ElementBuilder &eb, const nx::MinifloatFormat &f,
   Value mag = eb.select(small, smallMag, normal);
   Value signCode = eb.select(negative, eb.u32(f.signBit()), eb.u32(0));
   Value code = eb.select(eb.eq(mag, eb.u32(0)), sp.zero, eb.bor(signCode, mag));
-  code = eb.select(eb.ugt(mag, eb.u32(f.maxFiniteMagnitude())), overflowCode,
+  // Signed compares: every magnitude but a NaN lane's (which the NaN case
+  // overrides) is below 2^31, and AVX2 has no unsigned compare.
+  code = eb.select(eb.sgt(mag, eb.u32(f.maxFiniteMagnitude())), overflowCode,
                    code);
   code = eb.select(isInf, sp.inf, code);
   return eb.select(isNaN, sp.nan, code);
@@ -329,19 +331,26 @@ Value emitMinifloatEncodeNearestEven(const ElementBuilder &eb,
 
 /// The stochastic fast path: for a minifloat whose normal range lies inside
 /// f32's (and whose quantum 2^(emin - m) is a normal f32), the library's
-/// rounding of roundShifted is, on normal-range lanes, a truncation of the
-/// f32 bits at bit 23 - m plus the increment at that bit (d, the top k
-/// discarded bits, read off the bits), and on small lanes the same step on
-/// t = |x| / quantum in f32 arithmetic: kept = trunc(t), t - kept exact,
-/// d = trunc((t - kept) * 2^k). Every step is exact, so the result is the
-/// library's bit for bit (docs/CPULowering.md, "Fast paths").
+/// rounding of roundShifted increments the truncated magnitude when the top
+/// k discarded bits d and the k random bits r satisfy r < d (compare) or
+/// r + d >= 2^k (add-truncate). Both are one carry: r < d is
+/// d + (2^k - 1 - r) >= 2^k, so with r' = r (add-truncate) or r XOR (2^k - 1)
+/// (compare) the result is the truncation of the magnitude plus r' at the k
+/// bits below the kept ones; lower discarded bits add less than one unit
+/// there and cannot change the carry. On normal-range lanes that is an
+/// integer add and mask of the f32 bits at bit 23 - m (the carry runs into
+/// the exponent as the format's does); on small lanes it is the integer
+/// floor(|x| / quantum * 2^k), exact in f32 (a power-of-two scaling) and
+/// converted by truncation, plus r', shifted right by k: the count of
+/// quanta. The result is the library's bit for bit (docs/CPULowering.md,
+/// "Fast paths").
 bool hasStochasticFastPath(const nx::MinifloatFormat &f,
                            const nx::Rounding &r) {
   const int m = static_cast<int>(f.mantissaBits);
   const int emin = f.minNormalExponent();
+  const int k = static_cast<int>(r.roundingBits());
   return r.isStochastic() && m <= 22 && emin >= -126 && emin - m >= -126 &&
-         m - emin <= 127 && f.maxExponent() <= 127 &&
-         static_cast<int>(r.roundingBits()) <= 23 - m;
+         m - emin + k <= 127 && f.maxExponent() <= 127 && k <= 23 - m;
 }
 
 struct StochasticFast {
@@ -361,15 +370,13 @@ StochasticFast splitStochastic(const ElementBuilder &eb,
   const unsigned shift = 23 - m;
   const int k = static_cast<int>(r.roundingBits());
   const int kr = static_cast<int>(r.randomBits);
+  const uint32_t kMask = (uint32_t(1) << k) - 1;
   if (k > kr) // as emitRoundShifted: the random bits atop 100..0
     random = eb.bor(eb.shl(random, eb.u32(k - kr)),
                     eb.u32(uint32_t(1) << (k - kr - 1)));
-  auto increment = [&](Value d) {
-    Value inc = r.variant == nx::StochasticVariant::Compare
-                    ? eb.ult(random, d)
-                    : eb.uge(eb.add(random, d), eb.u32(uint64_t(1) << k));
-    return eb.zext(i32, inc);
-  };
+  Value carryIn = r.variant == nx::StochasticVariant::Compare
+                      ? eb.bxor(random, eb.u32(kMask))
+                      : random;
 
   StochasticFast p;
   FastLanes lanes = splitFastLanes(eb, f, x);
@@ -379,24 +386,19 @@ StochasticFast splitStochastic(const ElementBuilder &eb,
   p.small = lanes.small;
   Value abs = lanes.abs;
 
-  Value dNormal =
-      eb.band(eb.lshr(abs, eb.u32(shift - k)), eb.u32((uint32_t(1) << k) - 1));
-  p.roundedBits = eb.add(eb.band(abs, eb.u32(~((1u << shift) - 1))),
-                         eb.shl(increment(dNormal), eb.u32(shift)));
+  // (NaN lanes may wrap past 2^31 here; the NaN case overrides them.)
+  p.roundedBits = eb.band(eb.add(abs, eb.shl(carryIn, eb.u32(shift - k))),
+                          eb.u32(~((1u << shift) - 1)));
 
   if (!f.subnormals) { // flush before rounding
     p.smallMag = eb.u32(0);
     return p;
   }
-  Value t = arith::MulFOp::create(b, loc, eb.bitcast(b.getF32Type(), abs),
-                                  eb.f32c(std::ldexp(1.0f, m - emin)));
-  Value kept = arith::FPToSIOp::create(b, loc, eb.type(i32), t);
-  Value fraction = arith::SubFOp::create(
-      b, loc, t, arith::SIToFPOp::create(b, loc, eb.f32(), kept));
-  Value dSmall = arith::FPToSIOp::create(
-      b, loc, eb.type(i32),
-      arith::MulFOp::create(b, loc, fraction, eb.f32c(std::ldexp(1.0f, k))));
-  p.smallMag = eb.add(kept, increment(dSmall));
+  // floor(t 2^k) = kept 2^k + d for t = |x| / quantum < 2^m, below 2^23.
+  Value scaled = arith::MulFOp::create(b, loc, eb.bitcast(b.getF32Type(), abs),
+                                       eb.f32c(std::ldexp(1.0f, m - emin + k)));
+  Value keptAndD = arith::FPToSIOp::create(b, loc, eb.type(i32), scaled);
+  p.smallMag = eb.lshr(eb.add(keptAndD, carryIn), eb.u32(k));
   return p;
 }
 
@@ -418,36 +420,55 @@ Value finishFastValue(const ElementBuilder &eb, const nx::MinifloatFormat &f,
   OpBuilder &b = eb.builder();
   Type i32 = b.getI32Type();
   SpecialValueBits v = specialValueBits(f);
-  auto bySignOf = [&](const uint32_t(&pair)[2]) {
-    return bySign(eb, negative, pair[0], pair[1]);
-  };
-  Value signBit = eb.band(eb.bitcast(i32, x), eb.u32(0x80000000u));
-  Value value = eb.bor(mag, signBit);
+  Value bits = eb.bitcast(i32, x);
+  Value signBit = eb.band(bits, eb.u32(0x80000000u));
   // The special cases in order, later ones overriding. Adjacent cases with
   // the same values share one select (e4m3fn: overflow, infinity and NaN
-  // all give NaN), and signed zeros need none (mag | sign is already one).
+  // all give NaN; infinity and NaN then are one compare of |x|). The
+  // overflow compare is signed, as in finishFastCode.
   struct Case {
     Value mask;
     const uint32_t (&pair)[2];
   };
-  Case cases[] = {{eb.eq(mag, eb.u32(0)), v.zero},
-                  {eb.ugt(mag, eb.u32(v.maxFinite)), v.overflow},
-                  {isInf, v.inf},
-                  {isNaN, v.nan}};
   auto same = [](const uint32_t(&a)[2], const uint32_t(&b)[2]) {
     return a[0] == b[0] && a[1] == b[1];
   };
+  SmallVector<Case, 4> cases = {{eb.eq(mag, eb.u32(0)), v.zero},
+                                {eb.sgt(mag, eb.u32(v.maxFinite)), v.overflow}};
+  if (same(v.inf, v.nan)) {
+    Value abs = eb.band(bits, eb.u32(0x7fffffffu));
+    cases.push_back({eb.sgt(abs, eb.u32(0x7f7fffffu)), v.nan});
+  } else {
+    cases.push_back({isInf, v.inf});
+    cases.push_back({isNaN, v.nan});
+  }
+  // When every case's values are a magnitude and its negation (signed
+  // zeros, +-NaN, ...), the selects pick magnitudes and the sign is ORed in
+  // once at the end; the zero case then selects nothing.
+  auto symmetric = [](const uint32_t(&pair)[2]) {
+    return !(pair[0] & 0x80000000u) && pair[1] == (pair[0] | 0x80000000u);
+  };
+  bool bySignAtEnd =
+      llvm::all_of(cases, [&](const Case &c) { return symmetric(c.pair); });
+  Value value = bySignAtEnd ? mag : eb.bor(mag, signBit);
   const uint32_t signedZeros[2] = {0, 0x80000000u};
-  for (size_t i = 0; i < std::size(cases); ++i) {
+  for (size_t i = 0; i < cases.size(); ++i) {
     Value mask = cases[i].mask;
     bool zeroOnly = i == 0 && same(cases[0].pair, signedZeros);
-    while (i + 1 < std::size(cases) && same(cases[i + 1].pair, cases[i].pair)) {
+    while (i + 1 < cases.size() && same(cases[i + 1].pair, cases[i].pair)) {
       mask = eb.lor(mask, cases[++i].mask);
       zeroOnly = false;
     }
-    if (!zeroOnly)
-      value = eb.select(mask, bySignOf(cases[i].pair), value);
+    if (zeroOnly) // mag | sign is already the signed zero
+      continue;
+    const uint32_t(&pair)[2] = cases[i].pair;
+    value = eb.select(mask,
+                      bySignAtEnd ? eb.u32(pair[0])
+                                  : bySign(eb, negative, pair[0], pair[1]),
+                      value);
   }
+  if (bySignAtEnd)
+    value = eb.bor(value, signBit);
   return eb.bitcast(b.getF32Type(), value);
 }
 

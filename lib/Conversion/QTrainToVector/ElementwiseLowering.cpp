@@ -64,7 +64,7 @@ Value lowerElementwise(OpBuilder &b, Location loc, Value input,
     Value data;
     if (randomData)
       data = flatBuffer(b, loc, randomData);
-    random.emplace(b, loc, *rounding, seed, data);
+    random.emplace(b, loc, *rounding, seed, data, in.count);
   }
   int64_t rowLength = random ? random->rowLength() : 0;
   // `tileBegin` is the flat offset where the tensor being written starts

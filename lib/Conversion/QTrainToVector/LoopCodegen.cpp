@@ -23,12 +23,15 @@ bool needsScalarAccess(Type t) {
 
 FlatTensor flatten(OpBuilder &b, Location loc, Value tensor) {
   auto type = llvm::cast<RankedTensorType>(tensor.getType());
-  Value n = arith::ConstantIndexOp::create(b, loc, 1);
-  for (int64_t d = 0; d < type.getRank(); ++d)
-    n = arith::MulIOp::create(b, loc, n,
-                              tensor::DimOp::create(b, loc, tensor, d));
   int64_t size =
       type.hasStaticShape() ? type.getNumElements() : ShapedType::kDynamic;
+  // A constant count when the shape is static (callers read it off).
+  Value n =
+      arith::ConstantIndexOp::create(b, loc, type.hasStaticShape() ? size : 1);
+  if (!type.hasStaticShape())
+    for (int64_t d = 0; d < type.getRank(); ++d)
+      n = arith::MulIOp::create(b, loc, n,
+                                tensor::DimOp::create(b, loc, tensor, d));
   auto flatType = RankedTensorType::get({size}, type.getElementType());
   Value flat;
   if (type.getRank() == 0) {

@@ -24,7 +24,8 @@ namespace qtrain::lowering {
 /// them is scalar.
 bool needsScalarAccess(mlir::Type t);
 
-/// The flat (row-major, rank-1) view of a tensor and its element count.
+/// The flat (row-major, rank-1) view of a tensor and its element count (an
+/// arith.constant when the shape is static).
 struct FlatTensor {
   mlir::Value flat, count;
 };

@@ -7,6 +7,7 @@
 #include "mlir/Dialect/ControlFlow/IR/ControlFlowOps.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Utils/StaticValueUtils.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 
 using namespace mlir;
@@ -44,24 +45,32 @@ Value counterHash(const ElementBuilder &eb, Value key0, Value key1,
   return counterHash(eb, key0, key1, low32(eb, index64), high32(eb, index64));
 }
 
+/// The lane offsets 0, 1, ..., W - 1 as i32 lanes.
+Value laneOffsets(const ElementBuilder &eb) {
+  SmallVector<int32_t> iota(eb.laneCount());
+  for (int64_t j = 0; j < eb.laneCount(); ++j)
+    iota[j] = static_cast<int32_t>(j);
+  auto vt = VectorType::get({eb.laneCount()}, eb.builder().getI32Type());
+  return arith::ConstantOp::create(
+      eb.builder(), eb.location(),
+      DenseElementsAttr::get(vt, ArrayRef<int32_t>(iota)));
+}
+
 /// The halves of the stream indices first + j in i32 lanes, without i64
 /// vectors (which AVX2 splits over two registers and narrows by shuffles):
-/// the high half takes the carry out of the low half's add.
-std::pair<Value, Value> streamIndexHalves(const ElementBuilder &eb,
-                                          Value first) {
+/// the high half takes the carry out of the low half's add. With
+/// `highIsZero` (every index below 2^32) the high half is the constant 0.
+std::pair<Value, Value> streamIndexHalves(const ElementBuilder &eb, Value first,
+                                          bool highIsZero) {
   OpBuilder &b = eb.builder();
   Value first64 =
       arith::IndexCastUIOp::create(b, eb.location(), b.getI64Type(), first);
   ElementBuilder scalar(b, eb.location(), 0);
   Value lo0 = eb.splat(low32(scalar, first64));
+  Value lo = eb.add(lo0, laneOffsets(eb));
+  if (highIsZero)
+    return {lo, eb.u32(0)};
   Value hi0 = eb.splat(high32(scalar, first64));
-  SmallVector<int32_t> iota(eb.laneCount());
-  for (int64_t j = 0; j < eb.laneCount(); ++j)
-    iota[j] = static_cast<int32_t>(j);
-  auto vt = VectorType::get({eb.laneCount()}, b.getI32Type());
-  Value offsets = arith::ConstantOp::create(
-      b, eb.location(), DenseElementsAttr::get(vt, ArrayRef<int32_t>(iota)));
-  Value lo = eb.add(lo0, offsets);
   Value carry = eb.zext(b.getI32Type(), eb.ult(lo, lo0));
   return {lo, eb.add(hi0, carry)};
 }
@@ -85,8 +94,12 @@ Value streamIndices(const ElementBuilder &eb, Value first) {
 } // namespace
 
 RandomCodegen::RandomCodegen(OpBuilder &b, Location loc, const nx::Rounding &r,
-                             Value seed, Value data)
+                             Value seed, Value data, Value count)
     : source(r.source), k(r.randomBits), seed(seed), data(data) {
+  // A masked last chunk reads indices up to a vector past `count`; 1024
+  // lanes is more than any target's vector.
+  std::optional<int64_t> n = getConstantIntValue(count);
+  indicesFit32 = n && *n >= 0 && *n <= (int64_t(1) << 32) - 1024;
   ElementBuilder scalar(b, loc, 0);
   // The counter hash's keys of the seed (the counter source and the LFSR
   // lane seeds use them).
@@ -151,7 +164,7 @@ Value RandomCodegen::emit(const ElementBuilder &eb, Value first, Value row,
   case nx::RandomSourceKind::Counter: {
     Value h;
     if (eb.laneCount()) {
-      auto [lo, hi] = streamIndexHalves(eb, first);
+      auto [lo, hi] = streamIndexHalves(eb, first, indicesFit32);
       h = counterHash(eb, eb.splat(key0), eb.splat(key1), lo, hi);
     } else {
       h = counterHash(eb, key0, key1, streamIndices(eb, first));

@@ -21,10 +21,12 @@ public:
   /// keys, or the LFSR lane states (a stack buffer of `lanes` i32 seeded by
   /// lfsrLaneSeed). `seed` is an i64; `data` is the flat memref<?xf32> of a
   /// data source (null otherwise), which must not be empty (checked at run
-  /// time with cf.assert).
+  /// time with cf.assert). `count` (an index) bounds the stream indices the
+  /// chunks read; when it is a constant below 2^32 minus a vector, every
+  /// index's high half is zero and the counter hash skips it.
   RandomCodegen(mlir::OpBuilder &b, mlir::Location loc,
-                const numerics::Rounding &r, mlir::Value seed,
-                mlir::Value data);
+                const numerics::Rounding &r, mlir::Value seed, mlir::Value data,
+                mlir::Value count);
 
   /// LFSR sources visit the stream in rows of `lfsrLanes` indices (one step
   /// of every lane per row, rows in order); 0 for the other sources.
@@ -39,11 +41,12 @@ public:
 private:
   numerics::RandomSource source;
   unsigned k;
-  mlir::Value key0, key1; // counter hash keys (i32)
-  mlir::Value seed;       // i64
-  mlir::Value lanes;      // LFSR lane states, memref<Lxi32>
-  mlir::Value data;       // data source, memref<?xf32>
-  mlir::Value dataSize;   // i64
+  bool indicesFit32 = false; // every stream index (and lane) is below 2^32
+  mlir::Value key0, key1;    // counter hash keys (i32)
+  mlir::Value seed;          // i64
+  mlir::Value lanes;         // LFSR lane states, memref<Lxi32>
+  mlir::Value data;          // data source, memref<?xf32>
+  mlir::Value dataSize;      // i64
 };
 
 } // namespace qtrain::lowering

@@ -495,7 +495,8 @@ FailureOr<ScaledResults> lowerScaledEncode(OpBuilder &b, Location loc,
   std::optional<RandomCodegen> random;
   if (r.isStochastic())
     random.emplace(b, loc, r, seed,
-                   randomData ? flatBuffer(b, loc, randomData) : Value());
+                   randomData ? flatBuffer(b, loc, randomData) : Value(),
+                   in.count);
   // LFSR lanes advance in stream order: chunks are cut at their rows.
   int64_t rowLength = random ? random->rowLength() : 0;
 
