@@ -275,7 +275,7 @@ TEST(AccelMachine, DocsTablesAreTheDefaults) {
       EXPECT_EQ(v, *d) << info.key.str();
     }
   });
-  EXPECT_EQ(checked, 40u);
+  EXPECT_EQ(checked, 41u);
 }
 
 TEST(AccelLayout, LanesOfThePresets) {

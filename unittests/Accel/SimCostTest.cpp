@@ -2,7 +2,8 @@
 //
 // docs/Accelerator.md, "Cycle model" and "Energy model": the width scaling
 // of the Horowitz constants (the figures the page quotes), dispatch, token
-// waits, the instruction-queue depth and a push that waits for a full FIFO,
+// waits, the instruction-queue depth, a push that waits for a full FIFO and
+// DRAM transfers in flight together,
 // computed by hand; the per-MAC energies behind the page's FP12 DGA claim;
 // the counters of the page's example program.
 //
@@ -149,6 +150,25 @@ TEST(AccelSimCost, InstructionQueueDepth) {
     std::unique_ptr<Simulator> sim = makeSim(m);
     ASSERT_EQ(runProgram(*sim, text), "");
     EXPECT_EQ(sim->getCounters().cycles, depth == 1 ? 1106u : 1006u);
+  }
+}
+
+TEST(AccelSimCost, OutstandingTransfersOverlapTheirLatency) {
+  // Three loads of 101 cycles (latency 100, one cycle of data), dispatched
+  // at 2, 3 and 4. One in flight: they run back to back, 3 + 3 * 101. Two:
+  // B starts at 4, its data follows A's (104-105); C waits for A's end
+  // (104), its data at 204-205. Three: all start at once, their data
+  // phases one after another, 103-106.
+  std::string text = std::string(kTd) + "load " + kLoad16 + "load " + kLoad16 +
+                     "load " + kLoad16;
+  MachineDescription m = smallMachine();
+  for (auto [outstanding, cycles] :
+       {std::pair<uint64_t, uint64_t>{1, 306}, {2, 205}, {3, 106}, {8, 106}}) {
+    m.dram.outstandingTransfers = outstanding;
+    std::unique_ptr<Simulator> sim = makeSim(m);
+    ASSERT_EQ(runProgram(*sim, text), "");
+    EXPECT_EQ(sim->getCounters().cycles, cycles) << outstanding << " in flight";
+    EXPECT_EQ(sim->getCounters().queues[0].busyCycles, 3u * 101);
   }
 }
 

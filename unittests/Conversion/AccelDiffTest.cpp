@@ -478,7 +478,7 @@ std::vector<float> runAccel(const AccelCase &c, const Signature &sig,
     }
     unsigned bits = 32;
     for (unsigned w : {32u, 16u, 8u, 4u})
-      if (static_cast<int64_t>(size) == llvm::divideCeil(n * w, 8)) {
+      if (static_cast<uint64_t>(size) == llvm::divideCeil(uint64_t(n) * w, 8)) {
         bits = w;
         break;
       }

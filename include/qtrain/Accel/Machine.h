@@ -61,6 +61,7 @@ struct MachineDescription {
   double clockGhz = 0;
   struct {
     uint64_t bytes = 0, bytesPerCycle = 0, latencyCycles = 0, burstBytes = 0;
+    uint64_t outstandingTransfers = 0;
   } dram;
   ScratchpadDesc inputSp, weightSp;
   struct {

@@ -59,6 +59,7 @@ void forEachMachineKey(MachineDescription &m,
   integer("dram.bytes_per_cycle", m.dram.bytesPerCycle, 1);
   integer("dram.latency_cycles", m.dram.latencyCycles, 0);
   integer("dram.burst_bytes", m.dram.burstBytes, 4, 4096, /*pow2=*/true);
+  integer("dram.outstanding_transfers", m.dram.outstandingTransfers, 1, 64);
   integer("input_sp.rows", m.inputSp.rows, 1, 16384);
   rowBytes("input_sp.row_bytes", m.inputSp.rowBytes);
   integer("input_sp.read_bytes_per_cycle", m.inputSp.readBytesPerCycle, 1);

@@ -17,6 +17,15 @@ using namespace llvm;
 
 namespace qtrain::accel::sim {
 
+namespace {
+/// The instructions that move data between DRAM and the machine: their
+/// latency is dram.latency_cycles plus a data phase (CostModel.cpp).
+bool isTransfer(InstructionKind kind) {
+  return kind == InstructionKind::Load || kind == InstructionKind::Store ||
+         kind == InstructionKind::RegLoad || kind == InstructionKind::RegStore;
+}
+} // namespace
+
 Executor::Executor(const MachineDescription &machine,
                    std::unique_ptr<ArchState> state)
     : machine(machine), state(std::move(state)), energy(machine),
@@ -126,7 +135,19 @@ Error Executor::pushTokens(uint64_t end) {
     fifos[*f].push_back(Token{clocks[q], cur.index, pushTime});
     freeAt = std::max(freeAt, pushTime);
   }
-  timeline.queueFree[q] = freeAt;
+  // The next instruction of the queue starts after this one ends, or, for
+  // DRAM transfers with several in flight, after the one `outstanding`
+  // places before it ends (and a cycle after this one starts).
+  std::vector<uint64_t> &ends = timeline.ends[q];
+  ends.push_back(freeAt);
+  uint64_t outstanding =
+      isTransfer(inst.kind) ? machine.dram.outstandingTransfers : uint64_t(1);
+  timeline.queueFree[q] =
+      outstanding <= 1
+          ? freeAt
+          : std::max(cur.start + 1, ends.size() >= outstanding
+                                        ? ends[ends.size() - outstanding]
+                                        : uint64_t(0));
   timeline.lastEnd = std::max(timeline.lastEnd, freeAt);
   return Error::success();
 }
@@ -171,7 +192,18 @@ Error Executor::dispatchQueued(const Instruction &inst) {
   assert(cur.started && "a queued instruction must call start()");
   ++counters.queues[q].instructions;
   counters.queues[q].busyCycles += cur.latency;
-  return pushTokens(cur.start + cur.latency);
+  uint64_t end = cur.start + cur.latency;
+  if (isTransfer(inst.kind)) {
+    // A transfer's data phase follows its latency and the queue's previous
+    // data phase (one DRAM channel per queue; docs/Accelerator.md, "Cycle
+    // model"). With one transfer in flight it starts at start + latency.
+    uint64_t latency = machine.dram.latencyCycles;
+    assert(cur.latency >= latency && "a transfer's latency includes DRAM's");
+    uint64_t dataStart = std::max(cur.start + latency, timeline.dataFree[q]);
+    end = dataStart + (cur.latency - latency);
+    timeline.dataFree[q] = end;
+  }
+  return pushTokens(end);
 }
 
 Error Executor::finishProgram() {

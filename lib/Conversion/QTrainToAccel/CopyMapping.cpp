@@ -25,7 +25,9 @@ void forEachContiguousBox(ArrayRef<int64_t> shape, int64_t cap,
                           function_ref<void(const Box &)> fn,
                           unsigned maxVarying) {
   size_t rank = shape.size();
-  SmallVector<int64_t> suffix(rank + 1, 1); // elements of dimensions [d, rank)
+  // Elements of dimensions [d, rank) (a std::vector: GCC 12 misreads a
+  // SmallVector filled by its constructor as maybe uninitialized).
+  std::vector<int64_t> suffix(rank + 1, 1);
   for (int d = static_cast<int>(rank) - 1; d >= 0; --d)
     suffix[d] = suffix[d + 1] * shape[d];
   if (suffix[0] == 0)
@@ -64,7 +66,9 @@ void forEachContiguousBox(ArrayRef<int64_t> shape, int64_t cap,
 void forEachRangeBox(ArrayRef<int64_t> shape, int64_t first, int64_t count,
                      function_ref<void(const Box &)> fn) {
   size_t rank = shape.size();
-  SmallVector<int64_t> suffix(rank + 1, 1); // elements of dimensions [d, rank)
+  // Elements of dimensions [d, rank) (a std::vector: GCC 12 misreads a
+  // SmallVector filled by its constructor as maybe uninitialized).
+  std::vector<int64_t> suffix(rank + 1, 1);
   for (int d = static_cast<int>(rank) - 1; d >= 0; --d)
     suffix[d] = suffix[d + 1] * shape[d];
   Box box;

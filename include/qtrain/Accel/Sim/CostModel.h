@@ -99,6 +99,11 @@ struct Timeline {
   std::array<uint64_t, 3> queueFree{}; ///< End (with push stalls) of the
                                        ///< queue's last instruction.
   std::array<std::vector<uint64_t>, 3> starts; ///< Per queue, in order.
+  /// Per queue, the ends (with push stalls) of its instructions, in order
+  /// (the load and store queues keep up to dram.outstanding_transfers in
+  /// flight), and the end of its last transfer's data phase.
+  std::array<std::vector<uint64_t>, 3> ends;
+  std::array<uint64_t, 3> dataFree{};
   uint64_t lastEnd = 0;
 };
 
