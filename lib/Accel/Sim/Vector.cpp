@@ -18,6 +18,8 @@
 #include "Conversion.h"
 #include "Executor.h"
 
+#include "qtrain/Numerics/Elementary.h"
+
 #include "llvm/ADT/BitVector.h"
 #include "llvm/ADT/bit.h"
 
@@ -222,9 +224,9 @@ uint32_t unary(uint64_t op, uint32_t a) {
   case VectorOp::Sqrt:
     return bit_cast<uint32_t>(std::sqrt(fa));
   case VectorOp::Exp:
-    return bit_cast<uint32_t>(::expf(fa));
+    return bit_cast<uint32_t>(numerics::expF32(fa));
   case VectorOp::Log:
-    return bit_cast<uint32_t>(::logf(fa));
+    return bit_cast<uint32_t>(numerics::logF32(fa));
   case VectorOp::SIToFP:
     return bit_cast<uint32_t>(static_cast<float>(static_cast<int32_t>(a)));
   default: // Copy

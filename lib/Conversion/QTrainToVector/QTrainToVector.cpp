@@ -5,6 +5,7 @@
 #include "qtrain/Dialect/QTrain/IR/QTrainOps.h"
 
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Transforms/DialectConversion.h"
 
@@ -19,6 +20,7 @@ void populateQTrainToVectorConversionPatterns(
   populateQTrainScaledToVectorPatterns(patterns, options);
   populateQTrainMatmulToVectorPatterns(patterns, options);
   populateQTrainStatisticsToVectorPatterns(patterns, options);
+  populateQTrainMathToVectorPatterns(patterns);
 }
 
 namespace {
@@ -73,6 +75,9 @@ struct ConvertQTrainToVector
         mlir::vector::VectorDialect>();
     target.markUnknownOpDynamicallyLegal(
         [](mlir::Operation *) { return true; });
+    // exp and log on f32 follow the numerics library, not the host's libm.
+    target.addDynamicallyLegalOp<mlir::math::ExpOp, mlir::math::LogOp>(
+        [](mlir::Operation *op) { return !isQTrainElementaryOp(op); });
 
     mlir::RewritePatternSet patterns(ctx);
     populateQTrainToVectorConversionPatterns(patterns, *options);

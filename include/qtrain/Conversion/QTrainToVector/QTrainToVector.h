@@ -14,6 +14,7 @@
 #include <string>
 
 namespace mlir {
+class Operation;
 class RewritePatternSet;
 } // namespace mlir
 
@@ -96,7 +97,16 @@ void populateQTrainMatmulToVectorPatterns(mlir::RewritePatternSet &patterns,
 void populateQTrainStatisticsToVectorPatterns(
     mlir::RewritePatternSet &patterns, const QTrainToVectorOptions &options);
 
-/// Every qtrain op the CPU lowering covers. conv2d, delayed_scale and
+/// math.exp and math.log on f32 scalars and 1-D vectors, as the numerics
+/// library's expF32 and logF32 (qtrain/Numerics/Elementary.h): the same
+/// bits on every host, where math-to-llvm would call the host's libm. A
+/// partial conversion applies them only to ops its target marks illegal:
+/// mark those for which isQTrainElementaryOp holds (the pass does).
+void populateQTrainMathToVectorPatterns(mlir::RewritePatternSet &patterns);
+bool isQTrainElementaryOp(mlir::Operation *op);
+
+/// Every qtrain op the CPU lowering covers, and the elementary functions
+/// above. conv2d, delayed_scale and
 /// zero_setting_error are not among them: populateQTrainDecomposePatterns
 /// (qtrain/Dialect/QTrain/Transforms/Decompose.h) rewrites them into ops
 /// that are, and must run first.
