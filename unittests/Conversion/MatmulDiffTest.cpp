@@ -189,8 +189,14 @@ enum class Operands {
   Small,
   /// Fp8 divided by an f32 scale (values of up to 24 bits, as a tensor
   /// quantized with a current-amax scale): the operand check fails, the
-  /// exact path runs.
+  /// exact path runs, or, for accumulations it applies to, the
+  /// midpoint-checked fast path.
   Scaled,
+  /// +-2^e and +-2^e (1 + 2^-23), e in [-8, 1]: 24-bit operands whose sums
+  /// land a hair beside FP12 midpoints (1 + 2^-7 (1 + 2^-23) rounds to
+  /// the midpoint 1 + 2^-7 in f32), so the midpoint-checked path rounds
+  /// many of them again, on both sides and with exact products and not.
+  Midpoints,
 };
 
 const char *operandsName(Operands o) {
@@ -207,6 +213,8 @@ const char *operandsName(Operands o) {
     return "small";
   case Operands::Scaled:
     return "scaled";
+  case Operands::Midpoints:
+    return "midpoints";
   }
   return "?";
 }
@@ -235,6 +243,15 @@ std::vector<float> operand(int64_t n, std::mt19937_64 &rng, Operands kind) {
       if (r == 0)
         x = 0.0f;
       else if (r < 6)
+        x = -x;
+    }
+    return v;
+  }
+  if (kind == Operands::Midpoints) {
+    for (float &x : v) {
+      x = std::ldexp(rng() % 2 ? 1.0f : 1.0f + 0x1p-23f,
+                     static_cast<int>(rng() % 10) - 8);
+      if (rng() % 3 == 0)
         x = -x;
     }
     return v;
@@ -316,9 +333,9 @@ TEST_P(MatmulDiff, MatchesLibraryBitForBit) {
     std::mt19937_64 rng(seed);
     for (size_t i = 0; i < std::size(kShapes); ++i) {
       const Shape &s = kShapes[i];
-      for (Operands kind :
-           {Operands::Moderate, Operands::Fp8, Operands::Specials,
-            Operands::Wide, Operands::Small, Operands::Scaled}) {
+      for (Operands kind : {Operands::Moderate, Operands::Fp8,
+                            Operands::Specials, Operands::Wide, Operands::Small,
+                            Operands::Scaled, Operands::Midpoints}) {
         int64_t batches = std::max<int64_t>(s.batch, 1);
         std::vector<float> a = operand(batches * s.m * s.k, rng, kind);
         std::vector<float> b = operand(batches * s.k * s.n, rng, kind);

@@ -214,6 +214,80 @@ FastSum emitAddFast(const ElementBuilder &eb, const nx::MinifloatFormat &f,
   return {value, eb.bitcast(i32, error), magnitude};
 }
 
+namespace {
+/// Half of f's quantum at the f32 magnitude bits `magnitude` (emitRoundFast's
+/// constant times 2^-24; a normal or subnormal f32, exact).
+Value halfQuantum(const ElementBuilder &eb, const nx::MinifloatFormat &f,
+                  Value magnitude) {
+  OpBuilder &b = eb.builder();
+  const int m = static_cast<int>(f.mantissaBits);
+  Value floor = arith::MaxUIOp::create(
+      b, eb.location(), magnitude,
+      eb.u32(uint32_t(f.minNormalExponent() + 127) << 23));
+  Value c =
+      eb.bitcast(b.getF32Type(), eb.add(eb.band(floor, eb.u32(0x7f800000u)),
+                                        eb.u32(uint32_t(23 - m) << 23)));
+  return arith::MulFOp::create(b, eb.location(), c, eb.f32c(0x1p-24f));
+}
+} // namespace
+
+MidpointSum emitAddMidpointChecked(const ElementBuilder &eb,
+                                   const nx::MinifloatFormat &f, Value acc,
+                                   Value x, Value y) {
+  OpBuilder &b = eb.builder();
+  Location loc = eb.location();
+  MidpointSum ms;
+  ms.sum = math::FmaOp::create(b, loc, x, y, acc);
+  std::tie(ms.value, ms.magnitude) = emitRoundFast(eb, f, ms.sum);
+  // |s| - |RN_f(s)| is exact; s is a midpoint when it is half a quantum.
+  Value residual =
+      arith::SubFOp::create(b, loc, math::AbsFOp::create(b, loc, ms.sum),
+                            math::AbsFOp::create(b, loc, ms.value));
+  ms.midpoint = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OEQ,
+                                      math::AbsFOp::create(b, loc, residual),
+                                      halfQuantum(eb, f, ms.magnitude));
+  return ms;
+}
+
+Value emitMidpointFix(const ElementBuilder &eb, const nx::MinifloatFormat &f,
+                      Value acc, Value x, Value y, const MidpointSum &ms) {
+  OpBuilder &b = eb.builder();
+  Location loc = eb.location();
+  auto wide = [&](Value v) {
+    return arith::ExtFOp::create(b, loc, eb.f64(), v).getResult();
+  };
+  // The exact sum is sigma + tau (the product is exact in f64, TwoSum's
+  // error too). sigma - s is exact (the two are within an f32 ulp), and
+  // the sign of (sigma - s) + tau is the side of the exact sum: when the
+  // two terms nearly cancel the f64 add is exact, otherwise the larger
+  // one's sign survives the rounding.
+  Value a = wide(acc), p = arith::MulFOp::create(b, loc, wide(x), wide(y));
+  Value sigma = arith::AddFOp::create(b, loc, a, p);
+  Value bb = arith::SubFOp::create(b, loc, sigma, a);
+  Value tau = arith::AddFOp::create(
+      b, loc,
+      arith::SubFOp::create(b, loc, a,
+                            arith::SubFOp::create(b, loc, sigma, bb)),
+      arith::SubFOp::create(b, loc, p, bb));
+  Value side = arith::AddFOp::create(
+      b, loc, arith::SubFOp::create(b, loc, sigma, wide(ms.sum)), tau);
+  Value zero = eb.f64c(0.0);
+  Value above =
+      arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OGT, side, zero);
+  Value below =
+      arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OLT, side, zero);
+  // The neighbours s +- half a quantum are exact, with s's sign (a zero
+  // result keeps the sign of the sum it rounds).
+  Value half = halfQuantum(eb, f, ms.magnitude);
+  auto withSign = [&](Value v) {
+    return math::CopySignOp::create(b, loc, v, ms.sum).getResult();
+  };
+  Value up = withSign(arith::AddFOp::create(b, loc, ms.sum, half));
+  Value down = withSign(arith::SubFOp::create(b, loc, ms.sum, half));
+  Value fixed = eb.select(eb.land(ms.midpoint, below), down, ms.value);
+  return eb.select(eb.land(ms.midpoint, above), up, fixed);
+}
+
 bool addOfValuesNeedsNoTest(const nx::MinifloatFormat &f) {
   return !isF32(f) && f.mantissaBits <= 10;
 }

@@ -115,6 +115,33 @@ std::pair<mlir::Value, mlir::Value>
 emitRoundOnGrid(const ElementBuilder &eb, const numerics::MinifloatFormat &f,
                 mlir::Value s);
 
+/// acc + x * y for operands whose products need not be exact in f32 (the
+/// scaled-operand path): s = fma(x, y, acc) is the exact sum rounded once
+/// to f32, and rounding s to f gives the exact sum's rounding unless s is
+/// itself a midpoint of f's grid (f's midpoints are f32 values, so none
+/// lies strictly between the sum and s; docs/CPULowering.md, "Operands of
+/// any width"). `midpoint` (i1 lanes) marks those lanes; emitMidpointFix
+/// rounds them. acc is a value of f, f not f32.
+struct MidpointSum {
+  mlir::Value sum;       ///< s (f32 lanes)
+  mlir::Value value;     ///< s rounded to f
+  mlir::Value magnitude; ///< |s|'s bits (i32 lanes)
+  mlir::Value midpoint;  ///< s is a midpoint of f's grid (i1 lanes)
+};
+MidpointSum emitAddMidpointChecked(const ElementBuilder &eb,
+                                   const numerics::MinifloatFormat &f,
+                                   mlir::Value acc, mlir::Value x,
+                                   mlir::Value y);
+
+/// The rounding to f of acc + x * y where `ms.midpoint` holds: the
+/// neighbour of s on f's grid on the side of the exact sum (its side from
+/// an f64 TwoSum), or s's own rounding when the sum is s; `ms.value` in the
+/// other lanes.
+mlir::Value emitMidpointFix(const ElementBuilder &eb,
+                            const numerics::MinifloatFormat &f, mlir::Value acc,
+                            mlir::Value x, mlir::Value y,
+                            const MidpointSum &ms);
+
 /// `check` with `sum`'s terms added, for the lanes of `where` (all when
 /// null).
 FastCheck addToCheck(const ElementBuilder &eb, const FastCheck &check,

@@ -594,6 +594,16 @@ struct BlockedGemm {
           scf::YieldOp::create(tb, tl, choice.getResults());
         },
         [&](OpBuilder &eb2, Location el) {
+          if (midpointPathApplies()) {
+            // Operands of any width (scaled tensors): sums checked for
+            // midpoints of the accumulator's grid.
+            auto [sums, inexact] = emitFastSums(eb2, el, r, vecs, row0, col,
+                                                /*onGrid=*/false,
+                                                /*midpoints=*/true);
+            sums.push_back(inexact);
+            scf::YieldOp::create(eb2, el, sums);
+            return;
+          }
           ElementBuilder e(eb2, el, lanes);
           SmallVector<Value> none(r * vecs, e.f32c(0.0f));
           none.push_back(arith::ConstantIntOp::create(eb2, el, 1, 1));
@@ -744,6 +754,27 @@ struct BlockedGemm {
     return sums;
   }
 
+  /// A sum of the midpoint-checked path (midpointPathApplies) whose
+  /// rounding emitMidpointFix corrects where it is an f midpoint.
+  struct MidpointHazard {
+    Value acc, a, b;
+    MidpointSum sum;
+  };
+
+  /// Whether operands that fail the operand check still take the fast
+  /// path, with sums checked for midpoints instead of exactness: one
+  /// minifloat accumulator (no grouping, or E-DGA whose group closes need
+  /// no test).
+  bool midpointPathApplies() const {
+    const nx::MinifloatFormat &g = spec.accumulator;
+    if (isF32(g))
+      return false;
+    if (spec.grouping == nx::Grouping::None)
+      return true;
+    return spec.grouping == nx::Grouping::EfficientDGA &&
+           g == spec.outerFormat() && addOfValuesNeedsNoTest(g);
+  }
+
   /// One output vector's E-DGA state in the fast path.
   struct DgaState {
     Value outer, group, threshold;
@@ -756,7 +787,8 @@ struct BlockedGemm {
   /// no branch; otherwise the close's adds are computed only when some lane
   /// closes.
   DgaState emitDgaStep(const ElementBuilder &e, DgaState st, Value a, Value bv,
-                       bool onGrid, FastCheck &check) const {
+                       bool onGrid, FastCheck &check,
+                       MidpointHazard *hazard = nullptr) const {
     OpBuilder &b = e.builder();
     Location l = e.location();
     const nx::MinifloatFormat &g = spec.accumulator;
@@ -810,7 +842,14 @@ struct BlockedGemm {
       // exactness test (emitAddOfValues). Its range is checked in every
       // lane (a lane that enters may flag a fallback, never a wrong sum).
       Value acc = e.select(enters, st.group, e.f32c(0.0f));
-      FastSum group = emitAddFast(e, g, acc, a, bv, onGrid);
+      FastSum group;
+      if (hazard) { // operands of any width: midpoints are fixed per step
+        MidpointSum ms = emitAddMidpointChecked(e, g, acc, a, bv);
+        *hazard = {acc, a, bv, ms};
+        group = {ms.value, Value(), ms.magnitude};
+      } else {
+        group = emitAddFast(e, g, acc, a, bv, onGrid);
+      }
       check = addToCheck(e, check, group);
       FastSum outer = emitAddOfValues(e, o, st.outer, st.group, onGrid);
       check = addToCheck(e, check, outer);
@@ -861,12 +900,14 @@ struct BlockedGemm {
   }
 
   /// The fast path's results for the block (hasFastPath; B packed, the
-  /// operands passed emitOperandsFit) and whether the block's check fails
-  /// (then the results are not the library's).
-  std::pair<SmallVector<Value>, Value> emitFastSums(OpBuilder &b, Location l,
-                                                    int64_t r, int64_t vecs,
-                                                    Value row0, Value col,
-                                                    bool onGrid) const {
+  /// operands passed emitOperandsFit, or with `midpoints` operands of any
+  /// width) and whether the block's check fails (then the results are not
+  /// the library's). With `midpoints` the sums of products are checked for
+  /// f midpoints instead of exactness, and a k step where some lane is one
+  /// rounds those lanes again (emitMidpointFix) under one branch.
+  std::pair<SmallVector<Value>, Value>
+  emitFastSums(OpBuilder &b, Location l, int64_t r, int64_t vecs, Value row0,
+               Value col, bool onGrid, bool midpoints = false) const {
     ElementBuilder eb(b, l, lanes);
     const nx::MinifloatFormat &g = spec.accumulator;
     const nx::MinifloatFormat &o = spec.outerFormat();
@@ -910,6 +951,7 @@ struct BlockedGemm {
                   Value()));
             SmallVector<Value> next(iter.begin(), iter.end());
             FastCheck check = checkOf(next);
+            SmallVector<MidpointHazard> hazards(midpoints ? outputs : 0);
             for (int64_t i = 0; i < r; ++i) {
               Value row = arith::AddIOp::create(lb, ll, row0, index(lb, ll, i));
               Value aOff = arith::AddIOp::create(
@@ -920,19 +962,58 @@ struct BlockedGemm {
                 int64_t j = i * vecs + v;
                 Value outer = iter[j * per], group = iter[j * per + 1];
                 if (!dga) {
-                  FastSum sum = emitAddFast(e, g, group, av, bv[v], onGrid);
+                  FastSum sum;
+                  if (midpoints) {
+                    MidpointSum ms =
+                        emitAddMidpointChecked(e, g, group, av, bv[v]);
+                    hazards[j] = {group, av, bv[v], ms};
+                    sum = {ms.value, Value(), ms.magnitude};
+                  } else {
+                    sum = emitAddFast(e, g, group, av, bv[v], onGrid);
+                  }
                   check = addToCheck(e, check, sum);
                   next[j * per + 1] = sum.value;
                   continue;
                 }
                 DgaState st = emitDgaStep(e, {outer, group, iter[j * per + 2]},
-                                          av, bv[v], onGrid, check);
+                                          av, bv[v], onGrid, check,
+                                          midpoints ? &hazards[j] : nullptr);
                 next[j * per] = st.outer;
                 next[j * per + 1] = st.group;
                 next[j * per + 2] = st.threshold;
               }
             }
             setCheck(next, check);
+            if (midpoints) {
+              // Some lane's sum an f midpoint (about 2^-(23 - m) of random
+              // sums): the block's new P_G rounded again.
+              Value any = hazards[0].sum.midpoint;
+              for (int64_t j = 1; j < outputs; ++j)
+                any = e.lor(any, hazards[j].sum.midpoint);
+              if (lanes)
+                any = vector::ReductionOp::create(
+                    lb, ll, vector::CombiningKind::OR, any);
+              SmallVector<Value> groups;
+              for (int64_t j = 0; j < outputs; ++j)
+                groups.push_back(next[j * per + 1]);
+              auto fix = scf::IfOp::create(
+                  lb, ll, any,
+                  [&](OpBuilder &fb, Location fl) {
+                    ElementBuilder fe(fb, fl, lanes);
+                    SmallVector<Value> fixed;
+                    // The new P_G is the checked sum in every lane (E-DGA's
+                    // closing lanes restart with it too).
+                    for (const MidpointHazard &h : hazards)
+                      fixed.push_back(
+                          emitMidpointFix(fe, g, h.acc, h.a, h.b, h.sum));
+                    scf::YieldOp::create(fb, fl, fixed);
+                  },
+                  [&](OpBuilder &fb, Location fl) {
+                    scf::YieldOp::create(fb, fl, groups);
+                  });
+              for (int64_t j = 0; j < outputs; ++j)
+                next[j * per + 1] = fix.getResult(j);
+            }
             scf::YieldOp::create(lb, ll, next);
           });
       return SmallVector<Value>(loop.getResults());
