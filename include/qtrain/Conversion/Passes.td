@@ -29,6 +29,12 @@ def ConvertQTrainToVector : Pass<"convert-qtrain-to-vector", "mlir::ModuleOp"> {
     its stream index, so results do not depend on the tiling or the number
     of threads. `tile-elements=0` keeps every op on one thread.
 
+    `math.exp` and `math.log` on f32 scalars and vectors (wherever they
+    are, `linalg.generic` bodies included) become the numerics library's
+    `expF32` and `logF32`, operation for operation, so that their bits do
+    not depend on the host's libm (docs/Numerics.md, Elementary functions);
+    other types are left to `convert-math-to-llvm`.
+
     `qtrain.conv2d`, `qtrain.delayed_scale` and `qtrain.zero_setting_error`
     must have been rewritten by `qtrain-decompose` first (the pipeline runs
     it): this pass only converts, and reports them at their location. An

@@ -523,6 +523,19 @@ Value emitMinifloatQuantizeNearestEven(const ElementBuilder &eb,
 
 } // namespace
 
+std::pair<Value, Value> emitTwoSum(const ElementBuilder &eb, Value a, Value b) {
+  OpBuilder &bld = eb.builder();
+  Location loc = eb.location();
+  Value s = arith::AddFOp::create(bld, loc, a, b);
+  Value bb = arith::SubFOp::create(bld, loc, s, a);
+  Value err = arith::AddFOp::create(
+      bld, loc,
+      arith::SubFOp::create(bld, loc, a,
+                            arith::SubFOp::create(bld, loc, s, bb)),
+      arith::SubFOp::create(bld, loc, b, bb));
+  return {s, err};
+}
+
 Value emitPow2(const ElementBuilder &eb, Value p) {
   Value normal = eb.shl(eb.smax(eb.add(p, eb.s32(127)), eb.s32(0)), eb.u32(23));
   Value subnormal =

@@ -41,6 +41,11 @@ F32Fields splitF32(const ElementBuilder &eb, mlir::Value x,
 /// below the leading one of the significand is set.
 mlir::Value emitInUpperHalfOctave(const ElementBuilder &eb, const F32Fields &p);
 
+/// Knuth's TwoSum on float lanes (f32 or f64): s = RN(a + b) and its
+/// rounding error a + b - s, exact for finite sums (six operations).
+std::pair<mlir::Value, mlir::Value> emitTwoSum(const ElementBuilder &eb,
+                                               mlir::Value a, mlir::Value b);
+
 /// 2^p as an f32 for i32 p in [-149, 127] (subnormal powers included).
 mlir::Value emitPow2(const ElementBuilder &eb, mlir::Value p);
 

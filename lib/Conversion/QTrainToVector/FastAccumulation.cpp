@@ -237,6 +237,9 @@ MidpointSum emitAddMidpointChecked(const ElementBuilder &eb,
   OpBuilder &b = eb.builder();
   Location loc = eb.location();
   MidpointSum ms;
+  ms.acc = acc;
+  ms.x = x;
+  ms.y = y;
   ms.sum = math::FmaOp::create(b, loc, x, y, acc);
   std::tie(ms.value, ms.magnitude) = emitRoundFast(eb, f, ms.sum);
   // |s| - |RN_f(s)| is exact; s is a midpoint when it is half a quantum.
@@ -250,7 +253,7 @@ MidpointSum emitAddMidpointChecked(const ElementBuilder &eb,
 }
 
 Value emitMidpointFix(const ElementBuilder &eb, const nx::MinifloatFormat &f,
-                      Value acc, Value x, Value y, const MidpointSum &ms) {
+                      const MidpointSum &ms) {
   OpBuilder &b = eb.builder();
   Location loc = eb.location();
   auto wide = [&](Value v) {
@@ -261,14 +264,8 @@ Value emitMidpointFix(const ElementBuilder &eb, const nx::MinifloatFormat &f,
   // the sign of (sigma - s) + tau is the side of the exact sum: when the
   // two terms nearly cancel the f64 add is exact, otherwise the larger
   // one's sign survives the rounding.
-  Value a = wide(acc), p = arith::MulFOp::create(b, loc, wide(x), wide(y));
-  Value sigma = arith::AddFOp::create(b, loc, a, p);
-  Value bb = arith::SubFOp::create(b, loc, sigma, a);
-  Value tau = arith::AddFOp::create(
-      b, loc,
-      arith::SubFOp::create(b, loc, a,
-                            arith::SubFOp::create(b, loc, sigma, bb)),
-      arith::SubFOp::create(b, loc, p, bb));
+  auto [sigma, tau] = emitTwoSum(
+      eb, wide(ms.acc), arith::MulFOp::create(b, loc, wide(ms.x), wide(ms.y)));
   Value side = arith::AddFOp::create(
       b, loc, arith::SubFOp::create(b, loc, sigma, wide(ms.sum)), tau);
   Value zero = eb.f64c(0.0);

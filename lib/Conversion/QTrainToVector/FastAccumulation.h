@@ -123,6 +123,7 @@ emitRoundOnGrid(const ElementBuilder &eb, const numerics::MinifloatFormat &f,
 /// any width"). `midpoint` (i1 lanes) marks those lanes; emitMidpointFix
 /// rounds them. acc is a value of f, f not f32.
 struct MidpointSum {
+  mlir::Value acc, x, y; ///< the operands
   mlir::Value sum;       ///< s (f32 lanes)
   mlir::Value value;     ///< s rounded to f
   mlir::Value magnitude; ///< |s|'s bits (i32 lanes)
@@ -138,8 +139,7 @@ MidpointSum emitAddMidpointChecked(const ElementBuilder &eb,
 /// an f64 TwoSum), or s's own rounding when the sum is s; `ms.value` in the
 /// other lanes.
 mlir::Value emitMidpointFix(const ElementBuilder &eb,
-                            const numerics::MinifloatFormat &f, mlir::Value acc,
-                            mlir::Value x, mlir::Value y,
+                            const numerics::MinifloatFormat &f,
                             const MidpointSum &ms);
 
 /// `check` with `sum`'s terms added, for the lanes of `where` (all when

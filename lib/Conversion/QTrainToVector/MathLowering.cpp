@@ -49,7 +49,8 @@ struct FloatOps {
   Value c(float v) { return eb.f32c(v); }
   Value isNaN(Value x) { return cmp(arith::CmpFPredicate::UNO, x, x); }
   Value quietNaN() { return c(llvm::bit_cast<float>(el::kQuietNaNBits)); }
-  /// 2^e for i32 lanes e in [-126, 127].
+  /// 2^e for i32 lanes e in [-126, 127]: two operations (emitPow2 also
+  /// covers subnormal powers, in nine; exp's two factors never need them).
   Value powerOfTwo(Value e) {
     return eb.bitcast(b.getF32Type(),
                       eb.shl(eb.add(e, eb.s32(127)), eb.u32(23)));

@@ -162,13 +162,7 @@ Value emitAddRounded(const ElementBuilder &eb, const nx::MinifloatFormat &f,
                      Value a, Value b, nx::RoundingMode mode) {
   OpBuilder &bld = eb.builder();
   Location loc = eb.location();
-  Value s = arith::AddFOp::create(bld, loc, a, b);
-  Value bb = arith::SubFOp::create(bld, loc, s, a);
-  Value err = arith::AddFOp::create(
-      bld, loc,
-      arith::SubFOp::create(bld, loc, a,
-                            arith::SubFOp::create(bld, loc, s, bb)),
-      arith::SubFOp::create(bld, loc, b, bb));
+  auto [s, err] = emitTwoSum(eb, a, b);
   if (!hasExactSumFastPath(f, mode))
     return emitRoundSumExact(eb, f, a, b, s, err, mode);
   // A NaN or infinite sum has a NaN error: the exact path takes it.
@@ -754,13 +748,6 @@ struct BlockedGemm {
     return sums;
   }
 
-  /// A sum of the midpoint-checked path (midpointPathApplies) whose
-  /// rounding emitMidpointFix corrects where it is an f midpoint.
-  struct MidpointHazard {
-    Value acc, a, b;
-    MidpointSum sum;
-  };
-
   /// Whether operands that fail the operand check still take the fast
   /// path, with sums checked for midpoints instead of exactness: one
   /// minifloat accumulator (no grouping, or E-DGA whose group closes need
@@ -773,6 +760,18 @@ struct BlockedGemm {
       return true;
     return spec.grouping == nx::Grouping::EfficientDGA &&
            g == spec.outerFormat() && addOfValuesNeedsNoTest(g);
+  }
+
+  /// acc + a * b rounded to the accumulator: emitAddFast's checked sum, or,
+  /// with `midpoint` (operands of any width), the midpoint-checked sum,
+  /// recorded there for emitMidpointFix (its range is checked either way).
+  FastSum emitAddProduct(const ElementBuilder &e, Value acc, Value a, Value b,
+                         bool onGrid, MidpointSum *midpoint) const {
+    const nx::MinifloatFormat &g = spec.accumulator;
+    if (!midpoint)
+      return emitAddFast(e, g, acc, a, b, onGrid);
+    *midpoint = emitAddMidpointChecked(e, g, acc, a, b);
+    return {midpoint->value, Value(), midpoint->magnitude};
   }
 
   /// One output vector's E-DGA state in the fast path.
@@ -788,7 +787,7 @@ struct BlockedGemm {
   /// closes.
   DgaState emitDgaStep(const ElementBuilder &e, DgaState st, Value a, Value bv,
                        bool onGrid, FastCheck &check,
-                       MidpointHazard *hazard = nullptr) const {
+                       MidpointSum *midpoint = nullptr) const {
     OpBuilder &b = e.builder();
     Location l = e.location();
     const nx::MinifloatFormat &g = spec.accumulator;
@@ -842,14 +841,7 @@ struct BlockedGemm {
       // exactness test (emitAddOfValues). Its range is checked in every
       // lane (a lane that enters may flag a fallback, never a wrong sum).
       Value acc = e.select(enters, st.group, e.f32c(0.0f));
-      FastSum group;
-      if (hazard) { // operands of any width: midpoints are fixed per step
-        MidpointSum ms = emitAddMidpointChecked(e, g, acc, a, bv);
-        *hazard = {acc, a, bv, ms};
-        group = {ms.value, Value(), ms.magnitude};
-      } else {
-        group = emitAddFast(e, g, acc, a, bv, onGrid);
-      }
+      FastSum group = emitAddProduct(e, acc, a, bv, onGrid, midpoint);
       check = addToCheck(e, check, group);
       FastSum outer = emitAddOfValues(e, o, st.outer, st.group, onGrid);
       check = addToCheck(e, check, outer);
@@ -951,7 +943,7 @@ struct BlockedGemm {
                   Value()));
             SmallVector<Value> next(iter.begin(), iter.end());
             FastCheck check = checkOf(next);
-            SmallVector<MidpointHazard> hazards(midpoints ? outputs : 0);
+            SmallVector<MidpointSum> hazards(midpoints ? outputs : 0);
             for (int64_t i = 0; i < r; ++i) {
               Value row = arith::AddIOp::create(lb, ll, row0, index(lb, ll, i));
               Value aOff = arith::AddIOp::create(
@@ -962,15 +954,9 @@ struct BlockedGemm {
                 int64_t j = i * vecs + v;
                 Value outer = iter[j * per], group = iter[j * per + 1];
                 if (!dga) {
-                  FastSum sum;
-                  if (midpoints) {
-                    MidpointSum ms =
-                        emitAddMidpointChecked(e, g, group, av, bv[v]);
-                    hazards[j] = {group, av, bv[v], ms};
-                    sum = {ms.value, Value(), ms.magnitude};
-                  } else {
-                    sum = emitAddFast(e, g, group, av, bv[v], onGrid);
-                  }
+                  FastSum sum =
+                      emitAddProduct(e, group, av, bv[v], onGrid,
+                                     midpoints ? &hazards[j] : nullptr);
                   check = addToCheck(e, check, sum);
                   next[j * per + 1] = sum.value;
                   continue;
@@ -987,9 +973,9 @@ struct BlockedGemm {
             if (midpoints) {
               // Some lane's sum an f midpoint (about 2^-(23 - m) of random
               // sums): the block's new P_G rounded again.
-              Value any = hazards[0].sum.midpoint;
+              Value any = hazards[0].midpoint;
               for (int64_t j = 1; j < outputs; ++j)
-                any = e.lor(any, hazards[j].sum.midpoint);
+                any = e.lor(any, hazards[j].midpoint);
               if (lanes)
                 any = vector::ReductionOp::create(
                     lb, ll, vector::CombiningKind::OR, any);
@@ -1003,9 +989,8 @@ struct BlockedGemm {
                     SmallVector<Value> fixed;
                     // The new P_G is the checked sum in every lane (E-DGA's
                     // closing lanes restart with it too).
-                    for (const MidpointHazard &h : hazards)
-                      fixed.push_back(
-                          emitMidpointFix(fe, g, h.acc, h.a, h.b, h.sum));
+                    for (const MidpointSum &h : hazards)
+                      fixed.push_back(emitMidpointFix(fe, g, h));
                     scf::YieldOp::create(fb, fl, fixed);
                   },
                   [&](OpBuilder &fb, Location fl) {
