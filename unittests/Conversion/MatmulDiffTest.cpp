@@ -361,6 +361,47 @@ TEST_P(MatmulDiff, MatchesLibraryBitForBit) {
   }
 }
 
+// E-DGA's fast path checks the range of the values P_G and P_O hold, not
+// of the sums that made them: a group that overflowed FP12 (the library's
+// P_G is then infinite) and closes into a P_O of the other sign gives an
+// f32 sum back in range, which only the check of P_G itself catches.
+TEST(MatmulDiffEdga, OverflowedGroupThatCancelsFallsBack) {
+  nx::AccumulationSpec spec;
+  spec.accumulator = *nx::lookupMinifloat("fp12_dga");
+  spec.grouping = nx::Grouping::EfficientDGA;
+  const Shape s{0, 4, 3, 16, false, false};
+  auto ctx = createJitContext();
+  std::string text = matmulFunction(*ctx, "mm", spec, s);
+  // Every row -448, 448, 1; every column 128, 192, 1 (e4m3fn values): P_G
+  // = -57344, which closes into P_O; P_G = 86016, beyond FP12's largest,
+  // which closes into P_O = 28672.
+  std::vector<float> a, b;
+  for (int64_t i = 0; i < s.m; ++i)
+    a.insert(a.end(), {-448.0f, 448.0f, 1.0f});
+  for (float v : {128.0f, 192.0f, 1.0f})
+    b.insert(b.end(), s.n, v);
+  std::vector<float> want = reference(a, b, s, spec);
+  ASSERT_FALSE(std::isfinite(want[0])) << "the library's P_G overflows";
+  for (auto [tile, target] : diffRuns(0, 65536)) {
+    SCOPED_TRACE("target " + target);
+    JitOptions options;
+    options.lowering.tileElements = tile;
+    options.lowering.targetCpu = target;
+    auto engine = jitCompile(*ctx, text, options);
+    ASSERT_TRUE(!!engine) << llvm::toString(engine.takeError());
+    auto fn = lookupCInterface<MatmulFn>(**engine, "mm");
+    ASSERT_TRUE(!!fn) << llvm::toString(fn.takeError());
+    std::vector<float> got(want.size());
+    Memref1D ad = view(a, a.size()), bd = view(b, b.size()),
+             cd = view(got, got.size());
+    (*fn)(&ad, &bd, &cd);
+    for (size_t j = 0; j < want.size(); ++j)
+      ASSERT_EQ(llvm::bit_cast<uint32_t>(got[j]),
+                llvm::bit_cast<uint32_t>(want[j]))
+          << "output " << j << " = " << got[j] << " want " << want[j];
+  }
+}
+
 INSTANTIATE_TEST_SUITE_P(Accumulations, MatmulDiff,
                          ::testing::ValuesIn(accumCases()),
                          [](const ::testing::TestParamInfo<AccumCase> &info) {

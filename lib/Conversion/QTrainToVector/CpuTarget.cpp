@@ -134,18 +134,19 @@ QTrainToVectorOptions withTargetDefaults(QTrainToVectorOptions options,
     options.gemmRows = target.vectorRegisters >= 32 ? 12 : 6;
   if (options.gemmVectors == 0)
     options.gemmVectors = 2;
-  // The fast path of emulated accumulation keeps two or three vectors of
-  // state per output; each add is a chain of four dependent operations
-  // (on the grid), so more independent outputs hide their latency
-  // (measured 2026-12-04 for FP12 static groups: 4 x 2 and 6 x 1 61 ms,
-  // 2 x 2 79-88 ms on AVX-512 code; 5 x 1 96 ms, 3 x 1 129-168 ms on AVX2
-  // code; E-DGA about equal across these). The branch-free E-DGA step
-  // holds more temporaries: with 16 registers 5 x 1 spilled (30x sgemm
-  // against 15-20x for 4 x 1, AVX2 code, 2026-12-04), so 4 rows on both.
+  // The fast path of emulated accumulation keeps two vectors of state per
+  // output (three for E-DGA into two formats); each step is a chain of
+  // dependent operations some 15-20 cycles long, so the block needs enough
+  // independent outputs to hide it more than it needs to avoid spills,
+  // which go to the load and store ports. 4 x 2 on both ISAs (2026-12-05,
+  // Zen 5, AVX2 code, ms per 1024^3 GEMM: FP12 static groups 64 against 85
+  // for 4 x 1; E-DGA 124-128 against 143-145 for 4 x 1, 135-137 for 6 x 1,
+  // 148-151 for 3 x 2; AVX-512 code: 4 x 2 at least as fast as 6 x 2, 4 x 3
+  // and 8 x 2; docs/Performance.md).
   if (options.emulatedRows == 0)
     options.emulatedRows = 4;
   if (options.emulatedVectors == 0)
-    options.emulatedVectors = target.vectorRegisters >= 32 ? 2 : 1;
+    options.emulatedVectors = 2;
   return options;
 }
 

@@ -81,6 +81,17 @@ bool hasFastPath(const nx::AccumulationSpec &s) {
   return false;
 }
 
+bool dgaComparesOuter(const nx::AccumulationSpec &s) {
+  const nx::MinifloatFormat &g = s.accumulator;
+  if (s.grouping != nx::Grouping::EfficientDGA || s.sharedThreshold ||
+      s.fixedPoint || !(g == s.outerFormat()))
+    return false;
+  // 2^-c |P_O| exact for P_O's quantum (or beyond f32's range, where the
+  // comparison keeps its outcome).
+  return g.minNormalExponent() - static_cast<int>(g.mantissaBits) - s.shiftC >=
+         -149;
+}
+
 unsigned fastOperandBits(const nx::AccumulationSpec &s) {
   if (isF32(s.accumulator))
     return 12;
@@ -192,14 +203,15 @@ std::pair<Value, Value> emitRoundOnGrid(const ElementBuilder &eb,
 }
 
 FastSum emitAddFast(const ElementBuilder &eb, const nx::MinifloatFormat &f,
-                    Value acc, Value x, Value y, bool onGrid) {
+                    Value acc, Value x, Value y, bool onGrid, Value sum) {
   OpBuilder &b = eb.builder();
   Location loc = eb.location();
   Type i32 = b.getI32Type();
   // s = RN32(acc + p) with p = x * y exact, and Fast2Sum's error
   // acc - RN32(s - p) as acc + RN32(p - s) (+0 exactly when s is exact).
-  Value s = y ? Value(math::FmaOp::create(b, loc, x, y, acc))
-              : Value(arith::AddFOp::create(b, loc, acc, x));
+  Value s = sum ? sum
+            : y ? Value(math::FmaOp::create(b, loc, x, y, acc))
+                : Value(arith::AddFOp::create(b, loc, acc, x));
   if (isF32(f)) {
     // The hardware's add is the correctly rounded one; s - s is NaN (non-
     // zero bits) for an infinite or NaN sum.
@@ -233,14 +245,14 @@ Value halfQuantum(const ElementBuilder &eb, const nx::MinifloatFormat &f,
 
 MidpointSum emitAddMidpointChecked(const ElementBuilder &eb,
                                    const nx::MinifloatFormat &f, Value acc,
-                                   Value x, Value y) {
+                                   Value x, Value y, Value sum) {
   OpBuilder &b = eb.builder();
   Location loc = eb.location();
   MidpointSum ms;
   ms.acc = acc;
   ms.x = x;
   ms.y = y;
-  ms.sum = math::FmaOp::create(b, loc, x, y, acc);
+  ms.sum = sum ? sum : math::FmaOp::create(b, loc, x, y, acc).getResult();
   std::tie(ms.value, ms.magnitude) = emitRoundFast(eb, f, ms.sum);
   // |s| - |RN_f(s)| is exact; s is a midpoint when it is half a quantum.
   Value residual =

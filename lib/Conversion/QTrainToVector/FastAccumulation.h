@@ -35,6 +35,16 @@ bool isFmaChain(const numerics::AccumulationSpec &s);
 /// fixed-point groups, and not the FMA chains.
 bool hasFastPath(const numerics::AccumulationSpec &s);
 
+/// Whether the E-DGA fast path keeps no threshold per output: with one
+/// format for both accumulators, a lane that has closed a group holds
+/// T = 2^-c |P_O|, and |P_G| < T is |P_G| 2^c < |P_O|, exact in f32 (P_G
+/// is a multiple of the format's quantum, 2^c keeps it one of f32). A lane
+/// that has not closed yet holds P_O = -0 (no close can make it -0: the
+/// first close adds a P_G of |P_G| >= T0 > 0) and compares with T0 2^c,
+/// which must be an f32 value (else, or when P_G 2^c could be inexact,
+/// the step keeps T). docs/CPULowering.md, "E-DGA without a threshold".
+bool dgaComparesOuter(const numerics::AccumulationSpec &s);
+
 /// The most significant bits an operand element may have for the fast
 /// path's products and sums to be the library's (the derivation is in
 /// docs/CPULowering.md): 12 into an f32 accumulator (the products are then
@@ -84,10 +94,12 @@ struct FastSum {
 /// (numerics addRounded), given that x * y is exact in f32, acc is a value
 /// of f and x (or x * y) has at most 22 - m significant bits. `onGrid`:
 /// the values are on the grid of emitProductsOnGrid (the rounding is then
-/// emitRoundOnGrid's).
+/// emitRoundOnGrid's). `sum`, when given, is the f32 sum already formed
+/// (the same value: RN32(acc + x * y)).
 FastSum emitAddFast(const ElementBuilder &eb,
                     const numerics::MinifloatFormat &f, mlir::Value acc,
-                    mlir::Value x, mlir::Value y, bool onGrid);
+                    mlir::Value x, mlir::Value y, bool onGrid,
+                    mlir::Value sum = {});
 
 /// a + b rounded once to f for two values of f whose f32 sum needs no
 /// exactness test: when it is inexact, the smaller operand is below a
@@ -121,7 +133,8 @@ emitRoundOnGrid(const ElementBuilder &eb, const numerics::MinifloatFormat &f,
 /// itself a midpoint of f's grid (f's midpoints are f32 values, so none
 /// lies strictly between the sum and s; docs/CPULowering.md, "Operands of
 /// any width"). `midpoint` (i1 lanes) marks those lanes; emitMidpointFix
-/// rounds them. acc is a value of f, f not f32.
+/// rounds them. acc is a value of f, f not f32; `sum`, when given, is s
+/// already formed.
 struct MidpointSum {
   mlir::Value acc, x, y; ///< the operands
   mlir::Value sum;       ///< s (f32 lanes)
@@ -132,7 +145,7 @@ struct MidpointSum {
 MidpointSum emitAddMidpointChecked(const ElementBuilder &eb,
                                    const numerics::MinifloatFormat &f,
                                    mlir::Value acc, mlir::Value x,
-                                   mlir::Value y);
+                                   mlir::Value y, mlir::Value sum = {});
 
 /// The rounding to f of acc + x * y where `ms.midpoint` holds: the
 /// neighbour of s on f's grid on the side of the exact sum (its side from

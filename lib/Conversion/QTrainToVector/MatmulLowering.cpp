@@ -53,6 +53,11 @@ constexpr int64_t kTileMacsPerElement = 16;
 /// that two threads share the work evenly.
 constexpr int64_t kMinGemmTilesForCache = 4;
 
+/// E-DGA steps per check of whether every lane of a register block has
+/// closed a group (emitEnters' first phase): a lane closes once |P_G|
+/// reaches T0, within a few products of typical data.
+constexpr int64_t kFirstPhaseChunk = 16;
+
 using namespace lowering;
 
 /// The exact sum s + err (TwoSum of a and b) rounded once to f, with the
@@ -766,35 +771,79 @@ struct BlockedGemm {
   /// with `midpoint` (operands of any width), the midpoint-checked sum,
   /// recorded there for emitMidpointFix (its range is checked either way).
   FastSum emitAddProduct(const ElementBuilder &e, Value acc, Value a, Value b,
-                         bool onGrid, MidpointSum *midpoint) const {
+                         bool onGrid, MidpointSum *midpoint,
+                         Value sum = {}) const {
     const nx::MinifloatFormat &g = spec.accumulator;
     if (!midpoint)
-      return emitAddFast(e, g, acc, a, b, onGrid);
-    *midpoint = emitAddMidpointChecked(e, g, acc, a, b);
+      return emitAddFast(e, g, acc, a, b, onGrid, sum);
+    *midpoint = emitAddMidpointChecked(e, g, acc, a, b, sum);
     return {midpoint->value, Value(), midpoint->magnitude};
   }
 
-  /// One output vector's E-DGA state in the fast path.
+  /// One output vector's E-DGA state in the fast path (no threshold when
+  /// dgaComparesOuter).
   struct DgaState {
     Value outer, group, threshold;
   };
 
+  /// The E-DGA fast path's P_O before a lane's first close: -0 when the
+  /// step compares with P_O and T0 > 0 (dgaComparesOuter), else +0.
+  float initialOuter() const {
+    return dgaComparesOuter(spec) && spec.initialThreshold > 0 ? -0.0f : 0.0f;
+  }
+
+  /// Whether the product enters the open group, |P_G| < T (i1 lanes). With
+  /// dgaComparesOuter, T is 2^-c |P_O| (from P_O, off P_G's chain of
+  /// dependences), or, in `firstPhase` (some lane may not have closed yet),
+  /// T0 where P_O is -0; both magnitudes are then added to the check (the
+  /// values they are, not the sums that made them, are what the range
+  /// check needs).
+  Value emitEnters(const ElementBuilder &e, const DgaState &st, bool firstPhase,
+                   FastCheck &check) const {
+    OpBuilder &b = e.builder();
+    Location l = e.location();
+    Value group = math::AbsFOp::create(b, l, st.group);
+    Value threshold = st.threshold;
+    if (dgaComparesOuter(spec)) {
+      Value outer = math::AbsFOp::create(b, l, st.outer);
+      Type i32 = b.getI32Type();
+      for (Value v : {group, outer})
+        check.maxMagnitude =
+            arith::MaxUIOp::create(b, l, check.maxMagnitude, e.bitcast(i32, v));
+      threshold = arith::MulFOp::create(b, l, outer,
+                                        e.f32c(std::ldexp(1.0f, -spec.shiftC)));
+      if (firstPhase)
+        threshold = e.select(e.eq(e.bitcast(i32, st.outer), e.u32(0x80000000u)),
+                             e.f32c(static_cast<float>(spec.initialThreshold)),
+                             threshold);
+    }
+    return arith::CmpFOp::create(b, l, arith::CmpFPredicate::OLT, group,
+                                 threshold);
+  }
+
   /// One E-DGA step of the fast path for the product a * b: it enters the
-  /// group while |P_G| < T; otherwise P_O += P_G, the group restarts with
-  /// it, and T = 2^-c |P_O| (exact in f32 unless below its normal range,
-  /// which is flagged). With one format for both accumulators the step has
-  /// no branch; otherwise the close's adds are computed only when some lane
+  /// group while |P_G| < T (emitEnters); otherwise P_O += P_G, the group
+  /// restarts with it, and T = 2^-c |P_O| (kept as state only without
+  /// dgaComparesOuter: exact in f32 unless below its normal range, which is
+  /// flagged). With one format for both accumulators the step has no
+  /// branch; otherwise the close's adds are computed only when some lane
   /// closes.
   DgaState emitDgaStep(const ElementBuilder &e, DgaState st, Value a, Value bv,
-                       bool onGrid, FastCheck &check,
+                       bool onGrid, bool firstPhase, FastCheck &check,
                        MidpointSum *midpoint = nullptr) const {
     OpBuilder &b = e.builder();
     Location l = e.location();
     const nx::MinifloatFormat &g = spec.accumulator;
     const nx::MinifloatFormat &o = spec.outerFormat();
-    Value enters = arith::CmpFOp::create(b, l, arith::CmpFPredicate::OLT,
-                                         math::AbsFOp::create(b, l, st.group),
-                                         st.threshold);
+    // Without T, the state's magnitudes are checked (emitEnters), not the
+    // sums'.
+    const bool keepsT = !dgaComparesOuter(spec);
+    auto checked = [&](FastSum sum) {
+      if (!keepsT)
+        sum.magnitude = Value();
+      return sum;
+    };
+    Value enters = emitEnters(e, st, firstPhase, check);
     Value closes = e.lnot(enters);
     // The product, formed below where the FMA path does not take it.
     Value p;
@@ -807,7 +856,8 @@ struct BlockedGemm {
         return restart;
       auto [rounded, magnitude] = onGrid ? emitRoundOnGrid(re, g, restart)
                                          : emitRoundFast(re, g, restart);
-      c = addToCheck(re, c, FastSum{rounded, re.u32(0), magnitude}, where);
+      c = addToCheck(re, c, checked(FastSum{rounded, re.u32(0), magnitude}),
+                     where);
       return rounded;
     };
     auto thresholdOf = [&](const ElementBuilder &te, FastCheck &c,
@@ -833,6 +883,12 @@ struct BlockedGemm {
       }
       return t;
     };
+    // The new T where the group closes (none without T).
+    auto nextThreshold = [&](FastCheck &c, Value outer) -> Value {
+      if (!keepsT)
+        return Value();
+      return e.select(enters, st.threshold, thresholdOf(e, c, outer));
+    };
     if (g == o && addOfValuesNeedsNoTest(g)) {
       // Two rounded sums per product, one FMA each way: RN(acc + a b) with
       // acc = P_G where the product enters and +0 where the group closes
@@ -841,25 +897,28 @@ struct BlockedGemm {
       // exactness test (emitAddOfValues). Its range is checked in every
       // lane (a lane that enters may flag a fallback, never a wrong sum).
       Value acc = e.select(enters, st.group, e.f32c(0.0f));
-      FastSum group = emitAddProduct(e, acc, a, bv, onGrid, midpoint);
-      check = addToCheck(e, check, group);
+      // fma(a, b, acc) as the choice between the two FMAs, so that P_G's
+      // chain of dependences does not wait for the group test (+0 keeps
+      // the restart of a -0 product +0).
+      Value sum = e.select(enters, math::FmaOp::create(b, l, a, bv, st.group),
+                           math::FmaOp::create(b, l, a, bv, e.f32c(0.0f)));
+      FastSum group = emitAddProduct(e, acc, a, bv, onGrid, midpoint, sum);
+      check = addToCheck(e, check, checked(group));
       FastSum outer = emitAddOfValues(e, o, st.outer, st.group, onGrid);
-      check = addToCheck(e, check, outer);
-      Value t = thresholdOf(e, check, outer.value);
-      return {e.select(enters, st.outer, outer.value), group.value,
-              e.select(enters, st.threshold, t)};
+      check = addToCheck(e, check, checked(outer));
+      Value t = nextThreshold(check, outer.value);
+      return {e.select(enters, st.outer, outer.value), group.value, t};
     }
     p = arith::MulFOp::create(b, l, a, bv);
     if (g == o) {
       Value acc = e.select(enters, st.group, st.outer);
       Value addend = e.select(enters, p, st.group);
       FastSum sum = emitAddFast(e, g, acc, addend, Value(), onGrid);
-      check = addToCheck(e, check, sum);
+      check = addToCheck(e, check, checked(sum));
       Value restart = restartOf(e, check, closes);
-      Value t = thresholdOf(e, check, sum.value);
+      Value t = nextThreshold(check, sum.value);
       return {e.select(enters, st.outer, sum.value),
-              e.select(enters, sum.value, restart),
-              e.select(enters, st.threshold, t)};
+              e.select(enters, sum.value, restart), t};
     }
     FastSum sum = emitAddFast(e, g, st.group, p, Value(), onGrid);
     check = addToCheck(e, check, sum);
@@ -904,7 +963,8 @@ struct BlockedGemm {
     const nx::MinifloatFormat &g = spec.accumulator;
     const nx::MinifloatFormat &o = spec.outerFormat();
     const bool dga = spec.grouping == nx::Grouping::EfficientDGA;
-    const int64_t per = dga ? 3 : 2; // P_O, P_G[, T]
+    const bool keepsT = dga && !dgaComparesOuter(spec);
+    const int64_t per = keepsT ? 3 : 2; // P_O, P_G[, T]
     const int64_t outputs = r * vecs;
     Value bat = arith::DivUIOp::create(b, l, row0, m);
     Value one = arith::ConstantIndexOp::create(b, l, 1);
@@ -921,15 +981,17 @@ struct BlockedGemm {
     };
     SmallVector<Value> init;
     for (int64_t j = 0; j < outputs; ++j) {
-      init.append({eb.f32c(0.0f), eb.f32c(0.0f)});
-      if (dga)
+      init.append({eb.f32c(dga ? initialOuter() : 0.0f), eb.f32c(0.0f)});
+      if (keepsT)
         init.push_back(eb.f32c(static_cast<float>(spec.initialThreshold)));
     }
     FastCheck start = FastCheck::initial(eb);
     init.append({start.errorBits, start.maxMagnitude});
-    // The products kk in [from, to) into the state.
+    // The products kk in [from, to) into the state (E-DGA: `firstPhase`,
+    // see emitEnters).
     auto accumulate = [&](OpBuilder &ob, Location ol, Value from, Value to,
-                          ValueRange state) -> SmallVector<Value> {
+                          ValueRange state,
+                          bool firstPhase = false) -> SmallVector<Value> {
       auto loop = scf::ForOp::create(
           ob, ol, from, to, one, state,
           [&](OpBuilder &lb, Location ll, Value kk, ValueRange iter) {
@@ -961,12 +1023,14 @@ struct BlockedGemm {
                   next[j * per + 1] = sum.value;
                   continue;
                 }
-                DgaState st = emitDgaStep(e, {outer, group, iter[j * per + 2]},
-                                          av, bv[v], onGrid, check,
-                                          midpoints ? &hazards[j] : nullptr);
+                DgaState st = emitDgaStep(
+                    e, {outer, group, keepsT ? iter[j * per + 2] : Value()}, av,
+                    bv[v], onGrid, firstPhase, check,
+                    midpoints ? &hazards[j] : nullptr);
                 next[j * per] = st.outer;
                 next[j * per + 1] = st.group;
-                next[j * per + 2] = st.threshold;
+                if (keepsT)
+                  next[j * per + 2] = st.threshold;
               }
             }
             setCheck(next, check);
@@ -1029,6 +1093,41 @@ struct BlockedGemm {
             scf::YieldOp::create(gb, gl, st);
           });
       state = accumulate(b, l, whole, k, groups.getResults());
+    } else if (dga && std::signbit(initialOuter())) {
+      // Some lane holds -0 for P_O until it closes: the first phase's
+      // steps, in chunks, until every lane has closed; then the rest.
+      Value chunk = index(b, l, kFirstPhaseChunk);
+      SmallVector<Value> inits{c0};
+      inits.append(init);
+      auto phase = scf::WhileOp::create(
+          b, l, ValueRange(inits).getTypes(), inits,
+          [&](OpBuilder &wb, Location wl, ValueRange it) {
+            ElementBuilder we(wb, wl, lanes);
+            Value open = we.bit(false);
+            for (int64_t j = 0; j < outputs; ++j)
+              open = we.lor(open,
+                            we.eq(we.bitcast(wb.getI32Type(), it[1 + j * per]),
+                                  we.u32(0x80000000u)));
+            if (lanes)
+              open = vector::ReductionOp::create(
+                  wb, wl, vector::CombiningKind::OR, open);
+            Value more = arith::AndIOp::create(
+                wb, wl,
+                arith::CmpIOp::create(wb, wl, arith::CmpIPredicate::ult, it[0],
+                                      k),
+                open);
+            scf::ConditionOp::create(wb, wl, more, it);
+          },
+          [&](OpBuilder &wb, Location wl, ValueRange it) {
+            Value to = arith::MinUIOp::create(
+                wb, wl, arith::AddIOp::create(wb, wl, it[0], chunk), k);
+            SmallVector<Value> next{to};
+            next.append(accumulate(wb, wl, it[0], to, it.drop_front(),
+                                   /*firstPhase=*/true));
+            scf::YieldOp::create(wb, wl, next);
+          });
+      state = accumulate(b, l, phase.getResult(0), k,
+                         phase.getResults().drop_front());
     } else {
       state = accumulate(b, l, c0, k, init);
     }
@@ -1037,8 +1136,17 @@ struct BlockedGemm {
     for (int64_t j = 0; j < outputs; ++j) {
       Value result = state[j * per + 1];
       if (spec.grouping != nx::Grouping::None) {
-        FastSum sum =
-            emitAddFast(eb, o, state[j * per], result, Value(), onGrid);
+        Value outer = state[j * per];
+        if (dga && !keepsT) {
+          // The last state's range (emitEnters checked the others), and a
+          // lane that never closed has P_O = +0 as the library's.
+          for (Value v : {outer, result})
+            check.maxMagnitude = arith::MaxUIOp::create(
+                b, l, check.maxMagnitude,
+                eb.bitcast(b.getI32Type(), math::AbsFOp::create(b, l, v)));
+          outer = arith::AddFOp::create(b, l, outer, eb.f32c(0.0f));
+        }
+        FastSum sum = emitAddFast(eb, o, outer, result, Value(), onGrid);
         check = addToCheck(eb, check, sum);
         result = sum.value;
       }
