@@ -78,6 +78,40 @@ float addRounded(const MinifloatFormat &f, double a, double b,
   return decode(f, encodeExact(f, s, err, Rounding::deterministic(mode)));
 }
 
+RoundedAdder::RoundedAdder(const MinifloatFormat &f, RoundingMode mode)
+    : format(f), mode(mode) {
+  float lo = f.minNormal(), hi = f.maxFinite();
+  if (mode != RoundingMode::NearestEven || f.mantissaBits > 23 ||
+      !(lo >= std::numeric_limits<float>::min()) || !std::isfinite(hi))
+    return;
+  minNormal = lo;
+  maxFinite = hi;
+  split = std::ldexp(1.0, 52 - static_cast<int>(f.mantissaBits)) + 1;
+}
+
+float RoundedAdder::operator()(double a, double b) const {
+  double s = a + b;
+  double magnitude = std::fabs(s);
+  if (magnitude >= minNormal && magnitude <= maxFinite) {
+    // Veltkamp's split: s rounded to m + 1 significant bits, nearest-even
+    // (s * split is below 2^(128 + 29), far from f64's overflow); at most
+    // maxFinite, a value of f, since rounding is monotone.
+    double g = s * split;
+    double r = g - (g - s);
+    // TwoSum's error: the exact sum is s + err. Rounding s is rounding the
+    // exact sum unless s is one of f's midpoints (they are f64 values, so
+    // none lies strictly between the two); s - r is exact.
+    double bb = s - a;
+    double err = (a - (s - bb)) + (b - bb);
+    if (err == 0 ||
+        2 * std::fabs(s - r) !=
+            std::ldexp(1.0,
+                       std::ilogb(s) - static_cast<int>(format.mantissaBits)))
+      return static_cast<float>(r);
+  }
+  return addRounded(format, a, b, mode);
+}
+
 namespace {
 
 /// x rounded to an integer in `mode` (x an f64; exact).
@@ -149,10 +183,10 @@ bool entersGroup(const AccumulationSpec &spec, const AccumulatorState &acc,
   return std::fabs(acc.group) < t;
 }
 
-/// P_O = O(P_O + P_G).
-void closeGroup(const AccumulationSpec &spec, AccumulatorState &acc) {
-  acc.outer = addRounded(spec.outerFormat(), acc.outer, groupSum(spec, acc),
-                         spec.rounding);
+/// P_O = O(P_O + P_G), `addToOuter` rounding to O.
+void closeGroup(const AccumulationSpec &spec, const RoundedAdder &addToOuter,
+                AccumulatorState &acc) {
+  acc.outer = addToOuter(acc.outer, groupSum(spec, acc));
 }
 
 } // namespace
@@ -184,7 +218,6 @@ QTRAIN_INLINE_STEP double AccumulationUnit::product(float a, float b) const {
 
 QTRAIN_INLINE_STEP bool AccumulationUnit::add(AccumulatorState &acc, double p,
                                               double sharedT) const {
-  const MinifloatFormat &g = spec.accumulator;
   switch (spec.grouping) {
   case Grouping::None:
     if (f32NearestEven) {
@@ -196,15 +229,15 @@ QTRAIN_INLINE_STEP bool AccumulationUnit::add(AccumulatorState &acc, double p,
         return false;
       }
     }
-    acc.group = addRounded(g, acc.group, p, spec.rounding);
+    acc.group = addToGroup(acc.group, p);
     return false;
   case Grouping::Static:
     if (spec.fixedPoint)
       acc.fixed = addFixed(*spec.fixedPoint, acc.fixed, p, spec.rounding);
     else
-      acc.group = addRounded(g, acc.group, p, spec.rounding);
+      acc.group = addToGroup(acc.group, p);
     if (++acc.count == spec.groupSize) {
-      closeGroup(spec, acc);
+      closeGroup(spec, addToOuter, acc);
       acc.group = 0;
       acc.fixed = 0;
       acc.count = 0;
@@ -215,13 +248,13 @@ QTRAIN_INLINE_STEP bool AccumulationUnit::add(AccumulatorState &acc, double p,
   case Grouping::EfficientDGA: {
     double t = usesSharedThreshold() ? sharedT : acc.threshold;
     if (entersGroup(spec, acc, t)) {
-      acc.group = addRounded(g, acc.group, p, spec.rounding);
+      acc.group = addToGroup(acc.group, p);
       ++acc.count;
       return false;
     }
     unsigned closedCount = acc.count;
-    closeGroup(spec, acc);
-    acc.group = addRounded(g, 0.0, p, spec.rounding);
+    closeGroup(spec, addToOuter, acc);
+    acc.group = addToGroup(0.0, p);
     acc.count = 1;
     double po = acc.outer;
     double n = spec.dgaCount == DgaCount::AfterReset
@@ -242,8 +275,7 @@ QTRAIN_INLINE_STEP bool AccumulationUnit::add(AccumulatorState &acc, double p,
 float AccumulationUnit::finish(const AccumulatorState &acc) const {
   if (spec.grouping == Grouping::None)
     return acc.group;
-  return addRounded(spec.outerFormat(), acc.outer, groupSum(spec, acc),
-                    spec.rounding);
+  return addToOuter(acc.outer, groupSum(spec, acc));
 }
 
 double

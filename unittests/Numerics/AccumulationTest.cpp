@@ -11,6 +11,7 @@
 #include <cmath>
 #include <cstdio>
 #include <limits>
+#include <optional>
 #include <random>
 #include <string>
 #include <vector>
@@ -96,6 +97,87 @@ TEST(Accumulation, F32NearestEvenUnitEqualsAddRounded) {
   state.group = INFINITY;
   unit.add(state, -double(INFINITY), 0);
   EXPECT_EQ(llvm::bit_cast<uint32_t>(state.group), 0x7fc00000u);
+}
+
+TEST(Accumulation, RoundedAdderEqualsAddRounded) {
+  // The split's fast path against addRounded's general rounding, on sums
+  // aimed at its edges: ties (values with one bit more than the format),
+  // exact sums a hair beside ties (an inexact f64 sum that lands on one),
+  // binade carries, the largest finite value and overflow, the normal
+  // range's floor, subnormals, zeros of both signs and specials; for
+  // formats with and without infinities, subnormals and negative zero.
+  std::mt19937_64 rng(29);
+  const char *formats[] = {"fp12_dga", "fp16_dga", "e4m3fn",
+                           "e5m2",     "bf16",     "e4m3fnuz"};
+  int fast = 0;
+  for (const char *name : formats) {
+    std::optional<MinifloatFormat> f = lookupMinifloat(name);
+    ASSERT_TRUE(f) << name;
+    const int m = static_cast<int>(f->mantissaBits);
+    const int emin = f->minNormalExponent();
+    const int emax = f->maxExponent();
+    // A value of `bits` significant bits at exponent e, either sign.
+    auto value = [&](int bits, int e) {
+      double sig = double(rng() & ((uint64_t(1) << (bits - 1)) - 1)) +
+                   std::ldexp(1.0, bits - 1);
+      double v = std::ldexp(sig, e - bits + 1);
+      return rng() % 2 ? -v : v;
+    };
+    const double specials[] = {0.0,
+                               -0.0,
+                               INFINITY,
+                               -INFINITY,
+                               NAN,
+                               double(f->maxFinite()),
+                               -double(f->maxFinite()),
+                               double(f->minNormal()),
+                               double(f->minPositive())};
+    for (RoundingMode mode :
+         {RoundingMode::NearestEven, RoundingMode::TowardZero}) {
+      RoundedAdder add(*f, mode);
+      for (int i = 0; i < 300000; ++i) {
+        int e = emin - 3 + int(rng() % uint64_t(emax - emin + 6));
+        double a, b;
+        switch (i % 6) {
+        case 0: // a value of f plus a product-like value of m + 2 bits
+          a = value(m + 1, e);
+          b = value(m + 2, e - int(rng() % 4));
+          break;
+        case 1: // far-apart exponents: inexact f64 sums
+          a = value(m + 1, e);
+          b = value(48, e - 40 - int(rng() % 30));
+          break;
+        case 2: // a tie plus a tiny remainder of either sign
+          a = value(m + 2, e);
+          b = value(24, e - 60 - int(rng() % 5));
+          break;
+        case 3: // 48-bit products (f32 x f32) beside a value of f
+          a = value(m + 1, e);
+          b = value(48, e - int(rng() % 8));
+          break;
+        case 4: // near the largest finite value
+          a = (rng() % 2 ? 1 : -1) * double(f->maxFinite());
+          b = value(m + 2, emax - m - int(rng() % 3));
+          break;
+        default: // specials
+          a = specials[rng() % std::size(specials)];
+          b = rng() % 2 ? specials[rng() % std::size(specials)]
+                        : value(m + 2, e);
+          break;
+        }
+        float want = addRounded(*f, a, b, mode);
+        float got = add(a, b);
+        ASSERT_EQ(llvm::bit_cast<uint32_t>(got), llvm::bit_cast<uint32_t>(want))
+            << name << ": " << a << " + " << b;
+        double s = a + b;
+        fast += mode == RoundingMode::NearestEven && std::isfinite(s) &&
+                std::fabs(s) >= f->minNormal() &&
+                std::fabs(s) <= f->maxFinite();
+      }
+    }
+  }
+  // The fast path ran (most sums lie in the normal range).
+  EXPECT_GT(fast, 500000);
 }
 
 TEST(Accumulation, ExactZeroSumsFollowIEEESigns) {

@@ -92,6 +92,27 @@ struct AccumulationSpec {
 float addRounded(const MinifloatFormat &f, double a, double b,
                  RoundingMode mode);
 
+/// addRounded for one format and mode, with the common case computed in a
+/// few f64 operations: in nearest-even, when the f64 sum s lies in f's
+/// normal range and rounds to at most f's largest finite value, and s is
+/// not a midpoint of f left by an inexact f64 sum, the result is s rounded
+/// to f's precision by Veltkamp's split (docs/Numerics.md, "Fast rounding
+/// of sums"). Every other sum takes addRounded. The same bits as addRounded
+/// for every input.
+class RoundedAdder {
+public:
+  RoundedAdder(const MinifloatFormat &f, RoundingMode mode);
+  float operator()(double a, double b) const;
+
+private:
+  MinifloatFormat format;
+  RoundingMode mode;
+  /// Where the split applies (an empty range when it does not: other modes,
+  /// more than 23 mantissa bits, values beyond f32's normal range), and its
+  /// constant 2^(52 - m) + 1.
+  double minNormal = 1, maxFinite = 0, split = 0;
+};
+
 /// The state of one output's accumulation (docs/Numerics.md, "Grouping, per
 /// output"). Plain data: a functional model keeps one per output between
 /// instructions; only an AccumulationUnit of the same spec reads or writes it.
@@ -120,7 +141,8 @@ class AccumulationUnit {
 public:
   /// `spec` must verify (gemm and dot check; other callers call verify()).
   explicit AccumulationUnit(const AccumulationSpec &spec)
-      : spec(spec),
+      : spec(spec), addToGroup(spec.accumulator, spec.rounding),
+        addToOuter(spec.outerFormat(), spec.rounding),
         f32NearestEven(spec.grouping == Grouping::None && !spec.product &&
                        spec.accumulator == MinifloatFormat() &&
                        spec.rounding == RoundingMode::NearestEven) {}
@@ -152,6 +174,8 @@ public:
 
 private:
   AccumulationSpec spec;
+  /// addRounded to the group's and the outer format.
+  RoundedAdder addToGroup, addToOuter;
   /// IEEE binary32 accumulation in nearest-even without grouping or product
   /// rounding: an add of an f32-representable product is the host's float
   /// add (correctly rounded, IEEE zero signs, overflow to infinity), the
