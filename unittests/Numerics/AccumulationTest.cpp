@@ -107,8 +107,8 @@ TEST(Accumulation, RoundedAdderEqualsAddRounded) {
   // range's floor, subnormals, zeros of both signs and specials; for
   // formats with and without infinities, subnormals and negative zero.
   std::mt19937_64 rng(29);
-  const char *formats[] = {"fp12_dga", "fp16_dga", "e4m3fn",
-                           "e5m2",     "bf16",     "e4m3fnuz"};
+  const char *formats[] = {"fp12_dga", "fp16_dga", "e4m3fn", "e5m2",  "bf16",
+                           "e4m3fnuz", "f32",      "f16",    "e2m1fn"};
   int fast = 0;
   for (const char *name : formats) {
     std::optional<MinifloatFormat> f = lookupMinifloat(name);
