@@ -36,13 +36,13 @@ bool isFmaChain(const numerics::AccumulationSpec &s);
 bool hasFastPath(const numerics::AccumulationSpec &s);
 
 /// Whether the E-DGA fast path keeps no threshold per output: with one
-/// format for both accumulators, a lane that has closed a group holds
-/// T = 2^-c |P_O|, and |P_G| < T is |P_G| 2^c < |P_O|, exact in f32 (P_G
-/// is a multiple of the format's quantum, 2^c keeps it one of f32). A lane
-/// that has not closed yet holds P_O = -0 (no close can make it -0: the
-/// first close adds a P_G of |P_G| >= T0 > 0) and compares with T0 2^c,
-/// which must be an f32 value (else, or when P_G 2^c could be inexact,
-/// the step keeps T). docs/CPULowering.md, "E-DGA without a threshold".
+/// format for both accumulators, a lane that has closed a group has
+/// T = 2^-c |P_O|, which the step computes from P_O (exact in f32 when
+/// P_O's quantum times 2^-c is at least 2^-149; beyond f32's range it
+/// rounds to infinity, which keeps the comparison's outcome). A lane that
+/// has not closed yet holds P_O = -0 (no close can leave -0: the first one
+/// adds a P_G of |P_G| >= T0 > 0) and compares with T0. Otherwise the step
+/// keeps T. docs/CPULowering.md, "E-DGA without a threshold".
 bool dgaComparesOuter(const numerics::AccumulationSpec &s);
 
 /// The most significant bits an operand element may have for the fast

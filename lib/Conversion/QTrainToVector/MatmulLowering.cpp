@@ -792,6 +792,12 @@ struct BlockedGemm {
     return dgaComparesOuter(spec) && spec.initialThreshold > 0 ? -0.0f : 0.0f;
   }
 
+  /// Whether the lanes of an E-DGA P_O hold -0, i.e. have not closed a
+  /// group yet (initialOuter; i1 lanes).
+  static Value emitNotClosedYet(const ElementBuilder &e, Value outer) {
+    return e.eq(e.bitcast(e.builder().getI32Type(), outer), e.u32(0x80000000u));
+  }
+
   /// Whether the product enters the open group, |P_G| < T (i1 lanes). With
   /// dgaComparesOuter, T is 2^-c |P_O| (from P_O, off P_G's chain of
   /// dependences), or, in `firstPhase` (some lane may not have closed yet),
@@ -813,7 +819,7 @@ struct BlockedGemm {
       threshold = arith::MulFOp::create(b, l, outer,
                                         e.f32c(std::ldexp(1.0f, -spec.shiftC)));
       if (firstPhase)
-        threshold = e.select(e.eq(e.bitcast(i32, st.outer), e.u32(0x80000000u)),
+        threshold = e.select(emitNotClosedYet(e, st.outer),
                              e.f32c(static_cast<float>(spec.initialThreshold)),
                              threshold);
     }
@@ -890,9 +896,9 @@ struct BlockedGemm {
       return e.select(enters, st.threshold, thresholdOf(e, c, outer));
     };
     if (g == o && addOfValuesNeedsNoTest(g)) {
-      // Two rounded sums per product, one FMA each way: RN(acc + a b) with
-      // acc = P_G where the product enters and +0 where the group closes
-      // (the restart RN(+0 + p)), which is the new P_G in both; and
+      // Two rounded sums per product: RN(acc + a b) with acc = P_G where
+      // the product enters and +0 where the group closes (the restart
+      // RN(+0 + p)), which is the new P_G in both; and
       // RN(P_O + P_G), the new P_O where the group closes, which needs no
       // exactness test (emitAddOfValues). Its range is checked in every
       // lane (a lane that enters may flag a fallback, never a wrong sum).
@@ -1105,9 +1111,7 @@ struct BlockedGemm {
             ElementBuilder we(wb, wl, lanes);
             Value open = we.bit(false);
             for (int64_t j = 0; j < outputs; ++j)
-              open = we.lor(open,
-                            we.eq(we.bitcast(wb.getI32Type(), it[1 + j * per]),
-                                  we.u32(0x80000000u)));
+              open = we.lor(open, emitNotClosedYet(we, it[1 + j * per]));
             if (lanes)
               open = vector::ReductionOp::create(
                   wb, wl, vector::CombiningKind::OR, open);
