@@ -283,7 +283,12 @@ AccumulationUnit::sharedThreshold(ArrayRef<AccumulatorState> states) const {
   double sum = 0;
   for (const AccumulatorState &s : states)
     sum += std::fabs(s.outer);
-  return std::ldexp(sum / states.size(), -spec.shiftC);
+  return sharedThresholdFromSum(sum, states.size());
+}
+
+double AccumulationUnit::sharedThresholdFromSum(double sum,
+                                                uint64_t count) const {
+  return std::ldexp(sum / count, -spec.shiftC);
 }
 
 Error gemm(ArrayRef<float> a, ArrayRef<float> b, MutableArrayRef<float> c,

@@ -284,3 +284,252 @@ TEST(AccelSimGemm, TensorScaledIntegerAndHalfOperands) {
 }
 
 } // namespace
+
+//===----------------------------------------------------------------------===//
+// A shared E-DGA contraction in parts (docs/Accelerator.md, GEMM)
+//===----------------------------------------------------------------------===//
+
+namespace {
+
+/// The shared E-DGA accumulation of these tests: groups close often.
+AccumulationSpec sharedEdga() {
+  AccumulationSpec e = fp12(Grouping::EfficientDGA);
+  e.sharedThreshold = true;
+  e.shiftC = 2;
+  e.initialThreshold = 1.0;
+  return e;
+}
+
+/// The cfg words of f32 operands (format entries 0 and 1) and `spec`
+/// (accumulation entry 0), and transfer descriptors 0 (A's rows: y = i,
+/// x = kk), 1 (W's columns: y = j, x = kk), both `vectorSlots` slots per
+/// K-vector, and 2 (C and state images: n per output row).
+std::string partsPreamble(const AccumulationSpec &spec, int64_t k, int64_t n,
+                          int64_t vectorSlots = 16) {
+  std::string text;
+  raw_string_ostream os(text);
+  ScaledFormat f32{MinifloatFormat(), {}};
+  os << roundingWords(0, Rounding::nearestEven()) << accumWords(0, spec)
+     << formatWords(0, f32, FormatPlacement())
+     << formatWords(1, f32, FormatPlacement())
+     << "cfg.td_dram td=0 dram_stride_y=" << k << " dram_stride_x=1\n"
+     << "cfg.td_chip td=0 chip_stride_y=" << vectorSlots << " chip_stride_x=1\n"
+     << "cfg.td_dram td=1 dram_stride_y=1 dram_stride_x=" << n << "\n"
+     << "cfg.td_chip td=1 chip_stride_y=" << vectorSlots << " chip_stride_x=1\n"
+     << "cfg.td_dram td=2 dram_stride_y=" << n << " dram_stride_x=1\n"
+     << "cfg.td_chip td=2 chip_stride_y=" << n << " chip_stride_x=1\n";
+  return text;
+}
+
+constexpr uint64_t kStates = 0x40000;
+
+/// A[m, k] W[k, n] as partial GEMMs: for each kk, parts of `rows` output
+/// rows in row order, each in an ACC region of its own (no spills), the
+/// first of the step with `begin` (with `skipBegin`, only the first of the
+/// first step: the threshold then stays T0).
+std::string runInParts(int64_t m, int64_t n, int64_t k, int64_t rows,
+                       const AccumulationSpec &spec, ArrayRef<float> a,
+                       ArrayRef<float> w, std::vector<float> &c,
+                       bool skipBegin = false) {
+  std::unique_ptr<Simulator> sim = makeSim();
+  writeFloats(*sim, kA, a);
+  writeFloats(*sim, kW, w);
+  std::string text = partsPreamble(spec, k, n);
+  raw_string_ostream os(text);
+  bool first = true;
+  for (int64_t kk = 0; kk < k; ++kk)
+    for (int64_t i0 = 0; i0 < m; i0 += rows) {
+      int64_t pm = std::min(rows, m - i0);
+      os << "load" << (first ? "" : " pop_next")
+         << " dst=sp_input format=0 td=0 layout=f32 dram_addr="
+         << kA + 4 * (i0 * k + kk) << " chip_row=0 size_z=1 size_y=" << pm
+         << " size_x=1\n"
+         << "load push_next dst=sp_weight format=1 td=1 layout=f32 dram_addr="
+         << kW + 4 * kk * n << " chip_row=0 size_z=1 size_y=" << n
+         << " size_x=1\n";
+      bool last = kk + 1 == k && i0 + rows >= m;
+      os << "gemm pop_prev" << (last ? " push_next" : " push_prev")
+         << (kk == 0 ? " init" : "") << (kk + 1 == k ? " finish" : "")
+         << " partial" << (i0 == 0 && (kk == 0 || !skipBegin) ? " begin" : "")
+         << " format_a=0 format_b=1 accum=0 mode=f32 threshold_reg=1"
+         << " a_row=0 a_rows_per_vector=1 b_row=0 b_rows_per_vector=1"
+         << " acc_entry=" << 100 + i0 * n << " m=" << pm << " n=" << n
+         << " k=1\n";
+      first = false;
+    }
+  os << "store pop_prev format=0 td=2 layout=raw32 dram_addr=" << kC
+     << " acc_entry=100 size_z=1 size_y=" << m << " size_x=" << n << "\n";
+  std::string err = runProgram(*sim, text);
+  if (!err.empty())
+    return err;
+  c = readFloats(*sim, kC, m * n);
+  return "";
+}
+
+} // namespace
+
+TEST(AccelSimGemm, SharedEdgaInPartsEqualsOneGemm) {
+  const int64_t m = 7, n = 5, k = 90;
+  AccumulationSpec spec = sharedEdga();
+  for (bool specials : {false, true}) {
+    std::vector<float> a = randomValues(m * k, 31, specials);
+    std::vector<float> w = randomValues(k * n, 32, specials);
+    std::vector<float> want(m * n);
+    cantFail(gemm(a, w, want, m, n, k, spec));
+    for (int64_t rows : {1, 3, 7}) {
+      std::vector<float> c;
+      ASSERT_EQ(runInParts(m, n, k, rows, spec, a, w, c), "");
+      expectSameBits(c, want,
+                     "parts of " + std::to_string(rows) + " rows" +
+                         (specials ? " with specials" : ""));
+    }
+  }
+  // Without begin after the first step the threshold stays T0: other bits
+  // (so the comparison above can fail).
+  std::vector<float> a = randomValues(m * k, 31, false);
+  std::vector<float> w = randomValues(k * n, 32, false);
+  std::vector<float> want(m * n), c;
+  cantFail(gemm(a, w, want, m, n, k, spec));
+  ASSERT_EQ(runInParts(m, n, k, 3, spec, a, w, c, /*skipBegin=*/true), "");
+  bool differs = false;
+  for (int64_t i = 0; i < m * n; ++i)
+    differs |= bit_cast<uint32_t>(c[i]) != bit_cast<uint32_t>(want[i]);
+  EXPECT_TRUE(differs);
+}
+
+TEST(AccelSimGemm, StatesGoToDramAndBack) {
+  // K-tiles of one output tile, its states stored after the first and
+  // loaded into another ACC region for the second: numerics::gemm's bits
+  // for every accumulation whose states a state image holds (a fixed-point
+  // sum that is not 0 is an error, checked below).
+  const int64_t m = 5, n = 7, k = 150, k1 = 64;
+  for (auto &[name, spec] : specs()) {
+    bool fixedPoint = spec.fixedPoint.has_value();
+    std::vector<float> a = randomValues(m * k, 41, true);
+    std::vector<float> w = randomValues(k * n, 42, true);
+    std::unique_ptr<Simulator> sim = makeSim();
+    writeFloats(*sim, kA, a);
+    writeFloats(*sim, kW, w);
+    // A's and W's K-vectors of 150 in 10 rows of 16 lanes.
+    std::string text = partsPreamble(spec, k, n, /*vectorSlots=*/160);
+    raw_string_ostream os(text);
+    os << "load dst=sp_input format=0 td=0 layout=f32 dram_addr=" << kA
+       << " chip_row=0 size_z=1 size_y=" << m << " size_x=" << k << "\n"
+       << "load push_next dst=sp_weight format=1 td=1 layout=f32 dram_addr="
+       << kW << " chip_row=0 size_z=1 size_y=" << n << " size_x=" << k << "\n"
+       << "gemm pop_prev push_next init format_a=0 format_b=1 accum=0 "
+          "mode=f32 threshold_reg=0 a_row=0 a_rows_per_vector=10 b_row=0 "
+          "b_rows_per_vector=10 acc_entry=100 m="
+       << m << " n=" << n << " k=" << k1 << "\n"
+       << "store pop_prev push_prev states td=2 layout=raw32 dram_addr="
+       << kStates << " acc_entry=100 size_z=1 size_y=" << m << " size_x=" << n
+       << "\n"
+       << "vector pop_next push_prev op=nop\n"
+       << "load pop_next push_next states dst=acc td=2 layout=raw32 "
+          "dram_addr="
+       << kStates << " chip_row=300 size_z=1 size_y=" << m << " size_x=" << n
+       << "\n"
+       << "gemm pop_prev push_next finish format_a=0 format_b=1 accum=0 "
+          "mode=f32 threshold_reg=0 a_row=4 a_rows_per_vector=10 b_row=4 "
+          "b_rows_per_vector=10 acc_entry=300 m="
+       << m << " n=" << n << " k=" << k - k1 << "\n"
+       << "store pop_prev td=2 layout=raw32 dram_addr=" << kC
+       << " acc_entry=300 size_z=1 size_y=" << m << " size_x=" << n << "\n";
+    std::string err = runProgram(*sim, text);
+    if (fixedPoint) {
+      // 64 products close four groups of 16 exactly; the state then holds
+      // N = 0 and moves. An odd K-tile leaves a partial group: an error.
+      EXPECT_EQ(err, "") << name;
+    } else {
+      ASSERT_EQ(err, "") << name;
+    }
+    if (!err.empty())
+      continue;
+    std::vector<float> want(m * n);
+    cantFail(gemm(a, w, want, m, n, k, spec));
+    expectSameBits(readFloats(*sim, kC, m * n), want,
+                   "states via DRAM " + name);
+  }
+}
+
+TEST(AccelSimGemm, PartsAndStatesErrors) {
+  const int64_t n = 4, k = 8;
+  std::vector<float> a = randomValues(2 * k, 51, false);
+  std::vector<float> w = randomValues(k * n, 52, false);
+  auto run = [&](const AccumulationSpec &spec, const std::string &body,
+                 uint8_t dramFill = 0) {
+    std::unique_ptr<Simulator> sim = makeSim();
+    if (dramFill)
+      writeFloats(*sim, kStates,
+                  std::vector<float>(
+                      64, bit_cast<float>(uint32_t(dramFill) * 0x01010101u)));
+    writeFloats(*sim, kA, a);
+    writeFloats(*sim, kW, w);
+    std::string text = partsPreamble(spec, k, n);
+    text += "load dst=sp_input format=0 td=0 layout=f32 dram_addr=" +
+            std::to_string(kA) + " chip_row=0 size_z=1 size_y=2 size_x=1\n";
+    text += "load push_next dst=sp_weight format=1 td=1 layout=f32 "
+            "dram_addr=" +
+            std::to_string(kW) + " chip_row=0 size_z=1 size_y=4 size_x=1\n";
+    return runProgram(*sim, text + body);
+  };
+  const std::string gemm = "format_a=0 format_b=1 accum=0 mode=f32 "
+                           "threshold_reg=0 a_row=0 a_rows_per_vector=1 "
+                           "b_row=0 b_rows_per_vector=1 acc_entry=0 m=2 n=4";
+  AccumulationSpec shared = sharedEdga();
+  EXPECT_NE(run(shared, "gemm pop_prev init partial begin " + gemm + " k=2\n")
+                .find("a partial GEMM adds one product per output (k = 1), "
+                      "not k = 2"),
+            std::string::npos);
+  EXPECT_NE(run(shared, "gemm pop_prev init begin " + gemm + " k=1\n")
+                .find("this GEMM is not partial"),
+            std::string::npos);
+  AccumulationSpec own = shared;
+  own.sharedThreshold = false;
+  EXPECT_NE(run(own, "gemm pop_prev init partial " + gemm + " k=1\n")
+                .find("accumulation entry 0 has none"),
+            std::string::npos);
+  // The first partial GEMM of the contraction must begin it (STH untagged).
+  EXPECT_NE(run(shared, "gemm pop_prev init partial " + gemm + " k=1\n")
+                .find("was never set by a GEMM"),
+            std::string::npos);
+  // A STORE of states reads accumulating entries only.
+  EXPECT_NE(run(shared, "gemm pop_prev push_next init finish partial begin " +
+                            gemm +
+                            " k=1\nstore pop_prev states td=2 layout=raw32 "
+                            "dram_addr=" +
+                            std::to_string(kStates) +
+                            " acc_entry=0 size_z=1 size_y=2 size_x=4\n")
+                .find("moves the state of ACC entry 0, which holds a value"),
+            std::string::npos);
+  EXPECT_NE(run(shared, "gemm pop_prev push_next init partial begin " + gemm +
+                            " k=1\nstore pop_prev states td=2 layout=f32 "
+                            "dram_addr=" +
+                            std::to_string(kStates) +
+                            " acc_entry=0 size_z=1 size_y=2 size_x=4\n")
+                .find("which need layout raw32, not f32"),
+            std::string::npos);
+  // A fixed-point group sum that is not 0 has no place in an image.
+  AccumulationSpec fixed;
+  fixed.grouping = Grouping::Static;
+  fixed.groupSize = 16;
+  fixed.fixedPoint = IntegerFormat{24, IntegerEncoding::TwosComplement, 12,
+                                   IntegerOverflow::Saturate};
+  std::string fixedRun =
+      run(fixed, "gemm pop_prev push_next init " + gemm +
+                     " k=1\nstore pop_prev states td=2 layout=raw32 "
+                     "dram_addr=" +
+                     std::to_string(kStates) +
+                     " acc_entry=0 size_z=1 size_y=2 size_x=4\n");
+  EXPECT_NE(fixedRun.find("whose fixed-point group sum is not 0"),
+            std::string::npos)
+      << fixedRun;
+  // Bytes that are not a state image.
+  EXPECT_NE(run(shared,
+                "load states dst=acc td=2 layout=raw32 dram_addr=" +
+                    std::to_string(kStates) +
+                    " chip_row=0 size_z=1 size_y=2 size_x=4\n",
+                0xff)
+                .find("is not one: its last 8 bytes are 0xffffffffffffffff"),
+            std::string::npos);
+}

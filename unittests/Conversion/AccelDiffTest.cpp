@@ -1229,9 +1229,9 @@ AccelCase mlpStepAt(std::string name, std::string recipe, int64_t step) {
 }
 
 /// An example function on a machine of its own: a shared E-DGA
-/// contraction keeps all its outputs in one ACC half, which the bundled
-/// machine's 4096 entries (halves of 2040 after the reserved ones) do not hold
-/// for layer_efficient_dga's 256 x 128 weight gradient.
+/// contraction keeps all its outputs in one GEMM when the ACC holds them
+/// (layer_efficient_dga's 256 x 128 weight gradient in a 65,536-entry ACC;
+/// the bundled machine's halves of 2040 run it in parts).
 AccelCase exampleOn(std::string name, std::string function, std::string file,
                     std::string machine) {
   AccelCase c{std::move(name), "", std::move(function), 10, "",
@@ -1300,6 +1300,13 @@ std::vector<AccelCase> accelCases() {
       {"Medians", kMedians},
       exampleOn("Example_layer_efficient_dga_large_acc", "layer_efficient_dga",
                 "dga.mlir", R"({"acc": {"entries": 65536}})"),
+      // The same on the bundled machine, and the shared E-DGA convolution
+      // (8192 x 32 outputs): partial GEMMs, one k step at a time, states
+      // through DRAM.
+      {"Example_layer_efficient_dga", "", "layer_efficient_dga", 10, "",
+       "dga.mlir"},
+      {"Example_conv_efficient_dga", "", "conv_efficient_dga", 10, "",
+       "dga.mlir"},
       {"Example_abfp8_calibrate", "", "abfp8_calibrate", 10, "",
        "adaptive_bias_fp8.mlir"},
       {"Scalars", kScalars, "step", 10, "", "", "mlp", /*upstreamNaNs=*/true},

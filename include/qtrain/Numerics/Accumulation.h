@@ -171,6 +171,11 @@ public:
   /// ldexp(sum of |P_O| over `states` in order, in f64, / states.size(), -c).
   /// `states` are all outputs of the contraction, row-major; not empty.
   double sharedThreshold(llvm::ArrayRef<AccumulatorState> states) const;
+  /// The same from the sum's parts: ldexp(sum / count, -c), where `sum` is
+  /// the f64 sum of |P_O| over the outputs in row-major order, added one
+  /// by one from 0 (a functional model that holds the outputs in parts adds
+  /// them part after part, in the same order, and gets the same bits).
+  double sharedThresholdFromSum(double sum, uint64_t count) const;
 
 private:
   AccumulationSpec spec;

@@ -123,6 +123,21 @@ Error Executor::executeGemm(const Instruction &inst) {
   if (!spec)
     return prefixed(spec.takeError());
   const uint32_t accumVersion = config.accums[accumIndex].version;
+  // Partial GEMMs: one shared E-DGA contraction over several GEMMs, one k
+  // step at a time (docs/Accelerator.md, "GEMM").
+  const bool partial = inst.get("partial"), begin = inst.get("begin");
+  if (partial && !(spec->grouping == numerics::Grouping::EfficientDGA &&
+                   spec->sharedThreshold))
+    return fail("partial needs an E-DGA accumulation with a shared threshold; "
+                "accumulation entry " +
+                Twine(accumIndex) + " has none");
+  if (begin && !partial)
+    return fail("begin marks the first partial GEMM of a k step; this GEMM "
+                "is not partial");
+  if (partial && k != 1)
+    return fail("a partial GEMM adds one product per output (k = 1), not k "
+                "= " +
+                Twine(k));
 
   OperandTile a{"A",
                 "SP_IN",
@@ -219,9 +234,11 @@ Error Executor::executeGemm(const Instruction &inst) {
   }
   const bool shared = unit.usesSharedThreshold();
   double sharedT = 0;
+  // Of partial GEMMs, only the first of the first k step starts STH at T0.
+  const bool startsThreshold = init && (!partial || begin);
   if (shared) {
     ThresholdRegister &sth = state->thresholds[thresholdReg];
-    if (!init) {
+    if (!startsThreshold) {
       if (Error err = access(LocationKind::Threshold, thresholdReg, false))
         return err;
       if (!sth.tagged || sth.accumEntry != accumIndex ||
@@ -238,9 +255,18 @@ Error Executor::executeGemm(const Instruction &inst) {
     }
     if (Error err = access(LocationKind::Threshold, thresholdReg, true))
       return err;
-    if (init)
+    if (startsThreshold) {
       sth = ThresholdRegister{unit.initialSharedThreshold(), true, accumIndex,
                               accumVersion};
+    } else if (begin) {
+      // The previous k step's threshold, from all its outputs' |P_O|.
+      if (sth.pendingClosed)
+        sth.value =
+            unit.sharedThresholdFromSum(sth.pendingSum, sth.pendingCount);
+      sth.pendingSum = 0;
+      sth.pendingCount = 0;
+      sth.pendingClosed = false;
+    }
     sharedT = sth.value;
   }
 
@@ -259,12 +285,21 @@ Error Executor::executeGemm(const Instruction &inst) {
         closes += c;
       }
     }
-    if (closed && shared)
+    if (closed && shared && !partial)
       sharedT =
           unit.sharedThreshold(ArrayRef<AccumulatorState>(states, outputs));
   }
-  if (shared)
+  if (partial) {
+    // This GEMM's part of the k step's sum, in row-major order, after the
+    // parts of the GEMMs before it in the step.
+    ThresholdRegister &sth = state->thresholds[thresholdReg];
+    for (uint64_t o = 0; o < outputs; ++o)
+      sth.pendingSum += std::fabs(states[o].outer);
+    sth.pendingCount += outputs;
+    sth.pendingClosed |= closes != 0;
+  } else if (shared) {
     state->thresholds[thresholdReg].value = sharedT;
+  }
   const bool grouped = spec->grouping != numerics::Grouping::None;
   if (finish) {
     for (uint64_t o = 0; o < outputs; ++o)

@@ -184,6 +184,20 @@ unsigned elementBitsOf(uint64_t layout, const FormatConfig *f) {
   return layout == DramLayout::Codes ? lanes.codeBits : lanes.laneBits;
 }
 
+/// A state image (docs/Accelerator.md, "ACC"): an ACC entry's whole
+/// accumulation state, little-endian.
+constexpr unsigned kStateImageBytes = 32;
+struct StateImageField {
+  enum : unsigned {
+    Outer = 0,      ///< P_O, f32 bits
+    Group = 4,      ///< P_G, f32 bits
+    Count = 8,      ///< n, u32
+    Version = 12,   ///< configuration version of the accumulation entry
+    Threshold = 16, ///< T, f64 bits
+    Entry = 24,     ///< accumulation entry, one byte; bytes 25..31 zero
+  };
+};
+
 /// The scale code of a pad or of a group that holds only pads: 2^0.
 uint64_t unitScaleCode(const ScaleFormat &f) {
   return f.kind == numerics::ScaleKind::PowerOfTwo ? scaleCodeForExponent(f, 0)
@@ -220,6 +234,11 @@ Error planTransfer(Executor &ex, const Instruction &inst, bool isLoad,
   Geometry &g = plan.geometry;
   g.size = {inst.get("size_z"), inst.get("size_y"), inst.get("size_x")};
 
+  const bool states = inst.get("states");
+  if (states && layout != DramLayout::Raw32)
+    return ex.fail("states moves 32-byte state images, which need layout "
+                   "raw32, not " +
+                   enumText("DramLayout", layout));
   if (isLoad && layout == DramLayout::Raw32 && dst != LoadDst::Acc)
     return ex.fail("layout raw32 loads into the ACC only, not dst=" +
                    enumText("LoadDst", dst));
@@ -237,6 +256,9 @@ Error planTransfer(Executor &ex, const Instruction &inst, bool isLoad,
   if (!isLoad && (td->padYLo || td->padYHi || td->padXLo || td->padXHi))
     return ex.fail("a store's transfer descriptor " + Twine(inst.get("td")) +
                    " has padding, which only a load has");
+  if (states && (td->padYLo || td->padYHi || td->padXLo || td->padXHi))
+    return ex.fail("transfer descriptor " + Twine(inst.get("td")) +
+                   " has padding, which a move of states does not take");
   if (td->padYLo + td->padYHi > g.size[1])
     return ex.fail("pads of " + Twine(td->padYLo) + " + " + Twine(td->padYHi) +
                    " rows exceed size_y = " + Twine(g.size[1]));
@@ -301,7 +323,7 @@ Error planTransfer(Executor &ex, const Instruction &inst, bool isLoad,
         (layout == DramLayout::Codes || layout == DramLayout::Paired)));
 
   // DRAM elements.
-  plan.elementBits = elementBitsOf(layout, f);
+  plan.elementBits = states ? 8 * kStateImageBytes : elementBitsOf(layout, f);
   const unsigned eb = plan.elementBits;
   if (eb >= 8 && dramAddr % (eb / 8))
     return ex.fail("dram_addr " + hex(dramAddr) + " is not aligned to the " +
@@ -393,6 +415,97 @@ Error planTransfer(Executor &ex, const Instruction &inst, bool isLoad,
 
 namespace {
 
+/// The counters, energy and latency of a move of states.
+void chargeStates(Executor &ex, const Walk &w, bool isLoad) {
+  const size_t n = w.dramBit.size();
+  (isLoad ? ex.counters.accWriteBits : ex.counters.accReadBits) +=
+      8 * kStateImageBytes * n;
+  ex.counters.addEnergy(EnergyClass::Acc,
+                        kStateImageBytes / 8.0 * ex.energy.acc64 * n);
+  (isLoad ? ex.counters.dramReadBits : ex.counters.dramWriteBits) +=
+      8 * w.trafficBytes;
+  ex.counters.addEnergy(EnergyClass::Dram,
+                        ex.energy.dram(8.0 * w.trafficBytes));
+  ex.cur.latency = transferLatency(ex.machine, w.trafficBytes, n);
+}
+
+/// STORE states: each position's ACC entry, accumulating, as a state image.
+Error storeStates(Executor &ex, const Walk &w) {
+  const size_t n = w.dramBit.size(); // no pads
+  AccMemory &acc = ex.state->acc;
+  Dram &dram = ex.state->dram;
+  for (size_t p = 0; p < n; ++p) {
+    uint64_t e = w.chip[p];
+    if (Error err = ex.access(LocationKind::AccEntry, e, /*write=*/false))
+      return err;
+    if (acc.state[e] != AccState::Accumulating)
+      return ex.fail(
+          "moves the state of ACC entry " + Twine(e) + ", which " +
+          (acc.state[e] == AccState::Empty ? "is empty" : "holds a value") +
+          ", not an accumulation");
+    const AccumulatorState &s = acc.accum[e];
+    if (s.fixed != 0)
+      return ex.fail("moves the state of ACC entry " + Twine(e) +
+                     ", whose fixed-point group sum is not 0: a state image "
+                     "does not carry one");
+  }
+  for (uint64_t bit : w.dramBit)
+    if (Error e = ex.accessDramBits(bit, 8 * kStateImageBytes, /*write=*/true))
+      return e;
+  for (size_t p = 0; p < n; ++p) {
+    uint64_t e = w.chip[p];
+    const AccumulatorState &s = acc.accum[e];
+    uint64_t at = w.dramBit[p] / 8;
+    using F = StateImageField;
+    dram.write32(at + F::Outer, bit_cast<uint32_t>(s.outer));
+    dram.write32(at + F::Group, bit_cast<uint32_t>(s.group));
+    dram.write32(at + F::Count, s.count);
+    dram.write32(at + F::Version, acc.accumVersion[e]);
+    dram.write64(at + F::Threshold, bit_cast<uint64_t>(s.threshold));
+    dram.write64(at + F::Entry, acc.accumEntry[e]);
+  }
+  chargeStates(ex, w, /*isLoad=*/false);
+  return Error::success();
+}
+
+/// LOAD states: each position's ACC entry becomes the accumulation its
+/// state image holds (the GEMM that continues it checks the tag).
+Error loadStates(Executor &ex, const Walk &w) {
+  const size_t n = w.dramBit.size(); // no pads
+  const Dram &dram = ex.state->dram;
+  for (uint64_t bit : w.dramBit)
+    if (Error e = ex.accessDramBits(bit, 8 * kStateImageBytes, /*write=*/false))
+      return e;
+  using F = StateImageField;
+  for (size_t p = 0; p < n; ++p) {
+    uint64_t at = w.dramBit[p] / 8;
+    uint64_t tail = dram.read64(at + F::Entry);
+    if (tail >> 8 || (tail & 0xff) >= kAccumEntries)
+      return ex.fail("the state image at " + hex(at) +
+                     " is not one: its last 8 bytes are " + hex(tail) +
+                     " (an accumulation entry below " + Twine(kAccumEntries) +
+                     ", then zeros)");
+  }
+  AccMemory &acc = ex.state->acc;
+  for (size_t p = 0; p < n; ++p) {
+    uint64_t e = w.chip[p];
+    if (Error err = ex.access(LocationKind::AccEntry, e, /*write=*/true))
+      return err;
+    uint64_t at = w.dramBit[p] / 8;
+    AccumulatorState s;
+    s.outer = bit_cast<float>(dram.read32(at + F::Outer));
+    s.group = bit_cast<float>(dram.read32(at + F::Group));
+    s.count = dram.read32(at + F::Count);
+    s.threshold = bit_cast<double>(dram.read64(at + F::Threshold));
+    acc.state[e] = AccState::Accumulating;
+    acc.accum[e] = s;
+    acc.accumEntry[e] = static_cast<uint8_t>(dram.read64(at + F::Entry));
+    acc.accumVersion[e] = dram.read32(at + F::Version);
+  }
+  chargeStates(ex, w, /*isLoad=*/true);
+  return Error::success();
+}
+
 /// The tensor-level scale a transfer's conversion uses: 1.0f unless it
 /// needs one (readTensorScale).
 Expected<float> tensorScaleOf(Executor &ex, const TransferPlan &plan) {
@@ -450,6 +563,8 @@ Error Executor::executeLoad(const Instruction &inst) {
 
   if (Error e = start())
     return e;
+  if (inst.get("states"))
+    return loadStates(*this, plan.walk);
 
   Expected<float> scale = tensorScaleOf(*this, plan);
   if (!scale)
@@ -676,6 +791,8 @@ Error Executor::executeStore(const Instruction &inst) {
 
   if (Error e = start())
     return e;
+  if (inst.get("states"))
+    return storeStates(*this, plan.walk);
 
   Expected<float> scale = tensorScaleOf(*this, plan);
   if (!scale)

@@ -220,6 +220,97 @@ LogicalResult loadOperandTile(ProgramEmitter &emitter, const OperandPlan &plan,
   return success();
 }
 
+/// A shared E-DGA contraction whose outputs one GEMM or the ACC cannot
+/// hold (docs/Accelerator.md, GEMM): for each k, parts of the outputs in
+/// row-major order (whole rows, or pieces of one row when a row does not
+/// fit), each a partial GEMM of one product per output between a LOAD of
+/// its states (after the first k) and a STORE of them (before the last,
+/// which finishes and stores the values). Operands without blocks are
+/// loaded one element per K-vector.
+LogicalResult emitSharedInParts(ProgramEmitter &emitter, MatmulOp op,
+                                const OperandPlan &a, const OperandPlan &b,
+                                unsigned accum, uint64_t mode, unsigned result,
+                                int64_t M, int64_t N, int64_t K) {
+  const MachineDescription &machine = emitter.getMachine();
+  int64_t halfIn = machine.inputSp.rows / 2, halfW = machine.weightSp.rows / 2;
+  int64_t halfAcc = emitter.accHalfEntries();
+  // A part: `rows` whole rows, or `cols` outputs of one row.
+  int64_t cols = std::min({N, int64_t(4095), halfAcc, halfW});
+  int64_t rows =
+      cols < N ? 1 : std::min({M, int64_t(4095), halfAcc / N, halfIn});
+  constexpr int64_t kImageBytes = 32; // a state image
+  MLIRContext *ctx = op.getContext();
+  FailureOr<unsigned> spill = emitter.allocateBytes(
+      emitter.getBuffer(result).name + ".states", "intermediate", {M, N, 8},
+      IntegerType::get(ctx, 32), M * N * kImageBytes);
+  if (failed(spill))
+    return failure();
+  uint64_t spillAddress = emitter.getBuffer(*spill).address;
+  uint64_t resultAddress = emitter.getBuffer(result).address;
+  TransferStrides rowMajor;
+  rowMajor.dramY = N;
+  rowMajor.dramX = 1;
+  rowMajor.chipY = cols; // a part's row (one row when cols < N)
+  rowMajor.chipX = 1;
+  for (int64_t kk = 0; kk < K; ++kk)
+    for (int64_t i0 = 0; i0 < M; i0 += rows)
+      for (int64_t j0 = 0; j0 < N; j0 += cols) {
+        int64_t m = std::min(rows, M - i0), n = std::min(cols, N - j0);
+        unsigned accHalf = emitter.nextAccHalf();
+        uint64_t accBase = accHalf * halfAcc;
+        uint64_t first = i0 * N + j0; // the part's first output, row-major
+        uint64_t states = spillAddress + kImageBytes * first;
+        if (kk > 0) {
+          Instruction load = rawLoad(emitter.useTransfer(rowMajor), states,
+                                     accBase, {1, m, n});
+          load.set("states", 1);
+          emitter.emitQueued(load, {{{Resource::Dram, *spill}, false},
+                                    {{Resource::Acc, accHalf}, true}});
+        }
+        unsigned spHalf = emitter.nextSpHalf();
+        if (failed(loadOperandTile(emitter, a, LoadDst::SpInput,
+                                   Resource::SpInput, spHalf, spHalf * halfIn,
+                                   /*rowsPerVector=*/1, 0, i0, m, kk, 1)) ||
+            failed(loadOperandTile(emitter, b, LoadDst::SpWeight,
+                                   Resource::SpWeight, spHalf, spHalf * halfW,
+                                   /*rowsPerVector=*/1, 0, j0, n, kk, 1)))
+          return failure();
+        Instruction gemm(InstructionKind::Gemm);
+        gemm.set("format_a", a.formatEntry);
+        gemm.set("format_b", b.formatEntry);
+        gemm.set("accum", accum);
+        gemm.set("mode", mode);
+        gemm.set("init", kk == 0);
+        gemm.set("finish", kk + 1 == K);
+        gemm.set("partial", 1);
+        gemm.set("begin", first == 0);
+        gemm.set("a_row", spHalf * halfIn);
+        gemm.set("a_rows_per_vector", 1);
+        gemm.set("b_row", spHalf * halfW);
+        gemm.set("b_rows_per_vector", 1);
+        gemm.set("acc_entry", accBase);
+        gemm.set("m", m);
+        gemm.set("n", n);
+        gemm.set("k", 1);
+        emitter.emitQueued(gemm, {{{Resource::SpInput, spHalf}, false},
+                                  {{Resource::SpWeight, spHalf}, false},
+                                  {{Resource::Acc, accHalf}, true},
+                                  {{Resource::Threshold, 0}, true}});
+        bool last = kk + 1 == K;
+        Instruction store =
+            last ? rawStore(emitter.useTransfer(rowMajor),
+                            resultAddress + 4 * first, accBase, {1, m, n})
+                 : rawStore(emitter.useTransfer(rowMajor), states, accBase,
+                            {1, m, n});
+        if (!last)
+          store.set("states", 1);
+        emitter.emitQueued(store,
+                           {{{Resource::Acc, accHalf}, false},
+                            {{Resource::Dram, last ? result : *spill}, true}});
+      }
+  return success();
+}
+
 } // namespace
 
 LogicalResult mapMatmul(ProgramEmitter &emitter, MatmulOp op,
@@ -287,13 +378,17 @@ LogicalResult mapMatmul(ProgramEmitter &emitter, MatmulOp op,
   int64_t rowsA = llvm::divideCeil(kt, la), rowsB = llvm::divideCeil(kt, lb);
   int64_t mt = std::min({M, int64_t(4095), halfIn / rowsA});
   int64_t nt = std::min({N, int64_t(4095), halfW / rowsB});
-  if (shared) {
-    if (mt < M || nt < N || M * N > 2 * halfAcc)
-      return cannotMap(op) << "a shared E-DGA contraction's " << M << " x " << N
-                           << " outputs must fit one GEMM and the ACC ("
-                           << 2 * halfAcc << " entries, scratchpad halves of "
-                           << halfIn << " and " << halfW << " rows)";
-  } else {
+  // A shared E-DGA contraction that one GEMM cannot hold runs in parts.
+  bool inParts = shared && (mt < M || nt < N || M * N > 2 * halfAcc);
+  if (inParts) {
+    if (a->hasBlock || b->hasBlock || a->gather || a->view || b->gather ||
+        b->view)
+      return cannotMap(op) << "a shared E-DGA contraction whose " << M << " x "
+                           << N << " outputs exceed one GEMM or the ACC ("
+                           << 2 * halfAcc
+                           << " entries) is mapped one k step at a time, "
+                              "which block-scaled operands do not allow yet";
+  } else if (!shared) {
     int64_t mtLimit = mt, ntLimit = nt;
     if (options.m > 0)
       mt = std::min(mt, options.m);
@@ -345,6 +440,9 @@ LogicalResult mapMatmul(ProgramEmitter &emitter, MatmulOp op,
   std::optional<unsigned> result = emitter.lookupBuffer(op.getResult());
   assert(result && "the caller allocates the result");
   uint64_t resultAddress = emitter.getBuffer(*result).address;
+  if (inParts)
+    return emitSharedInParts(emitter, op, *a, *b, *accum, mode, *result, M, N,
+                             K);
 
   // With one K-tile an operand's tile changes only with its own output
   // side (and the batch): A's with i0, B's with j0. Its scratchpad tile is

@@ -173,12 +173,16 @@ struct StatsRegister {
 };
 
 /// STH[t]: a shared E-DGA threshold and the (accumulation entry, version)
-/// of the GEMM that set it.
+/// of the GEMM that set it; with partial GEMMs (a contraction whose outputs
+/// are spread over several GEMMs), the k step's sum of |P_O| so far.
 struct ThresholdRegister {
   double value = 0;
   bool tagged = false;
   unsigned accumEntry = 0;
   uint32_t accumVersion = 0;
+  double pendingSum = 0;      ///< f64 sum of |P_O|, GEMM after GEMM.
+  uint64_t pendingCount = 0;  ///< Outputs added to pendingSum.
+  bool pendingClosed = false; ///< Whether a group closed in the k step.
 };
 
 //===----------------------------------------------------------------------===//
