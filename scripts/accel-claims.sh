@@ -52,17 +52,17 @@ conv_layer() { # layer format N C H W F K pad
     "$B/qtrain-translate" --accel-to-binary -o "$W/$name.bin"
   "$B/qtrain-sim" "$W/$name.bin" --counters=json ${SIM_MACHINE:+--machine="$SIM_MACHINE"} > "$W/$name.json"
   read -r cycles busy load loads bytes < <(field "$W/$name.json" cycles queue.compute.busy_cycles queue.load.busy_cycles instructions.load bytes.dram.read)
-  python3 -c "print('%-6s %-6s %10d %10d %10d %6d %11d %10.1f' % ('$layer', '$format', $cycles, $busy, $load, $loads, $bytes, $((n * f * oh * ow * c * k * k)) / $cycles))"
+  python3 -c "print('%-6s %-15s %10d %10d %10d %6d %11d %10.1f' % ('$layer', '$format', $cycles, $busy, $load, $loads, $bytes, $((n * f * oh * ow * c * k * k)) / $cycles))"
 }
 
 echo "== 1. FlexBlock modes on compiled convolution layers (forward): LeNet conv2 (batch 16, 6 -> 16 channels, 14 x 14, 5 x 5) and a 64-channel 3 x 3 layer (batch 8, 16 x 16, padding 1)"
-printf '%-6s %-6s %10s %10s %10s %6s %11s %10s\n' layer format cycles gemm_busy load_busy loads dram_read macs/cycle
-for f in fb12 fb16 fb24 f32; do conv_layer lenet "$f" 16 6 14 14 16 5 0; done
-for f in fb12 fb16 fb24 f32; do conv_layer res64 "$f" 8 64 16 16 64 3 1; done
+printf '%-6s %-15s %10s %10s %10s %6s %11s %10s\n' layer format cycles gemm_busy load_busy loads dram_read macs/cycle
+for f in fb12 fb16 fb24 fp8_e4m3_tensor f32; do conv_layer lenet "$f" 16 6 14 14 16 5 0; done
+for f in fb12 fb16 fb24 fp8_e4m3_tensor f32; do conv_layer res64 "$f" 8 64 16 16 64 3 1; done
 echo "-- the same layers on a machine that keeps 8 DRAM transfers in flight per queue (dram.outstanding_transfers = 8)"
 printf '{"dram": {"outstanding_transfers": 8}}' > "$W/pipelined.json"
-for f in fb12 fb16 fb24 f32; do SIM_MACHINE="$W/pipelined.json" conv_layer lenet "$f" 16 6 14 14 16 5 0; done
-for f in fb12 fb16 fb24 f32; do SIM_MACHINE="$W/pipelined.json" conv_layer res64 "$f" 8 64 16 16 64 3 1; done
+for f in fb12 fb16 fb24 fp8_e4m3_tensor f32; do SIM_MACHINE="$W/pipelined.json" conv_layer lenet "$f" 16 6 14 14 16 5 0; done
+for f in fb12 fb16 fb24 fp8_e4m3_tensor f32; do SIM_MACHINE="$W/pipelined.json" conv_layer res64 "$f" 8 64 16 16 64 3 1; done
 echo
 echo "== 2. Accumulation energy, E4M3 operands (64 x 256 x 64 GEMM)"
 printf '%-22s %14s %14s %16s %14s\n' accumulation accumulate_pJ multiply_pJ arith_pJ/MAC total_uJ

@@ -1174,6 +1174,93 @@ func.func @step(%x: tensor<2x5x9x40xf32>, %w: tensor<4x5x3x2xf32>,
 }
 )mlir";
 
+/// Convolutions whose operands have no block level, gathered straight into
+/// the scratchpads from their codes (GEMMs in the operands' modes):
+/// per-tensor scaled E4M3 (the tensor scale stored beside the codes and
+/// loaded back), plain saturating E4M3, stochastic per-tensor E5M2 errors
+/// (each code stored as the CPU rounds it), 8-bit integers and bf16 (16-bit
+/// codes); E2M1's 4-bit codes share bytes and keep the gather in DRAM, as
+/// does backward_data with stride 2.
+const char *kCodeConvolutions = R"mlir(
+func.func @step(%x: tensor<2x5x9x8xf32>, %w: tensor<4x5x3x2xf32>,
+                %dy: tensor<2x4x4x5xf32>, %x2: tensor<3x6x6x5xf32>,
+                %w2: tensor<4x6x3x3xf32>, %dy2: tensor<3x4x6x5xf32>,
+                %seed: i64)
+    -> (tensor<2x4x4x5xf32>, tensor<2x5x9x8xf32>, tensor<3x4x6x5xf32>,
+        tensor<3x6x6x5xf32>, tensor<4x6x3x3xf32>, tensor<2x4x4x5xf32>,
+        tensor<2x4x4x5xf32>, tensor<2x4x4x5xf32>) {
+  %qx = qtrain.quantize %x {format = #qtrain.scaled<fp8_e4m3_tensor>} : tensor<2x5x9x8xf32>
+  %qw = qtrain.quantize %w {format = #qtrain.fp<e4m3fn, overflow = saturate>} : tensor<4x5x3x2xf32>
+  %qdy = qtrain.quantize %dy {format = #qtrain.fp<e5m2, overflow = saturate>} : tensor<2x4x4x5xf32>
+  %y = qtrain.conv2d %qx, %qw {strides = array<i64: 2, 2>, padding = array<i64: 1, 0, 2, 1>,
+                               dilations = array<i64: 1, 2>}
+      : tensor<2x5x9x8xf32>, tensor<4x5x3x2xf32> -> tensor<2x4x4x5xf32>
+  %ex = qtrain.conv2d %qdy, %qw {kind = #qtrain.conv_kind<backward_data>,
+                                 strides = array<i64: 2, 2>, padding = array<i64: 1, 0, 2, 1>,
+                                 dilations = array<i64: 1, 2>}
+      : tensor<2x4x4x5xf32>, tensor<4x5x3x2xf32> -> tensor<2x5x9x8xf32>
+  %x8 = qtrain.quantize %x2 {format = #qtrain.scaled<fp8_e4m3_tensor>} : tensor<3x6x6x5xf32>
+  %w8 = qtrain.quantize %w2 {format = #qtrain.fp<e4m3fn, overflow = saturate>} : tensor<4x6x3x3xf32>
+  %e8 = qtrain.quantize %dy2 seed(%seed) {format = #qtrain.scaled<fp8_e5m2_tensor>,
+                                          rounding = #qtrain.rounding<stochastic, bits = 3>}
+      : tensor<3x4x6x5xf32>
+  %y2 = qtrain.conv2d %x8, %w8 {padding = array<i64: 1, 1, 1, 1>,
+                                accumulation = #qtrain.accum<#qtrain.fp<fp12_dga>, static, group = 16>}
+      : tensor<3x6x6x5xf32>, tensor<4x6x3x3xf32> -> tensor<3x4x6x5xf32>
+  %ex2 = qtrain.conv2d %e8, %w8 {kind = #qtrain.conv_kind<backward_data>, padding = array<i64: 1, 1, 1, 1>}
+      : tensor<3x4x6x5xf32>, tensor<4x6x3x3xf32> -> tensor<3x6x6x5xf32>
+  %gw2 = qtrain.conv2d %x8, %e8 {kind = #qtrain.conv_kind<backward_weight>, padding = array<i64: 1, 1, 1, 1>}
+      : tensor<3x6x6x5xf32>, tensor<3x4x6x5xf32> -> tensor<4x6x3x3xf32>
+  %xi = qtrain.quantize %x {format = #qtrain.int<s8, frac = 6>} : tensor<2x5x9x8xf32>
+  %wi = qtrain.quantize %w {format = #qtrain.int<s8, frac = 6>} : tensor<4x5x3x2xf32>
+  %yi = qtrain.conv2d %xi, %wi {strides = array<i64: 2, 2>, padding = array<i64: 1, 0, 2, 1>,
+                                dilations = array<i64: 1, 2>}
+      : tensor<2x5x9x8xf32>, tensor<4x5x3x2xf32> -> tensor<2x4x4x5xf32>
+  %xb = qtrain.quantize %x {format = #qtrain.fp<bf16>} : tensor<2x5x9x8xf32>
+  %wb = qtrain.quantize %w {format = #qtrain.fp<bf16>} : tensor<4x5x3x2xf32>
+  %yb = qtrain.conv2d %xb, %wb {strides = array<i64: 2, 2>, padding = array<i64: 1, 0, 2, 1>,
+                                dilations = array<i64: 1, 2>}
+      : tensor<2x5x9x8xf32>, tensor<4x5x3x2xf32> -> tensor<2x4x4x5xf32>
+  %x4 = qtrain.quantize %x {format = #qtrain.fp<e2m1fn>} : tensor<2x5x9x8xf32>
+  %w4 = qtrain.quantize %w {format = #qtrain.fp<e2m1fn>} : tensor<4x5x3x2xf32>
+  %y4 = qtrain.conv2d %x4, %w4 {strides = array<i64: 2, 2>, padding = array<i64: 1, 0, 2, 1>,
+                                dilations = array<i64: 1, 2>}
+      : tensor<2x5x9x8xf32>, tensor<4x5x3x2xf32> -> tensor<2x4x4x5xf32>
+  return %y, %ex, %y2, %ex2, %gw2, %yi, %yb, %y4
+      : tensor<2x4x4x5xf32>, tensor<2x5x9x8xf32>, tensor<3x4x6x5xf32>,
+        tensor<3x6x6x5xf32>, tensor<4x6x3x3xf32>, tensor<2x4x4x5xf32>,
+        tensor<2x4x4x5xf32>, tensor<2x4x4x5xf32>
+}
+)mlir";
+
+/// Shared E-DGA convolutions whose operands are read from an encoded form:
+/// on the bundled machine the first two (4 x 2112 outputs) exceed the ACC
+/// and run one k step at a time, one element per K-vector from the codes
+/// (per-tensor E4M3) or the pairs (MXFP8, each carrying its block's scale);
+/// the FB12 one fits and runs in parts only on the small machine.
+const char *kSharedEdgaConvolutions = R"mlir(
+func.func @step(%x: tensor<2x3x32x33xf32>, %w: tensor<4x3x3x3xf32>,
+                %x2: tensor<2x24x16x16xf32>, %w2: tensor<4x24x3x3xf32>)
+    -> (tensor<2x4x32x33xf32>, tensor<2x4x32x33xf32>, tensor<2x4x16x16xf32>) {
+  %qx = qtrain.quantize %x {format = #qtrain.scaled<fp8_e4m3_tensor>} : tensor<2x3x32x33xf32>
+  %qw = qtrain.quantize %w {format = #qtrain.fp<e4m3fn, overflow = saturate>} : tensor<4x3x3x3xf32>
+  %y = qtrain.conv2d %qx, %qw {padding = array<i64: 1, 1, 1, 1>,
+                               accumulation = #qtrain.accum<#qtrain.fp<fp12_dga>, efficient_dga, shared>}
+      : tensor<2x3x32x33xf32>, tensor<4x3x3x3xf32> -> tensor<2x4x32x33xf32>
+  %mx = qtrain.quantize %x {format = #qtrain.scaled<mxfp8_e4m3>} : tensor<2x3x32x33xf32>
+  %mw = qtrain.quantize %w {format = #qtrain.scaled<mxfp8_e4m3>} : tensor<4x3x3x3xf32>
+  %y2 = qtrain.conv2d %mx, %mw {padding = array<i64: 1, 1, 1, 1>,
+                                accumulation = #qtrain.accum<#qtrain.fp<fp12_dga>, efficient_dga, shared>}
+      : tensor<2x3x32x33xf32>, tensor<4x3x3x3xf32> -> tensor<2x4x32x33xf32>
+  %fx = qtrain.quantize %x2 {format = #qtrain.scaled<fb12>} : tensor<2x24x16x16xf32>
+  %fw = qtrain.quantize %w2 {format = #qtrain.scaled<fb12>} : tensor<4x24x3x3xf32>
+  %y3 = qtrain.conv2d %fx, %fw {padding = array<i64: 1, 1, 1, 1>,
+                                accumulation = #qtrain.accum<#qtrain.fp<fp12_dga>, efficient_dga, shared>}
+      : tensor<2x24x16x16xf32>, tensor<4x24x3x3xf32> -> tensor<2x4x16x16xf32>
+  return %y, %y2, %y3 : tensor<2x4x32x33xf32>, tensor<2x4x32x33xf32>, tensor<2x4x16x16xf32>
+}
+)mlir";
+
 const char *kGenerics = R"mlir(
 #id = affine_map<(d0, d1) -> (d0, d1)>
 #row = affine_map<(d0, d1) -> (d1)>
@@ -1329,6 +1416,8 @@ std::vector<AccelCase> accelCases() {
       // Convolutions: im2col gathers with pads and strides.
       {"Convolutions", kConvolutions},
       {"BlockConvolutions", kBlockConvolutions},
+      {"CodeConvolutions", kCodeConvolutions},
+      {"SharedEdgaConvolutions", kSharedEdgaConvolutions},
       {"Example_mls_conv_step", "", "mls_conv_step", 10, "", "mls.mlir"},
       {"Example_mls_channel_groups", "", "mls_channel_groups", 10, "",
        "mls.mlir"},
@@ -1362,6 +1451,11 @@ std::vector<AccelCase> accelCases() {
       {"LeNetStep_flexblock", "", "train_step", 10, "flexblock", "", "lenet"},
       {"LeNetStep_mls_124", "", "train_step", 10, "mls-124", "", "lenet"},
       {"LeNetStep_fp12_edga", "", "train_step", 10, "fp12-edga", "", "lenet"},
+      // Per-tensor FP8 convolutions gathered from codes: E5M2 errors
+      // rounded to nearest (fp8-hybrid) and stochastically from an LFSR
+      // (sr3), each code stored as the CPU rounds it.
+      {"LeNetStep_fp8_hybrid", "", "train_step", 10, "fp8-hybrid", "", "lenet"},
+      {"LeNetStep_sr3", "", "train_step", 10, "sr3", "", "lenet"},
       // fc1's weight gradient: MX blocks along both output sides (400 x 120
       // outputs in tiles of whole 32 x 32 blocks).
       {"LeNetStep_mxfp8", "", "train_step", 10, "mxfp8", "", "lenet"},

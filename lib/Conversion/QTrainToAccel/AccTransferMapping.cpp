@@ -357,7 +357,7 @@ FailureOr<RowTiles> planRowTiles(ProgramEmitter &emitter, Operation *op,
 LogicalResult mapThroughAcc(ProgramEmitter &emitter, Operation *op,
                             const ConvertedTensor &source,
                             std::optional<unsigned> target,
-                            std::optional<unsigned> paired,
+                            std::optional<unsigned> encoded,
                             std::optional<unsigned> *storedScale) {
   const Buffer &in = emitter.getBuffer(source.buffer);
   // Blocks are relative to the tensor's own shape, which may be a view of
@@ -372,20 +372,19 @@ LogicalResult mapThroughAcc(ProgramEmitter &emitter, Operation *op,
   int64_t cols = plan->cols;
   int64_t halfAcc = emitter.accHalfEntries();
 
-  // The paired layout needs a format entry that says so; the f32 store
-  // converts the same way through it.
+  // The encoded form needs a format entry with its lane layout; the f32
+  // store converts the same way through it.
+  std::optional<EncodedForm> form;
+  if (encoded)
+    form = encodedForm(source.format, emitter.getMachine().inputSp.rowBytes);
   FormatPlacement placement = plan->placement();
-  if (paired)
-    placement.layout = SpLayout::Paired;
+  if (form)
+    placement.layout = form->spLayout;
   FailureOr<ConversionPlan> conversion =
       configureConversion(emitter, op, source, placement);
   if (failed(conversion))
     return failure();
   bool stochastic = conversion->stochastic;
-  unsigned pairBits =
-      paired ? pairedLanes(source.format, emitter.getMachine().inputSp.rowBytes)
-                   .laneBits
-             : 0;
 
   TransferStrides strides = plan->strides();
   uint64_t inAddress = in.address;
@@ -396,10 +395,10 @@ LogicalResult mapThroughAcc(ProgramEmitter &emitter, Operation *op,
     unsigned td = emitter.useTransfer(strides);
     if (stochastic)
       emitter.useStream(first, cols, 1, strides.dramZ);
-    // With a paired form the LOAD is raw and each STORE converts the
+    // With an encoded form the LOAD is raw and each STORE converts the
     // tile's original values (one conversion per form, both equal to
     // encodeScaled's); otherwise the LOAD converts and the STORE copies.
-    bool convertOnLoad = source.quantized && !paired;
+    bool convertOnLoad = source.quantized && !encoded;
     Instruction load = rawLoad(td, inAddress + 4 * first, entry, tile.shape());
     load.set("format", conversion->formatEntry);
     // A tensor that is not quantized moves unchanged (NaN payloads too).
@@ -426,16 +425,17 @@ LogicalResult mapThroughAcc(ProgramEmitter &emitter, Operation *op,
       emitter.emitQueued(s, storeAccesses);
     };
     if (target)
-      store(*target, paired ? DramLayout::F32 : DramLayout::Raw32, 32);
-    if (paired)
-      store(*paired, DramLayout::Paired, pairBits);
+      store(*target, encoded ? DramLayout::F32 : DramLayout::Raw32, 32);
+    if (encoded)
+      store(*encoded, form->dramLayout, form->lanes.laneBits);
   });
-  // Pairs hold codes and block scales; the whole-tensor scale a later LOAD
-  // of them needs in its format entry's ACC entry goes to DRAM.
-  if (paired && conversion->tensorScale) {
+  // Codes (and pairs' block scales) do not hold the whole-tensor scale a
+  // later LOAD of them needs in its format entry's ACC entry: it goes to
+  // DRAM.
+  if (encoded && conversion->tensorScale) {
     auto [entry, resource] = *conversion->tensorScale;
     FailureOr<unsigned> buffer = emitter.allocateBytes(
-        emitter.getBuffer(*paired).name + ".scale", "intermediate", {},
+        emitter.getBuffer(*encoded).name + ".scale", "intermediate", {},
         Float32Type::get(op->getContext()), 4);
     if (failed(buffer))
       return failure();

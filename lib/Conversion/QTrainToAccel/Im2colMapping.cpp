@@ -282,7 +282,7 @@ QuantizeOp directGatherSource(tensor::GenerateOp op) {
       !coversWithoutFill(*g, op.getType().getShape()))
     return nullptr;
   auto quantize = source.getDefiningOp<QuantizeOp>();
-  if (!hasPairedForm(quantize))
+  if (!hasEncodedForm(quantize))
     return nullptr;
   for (OpOperand &use : op->getUses())
     if (!isGatherMatrix(use.getOwner()->getResult(0)))
@@ -301,14 +301,14 @@ tensor::GenerateOp directGatherOf(Value operand) {
 }
 
 LogicalResult loadGatherTile(ProgramEmitter &emitter, tensor::GenerateOp op,
-                             const PairedTile &tile) {
+                             const EncodedTile &tile) {
   Value source;
   FailureOr<Im2col> gather = analyze(op, source);
   if (failed(gather))
     return failure();
-  std::optional<unsigned> paired = emitter.lookupPaired(source);
-  if (!paired)
-    return cannotMap(op) << "the paired codes of its source were not written";
+  std::optional<unsigned> encoded = emitter.lookupEncoded(source);
+  if (!encoded)
+    return cannotMap(op) << "the codes of its source were not written";
 
   // Matrix [rows, cols] = out dimensions [0, 3) and [3, 6) merged; the
   // tile's y (K-vectors) is one of them, its x (lanes) the other.
@@ -348,9 +348,9 @@ LogicalResult loadGatherTile(ProgramEmitter &emitter, tensor::GenerateOp op,
         return;
       }
       for (const TapLoad &l : loads)
-        emitPairedLoad(emitter, tile, *paired, l.strides,
-                       l.sourceOffset.value_or(0), first + l.chipOffset,
-                       l.shape);
+        emitEncodedLoad(emitter, tile, *encoded, l.strides,
+                        l.sourceOffset.value_or(0), first + l.chipOffset,
+                        l.shape);
     }
   });
   return result;

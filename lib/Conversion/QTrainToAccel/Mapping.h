@@ -46,7 +46,7 @@ struct ConvertedTensor {
   /// The tensor holding the whole-tensor level's scale when it is not
   /// computed: the `given` rule's 0-d tensor, or a decode's stored scale.
   mlir::Value givenScale;
-  /// The buffer where the quantize that wrote the tensor's paired form
+  /// The buffer where the quantize that wrote the tensor's encoded form
   /// stored its whole-tensor scale (loaded back instead of recomputed).
   std::optional<unsigned> storedScale;
   /// Whether the tensor is a qtrain.quantize result (else its f32 values
@@ -263,14 +263,15 @@ mlir::LogicalResult mapDecode(ProgramEmitter &emitter, DecodeOp op);
 
 /// Writes `source` (converted as analyzeTensor says) to buffer `target`
 /// through the accumulator memory: LOADs to ACC, STOREs of the raw values.
-/// With `paired` (a quantized source with hasPairedForm's format) the tiles
-/// are loaded raw and STOREd converting: into `paired` in the paired
-/// layout, and into `target`, if given, as f32; a whole-tensor scale is
-/// then stored to a new 4-byte buffer, returned in `storedScale`.
+/// With `encoded` (a quantized source with hasEncodedForm's format) the
+/// tiles are loaded raw and STOREd converting: into `encoded` in the
+/// encoded form's layout, and into `target`, if given, as f32; a
+/// whole-tensor scale is then stored to a new 4-byte buffer, returned in
+/// `storedScale`.
 mlir::LogicalResult
 mapThroughAcc(ProgramEmitter &emitter, mlir::Operation *op,
               const ConvertedTensor &source, std::optional<unsigned> target,
-              std::optional<unsigned> paired = std::nullopt,
+              std::optional<unsigned> encoded = std::nullopt,
               std::optional<unsigned> *storedScale = nullptr);
 
 /// A linalg.generic of at most three loops on the vector unit; its result's
@@ -326,81 +327,95 @@ mlir::LogicalResult mapIm2col(ProgramEmitter &emitter,
 
 /// A tap gather read straight into a scratchpad (docs/Accelerator.md,
 /// Convolutions): a source-stepping gather that needs no zero fill, of a
-/// qtrain.quantize with hasPairedForm, used only through
+/// qtrain.quantize with hasEncodedForm, used only through
 /// collapses into its matrix ([0, 3) and [3, 6) merged) as operands of
-/// unbatched matmuls. The quantize is then written in the paired layout
-/// too, and the gather is never written to DRAM. Returns the quantize, or
+/// unbatched matmuls. The quantize is then written in its encoded form too,
+/// and the gather is never written to DRAM. Returns the quantize, or
 /// null when `op` is not such a gather.
 QuantizeOp directGatherSource(mlir::tensor::GenerateOp op);
 /// The direct tap gather a matmul operand is the matrix of, or null.
 mlir::tensor::GenerateOp directGatherOf(mlir::Value operand);
 
-/// A scratchpad tile of an operand read from a paired form (a direct
-/// gather's matrix or a paired view): K-vectors [y0, y0 + ny) along matrix
+/// How a quantized tensor is written once for operands that read it
+/// straight into a scratchpad (hasEncodedForm): the lanes of its format
+/// entry and the DRAM layout of its elements.
+struct EncodedForm {
+  LaneLayout lanes;
+  uint64_t spLayout = SpLayout::Plain;     ///< A SpLayout case.
+  uint64_t dramLayout = DramLayout::Codes; ///< A DramLayout case.
+};
+
+/// A scratchpad tile of an operand read from an encoded form (a direct
+/// gather's matrix or an encoded view): K-vectors [y0, y0 + ny) along matrix
 /// dimension `yDim`, lanes [k0, k0 + nk) of the other, K-vector y at slot
 /// firstSlot + (y - y0) slotsPerVector.
-struct PairedTile {
+struct EncodedTile {
   unsigned yDim = 0;
   uint64_t dst = 0; ///< LoadDst of the scratchpad.
   Resource scratchpad{Resource::SpInput, 0};
   unsigned formatEntry = 0;
-  LaneLayout lanes;
+  EncodedForm form;
   uint64_t firstSlot = 0, slotsPerVector = 0;
   int64_t y0 = 0, ny = 0, k0 = 0, nk = 0;
-  /// What every LOAD reads besides the pairs (a whole-tensor scale's ACC
+  /// What every LOAD reads besides the codes (a whole-tensor scale's ACC
   /// entry).
   llvm::SmallVector<Access, 2> reads;
 };
-/// One LOAD of a paired tile from the pairs in buffer `paired`: `shape`
-/// positions (z, y, x) through `strides`, from pair `sourceOffset` into
-/// scratchpad slot `slot`.
-void emitPairedLoad(ProgramEmitter &emitter, const PairedTile &tile,
-                    unsigned paired, const TransferStrides &strides,
-                    int64_t sourceOffset, uint64_t slot,
-                    const std::array<int64_t, 3> &shape);
-/// The LOADs of a tile from the source's paired form: for every box of the
+/// One LOAD of an encoded tile from the encoded form in buffer `encoded`:
+/// `shape` positions (z, y, x) through `strides`, from element
+/// `sourceOffset` into scratchpad slot `slot`.
+void emitEncodedLoad(ProgramEmitter &emitter, const EncodedTile &tile,
+                     unsigned encoded, const TransferStrides &strides,
+                     int64_t sourceOffset, uint64_t slot,
+                     const std::array<int64_t, 3> &shape);
+/// The LOADs of a tile from the source's encoded form: for every box of the
 /// tile and kernel tap, one LOAD over the spatial positions (taps outside
 /// the image are pads, which the GEMM reads as +0).
 mlir::LogicalResult loadGatherTile(ProgramEmitter &emitter,
                                    mlir::tensor::GenerateOp op,
-                                   const PairedTile &tile);
+                                   const EncodedTile &tile);
 
-/// Whether a quantize's result can be written in the paired layout for
-/// operands that read it so: no given scales, a block level, last, after at
-/// most one whole-tensor level (MX, FlexBlock, MLS).
-bool hasPairedForm(QuantizeOp quantize);
-/// The paired lanes of such a format (its block level is the last) in rows
-/// of `rowBytes`; `laneBits` is also the bits of a pair in DRAM.
-LaneLayout pairedLanes(const numerics::ScaledFormat &format, uint64_t rowBytes);
+/// Whether a quantize's result can be written once in an encoded form for
+/// operands that read it so: no given scales, at most one whole-tensor
+/// level, then either a block level (MX, FlexBlock, BFP, MLS: the `paired`
+/// form) or nothing (per-tensor and plain minifloats and integers: the
+/// `codes` form, for codes of 8 bits or more, which are whole bytes).
+bool hasEncodedForm(QuantizeOp quantize);
+/// The encoded form of such a format in scratchpad rows of `rowBytes`:
+/// paired lanes and the `paired` DRAM layout when its last level is a block
+/// level, plain lanes and `codes` otherwise; `lanes.laneBits` is also the
+/// bits of an element in DRAM.
+EncodedForm encodedForm(const numerics::ScaledFormat &format,
+                        uint64_t rowBytes);
 
 /// One dimension of a view, in source elements: `extent` positions
 /// `stride` apart.
 struct StridedTerm {
   int64_t extent, stride;
 };
-/// A matrix operand that is a paired-form tensor seen through static
+/// A matrix operand that is an encoded-form tensor seen through static
 /// reshapes and permutation copies (at least one): each matrix dimension as
 /// terms, outer first, whose strides are in source elements.
-struct PairedView {
+struct EncodedView {
   QuantizeOp source;
   std::array<llvm::SmallVector<StridedTerm, 4>, 2> dims;
 };
-/// Whether `op` is an op a paired view passes through: a static reshape or
+/// Whether `op` is an op an encoded view passes through: a static reshape or
 /// a permutation copy.
 bool isViewOp(mlir::Operation *op);
-/// The paired view a rank-2 matmul operand is, if it is one.
-std::optional<PairedView> pairedViewOf(mlir::Value operand);
-/// Whether every use of `value` is a matmul operand that is a paired view,
+/// The encoded view a rank-2 matmul operand is, if it is one.
+std::optional<EncodedView> encodedViewOf(mlir::Value operand);
+/// Whether every use of `value` is a matmul operand that is an encoded view,
 /// or a view op whose result only feeds such operands (then the view ops
 /// are not mapped: nothing reads their results from DRAM).
-bool onlyFeedsPairedViews(mlir::Value value);
-/// The LOADs of a tile of a paired view from its source's paired form: for
+bool onlyFeedsEncodedViews(mlir::Value value);
+/// The LOADs of a tile of an encoded view from its source's encoded form: for
 /// every box of the tile, LOADs over its three longest strided terms; errors
 /// name `op`.
-mlir::LogicalResult loadPairedViewTile(ProgramEmitter &emitter,
-                                       mlir::Operation *op,
-                                       const PairedView &view,
-                                       const PairedTile &tile);
+mlir::LogicalResult loadEncodedViewTile(ProgramEmitter &emitter,
+                                        mlir::Operation *op,
+                                        const EncodedView &view,
+                                        const EncodedTile &tile);
 
 /// linalg.pooling_nchw_max on the vector unit, whole (n, c) planes per
 /// tile: one VECTOR maximumf per window tap over a strided view of the

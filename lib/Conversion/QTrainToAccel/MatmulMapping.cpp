@@ -46,20 +46,22 @@ struct OperandPlan {
   unsigned formatEntry = 0;
   bool stochastic = false;
   SmallVector<Access, 2> reads; ///< Seed or random data, whole-tensor scale.
-  /// Read from a quantize's paired form, as a tap gather's matrix or as a
+  /// Read from a quantize's encoded form, as a tap gather's matrix or as a
   /// view (then `tensor` is the quantize's and y the K-vectors along matrix
   /// dimension yDim).
   mlir::tensor::GenerateOp gather;
-  std::optional<PairedView> view;
+  std::optional<EncodedView> view;
+  EncodedForm form; ///< With `gather` or `view`.
   unsigned yDim = 0;
 };
 
-/// Plans an operand read from the paired form of `source`: paired lanes of
-/// its format, no block alignment (each lane carries its scale).
-FailureOr<OperandPlan> planPairedOperand(ProgramEmitter &emitter, MatmulOp op,
-                                         Value value, unsigned yDim,
-                                         QuantizeOp source,
-                                         const ScratchpadDesc &sp) {
+/// Plans an operand read from the encoded form of `source`: its lanes, no
+/// block alignment (each paired lane carries its scale; codes have no
+/// blocks).
+FailureOr<OperandPlan> planEncodedOperand(ProgramEmitter &emitter, MatmulOp op,
+                                          Value value, unsigned yDim,
+                                          QuantizeOp source,
+                                          const ScratchpadDesc &sp) {
   FailureOr<ConvertedTensor> tensor =
       analyzeTensor(emitter, source.getResult(), op);
   if (failed(tensor))
@@ -67,13 +69,14 @@ FailureOr<OperandPlan> planPairedOperand(ProgramEmitter &emitter, MatmulOp op,
   OperandPlan plan;
   plan.tensor = *tensor;
   // A whole-tensor scale comes back from where the quantize stored it.
-  plan.tensor.storedScale = emitter.lookupPairedScale(source.getResult());
+  plan.tensor.storedScale = emitter.lookupEncodedScale(source.getResult());
   plan.yDim = yDim;
   auto shape = cast<RankedTensorType>(value.getType()).getShape();
   plan.extentY = shape[yDim];
   plan.extentX = shape[1 - yDim];
-  plan.lanes = pairedLanes(tensor->format, sp.rowBytes);
-  plan.placement.layout = SpLayout::Paired;
+  plan.form = encodedForm(tensor->format, sp.rowBytes);
+  plan.lanes = plan.form.lanes;
+  plan.placement.layout = plan.form.spLayout;
   return plan;
 }
 
@@ -84,15 +87,15 @@ FailureOr<OperandPlan> planOperand(ProgramEmitter &emitter, MatmulOp op,
                                    Value value, unsigned yDim,
                                    const ScratchpadDesc &sp) {
   if (tensor::GenerateOp gather = directGatherOf(value)) {
-    FailureOr<OperandPlan> plan = planPairedOperand(
+    FailureOr<OperandPlan> plan = planEncodedOperand(
         emitter, op, value, yDim, directGatherSource(gather), sp);
     if (succeeded(plan))
       plan->gather = gather;
     return plan;
   }
-  if (std::optional<PairedView> view = pairedViewOf(value)) {
+  if (std::optional<EncodedView> view = encodedViewOf(value)) {
     FailureOr<OperandPlan> plan =
-        planPairedOperand(emitter, op, value, yDim, view->source, sp);
+        planEncodedOperand(emitter, op, value, yDim, view->source, sp);
     if (succeeded(plan))
       plan->view = std::move(view);
     return plan;
@@ -177,19 +180,19 @@ LogicalResult loadOperandTile(ProgramEmitter &emitter, const OperandPlan &plan,
                               uint64_t rowsPerVector, int64_t batch, int64_t y0,
                               int64_t ny, int64_t k0, int64_t nk) {
   if (plan.gather || plan.view) {
-    PairedTile tile;
+    EncodedTile tile;
     tile.yDim = plan.yDim;
     tile.dst = dst;
     tile.scratchpad = {spKind, half};
     tile.formatEntry = plan.formatEntry;
-    tile.lanes = plan.lanes;
+    tile.form = plan.form;
     tile.firstSlot = row * plan.lanes.lanesPerRow;
     tile.slotsPerVector = rowsPerVector * plan.lanes.lanesPerRow;
     tile.y0 = y0, tile.ny = ny, tile.k0 = k0, tile.nk = nk;
     tile.reads = plan.reads;
     if (plan.view)
-      return loadPairedViewTile(emitter, QuantizeOp(plan.view->source),
-                                *plan.view, tile);
+      return loadEncodedViewTile(emitter, QuantizeOp(plan.view->source),
+                                 *plan.view, tile);
     return loadGatherTile(emitter, plan.gather, tile);
   }
   TransferStrides strides;
@@ -225,8 +228,8 @@ LogicalResult loadOperandTile(ProgramEmitter &emitter, const OperandPlan &plan,
 /// row-major order (whole rows, or pieces of one row when a row does not
 /// fit), each a partial GEMM of one product per output between a LOAD of
 /// its states (after the first k) and a STORE of them (before the last,
-/// which finishes and stores the values). Operands without blocks are
-/// loaded one element per K-vector.
+/// which finishes and stores the values). Operands are loaded one element
+/// per K-vector: from f32 without blocks, or from an encoded form.
 LogicalResult emitSharedInParts(ProgramEmitter &emitter, MatmulOp op,
                                 const OperandPlan &a, const OperandPlan &b,
                                 unsigned accum, uint64_t mode, unsigned result,
@@ -381,13 +384,16 @@ LogicalResult mapMatmul(ProgramEmitter &emitter, MatmulOp op,
   // A shared E-DGA contraction that one GEMM cannot hold runs in parts.
   bool inParts = shared && (mt < M || nt < N || M * N > 2 * halfAcc);
   if (inParts) {
-    if (a->hasBlock || b->hasBlock || a->gather || a->view || b->gather ||
-        b->view)
+    // One element per K-vector: a LOAD converting from f32 needs whole
+    // blocks, a LOAD from an encoded form does not (pairs carry their
+    // block's scale).
+    if (a->hasBlock || b->hasBlock)
       return cannotMap(op) << "a shared E-DGA contraction whose " << M << " x "
                            << N << " outputs exceed one GEMM or the ACC ("
                            << 2 * halfAcc
                            << " entries) is mapped one k step at a time, "
-                              "which block-scaled operands do not allow yet";
+                              "which block-scaled operands converted from f32 "
+                              "do not allow yet";
   } else if (!shared) {
     int64_t mtLimit = mt, ntLimit = nt;
     if (options.m > 0)

@@ -75,23 +75,23 @@ public:
                                           uint64_t bytes);
   /// The buffer holding `value`, if any.
   std::optional<unsigned> lookupBuffer(mlir::Value value) const;
-  /// A quantized tensor's `paired` form (each code with its block scale
-  /// code), written for the tap gathers that read it straight into a
-  /// scratchpad.
-  void bindPaired(mlir::Value value, unsigned id) { pairedOf[value] = id; }
-  std::optional<unsigned> lookupPaired(mlir::Value value) const {
-    auto it = pairedOf.find(value);
-    if (it == pairedOf.end())
+  /// A quantized tensor's encoded form (hasEncodedForm: codes, or codes
+  /// paired with their block scale codes), written for the tap gathers and
+  /// views that read it straight into a scratchpad.
+  void bindEncoded(mlir::Value value, unsigned id) { encodedOf[value] = id; }
+  std::optional<unsigned> lookupEncoded(mlir::Value value) const {
+    auto it = encodedOf.find(value);
+    if (it == encodedOf.end())
       return std::nullopt;
     return it->second;
   }
-  /// The buffer holding a paired form's whole-tensor scale, if it has one.
-  void bindPairedScale(mlir::Value value, unsigned id) {
-    pairedScaleOf[value] = id;
+  /// The buffer holding an encoded form's whole-tensor scale, if it has one.
+  void bindEncodedScale(mlir::Value value, unsigned id) {
+    encodedScaleOf[value] = id;
   }
-  std::optional<unsigned> lookupPairedScale(mlir::Value value) const {
-    auto it = pairedScaleOf.find(value);
-    if (it == pairedScaleOf.end())
+  std::optional<unsigned> lookupEncodedScale(mlir::Value value) const {
+    auto it = encodedScaleOf.find(value);
+    if (it == encodedScaleOf.end())
       return std::nullopt;
     return it->second;
   }
@@ -170,7 +170,7 @@ private:
   TokenPlanner planner;
 
   std::vector<Buffer> buffers;
-  llvm::DenseMap<mlir::Value, unsigned> bufferOf, pairedOf, pairedScaleOf;
+  llvm::DenseMap<mlir::Value, unsigned> bufferOf, encodedOf, encodedScaleOf;
   uint64_t dramEnd = 0;
 
   uint64_t useClock = 0;

@@ -290,8 +290,8 @@ struct ConvertQTrainToAccel
   }
 
   /// A qtrain.quantize: fused into the LOADs of the matmuls it feeds;
-  /// written in the paired layout for the tap gathers read straight into
-  /// scratchpads; written to DRAM as f32 for any other use.
+  /// written in its encoded form for the tap gathers and views read straight
+  /// into scratchpads; written to DRAM as f32 for any other use.
   LogicalResult mapQuantize(ProgramEmitter &emitter, QuantizeOp quantize) {
     Value result = quantize.getResult();
     bool gathered = false, elsewhere = false;
@@ -300,7 +300,7 @@ struct ConvertQTrainToAccel
       auto generate = user->getParentOfType<tensor::GenerateOp>();
       if (generate && directGatherSource(generate) == quantize)
         gathered = true;
-      else if (isViewOp(user) && onlyFeedsPairedViews(user->getResult(0)))
+      else if (isViewOp(user) && onlyFeedsEncodedViews(user->getResult(0)))
         gathered = true;
       else if (!isa<MatmulOp>(user))
         elsewhere = true;
@@ -311,40 +311,43 @@ struct ConvertQTrainToAccel
         analyzeTensor(emitter, result, quantize);
     if (failed(tensor))
       return failure();
-    std::optional<unsigned> target, paired;
+    std::optional<unsigned> target, encoded;
     if (elsewhere) {
       if (failed(ensureBuffer(emitter, result, "quantize")))
         return failure();
       target = emitter.lookupBuffer(result);
     }
     if (gathered) {
-      unsigned pairBits =
-          pairedLanes(tensor->format, emitter.getMachine().inputSp.rowBytes)
-              .laneBits;
+      EncodedForm form =
+          encodedForm(tensor->format, emitter.getMachine().inputSp.rowBytes);
+      unsigned bits = form.lanes.laneBits;
       auto type = cast<RankedTensorType>(result.getType());
       FailureOr<unsigned> id = emitter.allocateBytes(
-          ("paired." + Twine(intermediates++)).str(), "intermediate",
-          type.getShape(), IntegerType::get(quantize.getContext(), pairBits),
-          type.getNumElements() * pairBits / 8);
+          (Twine(form.lanes.paired ? "paired." : "codes.") +
+           Twine(intermediates++))
+              .str(),
+          "intermediate", type.getShape(),
+          IntegerType::get(quantize.getContext(), bits),
+          type.getNumElements() * bits / 8);
       if (failed(id))
         return failure();
-      emitter.bindPaired(result, *id);
-      paired = *id;
+      emitter.bindEncoded(result, *id);
+      encoded = *id;
     }
     std::optional<unsigned> storedScale;
-    if (failed(mapThroughAcc(emitter, quantize, *tensor, target, paired,
+    if (failed(mapThroughAcc(emitter, quantize, *tensor, target, encoded,
                              &storedScale)))
       return failure();
     if (storedScale)
-      emitter.bindPairedScale(result, *storedScale);
+      emitter.bindEncodedScale(result, *storedScale);
     return success();
   }
 
   LogicalResult mapOp(Operation *op, ProgramEmitter &emitter,
                       const TileOptions &tiles) {
-    // Views that only lead to operands read from a paired form: the
+    // Views that only lead to operands read from an encoded form: the
     // matmuls load through them.
-    if (isViewOp(op) && onlyFeedsPairedViews(op->getResult(0)))
+    if (isViewOp(op) && onlyFeedsEncodedViews(op->getResult(0)))
       return success();
     if (auto matmul = dyn_cast<MatmulOp>(op)) {
       if (failed(ensureBuffer(emitter, matmul.getResult(), "matmul")))

@@ -1,7 +1,8 @@
 // Convolutions: qtrain-decompose's im2col gathers as strided raw LOADs into
 // the ACC (taps outside the image are the LOADs' pads, or a zero fill when
 // a stride leaves gaps), the swaps of operands and results as strided
-// copies, one GEMM.
+// copies, one GEMM; or, for quantized operands with an encoded form, LOADs
+// of their codes straight into the scratchpads.
 // RUN: qtrain-opt %s --split-input-file --qtrain-to-accel | FileCheck %s
 
 // A 3x3 forward convolution with padding 1 of a 4x4 image: the gather
@@ -79,6 +80,61 @@ func.func @forward_fb12(%x: tensor<1x24x4x4xf32>, %w: tensor<2x24x3x3xf32>) -> t
   %qw = qtrain.quantize %w {format = #qtrain.scaled<fb12>} : tensor<2x24x3x3xf32>
   %y = qtrain.conv2d %qx, %qw {padding = array<i64: 1, 1, 1, 1>}
       : tensor<1x24x4x4xf32>, tensor<2x24x3x3xf32> -> tensor<1x2x4x4xf32>
+  return %y : tensor<1x2x4x4xf32>
+}
+
+// -----
+
+// Operands without a block level are gathered from their codes the same
+// way: per-tensor scaled E4M3 activations are written once as 8-bit codes
+// (a raw LOAD into the ACC, a STORE converting) with their tensor scale
+// stored beside them, the filter's codes likewise; the scale is loaded back
+// into the activations' format entry's ACC entry, the filter view is one
+// LOAD of codes, and each tap one LOAD of codes into the weight scratchpad
+// (128 slots, two rows of 64 8-bit lanes, per K-vector). E4M3's 4-bit
+// significands run in mode m4.
+// CHECK-LABEL: accel.program
+// CHECK-SAME: name = "codes.0", role = "intermediate", shape = array<i64: 1, 8, 4, 4>, type = i8
+// CHECK-SAME: name = "codes.0.scale", role = "intermediate", shape = array<i64>, type = f32
+// CHECK-SAME: name = "codes.1", role = "intermediate", shape = array<i64: 2, 8, 3, 3>, type = i8
+// CHECK-NOT:  name = "im2col
+// CHECK:      accel.cfg.tensor_level entry = 0, present, {{.*}} rule = amax_to_max, {{.*}} scale_entry = 4080
+// CHECK:      accel.load push_next, dst = acc, format = 0, td = 1, layout = raw32, {{.*}} dram_addr = 0,
+// CHECK:      accel.store pop_prev, format = 0, td = 1, layout = codes, {{.*}} dram_addr = 1216, acc_entry = 0, size_z = 1, size_y = 32, size_x = 4
+// CHECK-NEXT: accel.cfg.td_dram
+// CHECK-NEXT: accel.cfg.td_chip
+// CHECK-NEXT: accel.store push_prev, {{.*}} layout = raw32, {{.*}} dram_addr = 1344, acc_entry = 4080, size_z = 1, size_y = 1, size_x = 1
+// CHECK:      accel.store {{.*}} format = 1, {{.*}} layout = codes, {{.*}} dram_addr = 1408,
+// CHECK:      accel.cfg.tensor_level entry = 2, present, {{.*}} scale_entry = 4081
+// CHECK:      accel.load pop_next, dst = acc, {{.*}} layout = raw32, {{.*}} dram_addr = 1344, chip_row = 4081,
+// CHECK:      accel.load pop_next, dst = sp_input, format = 1, {{.*}} layout = codes, {{.*}} dram_addr = 1408, chip_row = 0, chip_lane = 0, size_z = 1, size_y = 2, size_x = 72
+// CHECK:      accel.cfg.td_chip td = 5, chip_stride_z = 9, chip_stride_y = 512, chip_stride_x = 128, pad_y_lo = 1, pad_y_hi = 0, pad_x_lo = 1, pad_x_hi = 0
+// CHECK-NEXT: accel.load dst = sp_weight, format = 2, td = 5, layout = codes, {{.*}} dram_addr = 1216, chip_row = 0, chip_lane = 0, size_z = 8, size_y = 4, size_x = 4
+// CHECK-COUNT-7: accel.load dst = sp_weight, format = 2,
+// CHECK:      accel.load push_next, dst = sp_weight, format = 2, {{.*}} layout = codes, {{.*}} dram_addr = 1221, chip_row = 0, chip_lane = 8, size_z = 8, size_y = 4, size_x = 4
+// CHECK-NEXT: accel.gemm {{.*}} format_a = 1, format_b = 2, {{.*}} mode = m4, {{.*}} a_rows_per_vector = 2, {{.*}} b_rows_per_vector = 2, {{.*}} m = 2, n = 16, k = 72
+func.func @forward_fp8_tensor(%x: tensor<1x8x4x4xf32>, %w: tensor<2x8x3x3xf32>) -> tensor<1x2x4x4xf32> {
+  %qx = qtrain.quantize %x {format = #qtrain.scaled<fp8_e4m3_tensor>} : tensor<1x8x4x4xf32>
+  %qw = qtrain.quantize %w {format = #qtrain.fp<e4m3fn, overflow = saturate>} : tensor<2x8x3x3xf32>
+  %y = qtrain.conv2d %qx, %qw {padding = array<i64: 1, 1, 1, 1>}
+      : tensor<1x8x4x4xf32>, tensor<2x8x3x3xf32> -> tensor<1x2x4x4xf32>
+  return %y : tensor<1x2x4x4xf32>
+}
+
+// -----
+
+// E2M1 codes are 4 bits, two to a byte, which a LOAD cannot address one
+// element at a time: the gather is written to DRAM as f32 values and the
+// GEMM runs in f32 mode.
+// CHECK-LABEL: accel.program
+// CHECK-SAME: name = "im2col.
+// CHECK-NOT:  layout = codes
+// CHECK:      accel.gemm {{.*}} mode = f32,
+func.func @forward_e2m1(%x: tensor<1x8x4x4xf32>, %w: tensor<2x8x3x3xf32>) -> tensor<1x2x4x4xf32> {
+  %qx = qtrain.quantize %x {format = #qtrain.fp<e2m1fn>} : tensor<1x8x4x4xf32>
+  %qw = qtrain.quantize %w {format = #qtrain.fp<e2m1fn>} : tensor<2x8x3x3xf32>
+  %y = qtrain.conv2d %qx, %qw {padding = array<i64: 1, 1, 1, 1>}
+      : tensor<1x8x4x4xf32>, tensor<2x8x3x3xf32> -> tensor<1x2x4x4xf32>
   return %y : tensor<1x2x4x4xf32>
 }
 

@@ -30,10 +30,11 @@ func.func @batched_shared(%a: tensor<2x4x8xf32>, %b: tensor<2x8x4xf32>) -> tenso
 // -----
 
 // Beyond the ACC a shared E-DGA contraction runs one k step at a time, which
-// block-scaled operands (whole blocks per LOAD) do not allow yet.
+// block-scaled operands converted from f32 (whole blocks per LOAD) do not
+// allow yet.
 func.func @shared_in_parts_blocks(%a: tensor<64x64xf32>, %b: tensor<64x128xf32>) -> tensor<64x128xf32> {
   %qa = qtrain.quantize %a {format = #qtrain.scaled<mxfp8_e4m3>} : tensor<64x64xf32>
-  // expected-error @below {{cannot map 'qtrain.matmul' to the accelerator: a shared E-DGA contraction whose 64 x 128 outputs exceed one GEMM or the ACC (4080 entries) is mapped one k step at a time, which block-scaled operands do not allow yet}}
+  // expected-error @below {{cannot map 'qtrain.matmul' to the accelerator: a shared E-DGA contraction whose 64 x 128 outputs exceed one GEMM or the ACC (4080 entries) is mapped one k step at a time, which block-scaled operands converted from f32 do not allow yet}}
   %y = qtrain.matmul %qa, %b {accumulation = #qtrain.accum<#qtrain.fp<fp12_dga>, efficient_dga, shared>} : tensor<64x64xf32>, tensor<64x128xf32> -> tensor<64x128xf32>
   return %y : tensor<64x128xf32>
 }

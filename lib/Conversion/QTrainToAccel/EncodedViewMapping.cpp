@@ -1,10 +1,11 @@
-//===- PairedViewMapping.cpp - Operands read from a paired form -----------===//
+//===- EncodedViewMapping.cpp - Operands read from an encoded form --------===//
 //
 // docs/Accelerator.md, "The compiler side", Convolutions: a matmul operand
 // that is a quantized tensor seen through reshapes and permutation copies
 // (a convolution's filter as [F, C KH KW], its transpose for backward_data,
 // the errors as [F, N OH OW] for backward_weight) is loaded from the
-// quantized tensor's paired form with the view's strides, so the GEMM runs
+// quantized tensor's encoded form (codes, or codes paired with their block
+// scale codes) with the view's strides, so the GEMM runs
 // in the operand's mode; the copies are not made. Each matrix dimension of
 // the view is a list of terms (extent, stride in source elements), outer
 // first; a scratchpad tile is split into boxes of those terms and each box
@@ -100,27 +101,39 @@ bool isViewOp(Operation *op) {
   return generic && isPermutationCopy(generic);
 }
 
-bool hasPairedForm(QuantizeOp quantize) {
+bool hasEncodedForm(QuantizeOp quantize) {
   if (!quantize || !quantize.getScales().empty())
     return false;
-  // A block level, last, after at most one whole-tensor level: each pair
-  // carries its block's scale, and a whole-tensor scale is stored to DRAM
-  // and loaded back before the GEMM reads the pairs.
-  const auto &levels = quantize.getResolvedFormat().levels;
-  return !levels.empty() && !levels.back().isWholeTensor() &&
-         (levels.size() == 1 ||
-          (levels.size() == 2 && levels.front().isWholeTensor()));
+  // At most one whole-tensor level, stored to DRAM and loaded back before
+  // the GEMM reads the codes, then a block level whose scale each pair
+  // carries, or nothing.
+  const numerics::ScaledFormat &format = quantize.getResolvedFormat();
+  ArrayRef<numerics::ScaleLevel> levels = format.levels;
+  if (!levels.empty() && levels.front().isWholeTensor())
+    levels = levels.drop_front();
+  if (levels.empty())
+    // Codes are addressed per element: narrower ones share bytes.
+    return codeWidth(format.element) >= 8;
+  return levels.size() == 1 && !levels.front().isWholeTensor();
 }
 
-LaneLayout pairedLanes(const numerics::ScaledFormat &format,
-                       uint64_t rowBytes) {
-  assert(!format.levels.empty() && !format.levels.back().isWholeTensor() &&
-         "a paired form needs a block level, last");
-  return laneLayout(format.element, &format.levels.back().format,
-                    /*paired=*/true, rowBytes);
+EncodedForm encodedForm(const numerics::ScaledFormat &format,
+                        uint64_t rowBytes) {
+  EncodedForm form;
+  if (format.levels.empty() || format.levels.back().isWholeTensor()) {
+    form.lanes = laneLayout(format.element, /*blockScale=*/nullptr,
+                            /*paired=*/false, rowBytes);
+    assert(form.lanes.laneBits % 8 == 0 && "codes of whole bytes");
+    return form;
+  }
+  form.lanes = laneLayout(format.element, &format.levels.back().format,
+                          /*paired=*/true, rowBytes);
+  form.spLayout = SpLayout::Paired;
+  form.dramLayout = DramLayout::Paired;
+  return form;
 }
 
-std::optional<PairedView> pairedViewOf(Value operand) {
+std::optional<EncodedView> encodedViewOf(Value operand) {
   auto type = dyn_cast<RankedTensorType>(operand.getType());
   if (!type || type.getRank() != 2)
     return std::nullopt;
@@ -133,7 +146,7 @@ std::optional<PairedView> pairedViewOf(Value operand) {
     v = def->getOperand(0);
   }
   auto quantize = v.getDefiningOp<QuantizeOp>();
-  if (chain.empty() || !hasPairedForm(quantize))
+  if (chain.empty() || !hasEncodedForm(quantize))
     return std::nullopt;
   auto sourceType = cast<RankedTensorType>(v.getType());
   if (!sourceType.hasStaticShape())
@@ -151,52 +164,52 @@ std::optional<PairedView> pairedViewOf(Value operand) {
       return std::nullopt;
     dims = std::move(*next);
   }
-  PairedView view;
+  EncodedView view;
   view.source = quantize;
   view.dims = {dims[0], dims[1]};
   return view;
 }
 
-bool onlyFeedsPairedViews(Value value) {
+bool onlyFeedsEncodedViews(Value value) {
   return !value.use_empty() &&
          llvm::all_of(value.getUses(), [&](OpOperand &use) {
            Operation *owner = use.getOwner();
            if (isa<MatmulOp>(owner))
-             return pairedViewOf(value).has_value();
-           return isViewOp(owner) && onlyFeedsPairedViews(owner->getResult(0));
+             return encodedViewOf(value).has_value();
+           return isViewOp(owner) && onlyFeedsEncodedViews(owner->getResult(0));
          });
 }
 
-void emitPairedLoad(ProgramEmitter &emitter, const PairedTile &tile,
-                    unsigned paired, const TransferStrides &strides,
-                    int64_t sourceOffset, uint64_t slot,
-                    const std::array<int64_t, 3> &shape) {
-  const int64_t lanes = tile.lanes.lanesPerRow;
+void emitEncodedLoad(ProgramEmitter &emitter, const EncodedTile &tile,
+                     unsigned encoded, const TransferStrides &strides,
+                     int64_t sourceOffset, uint64_t slot,
+                     const std::array<int64_t, 3> &shape) {
+  const int64_t lanes = tile.form.lanes.lanesPerRow;
   Instruction load(InstructionKind::Load);
   load.set("dst", tile.dst);
   load.set("format", tile.formatEntry);
   load.set("td", emitter.useTransfer(strides));
-  load.set("layout", DramLayout::Paired);
-  load.set("dram_addr", emitter.getBuffer(paired).address +
-                            sourceOffset * (tile.lanes.laneBits / 8));
+  load.set("layout", tile.form.dramLayout);
+  load.set("dram_addr", emitter.getBuffer(encoded).address +
+                            sourceOffset * (tile.form.lanes.laneBits / 8));
   load.set("chip_row", slot / lanes);
   load.set("chip_lane", slot % lanes);
   load.set("size_z", shape[0]);
   load.set("size_y", shape[1]);
   load.set("size_x", shape[2]);
-  SmallVector<Access> accesses = {{{Resource::Dram, paired}, false},
+  SmallVector<Access> accesses = {{{Resource::Dram, encoded}, false},
                                   {tile.scratchpad, true}};
   accesses.append(tile.reads.begin(), tile.reads.end());
   emitter.emitQueued(load, accesses);
 }
 
-LogicalResult loadPairedViewTile(ProgramEmitter &emitter, Operation *op,
-                                 const PairedView &view,
-                                 const PairedTile &tile) {
-  std::optional<unsigned> paired =
-      emitter.lookupPaired(QuantizeOp(view.source).getResult());
-  if (!paired)
-    return cannotMap(op) << "the paired codes of its operand were not written";
+LogicalResult loadEncodedViewTile(ProgramEmitter &emitter, Operation *op,
+                                  const EncodedView &view,
+                                  const EncodedTile &tile) {
+  std::optional<unsigned> encoded =
+      emitter.lookupEncoded(QuantizeOp(view.source).getResult());
+  if (!encoded)
+    return cannotMap(op) << "the codes of its operand were not written";
 
   // Slot of a position: (y - y0) S + (x - k0); each term's step on chip is
   // its suffix within its side (times S along y).
@@ -291,10 +304,10 @@ LogicalResult loadPairedViewTile(ProgramEmitter &emitter, Operation *op,
           rest /= l.extent;
         }
         for (int64_t z0 = 0; z0 < walk[0].extent; z0 += kMaxTransferZ)
-          emitPairedLoad(emitter, tile, *paired, strides, d + z0 * walk[0].dram,
-                         s + z0 * walk[0].chip,
-                         {std::min(kMaxTransferZ, walk[0].extent - z0),
-                          walk[1].extent, walk[2].extent});
+          emitEncodedLoad(emitter, tile, *encoded, strides,
+                          d + z0 * walk[0].dram, s + z0 * walk[0].chip,
+                          {std::min(kMaxTransferZ, walk[0].extent - z0),
+                           walk[1].extent, walk[2].extent});
       }
     }
   });
