@@ -1261,6 +1261,25 @@ func.func @step(%x: tensor<2x3x32x33xf32>, %w: tensor<4x3x3x3xf32>,
 }
 )mlir";
 
+/// Quantized operands that keep the f32 path although a gather or view
+/// reads them: 32-bit integers, whose significands no GEMM mode multiplies,
+/// and a view of an E4M3 tensor that is also returned (its view op is
+/// mapped, so no encoded form is written).
+const char *kEncodedFormFallbacks = R"mlir(
+func.func @step(%x: tensor<1x8x4x4xf32>, %w: tensor<2x8x3x3xf32>,
+                %v: tensor<2x3x4xf32>, %b: tensor<12x5xf32>)
+    -> (tensor<1x2x4x4xf32>, tensor<2x5xf32>, tensor<2x12xf32>) {
+  %qx = qtrain.quantize %x {format = #qtrain.int<s32, frac = 16>} : tensor<1x8x4x4xf32>
+  %qw = qtrain.quantize %w {format = #qtrain.int<s32, frac = 16>} : tensor<2x8x3x3xf32>
+  %y = qtrain.conv2d %qx, %qw {padding = array<i64: 1, 1, 1, 1>}
+      : tensor<1x8x4x4xf32>, tensor<2x8x3x3xf32> -> tensor<1x2x4x4xf32>
+  %q = qtrain.quantize %v {format = #qtrain.fp<e4m3fn, overflow = saturate>} : tensor<2x3x4xf32>
+  %c = tensor.collapse_shape %q [[0], [1, 2]] : tensor<2x3x4xf32> into tensor<2x12xf32>
+  %z = qtrain.matmul %c, %b : tensor<2x12xf32>, tensor<12x5xf32> -> tensor<2x5xf32>
+  return %y, %z, %c : tensor<1x2x4x4xf32>, tensor<2x5xf32>, tensor<2x12xf32>
+}
+)mlir";
+
 const char *kGenerics = R"mlir(
 #id = affine_map<(d0, d1) -> (d0, d1)>
 #row = affine_map<(d0, d1) -> (d1)>
@@ -1418,6 +1437,7 @@ std::vector<AccelCase> accelCases() {
       {"BlockConvolutions", kBlockConvolutions},
       {"CodeConvolutions", kCodeConvolutions},
       {"SharedEdgaConvolutions", kSharedEdgaConvolutions},
+      {"EncodedFormFallbacks", kEncodedFormFallbacks},
       {"Example_mls_conv_step", "", "mls_conv_step", 10, "", "mls.mlir"},
       {"Example_mls_channel_groups", "", "mls_channel_groups", 10, "",
        "mls.mlir"},

@@ -373,7 +373,8 @@ LogicalResult mapThroughAcc(ProgramEmitter &emitter, Operation *op,
   int64_t halfAcc = emitter.accHalfEntries();
 
   // The encoded form needs a format entry with its lane layout; the f32
-  // store converts the same way through it.
+  // store converts the same way through it. (Only the layouts and the bits
+  // per element are used here, which do not depend on the row size.)
   std::optional<EncodedForm> form;
   if (encoded)
     form = encodedForm(source.format, emitter.getMachine().inputSp.rowBytes);

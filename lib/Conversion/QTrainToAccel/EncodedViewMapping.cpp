@@ -112,8 +112,11 @@ bool hasEncodedForm(QuantizeOp quantize) {
   if (!levels.empty() && levels.front().isWholeTensor())
     levels = levels.drop_front();
   if (levels.empty())
-    // Codes are addressed per element: narrower ones share bytes.
-    return codeWidth(format.element) >= 8;
+    // Codes are addressed per element, so narrower ones (sharing bytes) are
+    // not; nor are elements no GEMM mode multiplies (integers of more than
+    // 24 significant bits), which the f32 path maps.
+    return codeWidth(format.element) >= 8 &&
+           neededGemmMode(format.element) != kNoGemmMode;
   return levels.size() == 1 && !levels.front().isWholeTensor();
 }
 
@@ -209,7 +212,7 @@ LogicalResult loadEncodedViewTile(ProgramEmitter &emitter, Operation *op,
   std::optional<unsigned> encoded =
       emitter.lookupEncoded(QuantizeOp(view.source).getResult());
   if (!encoded)
-    return cannotMap(op) << "the codes of its operand were not written";
+    return cannotMap(op) << "the encoded form of its operand was not written";
 
   // Slot of a position: (y - y0) S + (x - k0); each term's step on chip is
   // its suffix within its side (times S along y).

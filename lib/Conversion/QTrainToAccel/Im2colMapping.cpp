@@ -1,5 +1,4 @@
-//===- Im2colMapping.cpp - Convolution taps as strided LOADs
-//---------------===//
+//===- Im2colMapping.cpp - Convolution taps as strided LOADs ------------===//
 //
 // docs/Accelerator.md, "The compiler side", Convolutions: qtrain-decompose
 // turns each qtrain.conv2d into reshapes, swaps and one matmul, and gathers
@@ -17,6 +16,10 @@
 // outside the image at either end are the LOAD's pads, and where they cannot be
 // (output stepping leaves every s-th position, or a pad count beyond the field)
 // the tile is zero-filled first. A STORE writes the tile.
+//
+// A gather of a quantize with an encoded form (hasEncodedForm) that needs no
+// fill is not written at all: loadGatherTile plans the same per-tap LOADs
+// from the encoded form straight into a matmul's scratchpad tile.
 //
 //===----------------------------------------------------------------------===//
 
@@ -308,7 +311,7 @@ LogicalResult loadGatherTile(ProgramEmitter &emitter, tensor::GenerateOp op,
     return failure();
   std::optional<unsigned> encoded = emitter.lookupEncoded(source);
   if (!encoded)
-    return cannotMap(op) << "the codes of its source were not written";
+    return cannotMap(op) << "the encoded form of its source was not written";
 
   // Matrix [rows, cols] = out dimensions [0, 3) and [3, 6) merged; the
   // tile's y (K-vectors) is one of them, its x (lanes) the other.

@@ -93,7 +93,10 @@ FailureOr<OperandPlan> planOperand(ProgramEmitter &emitter, MatmulOp op,
       plan->gather = gather;
     return plan;
   }
-  if (std::optional<EncodedView> view = encodedViewOf(value)) {
+  // A view whose source's encoded form was not written (a view op of the
+  // chain has other users, so it was mapped) reads the view's f32 values.
+  std::optional<EncodedView> view = encodedViewOf(value);
+  if (view && emitter.lookupEncoded(QuantizeOp(view->source).getResult())) {
     FailureOr<OperandPlan> plan =
         planEncodedOperand(emitter, op, value, yDim, view->source, sp);
     if (succeeded(plan))

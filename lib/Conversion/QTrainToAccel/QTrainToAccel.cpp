@@ -323,7 +323,7 @@ struct ConvertQTrainToAccel
       unsigned bits = form.lanes.laneBits;
       auto type = cast<RankedTensorType>(result.getType());
       FailureOr<unsigned> id = emitter.allocateBytes(
-          (Twine(form.lanes.paired ? "paired." : "codes.") +
+          (Twine(form.dramLayout == DramLayout::Paired ? "paired." : "codes.") +
            Twine(intermediates++))
               .str(),
           "intermediate", type.getShape(),

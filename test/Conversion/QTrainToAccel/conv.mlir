@@ -140,6 +140,22 @@ func.func @forward_e2m1(%x: tensor<1x8x4x4xf32>, %w: tensor<2x8x3x3xf32>) -> ten
 
 // -----
 
+// 32-bit integers have whole-byte codes but more significant bits than any
+// GEMM mode multiplies: their gather stays in DRAM as f32 values too.
+// CHECK-LABEL: accel.program
+// CHECK-SAME: name = "im2col.
+// CHECK-NOT:  layout = codes
+// CHECK:      accel.gemm {{.*}} mode = f32,
+func.func @forward_s32(%x: tensor<1x8x4x4xf32>, %w: tensor<2x8x3x3xf32>) -> tensor<1x2x4x4xf32> {
+  %qx = qtrain.quantize %x {format = #qtrain.int<s32, frac = 16>} : tensor<1x8x4x4xf32>
+  %qw = qtrain.quantize %w {format = #qtrain.int<s32, frac = 16>} : tensor<2x8x3x3xf32>
+  %y = qtrain.conv2d %qx, %qw {padding = array<i64: 1, 1, 1, 1>}
+      : tensor<1x8x4x4xf32>, tensor<2x8x3x3xf32> -> tensor<1x2x4x4xf32>
+  return %y : tensor<1x2x4x4xf32>
+}
+
+// -----
+
 // A quantize also returned: its tiles are loaded raw once and stored twice,
 // converting each time, as f32 values and as pairs. backward_data with a
 // stride of 2 leaves gaps a scratchpad LOAD cannot zero: that gather is
