@@ -1334,6 +1334,13 @@ AccelCase mlpStepAt(std::string name, std::string recipe, int64_t step) {
   return c;
 }
 
+/// The same for LeNet's step.
+AccelCase lenetStepAt(std::string name, std::string recipe, int64_t step) {
+  AccelCase c = mlpStepAt(std::move(name), std::move(recipe), step);
+  c.model = "lenet";
+  return c;
+}
+
 /// An example function on a machine of its own: a shared E-DGA
 /// contraction keeps all its outputs in one GEMM when the ACC holds them
 /// (layer_efficient_dga's 256 x 128 weight gradient in a 65,536-entry ACC;
@@ -1476,6 +1483,11 @@ std::vector<AccelCase> accelCases() {
       // (sr3), each code stored as the CPU rounds it.
       {"LeNetStep_fp8_hybrid", "", "train_step", 10, "fp8-hybrid", "", "lenet"},
       {"LeNetStep_sr3", "", "train_step", 10, "sr3", "", "lenet"},
+      // abfp8 on LeNet, both programs (checked by hand before convolutions
+      // could read encoded forms; the frozen biases are given scales, which
+      // keep the f32 gather).
+      lenetStepAt("LeNetStep_abfp8_warmup", "abfp8", 3),
+      lenetStepAt("LeNetStep_abfp8_frozen", "abfp8", 150),
       // fc1's weight gradient: MX blocks along both output sides (400 x 120
       // outputs in tiles of whole 32 x 32 blocks).
       {"LeNetStep_mxfp8", "", "train_step", 10, "mxfp8", "", "lenet"},
